@@ -1,0 +1,103 @@
+"""Base viewsets: every API endpoint is born clinic-scoped, matrix-checked and audited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pghistory
+from rest_framework import viewsets
+from rest_framework.permissions import SAFE_METHODS
+
+from kat_clinic.access.permissions import view_operation
+from kat_clinic.access.scoping import clinics_for
+
+
+class AuditedViewMixin:
+    """Tells the audit middleware what a request touched, and attaches the acting user to row history.
+
+    Subclasses set `audit_resource` (e.g. "patient") and `audit_patient_attr`, the attribute of an
+    object that holds its patient id ("id" for Patient itself, "patient_id" elsewhere, None when the
+    resource is not about one patient).
+    """
+
+    audit_resource: str = ""
+    audit_patient_attr: str | None = "patient_id"
+    audit_clinic_attr: str | None = "clinic_id"
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        audit = getattr(request, "audit", None)
+        if audit is not None:
+            audit.resource_type = self.audit_resource or audit.resource_type
+            audit.action = getattr(self, "action", None) or request.method.lower()
+            audit.operation = view_operation(self, request) or ""
+        if request.method not in SAFE_METHODS and request.user.is_authenticated:
+            # pghistory records this user on every row-history event the request writes.
+            self._pgh_context = pghistory.context(user=request.user.pk, url=request.path)
+            self._pgh_context.__enter__()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        context = getattr(self, "_pgh_context", None)
+        if context is not None:
+            context.__exit__(None, None, None)
+            self._pgh_context = None
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    def audit_objects(self, objects: Iterable[object]) -> None:
+        audit = getattr(self.request, "audit", None)
+        if audit is None:
+            return
+        for obj in objects:
+            audit.add_object(
+                resource_id=getattr(obj, "pk", None),
+                patient_id=getattr(obj, self.audit_patient_attr) if self.audit_patient_attr else None,
+                clinic_id=getattr(obj, self.audit_clinic_attr, None) if self.audit_clinic_attr else None,
+            )
+
+
+class ClinicScopedViewSet(AuditedViewMixin, viewsets.GenericViewSet):
+    """A viewset whose queryset holds only objects of clinics where this action is allowed.
+
+    Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
+    implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
+    object is simply absent: 404 on detail routes, missing from lists.
+    """
+
+    clinic_lookup: str = "clinic"
+    operations: dict[str, str] = {}
+
+    def get_base_queryset(self):
+        raise NotImplementedError
+
+    def allowed_clinic_ids(self) -> frozenset[int]:
+        operation = view_operation(self, self.request)
+        return clinics_for(self.request.user, operation) if operation else frozenset()
+
+    def get_queryset(self):
+        queryset = self.get_base_queryset()
+        if getattr(self, "swagger_fake_view", False):
+            return queryset.none()
+        lookup = "pk__in" if self.clinic_lookup == "id" else f"{self.clinic_lookup}__in"
+        return queryset.filter(**{lookup: self.allowed_clinic_ids()})
+
+    def get_object(self):
+        obj = super().get_object()
+        self.audit_objects([obj])
+        return obj
+
+    def paginate_queryset(self, queryset):
+        # Every list goes through here (DRF's ListModelMixin and our own list actions alike).
+        page = super().paginate_queryset(queryset)
+        self.audit_objects(page if page is not None else queryset)
+        return page
+
+    def perform_create(self, serializer):
+        instance = serializer.save()
+        self.audit_objects([instance])
+        return instance
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # DRF's CreateModelMixin.perform_create would skip the audit if listed before this class.
+        if "perform_create" not in cls.__dict__ and cls.perform_create is not ClinicScopedViewSet.perform_create:
+            raise TypeError(f"{cls.__name__}: list ClinicScopedViewSet before DRF's mixins so creates are audited.")

@@ -1,0 +1,279 @@
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.shortcuts import get_object_or_404
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from knox import views as knox_views
+from knox.models import AuthToken
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from kat_clinic import selectors, services
+from kat_clinic.access.permissions import MatrixPermission
+from kat_clinic.access.scoping import clinics_for, roles_by_clinic
+from kat_clinic.access.viewsets import AuditedViewMixin, ClinicScopedViewSet
+from kat_clinic.api import serializers as s
+from kat_clinic.api.errors import LockedOut, NotAuthenticated
+from kat_clinic.models import AuditEvent, Clinic, Patient
+from kat_clinic.roles import CLINICAL_ROLES
+
+
+class LoginView(APIView):
+    """Exchange username, password (and a TOTP code for clinical roles) for an expiring token."""
+
+    public = True
+    authentication_classes: list = []
+    operations = {"post": "auth.login"}
+
+    @extend_schema(request=s.LoginSerializer, responses={200: s.TokenSerializer})
+    def post(self, request):
+        from django.conf import settings
+
+        serializer = s.LoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        django_request = request._request
+        user = authenticate(django_request, username=data["username"], password=data["password"])
+        if getattr(django_request, "axes_locked_out", False):
+            raise LockedOut("Too many failed logins; try again later.", code="locked_out")
+        if user is None:
+            raise NotAuthenticated("Wrong username or password.", code="invalid_credentials")
+        if settings.OTP_REQUIRED_FOR_CLINICAL_ROLES and _holds_clinical_role(user):
+            from django_otp import match_token
+
+            if not data.get("otp") or match_token(user, data["otp"]) is None:
+                raise NotAuthenticated(
+                    "A valid one-time code from your authenticator is required.",
+                    code="otp_required",
+                    errors={"otp": ["Enter the 6-digit code from your authenticator app."]},
+                )
+        instance, token = AuthToken.objects.create(user=user)
+        return Response({"token": token, "expiry": instance.expiry})
+
+
+def _holds_clinical_role(user) -> bool:
+    return any(roles & CLINICAL_ROLES for roles in roles_by_clinic(user).values())
+
+
+class LogoutView(knox_views.LogoutView):
+    """Revoke the token this request was made with."""
+
+    permission_classes = [MatrixPermission]
+    operations = {"post": "me.read"}
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, format=None):
+        return super().post(request, format)
+
+
+class MeView(AuditedViewMixin, APIView):
+    operations = {"get": "me.read"}
+    audit_resource = "me"
+    audit_patient_attr = None
+
+    @extend_schema(responses=s.MeSerializer)
+    def get(self, request):
+        user = selectors.user_with_staff(user_id=request.user.pk)
+        by_clinic = roles_by_clinic(request.user)
+        clinics = Clinic.objects.filter(pk__in=by_clinic.keys()).order_by("name")
+        staff = getattr(user, "staff", None)
+        body = {
+            "id": user.pk,
+            "username": user.username,
+            "staff_id": staff.pk if staff else None,
+            "name": str(staff) if staff else user.get_full_name(),
+            "clinics": [
+                {"id": c.pk, "name": c.name, "timezone": c.timezone, "roles": sorted(by_clinic[c.pk])} for c in clinics
+            ],
+        }
+        return Response(s.MeSerializer(body).data)
+
+
+class ClinicViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin):
+    serializer_class = s.ClinicSerializer
+    clinic_lookup = "id"
+    audit_resource = "clinic"
+    audit_patient_attr = None
+    audit_clinic_attr = "pk"
+    operations = {
+        "list": "clinic.read",
+        "retrieve": "clinic.read",
+        "update": "clinic.write",
+        "partial_update": "clinic.write",
+    }
+
+    def get_base_queryset(self):
+        return selectors.clinic_list()
+
+
+class RoomViewSet(
+    ClinicScopedViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+):
+    serializer_class = s.RoomSerializer
+    audit_resource = "room"
+    audit_patient_attr = None
+    filterset_fields = ["clinic", "kind", "active"]
+    operations = {
+        "list": "room.read",
+        "retrieve": "room.read",
+        "create": "room.write",
+        "update": "room.write",
+        "partial_update": "room.write",
+    }
+
+    def get_base_queryset(self):
+        return selectors.room_list()
+
+
+class StaffViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    serializer_class = s.StaffMemberSerializer
+    clinic_lookup = "memberships__clinic"
+    audit_resource = "staff"
+    audit_patient_attr = None
+    audit_clinic_attr = None
+    operations = {"list": "staff.read", "retrieve": "staff.read"}
+
+    def get_base_queryset(self):
+        return selectors.staff_list()
+
+    def get_queryset(self):
+        # A staff member with two memberships in scope would appear twice through the join.
+        return super().get_queryset().distinct()
+
+
+class PatientFilter(filters.FilterSet):
+    search = filters.CharFilter(method="filter_search")
+
+    class Meta:
+        model = Patient
+        fields = ["home_clinic", "mrn"]
+
+    def filter_search(self, queryset, name, value):
+        from django.db.models import Q
+
+        return queryset.filter(Q(last_name__istartswith=value) | Q(first_name__istartswith=value) | Q(mrn=value))
+
+
+class PatientViewSet(
+    ClinicScopedViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+):
+    """Patients' demographics. Clinical records live in their own endpoints, out of the front desk's reach."""
+
+    serializer_class = s.PatientSerializer
+    clinic_lookup = "home_clinic"
+    audit_resource = "patient"
+    audit_patient_attr = "pk"
+    audit_clinic_attr = "home_clinic_id"
+    filterset_class = PatientFilter
+    operations = {
+        "list": "patient.read",
+        "retrieve": "patient.read",
+        "create": "patient.write",
+        "update": "patient.write",
+        "partial_update": "patient.write",
+        "weights": "patient.weight.read",
+        "record_weight": "patient.weight.write",
+    }
+
+    def get_base_queryset(self):
+        return selectors.patient_list()
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "retrieve" and not getattr(self, "swagger_fake_view", False):
+            # Break-glass: a clinician's unexpired grant opens one record outside their clinics.
+            granted = selectors.break_glass_patient_ids(user=self.request.user)
+            if granted:
+                in_scope = queryset
+                queryset = (in_scope | self.get_base_queryset().filter(pk__in=granted)).distinct()
+        return queryset
+
+    def get_object(self):
+        obj = super().get_object()
+        if obj.home_clinic_id not in self.allowed_clinic_ids():
+            self.request.audit.break_glass = True
+        return obj
+
+    @extend_schema(responses=s.PatientWeightSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def weights(self, request, pk=None):
+        patient = self.get_object()
+        return Response(s.PatientWeightSerializer(selectors.patient_weights(patient=patient), many=True).data)
+
+    @extend_schema(request=s.PatientWeightSerializer, responses={201: s.PatientWeightSerializer})
+    @weights.mapping.post
+    def record_weight(self, request, pk=None):
+        patient = self.get_object()
+        serializer = s.PatientWeightSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        weight = services.patient_weight_record(
+            patient=patient,
+            recorded_by=getattr(request.user, "staff", None),
+            **serializer.validated_data,
+        )
+        return Response(s.PatientWeightSerializer(weight).data, status=status.HTTP_201_CREATED)
+
+
+class BreakGlassView(AuditedViewMixin, APIView):
+    """Open one patient outside your clinics, with a written reason, for one hour. Flagged for review."""
+
+    operations = {"post": "breakglass.request"}
+    audit_resource = "break_glass"
+
+    @extend_schema(request=s.BreakGlassRequestSerializer, responses={201: s.BreakGlassGrantSerializer})
+    def post(self, request):
+        serializer = s.BreakGlassRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        patient = get_object_or_404(
+            Patient.objects.filter(organization__staff__user=request.user), pk=serializer.validated_data["patient"]
+        )
+        grant = services.break_glass_grant(
+            user=request.user, patient=patient, reason=serializer.validated_data["reason"]
+        )
+        request.audit.break_glass = True
+        request.audit.add_object(resource_id=grant.pk, patient_id=patient.pk, clinic_id=patient.home_clinic_id)
+        return Response(s.BreakGlassGrantSerializer(grant).data, status=status.HTTP_201_CREATED)
+
+
+class AuditEventFilter(filters.FilterSet):
+    patient = filters.NumberFilter(field_name="patient_ids", lookup_expr="contains", method="filter_patient")
+    user = filters.NumberFilter(field_name="user_id")
+    since = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    until = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    outcome = filters.ChoiceFilter(choices=AuditEvent.Outcome.choices)
+    break_glass = filters.BooleanFilter()
+
+    class Meta:
+        model = AuditEvent
+        fields = ["patient", "user", "since", "until", "outcome", "break_glass"]
+
+    def filter_patient(self, queryset, name, value):
+        return queryset.filter(patient_ids__contains=[value])
+
+
+class AuditEventViewSet(ClinicScopedViewSet, mixins.ListModelMixin):
+    """The audit trail, for admins of the clinics it concerns."""
+
+    serializer_class = s.AuditEventSerializer
+    filterset_class = AuditEventFilter
+    audit_resource = "audit_event"
+    audit_patient_attr = None
+    audit_clinic_attr = None
+    operations = {"list": "audit.read"}
+
+    def get_base_queryset(self):
+        return AuditEvent.objects.all()
+
+    def get_queryset(self):
+        return selectors.audit_event_list(clinic_ids=clinics_for(self.request.user, "audit.read"))

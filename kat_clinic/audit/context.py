@@ -1,0 +1,25 @@
+"""What a request touched, filled in by the views and written by the audit middleware."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class AuditContext:
+    request_id: str
+    resource_type: str = ""
+    action: str = ""
+    operation: str = ""
+    resource_ids: list[int] = field(default_factory=list)
+    patient_ids: list[int] = field(default_factory=list)
+    clinic_ids: list[int] = field(default_factory=list)
+    break_glass: bool = False
+
+    def add_object(self, *, resource_id: int | None, patient_id: int | None, clinic_id: int | None) -> None:
+        if resource_id is not None and resource_id not in self.resource_ids:
+            self.resource_ids.append(resource_id)
+        if patient_id is not None and patient_id not in self.patient_ids:
+            self.patient_ids.append(patient_id)
+        if clinic_id is not None and clinic_id not in self.clinic_ids:
+            self.clinic_ids.append(clinic_id)

@@ -1,0 +1,93 @@
+"""Fixtures shared by the whole suite. Tests run against the machine's real PostgreSQL and Redis."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from rest_framework.test import APIClient
+
+from kat_clinic.roles import Role
+from tests.factories import ClinicFactory, OrganizationFactory, PatientFactory, StaffFactory
+
+
+@pytest.fixture(autouse=True)
+def _isolated_celery_queue(settings):
+    """Each test publishes to its own queue, so a demo worker on the same Redis never eats its tasks."""
+    from kat_clinic.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue
+    yield queue
+    app.conf.task_default_queue = previous
+
+
+@pytest.fixture
+def organization(db):
+    return OrganizationFactory()
+
+
+@pytest.fixture
+def clinic(organization):
+    return ClinicFactory(organization=organization, name="Midtown", slug="midtown", timezone="America/New_York")
+
+
+@pytest.fixture
+def other_clinic(organization):
+    return ClinicFactory(organization=organization, name="Brooklyn", slug="brooklyn", timezone="America/New_York")
+
+
+@pytest.fixture
+def make_staff(organization):
+    """make_staff(clinic, Role.NURSE, ...) -> StaffMember holding those roles at that clinic."""
+
+    def make(clinic, *roles, **kwargs):
+        return StaffFactory(organization=organization, roles=list(roles), roles__clinic=clinic, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def api():
+    """api(user_or_staff) -> an APIClient authenticated as that user; api() -> anonymous."""
+
+    def make(who=None):
+        client = APIClient()
+        if who is not None:
+            user = getattr(who, "user", who)
+            client.force_authenticate(user=user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def admin_staff(clinic, make_staff):
+    return make_staff(clinic, Role.ADMIN)
+
+
+@pytest.fixture
+def scheduler(clinic, make_staff):
+    return make_staff(clinic, Role.SCHEDULER)
+
+
+@pytest.fixture
+def nurse(clinic, make_staff):
+    return make_staff(clinic, Role.NURSE)
+
+
+@pytest.fixture
+def prescriber(clinic, make_staff):
+    return make_staff(clinic, Role.PRESCRIBER)
+
+
+@pytest.fixture
+def therapist(clinic, make_staff):
+    return make_staff(clinic, Role.THERAPIST)
+
+
+@pytest.fixture
+def patient(clinic):
+    return PatientFactory(home_clinic=clinic)
