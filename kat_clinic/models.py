@@ -6,7 +6,6 @@ import datetime as dt
 import zoneinfo
 
 import pghistory
-
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
