@@ -203,6 +203,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kat_clinic.api.schema.add_error_responses",
+        "kat_clinic.api.schema.describe_local_times",
+    ],
 }
 
 # --- Login protection ----------------------------------------------------------------------
