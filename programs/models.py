@@ -300,6 +300,11 @@ class TemplateRule(models.Model):
     def __str__(self) -> str:
         return self.get_kind_display()
 
+    @property
+    def step_position(self) -> int | None:
+        """The position of the step the rule applies to: how the API and specs name a step."""
+        return self.step.position if self.step_id else None
+
 
 class TemplatePrerequisite(models.Model):
     """A condition that must hold before each dosing session of the program."""
