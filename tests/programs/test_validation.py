@@ -63,7 +63,8 @@ def test_a_block_shorter_than_its_session_is_refused_on_save(organization):
     # then
     assert errors == {
         "steps.1.block_minutes": [
-            "The block (180 min) must be at least as long as the session (200 min): it includes monitoring and recovery."
+            "The block (180 min) must be at least as long as the session (200 min): "
+            "it includes monitoring and recovery."
         ]
     }
 
