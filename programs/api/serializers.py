@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from rest_framework import serializers
 
 from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
@@ -18,6 +20,7 @@ from programs.models import (
     TemplateStep,
 )
 from programs.services import STEP_FIELDS
+from programs.validation import MAX_INTERVAL
 
 # --- templates -----------------------------------------------------------------------------------
 
@@ -37,10 +40,29 @@ class TemplateStepSerializer(serializers.ModelSerializer):
         read_only_fields = ["id"]
 
 
+def _interval(help_text: str) -> serializers.DurationField:
+    return serializers.DurationField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=dt.timedelta(0),
+        max_value=MAX_INTERVAL,
+        help_text=f"{help_text} Elapsed time, ISO 8601 (P1D, PT24H) or 'D HH:MM:SS'.",
+    )
+
+
 class TemplateRuleSerializer(serializers.ModelSerializer):
     step_position = serializers.IntegerField(
-        required=False, allow_null=True, default=None, help_text="Position of the step the rule applies to."
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=32767,
+        help_text="Position of the step the rule applies to.",
     )
+    min_interval = _interval("Window start, minimum gap, or booster due from.")
+    max_interval = _interval("Window end, or booster due until.")
+    period = _interval("Rolling period of a cap, e.g. P7D.")
 
     class Meta:
         model = TemplateRule
