@@ -54,6 +54,16 @@ def planned_session_list(*, enrollment: Enrollment) -> QuerySet[PlannedSession]:
     return PlannedSession.objects.filter(enrollment=enrollment).select_related("step").order_by("sequence")
 
 
+def planned_sessions_to_book(*, enrollment: Enrollment) -> QuerySet[PlannedSession]:
+    """What scheduling still has to place, in plan order, with each step's staff needs and rules joined."""
+    return (
+        PlannedSession.objects.filter(enrollment=enrollment, status=PlannedSession.Status.TO_BOOK)
+        .select_related("step", "linked_dosing")
+        .prefetch_related("step__staff_needs", "step__rules")
+        .order_by("sequence")
+    )
+
+
 def enrollment_progress(*, enrollment: Enrollment) -> dict:
     """Where the patient is in their plan.
 

@@ -275,3 +275,28 @@ def test_no_booster_is_due_while_infusions_remain(iv_induction, patient, nurse):
     # then
     assert (progress["booster_due_from"], progress["booster_due_until"]) == (None, None)
     assert progress["next_session"].sequence == 6
+
+
+def test_sessions_to_book_come_in_plan_order_with_their_staff_needs(
+    kat_template, patient, therapist, django_assert_num_queries
+):
+    # given
+    from programs.selectors import planned_sessions_to_book
+
+    enrollment = enrollment_create(patient=patient, template=kat_template, by=therapist)
+    planned_session_mark_booked(planned_session=enrollment.planned_sessions.get(sequence=1))
+
+    # when
+    with django_assert_num_queries(3):
+        rows = [
+            (p.sequence, p.step.label, sorted(n.role for n in p.step.staff_needs.all()))
+            for p in planned_sessions_to_book(enrollment=enrollment)
+        ]
+
+    # then
+    assert rows[:3] == [
+        (2, "Preparation session", ["therapist"]),
+        (3, "Dosing session", ["nurse", "prescriber", "therapist"]),
+        (4, "Integration session", ["therapist"]),
+    ]
+    assert len(rows) == 13
