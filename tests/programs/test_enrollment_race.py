@@ -9,6 +9,7 @@ from kat_clinic.api.errors import Conflict
 from programs import services
 from programs.catalog import install_shipped_templates
 from programs.models import Enrollment, PlannedSession, ProgramTemplate
+from programs.services import enrollments as enrollment_services
 from tests.factories import ClinicFactory, OrganizationFactory, PatientFactory
 
 
@@ -19,7 +20,7 @@ def test_concurrent_enrollments_in_one_pathway_let_exactly_one_through(monkeypat
     patient = PatientFactory(home_clinic=ClinicFactory(organization=organization))
     install_shipped_templates(organization=organization)
     template = ProgramTemplate.objects.get(organization=organization, catalog_key="ketamine_assisted_therapy")
-    monkeypatch.setattr(services, "_open_enrollment_exists", lambda **kwargs: False)
+    monkeypatch.setattr(enrollment_services, "_open_enrollment_exists", lambda **kwargs: False)
     barrier = threading.Barrier(4)
     outcomes: list[str] = []
 

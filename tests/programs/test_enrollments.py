@@ -18,6 +18,7 @@ from programs.services import (
     template_clone,
     template_publish,
 )
+from programs.services import enrollments as enrollment_services
 from tests.factories import ClinicFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +64,7 @@ def test_the_database_refuses_a_second_open_enrollment_when_the_python_check_is_
 ):
     # given
     enrollment_create(patient=patient, template=iv_induction, by=nurse)
-    monkeypatch.setattr(services, "_open_enrollment_exists", lambda **kwargs: False)
+    monkeypatch.setattr(enrollment_services, "_open_enrollment_exists", lambda **kwargs: False)
 
     # when
     with pytest.raises(Conflict) as excinfo:
