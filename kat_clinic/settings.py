@@ -233,3 +233,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- programs ---
+# Several choice sets share field names ("kind"); name them so the OpenAPI schema stays warning-free.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "SessionKindEnum": "programs.choices.SessionKind",
+        "TemplateRuleKindEnum": "programs.models.TemplateRule.Kind",
+        "PrerequisiteKindEnum": "programs.models.TemplatePrerequisite.Kind",
+        "RoomKindEnum": "kat_clinic.models.Room.Kind",
+        "RoomCapabilityEnum": "kat_clinic.models.Room.Capability",
+    }
+)

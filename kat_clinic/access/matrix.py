@@ -39,6 +39,10 @@ PERMISSION_MATRIX: dict[str, frozenset[str]] = {
     "audit.read": frozenset({A}),
     "breakglass.request": CLINICIANS,
     # --- programs ------------------------------------------------------------------------------
+    "program_template.read": EVERYONE,
+    "program_template.write": frozenset({A}),
+    "enrollment.read": CARE_TEAM,
+    "enrollment.write": CARE_TEAM,
     # --- clinic_sessions (scheduling) ----------------------------------------------------------
     # --- monitoring (charting) ------------------------------------------------------------------
     # --- integration (follow-ups) ---------------------------------------------------------------
