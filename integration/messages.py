@@ -68,7 +68,12 @@ def render_patient_message(followup: FollowUp) -> tuple[str, str]:
             lines.append(f"Questions or need to change it? Call {clinic.phone}.")
         subject, body = f"Your visit at {clinic.name}", "\n".join(lines)
     elif followup.kind in (FollowUp.Kind.CHECKIN_LINK, FollowUp.Kind.SCALE_REQUEST, FollowUp.Kind.SCALE_REMINDER):
-        link = checkin_url(patient_id=followup.patient_id, clinic_id=clinic.pk, followup_id=followup.pk)
+        answers_for = followup.pk
+        if followup.kind == FollowUp.Kind.SCALE_REMINDER:
+            # The reminder links to its request, so the answer settles both.
+            request = FollowUp.objects.filter(idempotency_key=followup.payload.get("request_key")).first()
+            answers_for = request.pk if request else followup.pk
+        link = checkin_url(patient_id=followup.patient_id, clinic_id=clinic.pk, followup_id=answers_for)
         ask = (
             "How are you feeling today? Please share a short check-in"
             if followup.kind == FollowUp.Kind.CHECKIN_LINK

@@ -88,13 +88,19 @@ def _crisis_page(followup: FollowUp) -> str:
     return "crisis acknowledged by the on-call list" if acknowledged else ""
 
 
+def _scale_request(followup: FollowUp) -> str:
+    if followup.session_id and followup.session.status != Session.Status.SCHEDULED:
+        return f"session is {followup.session.status}"
+    return ""
+
+
 def _scale_reminder(followup: FollowUp) -> str:
     from integration.models import CheckIn
 
-    request_id = followup.payload.get("request_followup_id")
-    if request_id and CheckIn.objects.filter(followup_id=request_id).exists():
+    request_key = followup.payload.get("request_key")
+    if request_key and CheckIn.objects.filter(followup__idempotency_key=request_key).exists():
         return "questionnaire already answered"
-    return ""
+    return _scale_request(followup)
 
 
 _CHECKS: dict[str, Callable[[FollowUp], str]] = {
@@ -103,6 +109,7 @@ _CHECKS: dict[str, Callable[[FollowUp], str]] = {
     K.INTEGRATION_UNBOOKED: _integration_window,
     K.INTEGRATION_WINDOW_CLOSING: _integration_window,
     K.CRISIS_PAGE: _crisis_page,
+    K.SCALE_REQUEST: _scale_request,
     K.SCALE_REMINDER: _scale_reminder,
 }
 

@@ -282,7 +282,10 @@ def test_the_dispatcher_refuses_to_run_inside_a_transaction():
         followups_dispatch()
 
 
-def test_setup_beat_registers_the_dispatcher_once():
+def test_migrate_registers_the_dispatcher_and_setup_beat_keeps_one():
+    # given: migrations have run
+    assert PeriodicTask.objects.filter(task="integration.dispatch_followups").count() == 1
+
     # when
     call_command("setup_beat")
     call_command("setup_beat")

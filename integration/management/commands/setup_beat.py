@@ -1,13 +1,15 @@
-"""Register the follow-up dispatcher with django-celery-beat. Safe to run on every start."""
+"""Register the follow-up dispatcher with django-celery-beat. Safe to run on every start.
+
+`migrate` already registers it (migration 0002); this command re-applies the interval setting.
+"""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
+from integration.beat import DISPATCH_TASK_NAME, register_dispatcher
 from integration.conf import conf
-
-DISPATCH_TASK_NAME = "integration: dispatch due follow-ups"
 
 
 class Command(BaseCommand):
@@ -15,16 +17,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         every = conf("FOLLOWUP_DISPATCH_INTERVAL_SECONDS")
-        interval, _ = IntervalSchedule.objects.get_or_create(every=every, period=IntervalSchedule.SECONDS)
-        _, created = PeriodicTask.objects.update_or_create(
-            name=DISPATCH_TASK_NAME,
-            defaults={
-                "task": "integration.dispatch_followups",
-                "interval": interval,
-                "enabled": True,
-                # A pass that waited in the queue longer than a few intervals is pointless:
-                # a newer one is right behind it.
-                "expire_seconds": every * 4,
-            },
-        )
+        created = register_dispatcher(periodic_task_model=PeriodicTask, interval_model=IntervalSchedule, every=every)
         self.stdout.write(f"{'Created' if created else 'Updated'} periodic task {DISPATCH_TASK_NAME!r} every {every}s")
