@@ -9,6 +9,7 @@ message is lost, the lease expires and the row is claimed again.
 from __future__ import annotations
 
 import pghistory
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -185,3 +186,26 @@ class CheckIn(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["patient", "-submitted_at"], name="checkin_patient_latest_idx")]
+
+
+@pghistory.track()
+class IntegrationPlan(models.Model):
+    """What integration works on for one enrollment. Every change is kept in its row history."""
+
+    enrollment = models.OneToOneField("programs.Enrollment", on_delete=models.PROTECT, related_name="integration_plan")
+    # Denormalised from the enrollment so clinic scoping and audit need no join.
+    patient = models.ForeignKey("kat_clinic.Patient", on_delete=models.PROTECT, related_name="integration_plans")
+    clinic = models.ForeignKey("kat_clinic.Clinic", on_delete=models.PROTECT, related_name="integration_plans")
+    themes = ArrayField(models.CharField(max_length=200), default=list, blank=True)
+    goals = ArrayField(models.TextField(), default=list, blank=True)
+    practices = ArrayField(models.TextField(), default=list, blank=True)
+    homework = models.TextField(blank=True)
+    # The integration session that made the last change, if a session made it.
+    last_session = models.ForeignKey(
+        "clinic_sessions.Session", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        "kat_clinic.StaffMember", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
