@@ -191,17 +191,26 @@ def _prepare(*, followup_id: int, claim: int, now: dt.datetime) -> _Prepared | s
             body=body,
             idempotency_key=followup.idempotency_key,
         )
-        delivery, created = Delivery.objects.get_or_create(
-            followup=followup, defaults={"provider_key": followup.idempotency_key, "channel": followup.channel}
-        )
-        interrupted_before = not created and delivery.state == Delivery.State.SENDING
-        if delivery.state in (Delivery.State.SENT, Delivery.State.UNKNOWN):
+        # The follow-up's row lock serialises every try of this follow-up, so no savepoint dance.
+        delivery = Delivery.objects.filter(followup=followup).first()
+        interrupted_before = delivery is not None and delivery.state == Delivery.State.SENDING
+        if delivery is None:
+            delivery = Delivery.objects.create(
+                followup=followup,
+                provider_key=followup.idempotency_key,
+                channel=followup.channel,
+                state=Delivery.State.SENDING,
+                tries=1,
+                started_at=now,
+            )
+        elif delivery.state in (Delivery.State.SENT, Delivery.State.UNKNOWN):
             # Already settled by an earlier try whose follow-up update was lost: settle it again.
             status = S.SENT if delivery.state == Delivery.State.SENT else S.FAILED
             _finish(followup, status=status, error=followup.last_error, now=now)
             return "stale"
-        delivery.state, delivery.tries, delivery.started_at = Delivery.State.SENDING, delivery.tries + 1, now
-        delivery.save(update_fields=["state", "tries", "started_at"])
+        else:
+            delivery.state, delivery.tries, delivery.started_at = Delivery.State.SENDING, delivery.tries + 1, now
+            delivery.save(update_fields=["state", "tries", "started_at"])
         # A whole lease for the provider call, counted from now.
         followup.lease_expires_at = _lease_until(now)
         followup.save(update_fields=["lease_expires_at"])
