@@ -9,7 +9,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -81,12 +80,6 @@ class CheckInLinkView(AuditedViewMixin, APIView):
     authentication_classes: list = []
     operations = {"get": "checkin.link", "post": "checkin.link"}
     audit_resource = "checkin"
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        audit = getattr(request, "audit", None)
-        if audit is not None and request.method not in SAFE_METHODS:
-            audit.resource_type = "checkin"
 
     @extend_schema(responses={200: s.CheckInLinkSerializer, 403: ERROR_RESPONSES[403]})
     def get(self, request, patient_id: int, token: str):
