@@ -54,6 +54,7 @@ def main() -> int:
     call_command("migrate", verbosity=0)
     run = uuid.uuid4().hex[:8]
     org, _ = Organization.objects.get_or_create(slug="bench-followups", defaults={"name": "Bench follow-ups"})
+    _clean(org)  # what an interrupted earlier run left behind
     # No quiet hours: the figure is the engine's, whatever the time of day.
     clinic = Clinic.objects.create(
         organization=org,
@@ -123,11 +124,18 @@ def main() -> int:
         f"p95 {quantiles[94]:.1f} s, max {lags[-1]:.1f} s"
     )
 
-    Delivery.objects.filter(followup__clinic=clinic).delete()
-    rows.delete()
-    Patient.objects.filter(home_clinic=clinic).delete()
-    clinic.delete()
+    _clean(org)
     return 0
+
+
+def _clean(org) -> None:
+    from integration.models import Delivery, FollowUp
+    from kat_clinic.models import Clinic, Patient
+
+    Delivery.objects.filter(followup__clinic__organization=org).delete()
+    FollowUp.objects.filter(clinic__organization=org).delete()
+    Patient.objects.filter(organization=org).delete()
+    Clinic.objects.filter(organization=org).delete()
 
 
 if __name__ == "__main__":

@@ -294,3 +294,11 @@ def test_migrate_registers_the_dispatcher_and_setup_beat_keeps_one():
     task = PeriodicTask.objects.get(task="integration.dispatch_followups")
     assert (task.interval.every, task.interval.period, task.enabled) == (5, "seconds", True)
     assert PeriodicTask.objects.filter(task="integration.dispatch_followups").count() == 1
+
+
+def test_the_delivery_task_is_acked_late_and_never_waits_longer_than_the_visibility_timeout(settings):
+    from integration.tasks import deliver_followup
+
+    assert deliver_followup.acks_late is True
+    assert deliver_followup.reject_on_worker_lost is True
+    assert deliver_followup.retry_backoff_max < settings.CELERY_VISIBILITY_TIMEOUT_SECONDS
