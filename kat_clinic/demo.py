@@ -76,7 +76,11 @@ def seed_demo() -> Clinic:
     ClinicCertification.objects.get_or_create(
         clinic=clinic,
         kind=ClinicCertification.Kind.ESKETAMINE_REMS,
-        defaults={"identifier": "REMS-DEMO-001", "valid_from": dt.date(2025, 1, 1), "expires_on": dt.date(2028, 12, 31)},
+        defaults={
+            "identifier": "REMS-DEMO-001",
+            "valid_from": dt.date(2025, 1, 1),
+            "expires_on": dt.date(2028, 12, 31),
+        },
     )
     for name, kind, capabilities in DEMO_ROOMS:
         Room.objects.get_or_create(clinic=clinic, name=name, defaults={"kind": kind, "capabilities": capabilities})

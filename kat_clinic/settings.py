@@ -161,8 +161,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     for _sub in ("out", "processed"):
         (_folder / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS.update(
-        data_folder_in=str(_folder / "out"), data_folder_out=str(_folder / "out"),
-        processed_folder=str(_folder / "processed"), store_processed=True,
+        data_folder_in=str(_folder / "out"),
+        data_folder_out=str(_folder / "out"),
+        processed_folder=str(_folder / "processed"),
+        store_processed=True,
     )
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="kat_clinic")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

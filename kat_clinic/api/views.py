@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django.db import transaction
-from django.utils.decorators import method_decorator
 from django.shortcuts import get_object_or_404
+from django.utils.decorators import method_decorator
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from knox import views as knox_views

@@ -38,7 +38,10 @@ def test_a_denied_request_is_audited(api, scheduler):
     assert response.status_code == 403
     event = AuditEvent.objects.get()
     assert (event.user_id, event.outcome, event.status_code, event.method) == (
-        scheduler.user_id, AuditEvent.Outcome.DENIED, 403, "GET",
+        scheduler.user_id,
+        AuditEvent.Outcome.DENIED,
+        403,
+        "GET",
     )
 
 
@@ -52,8 +55,13 @@ def test_an_anonymous_request_is_audited_as_denied(api, patient):
 def test_a_failed_write_is_rolled_back_but_its_audit_row_survives(api, scheduler, clinic):
     # given: an MRN already taken, so the insert fails in the database (23505)
     PatientFactory(home_clinic=clinic, mrn="TAKEN")
-    body = {"mrn": "TAKEN", "home_clinic": clinic.pk, "first_name": "A", "last_name": "B",
-            "date_of_birth": "1990-01-01"}
+    body = {
+        "mrn": "TAKEN",
+        "home_clinic": clinic.pk,
+        "first_name": "A",
+        "last_name": "B",
+        "date_of_birth": "1990-01-01",
+    }
 
     # when
     response = api(scheduler).post("/api/patients/", body)
@@ -68,8 +76,13 @@ def test_a_failed_write_is_rolled_back_but_its_audit_row_survives(api, scheduler
 
 def test_audit_rows_hold_no_phi_values(api, scheduler, clinic):
     # given
-    body = {"mrn": "SECRET-MRN", "home_clinic": clinic.pk, "first_name": "Zebulon", "last_name": "Quixote",
-            "date_of_birth": "1990-01-01"}
+    body = {
+        "mrn": "SECRET-MRN",
+        "home_clinic": clinic.pk,
+        "first_name": "Zebulon",
+        "last_name": "Quixote",
+        "date_of_birth": "1990-01-01",
+    }
 
     # when
     api(scheduler).post("/api/patients/", body)

@@ -92,7 +92,10 @@ def test_the_front_desk_holds_no_clinical_operation():
 COLLECTION_GETS = [
     (route, cls, methods["get"])
     for route, cls, methods in ENDPOINTS
-    if "get" in methods and methods["get"] and "<" not in route and "(?P<" not in route
+    if "get" in methods
+    and methods["get"]
+    and "<" not in route
+    and "(?P<" not in route
     and cls.__name__ not in PUBLIC_ENDPOINTS
 ]
 
