@@ -245,3 +245,10 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "RoomCapabilityEnum": "kat_clinic.models.Room.Capability",
     }
 )
+
+# --- integration ---
+# A claimed follow-up whose lease runs out without a recorded delivery is claimed again.
+FOLLOWUP_LEASE_SECONDS = env.int("FOLLOWUP_LEASE_SECONDS", default=120)
+FOLLOWUP_SMS_PROVIDER = env.str("FOLLOWUP_SMS_PROVIDER", default="integration.channels.LoggingSmsProvider")
+FOLLOWUP_EMAIL_PROVIDER = env.str("FOLLOWUP_EMAIL_PROVIDER", default="integration.channels.DjangoEmailProvider")
+PATIENT_LINK_BASE_URL = env.str("PATIENT_LINK_BASE_URL", default="http://localhost:8000")

@@ -46,6 +46,17 @@ PERMISSION_MATRIX: dict[str, frozenset[str]] = {
     # --- clinic_sessions (scheduling) ----------------------------------------------------------
     # --- monitoring (charting) ------------------------------------------------------------------
     # --- integration (follow-ups) ---------------------------------------------------------------
+    # The queue shows each person only what is addressed to them or their role (integration.selectors).
+    "followup.read": EVERYONE,
+    "followup.acknowledge": EVERYONE,
+    "checkin.read": CLINICIANS,
+    "integration_plan.read": CLINICIANS,
+    "integration_plan.write": frozenset({T, P}),
+    "oncall.read": EVERYONE,
+    "oncall.write": frozenset({A}),
+    # Reached without a login (public views): the signed link or the webhook token is the credential.
+    "checkin.link": frozenset(),
+    "sms.inbound": frozenset(),
 }
 
 
