@@ -82,6 +82,13 @@ class Session(models.Model):
     no_show_by = models.ForeignKey(
         "kat_clinic.StaffMember", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # A session books one planned session of an enrollment, or stands alone (ad-hoc visit).
+    planned_session = models.ForeignKey(
+        "programs.PlannedSession", on_delete=models.PROTECT, null=True, blank=True, related_name="bookings"
+    )
+    enrollment = models.ForeignKey(
+        "programs.Enrollment", on_delete=models.PROTECT, null=True, blank=True, related_name="sessions"
+    )
     # The session this one replaced when it was rescheduled (the old one is cancelled).
     rescheduled_from = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="rescheduled_to"
@@ -98,6 +105,15 @@ class Session(models.Model):
                 condition=Q(active=True, status__in=["scheduled", "checked_in", "in_progress", "completed"])
                 | Q(active=False, status__in=["cancelled", "no_show"]),
                 name="session_active_matches_status",
+            ),
+            models.UniqueConstraint(
+                fields=["planned_session"],
+                condition=Q(active=True, planned_session__isnull=False),
+                name="session_one_active_booking_per_planned",
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_session__isnull=True) | Q(enrollment__isnull=False),
+                name="session_planned_has_enrollment",
             ),
             ExclusionConstraint(
                 name="session_no_room_overlap",

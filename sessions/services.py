@@ -17,6 +17,12 @@ from kat_clinic.api.errors import Conflict, RuleViolation
 from kat_clinic.api.exceptions import CHECK_VIOLATION, EXCLUSION_VIOLATION, UNIQUE_VIOLATION, pg_error
 from kat_clinic.models import Clinic, Patient, Room, StaffMember
 from programs.choices import StaffMode
+from programs.models import Enrollment, PlannedSession
+from programs.services import (
+    planned_session_mark_booked,
+    planned_session_mark_completed,
+    planned_session_mark_to_book,
+)
 from sessions.availability import (
     Busy,
     Need,
@@ -29,6 +35,7 @@ from sessions.availability import (
 )
 from sessions.conflicts import Proposal, ProposedAssignment, find_conflicts, python_check_enabled
 from sessions.models import SchedulingPolicy, Session, StaffAssignment
+from sessions.program_rules import ProgramContext, planned_shape, program_context_load, program_violations
 from sessions.timeutil import overlaps
 
 S = Session.Status
@@ -485,28 +492,127 @@ def session_reschedule(
     return new
 
 
-# --- program links (filled in once program templates exist) ------------------------------------
+# --- program links ------------------------------------------------------------------------------
 
 
 def _shape_for(session: Session) -> Shape:
+    if session.planned_session_id:
+        return planned_shape(session.planned_session, telehealth=session.telehealth)
     return session_shape(session)
 
 
 def _program_fields(session: Session) -> dict:
-    return {}
+    return {"planned_session_id": session.planned_session_id, "enrollment_id": session.enrollment_id}
 
 
 def _program_violations(*, session: Session, shape: Shape, starts_at: dt.datetime) -> list[Violation]:
-    return []
+    if not session.planned_session_id:
+        return []
+    ctx = program_context_load(enrollment=session.enrollment, exclude_session_ids=[session.pk])
+    planned = ctx.planned[session.planned_session_id]
+    return program_violations(ctx, planned, starts_at, starts_at + shape.block, telehealth=shape.telehealth)
 
 
 def _program_after_book(*, session: Session) -> None:
-    pass
+    if session.planned_session_id:
+        planned_session_mark_booked(planned_session=session.planned_session)
 
 
 def _program_after_release(*, session: Session) -> None:
-    pass
+    if session.planned_session_id:
+        planned_session_mark_to_book(planned_session=session.planned_session)
 
 
 def _program_after_complete(*, session: Session) -> None:
-    pass
+    if session.planned_session_id:
+        planned_session_mark_completed(planned_session=session.planned_session)
+
+
+def _lock_active_enrollment(enrollment_id: int) -> Enrollment:
+    # Gap and weekly-cap rules read the enrollment's other bookings: locking the enrollment row
+    # serialises bookings of one plan, so two clerks cannot each add "the second dosing this week".
+    enrollment = Enrollment.objects.select_for_update().select_related("clinic", "patient").get(pk=enrollment_id)
+    if enrollment.status != Enrollment.Status.ACTIVE:
+        raise RuleViolation(
+            "Only an active enrollment can be booked.",
+            code="enrollment_not_active",
+            errors={"enrollment": [f"The enrollment is {enrollment.status}."]},
+        )
+    return enrollment
+
+
+def book_planned_placement(
+    *,
+    enrollment: Enrollment,
+    planned: PlannedSession,
+    shape: Shape,
+    placement: Placement,
+    by: StaffMember | None,
+    ctx: ProgramContext,
+    now: dt.datetime | None = None,
+    calendar=None,
+) -> Session:
+    """Book one planned session at `placement` under its template's rules; `ctx` is kept current."""
+    if planned.status != PlannedSession.Status.TO_BOOK or planned.pk in ctx.booked:
+        raise Conflict(
+            f"Planned session #{planned.sequence} is {planned.status}, not to be booked.",
+            code="already_booked",
+            errors={"planned_session": ["This planned session is not to be booked."]},
+        )
+    start = placement.starts_at
+    violations = program_violations(ctx, planned, start, start + shape.block, telehealth=shape.telehealth)
+    session = book_placement(
+        clinic=enrollment.clinic,
+        patient=enrollment.patient,
+        shape=shape,
+        placement=placement,
+        by=by,
+        extra_violations=violations,
+        now=now,
+        calendar=calendar,
+        planned_session=planned,
+        enrollment=enrollment,
+    )
+    if not planned_session_mark_booked(planned_session=planned):
+        raise Conflict(
+            f"Planned session #{planned.sequence} was booked meanwhile.",
+            code="already_booked",
+            errors={"planned_session": ["This planned session is already booked."]},
+        )
+    planned.status = PlannedSession.Status.BOOKED
+    ctx.place(planned.pk, start, start + shape.block, session.pk)
+    _followups_plan_after_booking(session=session)
+    return session
+
+
+@transaction.atomic
+def session_book_planned(
+    *,
+    planned_session: PlannedSession,
+    starts_at: dt.datetime,
+    room: Room | None,
+    staff: Sequence[StaffMember],
+    by: StaffMember | None,
+    telehealth: bool = False,
+    now: dt.datetime | None = None,
+) -> Session:
+    """Book one planned session of an enrollment: its step gives durations, staff needs (filled by
+    `staff` in the order of the step's needs) and room requirements; its template, the rules."""
+    enrollment = _lock_active_enrollment(planned_session.enrollment_id)
+    ctx = program_context_load(enrollment=enrollment)
+    planned = ctx.planned[planned_session.pk]
+    _check_same_clinic(clinic=enrollment.clinic, patient=enrollment.patient, room=room, staff=staff)
+    shape = planned_shape(planned, telehealth=telehealth)
+    return book_planned_placement(
+        enrollment=enrollment,
+        planned=planned,
+        shape=shape,
+        placement=Placement(
+            starts_at=starts_at,
+            room_id=None if telehealth or room is None else room.pk,
+            staff_ids=tuple(s.pk for s in staff),
+        ),
+        by=by,
+        ctx=ctx,
+        now=now,
+    )

@@ -88,3 +88,54 @@ def book(clinic):
         )
 
     return make
+
+
+# --- programs ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def shipped(organization):
+    from programs.catalog import install_shipped_templates
+    from programs.models import ProgramTemplate
+
+    install_shipped_templates(organization=organization)
+    return {t.catalog_key: t for t in ProgramTemplate.objects.filter(organization=organization)}
+
+
+@pytest.fixture
+def kat_clinic_setup(clinic, make_staff):
+    """A clinic equipped for ketamine-assisted therapy: two consult rooms, two treatment rooms,
+    a therapist, a nurse and a prescriber working every day 08:00-18:00."""
+    consult = [
+        RoomFactory(
+            clinic=clinic, name=f"Consult {i}", kind=Room.Kind.CONSULT_ROOM, capabilities=[Room.Capability.THERAPY]
+        )
+        for i in (1, 2)
+    ]
+    treatment = [
+        RoomFactory(
+            clinic=clinic,
+            name=f"Treatment {i}",
+            kind=Room.Kind.TREATMENT_ROOM,
+            capabilities=[Room.Capability.MONITORED, Room.Capability.THERAPY],
+        )
+        for i in (1, 2)
+    ]
+    return {
+        "consult": consult,
+        "treatment": treatment,
+        "therapist": works_every_day(make_staff(clinic, Role.THERAPIST), clinic),
+        "nurse": works_every_day(make_staff(clinic, Role.NURSE), clinic),
+        "prescriber": works_every_day(make_staff(clinic, Role.PRESCRIBER), clinic),
+    }
+
+
+@pytest.fixture
+def kat_enrollment(shipped, patient, kat_clinic_setup):
+    from programs.services import enrollment_create
+
+    return enrollment_create(patient=patient, template=shipped["ketamine_assisted_therapy"], by=None)
+
+
+def planned(enrollment, sequence):
+    return enrollment.planned_sessions.get(sequence=sequence)
