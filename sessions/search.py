@@ -11,6 +11,7 @@ are hard filters (the patient said when they can come), while staff and room pre
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from kat_clinic.api.errors import Conflict, RuleViolation
+from kat_clinic.api.errors import RuleViolation
 from kat_clinic.models import Clinic, Patient, StaffMember
 from programs.choices import StaffMode
 from programs.models import Enrollment, PlannedSession
@@ -27,11 +28,9 @@ from sessions.availability import (
     Calendar,
     Placement,
     Shape,
-    Violation,
     calendar_load,
     credential_problem,
     free_lane,
-    placement_lanes,
 )
 from sessions.models import SchedulingPolicy, Session
 from sessions.program_rules import ProgramContext, planned_shape, program_context_load, program_violations
@@ -309,6 +308,8 @@ def program_schedule_propose(
         clinic=clinic, start=start, end=end + dt.timedelta(minutes=longest), patient_ids=[enrollment.patient_id]
     )
     grid = _grid(cal, start, end, _slot(clinic))
+    if not to_book:
+        return []
 
     def accept(t: dt.datetime) -> bool:
         local = t.astimezone(tz)
@@ -317,14 +318,9 @@ def program_schedule_propose(
         clock = local.time()
         return (prefs.earliest is None or clock >= prefs.earliest) and (prefs.latest is None or clock <= prefs.latest)
 
-    plan: list[ProgramPlanItem] = []
-    for planned in to_book:
+    def place(planned: PlannedSession, floor: dt.datetime) -> tuple[Option | None, dict[str, int]]:
+        candidates = grid[bisect.bisect_left(grid, floor) :]
         shape = planned_shape(planned)
-        # Sessions follow the plan's order: nothing before the previous placed session ends.
-        floor = plan[-1].option.placement.starts_at + plan[-1].option.shape.block if plan else start
-        if planned.linked_dosing_id and planned.linked_dosing_id in ctx.booked:
-            floor = max(floor, ctx.booked[planned.linked_dosing_id].block_end + (planned.window_min or dt.timedelta(0)))
-        candidates = grid[_bisect(grid, floor) :]
         option, reasons = _first_fit(
             cal=cal,
             ctx=ctx,
@@ -336,37 +332,87 @@ def program_schedule_propose(
             accept=accept,
         )
         if option is None and planned.step.telehealth_allowed:
-            shape = planned_shape(planned, telehealth=True)
             option, more = _first_fit(
                 cal=cal,
                 ctx=ctx,
                 planned=planned,
-                shape=shape,
+                shape=planned_shape(planned, telehealth=True),
                 patient_id=enrollment.patient_id,
                 grid=candidates,
                 prefs=prefs,
                 accept=accept,
             )
             reasons = {k: reasons.get(k, 0) + more.get(k, 0) for k in {*reasons, *more}}
-        if option is None:
-            why = max(reasons, key=reasons.get) if reasons else "horizon"
-            raise RuleViolation(
-                f"Step '{planned.step.label}' (session #{planned.sequence}) cannot be placed by "
-                f"{(end.astimezone(tz).date() - dt.timedelta(days=1)).isoformat()}: {_REASONS.get(why, why)}.",
-                code="program_unschedulable",
-                errors={"planned_session": [f"Session #{planned.sequence} cannot be placed."]},
-                planned_session=planned.pk,
-                step=planned.step_id,
-                sequence=planned.sequence,
-                reason=why,
-                refused_starts=reasons,
-                placed=[_item_dict(i, tz) for i in plan],
-            )
-        _hold(cal, option, enrollment.patient_id)
-        ctx.place(planned.pk, option.placement.starts_at, option.placement.starts_at + shape.block, None)
-        plan.append(ProgramPlanItem(planned=planned, option=option))
+        return option, reasons
+
+    def unschedulable(planned: PlannedSession, reasons: dict[str, int]) -> RuleViolation:
+        why = max(reasons, key=reasons.get) if reasons else "horizon"
+        return RuleViolation(
+            f"Step '{planned.step.label}' (session #{planned.sequence}) cannot be placed by "
+            f"{(end.astimezone(tz).date() - dt.timedelta(days=1)).isoformat()}: {_REASONS.get(why, why)}.",
+            code="program_unschedulable",
+            errors={"planned_session": [f"Session #{planned.sequence} cannot be placed."]},
+            planned_session=planned.pk,
+            step=planned.step_id,
+            sequence=planned.sequence,
+            reason=why,
+            refused_starts=reasons,
+            placed=[_item_dict(i, tz) for i in plan],
+        )
+
+    def hold(planned: PlannedSession, option: Option) -> list:
+        block_end = option.placement.starts_at + option.shape.block
+        ctx.place(planned.pk, option.placement.starts_at, block_end, None)
+        return _hold(cal, option, enrollment.patient_id)
+
+    def unhold(planned: PlannedSession, held: list) -> None:
+        ctx.release(planned.pk)
+        for bucket, busy in held:
+            bucket.remove(busy)
+
+    plan: list[ProgramPlanItem] = []
+    index = 0
+    while index < len(to_book):
+        planned = to_book[index]
+        # An integration follows its dosing in the plan: they are placed together, and if the
+        # integration has no room in the window, the dosing moves to a later day (bounded retries).
+        followers = []
+        for nxt in to_book[index + 1 :]:
+            if nxt.linked_dosing_id != planned.pk:
+                break
+            followers.append(nxt)
+        floor = plan[-1].option.placement.starts_at + plan[-1].option.shape.block if plan else start
+        if planned.linked_dosing_id and planned.linked_dosing_id in ctx.booked:
+            floor = max(floor, ctx.booked[planned.linked_dosing_id].block_end + (planned.window_min or dt.timedelta(0)))
+        for _attempt in range(MAX_DOSING_RETRIES):
+            option, reasons = place(planned, floor)
+            if option is None:
+                raise unschedulable(planned, reasons)
+            held = [(planned, hold(planned, option))]
+            placed = [ProgramPlanItem(planned=planned, option=option)]
+            failed = None
+            for follower in followers:
+                block_end = option.placement.starts_at + option.shape.block
+                f_option, f_reasons = place(follower, block_end + (follower.window_min or dt.timedelta(0)))
+                if f_option is None:
+                    failed = (follower, f_reasons)
+                    break
+                held.append((follower, hold(follower, f_option)))
+                placed.append(ProgramPlanItem(planned=follower, option=f_option))
+            if failed is None:
+                plan.extend(placed)
+                break
+            for item_planned, item_held in reversed(held):
+                unhold(item_planned, item_held)
+            next_day = option.placement.starts_at.astimezone(tz).date() + dt.timedelta(days=1)
+            floor = local_to_aware(next_day, dt.time(0), tz)
+        else:
+            raise unschedulable(*failed)
+        index += 1 + len(followers)
     return plan
 
+
+MAX_DOSING_RETRIES = 14
 
 _REASONS = {
     "preferences": "no start matches the patient's days and times",
@@ -379,24 +425,27 @@ _REASONS = {
 }
 
 
-def _bisect(grid: Sequence[dt.datetime], floor: dt.datetime) -> int:
-    import bisect
-
-    return bisect.bisect_left(grid, floor)
-
-
-def _hold(cal: Calendar, option: Option, patient_id: int) -> None:
-    """Mark the option busy in the calendar, so the next sessions of the plan avoid it."""
+def _hold(cal: Calendar, option: Option, patient_id: int) -> list[tuple[list[Busy], Busy]]:
+    """Mark the option busy in the calendar, so the next sessions of the plan avoid it; returns
+    what was added, so a tentative placement can be taken back."""
     p, shape = option.placement, option.shape
     end = p.starts_at + shape.block
+    added: list[tuple[list[Busy], Busy]] = []
+
+    def add(bucket: list[Busy], busy: Busy) -> None:
+        bucket.append(busy)
+        added.append((bucket, busy))
+
     if p.room_id is not None:
-        cal.room_busy.setdefault(p.room_id, []).append(Busy(p.starts_at, end, 0))
-    cal.patient_busy.setdefault(patient_id, []).append(Busy(p.starts_at, end, 0))
+        add(cal.room_busy.setdefault(p.room_id, []), Busy(p.starts_at, end, 0))
+    add(cal.patient_busy.setdefault(patient_id, []), Busy(p.starts_at, end, 0))
     for need, sid, lane in zip(shape.needs, p.staff_ids, option.lanes, strict=True):
         if need.mode != StaffMode.PRESENT:
-            cal.staff_busy.setdefault(sid, []).append(
-                Busy(p.starts_at + need.start_offset, p.starts_at + need.end_offset, 0, lane)
+            add(
+                cal.staff_busy.setdefault(sid, []),
+                Busy(p.starts_at + need.start_offset, p.starts_at + need.end_offset, 0, lane),
             )
+    return added
 
 
 def _item_dict(item: ProgramPlanItem, tz) -> dict:
@@ -456,18 +505,3 @@ def enrollment_book_program(
             )
         )
     return proposal, sessions
-
-
-def lanes_ok(cal: Calendar, option: Option) -> bool:
-    return placement_lanes(cal, option.shape, option.placement) is not None
-
-
-__all__ = [
-    "Conflict",
-    "Option",
-    "Preferences",
-    "Violation",
-    "availability_search",
-    "enrollment_book_program",
-    "program_schedule_propose",
-]
