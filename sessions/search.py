@@ -31,6 +31,7 @@ from sessions.availability import (
     calendar_load,
     credential_problem,
     free_lane,
+    placement_lanes,
 )
 from sessions.models import SchedulingPolicy, Session
 from sessions.program_rules import ProgramContext, planned_shape, program_context_load, program_violations
@@ -505,3 +506,73 @@ def enrollment_book_program(
             )
         )
     return proposal, sessions
+
+
+# --- moving a dosing session together with its integration ---------------------------------------
+
+
+def dosing_move_proposal(
+    *,
+    dosing: Session,
+    starts_at: dt.datetime,
+    room_id: int | None,
+    staff_ids: Sequence[int],
+    now: dt.datetime | None = None,
+) -> list[dict] | None:
+    """Moves for a dosing session and its booked integration(s) that keep every integration inside
+    its window after the dosing's new time, or None when the window has no free slot.
+
+    Each move: {"session": id, "starts_at", "room", "staff": [{role, mode, staff}], "telehealth"}.
+    """
+    now = now or timezone.now()
+    clinic = dosing.clinic
+    tz = clinic.tz
+    followers = list(
+        Session.objects.filter(planned_session__linked_dosing_id=dosing.planned_session_id, active=True)
+        .select_related("planned_session")
+        .order_by("starts_at")
+    )
+    moving = [dosing.pk, *(f.pk for f in followers)]
+    ctx = program_context_load(enrollment=dosing.enrollment, exclude_session_ids=moving)
+    shape = planned_shape(ctx.planned[dosing.planned_session_id], telehealth=dosing.telehealth)
+    block_end = starts_at + shape.block
+    widest = max(
+        (p.window_max or dt.timedelta(days=7) for p in (f.planned_session for f in followers)), default=dt.timedelta(0)
+    )
+    cal = calendar_load(
+        clinic=clinic,
+        start=starts_at,
+        end=block_end + widest + dt.timedelta(days=1),
+        patient_ids=[dosing.patient_id],
+        exclude_session_ids=moving,
+    )
+    placement = Placement(starts_at=starts_at, room_id=room_id, staff_ids=tuple(staff_ids))
+    lanes = placement_lanes(cal, shape, placement)
+    if lanes is None:
+        return None
+    _hold(cal, Option(placement, shape, 0, lanes), dosing.patient_id)
+    ctx.place(dosing.planned_session_id, starts_at, block_end, None)
+    moves = [{"session": dosing.pk, **Option(placement, shape, 0, lanes).as_dict(tz)}]
+    slot = _slot(clinic)
+    for follower in followers:
+        planned = ctx.planned[follower.planned_session_id]
+        low = block_end + (planned.window_min or dt.timedelta(0))
+        high = block_end + (planned.window_max or dt.timedelta(days=7)) + slot
+        grid = _grid(cal, max(low, now), high, slot)
+        f_shape = planned_shape(planned, telehealth=follower.telehealth)
+        option, _ = _first_fit(
+            cal=cal,
+            ctx=ctx,
+            planned=planned,
+            shape=f_shape,
+            patient_id=dosing.patient_id,
+            grid=grid,
+            prefs=Preferences(room_ids=frozenset({follower.room_id} if follower.room_id else set())),
+            accept=lambda t: True,
+        )
+        if option is None:
+            return None
+        _hold(cal, option, dosing.patient_id)
+        ctx.place(planned.pk, option.placement.starts_at, option.placement.starts_at + f_shape.block, None)
+        moves.append({"session": follower.pk, **option.as_dict(tz)})
+    return moves

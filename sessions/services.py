@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,7 +17,7 @@ from django.utils import timezone
 from kat_clinic.api.errors import Conflict, RuleViolation
 from kat_clinic.api.exceptions import CHECK_VIOLATION, EXCLUSION_VIOLATION, UNIQUE_VIOLATION, pg_error
 from kat_clinic.models import Clinic, Patient, Room, StaffMember
-from programs.choices import StaffMode
+from programs.choices import SessionKind, StaffMode
 from programs.models import Enrollment, PlannedSession
 from programs.services import (
     planned_session_mark_booked,
@@ -465,6 +466,11 @@ def session_reschedule(
     room_id = room.pk if room is not None else old.room_id
     if room is not None:
         _check_same_clinic(clinic=old.clinic, patient=old.patient, room=room, staff=())
+    program_refusals = _program_violations(session=old, shape=shape, starts_at=starts_at)
+    if old.kind == SessionKind.DOSING and any(v.rule == "integration_window" for v in program_refusals):
+        _refuse_with_joint_move(
+            old=old, starts_at=starts_at, room_id=room_id, staff_ids=staff_ids, now=now, violations=program_refusals
+        )
     Session.objects.filter(pk=old.pk).update(
         status=S.CANCELLED,
         active=False,
@@ -482,7 +488,7 @@ def session_reschedule(
         placement=Placement(starts_at=starts_at, room_id=room_id, staff_ids=staff_ids),
         by=by,
         now=now,
-        extra_violations=_program_violations(session=old, shape=shape, starts_at=starts_at),
+        extra_violations=program_refusals,
         rescheduled_from=old,
         **_program_fields(old),
     )
@@ -490,6 +496,108 @@ def session_reschedule(
     _followups_replan_after_cancel(session=old)
     _followups_plan_after_booking(session=new)
     return new
+
+
+def _refuse_with_joint_move(
+    *, old: Session, starts_at: dt.datetime, room_id: int | None, staff_ids, now, violations: list[Violation]
+) -> None:
+    """Moving a dosing session moves its integration's window: refuse, and offer moves for both."""
+    from sessions.search import dosing_move_proposal
+
+    proposal = dosing_move_proposal(dosing=old, starts_at=starts_at, room_id=room_id, staff_ids=staff_ids, now=now)
+    errors: dict[str, list[str]] = {}
+    for v in violations:
+        errors.setdefault(v.field, []).append(v.message)
+    raise RuleViolation(
+        "Its integration session would leave its window; move both together"
+        + (" (see proposal)." if proposal else ", but the new window has no free slot."),
+        code="integration_window",
+        errors=errors,
+        proposal=proposal,
+    )
+
+
+@dataclass(frozen=True)
+class Move:
+    session_id: int
+    starts_at: dt.datetime
+    room_id: int | None
+    staff_ids: tuple[int, ...]
+    telehealth: bool = False
+
+
+@transaction.atomic
+def sessions_reschedule_together(
+    *, moves: Sequence[Move], by: StaffMember | None, now: dt.datetime | None = None
+) -> list[Session]:
+    """Move several scheduled sessions of one patient at once (a dosing and its integration): every
+    old one is cancelled first, then the new ones are booked in time order under every rule. All or
+    nothing."""
+    now = now or timezone.now()
+    ids = sorted({m.session_id for m in moves})
+    # Locks in primary-key order, so two joint moves cannot deadlock.
+    olds = {s.pk: s for s in Session.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    if len(olds) != len(ids) or len({s.patient_id for s in olds.values()}) != 1:
+        raise RuleViolation(
+            "Moves must name existing sessions of one patient.",
+            code="invalid_moves",
+            errors={"moves": ["Name sessions of one patient, each once."]},
+        )
+    for s in olds.values():
+        if s.status != S.SCHEDULED:
+            _refuse_transition(s.pk, "rescheduled")
+    shapes = {}
+    for move in moves:
+        old = olds[move.session_id]
+        shapes[move.session_id] = (
+            planned_shape(old.planned_session, telehealth=move.telehealth)
+            if old.planned_session_id
+            else _shape_for(old)
+        )
+    Session.objects.filter(pk__in=ids).update(
+        status=S.CANCELLED,
+        active=False,
+        cancelled_at=now,
+        cancelled_by=by,
+        cancellation_reason="rescheduled",
+        late_cancel=False,
+    )
+    StaffAssignment.objects.filter(session_id__in=ids, active=True).update(active=False)
+    for old in olds.values():
+        _program_after_release(session=old)
+    first = next(iter(olds.values()))
+    enrollment = _lock_active_enrollment(first.enrollment_id) if first.enrollment_id else None
+    ctx = program_context_load(enrollment=enrollment) if enrollment else None
+    booked = []
+    for move in sorted(moves, key=lambda m: m.starts_at):
+        old = olds[move.session_id]
+        shape = shapes[move.session_id]
+        placement = Placement(starts_at=move.starts_at, room_id=move.room_id, staff_ids=move.staff_ids)
+        if old.planned_session_id and ctx is not None:
+            planned = ctx.planned[old.planned_session_id]
+            planned.status = PlannedSession.Status.TO_BOOK
+            new = book_planned_placement(
+                enrollment=enrollment,
+                planned=planned,
+                shape=shape,
+                placement=placement,
+                by=by,
+                ctx=ctx,
+                now=now,
+            )
+        else:
+            new = book_placement(
+                clinic=old.clinic,
+                patient=old.patient,
+                shape=shape,
+                placement=placement,
+                by=by,
+                now=now,
+            )
+        Session.objects.filter(pk=new.pk).update(rescheduled_from=old)
+        new.rescheduled_from = old
+        booked.append(new)
+    return booked
 
 
 # --- program links ------------------------------------------------------------------------------

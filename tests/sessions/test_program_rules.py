@@ -326,3 +326,78 @@ def test_missing_required_role_is_refused(prepared, kat_clinic_setup, clinic):
 
     # then
     assert error.type == "required_roles"
+
+
+# --- moving a dosing session moves its integration's window ---------------------------------------
+
+
+@pytest.fixture
+def dosed(prepared, kat_clinic_setup, clinic):
+    """Dosing Tuesday 09:00-12:00 and its integration Wednesday 14:00."""
+    dosing = book_dosing(prepared, kat_clinic_setup, 3, at(clinic, MONDAY + dt.timedelta(days=1), 9))
+    integration = book_integration(prepared, kat_clinic_setup, 4, at(clinic, MONDAY + dt.timedelta(days=2), 14))
+    return dosing, integration
+
+
+def test_moving_a_dosing_that_keeps_its_integration_in_window_is_booked(dosed, clinic):
+    # given
+    dosing, integration = dosed
+
+    # when: one hour earlier; the integration is then 27 h after the block
+    moved = services.session_reschedule(
+        session_id=dosing.pk, starts_at=at(clinic, MONDAY + dt.timedelta(days=1), 8), by=None
+    )
+
+    # then
+    assert moved.planned_session_id == dosing.planned_session_id
+    assert moved.planned_session.status == P.BOOKED
+    assert Session.objects.get(pk=integration.pk).active is True
+
+
+def test_moving_a_dosing_past_its_integration_is_refused_with_a_joint_proposal(dosed, clinic, prepared):
+    # given
+    dosing, integration = dosed
+    before = snapshot(prepared)
+
+    # when: to Thursday 09:00, after its integration
+    with pytest.raises(RuleViolation) as error:
+        services.session_reschedule(
+            session_id=dosing.pk, starts_at=at(clinic, MONDAY + dt.timedelta(days=3), 9), by=None
+        )
+
+    # then
+    assert snapshot(prepared) == before
+    assert error.value.type == "integration_window"
+    moves = error.value.extra["proposal"]
+    assert [m["session"] for m in moves] == [dosing.pk, integration.pk]
+    assert moves[0]["starts_at"] == "2027-06-10T09:00:00-04:00"
+    # the earliest start 24 h after the new block ends (Thursday 12:00)
+    assert moves[1]["starts_at"] == "2027-06-11T12:00:00-04:00"
+
+
+def test_the_joint_proposal_books_both_moves_at_once(dosed, clinic, prepared):
+    # given
+    dosing, integration = dosed
+    with pytest.raises(RuleViolation) as error:
+        services.session_reschedule(
+            session_id=dosing.pk, starts_at=at(clinic, MONDAY + dt.timedelta(days=3), 9), by=None
+        )
+    moves = [
+        services.Move(
+            session_id=m["session"],
+            starts_at=dt.datetime.fromisoformat(m["starts_at"]),
+            room_id=m["room"],
+            staff_ids=tuple(s["staff"] for s in m["staff"]),
+            telehealth=m["telehealth"],
+        )
+        for m in error.value.extra["proposal"]
+    ]
+
+    # when
+    new_dosing, new_integration = services.sessions_reschedule_together(moves=moves, by=None)
+
+    # then
+    assert (new_dosing.rescheduled_from_id, new_integration.rescheduled_from_id) == (dosing.pk, integration.pk)
+    assert new_integration.starts_at - new_dosing.block_ends_at == dt.timedelta(hours=24)
+    assert set(prepared.planned_sessions.filter(sequence__in=[3, 4]).values_list("status", flat=True)) == {P.BOOKED}
+    assert Session.objects.filter(active=True).count() == 4
