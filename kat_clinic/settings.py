@@ -228,3 +228,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- clinic_sessions ---
+# Several models name a choice field "kind": each choice set gets its own schema name.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "SessionKindEnum": "programs.choices.SessionKind",
+        "RoomKindEnum": "kat_clinic.models.Room.Kind",
+        "RoomCapabilityEnum": "kat_clinic.models.Room.Capability",
+    }
+)

@@ -8,7 +8,7 @@ flag is updated in the same transaction, so the exclusion constraints always see
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -141,7 +141,21 @@ def _discharge_criteria_check(*, session: Session) -> None:
 # --- booking -----------------------------------------------------------------------------------
 
 
-def _check_same_clinic(*, clinic: Clinic, patient: Patient, room: Room | None, staff: Sequence[StaffMember]) -> None:
+StaffChoice = Sequence[StaffMember | int] | Mapping[str, StaffMember | int]
+
+
+def staff_in_need_order(shape: Shape, staff: StaffChoice) -> tuple[int, ...]:
+    """Staff ids aligned with `shape.needs`: a sequence is taken in order, a mapping by role."""
+    if isinstance(staff, Mapping):
+        missing = [need.role for need in shape.needs if need.role not in staff]
+        raise_rule_violations(
+            [Violation("required_roles", "staff", f"No staff member is given for the {role} role.") for role in missing]
+        )
+        return tuple(getattr(staff[n.role], "pk", staff[n.role]) for n in shape.needs)
+    return tuple(getattr(s, "pk", s) for s in staff)
+
+
+def _check_same_clinic(*, clinic: Clinic, patient: Patient, room: Room | None) -> None:
     violations = []
     if patient.home_clinic_id != clinic.pk:
         violations.append(Violation("patient_not_in_clinic", "patient", "The patient does not belong to this clinic."))
@@ -271,7 +285,7 @@ def session_book(
     shape: Shape,
     starts_at: dt.datetime,
     room: Room | None,
-    staff: Sequence[StaffMember],
+    staff: StaffChoice,
     by: StaffMember | None,
     now: dt.datetime | None = None,
 ) -> Session:
@@ -280,13 +294,13 @@ def session_book(
     422 (`RuleViolation`) names the failed availability rule; 409 (`Conflict`, code "overlap")
     lists every clash. Nothing is written on refusal.
     """
-    _check_same_clinic(clinic=clinic, patient=patient, room=room, staff=staff)
+    _check_same_clinic(clinic=clinic, patient=patient, room=room)
     session = book_placement(
         clinic=clinic,
         patient=patient,
         shape=shape,
         placement=Placement(
-            starts_at=starts_at, room_id=room.pk if room else None, staff_ids=tuple(s.pk for s in staff)
+            starts_at=starts_at, room_id=room.pk if room else None, staff_ids=staff_in_need_order(shape, staff)
         ),
         by=by,
         now=now,
@@ -447,7 +461,7 @@ def session_reschedule(
     session_id: int,
     starts_at: dt.datetime,
     room: Room | None = None,
-    staff: Sequence[StaffMember] | None = None,
+    staff: StaffChoice | None = None,
     by: StaffMember | None,
     now: dt.datetime | None = None,
 ) -> Session:
@@ -459,13 +473,13 @@ def session_reschedule(
         _refuse_transition(session_id, "rescheduled")
     shape = _shape_for(old)
     staff_ids = (
-        tuple(s.pk for s in staff)
+        staff_in_need_order(shape, staff)
         if staff is not None
         else tuple(a.staff_id for a in sorted(old.assignments.all(), key=lambda a: a.pk))
     )
     room_id = room.pk if room is not None else old.room_id
     if room is not None:
-        _check_same_clinic(clinic=old.clinic, patient=old.patient, room=room, staff=())
+        _check_same_clinic(clinic=old.clinic, patient=old.patient, room=room)
     program_refusals = _program_violations(session=old, shape=shape, starts_at=starts_at)
     if old.kind == SessionKind.DOSING and any(v.rule == "integration_window" for v in program_refusals):
         _refuse_with_joint_move(
@@ -522,7 +536,7 @@ class Move:
     session_id: int
     starts_at: dt.datetime
     room_id: int | None
-    staff_ids: tuple[int, ...]
+    staff_ids: StaffChoice
     telehealth: bool = False
 
 
@@ -572,7 +586,11 @@ def sessions_reschedule_together(
     for move in sorted(moves, key=lambda m: m.starts_at):
         old = olds[move.session_id]
         shape = shapes[move.session_id]
-        placement = Placement(starts_at=move.starts_at, room_id=move.room_id, staff_ids=move.staff_ids)
+        placement = Placement(
+            starts_at=move.starts_at,
+            room_id=None if shape.telehealth else move.room_id,
+            staff_ids=staff_in_need_order(shape, move.staff_ids),
+        )
         if old.planned_session_id and ctx is not None:
             planned = ctx.planned[old.planned_session_id]
             planned.status = PlannedSession.Status.TO_BOOK
@@ -699,7 +717,7 @@ def session_book_planned(
     planned_session: PlannedSession,
     starts_at: dt.datetime,
     room: Room | None,
-    staff: Sequence[StaffMember],
+    staff: StaffChoice,
     by: StaffMember | None,
     telehealth: bool = False,
     now: dt.datetime | None = None,
@@ -709,7 +727,7 @@ def session_book_planned(
     enrollment = _lock_active_enrollment(planned_session.enrollment_id)
     ctx = program_context_load(enrollment=enrollment)
     planned = ctx.planned[planned_session.pk]
-    _check_same_clinic(clinic=enrollment.clinic, patient=enrollment.patient, room=room, staff=staff)
+    _check_same_clinic(clinic=enrollment.clinic, patient=enrollment.patient, room=room)
     shape = planned_shape(planned, telehealth=telehealth)
     return book_planned_placement(
         enrollment=enrollment,
@@ -718,7 +736,7 @@ def session_book_planned(
         placement=Placement(
             starts_at=starts_at,
             room_id=None if telehealth or room is None else room.pk,
-            staff_ids=tuple(s.pk for s in staff),
+            staff_ids=staff_in_need_order(shape, staff),
         ),
         by=by,
         ctx=ctx,
