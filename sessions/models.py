@@ -7,6 +7,7 @@ Cancelled and no-show rows carry `active = false` and drop out of every constrai
 
 from __future__ import annotations
 
+import pghistory
 import pgtrigger
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, IntegerRangeField, RangeBoundary, RangeOperators
@@ -36,6 +37,8 @@ def _block_range(start: str, end: str) -> TsTzRange:
     return TsTzRange(start, end, RangeBoundary(inclusive_lower=True, inclusive_upper=False))
 
 
+# Row history: every booking, status change and cancellation keeps its previous row and who made it.
+@pghistory.track()
 class Session(models.Model):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"

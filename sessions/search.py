@@ -31,7 +31,9 @@ from sessions.availability import (
     calendar_load,
     credential_problem,
     free_lane,
+    placement_is_free,
     placement_lanes,
+    placement_violations,
 )
 from sessions.models import SchedulingPolicy, Session
 from sessions.program_rules import ProgramContext, planned_shape, program_context_load, program_violations
@@ -547,9 +549,9 @@ def dosing_move_proposal(
         exclude_session_ids=moving,
     )
     placement = Placement(starts_at=starts_at, room_id=room_id, staff_ids=tuple(staff_ids))
+    if placement_violations(cal, shape, placement) or not placement_is_free(cal, shape, placement, dosing.patient_id):
+        return None  # the dosing's own move is refused anyway: nothing worth proposing
     lanes = placement_lanes(cal, shape, placement)
-    if lanes is None:
-        return None
     _hold(cal, Option(placement, shape, 0, lanes), dosing.patient_id)
     ctx.place(dosing.planned_session_id, starts_at, block_end, None)
     moves = [{"session": dosing.pk, **Option(placement, shape, 0, lanes).as_dict(tz)}]

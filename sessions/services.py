@@ -481,7 +481,12 @@ def session_reschedule(
     if room is not None:
         _check_same_clinic(clinic=old.clinic, patient=old.patient, room=room)
     program_refusals = _program_violations(session=old, shape=shape, starts_at=starts_at)
-    if old.kind == SessionKind.DOSING and any(v.rule == "integration_window" for v in program_refusals):
+    # Only when the integration's window is all that stands in the way is a joint move worth offering.
+    if (
+        program_refusals
+        and all(v.rule == "integration_window" for v in program_refusals)
+        and old.kind == SessionKind.DOSING
+    ):
         _refuse_with_joint_move(
             old=old, starts_at=starts_at, room_id=room_id, staff_ids=staff_ids, now=now, violations=program_refusals
         )

@@ -373,3 +373,78 @@ def test_book_planned_endpoint_names_a_missing_role(api, scheduler, kat_enrollme
     # then
     assert response.status_code == 422
     assert response.json()["errors"] == {"staff": ["No staff member is given for the therapist role."]}
+
+
+def test_a_cancellation_keeps_the_previous_row_and_who_cancelled(api, scheduler, clinic, patient, chair, working_nurse):
+    # given
+    session_id = api(scheduler).post("/api/sessions/", body(clinic, patient, chair, working_nurse)).json()["id"]
+
+    # when
+    api(scheduler).post(f"/api/sessions/{session_id}/cancel/", {"reason": "flu"})
+
+    # then
+    events = list(Session.pgh_event_model.objects.filter(pgh_obj_id=session_id).order_by("pgh_id"))
+    assert [(e.pgh_label, e.status) for e in events] == [("insert", "scheduled"), ("update", "cancelled")]
+    assert events[1].pgh_context.metadata["user"] == scheduler.user_id
+
+
+def test_moving_a_dosing_past_its_integration_answers_422_with_a_joint_proposal(
+    api, scheduler, kat_enrollment, kat_clinic_setup, clinic
+):
+    # given: preparations Monday, dosing Tuesday 09:00-12:00, its integration Wednesday 14:00
+    from sessions import services
+
+    setup = kat_clinic_setup
+    for seq, hour in ((1, 9), (2, 10)):
+        services.session_book_planned(
+            planned_session=planned(kat_enrollment, seq),
+            starts_at=at(clinic, MONDAY, hour),
+            room=setup["consult"][0],
+            staff=[setup["therapist"]],
+            by=None,
+        )
+    dosing = services.session_book_planned(
+        planned_session=planned(kat_enrollment, 3),
+        starts_at=at(clinic, MONDAY + dt.timedelta(days=1), 9),
+        room=setup["treatment"][0],
+        staff=[setup["nurse"], setup["prescriber"], setup["therapist"]],
+        by=None,
+    )
+    integration = services.session_book_planned(
+        planned_session=planned(kat_enrollment, 4),
+        starts_at=at(clinic, MONDAY + dt.timedelta(days=2), 14),
+        room=setup["consult"][0],
+        staff=[setup["therapist"]],
+        by=None,
+    )
+
+    # when: the dosing moves to Thursday, after its integration
+    response = api(scheduler).post(
+        f"/api/sessions/{dosing.pk}/reschedule/",
+        {"starts_at": at(clinic, MONDAY + dt.timedelta(days=3), 9).isoformat()},
+    )
+
+    # then
+    assert response.status_code == 422
+    data = response.json()
+    assert data["type"] == "integration_window"
+    assert [m["session"] for m in data["proposal"]] == [dosing.pk, integration.pk]
+    assert Session.objects.get(pk=dosing.pk).status == "scheduled"
+
+    # when: the proposal is sent back as a joint move
+    moves = [
+        {
+            "session": m["session"],
+            "starts_at": m["starts_at"],
+            "room": m["room"],
+            "telehealth": m["telehealth"],
+            "staff": [{"role": x["role"], "staff": x["staff"]} for x in m["staff"]],
+        }
+        for m in data["proposal"]
+    ]
+    moved = api(scheduler).post("/api/sessions/reschedule-together/", {"moves": moves})
+
+    # then
+    assert moved.status_code == 201, moved.json()
+    assert [s["rescheduled_from"] for s in moved.json()] == [dosing.pk, integration.pk]
+    assert Session.objects.filter(active=True).count() == 4
