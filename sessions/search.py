@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -31,6 +31,7 @@ from sessions.availability import (
     calendar_load,
     credential_problem,
     free_lane,
+    overlapping,
     placement_is_free,
     placement_lanes,
     placement_violations,
@@ -84,8 +85,9 @@ def _grid(cal: Calendar, start: dt.datetime, end: dt.datetime, slot: dt.timedelt
     """Starts on the local slot grid in [start, end). Local midnight is the anchor of each day."""
     starts = []
     for day in local_days(start, end, cal.tz):
-        t = local_to_aware(day, dt.time(0), cal.tz)
-        next_day = local_to_aware(day + dt.timedelta(days=1), dt.time(0), cal.tz)
+        # UTC instants: every later comparison then stays within one tzinfo (much faster).
+        t = local_to_aware(day, dt.time(0), cal.tz).astimezone(dt.UTC)
+        next_day = local_to_aware(day + dt.timedelta(days=1), dt.time(0), cal.tz).astimezone(dt.UTC)
         while t < next_day:
             if start <= t < end:
                 starts.append(t)
@@ -122,13 +124,20 @@ class _Finder:
             self._credentials[key] = credential_problem(self.cal, staff_id, role, day) is None
         return self._credentials[key]
 
-    def _free(self, busy: Iterable[Busy], a: dt.datetime, b: dt.datetime) -> bool:
-        return not any(overlaps(x.start, x.end, a, b) for x in busy)
+    def _free(self, busy: list[Busy], a: dt.datetime, b: dt.datetime) -> bool:
+        return not overlapping(self.cal, busy, a, b)
+
+    def _staff_overlapping(self, sid: int, held: dict[int, list[Busy]], a: dt.datetime, b: dt.datetime) -> list[Busy]:
+        found = overlapping(self.cal, self.cal.staff_busy.get(sid, []), a, b)
+        extra = held.get(sid)
+        if extra:
+            found = found + [x for x in extra if overlaps(x.start, x.end, a, b)]
+        return found
 
     def place(self, start: dt.datetime) -> Option | None:
         cal, shape = self.cal, self.shape
         end = start + shape.block
-        if not self._free(cal.patient_busy.get(self.patient_id, ()), start, end):
+        if not self._free(cal.patient_busy.get(self.patient_id, []), start, end):
             return None
         if any(overlaps(s, e, start, end) for s, e in cal.closures):
             return None
@@ -140,7 +149,7 @@ class _Finder:
             for room in self.rooms:
                 opened = cal.room_open.get(room.pk, [])
                 if covers(opened, start, end, cal.open_starts(("room", room.pk), opened)) and self._free(
-                    cal.room_busy.get(room.pk, ()), start, end
+                    cal.room_busy.get(room.pk, []), start, end
                 ):
                     room_id = room.pk
                     break
@@ -158,9 +167,9 @@ class _Finder:
                 opened = cal.staff_open.get(sid, [])
                 if not covers(opened, a, b, cal.open_starts(("staff", sid), opened)):
                     continue
-                busy = [*cal.staff_busy.get(sid, ()), *held.get(sid, ())]
+                busy = self._staff_overlapping(sid, held, a, b)
                 if need.mode == StaffMode.EXCLUSIVE:
-                    if not self._free(busy, a, b):
+                    if busy:
                         continue
                     lane = None
                 elif need.mode == StaffMode.SHARED:
@@ -372,6 +381,7 @@ def program_schedule_propose(
         ctx.release(planned.pk)
         for bucket, busy in held:
             bucket.remove(busy)
+        cal.touch()
 
     plan: list[ProgramPlanItem] = []
     index = 0
@@ -439,6 +449,8 @@ def _hold(cal: Calendar, option: Option, patient_id: int) -> list[tuple[list[Bus
         bucket.append(busy)
         added.append((bucket, busy))
 
+    cal.touch()
+
     if p.room_id is not None:
         add(cal.room_busy.setdefault(p.room_id, []), Busy(p.starts_at, end, 0))
     add(cal.patient_busy.setdefault(patient_id, []), Busy(p.starts_at, end, 0))
@@ -492,9 +504,22 @@ def enrollment_book_program(
     proposal = program_schedule_dicts(plan, enrollment.clinic.tz)
     if preview:
         return proposal, []
-    # Book against a fresh context; the proposal's own placements are re-checked one by one.
+    # Book against a fresh context and calendar (one load for the whole plan); every placement of
+    # the proposal is re-checked as it is booked.
     booking_ctx = program_context_load(enrollment=enrollment)
-    sessions = []
+    sessions: list[Session] = []
+    if not plan:
+        return proposal, sessions
+    first = min(i.option.placement.starts_at for i in plan)
+    last = max(i.option.placement.starts_at + i.option.shape.block for i in plan)
+    booking_cal = calendar_load(
+        clinic=enrollment.clinic,
+        start=first,
+        end=last,
+        room_ids={i.option.placement.room_id for i in plan if i.option.placement.room_id},
+        staff_ids={sid for i in plan for sid in i.option.placement.staff_ids},
+        patient_ids=[enrollment.patient_id],
+    )
     for item in plan:
         sessions.append(
             book_planned_placement(
@@ -505,6 +530,7 @@ def enrollment_book_program(
                 by=by,
                 ctx=booking_ctx,
                 now=now,
+                calendar=booking_cal,
             )
         )
     return proposal, sessions

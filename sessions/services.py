@@ -268,6 +268,7 @@ def book_placement(
 
     if calendar is not None:
         # Keep the shared calendar current for the next sessions of a whole-program booking.
+        cal.touch()
         if room_id is not None:
             cal.room_busy.setdefault(room_id, []).append(Busy(start, block_end, session.pk))
         cal.patient_busy.setdefault(patient.pk, []).append(Busy(start, block_end, session.pk))
