@@ -27,12 +27,45 @@ class Booked:
     session_id: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class PlannedInfo:
+    """The fields of a planned session the rules read, as plain values (model attribute access is
+    slow enough to matter when a search checks thousands of starts)."""
+
+    pk: int
+    kind: str
+    step_id: int
+    sequence: int
+    status: str
+    linked_dosing_id: int | None
+    window_min: dt.timedelta | None
+    window_max: dt.timedelta | None
+    telehealth_allowed: bool
+
+
 @dataclass
 class ProgramContext:
     enrollment: Enrollment
     planned: dict[int, PlannedSession]
     rules: list[TemplateRule]
     booked: dict[int, Booked] = field(default_factory=dict)  # planned session id -> its active booking
+    info: dict[int, PlannedInfo] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.info = {
+            p.pk: PlannedInfo(
+                p.pk,
+                p.kind,
+                p.step_id,
+                p.sequence,
+                p.status,
+                p.linked_dosing_id,
+                p.window_min,
+                p.window_max,
+                p.step.telehealth_allowed,
+            )
+            for p in self.planned.values()
+        }
 
     def place(self, planned_id: int, start: dt.datetime, block_end: dt.datetime, session_id: int | None) -> None:
         self.booked[planned_id] = Booked(start, block_end, session_id)
@@ -104,36 +137,42 @@ def program_violations(
     *,
     telehealth: bool = False,
 ) -> list[Violation]:
-    """Every template rule the placement of `planned` at [start, block_end) would break."""
-    violations: list[Violation] = []
-    if telehealth and not planned.step.telehealth_allowed:
-        violations.append(Violation("telehealth_not_allowed", "telehealth", "This step must be held in person."))
-    others = {pid: b for pid, b in ctx.booked.items() if pid != planned.pk}
-    kind = planned.kind
+    """Every template rule the placement of `planned` at [start, block_end) would break.
 
-    def dosings(rule: TemplateRule) -> list[tuple[PlannedSession, Booked]]:
+    Pure Python over plain values (`ctx.info`): the search calls it for every candidate start.
+    """
+    violations: list[Violation] = []
+    me = ctx.info[planned.pk]
+    if telehealth and not me.telehealth_allowed:
+        violations.append(Violation("telehealth_not_allowed", "telehealth", "This step must be held in person."))
+    info, booked = ctx.info, ctx.booked
+    zero = dt.timedelta(0)
+
+    def dosing_starts(step_id: int | None) -> list[tuple[int, dt.datetime]]:
         return [
-            (ctx.planned[pid], b)
-            for pid, b in others.items()
-            if ctx.planned[pid].kind == SessionKind.DOSING
-            and (rule.step_id is None or ctx.planned[pid].step_id == rule.step_id)
+            (info[pid].sequence, b.start)
+            for pid, b in booked.items()
+            if pid != me.pk
+            and info[pid].kind == SessionKind.DOSING
+            and (step_id is None or info[pid].step_id == step_id)
         ]
 
     for rule in ctx.rules:
-        if rule.kind == Rule.PREP_BEFORE_FIRST_DOSING:
+        kind = rule.kind
+        if kind == Rule.PREP_BEFORE_FIRST_DOSING:
+            gap = rule.min_interval or zero
             preps = [
-                p
-                for p in ctx.planned.values()
-                if (p.step_id == rule.step_id if rule.step_id else p.kind == SessionKind.PREPARATION)
-                and p.status != PlannedSession.Status.CANCELLED
+                i
+                for i in info.values()
+                if (i.step_id == rule.step_id if rule.step_id else i.kind == SessionKind.PREPARATION)
+                and i.status != PlannedSession.Status.CANCELLED
             ]
-            gap = rule.min_interval or dt.timedelta(0)
-            if kind == SessionKind.DOSING:
+            if me.kind == SessionKind.DOSING:
                 for prep in preps:
                     if prep.status == PlannedSession.Status.COMPLETED:
                         continue
-                    booked = others.get(prep.pk)
-                    if booked is None:
+                    b = booked.get(prep.pk)
+                    if b is None:
                         violations.append(
                             Violation(
                                 "prep_before_first_dosing",
@@ -141,7 +180,7 @@ def program_violations(
                                 f"Preparation session #{prep.sequence} must be booked before any dosing session.",
                             )
                         )
-                    elif booked.block_end + gap > start:
+                    elif b.block_end + gap > start:
                         violations.append(
                             Violation(
                                 "prep_before_first_dosing",
@@ -149,10 +188,8 @@ def program_violations(
                                 f"Preparation session #{prep.sequence} must end before the dosing session starts.",
                             )
                         )
-            elif planned.pk in {p.pk for p in preps}:
-                first = min(
-                    (b.start for pid, b in others.items() if ctx.planned[pid].kind == SessionKind.DOSING), default=None
-                )
+            elif any(p.pk == me.pk for p in preps):
+                first = min((s for _, s in dosing_starts(None)), default=None)
                 if first is not None and block_end + gap > first:
                     violations.append(
                         Violation(
@@ -161,18 +198,18 @@ def program_violations(
                             "A preparation session must end before the first dosing session.",
                         )
                     )
-        elif rule.kind == Rule.INTEGRATION_WINDOW:
-            low, high = rule.min_interval or dt.timedelta(0), rule.max_interval
-            if _applies(rule, planned) and planned.linked_dosing_id:
-                low = planned.window_min if planned.window_min is not None else low
-                high = planned.window_max if planned.window_max is not None else high
-                dosing = others.get(planned.linked_dosing_id)
+        elif kind == Rule.INTEGRATION_WINDOW:
+            low, high = rule.min_interval or zero, rule.max_interval
+            if me.linked_dosing_id and (rule.step_id is None or rule.step_id == me.step_id):
+                low = me.window_min if me.window_min is not None else low
+                high = me.window_max if me.window_max is not None else high
+                dosing = booked.get(me.linked_dosing_id)
                 if dosing is None:
                     violations.append(
                         Violation(
                             "integration_window",
                             "starts_at",
-                            f"Integration session #{planned.sequence} needs its dosing session booked first.",
+                            f"Integration session #{me.sequence} needs its dosing session booked first.",
                         )
                     )
                 else:
@@ -182,15 +219,15 @@ def program_violations(
                             Violation(
                                 "integration_window",
                                 "starts_at",
-                                f"Integration session #{planned.sequence} must start {_fmt(low)} to "
+                                f"Integration session #{me.sequence} must start {_fmt(low)} to "
                                 f"{_fmt(high) if high is not None else 'any time'} after its dosing block ends.",
                             )
                         )
-            elif kind == SessionKind.DOSING:
+            elif me.kind == SessionKind.DOSING:
                 # Moving a dosing session moves the window of the integration that follows it.
-                for pid, b in others.items():
-                    follower = ctx.planned[pid]
-                    if follower.linked_dosing_id != planned.pk or not _applies(rule, follower):
+                for pid, b in booked.items():
+                    follower = info[pid]
+                    if follower.linked_dosing_id != me.pk or (rule.step_id and rule.step_id != follower.step_id):
                         continue
                     f_low = follower.window_min if follower.window_min is not None else low
                     f_high = follower.window_max if follower.window_max is not None else high
@@ -204,26 +241,27 @@ def program_violations(
                                 f"outside its window of {_fmt(f_low)} to {_fmt(f_high) if f_high else 'any time'}.",
                             )
                         )
-        elif rule.kind == Rule.DOSING_MIN_GAP and kind == SessionKind.DOSING and _applies(rule, planned):
-            gap = rule.min_interval or dt.timedelta(0)
-            for other, b in dosings(rule):
-                if abs(b.start - start) < gap:
+        elif me.kind != SessionKind.DOSING or (rule.step_id is not None and rule.step_id != me.step_id):
+            continue
+        elif kind == Rule.DOSING_MIN_GAP:
+            gap = rule.min_interval or zero
+            for sequence, other in dosing_starts(rule.step_id):
+                if abs(other - start) < gap:
                     violations.append(
                         Violation(
                             "dosing_min_gap",
                             "starts_at",
-                            f"Dosing sessions must start at least {_fmt(gap)} apart (dosing #{other.sequence}).",
+                            f"Dosing sessions must start at least {_fmt(gap)} apart (dosing #{sequence}).",
                         )
                     )
-        elif rule.kind == Rule.DOSING_WEEKLY_CAP and kind == SessionKind.DOSING and _applies(rule, planned):
+        elif kind == Rule.DOSING_WEEKLY_CAP:
             period, cap = rule.period or dt.timedelta(days=7), rule.max_count or 0
-            starts = sorted([start, *(b.start for _, b in dosings(rule))])
-            # Any rolling window containing the new start: windows anchored at each start before it.
+            starts = sorted([start, *(s for _, s in dosing_starts(rule.step_id))])
+            # The fullest rolling window that holds the new start begins at one of the starts.
             for anchor in starts:
                 if anchor > start or start - anchor >= period:
                     continue
-                inside = sum(1 for s in starts if anchor <= s < anchor + period)
-                if inside > cap:
+                if sum(1 for s in starts if anchor <= s < anchor + period) > cap:
                     violations.append(
                         Violation(
                             "dosing_weekly_cap",

@@ -31,6 +31,7 @@ from sessions.availability import (
     Shape,
     Violation,
     calendar_load,
+    placement_is_free,
     placement_lanes,
     placement_violations,
 )
@@ -219,7 +220,11 @@ def book_placement(
         for need, staff_id, lane in zip(shape.needs, placement.staff_ids, lanes, strict=True)
     )
     room_id = None if shape.telehealth else placement.room_id
-    if check:
+    # A shared calendar (whole-program booking) was loaded in this transaction with the enrollment
+    # locked and is kept current as the plan is booked: when it says nothing clashes, the finder's
+    # two queries are skipped (the database keeps the last word). Only a clash needs its list.
+    trusted_free = calendar is not None and placement_is_free(cal, shape, placement, patient.pk)
+    if check and not trusted_free:
         conflicts = find_conflicts(
             Proposal(
                 patient_id=patient.pk,
@@ -233,33 +238,33 @@ def book_placement(
         if conflicts:
             raise _overlap_conflict(conflicts)
 
+    # No savepoint: a refusal here aborts the whole booking anyway (the caller is atomic).
     try:
-        with transaction.atomic():
-            session = Session.objects.create(
-                clinic=clinic,
-                patient=patient,
-                kind=shape.kind,
-                starts_at=start,
-                ends_at=start + dt.timedelta(minutes=shape.session_minutes),
-                block_starts_at=start,
-                block_ends_at=block_end,
-                room_id=room_id,
-                telehealth=shape.telehealth,
-                booked_by=by,
-                **session_fields,
+        session = Session.objects.create(
+            clinic=clinic,
+            patient=patient,
+            kind=shape.kind,
+            starts_at=start,
+            ends_at=start + dt.timedelta(minutes=shape.session_minutes),
+            block_starts_at=start,
+            block_ends_at=block_end,
+            room_id=room_id,
+            telehealth=shape.telehealth,
+            booked_by=by,
+            **session_fields,
+        )
+        StaffAssignment.objects.bulk_create(
+            StaffAssignment(
+                session=session,
+                staff_id=a.staff_id,
+                role=a.role,
+                mode=a.mode,
+                lane=a.lane,
+                starts_at=a.starts_at,
+                ends_at=a.ends_at,
             )
-            StaffAssignment.objects.bulk_create(
-                StaffAssignment(
-                    session=session,
-                    staff_id=a.staff_id,
-                    role=a.role,
-                    mode=a.mode,
-                    lane=a.lane,
-                    starts_at=a.starts_at,
-                    ends_at=a.ends_at,
-                )
-                for a in assignments
-            )
+            for a in assignments
+        )
     except IntegrityError as exc:
         refusal = _database_refusal(exc)
         if refusal is None:
