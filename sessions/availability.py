@@ -22,6 +22,7 @@ from kat_clinic.models import Clinic, ClinicCertification, ClinicMembership, Lic
 from kat_clinic.roles import ROLE_CREDENTIALS
 from programs.choices import SessionKind, StaffMode
 from sessions.models import (
+    MAX_BLOCK,
     AvailabilityException,
     ClinicClosure,
     RoomHours,
@@ -207,11 +208,11 @@ def calendar_load(
     )
 
     # Busy rooms and patients: active sessions anywhere (a patient cannot be at two clinics at once).
-    room_q = Q(room_id__in=list(cal.rooms))
     patient_list = list(patient_ids)
     sessions = Session.objects.filter(
-        room_q | Q(patient_id__in=patient_list),
+        Q(clinic=clinic, room_id__in=list(cal.rooms)) | Q(patient_id__in=patient_list),
         active=True,
+        block_starts_at__gt=pad_start - MAX_BLOCK,
         block_starts_at__lt=pad_end,
         block_ends_at__gt=pad_start,
     ).exclude(pk__in=excluded)
@@ -223,7 +224,13 @@ def calendar_load(
         if patient_id in patient_list:
             cal.patient_busy.setdefault(patient_id, []).append(Busy(s, e, sid))
     assignments = (
-        StaffAssignment.objects.filter(staff_id__in=members, active=True, starts_at__lt=pad_end, ends_at__gt=pad_start)
+        StaffAssignment.objects.filter(
+            staff_id__in=members,
+            active=True,
+            starts_at__gt=pad_start - MAX_BLOCK,
+            starts_at__lt=pad_end,
+            ends_at__gt=pad_start,
+        )
         .exclude(mode=StaffMode.PRESENT)
         .exclude(session_id__in=excluded)
     )

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from programs.choices import StaffMode
-from sessions.models import Session, StaffAssignment
+from sessions.models import MAX_BLOCK, Session, StaffAssignment
 from sessions.timeutil import overlaps
 
 
@@ -73,7 +73,9 @@ def find_conflicts(proposal: Proposal, *, exclude_session_ids: Iterable[int] = (
     if proposal.room_id is not None:
         who |= Q(room_id=proposal.room_id)
     rows = (
-        Session.objects.filter(who, active=True, block_starts_at__lt=end, block_ends_at__gt=start)
+        Session.objects.filter(
+            who, active=True, block_starts_at__gt=start - MAX_BLOCK, block_starts_at__lt=end, block_ends_at__gt=start
+        )
         .exclude(pk__in=excluded)
         .order_by("block_starts_at", "pk")
         .values_list("pk", "room_id", "patient_id", "block_starts_at", "block_ends_at")
@@ -106,7 +108,11 @@ def find_conflicts(proposal: Proposal, *, exclude_session_ids: Iterable[int] = (
         span_end = max(a.ends_at for a in tied)
         existing = (
             StaffAssignment.objects.filter(
-                staff_id__in={a.staff_id for a in tied}, active=True, starts_at__lt=span_end, ends_at__gt=span_start
+                staff_id__in={a.staff_id for a in tied},
+                active=True,
+                starts_at__gt=span_start - MAX_BLOCK,
+                starts_at__lt=span_end,
+                ends_at__gt=span_start,
             )
             .exclude(mode=StaffMode.PRESENT)
             .exclude(session_id__in=excluded)

@@ -7,6 +7,8 @@ Cancelled and no-show rows carry `active = false` and drop out of every constrai
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pghistory
 import pgtrigger
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -18,6 +20,10 @@ from django.utils import timezone
 
 from kat_clinic.roles import Role
 from programs.choices import SessionKind, StaffMode
+
+# No block or assignment is longer than this (check constraints hold it), so "overlaps [a, b)" can
+# also say "starts after a - MAX_BLOCK", which lets a btree index on the start time bound the scan.
+MAX_BLOCK = dt.timedelta(hours=24)
 
 # Exclusive assignments occupy lanes [0, ALL_LANES_END); shared ones occupy [lane, lane + 1).
 ALL_LANES_END = 32767
@@ -105,6 +111,9 @@ class Session(models.Model):
                 name="session_block_covers_session",
             ),
             models.CheckConstraint(
+                condition=Q(block_ends_at__lte=F("block_starts_at") + MAX_BLOCK), name="session_block_at_most_a_day"
+            ),
+            models.CheckConstraint(
                 condition=Q(active=True, status__in=["scheduled", "checked_in", "in_progress", "completed"])
                 | Q(active=False, status__in=["cancelled", "no_show"]),
                 name="session_active_matches_status",
@@ -168,6 +177,9 @@ class StaffAssignment(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="staffassignment_starts_before_ends"),
+            models.CheckConstraint(
+                condition=Q(ends_at__lte=F("starts_at") + MAX_BLOCK), name="staffassignment_at_most_a_day"
+            ),
             models.CheckConstraint(
                 condition=Q(mode="shared", lane__gte=1, lane__lt=ALL_LANES_END)
                 | (Q(mode__in=["exclusive", "present"]) & Q(lane__isnull=True)),

@@ -125,10 +125,6 @@ def _fmt(value: dt.timedelta) -> str:
     return f"{hours:g} h"
 
 
-def _applies(rule: TemplateRule, planned: PlannedSession) -> bool:
-    return rule.step_id is None or rule.step_id == planned.step_id
-
-
 def program_violations(
     ctx: ProgramContext,
     planned: PlannedSession,

@@ -8,7 +8,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from kat_clinic.models import Clinic, Room
-from sessions.models import Session, StaffAssignment
+from sessions.models import MAX_BLOCK, Session, StaffAssignment
 from sessions.timeutil import local_to_aware
 
 
@@ -36,7 +36,11 @@ def day_board(*, clinic: Clinic, day: dt.date, now: dt.datetime | None = None) -
     """
     now = now or timezone.now()
     start, end = local_day_bounds(clinic, day)
-    sessions = list(session_list().filter(clinic=clinic, block_starts_at__lt=end, block_ends_at__gt=start))
+    sessions = list(
+        session_list().filter(
+            clinic=clinic, block_starts_at__gt=start - MAX_BLOCK, block_starts_at__lt=end, block_ends_at__gt=start
+        )
+    )
     rooms = list(Room.objects.filter(clinic=clinic, active=True).order_by("name", "pk"))
     by_room: dict[int, list[int]] = {r.pk: [] for r in rooms}
     by_staff: dict[int, dict] = {}
