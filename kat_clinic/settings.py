@@ -203,6 +203,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kat_clinic.api.schema.add_error_responses",
+        "kat_clinic.api.schema.describe_local_times",
+    ],
 }
 
 # --- Login protection ----------------------------------------------------------------------
@@ -229,11 +234,13 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# --- clinic_sessions ---
-# Several models name a choice field "kind": each choice set gets its own schema name.
+# --- programs ---
+# Several choice sets share field names ("kind"); name them so the OpenAPI schema stays warning-free.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {
         "SessionKindEnum": "programs.choices.SessionKind",
+        "TemplateRuleKindEnum": "programs.models.TemplateRule.Kind",
+        "PrerequisiteKindEnum": "programs.models.TemplatePrerequisite.Kind",
         "RoomKindEnum": "kat_clinic.models.Room.Kind",
         "RoomCapabilityEnum": "kat_clinic.models.Room.Capability",
     }

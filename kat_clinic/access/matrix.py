@@ -39,6 +39,10 @@ PERMISSION_MATRIX: dict[str, frozenset[str]] = {
     "audit.read": frozenset({A}),
     "breakglass.request": CLINICIANS,
     # --- programs ------------------------------------------------------------------------------
+    "program_template.read": EVERYONE,
+    "program_template.write": frozenset({A}),
+    "enrollment.read": CARE_TEAM,
+    "enrollment.write": CARE_TEAM,
     # --- clinic_sessions (scheduling) ----------------------------------------------------------
     # The front desk and clinicians read and book the schedule (sessions carry no clinical data);
     # only clinicians start and complete a session, since that is where charting begins.
