@@ -44,6 +44,19 @@ PERMISSION_MATRIX: dict[str, frozenset[str]] = {
     "enrollment.read": CARE_TEAM,
     "enrollment.write": CARE_TEAM,
     # --- clinic_sessions (scheduling) ----------------------------------------------------------
+    # The front desk and clinicians read and book the schedule (sessions carry no clinical data);
+    # only clinicians start and complete a session, since that is where charting begins.
+    "session.read": CARE_TEAM,
+    "session.book": CARE_TEAM,
+    "session.check_in": CARE_TEAM,
+    "session.start": CLINICIANS,
+    "session.complete": CLINICIANS,
+    "session.cancel": CARE_TEAM,
+    "session.no_show": CARE_TEAM,
+    "session.reschedule": CARE_TEAM,
+    "schedule.search": CARE_TEAM,
+    "schedule.program_booking": CARE_TEAM,
+    "schedule.day_board": CARE_TEAM,
     # --- monitoring (charting) ------------------------------------------------------------------
     # --- integration (follow-ups) ---------------------------------------------------------------
     # The queue shows each person only what is addressed to them or their role (integration.selectors).
