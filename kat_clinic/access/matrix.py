@@ -41,6 +41,29 @@ PERMISSION_MATRIX: dict[str, frozenset[str]] = {
     # --- programs ------------------------------------------------------------------------------
     # --- clinic_sessions (scheduling) ----------------------------------------------------------
     # --- monitoring (charting) ------------------------------------------------------------------
+    # The front desk holds none of these; therapists chart notes and scales but order no doses.
+    "chart.read": CLINICIANS,
+    "note.read": CLINICIANS,
+    "note.write": CLINICIANS,
+    "note.sign": CLINICIANS,
+    "note.cosign": frozenset({P}),
+    "dose.read": CLINICIANS,
+    "dose.order": frozenset({P}),
+    "dose.administer": frozenset({N, P}),
+    "dose.override": frozenset({P}),
+    "vitals.read": CLINICIANS,
+    "vitals.write": frozenset({N, P}),
+    "scale.read": CLINICIANS,
+    "scale.write": CLINICIANS,
+    "record.read": CLINICIANS,
+    "record.write": frozenset({N, P}),
+    "alert.read": CLINICIANS,
+    "alert.ack": frozenset({N, P}),
+    "gate.override": frozenset({P}),
+    "discharge.override": frozenset({P}),
+    "rems.read": frozenset({N, P}),
+    "rems.write": frozenset({N, P}),
+    "rems.submit": frozenset({P}),
     # --- integration (follow-ups) ---------------------------------------------------------------
 }
 
