@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from kat_clinic.health import healthz
+from kat_clinic.health import healthz, livez
 
 api_patterns = [
     path("", include("kat_clinic.api.urls")),
@@ -16,6 +16,7 @@ api_patterns = [
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("livez", livez, name="livez"),
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
 ]
