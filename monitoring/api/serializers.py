@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
 from monitoring.api.fields import StaffField, patient_field, session_field
 from monitoring.models import (
     CONTRAINDICATIONS,
@@ -28,6 +29,7 @@ from monitoring.models import (
     SessionMedication,
     VitalSign,
 )
+from programs.models import Enrollment
 
 # --- notes -------------------------------------------------------------------------------------
 
@@ -166,6 +168,9 @@ class AddendumCreateSerializer(serializers.Serializer):
 class ScaleResponseSerializer(serializers.ModelSerializer):
     patient = patient_field()
     session = session_field(required=False, allow_null=True)
+    enrollment = ClinicScopedPrimaryKeyRelatedField(
+        clinic_lookup="clinic", queryset=Enrollment.objects.all(), required=False, allow_null=True
+    )
     answers = serializers.JSONField()
 
     class Meta:
@@ -174,6 +179,7 @@ class ScaleResponseSerializer(serializers.ModelSerializer):
             "id",
             "patient",
             "session",
+            "enrollment",
             "scale",
             "answers",
             "total",

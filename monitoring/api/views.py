@@ -54,6 +54,11 @@ class ChartViewSet(ClinicScopedViewSet):
     clinic_lookup = "session__clinic"
     audit_patient_attr = "patient_id"
     audit_clinic_attr = None
+
+
+class CreatingChartViewSet(ChartViewSet):
+    """A charting endpoint whose POST validates the body and hands it to one service."""
+
     create_serializer_class = None
 
     def create(self, request, *args, **kwargs):
@@ -92,7 +97,7 @@ IF_MATCH = OpenApiParameter(
 @extend_schema_view(
     create=extend_schema(request=s.NoteCreateSerializer, responses={201: s.ClinicalNoteSerializer, **ERRORS}),
 )
-class NoteViewSet(ChartViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class NoteViewSet(CreatingChartViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     """One note per session; signed notes are frozen in the database, corrections are addenda."""
 
     serializer_class = s.ClinicalNoteSerializer
@@ -165,7 +170,7 @@ class NoteViewSet(ChartViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin
 # --- scales ------------------------------------------------------------------------------------
 
 
-class ScaleResponseViewSet(ChartViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class ScaleResponseViewSet(CreatingChartViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     serializer_class = s.ScaleResponseSerializer
     clinic_lookup = "patient__home_clinic"
     audit_resource = "scale_response"
@@ -190,7 +195,7 @@ class ScaleResponseViewSet(ChartViewSet, mixins.ListModelMixin, mixins.RetrieveM
         )
 
     @extend_schema(
-        parameters=[OpenApiParameter("patient", int, required=True)],
+        parameters=[OpenApiParameter("patient", int, required=True), OpenApiParameter("enrollment", int)],
         responses={200: s.ScaleTrendSerializer(many=True)},
     )
     @action(detail=False, methods=["get"])
@@ -200,7 +205,11 @@ class ScaleResponseViewSet(ChartViewSet, mixins.ListModelMixin, mixins.RetrieveM
             patient_id = int(request.query_params.get("patient", ""))
         except ValueError:
             return Response({"type": "invalid", "detail": "Give ?patient=<id>.", "errors": {}}, status=400)
-        responses = list(self.get_queryset().filter(patient_id=patient_id).order_by("completed_at", "pk"))
+        responses = self.get_queryset().filter(patient_id=patient_id)
+        if request.query_params.get("enrollment", "").isdigit():
+            # Baseline and response are measured within one course of treatment.
+            responses = responses.filter(enrollment_id=int(request.query_params["enrollment"]))
+        responses = list(responses.order_by("completed_at", "pk"))
         self.audit_objects(responses)
         trends = [scale_trend(responses=responses, scale=scale) for scale in sorted({r.scale for r in responses})]
         return Response(s.ScaleTrendSerializer([t.__dict__ for t in trends], many=True).data)
@@ -209,7 +218,7 @@ class ScaleResponseViewSet(ChartViewSet, mixins.ListModelMixin, mixins.RetrieveM
 # --- vitals and friends --------------------------------------------------------------------------
 
 
-class VitalSignViewSet(ChartViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class VitalSignViewSet(CreatingChartViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     serializer_class = s.VitalSignSerializer
     audit_resource = "vital_sign"
     filterset_fields = ["session", "patient", "source"]
@@ -243,7 +252,7 @@ class VitalSignViewSet(ChartViewSet, mixins.ListModelMixin, mixins.RetrieveModel
         return Response(s.VitalBatchResultSerializer(body).data)
 
 
-class SedationScoreViewSet(ChartViewSet, mixins.ListModelMixin):
+class SedationScoreViewSet(CreatingChartViewSet, mixins.ListModelMixin):
     serializer_class = s.SedationScoreSerializer
     audit_resource = "sedation_score"
     filterset_fields = ["session"]
@@ -256,7 +265,7 @@ class SedationScoreViewSet(ChartViewSet, mixins.ListModelMixin):
         return vitals.sedation_record(by=by, **data)
 
 
-class DissociationScoreViewSet(ChartViewSet, mixins.ListModelMixin):
+class DissociationScoreViewSet(CreatingChartViewSet, mixins.ListModelMixin):
     serializer_class = s.DissociationScoreSerializer
     audit_resource = "dissociation_score"
     filterset_fields = ["session"]
@@ -269,7 +278,7 @@ class DissociationScoreViewSet(ChartViewSet, mixins.ListModelMixin):
         return vitals.dissociation_record(by=by, **data)
 
 
-class AdverseEventViewSet(ChartViewSet, mixins.ListModelMixin):
+class AdverseEventViewSet(CreatingChartViewSet, mixins.ListModelMixin):
     serializer_class = s.AdverseEventSerializer
     audit_resource = "adverse_event"
     filterset_fields = ["session", "patient", "type"]
@@ -310,7 +319,7 @@ class AlertViewSet(ChartViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixi
 # --- dosing ------------------------------------------------------------------------------------
 
 
-class DoseViewSet(ChartViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class DoseViewSet(CreatingChartViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     serializer_class = s.DoseAdministrationSerializer
     audit_resource = "dose"
     filterset_fields = ["session", "patient", "medication", "route"]
@@ -335,7 +344,7 @@ class DoseViewSet(ChartViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin
         return Response(self.get_serializer(dose).data)
 
 
-class SessionMedicationViewSet(ChartViewSet, mixins.ListModelMixin):
+class SessionMedicationViewSet(CreatingChartViewSet, mixins.ListModelMixin):
     serializer_class = s.SessionMedicationSerializer
     audit_resource = "session_medication"
     filterset_fields = ["session"]
@@ -348,7 +357,7 @@ class SessionMedicationViewSet(ChartViewSet, mixins.ListModelMixin):
         return dosing.session_medication_record(by=by, **data)
 
 
-class EscalationViewSet(ChartViewSet, mixins.ListModelMixin):
+class EscalationViewSet(CreatingChartViewSet, mixins.ListModelMixin):
     serializer_class = s.EscalationSerializer
     audit_resource = "escalation"
     filterset_fields = ["session"]
@@ -364,7 +373,7 @@ class EscalationViewSet(ChartViewSet, mixins.ListModelMixin):
 # --- the patient's record ----------------------------------------------------------------------
 
 
-class RecordViewSet(ChartViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class RecordViewSet(CreatingChartViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     """Patient-level records, scoped by the patient's home clinic."""
 
     clinic_lookup = "patient__home_clinic"
@@ -431,7 +440,7 @@ class ContraindicationScreenViewSet(RecordViewSet):
         return records.contraindication_screen_record(by=by, **data)
 
 
-class SessionAttestationViewSet(ChartViewSet, mixins.ListModelMixin):
+class SessionAttestationViewSet(CreatingChartViewSet, mixins.ListModelMixin):
     """Escort and fasting for one session; posting again updates the session's row."""
 
     serializer_class = s.SessionAttestationSerializer
@@ -449,7 +458,7 @@ class SessionAttestationViewSet(ChartViewSet, mixins.ListModelMixin):
 # --- gate, discharge, REMS, chart, timeline ------------------------------------------------------
 
 
-class ChecklistOverrideViewSet(ChartViewSet, mixins.ListModelMixin):
+class ChecklistOverrideViewSet(CreatingChartViewSet, mixins.ListModelMixin):
     """A prescriber's override of one unmet gate or discharge item, with the reason kept."""
 
     serializer_class = s.ChecklistOverrideSerializer

@@ -25,6 +25,9 @@ class ScaleResponse(models.Model):
     session = models.ForeignKey(
         "clinic_sessions.Session", on_delete=models.PROTECT, null=True, blank=True, related_name="scale_responses"
     )
+    enrollment = models.ForeignKey(
+        "programs.Enrollment", on_delete=models.PROTECT, null=True, blank=True, related_name="scale_responses"
+    )
     scale = models.CharField(max_length=8, choices=Scale.choices)
     answers = models.JSONField()
     total = models.PositiveSmallIntegerField(null=True, blank=True)

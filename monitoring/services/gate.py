@@ -65,37 +65,37 @@ DEFAULT_PREREQUISITES = (
 DEFAULT_PREGNANCY_TEST_MAX_AGE_DAYS = 7
 
 
+def _follow(obj, *path: str):
+    """Follow optional relations; None as soon as one is missing."""
+    for attr in path:
+        try:
+            obj = getattr(obj, attr, None)
+        except ObjectDoesNotExist:
+            return None
+        if obj is None:
+            return None
+    return obj
+
+
 def session_template(session: Session):
     """The program template behind the session, when it was booked from an enrollment's plan."""
-    for path in (("planned_session", "enrollment", "template"), ("enrollment", "template")):
-        obj = session
-        try:
-            for attr in path:
-                obj = getattr(obj, attr, None)
-                if obj is None:
-                    break
-        except ObjectDoesNotExist:
-            obj = None
-        if obj is not None:
-            return obj
-    return None
+    return _follow(session, "planned_session", "enrollment", "template")
 
 
 def session_medication(session: Session, medication: str | None = None) -> str | None:
-    """The medication of the session: as asked, else already given, else the template's."""
+    """The medication of the session: as asked, else already given, else the plan step's."""
     if medication:
         return medication
     given = DoseAdministration.objects.filter(session=session).order_by("started_at", "pk").first()
     if given is not None:
         return given.medication
-    template = session_template(session)
-    return getattr(template, "medication", None) if template is not None else None
+    return _follow(session, "planned_session", "step", "medication") or None
 
 
 def session_prerequisites(session: Session, medication: str | None = None) -> list[Prerequisite]:
     template = session_template(session)
-    if template is not None and hasattr(template, "prerequisites"):
-        return [Prerequisite(p.kind, getattr(p, "max_age_days", None)) for p in template.prerequisites.all()]
+    if template is not None:
+        return [Prerequisite(p.kind, p.max_age_days) for p in template.prerequisites.all()]
     items = list(DEFAULT_PREREQUISITES)
     if medication == Medication.ESKETAMINE:
         items.append(Prerequisite(Prereq.REMS_ENROLLMENT))

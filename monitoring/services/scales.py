@@ -37,7 +37,8 @@ def scale_response_record(
         result = scales.score(scale, answers, pcl5_cutoff=policy_for(patient.home_clinic_id).pcl5_probable_ptsd_cutoff)
     except scales.ScaleAnswerError as exc:
         raise RuleViolation("The answers do not fit the scale.", code="invalid_answers", errors=exc.errors)
-    extra = {"enrollment": enrollment} if enrollment is not None and _has_enrollment_field() else {}
+    if enrollment is not None and enrollment.patient_id != patient.pk:
+        raise RuleViolation("The enrollment belongs to another patient.", code="enrollment_mismatch")
     response = ScaleResponse.objects.create(
         patient=patient,
         session=session,
@@ -50,7 +51,7 @@ def scale_response_record(
         loinc_total=result.loinc_total,
         source=source,
         recorded_by=by,
-        **extra,
+        enrollment=enrollment,
     )
     if result.high_risk:
         alerts_raise(
@@ -69,10 +70,6 @@ def scale_response_record(
             ]
         )
     return response
-
-
-def _has_enrollment_field() -> bool:
-    return any(f.name == "enrollment" for f in ScaleResponse._meta.get_fields())
 
 
 @dataclass(frozen=True)
