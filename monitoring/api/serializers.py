@@ -437,6 +437,7 @@ class EscalationSerializer(serializers.ModelSerializer):
         model = Escalation
         fields = ["id", "session", "kind", "occurred_at", "description", "recorded_by"]
         read_only_fields = ["recorded_by"]
+        extra_kwargs = {"occurred_at": {"required": False}}
 
 
 # --- the patient's record ----------------------------------------------------------------------

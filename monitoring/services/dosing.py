@@ -33,7 +33,13 @@ def dose_cap_for(*, clinic_id: int, medication: str, route: str) -> dict | None:
     cap = DoseCap.objects.filter(clinic_id=clinic_id, medication=medication, route=route).first()
     if cap is not None:
         return {"max_session_mg": cap.max_session_mg, "max_session_mg_per_kg": cap.max_session_mg_per_kg}
-    return DEFAULT_DOSE_CAPS.get((medication, route))
+    default = DEFAULT_DOSE_CAPS.get((medication, route))
+    if default is None:
+        return None
+    return {
+        "max_session_mg": default.get("max_session_mg"),
+        "max_session_mg_per_kg": default.get("max_session_mg_per_kg"),
+    }
 
 
 @transaction.atomic

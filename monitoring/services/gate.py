@@ -99,6 +99,9 @@ def session_prerequisites(session: Session, medication: str | None = None) -> li
     items = list(DEFAULT_PREREQUISITES)
     if medication == Medication.ESKETAMINE:
         items.append(Prerequisite(Prereq.REMS_ENROLLMENT))
+    # A patient with authorizations on file is paid for by insurance: each dose needs an active one.
+    if PriorAuthorization.objects.filter(patient_id=session.patient_id).exists():
+        items.append(Prerequisite(Prereq.PRIOR_AUTHORIZATION))
     return items
 
 
