@@ -228,3 +228,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- monitoring ---
+# Name the charting choice sets that share a field name with other apps' (schema warnings otherwise).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "MedicationEnum": "programs.choices.Medication",
+        "RouteEnum": "programs.choices.Route",
+        "ClinicalNoteStatusEnum": "monitoring.models.notes.ClinicalNote.Status",
+        "RemsFormStatusEnum": "monitoring.models.checklist.RemsMonitoringForm.Status",
+        "VitalSourceEnum": "monitoring.models.vitals.VitalSign.Source",
+        "ScaleResponseSourceEnum": "monitoring.models.scales.ScaleResponse.Source",
+    }
+)
