@@ -12,6 +12,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from programs.choices import Route
 
 CENTI = Decimal("0.01")
+MAX_DOSE_MG = Decimal("10000")
+MAX_VOLUME_ML = Decimal("10000")
+MAX_RATE = Decimal("100000")
 
 
 class DoseInputError(ValueError):
@@ -60,6 +63,11 @@ def dose_figures(
     volume = q(mg / concentration_mg_per_ml) if concentration_mg_per_ml is not None else None
     # The rate comes from the rounded dose: the pump is programmed with what the chart shows.
     rate = q(mg / Decimal(infusion_minutes) * 60) if infusion_minutes else None
+    # Results beyond what the chart columns hold are typing errors, not doses.
+    limits = {"dose_mg": (mg, MAX_DOSE_MG), "volume_ml": (volume, MAX_VOLUME_ML), "rate_mg_per_h": (rate, MAX_RATE)}
+    too_big = {name: ["Implausibly large; check the inputs."] for name, (v, cap) in limits.items() if v and v > cap}
+    if too_big:
+        raise DoseInputError(too_big)
     return DoseFigures(dose_mg=mg, volume_ml=volume, rate_mg_per_h=rate)
 
 

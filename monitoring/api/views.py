@@ -234,7 +234,10 @@ class VitalSignViewSet(CreatingChartViewSet, mixins.ListModelMixin, mixins.Retri
     def perform_service_create(self, data, by):
         session = data.pop("session")
         created, _ = vitals.vitals_record(session=session, by=by, readings=[data])
-        return created[0]
+        if created:
+            return created[0]
+        # A resent monitor reading: answer with the one already stored.
+        return session.vitals.get(device_reading_id=data["device_reading_id"])
 
     @extend_schema(request=s.VitalBatchSerializer, responses={200: s.VitalBatchResultSerializer, **ERRORS})
     @action(detail=False, methods=["post"])

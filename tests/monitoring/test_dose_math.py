@@ -81,3 +81,9 @@ def test_the_cap_is_the_lower_of_the_fixed_and_the_weight_based_limit():
     assert session_cap_mg(max_session_mg=D("84"), max_session_mg_per_kg=None, weight_kg=None) == D("84")
     assert session_cap_mg(max_session_mg=None, max_session_mg_per_kg=D("1.0"), weight_kg=D("80.0")) == D("80.00")
     assert session_cap_mg(max_session_mg=D("70"), max_session_mg_per_kg=D("1.0"), weight_kg=D("80.0")) == D("70")
+
+
+def test_implausibly_large_results_are_refused_not_stored():
+    with pytest.raises(DoseInputError) as refused:
+        dose_figures(route="iv", dose_mg=D("5000"), concentration_mg_per_ml=D("0.01"), infusion_minutes=1)
+    assert set(refused.value.errors) == {"volume_ml", "rate_mg_per_h"}

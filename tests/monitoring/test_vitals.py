@@ -209,3 +209,18 @@ def test_session_staff_see_its_alerts_and_the_scheduler_does_not(api, nurse, the
     # then
     assert [a["kind"] for a in seen.json()["results"]] == ["spo2_low"]
     assert refused.status_code == 403
+
+
+def test_a_resent_single_device_reading_answers_with_the_stored_one(api, nurse, session):
+    body = {
+        "session": session.pk,
+        "measured_at": T0.isoformat(),
+        "spo2_percent": 97,
+        "source": "device",
+        "device_reading_id": "r-1",
+    }
+    client = api(nurse)
+    first, again = client.post("/api/chart/vitals/", body), client.post("/api/chart/vitals/", body)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert first.json()["id"] == again.json()["id"]
+    assert VitalSign.objects.count() == 1
