@@ -163,3 +163,18 @@ def test_the_scheduler_gets_403_on_every_clinical_endpoint_and_no_data(
 def test_admins_read_no_chart(api, make_staff, clinic, session, role):
     staff = make_staff(clinic, role)
     assert api(staff).get(f"/api/chart/sessions/{session.pk}/").status_code == 403
+
+
+def test_the_timeline_query_count_does_not_grow_with_the_record(
+    api, nurse, prescriber, therapist, patient, django_assert_max_num_queries
+):
+    # given
+    _chart(SessionFactory(patient=patient), nurse, prescriber, therapist, size=1)
+    client = api(therapist)
+    small = _count(client, f"/api/chart/patients/{patient.pk}/timeline/")
+    _chart(SessionFactory(patient=patient), nurse, prescriber, therapist, size=10)
+
+    # when / then
+    with django_assert_max_num_queries(small):
+        response = client.get(f"/api/chart/patients/{patient.pk}/timeline/")
+    assert len([e for e in response.json() if e["type"] == "dose"]) == 11
