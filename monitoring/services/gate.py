@@ -109,8 +109,18 @@ def _item(item: str, detail: str, **extra) -> dict:
     return {"item": item, "detail": detail, **extra}
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What several checks read, fetched once per evaluation."""
+
+    policy: object
+    limits: dict
+    prerequisites: list
+    attestation: SessionAttestation | None
+
+
 def _check_prerequisite(
-    prereq: Prerequisite, *, session: Session, medication: str | None, route: str | None, now: datetime
+    prereq: Prerequisite, *, session: Session, medication: str | None, route: str | None, now: datetime, ctx: _Context
 ) -> dict | None:
     patient_id = session.patient_id
     today = session.clinic.local_date(now)
@@ -157,12 +167,12 @@ def _check_prerequisite(
         if not remaining.exists():
             return _item(kind, "No prior authorization with sessions left is valid today.")
     elif kind in (Prereq.RIDE_CONFIRMED, Prereq.FASTING_CONFIRMED):
-        attestation = SessionAttestation.objects.filter(session=session).first()
+        attestation = ctx.attestation
         if kind == Prereq.RIDE_CONFIRMED:
             if attestation is None or not (attestation.escort_name and attestation.escort_phone):
                 return _item(kind, "No escort (name and phone) is recorded for the ride home.")
         else:
-            policy = policy_for(session.clinic_id)
+            policy = ctx.policy
             hours = (
                 policy.fasting_hours_esketamine
                 if medication == Medication.ESKETAMINE
@@ -173,7 +183,8 @@ def _check_prerequisite(
             if now - attestation.last_ate_at < timedelta(hours=float(hours)):
                 return _item(kind, f"The patient ate less than {hours} h ago.", last_ate_at=attestation.last_ate_at)
     elif kind == Prereq.WEIGHT_RECENT:
-        if recent_weight(session=session, max_age_days=prereq.max_age_days, now=now) is None:
+        max_age = prereq.max_age_days or ctx.policy.weight_max_age_days
+        if recent_weight(session=session, max_age_days=max_age, now=now) is None:
             return _item(kind, "No weight recorded recently enough.")
     elif kind == Prereq.PREGNANCY_TEST:
         window = now - timedelta(days=prereq.max_age_days or DEFAULT_PREGNANCY_TEST_MAX_AGE_DAYS)
@@ -211,9 +222,9 @@ def recent_weight(
     )
 
 
-def _check_predose_vitals(session: Session, now: datetime) -> dict | None:
-    limits = thresholds_for(clinic=session.clinic_id).get(ThresholdRuleKind.PREDOSE_HOLD)
-    max_age = timedelta(minutes=policy_for(session.clinic_id).predose_vitals_max_age_minutes)
+def _check_predose_vitals(session: Session, now: datetime, ctx: _Context) -> dict | None:
+    limits = ctx.limits.get(ThresholdRuleKind.PREDOSE_HOLD)
+    max_age = timedelta(minutes=ctx.policy.predose_vitals_max_age_minutes)
     reading = (
         VitalSign.objects.filter(session=session, systolic_mmhg__isnull=False, measured_at__lte=now)
         .order_by("-measured_at", "-pk")
@@ -256,12 +267,18 @@ def gate_items(
     """Every unmet pre-dose item, overridden or not."""
     now = now or timezone.now()
     medication = session_medication(session, medication)
+    ctx = _Context(
+        policy=policy_for(session.clinic_id),
+        limits=thresholds_for(clinic=session.clinic_id),
+        prerequisites=session_prerequisites(session, medication),
+        attestation=SessionAttestation.objects.filter(session=session).first(),
+    )
     unmet = []
-    for prereq in session_prerequisites(session, medication):
-        found = _check_prerequisite(prereq, session=session, medication=medication, route=route, now=now)
+    for prereq in ctx.prerequisites:
+        found = _check_prerequisite(prereq, session=session, medication=medication, route=route, now=now, ctx=ctx)
         if found:
             unmet.append(found)
-    predose = _check_predose_vitals(session, now)
+    predose = _check_predose_vitals(session, now, ctx)
     if predose:
         unmet.append(predose)
     unmet.extend(_check_concomitant(session, now))

@@ -78,7 +78,7 @@ def test_the_session_chart_holds_everything_in_a_fixed_number_of_queries(
 
     # when
     small_count = _count(client, f"/api/chart/sessions/{small.pk}/")
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(36):
         response = client.get(f"/api/chart/sessions/{large.pk}/")
 
     # then
