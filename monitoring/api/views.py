@@ -120,6 +120,18 @@ class NoteViewSet(CreatingChartViewSet, mixins.ListModelMixin, mixins.RetrieveMo
     def perform_service_create(self, data, by):
         return notes.note_create(session=data["session"], author=by, sections=data["sections"], body=data["body"])
 
+    @extend_schema(
+        responses={200: s.ClinicalNoteSerializer},
+        parameters=[
+            OpenApiParameter(
+                "ETag",
+                location=OpenApiParameter.HEADER,
+                response=[200],
+                type=str,
+                description="The note's version; send it back in If-Match to edit.",
+            )
+        ],
+    )
     def retrieve(self, request, *args, **kwargs):
         note = self.get_object()
         return Response(self.get_serializer(note).data, headers={"ETag": note.etag})

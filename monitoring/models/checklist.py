@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pghistory
+import pgtrigger
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -57,6 +58,14 @@ class RemsMonitoringForm(models.Model):
                 condition=Q(status="draft", submitted_at__isnull=True)
                 | Q(status="submitted", submitted_at__isnull=False),
                 name="remsmonitoringform_submitted_has_time",
+            ),
+        ]
+        # What was sent to the REMS is kept exactly as sent.
+        triggers = [
+            pgtrigger.Protect(
+                name="remsmonitoringform_submitted_frozen",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                condition=pgtrigger.Q(old__status="submitted"),
             ),
         ]
 

@@ -191,3 +191,25 @@ def test_the_rems_form_is_filled_from_the_chart(api, nurse, prescriber, ready_se
     submitted = api(prescriber).post(f"/api/chart/rems-forms/{form['id']}/submit/")
     again = api(prescriber).post(f"/api/chart/rems-forms/{form['id']}/submit/")
     assert (submitted.status_code, submitted.json()["status"], again.status_code) == (200, "submitted", 409)
+
+
+def test_a_submitted_rems_form_is_frozen_in_the_database(ready_session, nurse, prescriber):
+    from django.db import InternalError, transaction
+
+    from monitoring.models import RemsMonitoringForm
+
+    # given
+    form = RemsMonitoringForm.objects.create(
+        session=ready_session,
+        data={"total_dose_mg": "56.00"},
+        due_on=dt.date(2030, 1, 8),
+        status="submitted",
+        submitted_at=timezone.now(),
+        submitted_by=prescriber,
+    )
+
+    # when / then
+    with pytest.raises(InternalError), transaction.atomic():
+        RemsMonitoringForm.objects.filter(pk=form.pk).update(data={"total_dose_mg": "28.00"})
+    form.refresh_from_db()
+    assert form.data == {"total_dose_mg": "56.00"}
