@@ -303,11 +303,7 @@ class AdverseEventViewSet(CreatingChartViewSet, mixins.ListModelMixin):
         return selectors.session_rows(AdverseEvent)
 
     def perform_service_create(self, data, by):
-        from monitoring.services.common import require_operation
-
-        session = data.pop("session")
-        require_operation(staff=by, operation="vitals.write", clinic_id=session.clinic_id)
-        return AdverseEvent.objects.create(session=session, patient_id=session.patient_id, recorded_by=by, **data)
+        return vitals.adverse_event_record(by=by, **data)
 
 
 class AlertViewSet(ChartViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):

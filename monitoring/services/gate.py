@@ -14,6 +14,7 @@ from django.utils import timezone
 from kat_clinic.api.errors import Conflict, RuleViolation
 from kat_clinic.models import PatientWeight, StaffMember
 from monitoring.models import (
+    ChartingPolicy,
     ChecklistOverride,
     Consent,
     ContraindicationScreen,
@@ -113,7 +114,7 @@ def _item(item: str, detail: str, **extra) -> dict:
 class _Context:
     """What several checks read, fetched once per evaluation."""
 
-    policy: object
+    policy: ChartingPolicy
     limits: dict
     prerequisites: list
     attestation: SessionAttestation | None

@@ -10,6 +10,7 @@ from django.db import transaction
 from kat_clinic.models import Clinic, StaffMember
 from monitoring.models import (
     DEFAULT_THRESHOLDS,
+    AdverseEvent,
     Alert,
     DissociationScore,
     SedationScore,
@@ -232,3 +233,9 @@ def dissociation_record(*, session: Session, by: StaffMember, measured_at, items
     return DissociationScore.objects.create(
         session=session, measured_at=measured_at, items=items, total=sum(items), recorded_by=by
     )
+
+
+@transaction.atomic
+def adverse_event_record(*, session: Session, by: StaffMember, **fields) -> AdverseEvent:
+    require_operation(staff=by, operation="vitals.write", clinic_id=session.clinic_id)
+    return AdverseEvent.objects.create(session=session, patient_id=session.patient_id, recorded_by=by, **fields)
