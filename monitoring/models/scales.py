@@ -6,12 +6,7 @@ import pghistory
 from django.db import models
 from django.utils import timezone
 
-
-class Scale(models.TextChoices):
-    PHQ9 = "phq9", "PHQ-9 (depression)"
-    GAD7 = "gad7", "GAD-7 (anxiety)"
-    PCL5 = "pcl5", "PCL-5 (PTSD)"
-    CSSRS = "cssrs", "C-SSRS screener (suicide risk)"
+from programs.choices import Scale  # the one vocabulary of scales, shared with templates
 
 
 @pghistory.track()
