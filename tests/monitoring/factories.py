@@ -28,7 +28,9 @@ class SessionFactory(factory.django.DjangoModelFactory):
     clinic = factory.SelfAttribute("patient.home_clinic")
     kind = SessionKind.DOSING
     status = Session.Status.IN_PROGRESS
-    starts_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(minutes=30))
+    # The first session of a test is in progress now; each further one is a day earlier, because one
+    # patient is never in two blocks at once (session_no_patient_overlap).
+    starts_at = factory.Sequence(lambda n: timezone.now() - dt.timedelta(minutes=30, days=n % 1000))
     ends_at = factory.LazyAttribute(lambda s: s.starts_at + dt.timedelta(hours=2))
     block_starts_at = factory.SelfAttribute("starts_at")
     block_ends_at = factory.SelfAttribute("ends_at")

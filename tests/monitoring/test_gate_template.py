@@ -1,27 +1,39 @@
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
 
 from monitoring.models import PregnancyTest, SessionAttestation
 from monitoring.services.gate import gate_unmet
-from programs.models import TemplatePrerequisite
-from tests.programs.factories import TemplateFactory
+from programs.choices import Medication
+from programs.models import Enrollment, PlannedSession, TemplatePrerequisite
+from sessions.models import Session
+from tests.programs.factories import StepFactory, TemplateFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def _planned(session, organization, *kinds_and_ages):
-    """Attach a plan whose template lists these prerequisites (the booking link is the scheduler's)."""
+    """Book the session for a planned dosing of a template that lists these prerequisites."""
     template = TemplateFactory(organization=organization)
+    step = StepFactory(template=template, medication=Medication.KETAMINE)
     for kind, max_age_days in kinds_and_ages:
         TemplatePrerequisite.objects.create(template=template, kind=kind, max_age_days=max_age_days)
-    session.planned_session = SimpleNamespace(
-        enrollment=SimpleNamespace(template=template), step=SimpleNamespace(medication="ketamine")
+    enrollment = Enrollment.objects.create(
+        patient=session.patient, template=template, clinic=session.clinic, pathway=template.pathway
     )
+    planned = PlannedSession.objects.create(
+        enrollment=enrollment,
+        step=step,
+        sequence=1,
+        occurrence=1,
+        kind=step.kind,
+        status=PlannedSession.Status.BOOKED,
+    )
+    Session.objects.filter(pk=session.pk).update(planned_session=planned, enrollment=enrollment)
+    session.refresh_from_db()
     return session
 
 
