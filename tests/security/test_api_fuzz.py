@@ -52,6 +52,16 @@ FIELD_RESOURCES: dict[str, str] = {
 RATIO_EXEMPT: dict[tuple[str, str], str] = {
     ("POST", "/api/break-glass/"): "needs a patient outside the caller's clinics",
     ("POST", "/api/auth/logout/"): "revokes the token the next examples would use",
+    # --- clinic_sessions: bookings need staff working at that time, free rooms, a future start ---
+    ("POST", "/api/sessions/"): "needs a bookable time, staff and room",
+    ("POST", "/api/sessions/book-planned/"): "needs an enrollment's planned session and a bookable time",
+    ("POST", "/api/sessions/reschedule-together/"): "needs sessions of one patient and bookable times",
+    ("POST", "/api/sessions/{id}/reschedule/"): "needs a bookable time",
+    ("POST", "/api/sessions/{id}/start/"): "needs a checked-in session",
+    ("POST", "/api/sessions/{id}/complete/"): "needs a session in progress",
+    ("POST", "/api/sessions/{id}/no-show/"): "needs a session whose start has passed",
+    ("POST", "/api/scheduling/search/"): "needs a consistent date range and shape",
+    ("POST", "/api/scheduling/program-booking/"): "needs an active enrollment",
 }
 
 

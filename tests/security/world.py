@@ -66,3 +66,8 @@ def seed_world() -> World:
         seeder(world, clinic, world.ids)
         seeder(world, other, world.other_ids)
     return world
+
+# --- clinic_sessions ---
+from tests.sessions.world import seed_sessions  # noqa: E402
+
+RESOURCE_SEEDERS.append(seed_sessions)
