@@ -67,6 +67,7 @@ def seed_world() -> World:
         seeder(world, other, world.other_ids)
     return world
 
+
 # --- clinic_sessions ---
 from tests.sessions.world import seed_sessions  # noqa: E402
 
