@@ -111,6 +111,18 @@ def seed_demo() -> Clinic:
                 defaults={"state": "NY", "number": f"DEMO-{kind.upper()}-{i:03d}", "expires_on": dt.date(2028, 6, 30)},
             )
 
+    # The four programs the product ships, published and ready to enroll.
+    from programs.catalog import install_shipped_templates
+
+    install_shipped_templates(organization=organization)
+
+    # Who gets paged first when a patient signals risk: the prescriber, then the nurses.
+    from integration.services import oncall_set
+
+    on_call = StaffMember.objects.filter(user__username__in=["prescriber", "nurse1", "nurse2"])
+    order = {"prescriber": 0, "nurse1": 1, "nurse2": 2}
+    oncall_set(clinic_id=clinic.pk, staff_ids=[s.pk for s in sorted(on_call, key=lambda s: order[s.user.username])])
+
     now = timezone.now()
     for i, (first, last) in enumerate(DEMO_PATIENTS, start=1):
         patient, created = Patient.objects.get_or_create(

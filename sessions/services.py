@@ -14,9 +14,15 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from integration.planners import (
+    followups_after_dosing_completed,
+    followups_cancel_for_session,
+    followups_plan_for_session,
+)
 from kat_clinic.api.errors import Conflict, RuleViolation
 from kat_clinic.api.exceptions import CHECK_VIOLATION, EXCLUSION_VIOLATION, UNIQUE_VIOLATION, pg_error
 from kat_clinic.models import Clinic, Patient, Room, StaffMember
+from monitoring.services import session_discharge_check
 from programs.choices import SessionKind, StaffMode
 from programs.models import Enrollment, PlannedSession
 from programs.services import (
@@ -124,19 +130,22 @@ def _late_cancel_window(clinic: Clinic) -> dt.timedelta:
     return dt.timedelta(hours=hours)
 
 
-# --- hooks for other apps (kept as named spots; those apps wire themselves in later) ------------
+# --- what a booking change means to other apps (same transaction) -----------------------------
 
 
 def _followups_plan_after_booking(*, session: Session) -> None:
-    """Where follow-ups (reminders, ride confirmation) get planned for a new booking."""
+    """Reminders (with preparation instructions) and no-show review: outbox rows in this transaction."""
+    followups_plan_for_session(session=session)
 
 
 def _followups_replan_after_cancel(*, session: Session) -> None:
-    """Where planned follow-ups of a cancelled or moved booking are withdrawn."""
+    """A cancelled, absent or moved booking withdraws its pending follow-ups in this transaction."""
+    followups_cancel_for_session(session=session)
 
 
 def _discharge_criteria_check(*, session: Session) -> None:
-    """Where charting's discharge criteria refuse `session_complete` until they are met."""
+    """Charting's discharge criteria (monitoring time, vitals, MOAA/S, escort) gate completion: 422."""
+    session_discharge_check(session=session)
 
 
 # --- booking -----------------------------------------------------------------------------------
@@ -379,6 +388,9 @@ def session_complete(*, session_id: int, by: StaffMember | None = None) -> Sessi
     )
     if changed:
         _program_after_complete(session=session)
+        if session.kind == SessionKind.DOSING:
+            # Integration window watch, next-day check-in, REMS form due, booster: outbox rows.
+            followups_after_dosing_completed(session=session)
     return session
 
 

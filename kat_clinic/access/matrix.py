@@ -58,7 +58,41 @@ PERMISSION_MATRIX: dict[str, frozenset[str]] = {
     "schedule.program_booking": CARE_TEAM,
     "schedule.day_board": CARE_TEAM,
     # --- monitoring (charting) ------------------------------------------------------------------
+    # The front desk holds none of these; therapists chart notes and scales but order no doses.
+    "chart.read": CLINICIANS,
+    "note.read": CLINICIANS,
+    "note.write": CLINICIANS,
+    "note.sign": CLINICIANS,
+    "note.cosign": frozenset({P}),
+    "dose.read": CLINICIANS,
+    "dose.order": frozenset({P}),
+    "dose.administer": frozenset({N, P}),
+    "dose.override": frozenset({P}),
+    "vitals.read": CLINICIANS,
+    "vitals.write": frozenset({N, P}),
+    "scale.read": CLINICIANS,
+    "scale.write": CLINICIANS,
+    "record.read": CLINICIANS,
+    "record.write": frozenset({N, P}),
+    "alert.read": CLINICIANS,
+    "alert.ack": frozenset({N, P}),
+    "gate.override": frozenset({P}),
+    "discharge.override": frozenset({P}),
+    "rems.read": frozenset({N, P}),
+    "rems.write": frozenset({N, P}),
+    "rems.submit": frozenset({P}),
     # --- integration (follow-ups) ---------------------------------------------------------------
+    # The queue shows each person only what is addressed to them or their role (integration.selectors).
+    "followup.read": EVERYONE,
+    "followup.acknowledge": EVERYONE,
+    "checkin.read": CLINICIANS,
+    "integration_plan.read": CLINICIANS,
+    "integration_plan.write": frozenset({T, P}),
+    "oncall.read": EVERYONE,
+    "oncall.write": frozenset({A}),
+    # Reached without a login (public views): the signed link or the webhook token is the credential.
+    "checkin.link": frozenset(),
+    "sms.inbound": frozenset(),
 }
 
 
