@@ -22,6 +22,10 @@ def session_list() -> QuerySet[Session]:
     )
 
 
+BOARD_FIRST_DAY = dt.date(2000, 1, 1)
+BOARD_LAST_DAY = dt.date(2100, 12, 31)
+
+
 def local_day_bounds(clinic: Clinic, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """[local midnight, next local midnight): 23 or 25 hours long on daylight-saving change days."""
     tz = clinic.tz
@@ -35,12 +39,17 @@ def day_board(*, clinic: Clinic, day: dt.date, now: dt.datetime | None = None) -
     (with staff), and the clinic's rooms.
     """
     now = now or timezone.now()
-    start, end = local_day_bounds(clinic, day)
-    sessions = list(
-        session_list().filter(
-            clinic=clinic, block_starts_at__gt=start - MAX_BLOCK, block_starts_at__lt=end, block_ends_at__gt=start
+    if BOARD_FIRST_DAY <= day <= BOARD_LAST_DAY:
+        start, end = local_day_bounds(clinic, day)
+        sessions = list(
+            session_list().filter(
+                clinic=clinic, block_starts_at__gt=start - MAX_BLOCK, block_starts_at__lt=end, block_ends_at__gt=start
+            )
         )
-    )
+    else:
+        # Nothing is ever booked this far out (bookings are refused in the past and limited to this
+        # century), and the date arithmetic near the calendar's ends would overflow.
+        sessions = []
     rooms = list(Room.objects.filter(clinic=clinic, active=True).order_by("name", "pk"))
     by_room: dict[int, list[int]] = {r.pk: [] for r in rooms}
     by_staff: dict[int, dict] = {}

@@ -3,6 +3,9 @@ session and who booked it are never client-settable: only services write them.""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.core.validators import MaxValueValidator, MinValueValidator
 from rest_framework import serializers
 
 from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
@@ -33,6 +36,28 @@ def patient_field(**kwargs):
 
 def room_field(**kwargs):
     return ClinicScopedPrimaryKeyRelatedField(clinic_lookup="clinic", queryset=Room.objects.all(), **kwargs)
+
+
+# Dates a clinic can schedule on: keeps date arithmetic (a day or a horizon later) far from the
+# limits of the calendar, so an absurd date is a 400, never an overflow.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+
+
+def schedule_date(**kwargs) -> serializers.DateField:
+    return serializers.DateField(
+        validators=[MinValueValidator(EARLIEST_DATE), MaxValueValidator(LATEST_DATE)], **kwargs
+    )
+
+
+def schedule_datetime(**kwargs) -> serializers.DateTimeField:
+    return serializers.DateTimeField(
+        validators=[
+            MinValueValidator(dt.datetime(2000, 1, 1, tzinfo=dt.UTC)),
+            MaxValueValidator(dt.datetime(2100, 12, 31, tzinfo=dt.UTC)),
+        ],
+        **kwargs,
+    )
 
 
 # --- responses -----------------------------------------------------------------------------------
@@ -166,7 +191,7 @@ class BookSessionSerializer(serializers.Serializer):
     clinic = clinic_field()
     patient = patient_field()
     kind = serializers.ChoiceField(choices=SessionKind.choices)
-    starts_at = serializers.DateTimeField()
+    starts_at = schedule_datetime()
     session_minutes = serializers.IntegerField(min_value=5, max_value=24 * 60)
     block_minutes = serializers.IntegerField(min_value=5, max_value=24 * 60)
     room = room_field(required=False, allow_null=True)
@@ -184,7 +209,7 @@ class BookPlannedSerializer(serializers.Serializer):
     planned_session = ClinicScopedPrimaryKeyRelatedField(
         clinic_lookup="enrollment__clinic", queryset=PlannedSession.objects.select_related("enrollment")
     )
-    starts_at = serializers.DateTimeField()
+    starts_at = schedule_datetime()
     room = room_field(required=False, allow_null=True)
     telehealth = serializers.BooleanField(default=False)
     staff = StaffRoleSerializer(many=True)
@@ -198,7 +223,7 @@ class CancelSerializer(serializers.Serializer):
 
 
 class RescheduleSerializer(serializers.Serializer):
-    starts_at = serializers.DateTimeField()
+    starts_at = schedule_datetime()
     room = room_field(required=False, allow_null=True)
     staff = StaffRoleSerializer(many=True, required=False)
 
@@ -208,7 +233,7 @@ class RescheduleSerializer(serializers.Serializer):
 
 class MoveSerializer(serializers.Serializer):
     session = serializers.IntegerField()
-    starts_at = serializers.DateTimeField()
+    starts_at = schedule_datetime()
     room = room_field(required=False, allow_null=True)
     telehealth = serializers.BooleanField(default=False)
     staff = StaffRoleSerializer(many=True)
@@ -257,8 +282,8 @@ class SearchSerializer(serializers.Serializer):
     room_kind = serializers.ChoiceField(choices=Room.Kind.choices, required=False, allow_blank=True)
     room_capability = serializers.ChoiceField(choices=Room.Capability.choices, required=False, allow_blank=True)
     telehealth = serializers.BooleanField(default=False)
-    date_from = serializers.DateField()
-    date_to = serializers.DateField()
+    date_from = schedule_date()
+    date_to = schedule_date()
     preferences = PreferencesSerializer(required=False)
     limit = serializers.IntegerField(min_value=1, max_value=100, default=10)
 
@@ -272,7 +297,7 @@ class SearchSerializer(serializers.Serializer):
 
 class ProgramBookingSerializer(serializers.Serializer):
     enrollment = ClinicScopedPrimaryKeyRelatedField(clinic_lookup="clinic", queryset=Enrollment.objects.all())
-    date_from = serializers.DateField()
+    date_from = schedule_date()
     horizon_days = serializers.IntegerField(min_value=1, max_value=120, default=56)
     preview = serializers.BooleanField(default=False)
     preferences = PreferencesSerializer(required=False)

@@ -75,8 +75,13 @@ def _seed_clinic_resources(world: World, clinic: Clinic, ids: dict[str, int]) ->
 
 CLINIC_WORLD = ApiWorld(
     seed=_seed_clinic_resources,
-    field_resources={"patient": "patients", "home_clinic": "clinics", "clinic": "clinics", "room": "rooms",
-                     "staff": "staff"},
+    field_resources={
+        "patient": "patients",
+        "home_clinic": "clinics",
+        "clinic": "clinics",
+        "room": "rooms",
+        "staff": "staff",
+    },
     ratio_exempt={
         ("POST", "/api/break-glass/"): "needs a patient outside the caller's clinics",
         ("POST", "/api/auth/logout/"): "revokes the token the next examples would use",
