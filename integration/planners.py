@@ -106,10 +106,14 @@ def _write(rows: list[FollowUp | None]) -> None:
     if not rows:
         return
     FollowUp.objects.bulk_create(rows, ignore_conflicts=True)
-    for row in rows:
-        FollowUp.objects.filter(idempotency_key=row.idempotency_key, status=S.CANCELLED).update(
-            status=S.PENDING, due_at=row.due_at, cancelled_at=None, last_error="", lease_expires_at=None
-        )
+    # One read finds the cancelled rows planned again (usually none); only those are written back.
+    due_by_key = {row.idempotency_key: row.due_at for row in rows}
+    revived = list(FollowUp.objects.filter(idempotency_key__in=due_by_key, status=S.CANCELLED))
+    for row in revived:
+        row.status, row.due_at = S.PENDING, due_by_key[row.idempotency_key]
+        row.cancelled_at, row.last_error, row.lease_expires_at = None, "", None
+    if revived:
+        FollowUp.objects.bulk_update(revived, ["status", "due_at", "cancelled_at", "last_error", "lease_expires_at"])
 
 
 def _cancel(queryset, *, reason: str) -> int:
