@@ -14,6 +14,9 @@ SCALES = ["phq9", "gad7", "pcl5", "cssrs"]
 
 
 class FollowUpSerializer(serializers.ModelSerializer):
+    # Blank unless the follow-up is addressed to a role: the schema must say so.
+    role = serializers.ChoiceField(choices=Role.choices, allow_blank=True, read_only=True)
+
     class Meta:
         model = FollowUp
         fields = [
