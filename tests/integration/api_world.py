@@ -90,10 +90,6 @@ def _oncall_body(world: World, role: str) -> dict[str, Any]:
     return {"clinic": world.clinic.pk, "staff": [world.staff[Role.PRESCRIBER].pk, world.staff[Role.NURSE].pk]}
 
 
-def _checkin_body(world: World, role: str | None) -> dict[str, Any]:
-    return {"mood_0_10": 6, "sleep_hours": "7.5", "note": "Calmer this week."}
-
-
 API_WORLD = ApiWorld(
     seed=seed,
     field_resources={"followup": "followups"},

@@ -20,7 +20,7 @@ from tests.programs.factories import small_kat_spec
 from tests.security.world import ApiWorld, World
 
 
-def _template(world: World, clinic: Clinic, *, state: str = ProgramTemplate.State.DRAFT) -> ProgramTemplate:
+def _template(clinic: Clinic, *, state: str = ProgramTemplate.State.DRAFT) -> ProgramTemplate:
     template = services.template_create(organization=clinic.organization, clinic=clinic, by=None, **small_kat_spec())
     if state in (ProgramTemplate.State.PUBLISHED, ProgramTemplate.State.RETIRED):
         template = services.template_publish(template=template, by=None)
@@ -39,8 +39,8 @@ def _enrollment(world: World, *, status: str = Enrollment.Status.ACTIVE) -> Enro
 
 
 def seed(world: World, clinic: Clinic, ids: dict[str, int]) -> None:
-    draft = _template(world, clinic)
-    published = _template(world, clinic, state=ProgramTemplate.State.PUBLISHED)
+    draft = _template(clinic)
+    published = _template(clinic, state=ProgramTemplate.State.PUBLISHED)
     patient = PatientFactory(home_clinic=clinic)
     enrollment = services.enrollment_create(patient=patient, template=published, by=None)
     ids.update({"program-templates": draft.pk, "enrollments": enrollment.pk})
@@ -66,7 +66,7 @@ def _template_body(world: World, role: str) -> dict[str, Any]:
 
 
 def _fresh_template(state: str):
-    return lambda world, role: {"id": _template(world, world.clinic, state=state).pk}
+    return lambda world, role: {"id": _template(world.clinic, state=state).pk}
 
 
 def _fresh_enrollment(status: str):
