@@ -15,6 +15,9 @@ SCALES = Scale.choices
 
 
 class FollowUpSerializer(serializers.ModelSerializer):
+    # Blank unless the follow-up is addressed to a role: the schema must say so.
+    role = serializers.ChoiceField(choices=Role.choices, allow_blank=True, read_only=True)
+
     class Meta:
         model = FollowUp
         fields = [

@@ -153,7 +153,8 @@ class IntegrationPlanViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.
         return Response(s.IntegrationPlanSerializer(plan).data)
 
     @extend_schema(responses=s.IntegrationPlanEventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    # One plan's versions, whole: neither paginated nor filtered like the plan list.
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, pk=None):
         plan = self.get_object()
         events = selectors.integration_plan_history(plan=plan)
@@ -175,7 +176,8 @@ class OnCallViewSet(ClinicScopedViewSet, mixins.ListModelMixin):
     @extend_schema(
         request=s.OnCallReplaceSerializer, responses={200: s.OnCallEntrySerializer(many=True), **ERROR_RESPONSES}
     )
-    @action(detail=False, methods=["post"])
+    # Answers the clinic's whole new list, unpaginated; the list's filters do not apply to a write.
+    @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
     def replace(self, request):
         serializer = s.OnCallReplaceSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
