@@ -16,7 +16,7 @@ import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from django.urls import resolve
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
@@ -81,9 +81,18 @@ def path_parameters(path: str, ids: dict[str, int]) -> dict[str, int]:
     return params
 
 
-@pytest.fixture
-def world():
-    return seed_world()
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Seeded once for the module, in a transaction rolled back at the end; each test runs in a
+    savepoint on top of it (as Django's setUpTestData does), so what a test changes is undone."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield seed_world()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 @pytest.fixture
