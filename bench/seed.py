@@ -511,18 +511,114 @@ def seed_sessions(st: SeedState) -> None:
 def _session_extra_columns(st: SeedState, names: set[str]) -> list[tuple[str, Callable[[SessionRow], object]]]:
     """Columns the scheduling app added to Session that the timetable can fill meaningfully."""
     extra: list[tuple[str, Callable[[SessionRow], object]]] = []
-    cancelled = {"cancelled"}
-    if "cancelled_at" in names:
-        extra.append(("cancelled_at", lambda s: s.starts_at - dt.timedelta(days=1) if s.status in cancelled else None))
-    if "cancel_reason" in names:
-        extra.append(("cancel_reason", lambda s: "patient request" if s.status in cancelled else ""))
-    if "checked_in_at" in names:
-        extra.append(("checked_in_at", lambda s: s.starts_at if s.status in ("completed", "in_progress") else None))
-    if "started_at" in names:
-        extra.append(("started_at", lambda s: s.starts_at if s.status in ("completed", "in_progress") else None))
-    if "completed_at" in names:
-        extra.append(("completed_at", lambda s: s.block_ends_at if s.status == "completed" else None))
+    done = ("completed", "in_progress")
+
+    def add(name: str, fn: Callable[[SessionRow], object]) -> None:
+        if name in names:
+            extra.append((name, fn))
+
+    add("active", lambda s: s.status not in ("cancelled", "no_show"))
+    add("cancelled_at", lambda s: s.starts_at - dt.timedelta(hours=30) if s.status == "cancelled" else None)
+    add("cancellation_reason", lambda s: "patient request" if s.status == "cancelled" else "")
+    add("cancel_reason", lambda s: "patient request" if s.status == "cancelled" else "")
+    add("no_show_at", lambda s: s.starts_at + dt.timedelta(minutes=20) if s.status == "no_show" else None)
+    add("checked_in_at", lambda s: s.starts_at - dt.timedelta(minutes=10) if s.status in done else None)
+    add("started_at", lambda s: s.starts_at if s.status in done else None)
+    add("completed_at", lambda s: s.block_ends_at if s.status == "completed" else None)
     return extra
+
+
+# --- scheduling: hours, policies, staff assignments laid out per lane ------------------------------
+
+
+def seed_scheduling(st: SeedState) -> None:
+    from bench.copyutil import copy_rows, model_or_none
+
+    Assignment = model_or_none("clinic_sessions.StaffAssignment")
+    WorkingHours = model_or_none("clinic_sessions.WorkingHours")
+    RoomHours = model_or_none("clinic_sessions.RoomHours")
+    Policy = model_or_none("clinic_sessions.SchedulingPolicy")
+    if Assignment is None:
+        st.skipped["scheduling"] = "no StaffAssignment model on this branch"
+        return
+    valid_from = st.anchor - dt.timedelta(days=st.plan.days_history + 30)
+    if WorkingHours is not None:
+        rows = [
+            (s["id"], s["clinic"], wd, OPEN_AT, CLOSE_AT, valid_from)
+            for s in st.staff
+            if s["role"] in ("nurse", "prescriber", "therapist")
+            for wd in range(7)
+        ]
+        st.counts["working_hours"] = copy_rows(
+            WorkingHours, ["staff_id", "clinic_id", "weekday", "start_time", "end_time", "valid_from"], rows
+        )
+    if RoomHours is not None:
+        rows = [(r["id"], wd, OPEN_AT, CLOSE_AT) for r in st.rooms for wd in range(7)]
+        copy_rows(RoomHours, ["room_id", "weekday", "start_time", "end_time"], rows)
+    if Policy is not None:
+        copy_rows(Policy, ["clinic_id"], [(c["id"],) for c in st.clinics])
+    st.counts["staff_assignments"] = copy_rows(
+        Assignment,
+        ["session_id", "staff_id", "role", "mode", "lane", "starts_at", "ends_at", "active"],
+        _assignment_rows(st),
+    )
+
+
+def _assignment_rows(st: SeedState):
+    """Who staffs each session, laid out so no constraint can refuse a row.
+
+    Sessions are visited in start order per clinic and each resource keeps the instant it is free
+    again: a therapist (exclusive), a nurse's numbered monitoring lane (shared, up to the clinic's
+    capacity of 3), a prescriber for intakes (exclusive). Prescribers are "present" at dosing,
+    which ties nobody up. A session with nobody free simply gets fewer assignments.
+    """
+    capacity = 3
+    by_clinic: dict[int, list[SessionRow]] = {}
+    for s in st.sessions:
+        by_clinic.setdefault(s.clinic, []).append(s)
+    therapists = _staff_by_clinic_role(st, "therapist")
+    nurses = _staff_by_clinic_role(st, "nurse")
+    prescribers = _staff_by_clinic_role(st, "prescriber")
+    for clinic_id, sessions in by_clinic.items():
+        sessions.sort(key=lambda s: s.block_starts_at)
+        epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+        free_t = dict.fromkeys(therapists.get(clinic_id, []), epoch)
+        free_p = dict.fromkeys(prescribers.get(clinic_id, []), epoch)
+        free_lane = {(n, lane): epoch for n in nurses.get(clinic_id, []) for lane in range(1, capacity + 1)}
+        present = prescribers.get(clinic_id, [])
+        for turn, s in enumerate(sessions):
+            active = s.status not in ("cancelled", "no_show")
+            start, end = s.block_starts_at, s.block_ends_at
+
+            def take(pool: dict, s_start=start, s_end=end, turn=turn):
+                keys = list(pool)
+                if not keys:
+                    return None
+                k0 = turn % len(keys)
+                for key in keys[k0:] + keys[:k0]:
+                    if pool[key] <= s_start:
+                        pool[key] = s_end
+                        return key
+                return None
+
+            if s.kind == "dosing":
+                lane = take(free_lane)
+                if lane:
+                    yield (s.id, lane[0], "nurse", "shared", lane[1], start, end, active)
+                if s.flavour == "kat":
+                    t = take(free_t)
+                    if t:
+                        yield (s.id, t, "therapist", "exclusive", None, start, end, active)
+                elif present:
+                    yield (s.id, present[turn % len(present)], "prescriber", "present", None, start, end, active)
+            elif s.kind in ("preparation", "integration", "check_in"):
+                t = take(free_t)
+                if t:
+                    yield (s.id, t, "therapist", "exclusive", None, start, end, active)
+            elif s.kind == "medical_intake":
+                p = take(free_p)
+                if p:
+                    yield (s.id, p, "prescriber", "exclusive", None, start, end, active)
 
 
 # --- sections for the other apps: seeded when their models exist ---------------------------------
@@ -531,6 +627,7 @@ SECTIONS: list[tuple[str, Callable[[SeedState], None]]] = [
     ("network", seed_network),
     ("patients", seed_patients),
     ("sessions", seed_sessions),
+    ("scheduling", seed_scheduling),
 ]
 
 
