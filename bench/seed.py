@@ -250,7 +250,7 @@ def seed_network(st: SeedState) -> None:
     st.counts["rooms"] = copy_rows(Room, ["id", "clinic_id", "name", "kind", "capabilities", "active"], room_rows)
 
     # Staff with users, one membership each (plus a network admin across all clinics).
-    n_staff = plan.clinics * plan.staff_per_clinic + 1
+    n_staff = plan.clinics * plan.staff_per_clinic + 2
     password = make_password(BENCH_PASSWORD)
     uid = reserve_ids(User, n_staff)
     sid = reserve_ids(StaffMember, n_staff)
@@ -282,7 +282,9 @@ def seed_network(st: SeedState) -> None:
                     [c["id"]],
                     c["state"],
                 )
+    # Network-wide accounts: an admin, and a scheduler who books across clinics (the booking load).
     add_staff("network-admin", "Network", "Admin", "admin", [c["id"] for c in st.clinics], "NY")
+    add_staff("network-scheduler", "Network", "Scheduler", "scheduler", [c["id"] for c in st.clinics], "NY")
     copy_rows(
         User, ["id", "password", "username", "first_name", "last_name", "email", "is_active", "date_joined"], user_rows
     )
@@ -379,7 +381,7 @@ def seed_patients(st: SeedState) -> None:
 def _staff_by_clinic_role(st: SeedState, role: str) -> dict[int, list[int]]:
     out: dict[int, list[int]] = {}
     for s in st.staff:
-        if s["role"] == role and s["username"] != "network-admin":
+        if s["role"] == role and not s["username"].startswith("network-"):
             out.setdefault(s["clinic"], []).append(s["id"])
     return out
 
@@ -621,11 +623,108 @@ def _assignment_rows(st: SeedState):
                     yield (s.id, p, "prescriber", "exclusive", None, start, end, active)
 
 
+# --- programs: shipped templates, a year of enrollments, and a pool of KAT plans to book ----------
+
+
+def seed_programs(st: SeedState) -> None:
+    from bench.copyutil import copy_rows, model_or_none, reserve_ids
+
+    Enrollment = model_or_none("programs.Enrollment")
+    PlannedSession = model_or_none("programs.PlannedSession")
+    if Enrollment is None or PlannedSession is None:
+        st.skipped["programs"] = "no Enrollment model on this branch"
+        return
+    from programs.catalog import install_shipped_templates
+    from programs.services import plan_for
+
+    from kat_clinic.models import Organization
+    from programs.models import ProgramTemplate
+
+    org = Organization.objects.get(pk=st.org_id)
+    install_shipped_templates(organization=org)
+    templates = {t.catalog_key: t for t in ProgramTemplate.objects.filter(organization=org, state="published")}
+    plans = {key: plan_for(template=t) for key, t in templates.items()}
+    kat = templates.get("ketamine_assisted_therapy")
+    history_keys = [k for k in ("iv_ketamine_induction", "ketamine_assisted_therapy") if k in templates]
+    if not history_keys or kat is None:
+        st.skipped["programs"] = "shipped templates missing"
+        return
+    rng, plan = st.rng, st.plan
+    enrollments: list[tuple] = []  # (id, patient, template key, clinic, status, enrolled_at, planned status)
+    pool_size = max(2, round(plan.patients_per_clinic * 0.02))  # 40 a clinic at scale 1
+    for c in st.clinics:
+        patients = st.patients_by_clinic[c["id"]]
+        n_hist = len(patients) // 2
+        for k, p in enumerate(patients[:n_hist]):
+            key = history_keys[k % len(history_keys)]
+            enrolled = st.now - dt.timedelta(days=rng.randrange(30, plan.days_history + 30))
+            status = "completed" if k % 5 else "active"
+            enrollments.append((p, key, c["id"], status, enrolled, "completed" if status == "completed" else "booked"))
+        for p in patients[n_hist : n_hist + pool_size]:
+            enrollments.append((p, "ketamine_assisted_therapy", c["id"], "active", st.now, "to_book"))
+    first = reserve_ids(Enrollment, len(enrollments))
+    n_planned = sum(len(plans[e[1]]) for e in enrollments)
+    ps_first = reserve_ids(PlannedSession, n_planned)
+    enrollment_rows, planned_rows = [], []
+    ps_id = ps_first
+    for i, (patient, key, clinic, status, enrolled, planned_status) in enumerate(enrollments):
+        eid = first + i
+        t = templates[key]
+        enrollment_rows.append((eid, patient, t.pk, clinic, t.pathway, status, enrolled, enrolled))
+        items = plans[key]
+        index = {(item["step"].pk, item["occurrence"]): n for n, item in enumerate(items)}
+        for n, item in enumerate(items):
+            linked = None
+            if item["linked"] is not None:
+                dosing_step, occurrence = item["linked"]
+                linked = ps_id - n + index[(dosing_step.pk, occurrence)]
+            window_min, window_max = item["window"]
+            planned_rows.append(
+                (
+                    ps_id,
+                    eid,
+                    item["step"].pk,
+                    n + 1,
+                    item["occurrence"],
+                    item["step"].kind,
+                    planned_status,
+                    linked,
+                    window_min,
+                    window_max,
+                )
+            )
+            ps_id += 1
+    st.counts["enrollments"] = copy_rows(
+        Enrollment,
+        ["id", "patient_id", "template_id", "clinic_id", "pathway", "status", "status_changed_at", "enrolled_at"],
+        enrollment_rows,
+    )
+    # Linked rows point at earlier ids of the same enrollment, so one COPY in id order satisfies the FK.
+    st.counts["planned_sessions"] = copy_rows(
+        PlannedSession,
+        [
+            "id",
+            "enrollment_id",
+            "step_id",
+            "sequence",
+            "occurrence",
+            "kind",
+            "status",
+            "linked_dosing_id",
+            "window_min",
+            "window_max",
+        ],
+        planned_rows,
+    )
+    st.counts["booking_pool"] = pool_size * len(st.clinics)
+
+
 # --- sections for the other apps: seeded when their models exist ---------------------------------
 
 SECTIONS: list[tuple[str, Callable[[SeedState], None]]] = [
     ("network", seed_network),
     ("patients", seed_patients),
+    ("programs", seed_programs),
     ("sessions", seed_sessions),
     ("scheduling", seed_scheduling),
 ]

@@ -27,8 +27,8 @@ def test_seeder_builds_the_planned_network(tiny_network):
     # then the network has exactly the planned shape
     assert Clinic.objects.count() == 1
     assert Room.objects.count() == 8
-    assert StaffMember.objects.count() == 16  # 15 at the clinic plus the network admin
-    assert ClinicMembership.objects.count() == 16
+    assert StaffMember.objects.count() == 17  # 15 at the clinic, the network admin and scheduler
+    assert ClinicMembership.objects.count() == 17
     assert Licence.objects.count() == 14  # 4 nurses x RN, 2 prescribers x (MD, DEA), 6 therapists x LCSW
     assert Patient.objects.count() == 200
     assert PatientWeight.objects.count() == 400
