@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
+import pghistory
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
@@ -173,6 +174,7 @@ class ClinicMembership(models.Model):
         return f"{self.staff} — {self.get_role_display()} at {self.clinic}"
 
 
+@pghistory.track()
 class Patient(models.Model):
     class SexAtBirth(models.TextChoices):
         FEMALE = "female", "Female"
@@ -214,6 +216,7 @@ class Patient(models.Model):
         return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
 
 
+@pghistory.track()
 class PatientWeight(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="weights")
     weight_kg = models.DecimalField(max_digits=5, decimal_places=1)

@@ -85,6 +85,9 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/kat_clinic"),
 }
+# Every request is one transaction: a write that spans rows lands whole or not at all. The audit
+# middleware writes after it, so audit rows of failed requests survive the rollback.
+DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
@@ -118,6 +121,8 @@ STORAGES = {
 # Serve straight from the app folders when collectstatic has not run (tests, first start).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# Without collectstatic (tests), fall back to unhashed names instead of failing.
+WHITENOISE_MANIFEST_STRICT = False
 
 # --- Security and TLS switches -------------------------------------------------------------
 # TLS=true (production behind HTTPS) turns on the redirect, HSTS and secure cookies together;
@@ -149,7 +154,18 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # A message not acknowledged within this time is redelivered by Redis. No task may carry a broker
 # ETA longer than this (the follow-up engine keeps due times in PostgreSQL instead).
 CELERY_VISIBILITY_TIMEOUT_SECONDS = env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=3600)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT_SECONDS}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT_SECONDS}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # Fallback for machines without Redis (make demo): kombu's filesystem transport.
+    _folder = Path(env.str("CELERY_FILESYSTEM_FOLDER", default=str(BASE_DIR / ".data" / "broker")))
+    for _sub in ("out", "processed"):
+        (_folder / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        data_folder_in=str(_folder / "out"),
+        data_folder_out=str(_folder / "out"),
+        processed_folder=str(_folder / "processed"),
+        store_processed=True,
+    )
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="kat_clinic")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
@@ -196,6 +212,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "kat_clinic.api.exceptions.axes_lockout_response"
 OTP_TOTP_ISSUER = "KAT Clinic"
 # TOTP is required at login for clinical roles; the demo may switch it off to keep its logins simple.
 OTP_REQUIRED_FOR_CLINICAL_ROLES = env.bool("OTP_REQUIRED_FOR_CLINICAL_ROLES", default=True)

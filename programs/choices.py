@@ -33,3 +33,12 @@ class StaffMode(models.TextChoices):
     EXCLUSIVE = "exclusive", "Exclusive (with one patient for the whole range)"
     SHARED = "shared", "Shared (monitors up to N patients at once)"
     PRESENT = "present", "Present (on site, not tied up)"
+
+
+class Scale(models.TextChoices):
+    """Rating scales the clinic gives (DOMAIN.md, measurement-based care)."""
+
+    PHQ9 = "phq9", "PHQ-9 (depression)"
+    GAD7 = "gad7", "GAD-7 (anxiety)"
+    PCL5 = "pcl5", "PCL-5 (PTSD)"
+    CSSRS = "cssrs", "C-SSRS screener (suicide risk)"

@@ -11,6 +11,7 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from kat_clinic.api.errors import DomainError
 
@@ -85,6 +86,21 @@ def _errors_from_django(exc: DjangoValidationError) -> dict[str, list[str]]:
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
+    response = _error_response(exc, context)
+    if response is not None and _runs_in_request_transaction(context.get("view")):
+        # The request's transaction (ATOMIC_REQUESTS) must not commit anything of a refused request.
+        set_rollback()
+    return response
+
+
+def _runs_in_request_transaction(view) -> bool:
+    # Views marked @transaction.non_atomic_requests (login: failed attempts must persist) are not
+    # wrapped, and the open atomic block, if any, is not theirs to roll back.
+    non_atomic = getattr(getattr(view, "dispatch", None), "_non_atomic_requests", set())
+    return "default" not in non_atomic
+
+
+def _error_response(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
         body = {"type": exc.type, "detail": str(exc.detail), "errors": exc.errors, **exc.extra}
         return Response(body, status=exc.status_code)
@@ -117,3 +133,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         code = getattr(getattr(exc, "detail", None), "code", None) or getattr(exc, "default_code", "error")
         response.data = {"type": code, "detail": str(detail), "errors": {}}
     return response
+
+
+def axes_lockout_response(request, original_response=None, credentials=None):
+    """django-axes' lockout answer, in the API's error shape."""
+    from django.http import JsonResponse
+
+    body = {"type": "locked_out", "detail": "Too many failed logins; try again later.", "errors": {}}
+    return JsonResponse(body, status=status.HTTP_429_TOO_MANY_REQUESTS)

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
+from django.db import transaction
 from django.shortcuts import get_object_or_404
+from django.utils.decorators import method_decorator
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from knox import views as knox_views
@@ -21,8 +23,13 @@ from kat_clinic.models import AuditEvent, Clinic, Patient
 from kat_clinic.roles import CLINICAL_ROLES
 
 
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class LoginView(APIView):
-    """Exchange username, password (and a TOTP code for clinical roles) for an expiring token."""
+    """Exchange username, password (and a TOTP code for clinical roles) for an expiring token.
+
+    Not inside the request transaction: a failed attempt must be recorded (lockout) even though
+    the request is refused.
+    """
 
     public = True
     authentication_classes: list = []

@@ -1,0 +1,75 @@
+"""The project is wired as a Django engineer expects: migrations in sync, deploy check clean, compose sane."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.django_db
+def test_models_and_migrations_are_in_sync():
+    # when / then: --check exits non-zero when a model change has no migration
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_deploy_check_is_clean_under_production_environment():
+    # given: the environment a production deployment sets
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "TLS": "true",
+        "SECRET_KEY": "prod-like-" + "k3y-" * 16,
+        "ALLOWED_HOSTS": "clinic.example.org",
+    }
+
+    # when
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    # then
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_services_name_modules_and_settings_that_exist():
+    # given
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+
+    # then: the five services, each with a health check
+    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
+    for name, service in services.items():
+        assert "healthcheck" in service, name
+
+    # and the commands name real modules
+    web = " ".join(services["web"]["command"])
+    assert "kat_clinic.wsgi:application" in web
+    importlib.import_module("kat_clinic.wsgi")
+    for name in ("worker", "beat"):
+        command = services[name]["command"]
+        assert command[:3] == ["celery", "-A", "kat_clinic"], command
+        assert command[3] == name
+    assert importlib.import_module("kat_clinic.celery").app.main == "kat_clinic"
+
+    # and the same environment variables as the settings module reads
+    app_env = services["web"]["environment"]
+    settings_module = app_env["DJANGO_SETTINGS_MODULE"]
+    importlib.import_module(settings_module)
+    for variable in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"):
+        assert variable in app_env, variable
+        assert services["worker"]["environment"] == app_env
+        assert services["beat"]["environment"] == app_env

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from kat_clinic.models import AuditEvent, BreakGlassAccess
+from tests.factories import PatientFactory
+
+pytestmark = pytest.mark.django_db
+REASON = "Patient arrived at our ER, needs medication history now."
+
+
+def test_a_clinician_opens_another_clinics_patient_with_a_reason_and_it_is_flagged(api, nurse, other_clinic):
+    # given
+    theirs = PatientFactory(home_clinic=other_clinic)
+    client = api(nurse)
+    assert client.get(f"/api/patients/{theirs.pk}/").status_code == 404
+
+    # when
+    grant = client.post("/api/break-glass/", {"patient": theirs.pk, "reason": REASON})
+    opened = client.get(f"/api/patients/{theirs.pk}/")
+
+    # then
+    assert grant.status_code == 201
+    assert opened.status_code == 200
+    assert opened.json()["id"] == theirs.pk
+    access = BreakGlassAccess.objects.get()
+    assert (access.user_id, access.patient_id, access.reason, access.reviewed_at) == (
+        nurse.user_id,
+        theirs.pk,
+        REASON,
+        None,
+    )
+    assert access.expires_at - access.granted_at == dt.timedelta(hours=1)
+    flagged = AuditEvent.objects.filter(break_glass=True).order_by("id")
+    assert [(e.action, e.patient_ids) for e in flagged] == [("post", [theirs.pk]), ("retrieve", [theirs.pk])]
+
+
+def test_break_glass_ends_when_the_grant_expires(api, nurse, other_clinic):
+    # given
+    theirs = PatientFactory(home_clinic=other_clinic)
+    client = api(nurse)
+    client.post("/api/break-glass/", {"patient": theirs.pk, "reason": REASON})
+    now = timezone.now()
+    BreakGlassAccess.objects.update(granted_at=now - dt.timedelta(hours=2), expires_at=now - dt.timedelta(seconds=1))
+
+    # when
+    response = client.get(f"/api/patients/{theirs.pk}/")
+
+    # then
+    assert response.status_code == 404
+
+
+def test_break_glass_needs_a_written_reason(api, nurse, other_clinic):
+    theirs = PatientFactory(home_clinic=other_clinic)
+    response = api(nurse).post("/api/break-glass/", {"patient": theirs.pk, "reason": "need"})
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["reason"]
+    assert BreakGlassAccess.objects.count() == 0
+
+
+def test_the_front_desk_cannot_break_glass(api, scheduler, other_clinic):
+    theirs = PatientFactory(home_clinic=other_clinic)
+    response = api(scheduler).post("/api/break-glass/", {"patient": theirs.pk, "reason": REASON})
+    assert response.status_code == 403
+    assert BreakGlassAccess.objects.count() == 0
+
+
+def test_break_glass_opens_reading_only(api, nurse, other_clinic):
+    # given
+    theirs = PatientFactory(home_clinic=other_clinic, phone="+1 212 555 0100")
+    client = api(nurse)
+    client.post("/api/break-glass/", {"patient": theirs.pk, "reason": REASON})
+
+    # when
+    response = client.patch(f"/api/patients/{theirs.pk}/", {"phone": "+1 000 000 0000"})
+
+    # then
+    assert response.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.phone == "+1 212 555 0100"
