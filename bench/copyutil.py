@@ -49,6 +49,12 @@ def encode(value: Any) -> str:
     return str(value).translate(_ESCAPES)
 
 
+def _encode_json(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    return json.dumps(value, separators=(",", ":"), default=str).translate(_ESCAPES)
+
+
 def _array_literal(values: Sequence[Any]) -> str:
     items = []
     for v in values:
@@ -140,6 +146,8 @@ def copy_rows(
     meta = model._meta
     by_name = {f.attname: f.column for f in meta.concrete_fields} | {f.name: f.column for f in meta.concrete_fields}
     cols = [by_name.get(c, c) for c in columns]
+    json_cols = {f.column for f in meta.concrete_fields if isinstance(f, models.JSONField)}
+    encoders = [_encode_json if c in json_cols else encode for c in cols]
     extra = _filler(model, set(cols))
     all_cols = cols + [c for c, _ in extra]
     per_row = [(i, f) for i, (_, f) in enumerate(extra) if f is uuid.uuid4]
@@ -168,7 +176,8 @@ def copy_rows(
                 tail = list(constant_tail)
                 for i, f in per_row:
                     tail[i] = str(f())
-            line = "\t".join([encode(v) for v in row] + tail) if tail else "\t".join([encode(v) for v in row])
+            values = [enc(v) for enc, v in zip(encoders, row, strict=True)]
+            line = "\t".join(values + tail) if tail else "\t".join(values)
             buf.write(line)
             buf.write("\n")
             pending += 1
