@@ -947,6 +947,83 @@ def seed_scales(st: SeedState) -> None:
     )
 
 
+# --- follow-ups: reminders to patients, and the staff queue's items ---------------------------------
+
+
+def seed_followups(st: SeedState) -> None:
+    from bench.copyutil import copy_rows, model_or_none
+
+    FollowUp = model_or_none("integration.FollowUp")
+    if FollowUp is None:
+        st.skipped["followups"] = "no FollowUp model on this branch"
+        return
+    rng = st.rng
+    schedulers = _staff_by_clinic_role(st, "scheduler")
+    nurses = _staff_by_clinic_role(st, "nurse")
+    recent = st.now - dt.timedelta(days=3)
+
+    def staff_item(s: SessionRow, kind: str, role: str, due: dt.datetime, acker: list[int]):
+        if due > st.now:
+            status, sent, acked, by = "pending", None, None, None
+        elif due > recent:
+            status, sent, acked, by = "sent", due, None, None
+        else:
+            status, sent, acked, by = "acknowledged", due, due + dt.timedelta(hours=2), rng.choice(acker)
+        return (s.clinic, kind, "in_app", "role", s.patient, role, s.id, {"session_id": s.id}), (
+            f"bench:{kind}:{s.id}",
+            due,
+            status,
+            1 if sent else 0,
+            sent,
+            acked,
+            by,
+        )
+
+    def rows():
+        for s in st.sessions:
+            due = s.block_starts_at - dt.timedelta(hours=24)
+            done = due <= st.now
+            yield (s.clinic, "session_reminder", "sms", "patient", s.patient, "", s.id, {"session_id": s.id}) + (
+                f"bench:session_reminder:{s.id}",
+                due,
+                "sent" if done else "pending",
+                1 if done else 0,
+                due if done else None,
+                None,
+                None,
+            )
+            if s.status == "no_show":
+                head, tail = staff_item(
+                    s, "no_show_review", "scheduler", s.block_starts_at + dt.timedelta(minutes=30), schedulers[s.clinic]
+                )
+                yield head + tail
+            elif s.kind == "dosing" and s.flavour == "esketamine" and s.status == "completed":
+                head, tail = staff_item(s, "rems_form_due", "nurse", s.block_ends_at, nurses[s.clinic])
+                yield head + tail
+
+    st.counts["followups"] = copy_rows(
+        FollowUp,
+        [
+            "clinic_id",
+            "kind",
+            "channel",
+            "target",
+            "patient_id",
+            "role",
+            "session_id",
+            "payload",
+            "idempotency_key",
+            "due_at",
+            "status",
+            "attempts",
+            "sent_at",
+            "acknowledged_at",
+            "acknowledged_by_id",
+        ],
+        rows(),
+    )
+
+
 # --- sections for the other apps: seeded when their models exist ---------------------------------
 
 SECTIONS: list[tuple[str, Callable[[SeedState], None]]] = [
@@ -958,6 +1035,7 @@ SECTIONS: list[tuple[str, Callable[[SeedState], None]]] = [
     ("notes", seed_notes),
     ("vitals", seed_vitals),
     ("scales", seed_scales),
+    ("followups", seed_followups),
 ]
 
 
@@ -1068,7 +1146,15 @@ def ensure_seeded(scale: float, *, force: bool = False, log: Callable[[str], Non
     django.setup()
     from django.core.management import call_command
     from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
 
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if (pending or force) and _has_rows():
+        # New migrations (or --force): the old rows may not satisfy new constraints; start afresh.
+        log(f"bench database {name} predates {len(pending)} migration(s); rebuilding it")
+        connection.close()
+        create_database(name, drop_first=True)
     marker = None if force else read_marker()
     call_command("migrate", verbosity=0, interactive=False)
     if marker and marker["scale"] == scale and marker["schema_version"] == schema_version():
@@ -1095,9 +1181,14 @@ def ensure_seeded(scale: float, *, force: bool = False, log: Callable[[str], Non
 
 
 def _has_rows() -> bool:
-    from kat_clinic.models import Organization
+    from django.db import connection
 
-    return Organization.objects.filter(slug="bench-network").exists()
+    with connection.cursor() as cur:
+        cur.execute("SELECT to_regclass('kat_clinic_organization')")
+        if cur.fetchone()[0] is None:
+            return False
+        cur.execute("SELECT EXISTS (SELECT 1 FROM kat_clinic_organization WHERE slug = 'bench-network')")
+        return cur.fetchone()[0]
 
 
 def main(argv: list[str] | None = None) -> int:
