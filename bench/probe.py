@@ -38,13 +38,12 @@ PATH_CANDIDATES: dict[str, list[str]] = {
         "/api/enrollments/{enrollment}/book-program/",
         "/api/enrollments/{enrollment}/schedule/",
     ],
-    "session_chart": ["/api/sessions/{session}/chart/", "/api/charts/{session}/"],
-    "vitals_write": ["/api/sessions/{session}/vitals/", "/api/vitals/"],
-    "patient_timeline": ["/api/patients/{patient}/timeline/", "/api/timeline/{patient}/"],
+    "session_chart": ["/api/chart/sessions/{session}/", "/api/sessions/{session}/chart/"],
+    "vitals_write": ["/api/chart/vitals/", "/api/sessions/{session}/vitals/"],
+    "patient_timeline": ["/api/chart/patients/{patient}/timeline/", "/api/patients/{patient}/timeline/"],
     "followup_queue": [
-        "/api/follow-ups/?clinic={clinic}",
         "/api/followups/?clinic={clinic}",
-        "/api/follow-up-queue/?clinic={clinic}",
+        "/api/follow-ups/?clinic={clinic}",
     ],
 }
 SAMPLE_VALUES = {

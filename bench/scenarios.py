@@ -75,7 +75,7 @@ def session_chart(ctx: dict, i: int):
 def vitals_write(ctx: dict, i: int):
     session = _pick(ctx, "vitals_sessions", i)
     path = ctx["paths"]["vitals_write"].format(session=session)
-    body = _fill(ctx["vitals_body"], i)
+    body = _fill(ctx["vitals_body"], i, session=session)
     return "POST", path, body
 
 
@@ -100,15 +100,17 @@ def livez(ctx: dict, i: int):
     return "GET", "/livez", None
 
 
-def _fill(template, i: int):
-    """A body template with "{i}"-style and "{now}" placeholders filled for request i."""
+def _fill(template, i: int, **values):
+    """A body template with "{i%lo:hi}", "{now}" and "{name}" placeholders filled for request i."""
     if isinstance(template, dict):
-        return {k: _fill(v, i) for k, v in template.items()}
+        return {k: _fill(v, i, **values) for k, v in template.items()}
     if isinstance(template, list):
-        return [_fill(v, i) for v in template]
+        return [_fill(v, i, **values) for v in template]
     if isinstance(template, str):
         if template == "{now}":
             return dt.datetime.now(dt.UTC).isoformat()
+        if template.startswith("{") and template[1:-1] in values:
+            return values[template[1:-1]]
         if template.startswith("{i%") and template.endswith("}"):
             lo, hi = (int(x) for x in template[3:-1].split(":"))
             return lo + i % (hi - lo + 1)
