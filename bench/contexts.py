@@ -35,3 +35,31 @@ def vitals(ctx: dict, clinic) -> None:
     if "{session}" not in path:
         body["session"] = "{session}"
     ctx["vitals_body"] = body
+
+
+@extender
+def booking_pool(ctx: dict, clinic) -> None:
+    """Unbooked KAT enrollments (every planned session still to book), round-robin over clinics so
+    concurrent bookings mostly land in different clinics, as they would across a network."""
+    from bench.copyutil import model_or_none
+
+    Enrollment = model_or_none("programs.Enrollment")
+    if Enrollment is None:
+        return
+    rows = (
+        Enrollment.objects.filter(status="active", template__catalog_key="ketamine_assisted_therapy")
+        .exclude(planned_sessions__status__in=["booked", "completed", "cancelled"])
+        .order_by("id")
+        .values_list("id", "clinic_id")
+    )
+    by_clinic: dict[int, list[int]] = {}
+    for enrollment_id, clinic_id in rows:
+        by_clinic.setdefault(clinic_id, []).append(enrollment_id)
+    queues = list(by_clinic.values())
+    pool: list[int] = []
+    while any(queues):
+        for q in queues:
+            if q:
+                pool.append(q.pop(0))
+    ctx["booking_enrollments"] = pool
+    ctx.setdefault("booking_body", {})
