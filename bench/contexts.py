@@ -6,6 +6,7 @@ that is not there yet adds nothing, and its scenarios report "not available".
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 EXTENDERS: list[Callable[[dict, object], None]] = []
@@ -62,4 +63,35 @@ def booking_pool(ctx: dict, clinic) -> None:
             if q:
                 pool.append(q.pop(0))
     ctx["booking_enrollments"] = pool
-    ctx.setdefault("booking_body", {})
+    # Book from the day after the dataset's "today", within the endpoint's default 8-week horizon.
+    anchor = dt.date.fromisoformat(ctx["anchor"])
+    ctx["booking_body"] = {
+        "enrollment": "{enrollment}",
+        "date_from": (anchor + dt.timedelta(days=1)).isoformat(),
+        "horizon_days": 56,
+        "preview": False,
+    }
+
+
+@extender
+def search(ctx: dict, clinic) -> None:
+    """Search body for a KAT dosing block: therapist for the whole block, a nurse lane, a prescriber."""
+    if "availability" not in ctx["paths"]:
+        return
+    ctx["search_body"] = {
+        "clinic": ctx["clinic_id"],
+        "patient": "{patient}",
+        "kind": "dosing",
+        "session_minutes": 150,
+        "block_minutes": 180,
+        "needs": [
+            {"role": "therapist", "mode": "exclusive"},
+            {"role": "nurse", "mode": "shared"},
+            {"role": "prescriber", "mode": "present"},
+        ],
+        "room_kind": "treatment_room",
+        "room_capability": "monitored",
+        "date_from": "{date_from}",
+        "date_to": "{date_to}",
+        "limit": 10,
+    }

@@ -42,7 +42,8 @@ class RunResult:
             "mode": self.mode,
             "requests": n,
             "ok": len(ok),
-            "errors": n - len(ok) + sum(v for k, v in self.errors.items() if not k.isdigit()),
+            "errors": n - len(ok) + sum(v for k, v in self.errors.items() if not k.isdigit() and k != "not_sent"),
+            "not_sent": self.errors.get("not_sent", 0),
             "error_kinds": dict(self.errors),
             "elapsed_s": round(self.elapsed_s, 2),
             "throughput_rps": round(len(ok) / self.elapsed_s, 1) if self.elapsed_s else 0.0,
@@ -175,6 +176,10 @@ def fixed_rate(
     t_start = time.perf_counter() + 0.05
     next_index = iter(range(total))
 
+    # A server slower than the rate builds a backlog; stop sending once it is this late, so the
+    # run stays bounded, and report what was never sent.
+    give_up_at = t_start + duration_s * 2 + 5
+
     def worker() -> None:
         client = _Client(host, port, timeout_s)
         local: list[Sample] = []
@@ -184,6 +189,9 @@ def fixed_rate(
                 i = next(next_index, None)
             if i is None:
                 break
+            if time.perf_counter() > give_up_at:
+                errs["not_sent"] = errs.get("not_sent", 0) + 1
+                continue
             intended = t_start + i / rate
             delay = intended - time.perf_counter()
             if delay > 0:

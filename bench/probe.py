@@ -24,20 +24,11 @@ RESULTS = Path(__file__).resolve().parent / "results"
 # Candidate paths per endpoint, first that resolves wins. Placeholders are filled by the scenarios.
 PATH_CANDIDATES: dict[str, list[str]] = {
     "day_board": [
+        "/api/scheduling/day-board/?clinic={clinic}&date={date}",
         "/api/day-board/?clinic={clinic}&date={date}",
-        "/api/clinics/{clinic}/day-board/?date={date}",
-        "/api/sessions/day-board/?clinic={clinic}&date={date}",
     ],
-    "availability": [
-        "/api/availability/?clinic={clinic}&kind=dosing&start={start}&end={end}",
-        "/api/availability/search/?clinic={clinic}&kind=dosing&start={start}&end={end}",
-        "/api/sessions/availability/?clinic={clinic}&kind=dosing&start={start}&end={end}",
-    ],
-    "booking": [
-        "/api/enrollments/{enrollment}/book/",
-        "/api/enrollments/{enrollment}/book-program/",
-        "/api/enrollments/{enrollment}/schedule/",
-    ],
+    "availability": ["/api/scheduling/search/"],
+    "booking": ["/api/scheduling/program-booking/"],
     "session_chart": ["/api/chart/sessions/{session}/", "/api/sessions/{session}/chart/"],
     "vitals_write": ["/api/chart/vitals/", "/api/sessions/{session}/vitals/"],
     "patient_timeline": ["/api/chart/patients/{patient}/timeline/", "/api/patients/{patient}/timeline/"],

@@ -71,13 +71,13 @@ def scale_table(r: dict) -> list[str]:
         f"fixed rate {r['load']['fixed_rate_rps']:g} req/s × {r['load']['fixed_rate_duration_s']:g} s. "
         f"Load average before/after: {r['machine']['loadavg_before']} / {r['machine'].get('loadavg_after')}.",
         "",
-        "| endpoint | p50 ms | p95 ms | p99 ms | req/s | × ceiling | errors | queries/req "
+        "| endpoint | p50 ms | p95 ms | p99 ms | req/s | × ceiling | errors | queries/req | worker CPU ms/req "
         "| fixed-rate p95 ms | target p95 | verdict |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for name, info in r["scenarios"].items():
         if not info.get("available"):
-            lines.append(f"| {name} | | | | | | | | | | not available: {info.get('reason', '')} |")
+            lines.append(f"| {name} | | | | | | | | | | | not available: {info.get('reason', '')} |")
             continue
         c = info.get("closed", {})
         f = info.get("fixed_rate", {})
@@ -91,7 +91,7 @@ def scale_table(r: dict) -> list[str]:
         if f and f.get("achieved_rps") is not None:
             fr += f" (@{f['achieved_rps']:g}/s)"
         lines.append(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
                 name,
                 _fmt(c.get("p50_ms")),
                 _fmt(c.get("p95_ms")),
@@ -100,6 +100,7 @@ def scale_table(r: dict) -> list[str]:
                 _fmt(info.get("ratio_to_ceiling")),
                 c.get("errors", 0) + f.get("errors", 0),
                 _fmt(info.get("queries_per_request")),
+                _fmt(c.get("worker_cpu_ms_per_request")),
                 fr,
                 _fmt(sc.p95_target_ms if sc else None),
                 verdict,
@@ -230,7 +231,14 @@ def write_all(results_dir: Path) -> None:
                     | {
                         "closed": {
                             k: (i.get("closed") or {}).get(k)
-                            for k in ("p50_ms", "p95_ms", "p99_ms", "throughput_rps", "errors")
+                            for k in (
+                                "p50_ms",
+                                "p95_ms",
+                                "p99_ms",
+                                "throughput_rps",
+                                "errors",
+                                "worker_cpu_ms_per_request",
+                            )
                         },
                         "fixed_rate_p95_ms": (i.get("fixed_rate") or {}).get("p95_ms"),
                     }

@@ -107,6 +107,16 @@ class Gunicorn:
             time.sleep(0.3)
         raise RuntimeError("gunicorn did not answer /livez within 60 s")
 
+    def worker_cpu_s(self) -> float:
+        """User + system CPU seconds of all workers so far: per-request cost, whatever else runs."""
+        import psutil
+
+        total = 0.0
+        for c in psutil.Process(self.proc.pid).children():
+            t = c.cpu_times()
+            total += t.user + t.system
+        return total
+
     def worker_rss_mb(self) -> dict:
         import psutil
 
@@ -220,6 +230,7 @@ def bench_scale(scale: float, opts: argparse.Namespace) -> dict:
                 max_requests = max(0, len(ctx[sc.pool]) - pool_offsets.get(sc.pool, 0))
             if not sc.pool:
                 closed_loop(HOST, server.port, factory, concurrency=2, duration_s=1.5)  # warm-up
+            cpu0 = server.worker_cpu_s()
             res = closed_loop(
                 HOST,
                 server.port,
@@ -229,6 +240,10 @@ def bench_scale(scale: float, opts: argparse.Namespace) -> dict:
                 max_requests=max_requests,
             )
             info["closed"] = res.summary()
+            if res.samples:
+                info["closed"]["worker_cpu_ms_per_request"] = round(
+                    (server.worker_cpu_s() - cpu0) * 1000 / len(res.samples), 1
+                )
             if sc.pool:
                 pool_offsets[sc.pool] = pool_offsets.get(sc.pool, 0) + res.attempted
             rate = sc.fixed_rps or opts.rate
@@ -288,9 +303,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scales", default="1", help="comma-separated data scales, e.g. 0.1,1,10")
     parser.add_argument("--concurrency", type=int, default=6, help="closed-loop users per scenario")
-    parser.add_argument("--duration", type=float, default=10.0, help="closed-loop seconds per scenario")
+    parser.add_argument("--duration", type=float, default=8.0, help="closed-loop seconds per scenario")
     parser.add_argument("--rate", type=float, default=50.0, help="fixed arrival rate for hot reads (req/s)")
-    parser.add_argument("--rate-duration", type=float, default=8.0, help="seconds at the fixed rate")
+    parser.add_argument("--rate-duration", type=float, default=6.0, help="seconds at the fixed rate")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--worker-class", default="sync")
     parser.add_argument("--threads", type=int, default=1)
