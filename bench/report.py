@@ -97,7 +97,7 @@ def scale_table(r: dict) -> list[str]:
                 _fmt(c.get("p95_ms")),
                 _fmt(c.get("p99_ms")),
                 _fmt(c.get("throughput_rps")),
-                _fmt(info.get("ratio_to_ceiling")),
+                f"{info['ratio_to_ceiling']:.1%}" if info.get("ratio_to_ceiling") is not None else "–",
                 c.get("errors", 0) + f.get("errors", 0),
                 _fmt(info.get("queries_per_request")),
                 _fmt(c.get("worker_cpu_ms_per_request")),
