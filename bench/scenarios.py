@@ -27,6 +27,7 @@ class Scenario:
     needs: tuple[str, ...] = ()  # ctx keys that must be non-empty
     pool: str | None = None  # ctx key of single-use items (each request consumes one)
     fixed_rps: float | None = None  # arrival rate for the fixed-rate run; None: the run's --rate
+    concurrency: int | None = None  # closed-loop users, when lower than the run's --concurrency
 
     def request(self, ctx: dict, i: int) -> Request:
         method, path, body = self.build(ctx, i)
@@ -140,6 +141,8 @@ SCENARIOS: list[Scenario] = [
         needs=("booking_enrollments", "booking_body"),
         pool="booking_enrollments",
         fixed_rps=1,
+        # A front desk books a whole program now and then, not six at once in one clinic.
+        concurrency=2,
     ),
     Scenario("session chart", "clinician", session_chart, p95_target_ms=50, hot_read=True, needs=("chart_sessions",)),
     Scenario(

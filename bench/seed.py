@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 # Bump when the generated data changes shape: a stale bench database is rebuilt.
-SEEDER_VERSION = "1"
+SEEDER_VERSION = "2"
 MARKER_TABLE = "bench_seed_marker"
 BENCH_PASSWORD = "bench-only-password-7f3a9c"  # bench database only; never a real account
 
@@ -651,7 +651,8 @@ def seed_programs(st: SeedState) -> None:
         return
     rng, plan = st.rng, st.plan
     enrollments: list[tuple] = []  # (id, patient, template key, clinic, status, enrolled_at, planned status)
-    pool_size = max(2, round(plan.patients_per_clinic * 0.02))  # 40 a clinic at scale 1
+    # Unbooked KAT plans for the booking load: enough for several runs on a reused database.
+    pool_size = min(plan.patients_per_clinic // 4, 100)
     for c in st.clinics:
         patients = st.patients_by_clinic[c["id"]]
         n_hist = len(patients) // 2
