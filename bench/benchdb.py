@@ -11,6 +11,10 @@ import urllib.parse
 
 DEFAULT_SERVER_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 BENCH_DB_PREFIX = "kat_clinic_bench"
+# Another checkout (say, an integration preview of several branches) can keep its own databases.
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", BENCH_DB_PREFIX)
+if not DB_PREFIX.startswith(BENCH_DB_PREFIX):
+    raise ValueError(f"BENCH_DB_PREFIX must start with {BENCH_DB_PREFIX!r}")
 
 
 def scale_label(scale: float) -> str:
@@ -19,7 +23,7 @@ def scale_label(scale: float) -> str:
 
 
 def bench_db_name(scale: float) -> str:
-    return BENCH_DB_PREFIX if scale == 1 else f"{BENCH_DB_PREFIX}_x{scale_label(scale)}"
+    return DB_PREFIX if scale == 1 else f"{DB_PREFIX}_x{scale_label(scale)}"
 
 
 def _server_url() -> urllib.parse.SplitResult:

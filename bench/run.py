@@ -202,6 +202,7 @@ def bench_scale(scale: float, opts: argparse.Namespace) -> dict:
             "duration_s": opts.duration,
             "fixed_rate_rps": opts.rate,
             "fixed_rate_duration_s": opts.rate_duration,
+            "serial_duration_s": opts.serial_duration,
         },
         "scenarios": {},
     }
@@ -230,6 +231,20 @@ def bench_scale(scale: float, opts: argparse.Namespace) -> dict:
                 max_requests = max(0, len(ctx[sc.pool]) - pool_offsets.get(sc.pool, 0))
             if not sc.pool:
                 closed_loop(HOST, server.port, factory, concurrency=2, duration_s=1.5)  # warm-up
+            # One user, one request at a time: service time without queueing, the figure that shows
+            # how latency grows with data whatever else the machine is doing.
+            serial = closed_loop(
+                HOST,
+                server.port,
+                factory,
+                concurrency=1,
+                duration_s=opts.serial_duration,
+                max_requests=min(40, max_requests) if max_requests is not None else 40,
+            )
+            info["serial"] = serial.summary()
+            if sc.pool:
+                pool_offsets[sc.pool] = pool_offsets.get(sc.pool, 0) + serial.attempted
+                max_requests = max(0, len(ctx[sc.pool]) - pool_offsets[sc.pool])
             cpu0 = server.worker_cpu_s()
             res = closed_loop(
                 HOST,
@@ -256,10 +271,10 @@ def bench_scale(scale: float, opts: argparse.Namespace) -> dict:
                 if sc.pool:
                     pool_offsets[sc.pool] = pool_offsets.get(sc.pool, 0) + int(rate * duration)
             c = info["closed"]
-            fixed = ""
+            fixed = f"  | serial p50 {info['serial'].get('p50_ms', 0):.1f} p95 {info['serial'].get('p95_ms', 0):.1f} ms"
             if "fixed_rate" in info:
                 f = info["fixed_rate"]
-                fixed = f"  | @{f['target_rate_rps']:g}/s p95 {f.get('p95_ms', 0):.1f} ms"
+                fixed += f"  | @{f['target_rate_rps']:g}/s p95 {f.get('p95_ms', 0):.1f} ms"
             log(
                 f"  {sc.name:<24} {c['throughput_rps']:>7.1f} rps  p50 {c.get('p50_ms', 0):>6.1f}  "
                 f"p95 {c.get('p95_ms', 0):>6.1f}  p99 {c.get('p99_ms', 0):>6.1f} ms  errors {c['errors']}{fixed}"
@@ -305,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=8.0, help="closed-loop seconds per scenario")
     parser.add_argument("--rate", type=float, default=50.0, help="fixed arrival rate for hot reads (req/s)")
     parser.add_argument("--rate-duration", type=float, default=6.0, help="seconds at the fixed rate")
+    parser.add_argument("--serial-duration", type=float, default=4.0, help="seconds of one-at-a-time requests")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--worker-class", default="sync")
     parser.add_argument("--threads", type=int, default=1)
