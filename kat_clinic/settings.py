@@ -203,6 +203,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kat_clinic.api.schema.add_error_responses",
+        "kat_clinic.api.schema.describe_local_times",
+    ],
 }
 
 # --- Login protection ----------------------------------------------------------------------
@@ -228,3 +233,22 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- programs ---
+# Several choice sets share field names ("kind"); name them so the OpenAPI schema stays warning-free.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "SessionKindEnum": "programs.choices.SessionKind",
+        "TemplateRuleKindEnum": "programs.models.TemplateRule.Kind",
+        "PrerequisiteKindEnum": "programs.models.TemplatePrerequisite.Kind",
+        "RoomKindEnum": "kat_clinic.models.Room.Kind",
+        "RoomCapabilityEnum": "kat_clinic.models.Room.Capability",
+    }
+)
+
+# --- integration ---
+# A claimed follow-up whose lease runs out without a recorded delivery is claimed again.
+FOLLOWUP_LEASE_SECONDS = env.int("FOLLOWUP_LEASE_SECONDS", default=120)
+FOLLOWUP_SMS_PROVIDER = env.str("FOLLOWUP_SMS_PROVIDER", default="integration.channels.LoggingSmsProvider")
+FOLLOWUP_EMAIL_PROVIDER = env.str("FOLLOWUP_EMAIL_PROVIDER", default="integration.channels.DjangoEmailProvider")
+PATIENT_LINK_BASE_URL = env.str("PATIENT_LINK_BASE_URL", default="http://localhost:8000")

@@ -26,27 +26,29 @@ from programs.choices import Medication, Pathway, Route, Scale, SessionKind, Sta
 
 ZERO = dt.timedelta(0)
 
-# The state column of the parent template decides whether a child row may be written. `FOR SHARE`
-# makes a child write and a concurrent publish serialise: whichever comes second sees the other's
-# outcome, so no step can slip into a template in the instant it is published.
+# The state of the parent template decides whether a child row may be written. The parent row is
+# locked FOR SHARE *before* its state is read: a concurrent publish holds the row FOR UPDATE, so the
+# child write waits for it and then reads the committed state. (Filtering on the state inside the
+# locking query would not wait: a row the snapshot shows as a draft is skipped, never locked.)
 _CHILD_FROZEN_CHECK = """
     IF TG_OP <> 'INSERT' THEN
-        PERFORM 1 FROM programs_programtemplate t {join_old} AND t.state <> 'draft' FOR SHARE OF t;
-        IF FOUND THEN
-            RAISE EXCEPTION 'program template is published or retired: its % rows cannot change; clone it to edit',
-                TG_TABLE_NAME;
+        SELECT t.state INTO parent_state FROM programs_programtemplate t {join_old} FOR SHARE OF t;
+        IF parent_state <> 'draft' THEN
+            RAISE EXCEPTION 'program template is %: its % rows cannot change; clone it to edit',
+                parent_state, TG_TABLE_NAME;
         END IF;
     END IF;
     IF TG_OP <> 'DELETE' THEN
-        PERFORM 1 FROM programs_programtemplate t {join_new} AND t.state <> 'draft' FOR SHARE OF t;
-        IF FOUND THEN
-            RAISE EXCEPTION 'program template is published or retired: its % rows cannot change; clone it to edit',
-                TG_TABLE_NAME;
+        SELECT t.state INTO parent_state FROM programs_programtemplate t {join_new} FOR SHARE OF t;
+        IF parent_state <> 'draft' THEN
+            RAISE EXCEPTION 'program template is %: its % rows cannot change; clone it to edit',
+                parent_state, TG_TABLE_NAME;
         END IF;
         RETURN NEW;
     END IF;
     RETURN OLD;
 """
+_CHILD_DECLARE = [("parent_state", "text")]
 
 
 def _frozen_with_template(name: str) -> pgtrigger.Trigger:
@@ -55,6 +57,7 @@ def _frozen_with_template(name: str) -> pgtrigger.Trigger:
         name=name,
         operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
         when=pgtrigger.Before,
+        declare=_CHILD_DECLARE,
         func=_CHILD_FROZEN_CHECK.format(
             join_old="WHERE t.id = OLD.template_id",
             join_new="WHERE t.id = NEW.template_id",
@@ -229,6 +232,7 @@ class StaffNeed(models.Model):
                 name="staffneed_frozen_when_published",
                 operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
                 when=pgtrigger.Before,
+                declare=_CHILD_DECLARE,
                 func=_CHILD_FROZEN_CHECK.format(
                     join_old="JOIN programs_templatestep s ON s.template_id = t.id WHERE s.id = OLD.step_id",
                     join_new="JOIN programs_templatestep s ON s.template_id = t.id WHERE s.id = NEW.step_id",
@@ -299,6 +303,11 @@ class TemplateRule(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+    @property
+    def step_position(self) -> int | None:
+        """The position of the step the rule applies to: how the API and specs name a step."""
+        return self.step.position if self.step_id else None
 
 
 class TemplatePrerequisite(models.Model):

@@ -25,6 +25,8 @@ from programs.models import ScaleScheduleItem, TemplatePrerequisite, TemplateRul
 
 Errors = dict[str, list[str]]
 ZERO = dt.timedelta(0)
+# Longer than any protocol; keeps interval arithmetic far from timedelta's limits.
+MAX_INTERVAL = dt.timedelta(days=3650)
 
 # Which rule kinds need which fields, and what kind of step they may point at.
 RULE_STEP_KINDS: dict[str, frozenset[str]] = {
@@ -161,6 +163,11 @@ def _validate_rule(errors: Errors, i: int, rule: dict, steps_by_position: dict[i
 
     low, high = rule.get("min_interval"), rule.get("max_interval")
     max_count, period = rule.get("max_count"), rule.get("period")
+    for field in ("min_interval", "max_interval", "period"):
+        value = rule.get(field)
+        if value is not None and value > MAX_INTERVAL:
+            _add(errors, f"{p}.{field}", "An interval is at most 10 years.")
+            return
     if low is not None and low < ZERO:
         _add(errors, f"{p}.min_interval", "An interval cannot be negative.")
     if kind in (TemplateRule.Kind.INTEGRATION_WINDOW, TemplateRule.Kind.BOOSTER_DUE):
@@ -202,7 +209,7 @@ def _validate_rules_together(errors: Errors, rules: list[dict]) -> None:
             if gap_step is not None and cap_step is not None and gap_step != cap_step:
                 continue
             low, count, period = gap.get("min_interval"), cap.get("max_count"), cap.get("period")
-            if low is None or not count or not period or count < 2:
+            if low is None or not count or not period or count < 2 or max(low, period) > MAX_INTERVAL:
                 continue
             if low * (count - 1) >= period:
                 _add(

@@ -39,9 +39,24 @@ PERMISSION_MATRIX: dict[str, frozenset[str]] = {
     "audit.read": frozenset({A}),
     "breakglass.request": CLINICIANS,
     # --- programs ------------------------------------------------------------------------------
+    "program_template.read": EVERYONE,
+    "program_template.write": frozenset({A}),
+    "enrollment.read": CARE_TEAM,
+    "enrollment.write": CARE_TEAM,
     # --- clinic_sessions (scheduling) ----------------------------------------------------------
     # --- monitoring (charting) ------------------------------------------------------------------
     # --- integration (follow-ups) ---------------------------------------------------------------
+    # The queue shows each person only what is addressed to them or their role (integration.selectors).
+    "followup.read": EVERYONE,
+    "followup.acknowledge": EVERYONE,
+    "checkin.read": CLINICIANS,
+    "integration_plan.read": CLINICIANS,
+    "integration_plan.write": frozenset({T, P}),
+    "oncall.read": EVERYONE,
+    "oncall.write": frozenset({A}),
+    # Reached without a login (public views): the signed link or the webhook token is the credential.
+    "checkin.link": frozenset(),
+    "sms.inbound": frozenset(),
 }
 
 

@@ -1,5 +1,11 @@
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
+from decimal import Decimal
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
@@ -24,6 +30,8 @@ class ClinicCertificationSerializer(serializers.ModelSerializer):
 
 class ClinicSerializer(serializers.ModelSerializer):
     certifications = ClinicCertificationSerializer(many=True, read_only=True)
+    timezone = serializers.ChoiceField(choices=sorted(zoneinfo.available_timezones()))
+    nurse_shared_capacity = serializers.IntegerField(min_value=1, max_value=20)
 
     class Meta:
         model = Clinic
@@ -42,7 +50,8 @@ class ClinicSerializer(serializers.ModelSerializer):
             "active",
             "certifications",
         ]
-        read_only_fields = ["slug", "certifications"]
+        # Deactivating a clinic locks its staff out: a Django admin task, not an API field.
+        read_only_fields = ["slug", "certifications", "active"]
 
 
 class RoomSerializer(serializers.ModelSerializer):
@@ -126,8 +135,24 @@ class PatientSerializer(serializers.ModelSerializer):
         return super().create(validated_data)
 
 
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": r"^([1-9][0-9]?|[1-4][0-9]{2})(\.[0-9])?$", "example": "72.5"}
+)
+class WeightKgField(serializers.DecimalField):
+    """A body weight in kg, 1.0 to 499.9: the plausible range the database also checks."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=4, decimal_places=1, min_value=Decimal("1.0"), max_value=Decimal("499.9"), **kwargs)
+
+
 class PatientWeightSerializer(serializers.ModelSerializer):
-    recorded_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    recorded_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    weight_kg = WeightKgField()
+
+    def validate_measured_at(self, value):
+        if value > timezone.now() + dt.timedelta(minutes=5):
+            raise serializers.ValidationError("A weight cannot be measured in the future.")
+        return value
 
     class Meta:
         model = PatientWeight

@@ -213,7 +213,7 @@ class PatientViewSet(
         return obj
 
     @extend_schema(responses=s.PatientWeightSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def weights(self, request, pk=None):
         patient = self.get_object()
         return Response(s.PatientWeightSerializer(selectors.patient_weights(patient=patient), many=True).data)

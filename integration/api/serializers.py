@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from integration.models import CheckIn, FollowUp, IntegrationPlan, OnCallEntry
+from integration.selectors import BUCKETS
+from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
+from kat_clinic.models import Clinic
+from kat_clinic.roles import Role
+from programs.models import Enrollment
+from sessions.models import Session
+
+SCALES = ["phq9", "gad7", "pcl5", "cssrs"]
+
+
+class FollowUpSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FollowUp
+        fields = [
+            "id",
+            "clinic",
+            "kind",
+            "channel",
+            "target",
+            "role",
+            "staff",
+            "patient",
+            "session",
+            "payload",
+            "due_at",
+            "status",
+            "attempts",
+            "last_error",
+            "sent_at",
+            "cancelled_at",
+            "acknowledged_at",
+            "acknowledged_by",
+        ]
+        read_only_fields = fields
+
+
+class FollowUpQueueQuerySerializer(serializers.Serializer):
+    bucket = serializers.ChoiceField(choices=BUCKETS, required=False)
+    clinic = serializers.IntegerField(required=False)
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    kind = serializers.ChoiceField(choices=FollowUp.Kind.choices, required=False)
+    patient = serializers.IntegerField(required=False)
+
+
+class CheckInSubmitSerializer(serializers.Serializer):
+    mood_0_10 = serializers.IntegerField(min_value=0, max_value=10)
+    sleep_hours = serializers.DecimalField(max_digits=3, decimal_places=1, min_value=0, max_value=24, required=False)
+    note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    scale = serializers.ChoiceField(choices=SCALES, required=False, allow_blank=True, default="")
+    scale_answers = serializers.JSONField(required=False, allow_null=True, default=None)
+
+
+class CrisisSerializer(serializers.Serializer):
+    line = serializers.CharField()
+    message = serializers.CharField()
+
+
+class CheckInReceiptSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    received = serializers.BooleanField()
+    crisis = CrisisSerializer(allow_null=True)
+
+
+class CheckInLinkSerializer(serializers.Serializer):
+    clinic_name = serializers.CharField()
+    crisis_line = serializers.CharField()
+    scale = serializers.CharField(allow_blank=True)
+    answered = serializers.BooleanField()
+
+
+class CheckInSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CheckIn
+        fields = [
+            "id",
+            "patient",
+            "clinic",
+            "followup",
+            "mood_0_10",
+            "sleep_hours",
+            "note",
+            "scale",
+            "scale_answers",
+            "scale_total",
+            "risk_flagged",
+            "risk_reason",
+            "submitted_at",
+        ]
+        read_only_fields = fields
+
+
+class IntegrationPlanSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = IntegrationPlan
+        fields = [
+            "id",
+            "enrollment",
+            "patient",
+            "clinic",
+            "themes",
+            "goals",
+            "practices",
+            "homework",
+            "last_session",
+            "updated_by",
+            "updated_at",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+class IntegrationPlanWriteSerializer(serializers.Serializer):
+    enrollment = ClinicScopedPrimaryKeyRelatedField(clinic_lookup="clinic", queryset=Enrollment.objects.all())
+    session = ClinicScopedPrimaryKeyRelatedField(
+        clinic_lookup="clinic", queryset=Session.objects.all(), required=False, allow_null=True
+    )
+    expected_version = serializers.IntegerField(required=False, min_value=0)
+    themes = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
+    goals = serializers.ListField(child=serializers.CharField(max_length=2000), required=False)
+    practices = serializers.ListField(child=serializers.CharField(max_length=2000), required=False)
+    homework = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+
+
+class IntegrationPlanEventSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    themes = serializers.ListField(child=serializers.CharField())
+    goals = serializers.ListField(child=serializers.CharField())
+    practices = serializers.ListField(child=serializers.CharField())
+    homework = serializers.CharField()
+    last_session = serializers.IntegerField(source="last_session_id", allow_null=True)
+    updated_by = serializers.IntegerField(source="updated_by_id", allow_null=True)
+    updated_at = serializers.DateTimeField()
+    event = serializers.CharField(source="pgh_label")
+
+
+class OnCallEntrySerializer(serializers.ModelSerializer):
+    staff_name = serializers.CharField(source="staff.__str__", read_only=True)
+
+    class Meta:
+        model = OnCallEntry
+        fields = ["id", "clinic", "staff", "staff_name", "position"]
+        read_only_fields = fields
+
+
+class OnCallReplaceSerializer(serializers.Serializer):
+    clinic = ClinicScopedPrimaryKeyRelatedField(clinic_lookup="id", queryset=Clinic.objects.all())
+    staff = serializers.ListField(child=serializers.IntegerField(), allow_empty=True, max_length=20)
+
+
+class SmsInboundSerializer(serializers.Serializer):
+    # "from" is a Python keyword; the wire name stays the carrier's.
+    locals()["from"] = serializers.CharField(max_length=40)
+    body = serializers.CharField(max_length=1600, allow_blank=True)
+
+
+class SmsInboundResultSerializer(serializers.Serializer):
+    result = serializers.ChoiceField(choices=["stopped", "started", "ignored"])
