@@ -21,7 +21,7 @@ from kat_clinic.models import (
     StaffMember,
     User,
 )
-from kat_clinic.roles import LicenceKind, Role
+from kat_clinic.roles import CLINICAL_ROLES, LicenceKind, Role
 
 DEMO_PASSWORD = "kat-demo-clinic-2026"
 
@@ -51,6 +51,8 @@ DEMO_ROOMS = (
     ("Treatment Room 2", Room.Kind.TREATMENT_ROOM, [Room.Capability.MONITORED, Room.Capability.THERAPY]),
     ("Infusion Chair 1", Room.Kind.INFUSION_CHAIR, [Room.Capability.MONITORED, Room.Capability.IV]),
     ("Recovery Chair 1", Room.Kind.RECOVERY_CHAIR, [Room.Capability.MONITORED, Room.Capability.RECOVERY]),
+    # KAT preparation and integration sessions are held in a consult room (or by telehealth).
+    ("Consult Room 1", Room.Kind.CONSULT_ROOM, [Room.Capability.THERAPY]),
 )
 
 DEMO_PATIENTS = (
@@ -111,6 +113,18 @@ def seed_demo() -> Clinic:
                 defaults={"state": "NY", "number": f"DEMO-{kind.upper()}-{i:03d}", "expires_on": dt.date(2028, 6, 30)},
             )
 
+    # The four programs the product ships, published and ready to enroll.
+    from programs.catalog import install_shipped_templates
+
+    install_shipped_templates(organization=organization)
+
+    # Who gets paged first when a patient signals risk: the prescriber, then the nurses.
+    from integration.services import oncall_set
+
+    on_call = StaffMember.objects.filter(user__username__in=["prescriber", "nurse1", "nurse2"])
+    order = {"prescriber": 0, "nurse1": 1, "nurse2": 2}
+    oncall_set(clinic_id=clinic.pk, staff_ids=[s.pk for s in sorted(on_call, key=lambda s: order[s.user.username])])
+
     now = timezone.now()
     for i, (first, last) in enumerate(DEMO_PATIENTS, start=1):
         patient, created = Patient.objects.get_or_create(
@@ -133,4 +147,34 @@ def seed_demo() -> Clinic:
             PatientWeight.objects.create(
                 patient=patient, weight_kg=Decimal("60.0") + Decimal(i * 2), measured_at=now - dt.timedelta(days=3)
             )
+    _seed_schedule(clinic=clinic, organization=organization)
     return clinic
+
+
+def _seed_schedule(*, clinic: Clinic, organization: Organization) -> None:
+    """Clinical staff work Mon-Fri 08:00-18:00 local; two patients have their programs booked."""
+    from programs.models import Enrollment, ProgramTemplate
+    from programs.services import enrollment_create
+    from sessions.models import WorkingHours
+    from sessions.search import enrollment_book_program
+
+    today = clinic.local_date()
+    clinical = StaffMember.objects.filter(memberships__clinic=clinic, memberships__role__in=list(CLINICAL_ROLES))
+    for staff in clinical.distinct():
+        for weekday in range(5):
+            WorkingHours.objects.get_or_create(
+                staff=staff,
+                clinic=clinic,
+                weekday=weekday,
+                defaults={"start_time": dt.time(8, 0), "end_time": dt.time(18, 0), "valid_from": today},
+            )
+    scheduler = StaffMember.objects.get(user__username="frontdesk")
+    for mrn, catalog_key in (("DEMO0001", "ketamine_assisted_therapy"), ("DEMO0002", "iv_ketamine_induction")):
+        patient = Patient.objects.get(organization=organization, mrn=mrn)
+        if Enrollment.objects.filter(patient=patient).exists():
+            continue
+        template = ProgramTemplate.objects.get(
+            organization=organization, catalog_key=catalog_key, state=ProgramTemplate.State.PUBLISHED
+        )
+        enrollment = enrollment_create(patient=patient, template=template, by=scheduler)
+        enrollment_book_program(enrollment=enrollment, date_from=today + dt.timedelta(days=1), by=scheduler)

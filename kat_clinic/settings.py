@@ -252,3 +252,16 @@ FOLLOWUP_LEASE_SECONDS = env.int("FOLLOWUP_LEASE_SECONDS", default=120)
 FOLLOWUP_SMS_PROVIDER = env.str("FOLLOWUP_SMS_PROVIDER", default="integration.channels.LoggingSmsProvider")
 FOLLOWUP_EMAIL_PROVIDER = env.str("FOLLOWUP_EMAIL_PROVIDER", default="integration.channels.DjangoEmailProvider")
 PATIENT_LINK_BASE_URL = env.str("PATIENT_LINK_BASE_URL", default="http://localhost:8000")
+
+# --- monitoring ---
+# Name the charting choice sets that share a field name with other apps' (schema warnings otherwise).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "MedicationEnum": "programs.choices.Medication",
+        "RouteEnum": "programs.choices.Route",
+        "ClinicalNoteStatusEnum": "monitoring.models.notes.ClinicalNote.Status",
+        "RemsFormStatusEnum": "monitoring.models.checklist.RemsMonitoringForm.Status",
+        "VitalSourceEnum": "monitoring.models.vitals.VitalSign.Source",
+        "ScaleResponseSourceEnum": "monitoring.models.scales.ScaleResponse.Source",
+    }
+)

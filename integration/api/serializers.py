@@ -7,10 +7,11 @@ from integration.selectors import BUCKETS
 from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
 from kat_clinic.models import Clinic
 from kat_clinic.roles import Role
+from programs.choices import Scale
 from programs.models import Enrollment
 from sessions.models import Session
 
-SCALES = ["phq9", "gad7", "pcl5", "cssrs"]
+SCALES = Scale.choices
 
 
 class FollowUpSerializer(serializers.ModelSerializer):

@@ -44,7 +44,43 @@ PERMISSION_MATRIX: dict[str, frozenset[str]] = {
     "enrollment.read": CARE_TEAM,
     "enrollment.write": CARE_TEAM,
     # --- clinic_sessions (scheduling) ----------------------------------------------------------
+    # The front desk and clinicians read and book the schedule (sessions carry no clinical data);
+    # only clinicians start and complete a session, since that is where charting begins.
+    "session.read": CARE_TEAM,
+    "session.book": CARE_TEAM,
+    "session.check_in": CARE_TEAM,
+    "session.start": CLINICIANS,
+    "session.complete": CLINICIANS,
+    "session.cancel": CARE_TEAM,
+    "session.no_show": CARE_TEAM,
+    "session.reschedule": CARE_TEAM,
+    "schedule.search": CARE_TEAM,
+    "schedule.program_booking": CARE_TEAM,
+    "schedule.day_board": CARE_TEAM,
     # --- monitoring (charting) ------------------------------------------------------------------
+    # The front desk holds none of these; therapists chart notes and scales but order no doses.
+    "chart.read": CLINICIANS,
+    "note.read": CLINICIANS,
+    "note.write": CLINICIANS,
+    "note.sign": CLINICIANS,
+    "note.cosign": frozenset({P}),
+    "dose.read": CLINICIANS,
+    "dose.order": frozenset({P}),
+    "dose.administer": frozenset({N, P}),
+    "dose.override": frozenset({P}),
+    "vitals.read": CLINICIANS,
+    "vitals.write": frozenset({N, P}),
+    "scale.read": CLINICIANS,
+    "scale.write": CLINICIANS,
+    "record.read": CLINICIANS,
+    "record.write": frozenset({N, P}),
+    "alert.read": CLINICIANS,
+    "alert.ack": frozenset({N, P}),
+    "gate.override": frozenset({P}),
+    "discharge.override": frozenset({P}),
+    "rems.read": frozenset({N, P}),
+    "rems.write": frozenset({N, P}),
+    "rems.submit": frozenset({P}),
     # --- integration (follow-ups) ---------------------------------------------------------------
     # The queue shows each person only what is addressed to them or their role (integration.selectors).
     "followup.read": EVERYONE,

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from integration.planners import followups_cancel_for_enrollment, followups_for_enrollment
 from kat_clinic.api.errors import Conflict, RuleViolation
 from kat_clinic.models import Clinic, Patient, StaffMember
 from programs.choices import SessionKind
@@ -131,6 +132,8 @@ def enrollment_create(
             row.linked_dosing = by_key[(dosing_step.pk, occurrence)]
             links.append(row)
     PlannedSession.objects.bulk_update(links, ["linked_dosing"])
+    # Rating scales the template asks for (baseline, every N days): outbox rows in this transaction.
+    followups_for_enrollment(enrollment=enrollment)
     return enrollment
 
 
@@ -169,6 +172,8 @@ def _enrollment_transition(
         PlannedSession.objects.filter(enrollment_id=enrollment.pk, status=PlannedSession.Status.TO_BOOK).update(
             status=PlannedSession.Status.CANCELLED, status_changed_at=timezone.now()
         )
+        enrollment.status = to_status
+        followups_cancel_for_enrollment(enrollment=enrollment)
     return Enrollment.objects.select_related("patient", "template", "clinic").get(pk=enrollment.pk)
 
 

@@ -1,15 +1,20 @@
 """A small seeded clinic for API-wide tests (schemathesis, isolation): one object of each resource.
 
 `seed_world()` returns a World whose `ids` maps a path parameter's resource (the URL segment that
-precedes it, e.g. "patients") to a seeded object's id, and `other_ids` the same for an object of
-another clinic. Apps add their resources to RESOURCE_SEEDERS as they gain endpoints.
+precedes it, e.g. "patients") to a seeded object of the caller's clinic, and `other_ids` the same
+for another clinic. Each app contributes in `tests/<app>/api_world.py` an `API_WORLD = ApiWorld(...)`:
+what it seeds, which body/query fields name its objects, fresh path parameters for operations
+that change state (so every example starts from the same state), valid base bodies, and the
+operations exempt from the 2xx ratio with the reason.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils import timezone
 from knox.models import AuthToken
@@ -25,6 +30,8 @@ from tests.factories import (
     WeightFactory,
 )
 
+Operation = tuple[str, str]  # ("POST", "/api/enrollments/{id}/pause/")
+
 
 @dataclass
 class World:
@@ -34,7 +41,24 @@ class World:
     tokens: dict[str, str] = field(default_factory=dict)
     ids: dict[str, int] = field(default_factory=dict)
     other_ids: dict[str, int] = field(default_factory=dict)
-    objects: dict[str, object] = field(default_factory=dict)
+    objects: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ApiWorld:
+    # seed(world, clinic, ids): create this app's objects for one clinic, record their ids by URL segment
+    seed: Callable[[World, Clinic, dict[str, int]], None] | None = None
+    # body or query field name -> URL segment of the resource it names
+    field_resources: dict[str, str] = field(default_factory=dict)
+    # operation -> (world, role) -> path parameters of an object in the state the operation needs
+    fresh_paths: dict[Operation, Callable[[World, str], dict[str, Any]]] = field(default_factory=dict)
+    # operation -> (world, role) -> a valid body; generated scalar values of the keys in `free_fields` are kept
+    body_bases: dict[Operation, Callable[[World, str], dict[str, Any]]] = field(default_factory=dict)
+    free_fields: frozenset[str] = frozenset({"name", "description", "reason", "notes", "text", "comment"})
+    # operation -> why a generated request cannot be expected to succeed half the time
+    ratio_exempt: dict[Operation, str] = field(default_factory=dict)
+    # public operations (no role): (world) -> path parameters for a valid request
+    public_paths: dict[Operation, Callable[[World], dict[str, Any]]] = field(default_factory=dict)
 
 
 def _seed_clinic_resources(world: World, clinic: Clinic, ids: dict[str, int]) -> None:
@@ -49,8 +73,42 @@ def _seed_clinic_resources(world: World, clinic: Clinic, ids: dict[str, int]) ->
         ids["staff"] = StaffFactory(organization=clinic.organization, roles=[Role.NURSE], roles__clinic=clinic).pk
 
 
-# Apps append functions (world, clinic, ids) that seed their resources for one clinic.
-RESOURCE_SEEDERS: list[Callable[[World, Clinic, dict[str, int]], None]] = [_seed_clinic_resources]
+CLINIC_WORLD = ApiWorld(
+    seed=_seed_clinic_resources,
+    field_resources={"patient": "patients", "home_clinic": "clinics", "clinic": "clinics", "room": "rooms",
+                     "staff": "staff"},
+    ratio_exempt={
+        ("POST", "/api/break-glass/"): "needs a patient outside the caller's clinics",
+        ("POST", "/api/auth/logout/"): "revokes the token the next examples would use",
+    },
+)
+
+APP_WORLD_MODULES = (
+    "tests.programs.api_world",
+    "tests.sessions.api_world",
+    "tests.monitoring.api_world",
+    "tests.integration.api_world",
+)
+
+
+def api_worlds() -> list[ApiWorld]:
+    worlds = [CLINIC_WORLD]
+    for name in APP_WORLD_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if not (exc.name and name.startswith(exc.name)):
+                raise
+            continue
+        worlds.append(module.API_WORLD)
+    return worlds
+
+
+def merged(attribute: str) -> dict:
+    result: dict = {}
+    for world in api_worlds():
+        result.update(getattr(world, attribute))
+    return result
 
 
 def seed_world() -> World:
@@ -62,7 +120,8 @@ def seed_world() -> World:
         staff = StaffFactory(organization=organization, roles=[role], roles__clinic=clinic)
         world.staff[role] = staff
         world.tokens[role] = AuthToken.objects.create(user=staff.user)[1]
-    for seeder in RESOURCE_SEEDERS:
-        seeder(world, clinic, world.ids)
-        seeder(world, other, world.other_ids)
+    for app_world in api_worlds():
+        if app_world.seed is not None:
+            app_world.seed(world, clinic, world.ids)
+            app_world.seed(world, other, world.other_ids)
     return world

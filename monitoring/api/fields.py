@@ -1,0 +1,31 @@
+"""Request-body relations for charting, each limited to the clinics where the operation is allowed."""
+
+from __future__ import annotations
+
+from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
+from kat_clinic.models import Patient, StaffMember
+from sessions.models import Session
+
+
+def session_field(**kwargs) -> ClinicScopedPrimaryKeyRelatedField:
+    return ClinicScopedPrimaryKeyRelatedField(
+        clinic_lookup="clinic", queryset=Session.objects.select_related("clinic", "patient"), **kwargs
+    )
+
+
+def patient_field(**kwargs) -> ClinicScopedPrimaryKeyRelatedField:
+    return ClinicScopedPrimaryKeyRelatedField(
+        clinic_lookup="home_clinic", queryset=Patient.objects.select_related("home_clinic"), **kwargs
+    )
+
+
+class StaffField(ClinicScopedPrimaryKeyRelatedField):
+    """A staff member of a clinic in scope. Distinct: several roles at one clinic are several rows."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            clinic_lookup="memberships__clinic", queryset=StaffMember.objects.select_related("user"), **kwargs
+        )
+
+    def get_queryset(self):
+        return super().get_queryset().distinct()

@@ -1,0 +1,200 @@
+"""The session flowsheet: vitals, sedation, dissociation, adverse events, and the alerts they raise."""
+
+from __future__ import annotations
+
+import pghistory
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+
+@pghistory.track()
+class VitalSign(models.Model):
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Entered by hand"
+        DEVICE = "device", "From a monitor"
+
+    session = models.ForeignKey("clinic_sessions.Session", on_delete=models.PROTECT, related_name="vitals")
+    patient = models.ForeignKey("kat_clinic.Patient", on_delete=models.PROTECT, related_name="vitals")
+    measured_at = models.DateTimeField()
+    systolic_mmhg = models.PositiveSmallIntegerField(null=True, blank=True)
+    diastolic_mmhg = models.PositiveSmallIntegerField(null=True, blank=True)
+    heart_rate_bpm = models.PositiveSmallIntegerField(null=True, blank=True)
+    spo2_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    respiratory_rate_per_min = models.PositiveSmallIntegerField(null=True, blank=True)
+    temperature_c = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
+    device_reading_id = models.CharField(max_length=100, null=True, blank=True)
+    entered_by = models.ForeignKey("kat_clinic.StaffMember", on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "device_reading_id"],
+                condition=Q(device_reading_id__isnull=False),
+                name="vitalsign_unique_device_reading",
+            ),
+            models.CheckConstraint(
+                condition=Q(source="manual") | Q(device_reading_id__isnull=False),
+                name="vitalsign_device_has_reading_id",
+            ),
+            models.CheckConstraint(
+                condition=Q(systolic_mmhg__isnull=True, diastolic_mmhg__isnull=True)
+                | Q(systolic_mmhg__isnull=False, diastolic_mmhg__isnull=False),
+                name="vitalsign_bp_pair",
+            ),
+            models.CheckConstraint(
+                condition=Q(systolic_mmhg__isnull=True) | Q(systolic_mmhg__gte=40, systolic_mmhg__lte=300),
+                name="vitalsign_systolic_plausible",
+            ),
+            models.CheckConstraint(
+                condition=Q(diastolic_mmhg__isnull=True) | Q(diastolic_mmhg__gte=20, diastolic_mmhg__lte=200),
+                name="vitalsign_diastolic_plausible",
+            ),
+            models.CheckConstraint(
+                condition=Q(systolic_mmhg__isnull=True) | Q(diastolic_mmhg__lt=F("systolic_mmhg")),
+                name="vitalsign_diastolic_below_systolic",
+            ),
+            models.CheckConstraint(
+                condition=Q(heart_rate_bpm__isnull=True) | Q(heart_rate_bpm__gte=20, heart_rate_bpm__lte=250),
+                name="vitalsign_heart_rate_plausible",
+            ),
+            models.CheckConstraint(
+                condition=Q(spo2_percent__isnull=True) | Q(spo2_percent__gte=50, spo2_percent__lte=100),
+                name="vitalsign_spo2_plausible",
+            ),
+            models.CheckConstraint(
+                condition=Q(respiratory_rate_per_min__isnull=True)
+                | Q(respiratory_rate_per_min__gte=2, respiratory_rate_per_min__lte=80),
+                name="vitalsign_respiratory_rate_plausible",
+            ),
+            models.CheckConstraint(
+                condition=Q(temperature_c__isnull=True) | Q(temperature_c__gte=30, temperature_c__lte=44),
+                name="vitalsign_temperature_plausible",
+            ),
+            models.CheckConstraint(
+                condition=Q(systolic_mmhg__isnull=False)
+                | Q(heart_rate_bpm__isnull=False)
+                | Q(spo2_percent__isnull=False)
+                | Q(respiratory_rate_per_min__isnull=False)
+                | Q(temperature_c__isnull=False),
+                name="vitalsign_measures_something",
+            ),
+        ]
+        indexes = [models.Index(fields=["session", "measured_at"], name="vitalsign_session_time_idx")]
+
+
+@pghistory.track()
+class SedationScore(models.Model):
+    """MOAA/S: 5 responds readily to name spoken in normal tone ... 0 no response to pain."""
+
+    session = models.ForeignKey("clinic_sessions.Session", on_delete=models.PROTECT, related_name="sedation_scores")
+    measured_at = models.DateTimeField()
+    moaas = models.PositiveSmallIntegerField()
+    recorded_by = models.ForeignKey("kat_clinic.StaffMember", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(moaas__lte=5), name="sedationscore_moaas_range")]
+
+    @property
+    def patient_id(self) -> int:
+        # For the audit trail: session-level rows belong to the session's patient.
+        return self.session.patient_id
+
+
+@pghistory.track()
+class DissociationScore(models.Model):
+    """CADSS: 23 items scored 0-4; the total is computed by the service."""
+
+    session = models.ForeignKey("clinic_sessions.Session", on_delete=models.PROTECT, related_name="dissociation_scores")
+    measured_at = models.DateTimeField()
+    items = ArrayField(models.PositiveSmallIntegerField(), size=23)
+    total = models.PositiveSmallIntegerField()
+    recorded_by = models.ForeignKey("kat_clinic.StaffMember", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(total__lte=92), name="dissociationscore_total_range")]
+
+    @property
+    def patient_id(self) -> int:
+        # For the audit trail: session-level rows belong to the session's patient.
+        return self.session.patient_id
+
+
+@pghistory.track()
+class AdverseEvent(models.Model):
+    class Type(models.TextChoices):
+        NAUSEA = "nausea", "Nausea"
+        VOMITING = "vomiting", "Vomiting"
+        HYPERTENSION = "hypertension", "Hypertension"
+        EMERGENCE_REACTION = "emergence_reaction", "Emergence reaction"
+        RESPIRATORY_DEPRESSION = "respiratory_depression", "Respiratory depression"
+        DISSOCIATION = "dissociation", "Dissociation"
+        SEDATION = "sedation", "Sedation"
+        OTHER = "other", "Other"
+
+    class Severity(models.TextChoices):
+        MILD = "mild", "Mild"
+        MODERATE = "moderate", "Moderate"
+        SEVERE = "severe", "Severe"
+
+    session = models.ForeignKey("clinic_sessions.Session", on_delete=models.PROTECT, related_name="adverse_events")
+    patient = models.ForeignKey("kat_clinic.Patient", on_delete=models.PROTECT, related_name="adverse_events")
+    type = models.CharField(max_length=32, choices=Type.choices)
+    severity = models.CharField(max_length=16, choices=Severity.choices)
+    serious = models.BooleanField(default=False, help_text="A serious adverse event (REMS form).")
+    onset_at = models.DateTimeField()
+    description = models.TextField(blank=True)
+    action_taken = models.TextField(blank=True)
+    recorded_by = models.ForeignKey("kat_clinic.StaffMember", on_delete=models.PROTECT, related_name="+")
+
+
+@pghistory.track()
+class Alert(models.Model):
+    """A safety signal raised by a rule. One row per rule per episode: `dedupe_key` is unique."""
+
+    class Kind(models.TextChoices):
+        BP_SEVERE_REPEATED = "bp_severe_repeated", "Severe hypertension on repeated readings"
+        BP_CRITICAL = "bp_critical", "Critical hypertension"
+        HR_SUSTAINED = "hr_sustained", "Sustained tachycardia"
+        SPO2_LOW = "spo2_low", "Low oxygen saturation"
+        PHQ9_ITEM9 = "phq9_item9", "PHQ-9 item 9: thoughts of self-harm"
+        CSSRS_POSITIVE = "cssrs_positive", "C-SSRS screener positive"
+
+    class Priority(models.TextChoices):
+        HIGH = "high", "High"
+        NORMAL = "normal", "Normal"
+
+    clinic = models.ForeignKey("kat_clinic.Clinic", on_delete=models.PROTECT, related_name="alerts")
+    patient = models.ForeignKey("kat_clinic.Patient", on_delete=models.PROTECT, related_name="alerts")
+    session = models.ForeignKey(
+        "clinic_sessions.Session", on_delete=models.PROTECT, null=True, blank=True, related_name="alerts"
+    )
+    scale_response = models.ForeignKey(
+        "monitoring.ScaleResponse", on_delete=models.PROTECT, null=True, blank=True, related_name="alerts"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.HIGH)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    message = models.CharField(max_length=300)
+    # When the breach began (the first reading of the episode) and what it was made of.
+    episode_started_at = models.DateTimeField()
+    details = models.JSONField(default=dict, blank=True)
+    raised_at = models.DateTimeField(default=timezone.now)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        "kat_clinic.StaffMember", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(acknowledged_by__isnull=True, acknowledged_at__isnull=True)
+                | Q(acknowledged_by__isnull=False, acknowledged_at__isnull=False),
+                name="alert_acknowledgement_complete",
+            ),
+        ]
+        indexes = [models.Index(fields=["clinic", "acknowledged_at", "raised_at"], name="alert_open_idx")]

@@ -1,0 +1,212 @@
+"""Recording doses: the gate, the maths, the cumulative cap, the prior authorization used."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from kat_clinic.api.errors import RuleViolation
+from kat_clinic.models import StaffMember
+from monitoring.dose_math import DoseInputError, dose_figures, session_cap_mg
+from monitoring.models import (
+    DEFAULT_DOSE_CAPS,
+    DoseAdministration,
+    DoseCap,
+    Escalation,
+    PriorAuthorization,
+    PriorAuthorizationUse,
+    SessionMedication,
+)
+from monitoring.services.common import lock_session, require_operation
+from monitoring.services.gate import Prereq, gate_unmet, recent_weight, session_prerequisites
+from programs.choices import SessionKind
+from sessions.models import Session
+
+DOSABLE_STATUSES = ("scheduled", "checked_in", "in_progress")
+
+
+def dose_cap_for(*, clinic_id: int, medication: str, route: str) -> dict | None:
+    cap = DoseCap.objects.filter(clinic_id=clinic_id, medication=medication, route=route).first()
+    if cap is not None:
+        return {"max_session_mg": cap.max_session_mg, "max_session_mg_per_kg": cap.max_session_mg_per_kg}
+    default = DEFAULT_DOSE_CAPS.get((medication, route))
+    if default is None:
+        return None
+    return {
+        "max_session_mg": default.get("max_session_mg"),
+        "max_session_mg_per_kg": default.get("max_session_mg_per_kg"),
+    }
+
+
+@transaction.atomic
+def dose_record(
+    *,
+    session: Session,
+    by: StaffMember,
+    ordered_by: StaffMember,
+    medication: str,
+    route: str,
+    lot_number: str,
+    lot_expires_on: date,
+    started_at: datetime,
+    kind: str = DoseAdministration.Kind.INITIAL,
+    dose_mg_per_kg: Decimal | None = None,
+    dose_mg: Decimal | None = None,
+    concentration_mg_per_ml: Decimal | None = None,
+    infusion_minutes: int | None = None,
+    stopped_at: datetime | None = None,
+    cap_override_reason: str = "",
+) -> DoseAdministration:
+    """Record one administration by `by`, ordered by a prescriber.
+
+    The first dose of a session passes the pre-dose gate (422 `gate_unmet` listing every blocking
+    item) and uses one prior authorization when the session needs one. Every dose counts towards
+    the clinic's per-route cap on the session's cumulative dose (422 `dose_cap_exceeded`) unless a
+    prescriber records it with an override reason. The session row is locked, so two doses
+    recorded at once cannot both slip under the cap.
+    """
+    require_operation(staff=by, operation="dose.administer", clinic_id=session.clinic_id)
+    require_operation(staff=ordered_by, operation="dose.order", clinic_id=session.clinic_id, field="ordered_by")
+    session = lock_session(session_id=session.pk)
+    if session.kind != SessionKind.DOSING or session.status not in DOSABLE_STATUSES:
+        raise RuleViolation("Doses are recorded on an open dosing session.", code="not_a_dosing_session")
+    today = session.clinic.local_date(started_at)
+    if lot_expires_on < today:
+        raise RuleViolation("The lot is expired.", code="lot_expired", errors={"lot_expires_on": ["Expired lot."]})
+
+    previous = DoseAdministration.objects.filter(session=session)
+    first = not previous.exists()
+    if first != (kind == DoseAdministration.Kind.INITIAL):
+        raise RuleViolation(
+            "The first dose of a session is the initial dose; later ones are titrations or boluses.",
+            code="dose_kind",
+            errors={"kind": ["initial only for the first dose of the session."]},
+        )
+    if first:
+        unmet = gate_unmet(session=session, medication=medication, route=route)
+        if unmet:
+            raise RuleViolation("Pre-dose requirements are not met.", code="gate_unmet", unmet=unmet)
+
+    weight = recent_weight(session=session)
+    try:
+        figures = dose_figures(
+            route=route,
+            weight_kg=weight.weight_kg if weight else None,
+            dose_mg_per_kg=dose_mg_per_kg,
+            dose_mg=dose_mg,
+            concentration_mg_per_ml=concentration_mg_per_ml,
+            infusion_minutes=infusion_minutes,
+        )
+    except DoseInputError as exc:
+        raise RuleViolation("The dose cannot be computed.", code="invalid_dose", errors=exc.errors)
+
+    cap = dose_cap_for(clinic_id=session.clinic_id, medication=medication, route=route)
+    cap_overridden_by = None
+    if cap is not None:
+        if cap.get("max_session_mg") is None and weight is None:
+            raise RuleViolation(
+                "The cap is weight-based and no recent weight is recorded.",
+                code="weight_required",
+                errors={"weight_kg": ["Record a weight first."]},
+            )
+        cap_mg = session_cap_mg(weight_kg=weight.weight_kg if weight else None, **cap)
+        given = previous.filter(medication=medication, route=route).aggregate(total=Sum("dose_mg"))["total"]
+        cumulative = (given or Decimal("0")) + figures.dose_mg
+        if cap_mg is not None and cumulative > cap_mg:
+            if not cap_override_reason.strip():
+                raise RuleViolation(
+                    f"The session's cumulative {medication} {route} dose would be {cumulative} mg, over the cap "
+                    f"of {cap_mg} mg.",
+                    code="dose_cap_exceeded",
+                    cumulative_mg=str(cumulative),
+                    cap_mg=str(cap_mg),
+                )
+            require_operation(staff=by, operation="dose.override", clinic_id=session.clinic_id)
+            cap_overridden_by = by
+
+    if first and any(p.kind == Prereq.PRIOR_AUTHORIZATION for p in session_prerequisites(session, medication)):
+        _use_prior_authorization(session=session, on=today)
+
+    return DoseAdministration.objects.create(
+        session=session,
+        patient_id=session.patient_id,
+        kind=kind,
+        medication=medication,
+        route=route,
+        patient_weight=weight,
+        weight_kg=weight.weight_kg if weight else None,
+        dose_mg_per_kg=dose_mg_per_kg,
+        dose_mg=figures.dose_mg,
+        concentration_mg_per_ml=concentration_mg_per_ml,
+        volume_ml=figures.volume_ml,
+        infusion_minutes=infusion_minutes,
+        rate_mg_per_h=figures.rate_mg_per_h,
+        lot_number=lot_number,
+        lot_expires_on=lot_expires_on,
+        ordered_by=ordered_by,
+        administered_by=by,
+        started_at=started_at,
+        stopped_at=stopped_at,
+        cap_override_reason=cap_override_reason.strip() if cap_overridden_by else "",
+        cap_overridden_by=cap_overridden_by,
+    )
+
+
+def _use_prior_authorization(*, session: Session, on: date) -> None:
+    """Use one authorised session, exactly once per dosing session (the use row is unique per session).
+
+    A conditional UPDATE takes the slot, so two sessions cannot take the last one. When the gate
+    item was overridden and nothing is left, nothing is used.
+    """
+    if PriorAuthorizationUse.objects.filter(session=session).exists():
+        return
+    candidates = PriorAuthorization.objects.filter(
+        patient_id=session.patient_id,
+        valid_from__lte=on,
+        valid_until__gte=on,
+        used_sessions__lt=F("authorised_sessions"),
+    ).order_by("valid_until", "pk")
+    for authorization in candidates:
+        taken = PriorAuthorization.objects.filter(
+            pk=authorization.pk, used_sessions__lt=F("authorised_sessions")
+        ).update(used_sessions=F("used_sessions") + 1)
+        if taken:
+            PriorAuthorizationUse.objects.create(authorization=authorization, session=session)
+            return
+
+
+@transaction.atomic
+def dose_stop(*, dose: DoseAdministration, by: StaffMember, stopped_at: datetime) -> DoseAdministration:
+    require_operation(staff=by, operation="dose.administer", clinic_id=dose.session.clinic_id)
+    if dose.stopped_at is not None:
+        raise RuleViolation("The dose is already stopped.", code="dose_stopped")
+    if stopped_at < dose.started_at:
+        raise RuleViolation(
+            "A dose stops after it starts.", code="invalid_stop", errors={"stopped_at": ["Before the start."]}
+        )
+    DoseAdministration.objects.filter(pk=dose.pk, stopped_at__isnull=True).update(stopped_at=stopped_at)
+    dose.refresh_from_db()
+    return dose
+
+
+@transaction.atomic
+def session_medication_record(
+    *, session: Session, by: StaffMember, ordered_by: StaffMember, **fields
+) -> SessionMedication:
+    require_operation(staff=by, operation="dose.administer", clinic_id=session.clinic_id)
+    require_operation(staff=ordered_by, operation="dose.order", clinic_id=session.clinic_id, field="ordered_by")
+    return SessionMedication.objects.create(session=session, ordered_by=ordered_by, given_by=by, **fields)
+
+
+@transaction.atomic
+def escalation_record(
+    *, session: Session, by: StaffMember, kind: str, description: str, occurred_at: datetime | None = None
+) -> Escalation:
+    require_operation(staff=by, operation="vitals.write", clinic_id=session.clinic_id)
+    return Escalation.objects.create(
+        session=session, kind=kind, description=description, occurred_at=occurred_at or timezone.now(), recorded_by=by
+    )

@@ -1,0 +1,100 @@
+"""Scale responses: stored with their server-side score; a high-risk answer raises an alert at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+
+from kat_clinic.api.errors import RuleViolation
+from kat_clinic.models import Patient, StaffMember
+from monitoring import scales
+from monitoring.models import Alert, Scale, ScaleResponse
+from monitoring.services.alerts import AlertCandidate, alerts_raise
+from monitoring.services.common import policy_for
+from sessions.models import Session
+
+ALERT_KIND = {Scale.PHQ9: Alert.Kind.PHQ9_ITEM9, Scale.CSSRS: Alert.Kind.CSSRS_POSITIVE}
+
+
+@transaction.atomic
+def scale_response_record(
+    *,
+    patient: Patient,
+    scale: str,
+    answers,
+    by: StaffMember | None,
+    session: Session | None = None,
+    enrollment=None,
+    source: str = ScaleResponse.Source.CLINICIAN,
+) -> ScaleResponse:
+    """Validate, score and store one response (422 listing every bad item). PHQ-9 item 9 > 0 or a
+    positive C-SSRS raises a high-priority alert in the same transaction, notified after commit."""
+    if session is not None and session.patient_id != patient.pk:
+        raise RuleViolation("The session belongs to another patient.", code="session_mismatch")
+    try:
+        result = scales.score(scale, answers, pcl5_cutoff=policy_for(patient.home_clinic_id).pcl5_probable_ptsd_cutoff)
+    except scales.ScaleAnswerError as exc:
+        raise RuleViolation("The answers do not fit the scale.", code="invalid_answers", errors=exc.errors)
+    if enrollment is not None and enrollment.patient_id != patient.pk:
+        raise RuleViolation("The enrollment belongs to another patient.", code="enrollment_mismatch")
+    response = ScaleResponse.objects.create(
+        patient=patient,
+        session=session,
+        scale=scale,
+        answers=answers,
+        total=result.total,
+        severity=result.severity,
+        high_risk=result.high_risk,
+        loinc_panel=result.loinc_panel,
+        loinc_total=result.loinc_total,
+        source=source,
+        recorded_by=by,
+        enrollment=enrollment,
+    )
+    if result.high_risk:
+        alerts_raise(
+            candidates=[
+                AlertCandidate(
+                    kind=ALERT_KIND[scale],
+                    dedupe_key=f"scale:{response.pk}",
+                    message=result.alert_reason,
+                    episode_started_at=response.completed_at,
+                    clinic_id=session.clinic_id if session else patient.home_clinic_id,
+                    patient_id=patient.pk,
+                    session_id=session.pk if session else None,
+                    scale_response_id=response.pk,
+                    details={"scale": scale, "total": result.total, "severity": result.severity},
+                )
+            ]
+        )
+    return response
+
+
+@dataclass(frozen=True)
+class ScaleTrend:
+    scale: str
+    points: list[dict]
+    baseline: int | None
+    latest: int | None
+    change_percent: Decimal | None
+    response: bool
+    remission: bool
+
+
+def scale_trend(*, responses: list[ScaleResponse], scale: str) -> ScaleTrend:
+    """Baseline (first), latest, response (PHQ-9 down >= 50 % from baseline), remission (PHQ-9 < 5)."""
+    ordered = sorted((r for r in responses if r.scale == scale), key=lambda r: (r.completed_at, r.pk))
+    points = [{"id": r.pk, "completed_at": r.completed_at, "total": r.total, "severity": r.severity} for r in ordered]
+    if not ordered or ordered[0].total is None:
+        return ScaleTrend(scale, points, None, None, None, False, False)
+    baseline, latest = ordered[0].total, ordered[-1].total
+    change = None
+    if baseline:
+        change = ((Decimal(baseline - latest) / Decimal(baseline)) * 100).quantize(Decimal("0.1"))
+    is_phq9 = scale == Scale.PHQ9
+    # A single response is a baseline, not a response to treatment.
+    response = is_phq9 and len(ordered) > 1 and baseline > 0 and latest * 2 <= baseline
+    remission = is_phq9 and len(ordered) > 1 and latest < 5
+    return ScaleTrend(scale, points, baseline, latest, change, response, remission)

@@ -1,0 +1,241 @@
+"""Vitals flowsheet and the threshold rules evaluated over it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+
+from django.db import transaction
+
+from kat_clinic.models import Clinic, StaffMember
+from monitoring.models import (
+    DEFAULT_THRESHOLDS,
+    AdverseEvent,
+    Alert,
+    DissociationScore,
+    SedationScore,
+    ThresholdRuleKind,
+    VitalSign,
+    VitalThresholdRule,
+)
+from monitoring.services.alerts import AlertCandidate, alerts_raise
+from monitoring.services.common import lock_session, require_operation
+from sessions.models import Session
+
+VITAL_FIELDS = (
+    "measured_at",
+    "systolic_mmhg",
+    "diastolic_mmhg",
+    "heart_rate_bpm",
+    "spo2_percent",
+    "respiratory_rate_per_min",
+    "temperature_c",
+    "source",
+    "device_reading_id",
+)
+
+
+def thresholds_for(*, clinic: Clinic | int) -> dict[str, dict | None]:
+    """{rule kind: limits} for a clinic: its own rows over DOMAIN.md defaults; None when switched off."""
+    clinic_id = clinic if isinstance(clinic, int) else clinic.pk
+    limits: dict[str, dict | None] = {kind: dict(values) for kind, values in DEFAULT_THRESHOLDS.items()}
+    for rule in VitalThresholdRule.objects.filter(clinic_id=clinic_id):
+        if not rule.active:
+            limits[rule.kind] = None
+            continue
+        merged = dict(limits[rule.kind] or DEFAULT_THRESHOLDS[rule.kind])
+        for name in ("systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm", "spo2_percent", "minutes"):
+            value = getattr(rule, name)
+            if value is not None:
+                merged[name] = value
+        limits[rule.kind] = merged
+    return limits
+
+
+def bp_above_hold(reading: VitalSign, limits: dict) -> bool:
+    """Pre-dose hold: BP strictly above either limit (DOMAIN: hold at > 140/90)."""
+    return reading.systolic_mmhg > limits["systolic_mmhg"] or reading.diastolic_mmhg > limits["diastolic_mmhg"]
+
+
+@transaction.atomic
+def vitals_record(*, session: Session, by: StaffMember, readings: list[dict]) -> tuple[list[VitalSign], int]:
+    """Store readings (manual or from a monitor) and re-evaluate the session's threshold rules.
+
+    Idempotent on (session, device_reading_id): a reading already stored is skipped, by the unique
+    constraint (ON CONFLICT DO NOTHING), so a monitor may resend a whole batch. Returns the new
+    readings and how many were duplicates.
+    """
+    require_operation(staff=by, operation="vitals.write", clinic_id=session.clinic_id)
+    session = lock_session(session_id=session.pk)
+    seen: set[str] = set()
+    unique: list[dict] = []
+    for reading in readings:
+        device_id = reading.get("device_reading_id")
+        if device_id:
+            if device_id in seen:
+                continue
+            seen.add(device_id)
+        unique.append(reading)
+    already = set(
+        VitalSign.objects.filter(session=session, device_reading_id__in=seen).values_list(
+            "device_reading_id", flat=True
+        )
+    )
+    rows = [
+        VitalSign(session=session, patient_id=session.patient_id, entered_by=by, **_vital_fields(r))
+        for r in unique
+        if r.get("device_reading_id") not in already
+    ]
+    manual = [row for row in rows if not row.device_reading_id]
+    from_device = [row for row in rows if row.device_reading_id]
+    created = VitalSign.objects.bulk_create(manual)
+    # ON CONFLICT DO NOTHING: the unique (session, device_reading_id) drops a resent reading.
+    VitalSign.objects.bulk_create(from_device, ignore_conflicts=True)
+    if from_device:
+        created += list(
+            VitalSign.objects.filter(
+                session=session, device_reading_id__in=[row.device_reading_id for row in from_device]
+            )
+        )
+    created.sort(key=lambda r: (r.measured_at, r.pk))
+    session_vitals_evaluate(session=session)
+    return created, len(readings) - len(rows)
+
+
+def _vital_fields(reading: dict) -> dict:
+    return {name: reading[name] for name in VITAL_FIELDS if name in reading}
+
+
+def _episodes(readings: Iterable[VitalSign], breaches: Callable[[VitalSign], bool | None]) -> list[list[VitalSign]]:
+    """Runs of consecutive breaching readings. A reading that lacks the measure neither breaches nor
+    ends a run; a reading inside the limit ends it."""
+    episodes: list[list[VitalSign]] = []
+    current: list[VitalSign] = []
+    for reading in readings:
+        breach = breaches(reading)
+        if breach is None:
+            continue
+        if breach:
+            current.append(reading)
+        elif current:
+            episodes.append(current)
+            current = []
+    if current:
+        episodes.append(current)
+    return episodes
+
+
+def _first_spanning(episode: list[VitalSign], minutes: int) -> VitalSign | None:
+    """The first reading at least `minutes` after the episode began, if the episode lasted that long."""
+    start = episode[0].measured_at
+    for reading in episode:
+        if reading.measured_at - start >= timedelta(minutes=minutes):
+            return reading
+    return None
+
+
+def session_breaches(*, readings: list[VitalSign], limits: dict[str, dict | None]) -> list[tuple[str, list, VitalSign]]:
+    """[(rule kind, episode readings, reading that triggered)] over readings sorted by measured_at."""
+    found: list[tuple[str, list, VitalSign]] = []
+
+    def bp(predicate):
+        return lambda r: None if r.systolic_mmhg is None else predicate(r)
+
+    severe = limits.get(ThresholdRuleKind.BP_SEVERE_REPEATED)
+    if severe:
+        rule = bp(lambda r: r.systolic_mmhg >= severe["systolic_mmhg"] or r.diastolic_mmhg >= severe["diastolic_mmhg"])
+        for episode in _episodes(readings, rule):
+            trigger = _first_spanning(episode, severe["minutes"])
+            if trigger:
+                found.append((ThresholdRuleKind.BP_SEVERE_REPEATED, episode, trigger))
+    critical = limits.get(ThresholdRuleKind.BP_CRITICAL)
+    if critical:
+        rule = bp(
+            lambda r: r.systolic_mmhg >= critical["systolic_mmhg"] or r.diastolic_mmhg >= critical["diastolic_mmhg"]
+        )
+        for episode in _episodes(readings, rule):
+            found.append((ThresholdRuleKind.BP_CRITICAL, episode, episode[0]))
+    tachy = limits.get(ThresholdRuleKind.HR_SUSTAINED)
+    if tachy:
+        rule = lambda r: None if r.heart_rate_bpm is None else r.heart_rate_bpm > tachy["heart_rate_bpm"]  # noqa: E731
+        for episode in _episodes(readings, rule):
+            trigger = _first_spanning(episode, tachy["minutes"])
+            if trigger:
+                found.append((ThresholdRuleKind.HR_SUSTAINED, episode, trigger))
+    hypoxia = limits.get(ThresholdRuleKind.SPO2_LOW)
+    if hypoxia:
+        rule = lambda r: None if r.spo2_percent is None else r.spo2_percent < hypoxia["spo2_percent"]  # noqa: E731
+        for episode in _episodes(readings, rule):
+            found.append((ThresholdRuleKind.SPO2_LOW, episode, episode[0]))
+    return found
+
+
+MESSAGES = {
+    ThresholdRuleKind.BP_SEVERE_REPEATED: (
+        "Blood pressure {systolic}/{diastolic} at or above the severe limit on readings {minutes} min apart."
+    ),
+    ThresholdRuleKind.BP_CRITICAL: "Blood pressure {systolic}/{diastolic} at or above the critical limit.",
+    ThresholdRuleKind.HR_SUSTAINED: "Heart rate {hr} above the limit for {minutes} min.",
+    ThresholdRuleKind.SPO2_LOW: "SpO2 {spo2} % below the limit.",
+}
+
+
+def session_vitals_evaluate(*, session: Session) -> list[Alert]:
+    """Evaluate every in-session rule over ALL readings of the session in measured order (late
+    entries included) and raise one alert per rule per episode. Safe to run again: an episode that
+    already holds an alert of its rule raises nothing new. Call with the session row locked."""
+    readings = list(VitalSign.objects.filter(session=session).order_by("measured_at", "pk"))
+    limits = thresholds_for(clinic=session.clinic_id)
+    existing: dict[str, list] = {}
+    for kind, started in Alert.objects.filter(session=session).values_list("kind", "episode_started_at"):
+        existing.setdefault(kind, []).append(started)
+    candidates = []
+    for kind, episode, trigger in session_breaches(readings=readings, limits=limits):
+        start, end = episode[0].measured_at, episode[-1].measured_at
+        # A late reading may extend an episode backwards; it is still the same episode.
+        if any(start <= started <= end for started in existing.get(kind, [])):
+            continue
+        rule = limits[kind]
+        message = MESSAGES[kind].format(
+            systolic=trigger.systolic_mmhg,
+            diastolic=trigger.diastolic_mmhg,
+            hr=trigger.heart_rate_bpm,
+            spo2=trigger.spo2_percent,
+            minutes=rule.get("minutes"),
+        )
+        candidates.append(
+            AlertCandidate(
+                kind=kind,
+                dedupe_key=f"vitals:{session.pk}:{kind}:{start.isoformat()}",
+                message=message,
+                episode_started_at=start,
+                clinic_id=session.clinic_id,
+                patient_id=session.patient_id,
+                session_id=session.pk,
+                details={"reading_ids": [r.pk for r in episode], "trigger_reading_id": trigger.pk, "limits": rule},
+            )
+        )
+    return alerts_raise(candidates=candidates)
+
+
+CADSS_ITEMS = 23
+
+
+@transaction.atomic
+def sedation_record(*, session: Session, by: StaffMember, measured_at, moaas: int) -> SedationScore:
+    require_operation(staff=by, operation="vitals.write", clinic_id=session.clinic_id)
+    return SedationScore.objects.create(session=session, measured_at=measured_at, moaas=moaas, recorded_by=by)
+
+
+@transaction.atomic
+def dissociation_record(*, session: Session, by: StaffMember, measured_at, items: list[int]) -> DissociationScore:
+    require_operation(staff=by, operation="vitals.write", clinic_id=session.clinic_id)
+    return DissociationScore.objects.create(
+        session=session, measured_at=measured_at, items=items, total=sum(items), recorded_by=by
+    )
+
+
+@transaction.atomic
+def adverse_event_record(*, session: Session, by: StaffMember, **fields) -> AdverseEvent:
+    require_operation(staff=by, operation="vitals.write", clinic_id=session.clinic_id)
+    return AdverseEvent.objects.create(session=session, patient_id=session.patient_id, recorded_by=by, **fields)

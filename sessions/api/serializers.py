@@ -1,0 +1,339 @@
+"""Request and response shapes of the scheduling API. Status, times of transitions, clinic of a
+session and who booked it are never client-settable: only services write them."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
+from kat_clinic.models import Clinic, Patient, Room, StaffMember
+from kat_clinic.roles import Role
+from programs.choices import Medication, SessionKind, StaffMode
+from programs.models import Enrollment, PlannedSession
+from sessions.models import Session, StaffAssignment
+
+
+class StaffField(ClinicScopedPrimaryKeyRelatedField):
+    """A staff member of a clinic where the operation is allowed (distinct: several memberships)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(clinic_lookup="memberships__clinic", queryset=StaffMember.objects.all(), **kwargs)
+
+    def get_queryset(self):
+        return super().get_queryset().distinct()
+
+
+def clinic_field(**kwargs):
+    return ClinicScopedPrimaryKeyRelatedField(clinic_lookup="id", queryset=Clinic.objects.all(), **kwargs)
+
+
+def patient_field(**kwargs):
+    return ClinicScopedPrimaryKeyRelatedField(clinic_lookup="home_clinic", queryset=Patient.objects.all(), **kwargs)
+
+
+def room_field(**kwargs):
+    return ClinicScopedPrimaryKeyRelatedField(clinic_lookup="clinic", queryset=Room.objects.all(), **kwargs)
+
+
+# --- responses -----------------------------------------------------------------------------------
+
+
+class StaffAssignmentSerializer(serializers.ModelSerializer):
+    staff_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = StaffAssignment
+        fields = ["id", "staff", "staff_name", "role", "mode", "lane", "starts_at", "ends_at", "active"]
+        read_only_fields = fields
+
+    def get_staff_name(self, obj: StaffAssignment) -> str:
+        return str(obj.staff)
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    patient_name = serializers.SerializerMethodField()
+    assignments = StaffAssignmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Session
+        fields = [
+            "id",
+            "clinic",
+            "patient",
+            "patient_name",
+            "kind",
+            "status",
+            "active",
+            "starts_at",
+            "ends_at",
+            "block_starts_at",
+            "block_ends_at",
+            "room",
+            "telehealth",
+            "planned_session",
+            "enrollment",
+            "assignments",
+            "booked_by",
+            "checked_in_at",
+            "started_at",
+            "completed_at",
+            "cancelled_at",
+            "cancelled_by",
+            "cancellation_reason",
+            "late_cancel",
+            "no_show_at",
+            "no_show_by",
+            "rescheduled_from",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_patient_name(self, obj: Session) -> str:
+        return f"{obj.patient.first_name} {obj.patient.last_name}"
+
+
+class ErrorSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    detail = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class ConflictItemSerializer(serializers.Serializer):
+    resource = serializers.CharField()
+    id = serializers.IntegerField(required=False)
+    session = serializers.IntegerField(required=False, allow_null=True)
+    range = serializers.ListField(child=serializers.DateTimeField(), required=False)
+    constraint = serializers.CharField(allow_null=True)
+
+
+class ConflictErrorSerializer(ErrorSerializer):
+    conflicts = ConflictItemSerializer(many=True, required=False)
+
+
+class OptionStaffSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+    mode = serializers.ChoiceField(choices=StaffMode.choices)
+    staff = serializers.IntegerField()
+
+
+class OptionSerializer(serializers.Serializer):
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    block_ends_at = serializers.DateTimeField()
+    room = serializers.IntegerField(allow_null=True)
+    telehealth = serializers.BooleanField()
+    staff = OptionStaffSerializer(many=True)
+    score = serializers.IntegerField()
+
+
+class MoveOptionSerializer(OptionSerializer):
+    session = serializers.IntegerField()
+
+
+class ProgramItemSerializer(OptionSerializer):
+    planned_session = serializers.IntegerField()
+    sequence = serializers.IntegerField()
+
+
+class ProgramBookingResultSerializer(serializers.Serializer):
+    preview = serializers.BooleanField()
+    proposal = ProgramItemSerializer(many=True)
+    sessions = SessionSerializer(many=True)
+
+
+# --- requests ------------------------------------------------------------------------------------
+
+
+class StaffRoleSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+    staff = StaffField()
+
+
+class AdhocStaffSerializer(StaffRoleSerializer):
+    mode = serializers.ChoiceField(choices=StaffMode.choices)
+
+
+def _by_role(items: list[dict]) -> dict[str, StaffMember]:
+    roles = [i["role"] for i in items]
+    if len(set(roles)) != len(roles):
+        raise serializers.ValidationError("Name each role once.")
+    return {i["role"]: i["staff"] for i in items}
+
+
+class BookSessionSerializer(serializers.Serializer):
+    """An ad-hoc session: every staff member is needed for the whole block."""
+
+    clinic = clinic_field()
+    patient = patient_field()
+    kind = serializers.ChoiceField(choices=SessionKind.choices)
+    starts_at = serializers.DateTimeField()
+    session_minutes = serializers.IntegerField(min_value=5, max_value=24 * 60)
+    block_minutes = serializers.IntegerField(min_value=5, max_value=24 * 60)
+    room = room_field(required=False, allow_null=True)
+    telehealth = serializers.BooleanField(default=False)
+    medication = serializers.ChoiceField(choices=Medication.choices, required=False, allow_blank=True)
+    staff = AdhocStaffSerializer(many=True, required=False, default=list)
+
+    def validate(self, attrs):
+        if attrs["block_minutes"] < attrs["session_minutes"]:
+            raise serializers.ValidationError({"block_minutes": ["The block must cover the session."]})
+        return attrs
+
+
+class BookPlannedSerializer(serializers.Serializer):
+    planned_session = ClinicScopedPrimaryKeyRelatedField(
+        clinic_lookup="enrollment__clinic", queryset=PlannedSession.objects.select_related("enrollment")
+    )
+    starts_at = serializers.DateTimeField()
+    room = room_field(required=False, allow_null=True)
+    telehealth = serializers.BooleanField(default=False)
+    staff = StaffRoleSerializer(many=True)
+
+    def validate_staff(self, value):
+        return _by_role(value)
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+
+class RescheduleSerializer(serializers.Serializer):
+    starts_at = serializers.DateTimeField()
+    room = room_field(required=False, allow_null=True)
+    staff = StaffRoleSerializer(many=True, required=False)
+
+    def validate_staff(self, value):
+        return _by_role(value)
+
+
+class MoveSerializer(serializers.Serializer):
+    session = serializers.IntegerField()
+    starts_at = serializers.DateTimeField()
+    room = room_field(required=False, allow_null=True)
+    telehealth = serializers.BooleanField(default=False)
+    staff = StaffRoleSerializer(many=True)
+
+    def validate_staff(self, value):
+        return _by_role(value)
+
+
+class RescheduleTogetherSerializer(serializers.Serializer):
+    moves = MoveSerializer(many=True, min_length=1, max_length=10)
+
+
+class PreferencesSerializer(serializers.Serializer):
+    staff = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    rooms = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6),
+        required=False,
+        default=list,
+        help_text="0 = Monday ... 6 = Sunday",
+    )
+    earliest = serializers.TimeField(required=False, allow_null=True, help_text="Local time of day, start from.")
+    latest = serializers.TimeField(required=False, allow_null=True, help_text="Local time of day, start by.")
+
+
+class NeedSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+    mode = serializers.ChoiceField(choices=StaffMode.choices)
+
+
+class SearchSerializer(serializers.Serializer):
+    """Search for a planned session, or for a session kind with its durations and staff needs."""
+
+    clinic = clinic_field()
+    patient = patient_field()
+    planned_session = ClinicScopedPrimaryKeyRelatedField(
+        clinic_lookup="enrollment__clinic",
+        queryset=PlannedSession.objects.select_related("enrollment", "step"),
+        required=False,
+        allow_null=True,
+    )
+    kind = serializers.ChoiceField(choices=SessionKind.choices, required=False)
+    session_minutes = serializers.IntegerField(min_value=5, max_value=24 * 60, required=False)
+    block_minutes = serializers.IntegerField(min_value=5, max_value=24 * 60, required=False)
+    needs = NeedSerializer(many=True, required=False, default=list)
+    room_kind = serializers.ChoiceField(choices=Room.Kind.choices, required=False, allow_blank=True)
+    room_capability = serializers.ChoiceField(choices=Room.Capability.choices, required=False, allow_blank=True)
+    telehealth = serializers.BooleanField(default=False)
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    preferences = PreferencesSerializer(required=False)
+    limit = serializers.IntegerField(min_value=1, max_value=100, default=10)
+
+    def validate(self, attrs):
+        if attrs.get("planned_session") is None:
+            missing = [f for f in ("kind", "session_minutes", "block_minutes") if f not in attrs]
+            if missing:
+                raise serializers.ValidationError({f: ["Required without a planned session."] for f in missing})
+        return attrs
+
+
+class ProgramBookingSerializer(serializers.Serializer):
+    enrollment = ClinicScopedPrimaryKeyRelatedField(clinic_lookup="clinic", queryset=Enrollment.objects.all())
+    date_from = serializers.DateField()
+    horizon_days = serializers.IntegerField(min_value=1, max_value=120, default=56)
+    preview = serializers.BooleanField(default=False)
+    preferences = PreferencesSerializer(required=False)
+
+
+class DayBoardStaffSerializer(serializers.Serializer):
+    staff = serializers.IntegerField()
+    name = serializers.CharField()
+    role = serializers.CharField()
+    mode = serializers.CharField()
+    lane = serializers.IntegerField(allow_null=True)
+
+
+class DayBoardPatientSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class DayBoardFlagsSerializer(serializers.Serializer):
+    late = serializers.BooleanField()
+    late_cancel = serializers.BooleanField()
+    prerequisite_missing = serializers.BooleanField(allow_null=True)
+    ride_not_confirmed = serializers.BooleanField(allow_null=True)
+
+
+class DayBoardSessionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    patient = DayBoardPatientSerializer()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    block_starts_at = serializers.DateTimeField()
+    block_ends_at = serializers.DateTimeField()
+    room = serializers.IntegerField(allow_null=True)
+    telehealth = serializers.BooleanField()
+    staff = DayBoardStaffSerializer(many=True)
+    flags = DayBoardFlagsSerializer()
+
+
+class DayBoardRoomSerializer(serializers.Serializer):
+    room = serializers.IntegerField()
+    name = serializers.CharField()
+    sessions = serializers.ListField(child=serializers.IntegerField())
+
+
+class DayBoardStaffRowSerializer(serializers.Serializer):
+    staff = serializers.IntegerField()
+    name = serializers.CharField()
+    sessions = serializers.ListField(child=serializers.IntegerField())
+
+
+class DayBoardSerializer(serializers.Serializer):
+    clinic = serializers.IntegerField()
+    date = serializers.DateField()
+    timezone = serializers.CharField()
+    sessions = DayBoardSessionSerializer(many=True)
+    by_room = DayBoardRoomSerializer(many=True)
+    by_staff = DayBoardStaffRowSerializer(many=True)
+
+
+class DayBoardQuerySerializer(serializers.Serializer):
+    clinic = serializers.IntegerField()
+    date = serializers.DateField()

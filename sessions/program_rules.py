@@ -1,0 +1,269 @@
+"""A program template's rules, checked when one of its planned sessions is placed.
+
+`program_context_load` reads an enrollment's plan, its template rules and its active bookings in a
+fixed number of queries; `program_violations` then judges a placement in pure Python, so the
+search and whole-program booking can try many placements cheaply. Every interval is elapsed time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from programs.choices import Medication, SessionKind
+from programs.models import Enrollment, PlannedSession, StaffNeed, TemplateRule
+from sessions.availability import Need, Shape, Violation
+from sessions.models import Session
+
+Rule = TemplateRule.Kind
+
+
+@dataclass
+class Booked:
+    start: dt.datetime
+    block_end: dt.datetime
+    session_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedInfo:
+    """The fields of a planned session the rules read, as plain values (model attribute access is
+    slow enough to matter when a search checks thousands of starts)."""
+
+    pk: int
+    kind: str
+    step_id: int
+    sequence: int
+    status: str
+    linked_dosing_id: int | None
+    window_min: dt.timedelta | None
+    window_max: dt.timedelta | None
+    telehealth_allowed: bool
+
+
+@dataclass
+class ProgramContext:
+    enrollment: Enrollment
+    planned: dict[int, PlannedSession]
+    rules: list[TemplateRule]
+    booked: dict[int, Booked] = field(default_factory=dict)  # planned session id -> its active booking
+    info: dict[int, PlannedInfo] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.info = {
+            p.pk: PlannedInfo(
+                p.pk,
+                p.kind,
+                p.step_id,
+                p.sequence,
+                p.status,
+                p.linked_dosing_id,
+                p.window_min,
+                p.window_max,
+                p.step.telehealth_allowed,
+            )
+            for p in self.planned.values()
+        }
+
+    def place(self, planned_id: int, start: dt.datetime, block_end: dt.datetime, session_id: int | None) -> None:
+        self.booked[planned_id] = Booked(start, block_end, session_id)
+
+    def release(self, planned_id: int) -> None:
+        self.booked.pop(planned_id, None)
+
+
+def program_context_load(*, enrollment: Enrollment, exclude_session_ids=()) -> ProgramContext:
+    """Plan (with steps and staff needs), rules and active bookings of the enrollment: four queries."""
+    planned = {
+        p.pk: p
+        for p in PlannedSession.objects.filter(enrollment=enrollment)
+        .select_related("step")
+        .prefetch_related(
+            Prefetch("step__staff_needs", queryset=StaffNeed.objects.order_by("start_offset_minutes", "role"))
+        )
+        .order_by("sequence")
+    }
+    rules = list(TemplateRule.objects.filter(template_id=enrollment.template_id).order_by("id"))
+    ctx = ProgramContext(enrollment=enrollment, planned=planned, rules=rules)
+    rows = (
+        Session.objects.filter(planned_session_id__in=list(planned), active=True)
+        .exclude(pk__in=list(exclude_session_ids))
+        .values_list("planned_session_id", "block_starts_at", "block_ends_at", "pk")
+    )
+    for planned_id, start, end, sid in rows:
+        ctx.place(planned_id, start, end, sid)
+    return ctx
+
+
+def planned_shape(planned: PlannedSession, *, telehealth: bool = False) -> Shape:
+    step = planned.step
+    needs = tuple(
+        Need(
+            n.role,
+            n.mode,
+            dt.timedelta(minutes=n.start_offset_minutes),
+            dt.timedelta(minutes=n.end_offset_minutes),
+        )
+        for n in step.staff_needs.all()
+    )
+    return Shape(
+        kind=step.kind,
+        session_minutes=step.session_minutes,
+        block_minutes=step.block_minutes,
+        needs=needs,
+        room_kind="" if telehealth else step.room_kind,
+        room_capability="" if telehealth else step.room_capability,
+        telehealth=telehealth,
+        requires_rems=step.medication == Medication.ESKETAMINE,
+    )
+
+
+def _fmt(value: dt.timedelta) -> str:
+    hours = value.total_seconds() / 3600
+    return f"{hours:g} h"
+
+
+def program_violations(
+    ctx: ProgramContext,
+    planned: PlannedSession,
+    start: dt.datetime,
+    block_end: dt.datetime,
+    *,
+    telehealth: bool = False,
+) -> list[Violation]:
+    """Every template rule the placement of `planned` at [start, block_end) would break.
+
+    Pure Python over plain values (`ctx.info`): the search calls it for every candidate start.
+    """
+    violations: list[Violation] = []
+    me = ctx.info[planned.pk]
+    if telehealth and not me.telehealth_allowed:
+        violations.append(Violation("telehealth_not_allowed", "telehealth", "This step must be held in person."))
+    info, booked = ctx.info, ctx.booked
+    zero = dt.timedelta(0)
+
+    def dosing_starts(step_id: int | None) -> list[tuple[int, dt.datetime]]:
+        return [
+            (info[pid].sequence, b.start)
+            for pid, b in booked.items()
+            if pid != me.pk
+            and info[pid].kind == SessionKind.DOSING
+            and (step_id is None or info[pid].step_id == step_id)
+        ]
+
+    for rule in ctx.rules:
+        kind = rule.kind
+        if kind == Rule.PREP_BEFORE_FIRST_DOSING:
+            gap = rule.min_interval or zero
+            preps = [
+                i
+                for i in info.values()
+                if (i.step_id == rule.step_id if rule.step_id else i.kind == SessionKind.PREPARATION)
+                and i.status != PlannedSession.Status.CANCELLED
+            ]
+            if me.kind == SessionKind.DOSING:
+                for prep in preps:
+                    if prep.status == PlannedSession.Status.COMPLETED:
+                        continue
+                    b = booked.get(prep.pk)
+                    if b is None:
+                        violations.append(
+                            Violation(
+                                "prep_before_first_dosing",
+                                "starts_at",
+                                f"Preparation session #{prep.sequence} must be booked before any dosing session.",
+                            )
+                        )
+                    elif b.block_end + gap > start:
+                        violations.append(
+                            Violation(
+                                "prep_before_first_dosing",
+                                "starts_at",
+                                f"Preparation session #{prep.sequence} must end before the dosing session starts.",
+                            )
+                        )
+            elif any(p.pk == me.pk for p in preps):
+                first = min((s for _, s in dosing_starts(None)), default=None)
+                if first is not None and block_end + gap > first:
+                    violations.append(
+                        Violation(
+                            "prep_before_first_dosing",
+                            "starts_at",
+                            "A preparation session must end before the first dosing session.",
+                        )
+                    )
+        elif kind == Rule.INTEGRATION_WINDOW:
+            low, high = rule.min_interval or zero, rule.max_interval
+            if me.linked_dosing_id and (rule.step_id is None or rule.step_id == me.step_id):
+                low = me.window_min if me.window_min is not None else low
+                high = me.window_max if me.window_max is not None else high
+                dosing = booked.get(me.linked_dosing_id)
+                if dosing is None:
+                    violations.append(
+                        Violation(
+                            "integration_window",
+                            "starts_at",
+                            f"Integration session #{me.sequence} needs its dosing session booked first.",
+                        )
+                    )
+                else:
+                    elapsed = start - dosing.block_end
+                    if elapsed < low or (high is not None and elapsed > high):
+                        violations.append(
+                            Violation(
+                                "integration_window",
+                                "starts_at",
+                                f"Integration session #{me.sequence} must start {_fmt(low)} to "
+                                f"{_fmt(high) if high is not None else 'any time'} after its dosing block ends.",
+                            )
+                        )
+            elif me.kind == SessionKind.DOSING:
+                # Moving a dosing session moves the window of the integration that follows it.
+                for pid, b in booked.items():
+                    follower = info[pid]
+                    if follower.linked_dosing_id != me.pk or (rule.step_id and rule.step_id != follower.step_id):
+                        continue
+                    f_low = follower.window_min if follower.window_min is not None else low
+                    f_high = follower.window_max if follower.window_max is not None else high
+                    elapsed = b.start - block_end
+                    if elapsed < f_low or (f_high is not None and elapsed > f_high):
+                        violations.append(
+                            Violation(
+                                "integration_window",
+                                "starts_at",
+                                f"Its integration session #{follower.sequence} (session {b.session_id}) would fall "
+                                f"outside its window of {_fmt(f_low)} to {_fmt(f_high) if f_high else 'any time'}.",
+                            )
+                        )
+        elif me.kind != SessionKind.DOSING or (rule.step_id is not None and rule.step_id != me.step_id):
+            continue
+        elif kind == Rule.DOSING_MIN_GAP:
+            gap = rule.min_interval or zero
+            for sequence, other in dosing_starts(rule.step_id):
+                if abs(other - start) < gap:
+                    violations.append(
+                        Violation(
+                            "dosing_min_gap",
+                            "starts_at",
+                            f"Dosing sessions must start at least {_fmt(gap)} apart (dosing #{sequence}).",
+                        )
+                    )
+        elif kind == Rule.DOSING_WEEKLY_CAP:
+            period, cap = rule.period or dt.timedelta(days=7), rule.max_count or 0
+            starts = sorted([start, *(s for _, s in dosing_starts(rule.step_id))])
+            # The fullest rolling window that holds the new start begins at one of the starts.
+            for anchor in starts:
+                if anchor > start or start - anchor >= period:
+                    continue
+                if sum(1 for s in starts if anchor <= s < anchor + period) > cap:
+                    violations.append(
+                        Violation(
+                            "dosing_weekly_cap",
+                            "starts_at",
+                            f"At most {cap} dosing sessions in any {period.days} days.",
+                        )
+                    )
+                    break
+    return violations

@@ -1,0 +1,89 @@
+"""Read paths for sessions: querysets with their joins applied, and the front desk's day board."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from kat_clinic.models import Clinic, Room
+from sessions.models import MAX_BLOCK, Session, StaffAssignment
+from sessions.timeutil import local_to_aware
+
+
+def session_list() -> QuerySet[Session]:
+    return (
+        Session.objects.select_related("patient", "room")
+        .prefetch_related(
+            Prefetch("assignments", queryset=StaffAssignment.objects.select_related("staff").order_by("pk"))
+        )
+        .order_by("block_starts_at", "pk")
+    )
+
+
+def local_day_bounds(clinic: Clinic, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[local midnight, next local midnight): 23 or 25 hours long on daylight-saving change days."""
+    tz = clinic.tz
+    return local_to_aware(day, dt.time(0), tz), local_to_aware(day + dt.timedelta(days=1), dt.time(0), tz)
+
+
+def day_board(*, clinic: Clinic, day: dt.date, now: dt.datetime | None = None) -> dict:
+    """The clinic's sessions of one local day, grouped by room and by staff member, with flags.
+
+    Three queries whatever the day's size: sessions (with patient and room), their assignments
+    (with staff), and the clinic's rooms.
+    """
+    now = now or timezone.now()
+    start, end = local_day_bounds(clinic, day)
+    sessions = list(
+        session_list().filter(
+            clinic=clinic, block_starts_at__gt=start - MAX_BLOCK, block_starts_at__lt=end, block_ends_at__gt=start
+        )
+    )
+    rooms = list(Room.objects.filter(clinic=clinic, active=True).order_by("name", "pk"))
+    by_room: dict[int, list[int]] = {r.pk: [] for r in rooms}
+    by_staff: dict[int, dict] = {}
+    items = []
+    for s in sessions:
+        if s.room_id is not None:
+            by_room.setdefault(s.room_id, []).append(s.pk)
+        staff = []
+        for a in s.assignments.all():
+            staff.append({"staff": a.staff_id, "name": str(a.staff), "role": a.role, "mode": a.mode, "lane": a.lane})
+            if s.active:
+                entry = by_staff.setdefault(a.staff_id, {"staff": a.staff_id, "name": str(a.staff), "sessions": []})
+                entry["sessions"].append(s.pk)
+        items.append(
+            {
+                "id": s.pk,
+                "patient": {"id": s.patient_id, "name": f"{s.patient.first_name} {s.patient.last_name}"},
+                "kind": s.kind,
+                "status": s.status,
+                "starts_at": s.starts_at,
+                "ends_at": s.ends_at,
+                "block_starts_at": s.block_starts_at,
+                "block_ends_at": s.block_ends_at,
+                "room": s.room_id,
+                "telehealth": s.telehealth,
+                "staff": staff,
+                "flags": {
+                    # Not checked in and the start has passed.
+                    "late": s.status == Session.Status.SCHEDULED and now > s.starts_at,
+                    "late_cancel": s.late_cancel,
+                    # Filled in by charting (prerequisites) and follow-ups (ride confirmation); None
+                    # means "not known here", never "all clear".
+                    "prerequisite_missing": None,
+                    "ride_not_confirmed": None,
+                },
+            }
+        )
+    names = {r.pk: r.name for r in rooms}
+    return {
+        "clinic": clinic.pk,
+        "date": day,
+        "timezone": clinic.timezone,
+        "sessions": items,
+        "by_room": [{"room": rid, "name": names.get(rid, ""), "sessions": ids} for rid, ids in by_room.items()],
+        "by_staff": sorted(by_staff.values(), key=lambda e: e["name"]),
+    }

@@ -1,0 +1,79 @@
+"""Factories for charting tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from monitoring.models import (
+    CONTRAINDICATIONS,
+    Consent,
+    ContraindicationScreen,
+    SessionAttestation,
+    VitalSign,
+)
+from programs.choices import SessionKind
+from sessions.models import Session
+from tests.factories import PatientFactory
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Session
+
+    patient = factory.SubFactory(PatientFactory)
+    clinic = factory.SelfAttribute("patient.home_clinic")
+    kind = SessionKind.DOSING
+    status = Session.Status.IN_PROGRESS
+    starts_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(minutes=30))
+    ends_at = factory.LazyAttribute(lambda s: s.starts_at + dt.timedelta(hours=2))
+    block_starts_at = factory.SelfAttribute("starts_at")
+    block_ends_at = factory.SelfAttribute("ends_at")
+
+
+class VitalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VitalSign
+
+    session = factory.SubFactory(SessionFactory)
+    patient = factory.SelfAttribute("session.patient")
+    measured_at = factory.LazyFunction(timezone.now)
+    systolic_mmhg = 120
+    diastolic_mmhg = 80
+    heart_rate_bpm = 72
+    spo2_percent = 98
+
+
+class ConsentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Consent
+
+    document_version = "KAT-consent-v3"
+    signed_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=3))
+
+
+class ScreenFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ContraindicationScreen
+
+    answers = factory.LazyFunction(lambda: dict.fromkeys(CONTRAINDICATIONS, False))
+    result = ContraindicationScreen.Result.PASSED
+    screened_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=3))
+    valid_until = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=90))
+
+
+class AttestationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SessionAttestation
+
+    escort_name = "Pat Doe"
+    escort_phone = "+1 212 555 0199"
+    escort_present = True
+    fasting_confirmed = True
+    last_ate_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=8))
+
+
+DEFAULT_WEIGHT_KG = Decimal("80.0")

@@ -1,0 +1,180 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from kat_clinic.roles import Role
+from monitoring.models import AdverseEvent, DoseAdministration, SedationScore
+from monitoring.services.notes import note_create, note_sign
+from monitoring.services.scales import scale_response_record
+from monitoring.services.vitals import vitals_record
+from tests.factories import PatientFactory
+from tests.monitoring.factories import SessionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _chart(session, nurse, prescriber, therapist, size: int):
+    start = timezone.now() - dt.timedelta(minutes=size * 5 + 10)
+    readings = [
+        {
+            "measured_at": start + dt.timedelta(minutes=5 * i),
+            "systolic_mmhg": 125,
+            "diastolic_mmhg": 80,
+            "heart_rate_bpm": 75,
+            "spo2_percent": 90 if i % 2 else 97,
+        }
+        for i in range(size)
+    ]
+    vitals_record(session=session, by=nurse, readings=readings)
+    for i in range(size):
+        DoseAdministration.objects.create(
+            session=session,
+            patient=session.patient,
+            kind="initial" if i == 0 else "bolus",
+            medication="ketamine",
+            route="im",
+            dose_mg=D("10.00"),
+            lot_number=f"L{i}",
+            lot_expires_on=dt.date(2030, 1, 1),
+            ordered_by=prescriber,
+            administered_by=nurse,
+            started_at=start + dt.timedelta(minutes=i),
+        )
+        SedationScore.objects.create(
+            session=session, measured_at=start + dt.timedelta(minutes=i), moaas=5, recorded_by=nurse
+        )
+        AdverseEvent.objects.create(
+            session=session, patient=session.patient, type="nausea", severity="mild", onset_at=start, recorded_by=nurse
+        )
+        scale_response_record(
+            patient=session.patient, session=session, scale="phq9", answers=[1] * 9, by=therapist, source="clinician"
+        )
+    note = note_create(session=session, author=therapist, sections={"patient_experience": "Calm"})
+    note_sign(note=note, by=therapist)
+
+
+def _count(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_session_chart_holds_everything_in_a_fixed_number_of_queries(
+    api, nurse, prescriber, therapist, patient, django_assert_max_num_queries
+):
+    # given: a small and a large chart
+    small, large = SessionFactory(patient=patient), SessionFactory(patient=patient)
+    _chart(small, nurse, prescriber, therapist, size=1)
+    _chart(large, nurse, prescriber, therapist, size=12)
+    client = api(nurse)
+
+    # when
+    small_count = _count(client, f"/api/chart/sessions/{small.pk}/")
+    with django_assert_max_num_queries(36):
+        response = client.get(f"/api/chart/sessions/{large.pk}/")
+
+    # then
+    large_count = _count(client, f"/api/chart/sessions/{large.pk}/")
+    assert large_count == small_count
+    body = response.json()
+    assert (len(body["doses"]), len(body["vitals"]), len(body["scales"])) == (12, 12, 12)
+    assert body["note"]["status"] == "signed"
+    assert {a["kind"] for a in body["alerts"]} >= {"spo2_low", "phq9_item9"}
+    assert set(body["gate"]) == {"ready", "unmet", "overridden"}
+    assert set(body["discharge"]) == {"ready", "unmet", "overridden"}
+
+
+def test_the_patient_timeline_is_newest_first(api, nurse, prescriber, therapist, patient):
+    # given
+    session = SessionFactory(patient=patient)
+    _chart(session, nurse, prescriber, therapist, size=2)
+
+    # when
+    response = api(therapist).get(f"/api/chart/patients/{patient.pk}/timeline/")
+
+    # then
+    assert response.status_code == 200
+    entries = response.json()
+    assert {e["type"] for e in entries} == {"note", "dose", "scale", "alert", "adverse_event"}
+    assert [e["at"] for e in entries] == sorted((e["at"] for e in entries), reverse=True)
+
+
+def test_another_clinics_session_chart_and_timeline_answer_404(api, nurse, other_clinic):
+    theirs = SessionFactory(patient=PatientFactory(home_clinic=other_clinic))
+    client = api(nurse)
+    assert client.get(f"/api/chart/sessions/{theirs.pk}/").status_code == 404
+    assert client.get(f"/api/chart/patients/{theirs.patient_id}/timeline/").status_code == 404
+
+
+def test_a_body_cannot_point_at_another_clinics_session(api, nurse, other_clinic):
+    theirs = SessionFactory(patient=PatientFactory(home_clinic=other_clinic))
+    response = api(nurse).post(
+        "/api/chart/vitals/", {"session": theirs.pk, "measured_at": timezone.now().isoformat(), "spo2_percent": 97}
+    )
+    assert response.status_code == 400
+    assert "session" in response.json()["errors"]
+
+
+def _chart_routes() -> list[tuple[str, bool, str]]:
+    """(url name, takes a pk, http method) for every charting route."""
+    from monitoring.api.urls import urlpatterns
+
+    found = set()
+    for pattern in urlpatterns:
+        actions = getattr(pattern.callback, "actions", None) or {}
+        takes_pk = "pk" in pattern.pattern.regex.groupindex
+        for method in actions:
+            found.add((pattern.name, takes_pk, method))
+    return sorted(found)
+
+
+CHART_ROUTES = _chart_routes()
+
+
+def test_the_chart_routes_are_found():
+    assert len(CHART_ROUTES) > 40
+
+
+@pytest.mark.parametrize(("name", "takes_pk", "method"), CHART_ROUTES, ids=[f"{m} {n}" for n, _, m in CHART_ROUTES])
+def test_the_scheduler_gets_403_on_every_clinical_endpoint_and_no_data(
+    api, scheduler, nurse, session, name, takes_pk, method
+):
+    # given: something to find, if the scheduler could
+    note = note_create(session=session, author=nurse, sections={})
+    path = reverse(name, kwargs={"pk": note.pk} if takes_pk else {})
+
+    # when
+    response = getattr(api(scheduler), method)(path, {})
+
+    # then
+    assert response.status_code == 403, path
+    assert set(response.json()) == {"type", "detail", "errors"}
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN])
+def test_admins_read_no_chart(api, make_staff, clinic, session, role):
+    staff = make_staff(clinic, role)
+    assert api(staff).get(f"/api/chart/sessions/{session.pk}/").status_code == 403
+
+
+def test_the_timeline_query_count_does_not_grow_with_the_record(
+    api, nurse, prescriber, therapist, patient, django_assert_max_num_queries
+):
+    # given
+    _chart(SessionFactory(patient=patient), nurse, prescriber, therapist, size=1)
+    client = api(therapist)
+    small = _count(client, f"/api/chart/patients/{patient.pk}/timeline/")
+    _chart(SessionFactory(patient=patient), nurse, prescriber, therapist, size=10)
+
+    # when / then
+    with django_assert_max_num_queries(small):
+        response = client.get(f"/api/chart/patients/{patient.pk}/timeline/")
+    assert len([e for e in response.json() if e["type"] == "dose"]) == 11

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from decimal import Decimal as D
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from kat_clinic.api.errors import RuleViolation
+from monitoring.models import DoseAdministration
+from monitoring.services.dosing import dose_record
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_boluses_at_once_cannot_both_slip_under_the_cap(ready_session, nurse, prescriber):
+    # given: 40 mg given of an 80 mg cap; two 30 mg boluses arrive together (only one fits)
+    common = {
+        "ordered_by": prescriber,
+        "medication": "ketamine",
+        "route": "im",
+        "lot_number": "L1",
+        "lot_expires_on": dt.date(2030, 1, 1),
+    }
+    dose_record(
+        session=ready_session, by=nurse, kind="initial", dose_mg_per_kg=D("0.5"), started_at=timezone.now(), **common
+    )
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def bolus():
+        try:
+            barrier.wait()
+            dose_record(
+                session=ready_session, by=nurse, kind="bolus", dose_mg=D("30"), started_at=timezone.now(), **common
+            )
+            outcomes.append("recorded")
+        except RuleViolation as exc:
+            outcomes.append(exc.type)
+        finally:
+            connection.close()
+
+    # when
+    threads = [threading.Thread(target=bolus) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then
+    assert sorted(outcomes) == ["dose_cap_exceeded", "recorded"]
+    assert sum(d.dose_mg for d in DoseAdministration.objects.all()) == D("70.00")

@@ -1,0 +1,226 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from monitoring.models import Alert, VitalSign, VitalThresholdRule
+from monitoring.services.vitals import session_vitals_evaluate, vitals_record
+from tests.monitoring.factories import VitalFactory
+
+pytestmark = pytest.mark.django_db
+
+T0 = timezone.now().replace(microsecond=0) - dt.timedelta(hours=1)
+
+
+def _bp(minutes: float, systolic: int, diastolic: int) -> dict:
+    return {"measured_at": T0 + dt.timedelta(minutes=minutes), "systolic_mmhg": systolic, "diastolic_mmhg": diastolic}
+
+
+def _hr(minutes: float, bpm: int) -> dict:
+    return {"measured_at": T0 + dt.timedelta(minutes=minutes), "heart_rate_bpm": bpm}
+
+
+def _spo2(minutes: float, percent: int) -> dict:
+    return {"measured_at": T0 + dt.timedelta(minutes=minutes), "spo2_percent": percent}
+
+
+CASES = [
+    # severe BP on two readings >= 5 min apart (>= 180/110)
+    ("bp 180/100 twice 5 min apart: at the limit", [_bp(0, 180, 100), _bp(5, 180, 100)], ["bp_severe_repeated"]),
+    ("bp 179/109 twice: just under", [_bp(0, 179, 109), _bp(5, 179, 109)], []),
+    ("bp 181/100 twice: just over", [_bp(0, 181, 100), _bp(5, 181, 100)], ["bp_severe_repeated"]),
+    ("diastolic 110 alone twice", [_bp(0, 150, 110), _bp(5, 150, 110)], ["bp_severe_repeated"]),
+    ("severe BP 4 min 59 s apart", [_bp(0, 185, 100), _bp(4 + 59 / 60, 185, 100)], []),
+    ("severe BP interrupted by a normal reading", [_bp(0, 185, 100), _bp(3, 130, 80), _bp(6, 185, 100)], []),
+    # critical BP, any reading (>= 200/120)
+    ("bp 200/100: at the limit", [_bp(0, 200, 100)], ["bp_critical"]),
+    ("bp 199/119: just under", [_bp(0, 199, 119)], []),
+    ("bp 150/120: diastolic at the limit", [_bp(0, 150, 120)], ["bp_critical"]),
+    # HR > 120 sustained 5 min
+    ("hr 120 for 5 min: at the limit, not above", [_hr(0, 120), _hr(5, 120)], []),
+    ("hr 121 for 5 min: just over", [_hr(0, 121), _hr(2.5, 125), _hr(5, 121)], ["hr_sustained"]),
+    ("hr 121 for 4 min: not sustained", [_hr(0, 121), _hr(4, 121)], []),
+    ("hr 121 then 119: run broken", [_hr(0, 121), _hr(3, 119), _hr(5, 121)], []),
+    # SpO2 < 92
+    ("spo2 92: at the limit", [_spo2(0, 92)], []),
+    ("spo2 91: just under", [_spo2(0, 91)], ["spo2_low"]),
+]
+
+
+@pytest.mark.parametrize(("label", "readings", "kinds"), CASES, ids=[c[0] for c in CASES])
+def test_threshold_rules_at_under_and_over_their_limits(label, readings, kinds, session, nurse):
+    # when
+    vitals_record(session=session, by=nurse, readings=readings)
+
+    # then
+    assert sorted(Alert.objects.values_list("kind", flat=True)) == kinds
+
+
+def test_a_severe_bp_episode_that_also_crosses_critical_raises_both_rules_once(session, nurse):
+    vitals_record(session=session, by=nurse, readings=[_bp(0, 205, 100), _bp(5, 210, 125), _bp(10, 185, 100)])
+    assert sorted(Alert.objects.values_list("kind", flat=True)) == ["bp_critical", "bp_severe_repeated"]
+
+
+def test_a_late_entered_reading_completes_an_episode(session, nurse):
+    # given: a severe reading, then a normal one 10 min later; no alert yet
+    vitals_record(session=session, by=nurse, readings=[_bp(0, 185, 100), _bp(10, 130, 80)])
+    assert not Alert.objects.exists()
+
+    # when: the reading taken at 5 min is entered late
+    vitals_record(session=session, by=nurse, readings=[_bp(5, 186, 101)])
+
+    # then
+    alert = Alert.objects.get()
+    assert alert.kind == "bp_severe_repeated"
+    assert alert.episode_started_at == T0
+    assert alert.session_id == session.pk
+
+
+def test_re_evaluating_or_extending_an_episode_raises_no_duplicate(session, nurse):
+    # given
+    vitals_record(session=session, by=nurse, readings=[_spo2(10, 90), _spo2(15, 89)])
+    assert Alert.objects.count() == 1
+
+    # when: evaluated again, and a late reading extends the episode backwards
+    session_vitals_evaluate(session=session)
+    vitals_record(session=session, by=nurse, readings=[_spo2(5, 90)])
+
+    # then
+    assert Alert.objects.count() == 1
+
+
+def test_a_new_episode_after_recovery_raises_a_new_alert(session, nurse):
+    vitals_record(session=session, by=nurse, readings=[_spo2(0, 90), _spo2(5, 97), _spo2(10, 89)])
+    assert Alert.objects.filter(kind="spo2_low").count() == 2
+
+
+def test_clinic_thresholds_replace_the_defaults(session, nurse, clinic):
+    # given
+    VitalThresholdRule.objects.create(clinic=clinic, kind="spo2_low", spo2_percent=94)
+
+    # when
+    vitals_record(session=session, by=nurse, readings=[_spo2(0, 93)])
+
+    # then
+    assert Alert.objects.get().details["limits"] == {"spo2_percent": 94}
+
+
+def test_batch_from_a_monitor_is_idempotent_on_the_reading_id(api, nurse, session, django_capture_on_commit_callbacks):
+    # given
+    readings = [
+        {
+            "measured_at": (T0 + dt.timedelta(minutes=i)).isoformat(),
+            "systolic_mmhg": 120,
+            "diastolic_mmhg": 80,
+            "heart_rate_bpm": 70,
+            "spo2_percent": 98,
+            "source": "device",
+            "device_reading_id": f"m1-{i}",
+        }
+        for i in range(3)
+    ]
+    client = api(nurse)
+
+    # when
+    first = client.post("/api/chart/vitals/batch/", {"session": session.pk, "readings": readings})
+    again = client.post("/api/chart/vitals/batch/", {"session": session.pk, "readings": readings + readings[:1]})
+
+    # then
+    assert (first.status_code, first.json()["created"], first.json()["duplicates"]) == (200, 3, 0)
+    assert (again.status_code, again.json()["created"], again.json()["duplicates"]) == (200, 0, 4)
+    assert VitalSign.objects.filter(session=session).count() == 3
+
+
+def test_a_breach_in_a_batch_raises_an_alert_notified_after_commit(
+    api, nurse, session, django_capture_on_commit_callbacks
+):
+    # given
+    readings = [{"measured_at": T0.isoformat(), "spo2_percent": 88, "source": "device", "device_reading_id": "x1"}]
+
+    # when
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = api(nurse).post("/api/chart/vitals/batch/", {"session": session.pk, "readings": readings})
+
+    # then
+    alert = Alert.objects.get()
+    assert response.json()["alerts"] == [alert.pk]
+    assert len(callbacks) == 1
+
+
+@pytest.mark.parametrize(
+    ("reading", "field"),
+    [
+        ({"spo2_percent": 101}, "spo2_percent"),
+        ({"systolic_mmhg": 120, "diastolic_mmhg": 120}, "diastolic_mmhg"),
+        ({"systolic_mmhg": 120, "diastolic_mmhg": 130}, "diastolic_mmhg"),
+        ({"systolic_mmhg": 120}, "diastolic_mmhg"),
+        ({"heart_rate_bpm": 400}, "heart_rate_bpm"),
+        ({"temperature_c": "50.0"}, "temperature_c"),
+        ({}, "non_field_errors"),
+    ],
+)
+def test_impossible_values_are_refused_and_nothing_stored(api, nurse, session, reading, field):
+    # when
+    response = api(nurse).post("/api/chart/vitals/", {"session": session.pk, "measured_at": T0.isoformat(), **reading})
+
+    # then
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    assert not VitalSign.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "values",
+    [{"spo2_percent": 101}, {"systolic_mmhg": 120, "diastolic_mmhg": 121}, {"heart_rate_bpm": 0}],
+)
+def test_the_database_refuses_impossible_values_too(session, nurse, values):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        VitalFactory(session=session, entered_by=nurse, **{"systolic_mmhg": 120, "diastolic_mmhg": 80, **values})
+    assert not VitalSign.objects.exists()
+
+
+def test_alerts_are_acknowledged_once(api, nurse, session):
+    # given
+    vitals_record(session=session, by=nurse, readings=[_spo2(0, 88)])
+    alert = Alert.objects.get()
+    client = api(nurse)
+
+    # when
+    first = client.post(f"/api/chart/alerts/{alert.pk}/acknowledge/")
+    second = client.post(f"/api/chart/alerts/{alert.pk}/acknowledge/")
+
+    # then
+    assert (first.status_code, second.status_code) == (200, 409)
+    alert.refresh_from_db()
+    assert alert.acknowledged_by_id == nurse.pk
+
+
+def test_session_staff_see_its_alerts_and_the_scheduler_does_not(api, nurse, therapist, scheduler, session):
+    # given
+    vitals_record(session=session, by=nurse, readings=[_spo2(0, 88)])
+
+    # when
+    seen = api(therapist).get(f"/api/chart/alerts/?session={session.pk}")
+    refused = api(scheduler).get(f"/api/chart/alerts/?session={session.pk}")
+
+    # then
+    assert [a["kind"] for a in seen.json()["results"]] == ["spo2_low"]
+    assert refused.status_code == 403
+
+
+def test_a_resent_single_device_reading_answers_with_the_stored_one(api, nurse, session):
+    body = {
+        "session": session.pk,
+        "measured_at": T0.isoformat(),
+        "spo2_percent": 97,
+        "source": "device",
+        "device_reading_id": "r-1",
+    }
+    client = api(nurse)
+    first, again = client.post("/api/chart/vitals/", body), client.post("/api/chart/vitals/", body)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert first.json()["id"] == again.json()["id"]
+    assert VitalSign.objects.count() == 1

@@ -1,0 +1,222 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from kat_clinic.api.errors import RuleViolation
+from programs.models import PlannedSession
+from sessions import services
+from sessions.models import Session, StaffAssignment
+from sessions.search import Preferences, availability_search, enrollment_book_program
+from tests.sessions.conftest import MONDAY, NURSE_SHARED, at, planned
+
+pytestmark = pytest.mark.django_db
+
+
+def test_search_returns_the_earliest_feasible_starts_first(clinic, patient, chair, working_nurse):
+    # when: staff work 08:00-18:00, the block is 100 minutes
+    options = availability_search(
+        clinic=clinic, patient=patient, shape=NURSE_SHARED, date_from=MONDAY, date_to=MONDAY, limit=3
+    )
+
+    # then
+    assert [o["starts_at"] for o in options] == [
+        "2027-06-07T08:00:00-04:00",
+        "2027-06-07T08:15:00-04:00",
+        "2027-06-07T08:30:00-04:00",
+    ]
+    assert options[0]["room"] == chair.pk
+    assert options[0]["staff"] == [{"role": "nurse", "mode": "shared", "staff": working_nurse.pk}]
+
+
+def test_search_skips_times_when_the_room_is_taken(clinic, patient, chair, working_nurse, book):
+    # given: the only chair is busy 08:00-09:40
+    from tests.factories import PatientFactory
+
+    book(PatientFactory(home_clinic=clinic), at(clinic, MONDAY, 8), chair, [working_nurse], shape=NURSE_SHARED)
+
+    # when
+    options = availability_search(
+        clinic=clinic, patient=patient, shape=NURSE_SHARED, date_from=MONDAY, date_to=MONDAY, limit=1
+    )
+
+    # then
+    # then: 09:40 is off the 15-minute grid, so the next start is 09:45
+    assert options[0]["starts_at"] == "2027-06-07T09:45:00-04:00"
+
+
+def test_search_last_start_ends_with_the_working_day(clinic, patient, chair, working_nurse):
+    # when
+    options = availability_search(
+        clinic=clinic, patient=patient, shape=NURSE_SHARED, date_from=MONDAY, date_to=MONDAY, limit=100
+    )
+
+    # then: 16:15 + 100 min = 17:55; 16:30 would end after 18:00
+    assert options[-1]["starts_at"] == "2027-06-07T16:15:00-04:00"
+    assert len(options) == 34
+
+
+def test_search_ranks_preferred_weekday_and_time_first(clinic, patient, chair, working_nurse):
+    # when
+    options = availability_search(
+        clinic=clinic,
+        patient=patient,
+        shape=NURSE_SHARED,
+        date_from=MONDAY,
+        date_to=MONDAY + dt.timedelta(days=6),
+        prefs=Preferences(weekdays=frozenset({2}), earliest=dt.time(14), latest=dt.time(15)),
+        limit=2,
+    )
+
+    # then: Wednesday 14:00 and 14:15 match both preferences
+    assert [o["starts_at"] for o in options] == ["2027-06-09T14:00:00-04:00", "2027-06-09T14:15:00-04:00"]
+    assert [o["score"] for o in options] == [2, 2]
+
+
+def test_search_prefers_the_preferred_staff_member(clinic, patient, chair, working_nurse, make_staff):
+    # given
+    from kat_clinic.roles import Role
+    from tests.sessions.conftest import works_every_day
+
+    other = works_every_day(make_staff(clinic, Role.NURSE), clinic)
+
+    # when
+    options = availability_search(
+        clinic=clinic,
+        patient=patient,
+        shape=NURSE_SHARED,
+        date_from=MONDAY,
+        date_to=MONDAY,
+        prefs=Preferences(staff_ids=frozenset({other.pk})),
+        limit=1,
+    )
+
+    # then
+    assert options[0]["staff"][0]["staff"] == other.pk
+
+
+def test_search_for_a_planned_integration_stays_inside_its_window(shipped, kat_enrollment, kat_clinic_setup, clinic):
+    # given: preparation Monday, dosing Tuesday 09:00-12:00
+    setup = kat_clinic_setup
+    for seq, hour in ((1, 9), (2, 10)):
+        services.session_book_planned(
+            planned_session=planned(kat_enrollment, seq),
+            starts_at=at(clinic, MONDAY, hour),
+            room=setup["consult"][0],
+            staff=[setup["therapist"]],
+            by=None,
+        )
+    services.session_book_planned(
+        planned_session=planned(kat_enrollment, 3),
+        starts_at=at(clinic, MONDAY + dt.timedelta(days=1), 9),
+        room=setup["treatment"][0],
+        staff=[setup["nurse"], setup["prescriber"], setup["therapist"]],
+        by=None,
+    )
+    integration = planned(kat_enrollment, 4)
+    from sessions.program_rules import planned_shape
+
+    # when
+    options = availability_search(
+        clinic=clinic,
+        patient=kat_enrollment.patient,
+        shape=planned_shape(integration),
+        planned=integration,
+        date_from=MONDAY,
+        date_to=MONDAY + dt.timedelta(days=13),
+        limit=500,
+    )
+
+    # then: Wednesday 12:00 (24 h after 12:00 Tuesday) to Friday 12:00 (72 h)
+    assert options[0]["starts_at"] == "2027-06-09T12:00:00-04:00"
+    assert options[-1]["starts_at"] == "2027-06-11T12:00:00-04:00"
+
+
+def test_search_query_count_does_not_grow_with_the_range(
+    clinic, patient, chair, working_nurse, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(12):
+        availability_search(
+            clinic=clinic, patient=patient, shape=NURSE_SHARED, date_from=MONDAY, date_to=MONDAY + dt.timedelta(days=30)
+        )
+
+
+# --- whole-program booking -----------------------------------------------------------------------
+
+
+def test_whole_program_preview_proposes_every_session_and_books_nothing(kat_enrollment, clinic):
+    # when
+    proposal, sessions = enrollment_book_program(enrollment=kat_enrollment, date_from=MONDAY, by=None, preview=True)
+
+    # then
+    assert sessions == []
+    assert [p["sequence"] for p in proposal] == list(range(1, 15))
+    assert Session.objects.count() == 0
+    assert set(kat_enrollment.planned_sessions.values_list("status", flat=True)) == {PlannedSession.Status.TO_BOOK}
+
+
+def test_whole_program_booking_books_all_fourteen_honouring_every_rule(kat_enrollment, clinic):
+    # when
+    proposal, sessions = enrollment_book_program(enrollment=kat_enrollment, date_from=MONDAY, by=None)
+
+    # then
+    assert len(sessions) == 14
+    assert set(kat_enrollment.planned_sessions.values_list("status", flat=True)) == {PlannedSession.Status.BOOKED}
+    by_seq = {s.planned_session.sequence: s for s in sessions}
+    dosing = sorted(s.starts_at for s in sessions if s.kind == "dosing")
+    preps = [by_seq[1], by_seq[2]]
+    assert max(p.block_ends_at for p in preps) <= dosing[0]
+    for i, start in enumerate(dosing):
+        assert sum(1 for other in dosing if start <= other < start + dt.timedelta(days=7)) <= 2, i
+    for s in sessions:
+        if s.kind == "integration":
+            dose = Session.objects.get(planned_session=s.planned_session.linked_dosing, active=True)
+            assert dt.timedelta(hours=24) <= s.starts_at - dose.block_ends_at <= dt.timedelta(hours=72)
+    assert [p["starts_at"] for p in proposal] == [s.starts_at.astimezone(clinic.tz).isoformat() for s in sessions]
+
+
+def test_whole_program_honours_days_and_times(kat_enrollment, clinic):
+    # when: Mondays to Thursdays, starting between 10:00 and 11:00
+    proposal, _ = enrollment_book_program(
+        enrollment=kat_enrollment,
+        date_from=MONDAY,
+        by=None,
+        preview=True,
+        prefs=Preferences(weekdays=frozenset({0, 1, 2, 3}), earliest=dt.time(10), latest=dt.time(11)),
+    )
+
+    # then
+    for item in proposal:
+        local = dt.datetime.fromisoformat(item["starts_at"])
+        assert local.weekday() in {0, 1, 2, 3}
+        assert dt.time(10) <= local.time() <= dt.time(11)
+
+
+def test_whole_program_that_cannot_fit_says_which_step_and_why_and_books_nothing(
+    kat_enrollment, clinic, kat_clinic_setup
+):
+    # given: the only therapist is off from Wednesday for a month
+    from tests.sessions.factories import TimeOffFactory
+
+    TimeOffFactory(
+        staff=kat_clinic_setup["therapist"],
+        starts_at=at(clinic, MONDAY + dt.timedelta(days=2), 0),
+        ends_at=at(clinic, MONDAY + dt.timedelta(days=40), 0),
+    )
+
+    # when
+    with pytest.raises(RuleViolation) as refused:
+        enrollment_book_program(enrollment=kat_enrollment, date_from=MONDAY, by=None, horizon_days=21)
+
+    # then: Monday holds both preparations and the first dosing, Tuesday its integration; the
+    # second dosing needs the therapist from Wednesday on
+    assert refused.value.type == "program_unschedulable"
+    assert refused.value.extra["sequence"] == 5
+    assert refused.value.extra["reason"] == "no_free_room_or_staff"
+    assert [p["sequence"] for p in refused.value.extra["placed"]] == [1, 2, 3, 4]
+    assert str(refused.value.detail) == (
+        "Step 'Dosing session' (session #5) cannot be placed by 2027-06-27: no room or staff member is free."
+    )
+    assert Session.objects.count() == 0
+    assert StaffAssignment.objects.count() == 0
