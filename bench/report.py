@@ -1,0 +1,260 @@
+"""Targets, the Markdown report and the latency-against-scale chart, from the per-scale JSON results."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench.scenarios import SCENARIOS
+
+CEILING = "livez (ceiling)"
+RATIO_TARGET = 0.40
+RSS_TARGET_MB = 200
+GROWTH_TARGET = 1.5
+BY_NAME = {s.name: s for s in SCENARIOS}
+
+
+def evaluate(results: dict) -> None:
+    """Add ratio to the ceiling and target verdicts to each scenario of one scale's results."""
+    scenarios = results["scenarios"]
+    ceiling = scenarios.get(CEILING, {}).get("closed", {}).get("throughput_rps") or 0
+    results["ceiling_rps"] = ceiling
+    for name, info in scenarios.items():
+        if not info.get("available") or "closed" not in info:
+            continue
+        sc = BY_NAME.get(name)
+        misses = []
+        if ceiling:
+            info["ratio_to_ceiling"] = round(info["closed"]["throughput_rps"] / ceiling, 3)
+        if sc and sc.kind == "ceiling":
+            continue
+        if sc and sc.hot_read and info.get("ratio_to_ceiling", 1) < RATIO_TARGET:
+            misses.append(f"throughput {info['ratio_to_ceiling']:.0%} of ceiling < {RATIO_TARGET:.0%}")
+        measured = info.get("fixed_rate") or info["closed"]
+        p95 = measured.get("p95_ms")
+        if sc and sc.p95_target_ms and p95 is not None and p95 > sc.p95_target_ms:
+            where = f"at {measured['target_rate_rps']:g}/s" if "target_rate_rps" in measured else "closed loop"
+            misses.append(f"p95 {p95:.0f} ms {where} > {sc.p95_target_ms:g} ms")
+        errors = info["closed"]["errors"] + (info.get("fixed_rate") or {}).get("errors", 0)
+        if errors:
+            misses.append(f"{errors} errors")
+        info["missed"] = misses
+    rss = (results.get("rss") or {}).get("max_worker_mb")
+    results["rss_ok"] = rss is not None and rss < RSS_TARGET_MB
+
+
+def load_all(results_dir: Path) -> list[dict]:
+    out = []
+    for f in sorted(results_dir.glob("scale-*.json")):
+        try:
+            out.append(json.loads(f.read_text()))
+        except json.JSONDecodeError:
+            continue
+    return sorted(out, key=lambda r: r["scale"])
+
+
+def _fmt(v, suffix: str = "") -> str:
+    if v is None or v == "":
+        return "–"
+    if isinstance(v, float):
+        return f"{v:.1f}{suffix}"
+    return f"{v}{suffix}"
+
+
+def scale_table(r: dict) -> list[str]:
+    lines = [
+        f"### Scale {r['scale']:g} ({r['database']}, run {r['started_at']})",
+        "",
+        _seed_line(r),
+        f"Server: gunicorn {r['server']['workers']} × {r['server']['worker_class']} worker(s); "
+        f"closed loop {r['load']['concurrency']} users × {r['load']['duration_s']:g} s per endpoint; "
+        f"fixed rate {r['load']['fixed_rate_rps']:g} req/s × {r['load']['fixed_rate_duration_s']:g} s. "
+        f"Load average before/after: {r['machine']['loadavg_before']} / {r['machine'].get('loadavg_after')}.",
+        "",
+        "| endpoint | serial p50 / p95 ms | loaded p50 ms | loaded p95 ms | loaded p99 ms | req/s | × ceiling "
+        "| errors | queries/req | worker CPU ms/req | fixed-rate p95 ms | target p95 | verdict |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for name, info in r["scenarios"].items():
+        if not info.get("available"):
+            lines.append(f"| {name} | | | | | | | | | | | | not available: {info.get('reason', '')} |")
+            continue
+        c = info.get("closed", {})
+        f = info.get("fixed_rate", {})
+        ser = info.get("serial", {})
+        sc = BY_NAME.get(name)
+        verdict = (
+            "ceiling"
+            if sc and sc.kind == "ceiling"
+            else ("ok" if not info.get("missed") else "; ".join(info["missed"]))
+        )
+        fr = _fmt(f.get("p95_ms"))
+        if f and f.get("achieved_rps") is not None:
+            fr += f" (@{f['achieved_rps']:g}/s)"
+        lines.append(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
+                name,
+                f"{_fmt(ser.get('p50_ms'))} / {_fmt(ser.get('p95_ms'))}",
+                _fmt(c.get("p50_ms")),
+                _fmt(c.get("p95_ms")),
+                _fmt(c.get("p99_ms")),
+                _fmt(c.get("throughput_rps")),
+                f"{info['ratio_to_ceiling']:.1%}" if info.get("ratio_to_ceiling") is not None else "–",
+                c.get("errors", 0) + f.get("errors", 0),
+                _fmt(info.get("queries_per_request")),
+                _fmt(c.get("worker_cpu_ms_per_request")),
+                fr,
+                _fmt(sc.p95_target_ms if sc else None),
+                verdict,
+            )
+        )
+    rss = r.get("rss") or {}
+    lines += [
+        "",
+        f"Gunicorn worker RSS after the run: {rss.get('workers_mb')} MB (max {rss.get('max_worker_mb')} MB, "
+        f"target < {RSS_TARGET_MB} MB: {'ok' if r.get('rss_ok') else 'missed'}); master {rss.get('master_mb')} MB.",
+    ]
+    if r.get("profiles"):
+        lines.append("Profiles of what missed a target: " + ", ".join(f"`{p}`" for p in r["profiles"].values()))
+    return lines + [""]
+
+
+def _seed_line(r: dict) -> str:
+    s = r["seed"]
+    counts = ", ".join(f"{k} {v:,}" for k, v in (s.get("counts") or {}).items())
+    how = "reused (seeded earlier in" if s.get("reused") else "seeded in"
+    skipped = s.get("skipped") or {}
+    extra = f" Skipped: {'; '.join(f'{k}: {v}' for k, v in skipped.items())}." if skipped else ""
+    return f"Data: {counts}. {how} {s.get('seconds')} s{')' if s.get('reused') else ''}.{extra}"
+
+
+def growth_table(runs: list[dict]) -> list[str]:
+    if len(runs) < 2:
+        return []
+    scales = [r["scale"] for r in runs]
+    head = (
+        "| endpoint | "
+        + " | ".join(f"p95 @{s:g}" for s in scales)
+        + " | "
+        + " | ".join(f"queries @{s:g}" for s in scales)
+    )
+    lines = ["## Growth with data", "", head + " | growth 1→10 |", "|---|" + "---:|" * (2 * len(scales) + 1)]
+    names = [s.name for s in SCENARIOS]
+    for name in names:
+        p95s, qs = [], []
+        for r in runs:
+            info = r["scenarios"].get(name, {})
+            m = info.get("serial") or info.get("closed") or {}
+            p95s.append(m.get("p95_ms"))
+            qs.append(info.get("queries_per_request"))
+        if all(p is None for p in p95s):
+            continue
+        growth = "–"
+        if 1.0 in scales and 10.0 in scales:
+            a, b = p95s[scales.index(1.0)], p95s[scales.index(10.0)]
+            if a and b:
+                growth = f"{b / a:.2f}×" + (" (missed)" if b / a >= GROWTH_TARGET else "")
+        lines.append(
+            f"| {name} | "
+            + " | ".join(_fmt(p) for p in p95s)
+            + " | "
+            + " | ".join(_fmt(q) for q in qs)
+            + f" | {growth} |"
+        )
+    return lines + [
+        "",
+        "p95 here is the serial one (one request at a time): service time without queueing, so the",
+        "growth reflects the data, not what else the shared machine was running.",
+        "",
+    ]
+
+
+def chart(runs: list[dict], target: Path) -> bool:
+    if not runs:
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 5), dpi=100)
+    plotted = 0
+    for sc in SCENARIOS:
+        xs, ys = [], []
+        for r in runs:
+            info = r["scenarios"].get(sc.name, {})
+            m = info.get("serial") or info.get("closed") or {}
+            if m.get("p95_ms") is not None:
+                xs.append(r["scale"])
+                ys.append(m["p95_ms"])
+        if xs:
+            ax.plot(xs, ys, marker="o", label=sc.name, linestyle="--" if sc.kind == "ceiling" else "-")
+            plotted += 1
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("data scale (1 = 10 clinics, 20k patients, ~200k sessions)")
+    ax.set_ylabel("p95 latency, ms (one request at a time)")
+    ax.set_title("KAT Clinic API: p95 latency against data scale")
+    ax.grid(True, which="both", alpha=0.3)
+    if plotted:
+        ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    fig.savefig(target)
+    plt.close(fig)
+    return True
+
+
+def write_all(results_dir: Path) -> None:
+    runs = load_all(results_dir)
+    lines = [
+        "# Benchmark results",
+        "",
+        "Generated by `make bench` / `make bench-scale` (bench/run.py). Latencies are client-side on loopback,",
+        "with the load generator sharing the machine's 2 cores with gunicorn; × ceiling is the endpoint's",
+        "closed-loop throughput over that of `/livez` (same process, same middleware stack minus the API).",
+        "Queries per request come from a single-request probe through Django's test client.",
+        "",
+    ]
+    for r in runs:
+        lines += scale_table(r)
+    lines += growth_table(runs)
+    if chart(runs, results_dir / "latency_vs_scale.png"):
+        lines += ["![p95 latency against data scale](latency_vs_scale.png)", ""]
+    (results_dir / "latest.md").write_text("\n".join(lines))
+    summary = {
+        "runs": [
+            {
+                "scale": r["scale"],
+                "started_at": r["started_at"],
+                "ceiling_rps": r.get("ceiling_rps"),
+                "rss": r.get("rss"),
+                "seed": r.get("seed"),
+                "scenarios": {
+                    n: {
+                        k: v
+                        for k, v in i.items()
+                        if k in ("available", "reason", "queries_per_request", "ratio_to_ceiling", "missed", "path")
+                    }
+                    | {
+                        "closed": {
+                            k: (i.get("closed") or {}).get(k)
+                            for k in (
+                                "p50_ms",
+                                "p95_ms",
+                                "p99_ms",
+                                "throughput_rps",
+                                "errors",
+                                "worker_cpu_ms_per_request",
+                            )
+                        },
+                        "fixed_rate_p95_ms": (i.get("fixed_rate") or {}).get("p95_ms"),
+                        "serial_p50_ms": (i.get("serial") or {}).get("p50_ms"),
+                        "serial_p95_ms": (i.get("serial") or {}).get("p95_ms"),
+                    }
+                    for n, i in r["scenarios"].items()
+                },
+            }
+            for r in runs
+        ]
+    }
+    (results_dir / "latest.json").write_text(json.dumps(summary, indent=2))
