@@ -169,7 +169,7 @@ def _integration_window(session: Session, enrollment) -> dt.timedelta | None:
     return dt.timedelta(hours=conf("FOLLOWUP_INTEGRATION_WINDOW_HOURS"))
 
 
-def _booking_rows(session: Session) -> list[FollowUp | None]:
+def _booking_rows(session: Session, scales_by_template: dict[int, list[str]] | None = None) -> list[FollowUp | None]:
     clinic, now = session.clinic, timezone.now()
     subject = f"s{session.pk}"
     rows: list[FollowUp | None] = []
@@ -204,20 +204,30 @@ def _booking_rows(session: Session) -> list[FollowUp | None]:
         )
     )
     if session.kind == SessionKind.DOSING:
-        rows += _scales_before_dosing(session)
+        rows += _scales_before_dosing(session, scales_by_template)
     return rows
 
 
-def _scales_before_dosing(session: Session) -> list[FollowUp | None]:
-    """The scales the template gives before each dosing: a request, then a reminder if unanswered."""
+def _scales_before_dosing(
+    session: Session, scales_by_template: dict[int, list[str]] | None = None
+) -> list[FollowUp | None]:
+    """The scales the template gives before each dosing: a request, then a reminder if unanswered.
+
+    `scales_by_template` lets a caller planning many sessions of one plan read the schedule once.
+    """
     enrollment = _enrollment_for(session)
     if enrollment is None:
         return []
     from programs.models import ScaleScheduleItem
 
-    scales = ScaleScheduleItem.objects.filter(
-        template_id=enrollment.template_id, timing=ScaleScheduleItem.Timing.BEFORE_EACH_DOSING
-    ).values_list("scale", flat=True)
+    cache = scales_by_template if scales_by_template is not None else {}
+    if enrollment.template_id not in cache:
+        cache[enrollment.template_id] = list(
+            ScaleScheduleItem.objects.filter(
+                template_id=enrollment.template_id, timing=ScaleScheduleItem.Timing.BEFORE_EACH_DOSING
+            ).values_list("scale", flat=True)
+        )
+    scales = cache[enrollment.template_id]
     rows: list[FollowUp | None] = []
     now = timezone.now()
     for scale in scales:
@@ -265,6 +275,14 @@ def _sync_booking(session: Session) -> None:
 def followups_plan_for_session(*, session: Session) -> None:
     """Reminder (with preparation), scale requests before a dosing, and the no-show review. Idempotent."""
     _sync_booking(session)
+
+
+@transaction.atomic
+def followups_plan_for_sessions(*, sessions: list[Session]) -> None:
+    """The same as planning each new booking in turn, written at once: a whole program booked in one
+    call costs a few queries instead of a few per session. For new bookings (nothing to withdraw)."""
+    scales_by_template: dict[int, list[str]] = {}
+    _write([row for session in sessions for row in _booking_rows(session, scales_by_template)])
 
 
 @transaction.atomic

@@ -487,6 +487,7 @@ def enrollment_book_program(
     The enrollment row is locked so two clerks cannot book the same plan at once; any refusal of
     any session (422 or 409) rolls every booking of the call back.
     """
+    from integration.planners import followups_plan_for_sessions
     from sessions.services import book_planned_placement
 
     enrollment = Enrollment.objects.select_for_update().select_related("clinic", "patient").get(pk=enrollment.pk)
@@ -531,8 +532,11 @@ def enrollment_book_program(
                 ctx=booking_ctx,
                 now=now,
                 calendar=booking_cal,
+                plan_followups=False,
             )
         )
+    # Reminders and scale requests for the whole plan, in this transaction, in one write.
+    followups_plan_for_sessions(sessions=sessions)
     return proposal, sessions
 
 

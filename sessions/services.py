@@ -700,8 +700,11 @@ def book_planned_placement(
     ctx: ProgramContext,
     now: dt.datetime | None = None,
     calendar=None,
+    plan_followups: bool = True,
 ) -> Session:
-    """Book one planned session at `placement` under its template's rules; `ctx` is kept current."""
+    """Book one planned session at `placement` under its template's rules; `ctx` is kept current.
+
+    `plan_followups=False` leaves the follow-ups to a caller that plans a batch at once."""
     if planned.status != PlannedSession.Status.TO_BOOK or planned.pk in ctx.booked:
         raise Conflict(
             f"Planned session #{planned.sequence} is {planned.status}, not to be booked.",
@@ -730,7 +733,8 @@ def book_planned_placement(
         )
     planned.status = PlannedSession.Status.BOOKED
     ctx.place(planned.pk, start, start + shape.block, session.pk)
-    _followups_plan_after_booking(session=session)
+    if plan_followups:
+        _followups_plan_after_booking(session=session)
     return session
 
 

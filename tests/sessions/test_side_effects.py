@@ -19,6 +19,8 @@ from tests.sessions.conftest import MONDAY, NURSE_SHARED, at
 
 pytestmark = pytest.mark.django_db
 K = FollowUp.Kind
+# Whole-program booking of the 14-session KAT plan: proposal, rule checks, inserts, follow-ups.
+QUERY_BUDGET_WHOLE_PROGRAM = 120
 
 
 @pytest.fixture
@@ -93,3 +95,20 @@ def test_completing_a_dosing_session_plans_the_next_day_check_in(clinic, patient
 
     # then
     assert FollowUp.objects.filter(session=session, kind=K.CHECKIN_LINK, status=FollowUp.Status.PENDING).count() == 1
+
+
+def test_whole_program_booking_plans_every_sessions_follow_ups_at_once(
+    kat_enrollment, clinic, django_assert_max_num_queries
+):
+    from sessions.search import enrollment_book_program
+
+    # when
+    with django_assert_max_num_queries(QUERY_BUDGET_WHOLE_PROGRAM):
+        _, sessions = enrollment_book_program(enrollment=kat_enrollment, date_from=MONDAY, by=None)
+
+    # then: each of the 14 sessions has its reminder and its no-show review
+    assert len(sessions) == 14
+    for session in sessions:
+        assert {K.NO_SHOW_REVIEW, K.SESSION_REMINDER} <= set(pending(session))
+    reminders = FollowUp.objects.filter(kind=K.SESSION_REMINDER, session__in=sessions)
+    assert reminders.count() == 14
