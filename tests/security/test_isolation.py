@@ -21,9 +21,7 @@ from tests.security.world import seed_world
 pytestmark = pytest.mark.django_db
 
 DETAIL_READS = [
-    op
-    for op in OPERATIONS
-    if op.method.upper() == "GET" and "{" in op.path and not is_public(op.method, op.path)
+    op for op in OPERATIONS if op.method.upper() == "GET" and "{" in op.path and not is_public(op.method, op.path)
 ]
 
 
