@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from kat_clinic.access.viewsets import ClinicScopedViewSet
@@ -54,6 +55,8 @@ class ChartViewSet(ClinicScopedViewSet):
     clinic_lookup = "session__clinic"
     audit_patient_attr = "patient_id"
     audit_clinic_attr = None
+    # Bodies carry JSON objects and lists (sections, answers, readings), which form encodings cannot: JSON only.
+    parser_classes = [JSONParser]
 
 
 class CreatingChartViewSet(ChartViewSet):
