@@ -213,7 +213,7 @@ class ScaleResponseViewSet(CreatingChartViewSet, mixins.ListModelMixin, mixins.R
         parameters=[OpenApiParameter("patient", int, required=True), OpenApiParameter("enrollment", int)],
         responses={200: s.ScaleTrendSerializer(many=True)},
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def trend(self, request):
         """Baseline, latest, response and remission per scale for one patient."""
         try:
@@ -590,7 +590,7 @@ class PatientTimelineViewSet(ChartViewSet):
         return Patient.objects.all()
 
     @extend_schema(responses={200: s.TimelineEntrySerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def timeline(self, request, pk=None):
         patient = self.get_object()
         entries = []

@@ -13,7 +13,7 @@ import itertools
 
 from django.utils import timezone
 
-from kat_clinic.models import Clinic, Room
+from kat_clinic.models import Clinic, Patient, Room
 from kat_clinic.roles import Role
 from programs.choices import SessionKind, StaffMode
 from programs.models import Enrollment, ProgramTemplate
@@ -77,7 +77,8 @@ def _seed(world: World, clinic: Clinic, ids: dict[str, int]) -> None:
         for kind, caps in ROOMS.items()
     }
     _open_all_week(clinic, staff, rooms.values())
-    enrollment = _enroll(world, clinic)
+    # The clinic's seeded patient is enrolled and in session, so patient, enrollment and session agree.
+    enrollment = _enroll(world, clinic, patient=Patient.objects.get(pk=ids["patients"]))
     first = enrollment.planned_sessions.order_by("sequence").first()
     session = _session(clinic, Session.Status.IN_PROGRESS, patient=enrollment.patient)
     ids.setdefault("enrollments", enrollment.pk)
