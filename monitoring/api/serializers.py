@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
+from django.core.validators import RegexValidator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
@@ -217,6 +221,12 @@ class ScaleTrendSerializer(serializers.Serializer):
 
 class VitalSignSerializer(serializers.ModelSerializer):
     session = session_field()
+    # The plausible ranges `validate` enforces, stated so clients (and the schema) know them.
+    systolic_mmhg = serializers.IntegerField(min_value=40, max_value=300, required=False, allow_null=True)
+    diastolic_mmhg = serializers.IntegerField(min_value=20, max_value=200, required=False, allow_null=True)
+    heart_rate_bpm = serializers.IntegerField(min_value=20, max_value=250, required=False, allow_null=True)
+    spo2_percent = serializers.IntegerField(min_value=50, max_value=100, required=False, allow_null=True)
+    respiratory_rate_per_min = serializers.IntegerField(min_value=2, max_value=80, required=False, allow_null=True)
 
     class Meta:
         model = VitalSign
@@ -409,9 +419,20 @@ class DoseStopSerializer(serializers.Serializer):
     stopped_at = serializers.DateTimeField()
 
 
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": r"^(0\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,4}(\.[0-9]{1,2})?)$"}
+)
+class PositiveMgField(serializers.DecimalField):
+    """A dose in mg above zero, two decimals: what the database's check and column accept."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=7, decimal_places=2, min_value=Decimal("0.01"), **kwargs)
+
+
 class SessionMedicationSerializer(serializers.ModelSerializer):
     session = session_field()
     ordered_by = StaffField()
+    dose_mg = PositiveMgField()
 
     class Meta:
         model = SessionMedication
@@ -467,6 +488,11 @@ PatientMedicationSerializer = record_serializer(
 AllergySerializer = record_serializer(Allergy, ["substance", "reaction", "severity", "recorded_at"], ("recorded_at",))
 PregnancyTestSerializer = record_serializer(PregnancyTest, ["tested_at", "result"])
 DiagnosisSerializer = record_serializer(Diagnosis, ["icd10_code", "description", "primary", "diagnosed_on"])
+# The database's diagnosis_icd10_format check, as a field rule (400 with the field named) and a schema pattern.
+DiagnosisSerializer._declared_fields["icd10_code"] = serializers.CharField(
+    max_length=8,
+    validators=[RegexValidator(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-Z]{1,4})?$", "Not an ICD-10-CM code, e.g. F33.2.")],
+)
 PriorAuthorizationSerializer = record_serializer(
     PriorAuthorization,
     ["payer", "reference", "authorised_sessions", "used_sessions", "valid_from", "valid_until"],
@@ -554,6 +580,7 @@ class ChecklistOverrideSerializer(serializers.ModelSerializer):
         model = ChecklistOverride
         fields = ["id", "session", "stage", "item", "reason", "overridden_by", "overridden_at"]
         read_only_fields = ["overridden_by", "overridden_at"]
+        extra_kwargs = {"reason": {"min_length": 10}}
         validators: list = []
 
 

@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from kat_clinic.access.viewsets import ClinicScopedViewSet
@@ -54,6 +55,8 @@ class ChartViewSet(ClinicScopedViewSet):
     clinic_lookup = "session__clinic"
     audit_patient_attr = "patient_id"
     audit_clinic_attr = None
+    # Bodies carry JSON objects and lists (sections, answers, readings), which form encodings cannot: JSON only.
+    parser_classes = [JSONParser]
 
 
 class CreatingChartViewSet(ChartViewSet):
@@ -210,7 +213,7 @@ class ScaleResponseViewSet(CreatingChartViewSet, mixins.ListModelMixin, mixins.R
         parameters=[OpenApiParameter("patient", int, required=True), OpenApiParameter("enrollment", int)],
         responses={200: s.ScaleTrendSerializer(many=True)},
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def trend(self, request):
         """Baseline, latest, response and remission per scale for one patient."""
         try:
@@ -587,7 +590,7 @@ class PatientTimelineViewSet(ChartViewSet):
         return Patient.objects.all()
 
     @extend_schema(responses={200: s.TimelineEntrySerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def timeline(self, request, pk=None):
         patient = self.get_object()
         entries = []

@@ -9,6 +9,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -64,6 +65,8 @@ class SessionViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.Retrieve
 
     serializer_class = s.SessionSerializer
     filterset_class = SessionFilter
+    # Bodies nest lists of objects (staff, moves), which form encodings cannot carry: JSON only.
+    parser_classes = [JSONParser]
     audit_resource = "session"
     operations = {
         "list": "session.read",
@@ -182,7 +185,7 @@ class SessionViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.Retrieve
         return self._respond(moved, status.HTTP_201_CREATED)
 
     @extend_schema(request=s.RescheduleTogetherSerializer, responses={201: s.SessionSerializer(many=True), **ERRORS})
-    @action(detail=False, methods=["post"], url_path="reschedule-together")
+    @action(detail=False, methods=["post"], url_path="reschedule-together", pagination_class=None, filter_backends=[])
     def reschedule_together(self, request):
         body = s.RescheduleTogetherSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
@@ -209,6 +212,7 @@ class SessionViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.Retrieve
 
 
 class SearchView(AuditedViewMixin, APIView):
+    parser_classes = [JSONParser]
     """Feasible options for a planned session or a session kind, best first."""
 
     operations = {"post": "schedule.search"}
@@ -255,6 +259,7 @@ class SearchView(AuditedViewMixin, APIView):
 
 
 class ProgramBookingView(AuditedViewMixin, APIView):
+    parser_classes = [JSONParser]
     """Propose (preview) or book, all or nothing, every to-book session of an enrollment."""
 
     operations = {"post": "schedule.program_booking"}

@@ -71,7 +71,9 @@ def test_the_session_chart_holds_everything_in_a_fixed_number_of_queries(
     api, nurse, prescriber, therapist, patient, django_assert_max_num_queries
 ):
     # given: a small and a large chart
-    small, large = SessionFactory(patient=patient), SessionFactory(patient=patient)
+    # (the patient's two sessions must not overlap: the database refuses double-booking a patient)
+    earlier = timezone.now() - dt.timedelta(hours=3)
+    small, large = SessionFactory(patient=patient), SessionFactory(patient=patient, starts_at=earlier)
     _chart(small, nurse, prescriber, therapist, size=1)
     _chart(large, nurse, prescriber, therapist, size=12)
     client = api(nurse)
@@ -172,7 +174,8 @@ def test_the_timeline_query_count_does_not_grow_with_the_record(
     _chart(SessionFactory(patient=patient), nurse, prescriber, therapist, size=1)
     client = api(therapist)
     small = _count(client, f"/api/chart/patients/{patient.pk}/timeline/")
-    _chart(SessionFactory(patient=patient), nurse, prescriber, therapist, size=10)
+    earlier = timezone.now() - dt.timedelta(hours=3)
+    _chart(SessionFactory(patient=patient, starts_at=earlier), nurse, prescriber, therapist, size=10)
 
     # when / then
     with django_assert_max_num_queries(small):
