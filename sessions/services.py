@@ -7,6 +7,7 @@ flag is updated in the same transaction, so the exclusion constraints always see
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -586,10 +587,11 @@ def sessions_reschedule_together(
     shapes = {}
     for move in moves:
         old = olds[move.session_id]
+        # The move says whether the session is held by telehealth, for planned and ad-hoc alike.
         shapes[move.session_id] = (
             planned_shape(old.planned_session, telehealth=move.telehealth)
             if old.planned_session_id
-            else _shape_for(old)
+            else dataclasses.replace(_shape_for(old), telehealth=move.telehealth)
         )
     Session.objects.filter(pk__in=ids).update(
         status=S.CANCELLED,

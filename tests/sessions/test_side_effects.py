@@ -112,3 +112,22 @@ def test_whole_program_booking_plans_every_sessions_follow_ups_at_once(
         assert {K.NO_SHOW_REVIEW, K.SESSION_REMINDER} <= set(pending(session))
     reminders = FollowUp.objects.filter(kind=K.SESSION_REMINDER, session__in=sessions)
     assert reminders.count() == 14
+
+
+def test_moving_an_adhoc_session_to_telehealth_together_needs_no_room(session, working_nurse):
+    # given
+    new_start = session.starts_at + dt.timedelta(hours=3)
+
+    # when
+    [moved] = services.sessions_reschedule_together(
+        moves=[
+            services.Move(
+                session_id=session.pk, starts_at=new_start, room_id=None, staff_ids=[working_nurse], telehealth=True
+            )
+        ],
+        by=None,
+    )
+
+    # then
+    assert (moved.telehealth, moved.room_id, moved.starts_at) == (True, None, new_start)
+    assert Session.objects.get(pk=session.pk).status == Session.Status.CANCELLED
