@@ -22,6 +22,7 @@ from programs.models import (
     TemplateRule,
     TemplateStep,
 )
+from programs.services.templates import STEP_FIELDS
 
 
 def _frozen(obj) -> bool:
@@ -47,25 +48,7 @@ class FrozenAwareInline:
 class TemplateStepInline(FrozenAwareInline, admin.TabularInline):
     model = TemplateStep
     show_change_link = True
-    fields = [
-        "position",
-        "phase",
-        "kind",
-        "label",
-        "count",
-        "session_minutes",
-        "block_minutes",
-        "room_kind",
-        "room_capability",
-        "telehealth_allowed",
-        "medication",
-        "route",
-        "dose_mg_per_kg",
-        "dose_mg",
-        "first_dose_mg",
-        "infusion_minutes",
-        "staff",
-    ]
+    fields = [*STEP_FIELDS, "staff"]
     readonly_fields = ["staff"]
 
     @admin.display(description="Staff needed (edit on the step's page)")
