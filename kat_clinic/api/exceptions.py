@@ -6,7 +6,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, InternalError
+from django.db import DataError, IntegrityError, InternalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -109,6 +109,19 @@ def _error_response(exc: Exception, context: dict) -> Response | None:
         return Response(
             {"type": "invalid", "detail": "The data is not valid.", "errors": errors},
             status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+        )
+    if isinstance(exc, DataError):
+        # SQLSTATE class 22: a value the database cannot represent (an offset beyond ±15:59, a
+        # number out of range) that passed the field's own parsing. The client's input, not our fault.
+        _, _, message = pg_error(exc)
+        return Response(
+            {
+                "type": "invalid",
+                "detail": "A value is outside what the database accepts.",
+                "errors": {},
+                "reason": message,
+            },
+            status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, (IntegrityError, InternalError)):
         response = database_error_response(exc)

@@ -109,3 +109,15 @@ def test_admin_queries_the_audit_trail_by_patient(api, admin_staff, nurse, clini
     assert [(r["patient_ids"], r["action"], r["username"]) for r in rows] == [
         ([first.pk], "retrieve", nurse.user.username)
     ]
+
+
+def test_a_time_the_database_cannot_represent_is_a_400_not_a_500(api, admin_staff):
+    # given: a valid ISO 8601 offset that PostgreSQL refuses (beyond ±15:59)
+    since = "2031-09-11T08:26:15-17:04"
+
+    # when
+    response = api(admin_staff).get("/api/audit-events/", {"since": since})
+
+    # then
+    assert response.status_code == 400
+    assert response.json()["type"] == "invalid"
