@@ -156,7 +156,7 @@ def test_an_invalid_update_of_a_draft_changes_nothing(organization):
 
     # when
     with pytest.raises(RuleViolation) as excinfo:
-        template_update(template=template, by=None, name="Renamed", steps=steps)
+        template_update(template=template, name="Renamed", steps=steps)
 
     # then
     assert "steps.0.block_minutes" in excinfo.value.errors
