@@ -84,10 +84,11 @@ PERMISSION_MATRIX: dict[str, frozenset[str]] = {
     "rems.read": frozenset({NURSE, PRESCRIBER}),
     "rems.write": frozenset({NURSE, PRESCRIBER}),
     "rems.submit": frozenset({PRESCRIBER}),
-    # --- integration (follow-ups) ---------------------------------------------------------------
-    # The queue shows each person only what is addressed to them or their role (integration.selectors).
+    # --- followups ------------------------------------------------------------------------------
+    # The queue shows each person only what is addressed to them or their role (followups.selectors).
     "followup.read": EVERYONE,
     "followup.acknowledge": EVERYONE,
+    # --- integration care -----------------------------------------------------------------------
     "checkin.read": CLINICIANS,
     "integration_plan.read": CLINICIANS,
     "integration_plan.write": frozenset({THERAPIST, PRESCRIBER}),
