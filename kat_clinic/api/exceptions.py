@@ -71,7 +71,7 @@ PROBLEMS: dict[type[BaseException], ProblemType] = {
     errors.PreconditionFailed: ProblemType(412, "stale_version", "The record changed since you read it"),
     errors.PreconditionRequired: ProblemType(428, "if_match_required", "If-Match is required"),
     errors.NotAuthenticated: ProblemType(401, "not_authenticated", "Not authenticated"),
-    errors.LockedOut: ProblemType(429, "locked_out", "Too many failed logins"),
+    errors.LockedOut: ProblemType(429, "locked_out", "Too many failed logins", "Too many failed logins; try again later."),
     errors.DomainError: ProblemType(422, "unprocessable", "Refused by a rule of the clinic"),
     # Django.
     DjangoValidationError: ProblemType(422, "invalid", INVALID, "The data is not valid."),
@@ -213,7 +213,8 @@ def _fields_of(exc: BaseException, problem: ProblemType) -> dict:
     detail = getattr(exc, "detail", None)
     if detail is not None and not isinstance(detail, (dict, list)):
         fields["detail"] = str(detail)
-    elif not isinstance(exc, (Http404, DjangoPermissionDenied)) and exc.args and isinstance(exc.args[0], str):
+    elif not type(exc).__module__.startswith("django.") and exc.args and isinstance(exc.args[0], str):
+        # Our own exceptions say what happened; Django's messages are internal (settings names).
         fields["detail"] = exc.args[0]
     if isinstance(getattr(exc, "errors", None), dict):
         fields["errors"] = exc.errors
