@@ -25,12 +25,12 @@ from sessions.placement import Preferences
 from sessions.search import availability_search, search_shape
 
 ERRORS = {
-    400: OpenApiResponse(s.ErrorSerializer, description="Malformed request."),
-    404: OpenApiResponse(s.ErrorSerializer, description="No such session in your clinics."),
+    400: OpenApiResponse(description="Malformed request."),
+    404: OpenApiResponse(description="No such session in your clinics."),
     409: OpenApiResponse(
-        s.ConflictErrorSerializer, description="Clash with another booking (overlap) or an illegal transition."
+        s.ConflictProblemSerializer, description="Clash with another booking (overlap) or an illegal transition."
     ),
-    422: OpenApiResponse(s.ErrorSerializer, description="A scheduling or program rule refuses it; `type` names it."),
+    422: OpenApiResponse(description="A scheduling or program rule refuses it; `type` names it."),
 }
 
 

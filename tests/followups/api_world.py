@@ -61,10 +61,10 @@ API_WORLD = ApiWorld(
     seed=seed,
     field_resources={"followup": "followups"},
     fresh_paths={
-        ("GET", "/api/followups/{id}/"): _own_alert,
-        ("POST", "/api/followups/{id}/acknowledge/"): _fresh_alert,
+        ("GET", "/api/v1/followups/{id}/"): _own_alert,
+        ("POST", "/api/v1/followups/{id}/acknowledge/"): _fresh_alert,
     },
     ratio_exempt={
-        ("POST", "/api/sms/inbound/"): "the gateway proves itself with a shared secret a generator cannot know",
+        ("POST", "/api/v1/sms/inbound/"): "the gateway proves itself with a shared secret a generator cannot know",
     },
 )

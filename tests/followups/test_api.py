@@ -38,7 +38,7 @@ def test_the_queue_lists_alerts_for_my_role_at_my_clinics(api, scheduler, clinic
     _alert(other_clinic, Role.SCHEDULER)
 
     # when
-    response = api(scheduler).get("/api/followups/")
+    response = api(scheduler).get("/api/v1/followups/")
 
     # then
     assert response.status_code == 200
@@ -51,7 +51,7 @@ def test_the_front_desk_sees_schedule_reminders_but_no_clinical_patient_messages
     FollowUpFactory(clinic=clinic, kind=K.SCALE_REQUEST)
 
     # when
-    response = api(scheduler).get("/api/followups/")
+    response = api(scheduler).get("/api/v1/followups/")
 
     # then
     assert _ids(response) == [reminder.pk]
@@ -70,7 +70,7 @@ def test_the_queue_filters_by_bucket(api, scheduler, clinic):
 
     # when
     buckets = {
-        bucket: _ids(client.get(f"/api/followups/?bucket={bucket}"))
+        bucket: _ids(client.get(f"/api/v1/followups/?bucket={bucket}"))
         for bucket in ("upcoming", "due", "overdue", "sent", "failed", "acknowledged")
     }
 
@@ -97,9 +97,9 @@ def test_the_queue_filters_by_clinic_and_role(api, make_staff, clinic, other_cli
     client = api(staff)
 
     # when
-    by_clinic = _ids(client.get(f"/api/followups/?clinic={other_clinic.pk}"))
-    by_role = _ids(client.get(f"/api/followups/?role={Role.ADMIN}"))
-    everything = _ids(client.get("/api/followups/"))
+    by_clinic = _ids(client.get(f"/api/v1/followups/?clinic={other_clinic.pk}"))
+    by_role = _ids(client.get(f"/api/v1/followups/?role={Role.ADMIN}"))
+    everything = _ids(client.get("/api/v1/followups/"))
 
     # then
     assert by_clinic == [there.pk]
@@ -115,7 +115,7 @@ def test_the_queue_answers_in_a_fixed_number_of_queries(api, scheduler, clinic, 
 
     # when / then: memberships, count, page (+ audit writes), whatever the page size
     with django_assert_max_num_queries(8):
-        response = client.get("/api/followups/?bucket=due")
+        response = client.get("/api/v1/followups/?bucket=due")
     assert len(response.json()["results"]) == 30
 
 
@@ -124,8 +124,8 @@ def test_acknowledging_an_alert_for_my_role(api, scheduler, clinic):
     alert = _alert(clinic, Role.SCHEDULER, status=S.SENT)
 
     # when
-    response = api(scheduler).post(f"/api/followups/{alert.pk}/acknowledge/")
-    again = api(scheduler).post(f"/api/followups/{alert.pk}/acknowledge/")
+    response = api(scheduler).post(f"/api/v1/followups/{alert.pk}/acknowledge/")
+    again = api(scheduler).post(f"/api/v1/followups/{alert.pk}/acknowledge/")
 
     # then
     assert (response.status_code, again.status_code) == (200, 200)
@@ -138,7 +138,7 @@ def test_an_alert_for_another_role_cannot_be_acknowledged(api, scheduler, nurse,
     alert = _alert(clinic, Role.PRESCRIBER, kind=K.REMS_FORM_DUE, status=S.SENT)
 
     # when
-    response = api(scheduler).post(f"/api/followups/{alert.pk}/acknowledge/")
+    response = api(scheduler).post(f"/api/v1/followups/{alert.pk}/acknowledge/")
 
     # then: not even visible to the front desk
     assert response.status_code == 404
@@ -151,7 +151,7 @@ def test_a_patient_message_cannot_be_acknowledged(api, nurse, clinic):
     message = FollowUpFactory(clinic=clinic, status=S.SENT)
 
     # when
-    response = api(nurse).post(f"/api/followups/{message.pk}/acknowledge/")
+    response = api(nurse).post(f"/api/v1/followups/{message.pk}/acknowledge/")
 
     # then
     assert response.status_code == 422
@@ -166,7 +166,9 @@ def test_stop_from_a_patients_phone_opts_them_out_and_cancels_queued_sms(api, cl
     queued = FollowUpFactory(clinic=clinic, patient=patient)
 
     # when
-    response = api().post("/api/sms/inbound/", {"from": "+12125550142", "body": "STOP"}, HTTP_X_WEBHOOK_TOKEN="s3cret")
+    response = api().post(
+        "/api/v1/sms/inbound/", {"from": "+12125550142", "body": "STOP"}, HTTP_X_WEBHOOK_TOKEN="s3cret"
+    )
 
     # then
     assert response.json() == {"result": "stopped"}
@@ -182,7 +184,7 @@ def test_the_sms_webhook_refuses_a_caller_without_the_token(api, clinic, setting
     patient = PatientFactory(home_clinic=clinic, sms_opt_in=True, phone="+1 212 555 0142")
 
     # when
-    response = api().post("/api/sms/inbound/", {"from": "+12125550142", "body": "STOP"}, HTTP_X_WEBHOOK_TOKEN="no")
+    response = api().post("/api/v1/sms/inbound/", {"from": "+12125550142", "body": "STOP"}, HTTP_X_WEBHOOK_TOKEN="no")
 
     # then
     assert response.status_code == 403

@@ -52,11 +52,11 @@ def _oncall_body(world: World, role: str) -> dict[str, Any]:
 API_WORLD = ApiWorld(
     seed=seed,
     body_bases={
-        ("POST", "/api/integration-plans/"): _plan_body,
-        ("POST", "/api/on-call/replace/"): _oncall_body,
+        ("POST", "/api/v1/integration-plans/"): _plan_body,
+        ("POST", "/api/v1/on-call/replace/"): _oncall_body,
     },
     public_paths={
-        ("GET", "/api/checkins/{patient_id}/{token}/"): _checkin_link,
-        ("POST", "/api/checkins/{patient_id}/{token}/"): _checkin_link,
+        ("GET", "/api/v1/checkins/{patient_id}/{token}/"): _checkin_link,
+        ("POST", "/api/v1/checkins/{patient_id}/{token}/"): _checkin_link,
     },
 )

@@ -46,13 +46,13 @@ def test_a_therapist_updates_the_integration_plan_from_a_session_and_history_kee
     session = SessionFactory(clinic=clinic, patient=patient, kind=SessionKind.INTEGRATION)
     client = api(therapist)
     first = client.post(
-        "/api/integration-plans/",
+        "/api/v1/integration-plans/",
         {"enrollment": enrollment.pk, "themes": ["grief"], "goals": ["Call my sister weekly"]},
     )
 
     # when
     second = client.post(
-        "/api/integration-plans/",
+        "/api/v1/integration-plans/",
         {
             "enrollment": enrollment.pk,
             "session": session.pk,
@@ -71,7 +71,7 @@ def test_a_therapist_updates_the_integration_plan_from_a_session_and_history_kee
         ["Morning walk"],
         session.pk,
     )
-    history = client.get(f"/api/integration-plans/{body['id']}/history/").json()
+    history = client.get(f"/api/v1/integration-plans/{body['id']}/history/").json()
     assert [(h["version"], h["practices"], h["last_session"]) for h in history] == [
         (1, [], None),
         (2, ["Morning walk"], session.pk),
@@ -81,12 +81,12 @@ def test_a_therapist_updates_the_integration_plan_from_a_session_and_history_kee
 def test_a_stale_plan_version_is_refused_and_nothing_changes(api, therapist, enrollment):
     # given
     client = api(therapist)
-    client.post("/api/integration-plans/", {"enrollment": enrollment.pk, "themes": ["grief"]})
-    client.post("/api/integration-plans/", {"enrollment": enrollment.pk, "themes": ["grief", "work"]})
+    client.post("/api/v1/integration-plans/", {"enrollment": enrollment.pk, "themes": ["grief"]})
+    client.post("/api/v1/integration-plans/", {"enrollment": enrollment.pk, "themes": ["grief", "work"]})
 
     # when
     response = client.post(
-        "/api/integration-plans/", {"enrollment": enrollment.pk, "expected_version": 1, "themes": ["other"]}
+        "/api/v1/integration-plans/", {"enrollment": enrollment.pk, "expected_version": 1, "themes": ["other"]}
     )
 
     # then
@@ -96,10 +96,10 @@ def test_a_stale_plan_version_is_refused_and_nothing_changes(api, therapist, enr
 
 def test_the_front_desk_cannot_read_integration_plans(api, scheduler, therapist, enrollment):
     # given
-    api(therapist).post("/api/integration-plans/", {"enrollment": enrollment.pk, "themes": ["grief"]})
+    api(therapist).post("/api/v1/integration-plans/", {"enrollment": enrollment.pk, "themes": ["grief"]})
 
     # when
-    response = api(scheduler).get("/api/integration-plans/")
+    response = api(scheduler).get("/api/v1/integration-plans/")
 
     # then
     assert response.status_code == 403
@@ -113,7 +113,7 @@ def test_a_plan_for_another_clinics_enrollment_is_refused(api, therapist, other_
     enrollment = enrollment_create(patient=theirs, template=template, by=None)
 
     # when
-    response = api(therapist).post("/api/integration-plans/", {"enrollment": enrollment.pk, "themes": ["x"]})
+    response = api(therapist).post("/api/v1/integration-plans/", {"enrollment": enrollment.pk, "themes": ["x"]})
 
     # then
     assert response.status_code == 400
@@ -124,7 +124,7 @@ def test_a_plan_for_another_clinics_enrollment_is_refused(api, therapist, other_
 def test_an_admin_sets_the_on_call_list_in_order(api, admin_staff, nurse, prescriber, clinic):
     # when
     response = api(admin_staff).post(
-        "/api/on-call/replace/", {"clinic": clinic.pk, "staff": [prescriber.pk, nurse.pk]}, format="json"
+        "/api/v1/on-call/replace/", {"clinic": clinic.pk, "staff": [prescriber.pk, nurse.pk]}, format="json"
     )
 
     # then
@@ -134,7 +134,7 @@ def test_an_admin_sets_the_on_call_list_in_order(api, admin_staff, nurse, prescr
 
 def test_only_clinicians_can_be_on_call(api, admin_staff, scheduler, clinic):
     # when
-    response = api(admin_staff).post("/api/on-call/replace/", {"clinic": clinic.pk, "staff": [scheduler.pk]})
+    response = api(admin_staff).post("/api/v1/on-call/replace/", {"clinic": clinic.pk, "staff": [scheduler.pk]})
 
     # then
     assert response.status_code == 422
