@@ -9,12 +9,11 @@ import re
 from django.db import transaction
 from django.db.models import F, Func, Value
 from django.utils import timezone
-from rest_framework.exceptions import PermissionDenied
 
 from followups.models import FollowUp
 from integration.conf import conf as integration_conf
 from integration.models import CheckIn, OnCallEntry
-from kat_clinic.api.errors import Conflict, RuleViolation
+from kat_clinic.errors import Conflict, NotAllowed, RuleViolation
 from kat_clinic.models import ClinicMembership, Patient, StaffMember
 from kat_clinic.roles import CLINICAL_ROLES, Role
 
@@ -110,7 +109,7 @@ def followup_acknowledge(*, followup_id: int, by: StaffMember) -> FollowUp:
         or (followup.kind == Kind.CRISIS_PAGE and bool(roles & CLINICAL_ROLES))
     )
     if not allowed:
-        raise PermissionDenied("This alert is addressed to someone else.", code="not_your_alert")
+        raise NotAllowed("This alert is addressed to someone else.", code="not_your_alert")
     if followup.status == Status.ACKNOWLEDGED:
         return followup
     if followup.status in (Status.CANCELLED, Status.FAILED):

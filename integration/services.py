@@ -13,13 +13,12 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from rest_framework.exceptions import PermissionDenied
 
 from integration import signals
 from integration.links import checkin_grant
 from integration.models import CheckIn, IntegrationPlan, OnCallEntry
 from integration.risk import ScaleAnswersInvalid, assess
-from kat_clinic.api.errors import Conflict, PreconditionFailed, RuleViolation
+from kat_clinic.errors import Conflict, NotAllowed, PreconditionFailed, RuleViolation
 from kat_clinic.models import Clinic, ClinicMembership, Patient, StaffMember
 from kat_clinic.roles import CLINICAL_ROLES
 from programs.choices import SessionKind
@@ -34,9 +33,9 @@ class CheckInResult:
     crisis_line: str | None
 
 
-def _refuse_link() -> PermissionDenied:
+def _refuse_link() -> NotAllowed:
     # One answer for tampered, expired and someone else's link: the caller learns nothing more.
-    return PermissionDenied("This link is not valid or has expired.", code="link_invalid")
+    return NotAllowed("This link is not valid or has expired.", code="link_invalid")
 
 
 def _link_request(*, followup_id: int, patient_id: int | None = None, lock: bool = False) -> str | None:

@@ -3,8 +3,8 @@ the audit trail, authentication and the API's error mapping. The lowest app: it 
 
 Entry points other apps use: `kat_clinic.models` (Clinic, Room, StaffMember, Patient, ...),
 `kat_clinic.roles`, `kat_clinic.access` (permission matrix, clinic-scoped viewsets and fields),
-`kat_clinic.api.errors` (domain errors), `kat_clinic.transitions.status_transition` (the one
-conditional-UPDATE state change), `kat_clinic.services` / `kat_clinic.selectors`.
+`kat_clinic.errors` (domain errors, plain exceptions), `kat_clinic.transitions.status_transition`
+(the one conditional-UPDATE state change), `kat_clinic.services` / `kat_clinic.selectors`.
 """
 
 # Load the Celery app with Django so that @shared_task binds to it.

@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.utils.html import format_html_join
 
-from kat_clinic.api.errors import DomainError
+from kat_clinic.errors import DomainError
 from programs import services
 from programs.models import (
     Enrollment,

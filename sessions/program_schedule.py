@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from kat_clinic.api.errors import RuleViolation
+from kat_clinic.errors import RuleViolation
 from programs.models import Enrollment, PlannedSession
 from sessions.availability import Calendar, calendar_load
 from sessions.placement import NO_PREFERENCES, Option, Preferences, first_fit, hold_option, slot_grid, slot_length

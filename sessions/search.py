@@ -11,7 +11,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from kat_clinic.api.errors import RuleViolation
+from kat_clinic.errors import RuleViolation
 from kat_clinic.models import Clinic, Patient
 from programs.models import PlannedSession
 from sessions.availability import Need, Shape, calendar_load

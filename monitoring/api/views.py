@@ -10,7 +10,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from kat_clinic.access.viewsets import ClinicScopedViewSet
-from kat_clinic.api.errors import PreconditionFailed, PreconditionRequired
+from kat_clinic.errors import PreconditionFailed, PreconditionRequired
 from kat_clinic.models import Patient, StaffMember
 from monitoring import selectors
 from monitoring.api import serializers as s

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from kat_clinic.api.errors import Conflict, RuleViolation
+from kat_clinic.errors import Conflict, RuleViolation
 from kat_clinic.models import PatientWeight, StaffMember
 from monitoring.models import (
     ChartingPolicy,

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from kat_clinic.api.errors import RuleViolation
+from kat_clinic.errors import RuleViolation
 from kat_clinic.models import Patient, StaffMember
 from monitoring import scales
 from monitoring.models import Alert, Scale, ScaleResponse

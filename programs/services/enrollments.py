@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from kat_clinic.api.errors import Conflict, RuleViolation
+from kat_clinic.errors import Conflict, RuleViolation
 from kat_clinic.models import Clinic, Patient, StaffMember
 from kat_clinic.transitions import status_transition
 from programs import signals

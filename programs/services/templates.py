@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from kat_clinic.api.errors import Conflict, RuleViolation
+from kat_clinic.errors import Conflict, RuleViolation
 from kat_clinic.models import Clinic, Organization, StaffMember
 from programs.models import (
     ProgramTemplate,

@@ -12,8 +12,7 @@ from collections.abc import Mapping, Sequence
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from kat_clinic.api.errors import Conflict, RuleViolation
-from kat_clinic.api.exceptions import CHECK_VIOLATION, EXCLUSION_VIOLATION, UNIQUE_VIOLATION, pg_error
+from kat_clinic.errors import CHECK_VIOLATION, EXCLUSION_VIOLATION, UNIQUE_VIOLATION, Conflict, RuleViolation, pg_error
 from kat_clinic.models import Clinic, Patient, Room, StaffMember
 from programs.choices import StaffMode
 from programs.models import Enrollment, PlannedSession

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kat_clinic.api.errors import RuleViolation
+from kat_clinic.errors import RuleViolation
 from programs.models import Enrollment
 from programs.services import (
     planned_session_mark_booked,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from kat_clinic.api.errors import RuleViolation
+from kat_clinic.errors import RuleViolation
 from kat_clinic.models import Room, StaffMember
 from programs.choices import SessionKind
 from programs.models import PlannedSession

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 
-from kat_clinic.api.errors import Conflict, RuleViolation
+from kat_clinic.errors import Conflict, RuleViolation
 from kat_clinic.models import Clinic, StaffMember
 from kat_clinic.transitions import status_transition
 from sessions import signals

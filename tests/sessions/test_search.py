@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from kat_clinic.api.errors import RuleViolation
+from kat_clinic.errors import RuleViolation
 from programs.models import PlannedSession
 from sessions import services
 from sessions.models import Session, StaffAssignment

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from followups.models import FollowUp
-from kat_clinic.api.errors import RuleViolation
+from kat_clinic.errors import RuleViolation
 from monitoring.models import DoseAdministration
 from programs.choices import Medication, Route, SessionKind, StaffMode
 from sessions import services
