@@ -16,22 +16,11 @@ from monitoring.models import (
     ThresholdRuleKind,
     VitalSign,
 )
+from monitoring.models.vitals import VITAL_READING_FIELDS
 from monitoring.selectors.policy import thresholds_for
 from monitoring.services.alerts import AlertCandidate, alerts_raise
 from monitoring.services.common import lock_session, require_operation
 from sessions.models import Session
-
-VITAL_FIELDS = (
-    "measured_at",
-    "systolic_mmhg",
-    "diastolic_mmhg",
-    "heart_rate_bpm",
-    "spo2_percent",
-    "respiratory_rate_per_min",
-    "temperature_c",
-    "source",
-    "device_reading_id",
-)
 
 
 @transaction.atomic
@@ -80,7 +69,7 @@ def vitals_record(*, session: Session, by: StaffMember, readings: list[dict]) ->
 
 
 def _vital_fields(reading: dict) -> dict:
-    return {name: reading[name] for name in VITAL_FIELDS if name in reading}
+    return {name: reading[name] for name in VITAL_READING_FIELDS if name in reading}
 
 
 def _episodes(readings: Iterable[VitalSign], breaches: Callable[[VitalSign], bool | None]) -> list[list[VitalSign]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from monitoring.api.fields import StaffField, patient_field, session_field
@@ -44,11 +43,6 @@ PatientMedicationSerializer = record_serializer(
 AllergySerializer = record_serializer(Allergy, ["substance", "reaction", "severity", "recorded_at"], ("recorded_at",))
 PregnancyTestSerializer = record_serializer(PregnancyTest, ["tested_at", "result"])
 DiagnosisSerializer = record_serializer(Diagnosis, ["icd10_code", "description", "primary", "diagnosed_on"])
-# The database's diagnosis_icd10_format check, as a field rule (400 with the field named) and a schema pattern.
-DiagnosisSerializer._declared_fields["icd10_code"] = serializers.CharField(
-    max_length=8,
-    validators=[RegexValidator(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-Z]{1,4})?$", "Not an ICD-10-CM code, e.g. F33.2.")],
-)
 PriorAuthorizationSerializer = record_serializer(
     PriorAuthorization,
     ["payer", "reference", "authorised_sessions", "used_sessions", "valid_from", "valid_until"],

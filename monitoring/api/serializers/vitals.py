@@ -12,36 +12,28 @@ from monitoring.models import (
     SedationScore,
     VitalSign,
 )
+from monitoring.models.vitals import VITAL_MEASURES, VITAL_RANGES, VITAL_READING_FIELDS, PlausibleRange
+
+
+def _plausible_kwargs(plausible: PlausibleRange) -> dict:
+    """The model's plausible range as the field's bounds, so the schema states them and a value
+    outside is a 400 on the field before the database's check would refuse it."""
+    message = f"Must be from {plausible.low} to {plausible.high}."
+    return {
+        "min_value": plausible.low,
+        "max_value": plausible.high,
+        "error_messages": {"min_value": message, "max_value": message},
+    }
 
 
 class VitalSignSerializer(serializers.ModelSerializer):
     session = session_field()
-    # The plausible ranges `validate` enforces, stated so clients (and the schema) know them.
-    systolic_mmhg = serializers.IntegerField(min_value=40, max_value=300, required=False, allow_null=True)
-    diastolic_mmhg = serializers.IntegerField(min_value=20, max_value=200, required=False, allow_null=True)
-    heart_rate_bpm = serializers.IntegerField(min_value=20, max_value=250, required=False, allow_null=True)
-    spo2_percent = serializers.IntegerField(min_value=50, max_value=100, required=False, allow_null=True)
-    respiratory_rate_per_min = serializers.IntegerField(min_value=2, max_value=80, required=False, allow_null=True)
 
     class Meta:
         model = VitalSign
-        fields = [
-            "id",
-            "session",
-            "patient",
-            "measured_at",
-            "systolic_mmhg",
-            "diastolic_mmhg",
-            "heart_rate_bpm",
-            "spo2_percent",
-            "respiratory_rate_per_min",
-            "temperature_c",
-            "source",
-            "device_reading_id",
-            "entered_by",
-            "entered_at",
-        ]
+        fields = ["id", "session", "patient", *VITAL_READING_FIELDS, "entered_by", "entered_at"]
         read_only_fields = ["patient", "entered_by", "entered_at"]
+        extra_kwargs = {plausible.field: _plausible_kwargs(plausible) for plausible in VITAL_RANGES}
         # The (session, device_reading_id) uniqueness is the batch's idempotency key, not an error.
         validators: list = []
 
@@ -52,25 +44,7 @@ class VitalSignSerializer(serializers.ModelSerializer):
             errors["diastolic_mmhg"] = ["Blood pressure needs both systolic and diastolic."]
         elif systolic is not None and diastolic >= systolic:
             errors["diastolic_mmhg"] = ["Diastolic must be below systolic."]
-        spo2 = attrs.get("spo2_percent")
-        if spo2 is not None and not 50 <= spo2 <= 100:
-            errors["spo2_percent"] = ["SpO2 is a percentage from 50 to 100."]
-        for name, low, high in (
-            ("systolic_mmhg", 40, 300),
-            ("diastolic_mmhg", 20, 200),
-            ("heart_rate_bpm", 20, 250),
-            ("respiratory_rate_per_min", 2, 80),
-            ("temperature_c", 30, 44),
-        ):
-            value = attrs.get(name)
-            if value is not None and not low <= value <= high and name not in errors:
-                errors[name] = [f"Must be from {low} to {high}."]
-        measured = [
-            n
-            for n in ("systolic_mmhg", "heart_rate_bpm", "spo2_percent", "respiratory_rate_per_min", "temperature_c")
-            if attrs.get(n) is not None
-        ]
-        if not measured:
+        if all(attrs.get(name) is None for name in VITAL_MEASURES):
             errors["non_field_errors"] = ["A reading measures something."]
         if attrs.get("source") == VitalSign.Source.DEVICE and not attrs.get("device_reading_id"):
             errors["device_reading_id"] = ["A reading from a monitor carries the monitor's reading id."]

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from kat_clinic.models import Patient
 from monitoring import selectors
 from monitoring.api import serializers as s
-from monitoring.api.views.base import ERRORS, ChartViewSet, CreatingChartViewSet, acting_staff
+from monitoring.api.views.base import ERRORS, SESSION_PATIENT, ChartViewSet, CreatingChartViewSet, acting_staff
 from monitoring.services import gate, rems
 
 
@@ -19,6 +19,7 @@ class ChecklistOverrideViewSet(CreatingChartViewSet, mixins.ListModelMixin):
 
     serializer_class = s.ChecklistOverrideSerializer
     audit_resource = "checklist_override"
+    audit_patient_attr = SESSION_PATIENT
     filterset_fields = ["session", "stage"]
     # Both stages are prescriber-only; the service checks the stage's own operation.
     operations = {"list": "chart.read", "create": "gate.override"}
@@ -37,6 +38,7 @@ class ChecklistOverrideViewSet(CreatingChartViewSet, mixins.ListModelMixin):
 class RemsFormViewSet(ChartViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     serializer_class = s.RemsMonitoringFormSerializer
     audit_resource = "rems_form"
+    audit_patient_attr = SESSION_PATIENT
     filterset_fields = ["session", "status"]
     operations = {"list": "rems.read", "retrieve": "rems.read", "generate": "rems.write", "submit": "rems.submit"}
 

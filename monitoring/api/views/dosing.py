@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from monitoring import selectors
 from monitoring.api import serializers as s
-from monitoring.api.views.base import ERRORS, CreatingChartViewSet, acting_staff
+from monitoring.api.views.base import ERRORS, SESSION_PATIENT, CreatingChartViewSet, acting_staff
 from monitoring.models import (
     Escalation,
     SessionMedication,
@@ -45,6 +45,7 @@ class DoseViewSet(CreatingChartViewSet, mixins.ListModelMixin, mixins.RetrieveMo
 class SessionMedicationViewSet(CreatingChartViewSet, mixins.ListModelMixin):
     serializer_class = s.SessionMedicationSerializer
     audit_resource = "session_medication"
+    audit_patient_attr = SESSION_PATIENT
     filterset_fields = ["session"]
     operations = {"list": "dose.read", "create": "dose.administer"}
 
@@ -58,6 +59,7 @@ class SessionMedicationViewSet(CreatingChartViewSet, mixins.ListModelMixin):
 class EscalationViewSet(CreatingChartViewSet, mixins.ListModelMixin):
     serializer_class = s.EscalationSerializer
     audit_resource = "escalation"
+    audit_patient_attr = SESSION_PATIENT
     filterset_fields = ["session"]
     operations = {"list": "vitals.read", "create": "vitals.write"}
 

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from monitoring import selectors
 from monitoring.api import serializers as s
-from monitoring.api.views.base import ERRORS, CreatingChartViewSet, acting_staff
+from monitoring.api.views.base import ERRORS, SESSION_PATIENT, CreatingChartViewSet, acting_staff
 from monitoring.models import (
     Allergy,
     Consent,
@@ -98,6 +98,7 @@ class SessionAttestationViewSet(CreatingChartViewSet, mixins.ListModelMixin):
 
     serializer_class = s.SessionAttestationSerializer
     audit_resource = "session_attestation"
+    audit_patient_attr = SESSION_PATIENT
     filterset_fields = ["session"]
     operations = {"list": "record.read", "create": "record.write"}
 

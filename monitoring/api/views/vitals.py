@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from monitoring import selectors
 from monitoring.api import serializers as s
-from monitoring.api.views.base import ERRORS, ChartViewSet, CreatingChartViewSet, acting_staff
+from monitoring.api.views.base import ERRORS, SESSION_PATIENT, ChartViewSet, CreatingChartViewSet, acting_staff
 from monitoring.models import (
     AdverseEvent,
     DissociationScore,
@@ -59,6 +59,7 @@ class VitalSignViewSet(CreatingChartViewSet, mixins.ListModelMixin, mixins.Retri
 class SedationScoreViewSet(CreatingChartViewSet, mixins.ListModelMixin):
     serializer_class = s.SedationScoreSerializer
     audit_resource = "sedation_score"
+    audit_patient_attr = SESSION_PATIENT
     filterset_fields = ["session"]
     operations = {"list": "vitals.read", "create": "vitals.write"}
 
@@ -72,6 +73,7 @@ class SedationScoreViewSet(CreatingChartViewSet, mixins.ListModelMixin):
 class DissociationScoreViewSet(CreatingChartViewSet, mixins.ListModelMixin):
     serializer_class = s.DissociationScoreSerializer
     audit_resource = "dissociation_score"
+    audit_patient_attr = SESSION_PATIENT
     filterset_fields = ["session"]
     operations = {"list": "vitals.read", "create": "vitals.write"}
 
