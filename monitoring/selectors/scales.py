@@ -34,3 +34,8 @@ def scale_trend(*, responses: list[ScaleResponse], scale: str) -> ScaleTrend:
     response = is_phq9 and len(ordered) > 1 and baseline > 0 and latest * 2 <= baseline
     remission = is_phq9 and len(ordered) > 1 and latest < 5
     return ScaleTrend(scale, points, baseline, latest, change, response, remission)
+
+
+def scale_trends(*, responses: list[ScaleResponse]) -> list[ScaleTrend]:
+    """One trend per scale among `responses`, in scale order."""
+    return [scale_trend(responses=responses, scale=scale) for scale in sorted({r.scale for r in responses})]

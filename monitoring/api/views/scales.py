@@ -13,7 +13,7 @@ from monitoring.api.views.base import ERRORS, CreatingChartViewSet
 from monitoring.models import (
     ScaleResponse,
 )
-from monitoring.selectors.scales import scale_trend
+from monitoring.selectors.scales import scale_trends
 from monitoring.services.scales import scale_response_record
 
 
@@ -58,5 +58,5 @@ class ScaleResponseViewSet(CreatingChartViewSet, mixins.ListModelMixin, mixins.R
             responses = responses.filter(enrollment_id=int(request.query_params["enrollment"]))
         responses = list(responses.order_by("completed_at", "pk"))
         self.audit_objects(responses)
-        trends = [scale_trend(responses=responses, scale=scale) for scale in sorted({r.scale for r in responses})]
+        trends = scale_trends(responses=responses)
         return Response(s.ScaleTrendSerializer([t.__dict__ for t in trends], many=True).data)
