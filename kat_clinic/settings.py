@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "sessions.apps.ClinicSessionsConfig",
     "monitoring.apps.MonitoringConfig",
     "integration.apps.IntegrationConfig",
+    "followups.apps.FollowupsConfig",
 ]
 
 MIDDLEWARE = [
@@ -253,11 +254,11 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     }
 )
 
-# --- integration ---
+# --- followups ---
 # A claimed follow-up whose lease runs out without a recorded delivery is claimed again.
 FOLLOWUP_LEASE_SECONDS = env.int("FOLLOWUP_LEASE_SECONDS", default=120)
-FOLLOWUP_SMS_PROVIDER = env.str("FOLLOWUP_SMS_PROVIDER", default="integration.channels.LoggingSmsProvider")
-FOLLOWUP_EMAIL_PROVIDER = env.str("FOLLOWUP_EMAIL_PROVIDER", default="integration.channels.DjangoEmailProvider")
+FOLLOWUP_SMS_PROVIDER = env.str("FOLLOWUP_SMS_PROVIDER", default="followups.channels.LoggingSmsProvider")
+FOLLOWUP_EMAIL_PROVIDER = env.str("FOLLOWUP_EMAIL_PROVIDER", default="followups.channels.DjangoEmailProvider")
 PATIENT_LINK_BASE_URL = env.str("PATIENT_LINK_BASE_URL", default="http://localhost:8000")
 
 # --- monitoring ---

@@ -18,7 +18,7 @@ from kat_clinic.access.permissions import MatrixPermission
 from kat_clinic.access.scoping import clinics_for, roles_by_clinic
 from kat_clinic.access.viewsets import AuditedViewMixin, ClinicScopedViewSet
 from kat_clinic.api import serializers as s
-from kat_clinic.api.errors import LockedOut, NotAuthenticated
+from kat_clinic.errors import LockedOut, NotAuthenticated
 from kat_clinic.models import AuditEvent, Clinic, Patient
 from kat_clinic.roles import CLINICAL_ROLES
 
