@@ -10,6 +10,9 @@ from rest_framework.test import APIClient
 from kat_clinic.roles import Role
 from tests.factories import ClinicFactory, OrganizationFactory, PatientFactory, StaffFactory
 
+# The owner and runtime database roles (live servers and workers under test use the runtime role).
+pytest_plugins = ["tests.runtime_role"]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_celery_queue(settings):
