@@ -238,10 +238,17 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Login protection ----------------------------------------------------------------------
+# A username at one address locks after AXES_FAILURE_LIMIT failures, a username from anywhere
+# after AXES_USERNAME_FAILURE_LIMIT; an address alone never locks (a clinic shares one address).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_USERNAME_FAILURE_LIMIT = env.int("AXES_USERNAME_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-# Lock a username after repeated failures from anywhere, and an address that sprays many usernames.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_HANDLER = "kat_clinic.access.lockout.UsernameAndAddressLockout"
+# The client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the address the
+# outermost trusted proxy saw (X-Forwarded-For); the audit trail uses the same function.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "kat_clinic.audit.middleware.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "kat_clinic.api.exceptions.axes_lockout_response"

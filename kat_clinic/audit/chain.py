@@ -30,27 +30,29 @@ GENESIS_HASH = "0" * 64
 SEAL_LOCK_KEY = 0x6B61745F61756474  # "kat_audt": one sealer at a time, cluster-wide per database
 # The fields each hash scheme covers, in this order. A new audit column gets a new scheme; links
 # keep the scheme they were sealed with, so old links still verify.
+_SCHEME_1 = (
+    "id",
+    "occurred_at",
+    "user_id",
+    "username",
+    "roles",
+    "clinic_id",
+    "action",
+    "operation",
+    "method",
+    "path",
+    "resource_type",
+    "resource_ids",
+    "patient_ids",
+    "outcome",
+    "status_code",
+    "request_id",
+    "ip",
+    "break_glass",
+)
 SCHEMES: dict[int, tuple[str, ...]] = {
-    1: (
-        "id",
-        "occurred_at",
-        "user_id",
-        "username",
-        "roles",
-        "clinic_id",
-        "action",
-        "operation",
-        "method",
-        "path",
-        "resource_type",
-        "resource_ids",
-        "patient_ids",
-        "outcome",
-        "status_code",
-        "request_id",
-        "ip",
-        "break_glass",
-    ),
+    1: _SCHEME_1,
+    2: (*_SCHEME_1, "client_request_id"),
 }
 CURRENT_SCHEME = max(SCHEMES)
 _ALL_FIELDS = tuple(dict.fromkeys(field for fields in SCHEMES.values() for field in fields))

@@ -40,7 +40,9 @@ class AuditEvent(models.Model):
     patient_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     status_code = models.PositiveSmallIntegerField()
-    request_id = models.UUIDField(default=uuid.uuid4)
+    request_id = models.UUIDField(default=uuid.uuid4)  # the server's own, one per request
+    # The client's X-Request-ID, kept apart and only when well-formed (a canonical, non-nil UUID).
+    client_request_id = models.CharField(max_length=36, blank=True, default="")
     ip = models.GenericIPAddressField(null=True, blank=True)
     break_glass = models.BooleanField(default=False)
 

@@ -14,7 +14,7 @@ from django.db import connection
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from kat_clinic.audit.chain import GENESIS_HASH, audit_seal, audit_verify, link_hash
+from kat_clinic.audit.chain import CURRENT_SCHEME, GENESIS_HASH, audit_seal, audit_verify, link_hash
 from kat_clinic.audit.models import AuditChainLink, AuditEvent
 from kat_clinic.celery import app
 
@@ -66,13 +66,13 @@ def test_sealing_chains_each_clinics_rows_in_id_order(clinic, other_clinic):
     # then
     assert sealed == 4
     links = {link.event_id: link for link in AuditChainLink.objects.all()}
-    first_hash = link_hash(previous_hash=GENESIS_HASH, row=event_row(first.pk), scheme=1)
+    first_hash = link_hash(previous_hash=GENESIS_HASH, row=event_row(first.pk), scheme=CURRENT_SCHEME)
     assert [(links[e.pk].clinic_id, links[e.pk].position, links[e.pk].previous_hash) for e in (first, second)] == [
         (clinic.pk, 1, GENESIS_HASH),
         (clinic.pk, 2, first_hash),
     ]
     assert links[first.pk].hash == first_hash
-    assert links[second.pk].hash == link_hash(previous_hash=first_hash, row=event_row(second.pk), scheme=1)
+    assert links[second.pk].hash == link_hash(previous_hash=first_hash, row=event_row(second.pk), scheme=CURRENT_SCHEME)
     assert (links[other.pk].clinic_id, links[other.pk].position) == (other_clinic.pk, 1)
     assert (links[anonymous.pk].clinic_id, links[anonymous.pk].position) == (None, 1)
     report = audit_verify()
