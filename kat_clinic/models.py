@@ -241,9 +241,10 @@ class PatientWeight(models.Model):
 
 
 # Models defined in submodules, registered under this app.
-from kat_clinic.audit.models import AuditEvent, BreakGlassAccess  # noqa: E402
+from kat_clinic.audit.models import AuditChainLink, AuditEvent, BreakGlassAccess  # noqa: E402
 
 __all__ = [
+    "AuditChainLink",
     "AuditEvent",
     "BreakGlassAccess",
     "Clinic",

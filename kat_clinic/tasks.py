@@ -23,3 +23,11 @@ def broker_roundtrip(marker: str) -> None:
 def roundtrip_seen(marker: str) -> bool:
     client = redis.Redis.from_url(settings.REDIS_URL)
     return bool(client.exists(f"kat_clinic:roundtrip:{marker}"))
+
+
+@shared_task(name="kat_clinic.audit_seal", ignore_result=True)
+def audit_seal() -> int:
+    """Seal settled audit rows into their clinics' hash chains (periodic, django-celery-beat)."""
+    from kat_clinic.audit.chain import audit_seal as seal
+
+    return seal()
