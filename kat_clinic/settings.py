@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "sessions.apps.ClinicSessionsConfig",
     "monitoring.apps.MonitoringConfig",
     "integration.apps.IntegrationConfig",
+    "controlled.apps.ControlledConfig",
 ]
 
 MIDDLEWARE = [

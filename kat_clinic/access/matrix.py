@@ -90,6 +90,21 @@ PERMISSION_MATRIX: dict[str, frozenset[str]] = {
     "integration_plan.write": frozenset({T, P}),
     "oncall.read": EVERYONE,
     "oncall.write": frozenset({A}),
+    # --- controlled (the controlled-substance ledger) -------------------------------------------
+    # Nurses and prescribers handle stock and witness; the registrant (a prescriber, checked
+    # against the registration in the service) signs off; admins read the reports; the front
+    # desk and therapists hold none of it.
+    "controlled.read": frozenset({A, N, P}),
+    "controlled.receive": frozenset({N, P}),
+    "controlled.draw": frozenset({N, P}),
+    "controlled.waste": frozenset({N, P}),
+    "controlled.witness": frozenset({N, P}),
+    "controlled.transfer": frozenset({N, P}),
+    "controlled.correct": frozenset({N, P}),
+    "controlled.loss": frozenset({N, P}),
+    "controlled.count": frozenset({N, P}),
+    "controlled.signoff": frozenset({P}),
+    "controlled.report": frozenset({A, P}),
     # Reached without a login (public views): the signed link or the webhook token is the credential.
     "checkin.link": frozenset(),
     "sms.inbound": frozenset(),
