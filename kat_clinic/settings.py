@@ -247,6 +247,17 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     }
 )
 
+# --- controlled ---
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "ContainerKindEnum": "controlled.models.Container.Kind",
+        "LedgerEntryKindEnum": "controlled.models.EntryKind",
+        "CountKindEnum": "controlled.models.Count.Kind",
+        "LossReportKindEnum": "controlled.models.LossReport.Kind",
+        "DoseKindEnum": "monitoring.models.dosing.DoseAdministration.Kind",
+    }
+)
+
 # --- integration ---
 # A claimed follow-up whose lease runs out without a recorded delivery is claimed again.
 FOLLOWUP_LEASE_SECONDS = env.int("FOLLOWUP_LEASE_SECONDS", default=120)
