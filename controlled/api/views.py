@@ -271,7 +271,7 @@ class DiscrepancyViewSet(LedgerViewSet, mixins.ListModelMixin, mixins.RetrieveMo
     serializer_class = s.DiscrepancySerializer
     clinic_lookup = "container__clinic"
     audit_resource = "controlled_discrepancy"
-    filterset_fields = ["container", "registration", "resolved_at"]
+    filterset_fields = ["container", "registration"]
     operations = {"list": "controlled.report", "retrieve": "controlled.report", "resolve": "controlled.signoff"}
 
     def get_base_queryset(self):
@@ -317,6 +317,7 @@ class ReportViewSet(LedgerViewSet):
         parameters=[s.DispensingLogQuerySerializer],
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="One row per ledger entry."),
+            400: OpenApiResponse(description="A query parameter is missing or invalid."),
             404: OpenApiResponse(description="No such registration in your clinics."),
         },
     )
