@@ -35,7 +35,7 @@ from tests.monitoring.api_world import _ready_session
 from tests.security.world import ApiWorld, World
 
 _numbers = itertools.count(1)
-P = "/api/controlled"
+P = "/api/v1/controlled"
 
 
 def _member(clinic: Clinic, role: str) -> StaffMember:

@@ -17,7 +17,7 @@ from kat_clinic.roles import Role
 from tests.controlled.factories import PASSWORD, KetamineVialFactory, credentials
 
 pytestmark = pytest.mark.django_db
-P = "/api/controlled"
+P = "/api/v1/controlled"
 
 
 def _receive_body(registration, checker, **extra):
@@ -60,7 +60,7 @@ def test_a_receipt_naming_a_checker_without_their_password_is_refused(api, regis
     response = api(nurse).post(f"{P}/containers/", body, format="json")
 
     assert response.status_code == 422
-    assert response.json()["type"] == "second_person_not_authenticated"
+    assert response.json()["type"] == "urn:kat-clinic:problem:second_person_not_authenticated"
     assert not Container.objects.exists()
 
 
@@ -112,7 +112,7 @@ def test_a_witness_confirms_a_pending_waste_from_their_own_session_and_the_waste
     confirmed = api(nurse2).post(f"{P}/entries/{entry.pk}/witness/")
 
     # then
-    assert (refused.status_code, refused.json()["type"]) == (422, "second_person_is_self")
+    assert (refused.status_code, refused.json()["type"]) == (422, "urn:kat-clinic:problem:second_person_is_self")
     assert confirmed.status_code == 201
     assert confirmed.json()["witnessed_by"] == nurse2.pk
     assert Witnessing.objects.get(entry=entry).method == "own_session"
