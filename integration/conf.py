@@ -29,6 +29,8 @@ DEFAULTS: dict[str, Any] = {
     "FOLLOWUP_OVERDUE_MINUTES": 15,
     # Integration care
     "CHECKIN_LINK_MAX_AGE_HOURS": 72,
+    # A link that answers no follow-up (issued by hand) answers once and lives this long.
+    "CHECKIN_OPEN_LINK_MAX_AGE_HOURS": 24,
     "CRISIS_ACK_DEADLINE_MINUTES": 10,
     # Inbound SMS webhook (STOP); empty refuses every call.
     "SMS_WEBHOOK_TOKEN": "",
