@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "sessions.apps.ClinicSessionsConfig",
     "monitoring.apps.MonitoringConfig",
     "integration.apps.IntegrationConfig",
+    "followups.apps.FollowupsConfig",
 ]
 
 MIDDLEWARE = [
@@ -81,7 +82,8 @@ WSGI_APPLICATION = "kat_clinic.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Project templates first, so kat_clinic/templates/admin/base_site.html overrides the admin's own.
+        "DIRS": [BASE_DIR / "kat_clinic" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -99,6 +101,10 @@ DATABASES = {
 # Every request is one transaction: a write that spans rows lands whole or not at all. The audit
 # middleware writes after it, so audit rows of failed requests survive the rollback.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# The test database: TEST_DATABASE_NAME when set (`make test` sets one per checkout, so two
+# checkouts run their suites at once), otherwise Django's test_<NAME>. Under pytest-xdist each
+# process adds its own suffix (_gw0, _gw1).
+DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
@@ -239,6 +245,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "PREPROCESSING_HOOKS": ["kat_clinic.api.schema.only_versioned_api"],
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "POSTPROCESSING_HOOKS": [
@@ -291,11 +299,11 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     }
 )
 
-# --- integration ---
+# --- followups ---
 # A claimed follow-up whose lease runs out without a recorded delivery is claimed again.
 FOLLOWUP_LEASE_SECONDS = env.int("FOLLOWUP_LEASE_SECONDS", default=120)
-FOLLOWUP_SMS_PROVIDER = env.str("FOLLOWUP_SMS_PROVIDER", default="integration.channels.LoggingSmsProvider")
-FOLLOWUP_EMAIL_PROVIDER = env.str("FOLLOWUP_EMAIL_PROVIDER", default="integration.channels.DjangoEmailProvider")
+FOLLOWUP_SMS_PROVIDER = env.str("FOLLOWUP_SMS_PROVIDER", default="followups.channels.LoggingSmsProvider")
+FOLLOWUP_EMAIL_PROVIDER = env.str("FOLLOWUP_EMAIL_PROVIDER", default="followups.channels.DjangoEmailProvider")
 PATIENT_LINK_BASE_URL = env.str("PATIENT_LINK_BASE_URL", default="http://localhost:8000")
 
 # --- monitoring ---

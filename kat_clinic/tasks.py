@@ -13,8 +13,8 @@ ROUNDTRIP_TTL_SECONDS = 300
 def broker_roundtrip(marker: str) -> None:
     """Prove a worker consumes from the broker: record the marker in Redis, outside any database.
 
-    `manage.py celery_check` sends one and waits for it; the test suite uses it to show that
-    `delay_on_commit` publishes only after commit.
+    The test suite sends one and waits for it, to show that `delay_on_commit` publishes only
+    after commit.
     """
     client = redis.Redis.from_url(settings.REDIS_URL)
     client.set(f"kat_clinic:roundtrip:{marker}", "1", ex=ROUNDTRIP_TTL_SECONDS)

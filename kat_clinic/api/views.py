@@ -18,7 +18,7 @@ from kat_clinic.access.permissions import MatrixPermission
 from kat_clinic.access.scoping import clinics_for, roles_by_clinic
 from kat_clinic.access.viewsets import AuditedViewMixin, ClinicScopedViewSet
 from kat_clinic.api import serializers as s
-from kat_clinic.api.errors import LockedOut, NotAuthenticated
+from kat_clinic.errors import LockedOut, NotAuthenticated
 from kat_clinic.models import AuditEvent, Clinic, Patient
 from kat_clinic.roles import CLINICAL_ROLES
 
@@ -121,6 +121,9 @@ class ClinicViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.RetrieveM
     def get_base_queryset(self):
         return selectors.clinic_list()
 
+    def perform_update(self, serializer):
+        serializer.instance = services.clinic_update(clinic=serializer.instance, **serializer.validated_data)
+
 
 class RoomViewSet(
     ClinicScopedViewSet,
@@ -143,6 +146,14 @@ class RoomViewSet(
 
     def get_base_queryset(self):
         return selectors.room_list()
+
+    def perform_create(self, serializer):
+        serializer.instance = services.room_create(**serializer.validated_data)
+        self.audit_objects([serializer.instance])
+        return serializer.instance
+
+    def perform_update(self, serializer):
+        serializer.instance = services.room_update(room=serializer.instance, **serializer.validated_data)
 
 
 class StaffViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
@@ -201,6 +212,14 @@ class PatientViewSet(
 
     def get_base_queryset(self):
         return selectors.patient_list()
+
+    def perform_create(self, serializer):
+        serializer.instance = services.patient_create(**serializer.validated_data)
+        self.audit_objects([serializer.instance])
+        return serializer.instance
+
+    def perform_update(self, serializer):
+        serializer.instance = services.patient_update(patient=serializer.instance, **serializer.validated_data)
 
     def get_queryset(self):
         queryset = super().get_queryset()

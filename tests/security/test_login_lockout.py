@@ -16,7 +16,7 @@ def login(username: str, password: str = PASSWORD, *, address: str = "198.51.100
     extra = {"REMOTE_ADDR": address}
     if forwarded is not None:
         extra["HTTP_X_FORWARDED_FOR"] = forwarded
-    return APIClient().post("/api/auth/login/", {"username": username, "password": password}, **extra)
+    return APIClient().post("/api/v1/auth/login/", {"username": username, "password": password}, **extra)
 
 
 def test_failures_under_made_up_usernames_never_lock_a_colleague_behind_the_same_address(scheduler, settings):
@@ -43,7 +43,7 @@ def test_a_username_locks_at_the_address_that_failed_and_not_at_another(schedule
     elsewhere = login(scheduler.user.username, address="192.0.2.44")
 
     # then
-    assert (there.status_code, there.json()["type"]) == (429, "locked_out")
+    assert (there.status_code, there.json()["type"]) == (429, "urn:kat-clinic:problem:locked_out")
     assert elsewhere.status_code == 200
     assert AuthToken.objects.filter(user=scheduler.user).count() == 1
 
@@ -93,7 +93,7 @@ def test_failed_and_successful_logins_are_audited_with_the_username_tried(schedu
         .values_list("username", "user_id", "outcome", "status_code", "ip", "path")
     )
     assert rows == [
-        (scheduler.user.username, None, "denied", 401, "198.51.100.7", "/api/auth/login/"),
-        ("no-such-user", None, "denied", 401, "198.51.100.7", "/api/auth/login/"),
-        (scheduler.user.username, scheduler.user.pk, "success", 200, "198.51.100.7", "/api/auth/login/"),
+        (scheduler.user.username, None, "denied", 401, "198.51.100.7", "/api/v1/auth/login/"),
+        ("no-such-user", None, "denied", 401, "198.51.100.7", "/api/v1/auth/login/"),
+        (scheduler.user.username, scheduler.user.pk, "success", 200, "198.51.100.7", "/api/v1/auth/login/"),
     ]

@@ -14,7 +14,7 @@ NIL = "00000000-0000-0000-0000-000000000000"
 
 def get_me(api, who, request_id: str | None):
     headers = {"HTTP_X_REQUEST_ID": request_id} if request_id is not None else {}
-    return api(who).get("/api/me/", **headers)
+    return api(who).get("/api/v1/me/", **headers)
 
 
 def test_a_forged_all_zero_request_id_is_neither_ours_nor_kept(api, scheduler):

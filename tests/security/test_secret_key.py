@@ -59,24 +59,24 @@ def test_a_link_forged_with_the_development_key_is_refused_by_a_service_with_its
     settings.SECRET_KEY = "production-" + "k3y-" * 16
 
     # when
-    response = api().post(f"/api/checkins/{patient.pk}/{forged}/", {"mood_0_10": 5})
+    response = api().post(f"/api/v1/checkins/{patient.pk}/{forged}/", {"mood_0_10": 5})
 
     # then
-    assert (response.status_code, response.json()["type"]) == (403, "link_invalid")
+    assert (response.status_code, response.json()["type"]) == (403, "urn:kat-clinic:problem:link_invalid")
     assert not CheckIn.objects.exists()
 
 
 @pytest.mark.django_db
 def test_a_link_without_a_follow_up_answers_once(api, patient):
     # given
-    url = f"/api/checkins/{patient.pk}/{checkin_token(patient_id=patient.pk, clinic_id=patient.home_clinic_id)}/"
+    url = f"/api/v1/checkins/{patient.pk}/{checkin_token(patient_id=patient.pk, clinic_id=patient.home_clinic_id)}/"
 
     # when
     responses = [api().post(url, {"mood_0_10": 5 + n}) for n in range(5)]
 
     # then
     assert [r.status_code for r in responses] == [201, 409, 409, 409, 409]
-    assert responses[1].json()["type"] == "already_answered"
+    assert responses[1].json()["type"] == "urn:kat-clinic:problem:already_answered"
     assert list(CheckIn.objects.values_list("mood_0_10", flat=True)) == [5]
     assert api().get(url).json()["answered"] is True
 
@@ -87,10 +87,10 @@ def test_a_link_without_a_follow_up_or_an_id_of_its_own_is_refused(api, patient)
     token = signing.dumps({"p": patient.pk, "c": patient.home_clinic_id, "f": None}, salt=CHECKIN_SALT, compress=True)
 
     # when
-    response = api().post(f"/api/checkins/{patient.pk}/{token}/", {"mood_0_10": 5})
+    response = api().post(f"/api/v1/checkins/{patient.pk}/{token}/", {"mood_0_10": 5})
 
     # then
-    assert (response.status_code, response.json()["type"]) == (403, "link_invalid")
+    assert (response.status_code, response.json()["type"]) == (403, "urn:kat-clinic:problem:link_invalid")
     assert not CheckIn.objects.exists()
 
 
@@ -104,7 +104,7 @@ def test_a_link_without_a_follow_up_expires_after_a_day(api, patient, settings, 
         token = checkin_token(patient_id=patient.pk, clinic_id=patient.home_clinic_id)
 
     # when
-    response = api().post(f"/api/checkins/{patient.pk}/{token}/", {"mood_0_10": 5})
+    response = api().post(f"/api/v1/checkins/{patient.pk}/{token}/", {"mood_0_10": 5})
 
     # then
     assert response.status_code == 403
