@@ -1,0 +1,3 @@
+export function CheckInPage() {
+  return <h1>Check-in</h1>;
+}

@@ -1,0 +1,3 @@
+export function DayBoardScreen() {
+  return <h1>DayBoardScreen</h1>;
+}

@@ -1,0 +1,3 @@
+export function EnrollScreen() {
+  return <h1>EnrollScreen</h1>;
+}

@@ -1,0 +1,3 @@
+export function FollowUpQueueScreen() {
+  return <h1>FollowUpQueueScreen</h1>;
+}

@@ -1,0 +1,3 @@
+export function PatientEditScreen() {
+  return <h1>PatientEditScreen</h1>;
+}

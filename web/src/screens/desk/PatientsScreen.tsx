@@ -1,0 +1,3 @@
+export function PatientsScreen() {
+  return <h1>PatientsScreen</h1>;
+}
