@@ -2402,6 +2402,14 @@ export interface components {
             prerequisite_missing: boolean | null;
             ride_not_confirmed: boolean | null;
         };
+        /** @description A program partner of a board session: its dosing session, or its integration sessions. */
+        DayBoardLinked: {
+            id: number;
+            kind: string;
+            status: string;
+            /** Format: date-time */
+            starts_at: string;
+        };
         DayBoardPatient: {
             id: number;
             name: string;
@@ -2427,6 +2435,7 @@ export interface components {
             room: number | null;
             telehealth: boolean;
             staff: components["schemas"]["DayBoardStaff"][];
+            linked: components["schemas"]["DayBoardLinked"][];
             flags: components["schemas"]["DayBoardFlags"];
         };
         DayBoardStaff: {
