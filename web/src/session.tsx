@@ -7,7 +7,8 @@ import type { Me, MeClinic } from "./api/types";
 /** Matches the server's token idle timeout (TOKEN_IDLE_TIMEOUT_MINUTES); the server is the judge. */
 export const IDLE_TIMEOUT_MS = 30 * 60 * 1000;
 export const CLINICAL_ROLES = ["nurse", "prescriber", "therapist"] as const;
-export const DESK_ROLES = ["scheduler", "admin"] as const;
+// Roles that work with patients at the desk (the API's CARE_TEAM: admins hold no patient reads).
+export const DESK_ROLES = ["scheduler", "nurse", "prescriber", "therapist"] as const;
 
 const CLINIC_KEY = "kat.clinic";
 
