@@ -88,6 +88,10 @@ DATABASES = {
 # Every request is one transaction: a write that spans rows lands whole or not at all. The audit
 # middleware writes after it, so audit rows of failed requests survive the rollback.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# The test database: TEST_DATABASE_NAME when set (`make test` sets one per checkout, so two
+# checkouts run their suites at once), otherwise Django's test_<NAME>. Under pytest-xdist each
+# process adds its own suffix (_gw0, _gw1).
+DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5

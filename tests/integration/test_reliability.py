@@ -1,4 +1,7 @@
-"""Reliability of the follow-up engine with real Celery workers and the machine's real Redis.
+"""Reliability of the follow-up engine with real Celery workers and a real Redis of its own.
+
+Every test here runs against a private `redis-server` the module starts on a free port
+(`tests/private_redis.py`), so FLUSHALL never reaches the machine's shared Redis.
 
 Workers are subprocesses (`celery worker --pool=solo`) on the test's own queue and the test
 database. Deliveries are counted by the recording provider, in a file outside PostgreSQL and
@@ -30,6 +33,7 @@ from kat_clinic.tasks import broker_roundtrip, roundtrip_seen
 from tests.factories import ClinicFactory, PatientFactory
 from tests.integration.conftest import RECORDING
 from tests.integration.factories import FollowUpFactory
+from tests.private_redis import celery_pointed_at, private_redis
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -37,6 +41,19 @@ ROOT = Path(__file__).resolve().parents[2]
 CELERY = Path(sys.executable).with_name("celery")
 LEASE_SECONDS = 4
 WAIT_SECONDS = 90
+
+
+@pytest.fixture(scope="module")
+def private_redis_url():
+    with private_redis() as url:
+        yield url
+
+
+@pytest.fixture(autouse=True)
+def _own_redis(private_redis_url, settings):
+    """This process, its workers and the broker fixture all use the private Redis."""
+    with celery_pointed_at(private_redis_url, settings):
+        yield
 
 
 @pytest.fixture
@@ -52,6 +69,7 @@ def start_worker(_isolated_celery_queue, provider_dir, short_lease, tmp_path):
         **os.environ,
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "REDIS_URL": django_settings.REDIS_URL,
+        "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL,
         "CELERY_TASK_DEFAULT_QUEUE": _isolated_celery_queue,
         "FOLLOWUP_LEASE_SECONDS": str(LEASE_SECONDS),
         "FOLLOWUP_SMS_PROVIDER": RECORDING,
@@ -83,8 +101,8 @@ def start_worker(_isolated_celery_queue, provider_dir, short_lease, tmp_path):
 
 
 @pytest.fixture
-def broker(_isolated_celery_queue):
-    client = redis.Redis.from_url(django_settings.REDIS_URL)
+def broker(_isolated_celery_queue, _own_redis, private_redis_url):
+    client = redis.Redis.from_url(private_redis_url)  # never the machine's shared Redis
     yield client
     client.delete(_isolated_celery_queue)
     client.close()
@@ -132,7 +150,7 @@ def test_a_flushed_broker_loses_nothing_the_lease_brings_it_back(open_clinic, st
     assert followups_dispatch() == 1
     assert broker.llen(django_settings.CELERY_TASK_DEFAULT_QUEUE) == 1
 
-    # when: Redis forgets everything, in every database (the machine's Redis keeps nothing on disk)
+    # when: Redis forgets everything, in every database (the private Redis keeps nothing on disk)
     broker.flushall()
     start_worker()
     _dispatch_until(_all_sent([followup]))

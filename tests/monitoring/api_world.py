@@ -34,6 +34,7 @@ from monitoring.services.gate import gate_items
 from monitoring.services.scales import scale_response_record
 from programs.choices import Medication, Route, SessionKind
 from sessions.models import Session
+from tests.clock import clinic_today
 from tests.factories import PatientFactory, WeightFactory
 from tests.monitoring.factories import AttestationFactory, ConsentFactory, ScreenFactory
 from tests.security.world import ApiWorld, World
@@ -117,7 +118,7 @@ def _seed(world: World, clinic: Clinic, ids: dict[str, int]) -> None:
     session = Session.objects.get(pk=ids["sessions"])
     patient = session.patient
     nurse, prescriber = _member(clinic, Role.NURSE), _member(clinic, Role.PRESCRIBER)
-    today = timezone.localdate()
+    today = clinic_today(clinic)
     recorded = {"patient": patient, "recorded_by": nurse}
     consent = ConsentFactory(patient=patient, witness=nurse, recorded_by=nurse)
     screen = ScreenFactory(patient=patient, reviewed_by=prescriber)
@@ -203,7 +204,7 @@ def _active_consent(world: World, role: str) -> dict:
 
 def _draft_form(world: World, role: str) -> dict:
     session = _session(world.clinic)
-    return {"id": RemsMonitoringForm.objects.create(session=session, data={}, due_on=timezone.localdate()).pk}
+    return {"id": RemsMonitoringForm.objects.create(session=session, data={}, due_on=clinic_today(world.clinic)).pk}
 
 
 def _note_body(world: World, role: str) -> dict:

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from monitoring.models import DoseAdministration, DoseCap, PriorAuthorization, PriorAuthorizationUse
+from tests.clock import clinic_today
 from tests.factories import WeightFactory
 from tests.monitoring.factories import SessionFactory
 
@@ -88,9 +89,9 @@ def test_a_therapist_cannot_record_a_dose(api, therapist, prescriber, ready_sess
 
 
 def test_an_expired_lot_is_refused(api, nurse, prescriber, ready_session):
+    yesterday = clinic_today(ready_session.clinic) - dt.timedelta(days=1)
     response = api(nurse).post(
-        "/api/chart/doses/",
-        _dose(ready_session, prescriber, lot_expires_on=(timezone.localdate() - dt.timedelta(days=1)).isoformat()),
+        "/api/chart/doses/", _dose(ready_session, prescriber, lot_expires_on=yesterday.isoformat())
     )
     assert response.status_code == 422
     assert response.json()["type"] == "lot_expired"
@@ -198,7 +199,7 @@ def test_a_weight_older_than_the_limit_is_not_used(api, nurse, prescriber, ready
 
 def test_a_dosing_session_uses_one_prior_authorization_once(api, nurse, prescriber, ready_session):
     # given
-    today = timezone.localdate()
+    today = clinic_today(ready_session.clinic)
     authorization = PriorAuthorization.objects.create(
         patient=ready_session.patient,
         payer="Aetna",
@@ -222,7 +223,7 @@ def test_a_dosing_session_uses_one_prior_authorization_once(api, nurse, prescrib
 
 def test_an_exhausted_prior_authorization_blocks_the_gate(api, nurse, prescriber, ready_session):
     # given
-    today = timezone.localdate()
+    today = clinic_today(ready_session.clinic)
     PriorAuthorization.objects.create(
         patient=ready_session.patient,
         payer="Aetna",

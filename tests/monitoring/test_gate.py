@@ -15,6 +15,7 @@ from monitoring.models import (
     VitalSign,
 )
 from monitoring.services.gate import gate_unmet
+from tests.clock import clinic_today
 from tests.monitoring.factories import VitalFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ def _break_screen(session, **_):
 
 
 def _expire_screen(session, **_):
-    ContraindicationScreen.objects.update(valid_until=timezone.localdate() - dt.timedelta(days=1))
+    ContraindicationScreen.objects.update(valid_until=clinic_today(session.clinic) - dt.timedelta(days=1))
 
 
 def _break_ride(session, **_):
@@ -113,7 +114,10 @@ def test_esketamine_needs_a_rems_enrollment(ready_session, nurse):
     # given / when
     missing = gate_unmet(session=ready_session, medication="esketamine", route="intranasal")
     RemsPatientEnrollment.objects.create(
-        patient=ready_session.patient, rems_patient_id="R-1", enrolled_on=timezone.localdate(), recorded_by=nurse
+        patient=ready_session.patient,
+        rems_patient_id="R-1",
+        enrolled_on=clinic_today(ready_session.clinic),
+        recorded_by=nurse,
     )
     enrolled = gate_unmet(session=ready_session, medication="esketamine", route="intranasal")
 
