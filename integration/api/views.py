@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 
+from django.http import HttpResponseRedirect
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
@@ -15,6 +16,7 @@ from rest_framework.views import APIView
 from integration import selectors, services
 from integration.api import serializers as s
 from integration.conf import conf
+from integration.links import checkin_page_path
 from kat_clinic.access.scoping import roles_by_clinic
 from kat_clinic.access.viewsets import AuditedViewMixin, ClinicScopedViewSet
 
@@ -83,6 +85,10 @@ class CheckInLinkView(AuditedViewMixin, APIView):
 
     @extend_schema(responses={200: s.CheckInLinkSerializer, 403: ERROR_RESPONSES[403]})
     def get(self, request, patient_id: int, token: str):
+        if request._request.get_preferred_type(["application/json", "text/html"]) == "text/html":
+            # A patient's browser opening a link sent before the check-in page existed: on to the
+            # page, which reads this endpoint as JSON. API clients keep getting JSON here.
+            return HttpResponseRedirect(checkin_page_path(patient_id=patient_id, token=token))
         return Response(s.CheckInLinkSerializer(services.checkin_link_context(patient_id=patient_id, token=token)).data)
 
     @extend_schema(
