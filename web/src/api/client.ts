@@ -47,6 +47,8 @@ interface RequestOptions {
   /** Public endpoints (login, patients' links) go without the token. */
   anonymous?: boolean;
   signal?: AbortSignal;
+  /** Extra request headers (If-Match for a note's edit). */
+  headers?: Record<string, string>;
 }
 
 async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
@@ -54,6 +56,7 @@ async function request<T>(method: string, path: string, options: RequestOptions 
   const token = options.anonymous ? null : tokenStore.get();
   if (token) headers.Authorization = `Token ${token}`;
   if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  Object.assign(headers, options.headers);
   let response: Response;
   try {
     response = await fetch(apiUrl(path, options.query), {
@@ -85,6 +88,7 @@ export const api = {
   get: <T>(path: string, query?: Query, signal?: AbortSignal) => request<T>("GET", path, { query, signal }),
   post: <T>(path: string, body?: unknown) => request<T>("POST", path, { body: body ?? {} }),
   patch: <T>(path: string, body: unknown) => request<T>("PATCH", path, { body }),
+  patchIfMatch: <T>(path: string, body: unknown, etag: string) => request<T>("PATCH", path, { body, headers: { "If-Match": etag } }),
   put: <T>(path: string, body: unknown) => request<T>("PUT", path, { body }),
   publicGet: <T>(path: string) => request<T>("GET", path, { anonymous: true }),
   publicPost: <T>(path: string, body: unknown) => request<T>("POST", path, { body, anonymous: true }),

@@ -1,10 +1,11 @@
 import { NavLink, Outlet } from "react-router";
-import { DESK_ROLES, hasAnyRole, useSession } from "../session";
+import { CLINICAL_ROLES, DESK_ROLES, hasAnyRole, useSession } from "../session";
 
 /** The signed-in shell: the clinic, the screens this role works in, the switcher and sign-out. */
 export function Layout() {
   const { me, clinic, roles, setClinic, signOut } = useSession();
   const desk = hasAnyRole(roles, DESK_ROLES);
+  const clinical = hasAnyRole(roles, CLINICAL_ROLES);
   return (
     <div className="shell">
       <header className="topbar">
@@ -14,6 +15,16 @@ export function Layout() {
             <li>
               <NavLink to="/desk/board">Day board</NavLink>
             </li>
+            {clinical && (
+              <>
+                <li>
+                  <NavLink to="/chart/my-day">My day</NavLink>
+                </li>
+                <li>
+                  <NavLink to="/chart/alerts">Alerts</NavLink>
+                </li>
+              </>
+            )}
             {desk && (
               <>
                 <li>

@@ -1,9 +1,14 @@
+import { Route, Routes } from "react-router";
 import { CLINICAL_ROLES, hasAnyRole, useSession } from "../../session";
+import { AlertsScreen } from "../clinician/AlertsScreen";
+import { IntegrationScreen } from "../clinician/IntegrationScreen";
+import { MyDayScreen } from "../clinician/MyDayScreen";
+import { MeasuresScreen } from "../measures/MeasuresScreen";
+import { SessionChartScreen } from "./SessionChartScreen";
 
 /**
  * Chart screens are for clinical roles. The API refuses the front desk's chart reads anyway; this
- * only keeps the screen from offering what would be refused. The session chart, measures and the
- * alerts inbox are mounted here.
+ * only keeps the screen from offering what would be refused.
  */
 export function ChartGate() {
   const { roles } = useSession();
@@ -18,9 +23,14 @@ export function ChartGate() {
     );
   }
   return (
-    <section aria-labelledby="chart-title">
-      <h1 id="chart-title">Charts</h1>
-      <p>The chart screens are not built yet.</p>
-    </section>
+    <Routes>
+      <Route index element={<MyDayScreen />} />
+      <Route path="my-day" element={<MyDayScreen />} />
+      <Route path="sessions/:sessionId" element={<SessionChartScreen />} />
+      <Route path="patients/:patientId/measures" element={<MeasuresScreen />} />
+      <Route path="enrollments/:enrollmentId/integration" element={<IntegrationScreen />} />
+      <Route path="alerts" element={<AlertsScreen />} />
+      <Route path="*" element={<p role="alert">No such chart screen.</p>} />
+    </Routes>
   );
 }
