@@ -6,7 +6,7 @@
 For each scale: `bench.seed` (reused when the marker matches), `bench.probe` (context, tokens,
 queries per request), gunicorn on 127.0.0.1 with production settings (DEBUG off, a random
 SECRET_KEY, ALLOWED_HOSTS=127.0.0.1, TLS off for plain-HTTP loopback), a real login through
-/api/auth/login/, then per scenario a closed-loop run and, for hot reads, a run at a fixed
+/api/v1/auth/login/, then per scenario a closed-loop run and, for hot reads, a run at a fixed
 50 requests/s. Results go to bench/results/scale-<s>.json; the Markdown report and the latency
 chart are rebuilt from every scale's latest results.
 """
@@ -155,7 +155,7 @@ def real_login(port: int, username: str) -> str | None:
     """A token through the real login endpoint (password hashing, axes, knox), as a client would."""
     from bench.seed import BENCH_PASSWORD
 
-    status, body = _get(port, "/api/auth/login/", "POST", {"username": username, "password": BENCH_PASSWORD})
+    status, body = _get(port, "/api/v1/auth/login/", "POST", {"username": username, "password": BENCH_PASSWORD})
     if status != 200:
         log(f"login as {username} returned {status}: {body[:200]!r}; using a directly created token")
         return None
@@ -212,7 +212,7 @@ def bench_scale(scale: float, opts: argparse.Namespace) -> dict:
         token = real_login(server.port, ctx["usernames"]["scheduler"])
         if token:
             ctx["tokens"]["scheduler"] = token
-            results["login"] = "scheduler token from POST /api/auth/login/"
+            results["login"] = "scheduler token from POST /api/v1/auth/login/"
         pool_offsets: dict[str, int] = {}
         for sc in SCENARIOS:
             if only and sc.name not in only and sc.kind != "ceiling":

@@ -1,11 +1,19 @@
+"""Project URLs: the API under /api/v1/, two permanent aliases at their old paths, the admin, health.
+
+Every path under /api/ that matches nothing is a problem+json 404 (`api_not_found`), so Django's
+HTML 404 page (and, in DEBUG, its list of URL patterns) never answers an API client.
+"""
+
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from integration.api import views as integration_views
+from kat_clinic.api import exceptions as problems
 from kat_clinic.health import healthz, livez
 from kat_clinic.web import web_app
 
-api_patterns = [
+api_v1_patterns = [
     path("", include("kat_clinic.api.urls")),
     path("", include("programs.api.urls")),
     path("", include("sessions.api.urls")),
@@ -15,12 +23,30 @@ api_patterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
 
+# Permanent aliases, outside the versioned API and its schema: links already sent to patients and
+# the webhook address configured at the SMS provider keep answering where they always have.
+legacy_aliases = [
+    path(
+        "checkins/<int:patient_id>/<str:token>/",
+        integration_views.CheckInLinkView.as_view(),
+        name="checkin-link-legacy",
+    ),
+    path("sms/inbound/", integration_views.SmsInboundView.as_view(), name="sms-inbound-legacy"),
+]
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("livez", livez, name="livez"),
     path("admin/", admin.site.urls),
-    path("api/", include(api_patterns)),
+    path("api/v1/", include(api_v1_patterns)),
+    path("api/", include(legacy_aliases)),
+    re_path(r"^api/", problems.api_not_found, name="api-not-found"),
     # Last: the web app answers every other path (client-side routes); the API, the admin, static
     # files and the health checks above keep theirs.
     re_path(r"^(?!api/|admin/|static/|healthz$|livez$)(?P<path>.*)$", web_app, name="web-app"),
 ]
+
+handler400 = "kat_clinic.api.exceptions.bad_request"
+handler403 = "kat_clinic.api.exceptions.permission_denied"
+handler404 = "kat_clinic.api.exceptions.page_not_found"
+handler500 = "kat_clinic.api.exceptions.server_error"

@@ -62,11 +62,11 @@ cat <<TXT
 
   KAT Clinic demo
   ---------------
-  API docs (Swagger UI)  http://127.0.0.1:$PORT/api/docs/
-  OpenAPI schema         http://127.0.0.1:$PORT/api/schema/
+  API docs (Swagger UI)  http://127.0.0.1:$PORT/api/v1/docs/
+  OpenAPI schema         http://127.0.0.1:$PORT/api/v1/schema/
   Health                 http://127.0.0.1:$PORT/healthz
   Django admin           http://127.0.0.1:$PORT/admin/   (login: admin)
-  Get a token            curl -s -X POST http://127.0.0.1:$PORT/api/auth/login/ \\
+  Get a token            curl -s -X POST http://127.0.0.1:$PORT/api/v1/auth/login/ \\
                               -H 'Content-Type: application/json' \\
                               -d '{"username": "frontdesk", "password": "kat-demo-clinic-2026"}'
   Web (gunicorn), Celery worker and Celery beat run below; Ctrl-C stops all three.

@@ -19,12 +19,13 @@ logger = logging.getLogger(__name__)
 
 # Reviewed allow-list: paths that carry no protected health information.
 NOT_PHI_PATHS = (
-    re.compile(r"^/api/schema/"),
-    re.compile(r"^/api/docs/"),
-    re.compile(r"^/api/auth/login/$"),
-    re.compile(r"^/api/auth/logout/$"),
+    re.compile(r"^/api/v1/schema/"),
+    re.compile(r"^/api/v1/docs/"),
+    re.compile(r"^/api/v1/auth/login/$"),
+    re.compile(r"^/api/v1/auth/logout/$"),
 )
 
+_API_VERSION_RE = re.compile(r"^v[0-9]+$")
 _REQUEST_ID_RE = re.compile(r"^[0-9a-fA-F-]{32,36}$")
 
 
@@ -107,7 +108,8 @@ class AuditMiddleware:
 
 
 def _resource_from_path(path: str) -> str:
-    parts = [p for p in path.split("/") if p and not p.isdigit()]
+    # /api/v1/patients/7/ -> "patients" (the API version is not a resource)
+    parts = [p for p in path.split("/") if p and not p.isdigit() and not _API_VERSION_RE.match(p)]
     return parts[1] if len(parts) > 1 else ""
 
 

@@ -26,12 +26,12 @@ from sessions.program_rules import planned_shape
 from sessions.search import Preferences, availability_search, enrollment_book_program
 
 ERRORS = {
-    400: OpenApiResponse(s.ErrorSerializer, description="Malformed request."),
-    404: OpenApiResponse(s.ErrorSerializer, description="No such session in your clinics."),
+    400: OpenApiResponse(description="Malformed request."),
+    404: OpenApiResponse(description="No such session in your clinics."),
     409: OpenApiResponse(
-        s.ConflictErrorSerializer, description="Clash with another booking (overlap) or an illegal transition."
+        s.ConflictProblemSerializer, description="Clash with another booking (overlap) or an illegal transition."
     ),
-    422: OpenApiResponse(s.ErrorSerializer, description="A scheduling or program rule refuses it; `type` names it."),
+    422: OpenApiResponse(description="A scheduling or program rule refuses it; `type` names it."),
 }
 
 

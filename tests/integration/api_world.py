@@ -94,18 +94,18 @@ API_WORLD = ApiWorld(
     seed=seed,
     field_resources={"followup": "followups"},
     fresh_paths={
-        ("GET", "/api/followups/{id}/"): _own_alert,
-        ("POST", "/api/followups/{id}/acknowledge/"): _fresh_alert,
+        ("GET", "/api/v1/followups/{id}/"): _own_alert,
+        ("POST", "/api/v1/followups/{id}/acknowledge/"): _fresh_alert,
     },
     body_bases={
-        ("POST", "/api/integration-plans/"): _plan_body,
-        ("POST", "/api/on-call/replace/"): _oncall_body,
+        ("POST", "/api/v1/integration-plans/"): _plan_body,
+        ("POST", "/api/v1/on-call/replace/"): _oncall_body,
     },
     public_paths={
-        ("GET", "/api/checkins/{patient_id}/{token}/"): _checkin_link,
-        ("POST", "/api/checkins/{patient_id}/{token}/"): _checkin_link,
+        ("GET", "/api/v1/checkins/{patient_id}/{token}/"): _checkin_link,
+        ("POST", "/api/v1/checkins/{patient_id}/{token}/"): _checkin_link,
     },
     ratio_exempt={
-        ("POST", "/api/sms/inbound/"): "the gateway proves itself with a shared secret a generator cannot know",
+        ("POST", "/api/v1/sms/inbound/"): "the gateway proves itself with a shared secret a generator cannot know",
     },
 )

@@ -42,7 +42,7 @@ def test_the_queue_lists_alerts_for_my_role_at_my_clinics(api, scheduler, clinic
     _alert(other_clinic, Role.SCHEDULER)
 
     # when
-    response = api(scheduler).get("/api/followups/")
+    response = api(scheduler).get("/api/v1/followups/")
 
     # then
     assert response.status_code == 200
@@ -55,7 +55,7 @@ def test_the_front_desk_sees_schedule_reminders_but_no_clinical_patient_messages
     FollowUpFactory(clinic=clinic, kind=K.SCALE_REQUEST)
 
     # when
-    response = api(scheduler).get("/api/followups/")
+    response = api(scheduler).get("/api/v1/followups/")
 
     # then
     assert _ids(response) == [reminder.pk]
@@ -74,7 +74,7 @@ def test_the_queue_filters_by_bucket(api, scheduler, clinic):
 
     # when
     buckets = {
-        bucket: _ids(client.get(f"/api/followups/?bucket={bucket}"))
+        bucket: _ids(client.get(f"/api/v1/followups/?bucket={bucket}"))
         for bucket in ("upcoming", "due", "overdue", "sent", "failed", "acknowledged")
     }
 
@@ -101,9 +101,9 @@ def test_the_queue_filters_by_clinic_and_role(api, make_staff, clinic, other_cli
     client = api(staff)
 
     # when
-    by_clinic = _ids(client.get(f"/api/followups/?clinic={other_clinic.pk}"))
-    by_role = _ids(client.get(f"/api/followups/?role={Role.ADMIN}"))
-    everything = _ids(client.get("/api/followups/"))
+    by_clinic = _ids(client.get(f"/api/v1/followups/?clinic={other_clinic.pk}"))
+    by_role = _ids(client.get(f"/api/v1/followups/?role={Role.ADMIN}"))
+    everything = _ids(client.get("/api/v1/followups/"))
 
     # then
     assert by_clinic == [there.pk]
@@ -119,7 +119,7 @@ def test_the_queue_answers_in_a_fixed_number_of_queries(api, scheduler, clinic, 
 
     # when / then: memberships, count, page (+ audit writes), whatever the page size
     with django_assert_max_num_queries(8):
-        response = client.get("/api/followups/?bucket=due")
+        response = client.get("/api/v1/followups/?bucket=due")
     assert len(response.json()["results"]) == 30
 
 
@@ -128,8 +128,8 @@ def test_acknowledging_an_alert_for_my_role(api, scheduler, clinic):
     alert = _alert(clinic, Role.SCHEDULER, status=S.SENT)
 
     # when
-    response = api(scheduler).post(f"/api/followups/{alert.pk}/acknowledge/")
-    again = api(scheduler).post(f"/api/followups/{alert.pk}/acknowledge/")
+    response = api(scheduler).post(f"/api/v1/followups/{alert.pk}/acknowledge/")
+    again = api(scheduler).post(f"/api/v1/followups/{alert.pk}/acknowledge/")
 
     # then
     assert (response.status_code, again.status_code) == (200, 200)
@@ -142,7 +142,7 @@ def test_an_alert_for_another_role_cannot_be_acknowledged(api, scheduler, nurse,
     alert = _alert(clinic, Role.PRESCRIBER, kind=K.REMS_FORM_DUE, status=S.SENT)
 
     # when
-    response = api(scheduler).post(f"/api/followups/{alert.pk}/acknowledge/")
+    response = api(scheduler).post(f"/api/v1/followups/{alert.pk}/acknowledge/")
 
     # then: not even visible to the front desk
     assert response.status_code == 404
@@ -155,7 +155,7 @@ def test_a_patient_message_cannot_be_acknowledged(api, nurse, clinic):
     message = FollowUpFactory(clinic=clinic, status=S.SENT)
 
     # when
-    response = api(nurse).post(f"/api/followups/{message.pk}/acknowledge/")
+    response = api(nurse).post(f"/api/v1/followups/{message.pk}/acknowledge/")
 
     # then
     assert response.status_code == 422
@@ -177,13 +177,13 @@ def test_a_therapist_updates_the_integration_plan_from_a_session_and_history_kee
     session = SessionFactory(clinic=clinic, patient=patient, kind=SessionKind.INTEGRATION)
     client = api(therapist)
     first = client.post(
-        "/api/integration-plans/",
+        "/api/v1/integration-plans/",
         {"enrollment": enrollment.pk, "themes": ["grief"], "goals": ["Call my sister weekly"]},
     )
 
     # when
     second = client.post(
-        "/api/integration-plans/",
+        "/api/v1/integration-plans/",
         {
             "enrollment": enrollment.pk,
             "session": session.pk,
@@ -202,7 +202,7 @@ def test_a_therapist_updates_the_integration_plan_from_a_session_and_history_kee
         ["Morning walk"],
         session.pk,
     )
-    history = client.get(f"/api/integration-plans/{body['id']}/history/").json()
+    history = client.get(f"/api/v1/integration-plans/{body['id']}/history/").json()
     assert [(h["version"], h["practices"], h["last_session"]) for h in history] == [
         (1, [], None),
         (2, ["Morning walk"], session.pk),
@@ -212,12 +212,12 @@ def test_a_therapist_updates_the_integration_plan_from_a_session_and_history_kee
 def test_a_stale_plan_version_is_refused_and_nothing_changes(api, therapist, enrollment):
     # given
     client = api(therapist)
-    client.post("/api/integration-plans/", {"enrollment": enrollment.pk, "themes": ["grief"]})
-    client.post("/api/integration-plans/", {"enrollment": enrollment.pk, "themes": ["grief", "work"]})
+    client.post("/api/v1/integration-plans/", {"enrollment": enrollment.pk, "themes": ["grief"]})
+    client.post("/api/v1/integration-plans/", {"enrollment": enrollment.pk, "themes": ["grief", "work"]})
 
     # when
     response = client.post(
-        "/api/integration-plans/", {"enrollment": enrollment.pk, "expected_version": 1, "themes": ["other"]}
+        "/api/v1/integration-plans/", {"enrollment": enrollment.pk, "expected_version": 1, "themes": ["other"]}
     )
 
     # then
@@ -227,10 +227,10 @@ def test_a_stale_plan_version_is_refused_and_nothing_changes(api, therapist, enr
 
 def test_the_front_desk_cannot_read_integration_plans(api, scheduler, therapist, enrollment):
     # given
-    api(therapist).post("/api/integration-plans/", {"enrollment": enrollment.pk, "themes": ["grief"]})
+    api(therapist).post("/api/v1/integration-plans/", {"enrollment": enrollment.pk, "themes": ["grief"]})
 
     # when
-    response = api(scheduler).get("/api/integration-plans/")
+    response = api(scheduler).get("/api/v1/integration-plans/")
 
     # then
     assert response.status_code == 403
@@ -244,7 +244,7 @@ def test_a_plan_for_another_clinics_enrollment_is_refused(api, therapist, other_
     enrollment = enrollment_create(patient=theirs, template=template, by=None)
 
     # when
-    response = api(therapist).post("/api/integration-plans/", {"enrollment": enrollment.pk, "themes": ["x"]})
+    response = api(therapist).post("/api/v1/integration-plans/", {"enrollment": enrollment.pk, "themes": ["x"]})
 
     # then
     assert response.status_code == 400
@@ -255,7 +255,7 @@ def test_a_plan_for_another_clinics_enrollment_is_refused(api, therapist, other_
 def test_an_admin_sets_the_on_call_list_in_order(api, admin_staff, nurse, prescriber, clinic):
     # when
     response = api(admin_staff).post(
-        "/api/on-call/replace/", {"clinic": clinic.pk, "staff": [prescriber.pk, nurse.pk]}, format="json"
+        "/api/v1/on-call/replace/", {"clinic": clinic.pk, "staff": [prescriber.pk, nurse.pk]}, format="json"
     )
 
     # then
@@ -265,7 +265,7 @@ def test_an_admin_sets_the_on_call_list_in_order(api, admin_staff, nurse, prescr
 
 def test_only_clinicians_can_be_on_call(api, admin_staff, scheduler, clinic):
     # when
-    response = api(admin_staff).post("/api/on-call/replace/", {"clinic": clinic.pk, "staff": [scheduler.pk]})
+    response = api(admin_staff).post("/api/v1/on-call/replace/", {"clinic": clinic.pk, "staff": [scheduler.pk]})
 
     # then
     assert response.status_code == 422
@@ -279,7 +279,7 @@ def test_stop_from_a_patients_phone_opts_them_out_and_cancels_queued_sms(api, cl
     queued = FollowUpFactory(clinic=clinic, patient=patient)
 
     # when
-    response = api().post("/api/sms/inbound/", {"from": "+12125550142", "body": "STOP"}, HTTP_X_WEBHOOK_TOKEN="s3cret")
+    response = api().post("/api/v1/sms/inbound/", {"from": "+12125550142", "body": "STOP"}, HTTP_X_WEBHOOK_TOKEN="s3cret")
 
     # then
     assert response.json() == {"result": "stopped"}
@@ -295,7 +295,7 @@ def test_the_sms_webhook_refuses_a_caller_without_the_token(api, clinic, setting
     patient = PatientFactory(home_clinic=clinic, sms_opt_in=True, phone="+1 212 555 0142")
 
     # when
-    response = api().post("/api/sms/inbound/", {"from": "+12125550142", "body": "STOP"}, HTTP_X_WEBHOOK_TOKEN="no")
+    response = api().post("/api/v1/sms/inbound/", {"from": "+12125550142", "body": "STOP"}, HTTP_X_WEBHOOK_TOKEN="no")
 
     # then
     assert response.status_code == 403

@@ -47,12 +47,12 @@ def test_a_patient_message_has_a_blank_role_and_the_schema_allows_it(api, nurse,
     reminder = FollowUpFactory(clinic=clinic, kind=FollowUp.Kind.SESSION_REMINDER)
 
     # when
-    response = api(nurse).get(f"/api/followups/{reminder.pk}/")
+    response = api(nurse).get(f"/api/v1/followups/{reminder.pk}/")
 
     # then
     assert response.status_code == 200
     assert response.json()["role"] == ""
-    _validate(schema, "/api/followups/{id}/", "get", "200", response.json())
+    _validate(schema, "/api/v1/followups/{id}/", "get", "200", response.json())
 
 
 def test_replacing_the_on_call_list_answers_the_plain_list_the_schema_documents(
@@ -60,13 +60,13 @@ def test_replacing_the_on_call_list_answers_the_plain_list_the_schema_documents(
 ):
     # when
     response = api(admin_staff).post(
-        "/api/on-call/replace/", {"clinic": clinic.pk, "staff": [prescriber.pk, nurse.pk]}, format="json"
+        "/api/v1/on-call/replace/", {"clinic": clinic.pk, "staff": [prescriber.pk, nurse.pk]}, format="json"
     )
 
     # then
     assert response.status_code == 200
     assert [row["staff"] for row in response.json()] == [prescriber.pk, nurse.pk]
-    _validate(schema, "/api/on-call/replace/", "post", "200", response.json())
+    _validate(schema, "/api/v1/on-call/replace/", "post", "200", response.json())
 
 
 def test_a_plans_history_is_the_plain_list_the_schema_documents(api, therapist, patient, schema):
@@ -75,12 +75,12 @@ def test_a_plans_history_is_the_plain_list_the_schema_documents(api, therapist, 
     template = ProgramTemplate.objects.get(organization=patient.organization, catalog_key="ketamine_assisted_therapy")
     enrollment = enrollment_create(patient=patient, template=template, by=None)
     client = api(therapist)
-    plan = client.post("/api/integration-plans/", {"enrollment": enrollment.pk, "themes": ["grief"]}).json()
+    plan = client.post("/api/v1/integration-plans/", {"enrollment": enrollment.pk, "themes": ["grief"]}).json()
 
     # when
-    response = client.get(f"/api/integration-plans/{plan['id']}/history/")
+    response = client.get(f"/api/v1/integration-plans/{plan['id']}/history/")
 
     # then
     assert response.status_code == 200
     assert [row["version"] for row in response.json()] == [1]
-    _validate(schema, "/api/integration-plans/{id}/history/", "get", "200", response.json())
+    _validate(schema, "/api/v1/integration-plans/{id}/history/", "get", "200", response.json())

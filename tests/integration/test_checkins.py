@@ -23,7 +23,7 @@ RISK_PHQ9 = [1, 1, 0, 1, 0, 0, 1, 0, 1]
 
 def _url(patient, token=None):
     token = token or checkin_token(patient_id=patient.pk, clinic_id=patient.home_clinic_id)
-    return f"/api/checkins/{patient.pk}/{token}/"
+    return f"/api/v1/checkins/{patient.pk}/{token}/"
 
 
 def test_a_patient_checks_in_through_the_link_without_a_login(api, patient):
@@ -44,11 +44,11 @@ def test_a_link_cannot_be_used_for_another_patient(api, patient, clinic):
     token = checkin_token(patient_id=patient.pk, clinic_id=clinic.pk)
 
     # when
-    response = api().post(f"/api/checkins/{other.pk}/{token}/", {"mood_0_10": 5})
+    response = api().post(f"/api/v1/checkins/{other.pk}/{token}/", {"mood_0_10": 5})
 
     # then
     assert response.status_code == 403
-    assert response.json()["type"] == "link_invalid"
+    assert response.json()["type"] == "urn:kat-clinic:problem:link_invalid"
     assert not CheckIn.objects.exists()
 
 
@@ -158,7 +158,7 @@ def test_acknowledging_a_crisis_page_stops_the_escalation(api, patient, clinic, 
     page = FollowUp.objects.get(staff=first)
 
     # when
-    response = api(first).post(f"/api/followups/{page.pk}/acknowledge/")
+    response = api(first).post(f"/api/v1/followups/{page.pk}/acknowledge/")
 
     # then
     assert response.status_code == 200

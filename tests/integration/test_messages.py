@@ -21,7 +21,7 @@ def test_a_patient_message_naming_a_drug_or_diagnosis_is_refused(text):
 
 def test_the_random_characters_of_a_link_never_trip_the_check():
     # given: a signed token can spell anything
-    text = "Please share a short check-in: http://localhost:8000/api/checkins/7/eyJwIjo3fQ:1vDOse:ketAMINE/"
+    text = "Please share a short check-in: http://localhost:8000/api/v1/checkins/7/eyJwIjo3fQ:1vDOse:ketAMINE/"
 
     # when / then: no exception
     assert_patient_safe(text)

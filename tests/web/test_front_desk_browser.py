@@ -119,5 +119,5 @@ def test_the_front_desk_cannot_reach_a_chart_screen_and_the_api_refuses_it_too(a
 
     # and the API, asked with the desk's own token, refuses the chart
     token = page.evaluate("() => sessionStorage.getItem('kat.token')")
-    response = page.request.get("/api/chart/notes/", headers={"Authorization": f"Token {token}"})
+    response = page.request.get("/api/v1/chart/notes/", headers={"Authorization": f"Token {token}"})
     assert response.status == 403

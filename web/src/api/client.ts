@@ -1,8 +1,8 @@
 // The one way the app talks to the server: the REST API, with a token, and problem details on refusal.
 import { problemFrom, type Problem } from "./problem";
 
-/** Every API path is relative to this. The contract moves it to `/api/v1`; until then `/api`. */
-export const API_BASE = "/api";
+/** Every API path is relative to this. The versioned API (`/api/v1`, problem+json errors). */
+export const API_BASE = "/api/v1";
 
 export class ApiError extends Error {
   readonly problem: Problem;
