@@ -92,6 +92,10 @@ class ClinicCertification(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        number = f" {self.identifier}" if self.identifier else ""
+        return f"{self.get_kind_display()}{number}, valid {self.valid_from:%Y-%m-%d} to {self.expires_on:%Y-%m-%d}"
+
     def is_valid_on(self, day: dt.date) -> bool:
         return self.valid_from <= day <= self.expires_on
 
@@ -152,6 +156,9 @@ class Licence(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["kind", "state", "number"], name="licence_unique_number"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.state} {self.number}, expires {self.expires_on:%Y-%m-%d}"
 
     def is_valid_on(self, day: dt.date) -> bool:
         return (self.issued_on is None or self.issued_on <= day) and day <= self.expires_on

@@ -70,7 +70,8 @@ WSGI_APPLICATION = "kat_clinic.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Project templates first, so kat_clinic/templates/admin/base_site.html overrides the admin's own.
+        "DIRS": [BASE_DIR / "kat_clinic" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

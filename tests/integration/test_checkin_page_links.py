@@ -23,25 +23,27 @@ def test_new_links_point_at_the_check_in_page(settings, patient):
     assert url == f"https://clinic.example/checkin/{patient.pk}/{token}/"
 
 
-def test_an_old_link_opened_in_a_browser_goes_on_to_the_page(client, patient):
-    # given a link as they were sent before the page existed
+@pytest.mark.parametrize("prefix", ["/api/checkins", "/api/v1/checkins"])
+def test_an_old_link_opened_in_a_browser_goes_on_to_the_page(client, patient, prefix):
+    # given a link as they were sent before the page existed (the API path, legacy or versioned)
     token = checkin_token(patient_id=patient.pk, clinic_id=patient.home_clinic_id)
 
     # when a phone's browser opens it
-    response = client.get(f"/api/checkins/{patient.pk}/{token}/", HTTP_ACCEPT=BROWSER_ACCEPT)
+    response = client.get(f"{prefix}/{patient.pk}/{token}/", HTTP_ACCEPT=BROWSER_ACCEPT)
 
     # then it is sent on to the check-in page, with the same patient and token
     assert response.status_code == 302
     assert response["Location"] == f"/checkin/{patient.pk}/{token}/"
 
 
+@pytest.mark.parametrize("prefix", ["/api/checkins", "/api/v1/checkins"])
 @pytest.mark.parametrize("accept", ["application/json", "*/*", "application/json, application/problem+json"])
-def test_an_old_link_read_by_an_api_client_still_answers_json(client, patient, accept):
+def test_an_old_link_read_by_an_api_client_still_answers_json(client, patient, accept, prefix):
     # given
     token = checkin_token(patient_id=patient.pk, clinic_id=patient.home_clinic_id)
 
     # when
-    response = client.get(f"/api/checkins/{patient.pk}/{token}/", HTTP_ACCEPT=accept)
+    response = client.get(f"{prefix}/{patient.pk}/{token}/", HTTP_ACCEPT=accept)
 
     # then
     assert response.status_code == 200

@@ -11,13 +11,13 @@ from tests.sessions.conftest import MONDAY
 
 def _book_whole_program(api, scheduler, enrollment):
     response = api(scheduler).post(
-        "/api/scheduling/program-booking/", {"enrollment": enrollment.pk, "date_from": MONDAY.isoformat()}
+        "/api/v1/scheduling/program-booking/", {"enrollment": enrollment.pk, "date_from": MONDAY.isoformat()}
     )
     assert response.status_code == 200, response.json()
 
 
 def _board(client, clinic, day):
-    return client.get(f"/api/scheduling/day-board/?clinic={clinic.pk}&date={day.isoformat()}")
+    return client.get(f"/api/v1/scheduling/day-board/?clinic={clinic.pk}&date={day.isoformat()}")
 
 
 def test_day_board_links_a_dosing_session_and_its_integration(api, scheduler, clinic, kat_enrollment):

@@ -1,7 +1,7 @@
 // The one way the app talks to the server: the REST API, with a token, and problem details on refusal.
 import { problemFrom, type Problem } from "./problem";
 
-/** Every API path is relative to this: the versioned contract (README "API contract"). */
+/** Every API path is relative to this. The versioned API (`/api/v1`, problem+json errors). */
 export const API_BASE = "/api/v1";
 
 export class ApiError extends Error {

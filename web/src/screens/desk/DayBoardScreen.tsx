@@ -136,12 +136,21 @@ function Block({ session: s, axis, tz, selected, onSelect }: { session: DayBoard
   const flags = [s.flags.late ? "late" : "", s.flags.late_cancel ? "late cancel" : "", s.linked.length ? `${s.linked.length} linked` : ""].filter(Boolean);
   return (
     <li className={`block status-${s.status}${selected ? " selected" : ""}`} style={{ left: `${place.left}%`, width: `${place.width}%` }}>
-      <button type="button" onClick={onSelect} aria-pressed={selected} aria-label={`${s.patient.name}, ${kindLabel(s.kind)}, ${statusLabel(s.status)}, ${time}${flags.length ? `, ${flags.join(", ")}` : ""}`}>
-        <span className="block-patient">{s.patient.name}</span>
+      {/* The visible text is the accessible name; the hidden parts finish it for screen readers. */}
+      <button type="button" onClick={onSelect} aria-pressed={selected} title={`${s.patient.name}, ${time}`}>
+        <span className="block-patient">
+          {s.patient.name}
+          <span className="sr-only">, </span>
+        </span>
         <span className="block-meta">
           {kindLabel(s.kind)} · {statusLabel(s.status)}
+          <span className="sr-only">, </span>
         </span>
-        <span className="block-time">{formatTime(s.starts_at, tz)}</span>
+        <span className="block-time">
+          {formatTime(s.starts_at, tz)}
+          <span className="sr-only">–{formatTime(s.ends_at, tz)}</span>
+          {flags.length > 0 && <span className="sr-only">, </span>}
+        </span>
         {flags.length > 0 && <span className="block-flags">{flags.join(" · ")}</span>}
       </button>
     </li>

@@ -21,7 +21,7 @@ export function LoginScreen() {
     onSuccess: (data) => signIn(data.token),
     onError: (err) => {
       // The server asks for the code only for roles that need one.
-      if (err instanceof ApiError && (err.problem.body.code === "otp_required" || "otp" in err.problem.fieldErrors)) {
+      if (err instanceof ApiError && (err.problem.type.endsWith("otp_required") || "otp" in err.problem.fieldErrors)) {
         setNeedsOtp(true);
       }
     },
