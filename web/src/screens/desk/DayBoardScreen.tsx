@@ -120,11 +120,17 @@ function AxisHeader({ axis, tz }: { axis: Axis; tz: string }) {
     <div className="board-row board-axis" aria-hidden="true">
       <div className="board-row-label" />
       <div className="board-lane">
-        {ticks.map((t) => (
-          <span key={t.getTime()} className="tick" style={{ left: `${placeOnAxis(axis, t, t).left}%` }}>
-            {formatTime(t, tz)}
-          </span>
-        ))}
+        {ticks.map((t, i) => {
+          // The zone's abbreviation on the first tick and wherever it changes (a DST day), so the
+          // labels fit beside the details panel.
+          const [clock, zone] = formatTime(t, tz).split(" ");
+          const previous = i > 0 ? formatTime(ticks[i - 1], tz).split(" ")[1] : null;
+          return (
+            <span key={t.getTime()} className="tick" style={{ left: `${placeOnAxis(axis, t, t).left}%` }}>
+              {zone === previous ? clock : `${clock} ${zone}`}
+            </span>
+          );
+        })}
       </div>
     </div>
   );
