@@ -35,7 +35,13 @@ def checkin_token(*, patient_id: int, clinic_id: int, followup_id: int | None = 
 
 def checkin_url(*, patient_id: int, clinic_id: int, followup_id: int | None = None) -> str:
     token = checkin_token(patient_id=patient_id, clinic_id=clinic_id, followup_id=followup_id)
-    return f"{settings.PATIENT_LINK_BASE_URL}/api/v1/checkins/{patient_id}/{token}/"
+    # The web app's check-in page; it talks to the API's link endpoint. Links sent before it
+    # existed point at the API path, which sends browsers on to this page.
+    return f"{settings.PATIENT_LINK_BASE_URL}{checkin_page_path(patient_id=patient_id, token=token)}"
+
+
+def checkin_page_path(*, patient_id: int, token: str) -> str:
+    return f"/checkin/{patient_id}/{token}/"
 
 
 def checkin_grant(token: str) -> CheckInGrant | None:

@@ -171,6 +171,18 @@ STORAGES = {
         "BACKEND": env.str("STATICFILES_BACKEND", default="whitenoise.storage.CompressedManifestStaticFilesStorage")
     },
 }
+# The web app (web/, built by `make web`): Vite writes web/dist, served under /static/web/ and,
+# for every client-side path, web/dist/index.html (kat_clinic/web.py).
+WEB_DIST_DIR = BASE_DIR / "web" / "dist"
+STATICFILES_DIRS = [("web", WEB_DIST_DIR)] if WEB_DIST_DIR.is_dir() else []
+
+
+def _immutable_file(path: str, url: str) -> bool:
+    # Vite names its assets after their content hash: cache them for good.
+    return url.startswith(STATIC_URL + "web/assets/")
+
+
+WHITENOISE_IMMUTABLE_FILE_TEST = _immutable_file
 # Serve straight from the app folders when collectstatic has not run (tests, first start).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
