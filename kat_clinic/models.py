@@ -47,7 +47,7 @@ class Clinic(models.Model):
     timezone = models.CharField(max_length=64, validators=[validate_timezone], help_text="IANA zone")
     address = models.CharField(max_length=300, blank=True)
     phone = models.CharField(max_length=40, blank=True)
-    # Clinic-configurable defaults (DOMAIN.md): every number is data, not code.
+    # Clinic-configurable defaults: every number is data, not code.
     nurse_shared_capacity = models.PositiveSmallIntegerField(
         default=3, help_text="How many chairs one nurse may monitor at once."
     )
@@ -241,9 +241,10 @@ class PatientWeight(models.Model):
 
 
 # Models defined in submodules, registered under this app.
-from kat_clinic.audit.models import AuditEvent, BreakGlassAccess  # noqa: E402
+from kat_clinic.audit.models import AuditChainLink, AuditEvent, BreakGlassAccess  # noqa: E402
 
 __all__ = [
+    "AuditChainLink",
     "AuditEvent",
     "BreakGlassAccess",
     "Clinic",

@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from kat_clinic.admin_widgets import HumanDurationField, LabelledInlineMixin, human_duration
-from kat_clinic.api.errors import DomainError
+from kat_clinic.errors import DomainError
 from programs import services
 from programs.models import (
     Enrollment,

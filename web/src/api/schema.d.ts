@@ -1702,13 +1702,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * @description Tells the audit middleware what a request touched, and attaches the acting user to row history.
-         *
-         *     Subclasses set `audit_resource` (e.g. "patient") and `audit_patient_attr`, the attribute of an
-         *     object that holds its patient id ("id" for Patient itself, "patient_id" elsewhere, None when the
-         *     resource is not about one patient).
-         */
+        /** @description Propose (preview) or book, all or nothing, every to-book session of an enrollment. */
         post: operations["scheduling_program_booking_create"];
         delete?: never;
         options?: never;
@@ -1725,13 +1719,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * @description Tells the audit middleware what a request touched, and attaches the acting user to row history.
-         *
-         *     Subclasses set `audit_resource` (e.g. "patient") and `audit_patient_attr`, the attribute of an
-         *     object that holds its patient id ("id" for Patient itself, "patient_id" elsewhere, None when the
-         *     resource is not about one patient).
-         */
+        /** @description Feasible options for a planned session or a session kind, best first. */
         post: operations["scheduling_search_create"];
         delete?: never;
         options?: never;
@@ -2092,6 +2080,7 @@ export interface components {
             readonly status_code: number;
             /** Format: uuid */
             readonly request_id: string;
+            readonly client_request_id: string;
             readonly ip: string | null;
             readonly break_glass: boolean;
         };
