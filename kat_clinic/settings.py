@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "monitoring.apps.MonitoringConfig",
     "integration.apps.IntegrationConfig",
     "followups.apps.FollowupsConfig",
+    "controlled.apps.ControlledConfig",
 ]
 
 MIDDLEWARE = [
@@ -119,7 +120,15 @@ DATABASES["runtime"] = {
 }
 # Models whose rows the runtime role may insert but never update or delete, beyond every pghistory
 # event model and every model declaring `APPEND_ONLY = True` ("app_label.ModelName").
-APPEND_ONLY_MODELS: list[str] = []
+APPEND_ONLY_MODELS: list[str] = [
+    # The controlled-substance ledger: 21 CFR 1304 records, corrected only by new entries.
+    "controlled.LedgerEntry",
+    "controlled.Witnessing",
+    "controlled.Count",
+    "controlled.CountLine",
+    "controlled.LossReport",
+    "controlled.LossReportSignoff",
+]
 # The audit trail's hash chains (kat_clinic/audit/chain.py): a row is sealed once it is this old,
 # by a periodic task that runs this often.
 AUDIT_SEAL_SETTLE_SECONDS = env.int("AUDIT_SEAL_SETTLE_SECONDS", default=30)
@@ -297,6 +306,17 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "PrerequisiteKindEnum": "programs.models.TemplatePrerequisite.Kind",
         "RoomKindEnum": "kat_clinic.models.Room.Kind",
         "RoomCapabilityEnum": "kat_clinic.models.Room.Capability",
+    }
+)
+
+# --- controlled ---
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "ContainerKindEnum": "controlled.models.Container.Kind",
+        "LedgerEntryKindEnum": "controlled.models.EntryKind",
+        "CountKindEnum": "controlled.models.Count.Kind",
+        "LossReportKindEnum": "controlled.models.LossReport.Kind",
+        "DoseKindEnum": "monitoring.models.dosing.DoseAdministration.Kind",
     }
 )
 

@@ -1,0 +1,10 @@
+"""What charting announces to the apps above it (see the architecture notes: signals, sent
+synchronously inside the caller's transaction, so a receiver that raises rolls the cause back)."""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# Sent by `monitoring.services.dosing.dose_record` once the dose row is written, inside its
+# transaction. Arguments: dose (DoseAdministration), by (StaffMember).
+dose_recorded = Signal()
