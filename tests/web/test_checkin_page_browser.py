@@ -6,11 +6,12 @@ import re
 
 import pytest
 
+from followups.models import FollowUp
 from integration.links import checkin_token
-from integration.models import CheckIn, FollowUp
+from integration.models import CheckIn
 from integration.services import oncall_set
 from kat_clinic.roles import Role
-from tests.integration.factories import FollowUpFactory
+from tests.followups.factories import FollowUpFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1025,6 +1025,445 @@ export interface paths {
         patch: operations["clinics_partial_update"];
         trace?: never;
     };
+    "/api/v1/controlled/containers/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Containers; POST receives one (checked in by a second person's credentials). */
+        get: operations["controlled_containers_list"];
+        put?: never;
+        /** @description Containers; POST receives one (checked in by a second person's credentials). */
+        post: operations["controlled_containers_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/containers/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Containers; POST receives one (checked in by a second person's credentials). */
+        get: operations["controlled_containers_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/containers/{id}/adjust/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description A count adjustment: the registrant's own sign-off, with a reason. */
+        post: operations["controlled_containers_adjust_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/containers/{id}/loss/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Report a loss or theft: alerts the registrant at once, plans the notice and Form 106. */
+        post: operations["controlled_containers_loss_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/containers/{id}/return/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Containers; POST receives one (checked in by a second person's credentials). */
+        post: operations["controlled_containers_return_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/containers/{id}/transfer/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description To another clinic of the organisation; returns the transfer-in entry of the new container. */
+        post: operations["controlled_containers_transfer_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/containers/{id}/waste/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Containers; POST receives one (checked in by a second person's credentials). */
+        post: operations["controlled_containers_waste_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/containers/count-sheet/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description What a blind count covers: the containers holding stock, without any figure. */
+        get: operations["controlled_containers_count_sheet_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/counts/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Blind counts: the counter posts what they see and is answered with what they entered. */
+        get: operations["controlled_counts_list"];
+        put?: never;
+        /** @description Blind counts: the counter posts what they see and is answered with what they entered. */
+        post: operations["controlled_counts_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/discrepancies/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         *
+         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
+         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
+         *     object is simply absent: 404 on detail routes, missing from lists.
+         */
+        get: operations["controlled_discrepancies_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/discrepancies/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         *
+         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
+         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
+         *     object is simply absent: 404 on detail routes, missing from lists.
+         */
+        get: operations["controlled_discrepancies_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/discrepancies/{id}/resolve/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         *
+         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
+         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
+         *     object is simply absent: 404 on detail routes, missing from lists.
+         */
+        post: operations["controlled_discrepancies_resolve_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/draws/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description POST a dose drawn from a container: the charted dose and its draw entry, in one transaction. */
+        post: operations["controlled_draws_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/entries/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The ledger, read-only; a correction is a new entry, a witness confirms from their own session. */
+        get: operations["controlled_entries_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/entries/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The ledger, read-only; a correction is a new entry, a witness confirms from their own session. */
+        get: operations["controlled_entries_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/entries/{id}/correct/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description A correcting entry referencing this one; on a draw with no change_mg it reverses the draw. */
+        post: operations["controlled_entries_correct_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/entries/{id}/witness/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description The signed-in user witnesses this pending waste (their own session is the proof). */
+        post: operations["controlled_entries_witness_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/loss-reports/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         *
+         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
+         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
+         *     object is simply absent: 404 on detail routes, missing from lists.
+         */
+        get: operations["controlled_loss_reports_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/loss-reports/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         *
+         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
+         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
+         *     object is simply absent: 404 on detail routes, missing from lists.
+         */
+        get: operations["controlled_loss_reports_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/loss-reports/{id}/sign-off/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         *
+         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
+         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
+         *     object is simply absent: 404 on detail routes, missing from lists.
+         */
+        post: operations["controlled_loss_reports_sign_off_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/products/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The catalogue: not of one clinic, readable by whoever may read the ledger somewhere. */
+        get: operations["controlled_products_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/registrations/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         *
+         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
+         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
+         *     object is simply absent: 404 on detail routes, missing from lists.
+         */
+        get: operations["controlled_registrations_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/reports/dispensing-log/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The dispensing log of one registration over [start, end] (clinic dates), as CSV: per entry
+         *     the patient's name and address, the drug's name, strength and form, the quantity, the date,
+         *     who administered it, and the container's balance after it.
+         */
+        get: operations["controlled_reports_dispensing_log_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/enrollments/": {
         parameters: {
             query?: never;
@@ -2007,6 +2446,13 @@ export interface components {
             staff: number;
             mode: components["schemas"]["ModeEnum"];
         };
+        AdjustRequest: {
+            /** Format: decimal */
+            change_mg: string;
+            devices?: number | null;
+            reason: string;
+            discrepancy?: number | null;
+        };
         AdverseEvent: {
             readonly id: number;
             session: number;
@@ -2103,6 +2549,12 @@ export interface components {
         };
         /** @enum {unknown} */
         BlankEnum: "";
+        BlindLine: {
+            container: number;
+            /** Format: decimal */
+            counted_mg: string;
+            counted_devices?: number | null;
+        };
         BookPlannedRequest: {
             planned_session: number;
             /** Format: date-time */
@@ -2373,6 +2825,33 @@ export interface components {
         ConsentRevokeRequest: {
             reason: string;
         };
+        Container: {
+            readonly id: number;
+            product: number;
+            kind: components["schemas"]["ContainerKindEnum"];
+            clinic: number;
+            registration: number;
+            lot_number: string;
+            /** Format: date */
+            expires_on: string;
+            /** Format: decimal */
+            initial_mg: string;
+            /** Format: decimal */
+            initial_ml?: string | null;
+            /** @description What is written on the container, if anything. */
+            label?: string;
+            /** Format: decimal */
+            readonly on_hand_mg: string;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        /**
+         * @description * `vial` - Vial
+         *     * `ampoule` - Ampoule
+         *     * `device_pack` - Nasal device pack
+         * @enum {string}
+         */
+        ContainerKindEnum: "vial" | "ampoule" | "device_pack";
         ContraindicationScreen: {
             readonly id: number;
             patient: number;
@@ -2403,6 +2882,65 @@ export interface components {
          * @enum {string}
          */
         ContraindicationScreenResultEnum: "passed" | "failed";
+        CorrectRequest: {
+            /**
+             * Format: decimal
+             * @description Omit on a draw to reverse it (a dose entered in error).
+             */
+            change_mg?: string | null;
+            devices?: number | null;
+            reason: string;
+        };
+        /** @description The counter's receipt: what they entered, never the expected figures. */
+        Count: {
+            readonly id: number;
+            clinic: number;
+            kind: components["schemas"]["CountKindEnum"];
+            counted_by: number;
+            /** Format: date-time */
+            counted_at: string;
+            /** Format: date-time */
+            readonly recorded_at: string;
+            readonly lines: components["schemas"]["BlindLine"][];
+        };
+        CountCreateRequest: {
+            clinic: number;
+            kind: components["schemas"]["CountKindEnum"];
+            /** Format: date-time */
+            counted_at: string;
+            lines: components["schemas"]["CountLineRequest"][];
+        };
+        /**
+         * @description * `shift` - Shift count
+         *     * `daily` - Daily count
+         *     * `biennial` - Biennial inventory
+         * @enum {string}
+         */
+        CountKindEnum: "shift" | "daily" | "biennial";
+        CountLineRequest: {
+            container: number;
+            /** Format: decimal */
+            counted_mg?: string | null;
+            counted_devices?: number | null;
+        };
+        /** @description What the counter sees: which containers to count, never how much the ledger expects. */
+        CountSheetContainer: {
+            readonly id: number;
+            product: number;
+            readonly product_name: string;
+            readonly strength: string;
+            kind: components["schemas"]["ContainerKindEnum"];
+            lot_number: string;
+            /** Format: date */
+            expires_on: string;
+            readonly counts_devices: boolean;
+        };
+        CredentialsRequest: {
+            username: string;
+            password: string;
+            /** @default  */
+            otp: string;
+        };
         Crisis: {
             line: string;
             message: string;
@@ -2488,6 +3026,27 @@ export interface components {
             /** Format: date */
             diagnosed_on: string;
         };
+        Discrepancy: {
+            readonly id: number;
+            readonly count: number;
+            container: number;
+            registration: number;
+            /** Format: decimal */
+            readonly expected_mg: string;
+            /** Format: decimal */
+            readonly counted_mg: string;
+            /**
+             * Format: decimal
+             * @description counted - expected
+             */
+            difference_mg: string;
+            /** Format: date-time */
+            opened_at?: string;
+            /** Format: date-time */
+            resolved_at?: string | null;
+            resolved_by?: number | null;
+            resolution?: string;
+        };
         DissociationScore: {
             readonly id: number;
             session: number;
@@ -2507,7 +3066,7 @@ export interface components {
             readonly id: number;
             session: number;
             readonly patient: number;
-            kind?: components["schemas"]["DoseAdministrationKindEnum"];
+            kind?: components["schemas"]["DoseKindEnum"];
             medication: components["schemas"]["MedicationEnum"];
             route: components["schemas"]["RouteEnum"];
             readonly patient_weight: number | null;
@@ -2539,16 +3098,9 @@ export interface components {
             /** Format: date-time */
             readonly recorded_at: string;
         };
-        /**
-         * @description * `initial` - Initial dose
-         *     * `titration` - Titration
-         *     * `bolus` - Bolus
-         * @enum {string}
-         */
-        DoseAdministrationKindEnum: "initial" | "titration" | "bolus";
         DoseAdministrationRequest: {
             session: number;
-            kind?: components["schemas"]["DoseAdministrationKindEnum"];
+            kind?: components["schemas"]["DoseKindEnum"];
             medication: components["schemas"]["MedicationEnum"];
             route: components["schemas"]["RouteEnum"];
             /** Format: decimal */
@@ -2569,9 +3121,41 @@ export interface components {
             /** @default  */
             cap_override_reason: string;
         };
+        /**
+         * @description * `initial` - Initial dose
+         *     * `titration` - Titration
+         *     * `bolus` - Bolus
+         * @enum {string}
+         */
+        DoseKindEnum: "initial" | "titration" | "bolus";
         DoseStopRequest: {
             /** Format: date-time */
             stopped_at: string;
+        };
+        DrawRequest: {
+            container: number;
+            session: number;
+            ordered_by: number;
+            route: components["schemas"]["RouteEnum"];
+            /** @default initial */
+            kind: components["schemas"]["DoseKindEnum"];
+            /** Format: date-time */
+            started_at: string;
+            /** Format: date-time */
+            stopped_at?: string | null;
+            /** Format: decimal */
+            dose_mg_per_kg?: string | null;
+            /** Format: decimal */
+            dose_mg?: string | null;
+            devices?: number | null;
+            infusion_minutes?: number | null;
+            /** @default  */
+            cap_override_reason: string;
+            /** Format: decimal */
+            drawn_mg?: string | null;
+            /** @default  */
+            waste_reason: string;
+            witness?: components["schemas"]["CredentialsRequest"] | null;
         };
         /**
          * @description * `ondansetron` - Ondansetron
@@ -2634,6 +3218,41 @@ export interface components {
          * @enum {string}
          */
         EnrollmentStatusEnum: "active" | "paused" | "completed" | "withdrawn";
+        Entry: {
+            readonly id: number;
+            container: number;
+            readonly lot_number: string;
+            kind: components["schemas"]["LedgerEntryKindEnum"];
+            /** Format: decimal */
+            change_mg: string;
+            /** @description Whole units moved (nasal devices). */
+            devices?: number | null;
+            /** Format: decimal */
+            volume_ml?: string | null;
+            /** Format: decimal */
+            readonly balance_after_mg: string | null;
+            /** Format: date-time */
+            occurred_at: string;
+            /** Format: date-time */
+            readonly recorded_at: string;
+            by: number;
+            dose?: number | null;
+            patient?: number | null;
+            draw?: number | null;
+            corrects?: number | null;
+            pair?: number | null;
+            checked_by?: number | null;
+            signed_off_by?: number | null;
+            discrepancy?: number | null;
+            counterparty?: string;
+            /** @description Invoice, DEA Form 222 or order number. */
+            reference?: string;
+            other_registration?: number | null;
+            /** @description Between two DEA registrations. */
+            distribution?: boolean;
+            reason?: string;
+            readonly witnessed_by: number | null;
+        };
         Escalation: {
             readonly id: number;
             session: number;
@@ -2707,6 +3326,13 @@ export interface components {
          * @enum {string}
          */
         FollowUpStatusEnum: "pending" | "claimed" | "sent" | "failed" | "cancelled" | "acknowledged";
+        /**
+         * @description * `injection` - Solution for injection
+         *     * `nasal_spray` - Nasal spray device
+         *     * `lozenge` - Lozenge / troche
+         * @enum {string}
+         */
+        FormEnum: "injection" | "nasal_spray" | "lozenge";
         IntegrationPlan: {
             readonly id: number;
             readonly enrollment: number;
@@ -2743,6 +3369,19 @@ export interface components {
             practices?: string[];
             homework?: string;
         };
+        /**
+         * @description * `receipt` - Receipt
+         *     * `draw` - Draw / administration
+         *     * `waste` - Waste
+         *     * `transfer_out` - Transfer out
+         *     * `transfer_in` - Transfer in
+         *     * `return` - Return to supplier / reverse distributor
+         *     * `adjustment` - Count adjustment
+         *     * `loss` - Loss or theft
+         *     * `correction` - Correction
+         * @enum {string}
+         */
+        LedgerEntryKindEnum: "receipt" | "draw" | "waste" | "transfer_out" | "transfer_in" | "return" | "adjustment" | "loss" | "correction";
         Licence: {
             readonly id: number;
             kind: components["schemas"]["LicenceKindEnum"];
@@ -2772,6 +3411,46 @@ export interface components {
             username: string;
             password: string;
             otp?: string;
+        };
+        LossReport: {
+            readonly id: number;
+            entry: number;
+            readonly container: number;
+            kind: components["schemas"]["LossReportKindEnum"];
+            /** Format: date-time */
+            discovered_at: string;
+            description: string;
+            police_report?: string;
+            reported_by: number;
+            /**
+             * Format: date-time
+             * @description Written notice to the DEA field office: one business day.
+             */
+            notice_due_at: string;
+            /**
+             * Format: date
+             * @description DEA Form 106: within 45 days of discovery.
+             */
+            form_106_due_on: string;
+            readonly signed_off_by: number | null;
+        };
+        /**
+         * @description * `loss` - Loss
+         *     * `theft` - Theft
+         *     * `in_transit` - Lost in transit
+         * @enum {string}
+         */
+        LossReportKindEnum: "loss" | "theft" | "in_transit";
+        LossRequest: {
+            kind: components["schemas"]["LossReportKindEnum"];
+            /** Format: date-time */
+            discovered_at: string;
+            description: string;
+            /** Format: decimal */
+            quantity_mg?: string | null;
+            devices?: number | null;
+            /** @default  */
+            police_report: string;
         };
         Me: {
             id: number;
@@ -2994,6 +3673,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Consent"][];
         };
+        PaginatedContainerList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Container"][];
+        };
         PaginatedContraindicationScreenList: {
             /** @example 123 */
             count: number;
@@ -3009,6 +3703,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["ContraindicationScreen"][];
         };
+        PaginatedCountList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Count"][];
+        };
         PaginatedDiagnosisList: {
             /** @example 123 */
             count: number;
@@ -3023,6 +3732,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Diagnosis"][];
+        };
+        PaginatedDiscrepancyList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Discrepancy"][];
         };
         PaginatedDissociationScoreList: {
             /** @example 123 */
@@ -3069,6 +3793,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Enrollment"][];
         };
+        PaginatedEntryList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Entry"][];
+        };
         PaginatedEscalationList: {
             /** @example 123 */
             count: number;
@@ -3113,6 +3852,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["IntegrationPlan"][];
+        };
+        PaginatedLossReportList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["LossReport"][];
         };
         PaginatedOnCallEntryList: {
             /** @example 123 */
@@ -3189,6 +3943,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["PriorAuthorization"][];
         };
+        PaginatedProductList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Product"][];
+        };
         PaginatedProgramTemplateList: {
             /** @example 123 */
             count: number;
@@ -3203,6 +3972,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["ProgramTemplate"][];
+        };
+        PaginatedRegistrationList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Registration"][];
         };
         PaginatedRemsMonitoringFormList: {
             /** @example 123 */
@@ -3613,6 +4397,22 @@ export interface components {
          * @enum {string}
          */
         PriorityEnum: "high" | "normal";
+        Product: {
+            readonly id: number;
+            /** @description e.g. "Ketamine HCl" */
+            name: string;
+            medication: components["schemas"]["MedicationEnum"];
+            form: components["schemas"]["FormEnum"];
+            /** @description As labelled, e.g. "50 mg/mL" or "28 mg per device" */
+            strength: string;
+            /** Format: decimal */
+            concentration_mg_per_ml?: string | null;
+            /** Format: decimal */
+            unit_mg?: string | null;
+            ndc: string;
+            controlled?: boolean;
+            schedule?: string;
+        };
         ProgramBookingRequest: {
             enrollment: number;
             /** Format: date */
@@ -3689,6 +4489,40 @@ export interface components {
             completed: number;
             cancelled: number;
         };
+        ReceiveRequest: {
+            clinic: number;
+            registration: number;
+            product: number;
+            kind: components["schemas"]["ContainerKindEnum"];
+            lot_number: string;
+            /** Format: date */
+            expires_on: string;
+            /** Format: date-time */
+            received_at: string;
+            supplier: string;
+            /** @default  */
+            invoice: string;
+            /** Format: decimal */
+            quantity_mg?: string | null;
+            devices?: number | null;
+            /** Format: decimal */
+            initial_ml?: string | null;
+            /** @description The second person's own credentials. */
+            checked_by: components["schemas"]["CredentialsRequest"];
+        };
+        Registration: {
+            readonly id: number;
+            clinic: number;
+            /** @description DEA registration number, e.g. AB1234563 */
+            number: string;
+            /** @description The registrant's name as on the certificate. */
+            name: string;
+            registrant: number;
+            schedules?: string;
+            /** Format: date */
+            expires_on: string;
+            active?: boolean;
+        };
         /**
          * @description * `draft` - Draft
          *     * `submitted` - Submitted
@@ -3739,6 +4573,19 @@ export interface components {
         };
         RescheduleTogetherRequest: {
             moves: components["schemas"]["MoveRequest"][];
+        };
+        ResolveRequest: {
+            resolution: string;
+        };
+        ReturnRequest: {
+            counterparty: string;
+            /** Format: decimal */
+            quantity_mg?: string | null;
+            devices?: number | null;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @default  */
+            reference: string;
         };
         /**
          * @description * `admin` - Admin
@@ -4038,6 +4885,10 @@ export interface components {
          * @enum {string}
          */
         SexAtBirthEnum: "female" | "male" | "intersex" | "unknown";
+        SignOffRequest: {
+            /** @default  */
+            note: string;
+        };
         SmsInboundRequest: {
             from: string;
             body: string;
@@ -4856,6 +5707,17 @@ export interface components {
             /** Format: date-time */
             expiry: string;
         };
+        TransferRequest: {
+            to_clinic: number;
+            to_registration: number;
+            /** Format: decimal */
+            quantity_mg?: string | null;
+            devices?: number | null;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @default  */
+            reference: string;
+        };
         /**
          * @description * `nausea` - Nausea
          *     * `vomiting` - Vomiting
@@ -4930,6 +5792,16 @@ export interface components {
          * @enum {string}
          */
         VitalSourceEnum: "manual" | "device";
+        WasteRequest: {
+            /** Format: decimal */
+            quantity_mg?: string | null;
+            devices?: number | null;
+            reason: string;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @description Omit to leave the waste for a witness to confirm. */
+            witness?: components["schemas"]["CredentialsRequest"] | null;
+        };
         /** @description Every error, as RFC 9457 problem details (`application/problem+json`). `type` is `urn:kat-clinic:problem:<slug>` (the slug names the refusal, e.g. `overlap`, `gate_unmet`, `invalid`); `errors` holds messages per field, keyed by dotted field path; some problems carry extra members: `conflicts` for a clash, `violations` for program rules, `unmet` for a gate, `constraint` and `sqlstate` for a database rule, `reason` for a locked record. */
         Problem: {
             /**
@@ -10516,6 +11388,1751 @@ export interface operations {
             };
             /** @description If-Match is required for this change. */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_containers_list: {
+        parameters: {
+            query?: {
+                clinic?: number;
+                lot_number?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                product?: number;
+                registration?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedContainerList"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_containers_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReceiveRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Container"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (already witnessed, resolved...). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refuses the request (stock, expiry, witness, registrant). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_containers_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this container. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Container"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_containers_adjust_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this container. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdjustRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Entry"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (already witnessed, resolved...). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refuses the request (stock, expiry, witness, registrant). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_containers_loss_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this container. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LossRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LossReport"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (already witnessed, resolved...). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refuses the request (stock, expiry, witness, registrant). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_containers_return_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this container. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReturnRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Entry"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (already witnessed, resolved...). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refuses the request (stock, expiry, witness, registrant). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_containers_transfer_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this container. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Entry"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (already witnessed, resolved...). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refuses the request (stock, expiry, witness, registrant). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_containers_waste_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this container. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WasteRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Entry"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (already witnessed, resolved...). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refuses the request (stock, expiry, witness, registrant). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_containers_count_sheet_list: {
+        parameters: {
+            query: {
+                clinic: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CountSheetContainer"][];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_counts_list: {
+        parameters: {
+            query?: {
+                clinic?: number;
+                /**
+                 * @description * `shift` - Shift count
+                 *     * `daily` - Daily count
+                 *     * `biennial` - Biennial inventory
+                 */
+                kind?: "biennial" | "daily" | "shift";
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedCountList"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_counts_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CountCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Count"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (already witnessed, resolved...). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refuses the request (stock, expiry, witness, registrant). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_discrepancies_list: {
+        parameters: {
+            query?: {
+                container?: number;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                registration?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedDiscrepancyList"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_discrepancies_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this discrepancy. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Discrepancy"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_discrepancies_resolve_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this discrepancy. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResolveRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Discrepancy"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (already witnessed, resolved...). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refuses the request (stock, expiry, witness, registrant). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_draws_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DrawRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Entry"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (already witnessed, resolved...). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refuses the request (stock, expiry, witness, registrant). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_entries_list: {
+        parameters: {
+            query?: {
+                container?: number;
+                dose?: number;
+                /**
+                 * @description * `receipt` - Receipt
+                 *     * `draw` - Draw / administration
+                 *     * `waste` - Waste
+                 *     * `transfer_out` - Transfer out
+                 *     * `transfer_in` - Transfer in
+                 *     * `return` - Return to supplier / reverse distributor
+                 *     * `adjustment` - Count adjustment
+                 *     * `loss` - Loss or theft
+                 *     * `correction` - Correction
+                 */
+                kind?: "adjustment" | "correction" | "draw" | "loss" | "receipt" | "return" | "transfer_in" | "transfer_out" | "waste";
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                patient?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedEntryList"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_entries_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this ledger entry. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Entry"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_entries_correct_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this ledger entry. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CorrectRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Entry"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (already witnessed, resolved...). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refuses the request (stock, expiry, witness, registrant). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_entries_witness_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this ledger entry. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Entry"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (already witnessed, resolved...). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refuses the request (stock, expiry, witness, registrant). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_loss_reports_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedLossReportList"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_loss_reports_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this loss report. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LossReport"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_loss_reports_sign_off_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this loss report. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SignOffRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LossReport"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (already witnessed, resolved...). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A ledger rule refuses the request (stock, expiry, witness, registrant). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_products_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedProductList"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_registrations_list: {
+        parameters: {
+            query?: {
+                clinic?: number;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedRegistrationList"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_reports_dispensing_log_retrieve: {
+        parameters: {
+            query: {
+                end: string;
+                registration: number;
+                start: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One row per ledger entry. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description A query parameter is missing or invalid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such registration in your clinics. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
