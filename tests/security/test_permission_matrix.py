@@ -62,7 +62,7 @@ ENDPOINTS = api_endpoints()
 
 def test_the_resolver_finds_the_api():
     routes = {route for route, _, _ in ENDPOINTS}
-    assert "api/patients/" in {re.sub(r"\^|\$", "", r) for r in routes}
+    assert "api/v1/patients/" in {re.sub(r"\^|\$", "", r) for r in routes}
 
 
 @pytest.mark.parametrize(("route", "cls", "methods"), ENDPOINTS, ids=[e[0] for e in ENDPOINTS])
