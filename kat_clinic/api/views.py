@@ -115,6 +115,9 @@ class ClinicViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.RetrieveM
     def get_base_queryset(self):
         return selectors.clinic_list()
 
+    def perform_update(self, serializer):
+        serializer.instance = services.clinic_update(clinic=serializer.instance, **serializer.validated_data)
+
 
 class RoomViewSet(
     ClinicScopedViewSet,
@@ -137,6 +140,14 @@ class RoomViewSet(
 
     def get_base_queryset(self):
         return selectors.room_list()
+
+    def perform_create(self, serializer):
+        serializer.instance = services.room_create(**serializer.validated_data)
+        self.audit_objects([serializer.instance])
+        return serializer.instance
+
+    def perform_update(self, serializer):
+        serializer.instance = services.room_update(room=serializer.instance, **serializer.validated_data)
 
 
 class StaffViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
@@ -195,6 +206,14 @@ class PatientViewSet(
 
     def get_base_queryset(self):
         return selectors.patient_list()
+
+    def perform_create(self, serializer):
+        serializer.instance = services.patient_create(**serializer.validated_data)
+        self.audit_objects([serializer.instance])
+        return serializer.instance
+
+    def perform_update(self, serializer):
+        serializer.instance = services.patient_update(patient=serializer.instance, **serializer.validated_data)
 
     def get_queryset(self):
         queryset = super().get_queryset()

@@ -30,7 +30,7 @@ from monitoring.models import (
     RemsPatientEnrollment,
     VitalSign,
 )
-from monitoring.services.gate import gate_items
+from monitoring.selectors.gate import gate_items
 from monitoring.services.scales import scale_response_record
 from programs.choices import Medication, Route, SessionKind
 from sessions.models import Session

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from kat_clinic.api.errors import RuleViolation
 from monitoring.models import DoseAdministration, SedationScore, SessionAttestation
-from monitoring.services.gate import discharge_unmet, session_discharge_check
+from monitoring.selectors.gate import discharge_unmet
+from monitoring.services.gate import session_discharge_check
 from tests.monitoring.factories import VitalFactory
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from monitoring.models import (
     SessionAttestation,
     VitalSign,
 )
-from monitoring.services.gate import gate_unmet
+from monitoring.selectors.gate import gate_unmet
 from tests.clock import clinic_today
 from tests.monitoring.factories import VitalFactory
 

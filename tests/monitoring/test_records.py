@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from monitoring.models import CONTRAINDICATIONS, Consent, ContraindicationScreen, Diagnosis, SessionAttestation
-from monitoring.services.gate import gate_unmet
+from monitoring.selectors.gate import gate_unmet
 
 pytestmark = pytest.mark.django_db
 

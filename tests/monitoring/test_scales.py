@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from monitoring.models import Alert, ScaleResponse
 from monitoring.scales import ScaleAnswerError, score
-from monitoring.services.scales import scale_response_record, scale_trend
+from monitoring.selectors.scales import scale_trend
+from monitoring.services.scales import scale_response_record
 from monitoring.tasks import alert_notify
 
 

@@ -1,22 +1,17 @@
-"""Read paths for charting: querysets with their joins applied, so API query counts stay fixed."""
+"""Querysets for charting's endpoints, with their joins applied, so API query counts stay fixed."""
 
 from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
 from monitoring.models import (
-    AdverseEvent,
     Alert,
     ChecklistOverride,
     ClinicalNote,
-    DissociationScore,
+    ContraindicationScreen,
     DoseAdministration,
-    Escalation,
     RemsMonitoringForm,
     ScaleResponse,
-    SedationScore,
-    SessionAttestation,
-    SessionMedication,
     VitalSign,
 )
 from sessions.models import Session
@@ -62,27 +57,17 @@ def patient_records(model) -> QuerySet:
     return model.objects.select_related("patient").order_by("-pk")
 
 
-def session_chart(*, session_id: int) -> dict:
-    """Everything charted on one session, in a fixed number of queries whatever its size."""
-    return {
-        "notes": list(note_list().filter(session_id=session_id)),
-        "doses": list(dose_list().filter(session_id=session_id)),
-        "other_medications": list(SessionMedication.objects.filter(session_id=session_id).order_by("given_at", "pk")),
-        "escalations": list(Escalation.objects.filter(session_id=session_id).order_by("occurred_at", "pk")),
-        "vitals": list(vital_list().filter(session_id=session_id)),
-        "sedation": list(SedationScore.objects.filter(session_id=session_id).order_by("measured_at", "pk")),
-        "dissociation": list(DissociationScore.objects.filter(session_id=session_id).order_by("measured_at", "pk")),
-        "adverse_events": list(AdverseEvent.objects.filter(session_id=session_id).order_by("onset_at", "pk")),
-        "alerts": list(alert_list().filter(session_id=session_id)),
-        "scales": list(ScaleResponse.objects.filter(session_id=session_id).order_by("completed_at", "pk")),
-        "attestation": SessionAttestation.objects.filter(session_id=session_id).first(),
-        "rems_form": RemsMonitoringForm.objects.filter(session_id=session_id).first(),
-    }
-
-
 def chart_session_list() -> QuerySet[Session]:
     return Session.objects.select_related("clinic", "patient")
 
 
 def override_list() -> QuerySet[ChecklistOverride]:
     return ChecklistOverride.objects.select_related("session").order_by("-overridden_at", "-pk")
+
+
+def contraindication_screen_list() -> QuerySet[ContraindicationScreen]:
+    return ContraindicationScreen.objects.select_related("patient").order_by("-screened_at", "-pk")
+
+
+def rems_form_list() -> QuerySet[RemsMonitoringForm]:
+    return RemsMonitoringForm.objects.select_related("session").order_by("due_on", "pk")
