@@ -74,6 +74,7 @@ PERMISSION_MATRIX: dict[str, frozenset[str]] = {
     "scale.write": CLINICIANS,
     "record.read": CLINICIANS,
     "record.write": frozenset({N, P}),
+    "screen.review": frozenset({P}),
     "alert.read": CLINICIANS,
     "alert.ack": frozenset({N, P}),
     "gate.override": frozenset({P}),

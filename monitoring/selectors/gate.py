@@ -138,7 +138,9 @@ def _check_prerequisite(
             return _item(kind, "No signed, unexpired, unrevoked consent covers this medication and route.")
     elif kind == Prereq.CONTRAINDICATION_SCREEN:
         screen = (
-            ContraindicationScreen.objects.filter(patient_id=patient_id, valid_until__gte=today)
+            ContraindicationScreen.objects.filter(
+                patient_id=patient_id, valid_until__gte=today, reviewed_at__isnull=False
+            )
             .order_by("-screened_at", "-pk")
             .first()
         )

@@ -71,6 +71,7 @@ def _note(session: Session, author: StaffMember, *, signed: bool = False) -> Cli
         sections={},
         body="Observed throughout.",
         author=author,
+        author_role=author.memberships.filter(clinic_id=session.clinic_id).values_list("role", flat=True).first(),
         status=ClinicalNote.Status.SIGNED if signed else ClinicalNote.Status.DRAFT,
         signed_by=author if signed else None,
         signed_at=now if signed else None,
@@ -260,10 +261,13 @@ def _screen_body(world: World, role: str) -> dict:
         "patient": world.objects["patient"].pk,
         "answers": dict.fromkeys(CONTRAINDICATIONS, False),
         "screened_at": timezone.now().isoformat(),
-        "reviewed_by": world.staff[Role.PRESCRIBER].pk,
         "valid_until": (timezone.localdate() + dt.timedelta(days=90)).isoformat(),
         "notes": "",
     }
+
+
+def _unreviewed_screen(world: World, role: str) -> dict:
+    return {"id": ScreenFactory(patient=world.objects["patient"], recorded_by=world.staff[Role.NURSE]).pk}
 
 
 def _scale_body(world: World, role: str) -> dict:
@@ -318,6 +322,7 @@ API_WORLD = ApiWorld(
         ("POST", "/api/v1/chart/doses/{id}/stop/"): _running_dose,
         ("POST", "/api/v1/chart/consents/{id}/revoke/"): _active_consent,
         ("POST", "/api/v1/chart/rems-forms/{id}/submit/"): _draft_form,
+        ("POST", "/api/v1/chart/contraindication-screens/{id}/review/"): _unreviewed_screen,
     },
     body_bases={
         ("POST", "/api/v1/chart/notes/"): _note_body,
