@@ -19,6 +19,7 @@ from monitoring.models import (
     PriorAuthorizationUse,
     SessionMedication,
 )
+from monitoring.selectors.dose_gate import dose_unmet
 from monitoring.selectors.gate import Prereq, gate_unmet, recent_weight, session_prerequisites
 from monitoring.selectors.policy import dose_cap_for
 from monitoring.services.common import lock_session, require_operation
@@ -49,8 +50,9 @@ def dose_record(
 ) -> DoseAdministration:
     """Record one administration by `by`, ordered by a prescriber.
 
-    The first dose of a session passes the pre-dose gate (422 `gate_unmet` listing every blocking
-    item) and uses one prior authorization when the session needs one. Every dose counts towards
+    The first dose of a session passes the pre-dose gate, and every dose (titrations and boluses
+    too) the in-session one of `monitoring.selectors.dose_gate` (422 `gate_unmet` listing every
+    blocking item; a prescriber overrides an item at stage `dose`). The first dose uses one prior authorization when the session needs one. Every dose counts towards
     the clinic's per-route cap on the session's cumulative dose (422 `dose_cap_exceeded`) unless a
     prescriber records it with an override reason. The session row is locked, so two doses
     recorded at once cannot both slip under the cap.
@@ -72,10 +74,11 @@ def dose_record(
             code="dose_kind",
             errors={"kind": ["initial only for the first dose of the session."]},
         )
-    if first:
-        unmet = gate_unmet(session=session, medication=medication, route=route)
-        if unmet:
-            raise RuleViolation("Pre-dose requirements are not met.", code="gate_unmet", unmet=unmet)
+    # Every dose, not only the first: the latest BP inside the hold limit, no open high alert.
+    unmet = gate_unmet(session=session, medication=medication, route=route) if first else []
+    unmet += dose_unmet(session=session, first=first)
+    if unmet:
+        raise RuleViolation("Pre-dose requirements are not met.", code="gate_unmet", unmet=unmet)
 
     weight = recent_weight(session=session)
     try:
