@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from kat_clinic.api.errors import RuleViolation
+from kat_clinic.errors import RuleViolation
 from kat_clinic.models import BreakGlassAccess, Clinic, Patient, PatientWeight, Room, StaffMember, User
 
 BREAK_GLASS_DURATION = dt.timedelta(hours=1)

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from followups.api import views as followup_views
 from integration.api import views as integration_views
 from kat_clinic.api import exceptions as problems
 from kat_clinic.health import healthz, livez
@@ -18,6 +19,7 @@ api_v1_patterns = [
     path("", include("sessions.api.urls")),
     path("", include("monitoring.api.urls")),
     path("", include("integration.api.urls")),
+    path("", include("followups.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
@@ -30,7 +32,7 @@ legacy_aliases = [
         integration_views.CheckInLinkView.as_view(),
         name="checkin-link-legacy",
     ),
-    path("sms/inbound/", integration_views.SmsInboundView.as_view(), name="sms-inbound-legacy"),
+    path("sms/inbound/", followup_views.SmsInboundView.as_view(), name="sms-inbound-legacy"),
 ]
 
 urlpatterns = [

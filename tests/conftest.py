@@ -10,7 +10,9 @@ from rest_framework.test import APIClient
 from kat_clinic.roles import Role
 from tests.factories import ClinicFactory, OrganizationFactory, PatientFactory, StaffFactory
 
-pytest_plugins = ["tests.browser"]
+# The browser harness; the owner and runtime database roles (live servers and workers under test
+# use the runtime role).
+pytest_plugins = ["tests.browser", "tests.runtime_role"]
 
 # Tests that start real Celery workers, a private redis-server or a browser run one after another
 # on one xdist worker (`--dist loadgroup`), so at most one of them loads the machine at a time.

@@ -13,7 +13,7 @@ from bench.seed.plan import (
 
 def seed_followups(st: SeedState) -> None:
     from bench.copyutil import copy_rows
-    from integration.models import FollowUp
+    from followups.models import FollowUp
 
     rng = st.rng
     schedulers = staff_by_clinic_role(st, "scheduler")

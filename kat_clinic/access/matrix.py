@@ -13,34 +13,37 @@ from __future__ import annotations
 
 from kat_clinic.roles import Role
 
-A = Role.ADMIN
-S = Role.SCHEDULER
-N = Role.NURSE
-P = Role.PRESCRIBER
-T = Role.THERAPIST
+ADMIN, SCHEDULER, NURSE, PRESCRIBER, THERAPIST = (
+    Role.ADMIN,
+    Role.SCHEDULER,
+    Role.NURSE,
+    Role.PRESCRIBER,
+    Role.THERAPIST,
+)
 
-EVERYONE = frozenset({A, S, N, P, T})
-CLINICIANS = frozenset({N, P, T})
-CARE_TEAM = frozenset({S, N, P, T})  # everyone who works with patients
+
+EVERYONE = frozenset({ADMIN, SCHEDULER, NURSE, PRESCRIBER, THERAPIST})
+CLINICIANS = frozenset({NURSE, PRESCRIBER, THERAPIST})
+CARE_TEAM = frozenset({SCHEDULER, NURSE, PRESCRIBER, THERAPIST})  # everyone who works with patients
 
 PERMISSION_MATRIX: dict[str, frozenset[str]] = {
     # --- kat_clinic: clinics, rooms, staff, patients, audit -----------------------------------
     "me.read": EVERYONE,
     "clinic.read": EVERYONE,
-    "clinic.write": frozenset({A}),
+    "clinic.write": frozenset({ADMIN}),
     "room.read": EVERYONE,
-    "room.write": frozenset({A}),
+    "room.write": frozenset({ADMIN}),
     "staff.read": EVERYONE,
-    "staff.write": frozenset({A}),
+    "staff.write": frozenset({ADMIN}),
     "patient.read": CARE_TEAM,
-    "patient.write": frozenset({S, N, P}),
+    "patient.write": frozenset({SCHEDULER, NURSE, PRESCRIBER}),
     "patient.weight.read": CLINICIANS,
-    "patient.weight.write": frozenset({N, P}),
-    "audit.read": frozenset({A}),
+    "patient.weight.write": frozenset({NURSE, PRESCRIBER}),
+    "audit.read": frozenset({ADMIN}),
     "breakglass.request": CLINICIANS,
     # --- programs ------------------------------------------------------------------------------
     "program_template.read": EVERYONE,
-    "program_template.write": frozenset({A}),
+    "program_template.write": frozenset({ADMIN}),
     "enrollment.read": CARE_TEAM,
     "enrollment.write": CARE_TEAM,
     # --- clinic_sessions (scheduling) ----------------------------------------------------------
@@ -63,34 +66,35 @@ PERMISSION_MATRIX: dict[str, frozenset[str]] = {
     "note.read": CLINICIANS,
     "note.write": CLINICIANS,
     "note.sign": CLINICIANS,
-    "note.cosign": frozenset({P}),
+    "note.cosign": frozenset({PRESCRIBER}),
     "dose.read": CLINICIANS,
-    "dose.order": frozenset({P}),
-    "dose.administer": frozenset({N, P}),
-    "dose.override": frozenset({P}),
+    "dose.order": frozenset({PRESCRIBER}),
+    "dose.administer": frozenset({NURSE, PRESCRIBER}),
+    "dose.override": frozenset({PRESCRIBER}),
     "vitals.read": CLINICIANS,
-    "vitals.write": frozenset({N, P}),
+    "vitals.write": frozenset({NURSE, PRESCRIBER}),
     "scale.read": CLINICIANS,
     "scale.write": CLINICIANS,
     "record.read": CLINICIANS,
-    "record.write": frozenset({N, P}),
-    "screen.review": frozenset({P}),
+    "record.write": frozenset({NURSE, PRESCRIBER}),
+    "screen.review": frozenset({PRESCRIBER}),
     "alert.read": CLINICIANS,
-    "alert.ack": frozenset({N, P}),
-    "gate.override": frozenset({P}),
-    "discharge.override": frozenset({P}),
-    "rems.read": frozenset({N, P}),
-    "rems.write": frozenset({N, P}),
-    "rems.submit": frozenset({P}),
-    # --- integration (follow-ups) ---------------------------------------------------------------
-    # The queue shows each person only what is addressed to them or their role (integration.selectors).
+    "alert.ack": frozenset({NURSE, PRESCRIBER}),
+    "gate.override": frozenset({PRESCRIBER}),
+    "discharge.override": frozenset({PRESCRIBER}),
+    "rems.read": frozenset({NURSE, PRESCRIBER}),
+    "rems.write": frozenset({NURSE, PRESCRIBER}),
+    "rems.submit": frozenset({PRESCRIBER}),
+    # --- followups ------------------------------------------------------------------------------
+    # The queue shows each person only what is addressed to them or their role (followups.selectors).
     "followup.read": EVERYONE,
     "followup.acknowledge": EVERYONE,
+    # --- integration care -----------------------------------------------------------------------
     "checkin.read": CLINICIANS,
     "integration_plan.read": CLINICIANS,
-    "integration_plan.write": frozenset({T, P}),
+    "integration_plan.write": frozenset({THERAPIST, PRESCRIBER}),
     "oncall.read": EVERYONE,
-    "oncall.write": frozenset({A}),
+    "oncall.write": frozenset({ADMIN}),
     # Reached without a login (public views): the signed link or the webhook token is the credential.
     "checkin.link": frozenset(),
     "sms.inbound": frozenset(),

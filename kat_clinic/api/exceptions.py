@@ -35,21 +35,22 @@ from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import set_rollback
 
-from kat_clinic.api import errors
+from kat_clinic import errors
+from kat_clinic.errors import (  # noqa: F401  (re-exported: the SQLSTATE names the handler maps)
+    CHECK_VIOLATION,
+    EXCLUSION_VIOLATION,
+    FOREIGN_KEY_VIOLATION,
+    NOT_NULL_VIOLATION,
+    RAISE_EXCEPTION,
+    UNIQUE_VIOLATION,
+    pg_error,
+)
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:kat-clinic:problem:"
 API_PREFIX = "/api/"
-
-# SQLSTATE codes PostgreSQL raises when a rule it holds refuses a write.
-UNIQUE_VIOLATION = "23505"
-EXCLUSION_VIOLATION = "23P01"
-CHECK_VIOLATION = "23514"
-FOREIGN_KEY_VIOLATION = "23503"
-NOT_NULL_VIOLATION = "23502"
-RAISE_EXCEPTION = "P0001"  # raised by our triggers (signed, published, append-only)
 
 
 @dataclass(frozen=True)
@@ -71,14 +72,19 @@ PROBLEMS: dict[type[BaseException], ProblemType] = {
     errors.PreconditionFailed: ProblemType(412, "stale_version", "The record changed since you read it"),
     errors.PreconditionRequired: ProblemType(428, "if_match_required", "If-Match is required"),
     errors.NotAuthenticated: ProblemType(401, "not_authenticated", "Not authenticated"),
-    errors.LockedOut: ProblemType(429, "locked_out", "Too many failed logins", "Too many failed logins; try again later."),
+    errors.NotAllowed: ProblemType(403, "permission_denied", "Permission denied"),
+    errors.LockedOut: ProblemType(
+        429, "locked_out", "Too many failed logins", "Too many failed logins; try again later."
+    ),
     errors.DomainError: ProblemType(422, "unprocessable", "Refused by a rule of the clinic"),
     # Django.
     DjangoValidationError: ProblemType(422, "invalid", INVALID, "The data is not valid."),
     DataError: ProblemType(400, "invalid", INVALID, "A value is outside what the database accepts."),
     Http404: ProblemType(404, "not_found", "Not found", "Not found."),
     DjangoPermissionDenied: ProblemType(403, "permission_denied", "Permission denied", "Permission denied."),
-    RequestDataTooBig: ProblemType(413, "payload_too_large", "Request body too large", "The request body is too large."),
+    RequestDataTooBig: ProblemType(
+        413, "payload_too_large", "Request body too large", "The request body is too large."
+    ),
     # Django REST framework.
     exceptions.ValidationError: ProblemType(400, "invalid", INVALID, "The data is not valid."),
     exceptions.ParseError: ProblemType(400, "parse_error", "Malformed request"),
@@ -156,16 +162,6 @@ def problem_for(exc: BaseException) -> ProblemType | None:
 # --- the DRF exception handler ----------------------------------------------------------------
 
 
-def pg_error(exc: BaseException) -> tuple[str | None, str | None, str]:
-    """(sqlstate, constraint name, primary message) of a database error, if it came from PostgreSQL."""
-    cause = exc.__cause__ or exc
-    pgcode = getattr(cause, "pgcode", None)
-    diag = getattr(cause, "diag", None)
-    constraint = getattr(diag, "constraint_name", None) if diag else None
-    message = (getattr(diag, "message_primary", None) if diag else None) or str(cause)
-    return pgcode, constraint, message
-
-
 def _database_fields(exc: BaseException) -> tuple[ProblemType, dict] | None:
     pgcode, constraint, message = pg_error(exc)
     if isinstance(exc, DataError):
@@ -225,7 +221,7 @@ def _fields_of(exc: BaseException, problem: ProblemType) -> dict:
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header
     if getattr(exc, "wait", None):
-        headers["Retry-After"] = "%d" % exc.wait
+        headers["Retry-After"] = str(int(exc.wait))
     if headers:
         fields["headers"] = headers
     return fields

@@ -186,6 +186,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
             "outcome",
             "status_code",
             "request_id",
+            "client_request_id",
             "ip",
             "break_glass",
         ]

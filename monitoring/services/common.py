@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kat_clinic.access.scoping import can
-from kat_clinic.api.errors import RuleViolation
+from kat_clinic.errors import RuleViolation
 from kat_clinic.models import StaffMember
 from sessions.models import Session
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from kat_clinic.api.errors import RuleViolation
+from kat_clinic.errors import RuleViolation
 from kat_clinic.models import StaffMember
 from monitoring.dose_math import DoseInputError, dose_figures, session_cap_mg
 from monitoring.models import (

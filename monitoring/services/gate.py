@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from kat_clinic.api.errors import Conflict, RuleViolation
+from kat_clinic.errors import Conflict, RuleViolation
 from kat_clinic.models import StaffMember
 from monitoring.models import ChecklistOverride
 from monitoring.selectors.dose_gate import dose_items

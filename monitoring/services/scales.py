@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from kat_clinic.api.errors import RuleViolation
+from kat_clinic.errors import RuleViolation
 from kat_clinic.models import Patient, StaffMember
 from monitoring import scales
 from monitoring.models import Alert, Scale, ScaleResponse

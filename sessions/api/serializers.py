@@ -147,10 +147,6 @@ class OptionSerializer(serializers.Serializer):
     score = serializers.IntegerField()
 
 
-class MoveOptionSerializer(OptionSerializer):
-    session = serializers.IntegerField()
-
-
 class ProgramItemSerializer(OptionSerializer):
     planned_session = serializers.IntegerField()
     sequence = serializers.IntegerField()

@@ -10,7 +10,7 @@ from integration.models import CheckIn
 from kat_clinic.api import views as core_views
 from kat_clinic.models import Patient
 from tests.factories import PatientFactory
-from tests.integration.factories import FollowUpFactory
+from tests.followups.factories import FollowUpFactory
 
 pytestmark = pytest.mark.django_db
 

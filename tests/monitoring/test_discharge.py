@@ -6,7 +6,7 @@ from decimal import Decimal as D
 import pytest
 from django.utils import timezone
 
-from kat_clinic.api.errors import RuleViolation
+from kat_clinic.errors import RuleViolation
 from monitoring.models import DoseAdministration, SedationScore, SessionAttestation
 from monitoring.selectors.gate import discharge_unmet
 from monitoring.services.gate import session_discharge_check

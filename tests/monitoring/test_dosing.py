@@ -125,7 +125,11 @@ def test_the_cap_applies_to_the_cumulative_session_dose(api, nurse, prescriber, 
     # then
     assert response.status_code == 422
     body = response.json()
-    assert (body["type"], body["cumulative_mg"], body["cap_mg"]) == ("urn:kat-clinic:problem:dose_cap_exceeded", "82.00", "80.00")
+    assert (body["type"], body["cumulative_mg"], body["cap_mg"]) == (
+        "urn:kat-clinic:problem:dose_cap_exceeded",
+        "82.00",
+        "80.00",
+    )
     assert DoseAdministration.objects.count() == 2
 
 

@@ -179,7 +179,8 @@ def test_phq9_item_9_at_zero_raises_no_alert(therapist, patient):
 def test_invalid_answers_are_refused_with_every_bad_item_and_nothing_stored(api, therapist, patient):
     # when
     response = api(therapist).post(
-        "/api/v1/chart/scale-responses/", {"patient": patient.pk, "scale": "phq9", "answers": [0, 9, 0, 0, 0, 0, 0, 0, 7]}
+        "/api/v1/chart/scale-responses/",
+        {"patient": patient.pk, "scale": "phq9", "answers": [0, 9, 0, 0, 0, 0, 0, 0, 7]},
     )
 
     # then

@@ -164,7 +164,9 @@ def test_a_breach_in_a_batch_raises_an_alert_notified_after_commit(
 )
 def test_impossible_values_are_refused_and_nothing_stored(api, nurse, session, reading, field):
     # when
-    response = api(nurse).post("/api/v1/chart/vitals/", {"session": session.pk, "measured_at": T0.isoformat(), **reading})
+    response = api(nurse).post(
+        "/api/v1/chart/vitals/", {"session": session.pk, "measured_at": T0.isoformat(), **reading}
+    )
 
     # then
     assert response.status_code == 400

@@ -92,7 +92,8 @@ APP_WORLD_MODULES = (
     "tests.programs.api_world",
     "tests.sessions.api_world",
     "tests.monitoring.api_world",
-    "tests.integration.api_world",
+    "tests.integration_care.api_world",
+    "tests.followups.api_world",
 )
 
 

@@ -7,7 +7,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from kat_clinic.api.errors import PreconditionFailed, PreconditionRequired
+from kat_clinic.errors import PreconditionFailed, PreconditionRequired
 from monitoring import selectors
 from monitoring.api import serializers as s
 from monitoring.api.views.base import ERRORS, CreatingChartViewSet, acting_staff
