@@ -27,6 +27,7 @@ def dose_items(*, session: Session, now: datetime | None = None) -> list[dict]:
     hold = thresholds_for(clinic=session.clinic_id).get(ThresholdRuleKind.PREDOSE_HOLD)
     latest = (
         VitalSign.objects.filter(session=session, systolic_mmhg__isnull=False, measured_at__lte=now)
+        .filter(entered_in_error_at__isnull=True)
         .order_by("-measured_at", "-pk")
         .first()
     )

@@ -28,6 +28,8 @@ from monitoring.models import (
     PriorAuthorization,
     RemsMonitoringForm,
     RemsPatientEnrollment,
+    SedationScore,
+    DissociationScore,
     VitalSign,
 )
 from monitoring.selectors.gate import gate_items
@@ -270,6 +272,38 @@ def _unreviewed_screen(world: World, role: str) -> dict:
     return {"id": ScreenFactory(patient=world.objects["patient"], recorded_by=world.staff[Role.NURSE]).pk}
 
 
+def _nurse_dose(world: World, role: str) -> dict:
+    return {"id": _dose(_session(world.clinic), world.staff[Role.NURSE], world.staff[Role.PRESCRIBER]).pk}
+
+
+def _nurse_reading(world: World, role: str) -> dict:
+    session = _session(world.clinic)
+    reading = VitalSign.objects.create(
+        session=session, patient=session.patient, measured_at=timezone.now(), heart_rate_bpm=72,
+        entered_by=world.staff[Role.NURSE],
+    )
+    return {"id": reading.pk}
+
+
+def _nurse_sedation(world: World, role: str) -> dict:
+    score = SedationScore.objects.create(
+        session=_session(world.clinic), measured_at=timezone.now(), moaas=5, recorded_by=world.staff[Role.NURSE]
+    )
+    return {"id": score.pk}
+
+
+def _nurse_dissociation(world: World, role: str) -> dict:
+    score = DissociationScore.objects.create(
+        session=_session(world.clinic), measured_at=timezone.now(), items=[0] * 23, total=0,
+        recorded_by=world.staff[Role.NURSE],
+    )
+    return {"id": score.pk}
+
+
+def _in_error_body(world: World, role: str) -> dict:
+    return {"reason": "Charted on the wrong flowsheet."}
+
+
 def _scale_body(world: World, role: str) -> dict:
     return {"patient": world.objects["patient"].pk, "scale": "phq9", "answers": [1, 1, 0, 2, 1, 0, 1, 0, 0]}
 
@@ -323,6 +357,10 @@ API_WORLD = ApiWorld(
         ("POST", "/api/v1/chart/consents/{id}/revoke/"): _active_consent,
         ("POST", "/api/v1/chart/rems-forms/{id}/submit/"): _draft_form,
         ("POST", "/api/v1/chart/contraindication-screens/{id}/review/"): _unreviewed_screen,
+        ("POST", "/api/v1/chart/doses/{id}/entered-in-error/"): _nurse_dose,
+        ("POST", "/api/v1/chart/vitals/{id}/entered-in-error/"): _nurse_reading,
+        ("POST", "/api/v1/chart/sedation-scores/{id}/entered-in-error/"): _nurse_sedation,
+        ("POST", "/api/v1/chart/dissociation-scores/{id}/entered-in-error/"): _nurse_dissociation,
     },
     body_bases={
         ("POST", "/api/v1/chart/notes/"): _note_body,
@@ -334,6 +372,10 @@ API_WORLD = ApiWorld(
         ("POST", "/api/v1/chart/vitals/"): _vital_body,
         ("POST", "/api/v1/chart/vitals/batch/"): _batch_body,
         ("POST", "/api/v1/chart/rems-forms/generate/"): _rems_generate_body,
+        **{
+            ("POST", f"/api/v1/chart/{area}/{{id}}/entered-in-error/"): _in_error_body
+            for area in ("doses", "vitals", "sedation-scores", "dissociation-scores")
+        },
     },
     ratio_exempt={
         ("PATCH", "/api/v1/chart/notes/{id}/"): "an edit needs the note's current ETag in If-Match, which a generated "
