@@ -300,6 +300,16 @@ def _nurse_dissociation(world: World, role: str) -> dict:
     return {"id": score.pk}
 
 
+def _timed_body(field: str, **rest):
+    """Charting refuses times outside the session's block and margin: the seeded session, now."""
+
+    def body(world: World, role: str) -> dict:
+        extra = {k: (v(world) if callable(v) else v) for k, v in rest.items()}
+        return {"session": world.ids["sessions"], field: timezone.now().isoformat(), **extra}
+
+    return body
+
+
 def _in_error_body(world: World, role: str) -> dict:
     return {"reason": "Charted on the wrong flowsheet."}
 
@@ -372,6 +382,18 @@ API_WORLD = ApiWorld(
         ("POST", "/api/v1/chart/vitals/"): _vital_body,
         ("POST", "/api/v1/chart/vitals/batch/"): _batch_body,
         ("POST", "/api/v1/chart/rems-forms/generate/"): _rems_generate_body,
+        ("POST", "/api/v1/chart/adverse-events/"): _timed_body("onset_at", type="nausea", severity="mild"),
+        ("POST", "/api/v1/chart/sedation-scores/"): _timed_body("measured_at", moaas=5),
+        ("POST", "/api/v1/chart/dissociation-scores/"): _timed_body("measured_at", items=[0] * 23),
+        ("POST", "/api/v1/chart/session-medications/"): _timed_body(
+            "given_at",
+            drug="ondansetron",
+            dose_mg="4.00",
+            route="iv",
+            reason="Nausea.",
+            ordered_by=lambda w: w.staff[Role.PRESCRIBER].pk,
+        ),
+        ("POST", "/api/v1/chart/escalations/"): _timed_body("occurred_at", kind="prescriber_called", description="Called to bedside."),
         **{
             ("POST", f"/api/v1/chart/{area}/{{id}}/entered-in-error/"): _in_error_body
             for area in ("doses", "vitals", "sedation-scores", "dissociation-scores")
