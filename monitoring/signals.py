@@ -1,13 +1,15 @@
-"""What charting announces to the apps above it (the controlled-substance ledger).
-
-Sent synchronously inside the caller's transaction: a receiver's writes commit with the cause and
-its exception rolls the cause back. Receivers connect in their app's `AppConfig.ready()`.
-"""
+"""What charting announces to the apps above it (see the architecture notes: signals, sent
+synchronously inside the caller's transaction, so a receiver that raises rolls the cause back)."""
 
 from __future__ import annotations
 
 from django.dispatch import Signal
 
-# A dose was marked entered in error (the row is kept, left out of every calculation).
-# kwargs: dose: DoseAdministration, by: StaffMember, reason: str.
+# Sent by `monitoring.services.dosing.dose_record` once the dose row is written, inside its
+# transaction. Arguments: dose (DoseAdministration), by (StaffMember).
+dose_recorded = Signal()
+
+# Sent by `monitoring.services.corrections.chart_entry_mark_in_error` when a dose is marked entered
+# in error (the row is kept, left out of every calculation), inside its transaction.
+# Arguments: dose (DoseAdministration), by (StaffMember), reason (str).
 dose_entered_in_error = Signal()

@@ -24,6 +24,7 @@ from monitoring.selectors.gate import Prereq, gate_unmet, recent_weight, session
 from monitoring.selectors.policy import dose_cap_for
 from monitoring.services.chart_time import chart_time_check
 from monitoring.services.common import lock_session, require_operation
+from monitoring.signals import dose_recorded
 from programs.choices import Medication, SessionKind
 from sessions.models import Session
 
@@ -126,7 +127,7 @@ def dose_record(
     if first and any(p.kind == Prereq.PRIOR_AUTHORIZATION for p in session_prerequisites(session, medication)):
         _use_prior_authorization(session=session, on=today)
 
-    return DoseAdministration.objects.create(
+    dose = DoseAdministration.objects.create(
         session=session,
         patient_id=session.patient_id,
         kind=kind,
@@ -149,6 +150,8 @@ def dose_record(
         cap_override_reason=cap_override_reason.strip() if cap_overridden_by else "",
         cap_overridden_by=cap_overridden_by,
     )
+    dose_recorded.send(sender=DoseAdministration, dose=dose, by=by)
+    return dose
 
 
 ESKETAMINE_DEVICE_MG = Decimal("28")

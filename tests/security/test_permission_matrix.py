@@ -18,7 +18,18 @@ from kat_clinic.roles import Role
 
 # Reviewed: endpoints open without a role (they carry no PHI).
 PUBLIC_ENDPOINTS = {"LoginView", "SpectacularAPIView", "SpectacularSwaggerView"}
-CLINICAL_PREFIXES = ("note.", "dose.", "vitals.", "scale.", "chart.", "record.", "gate.", "discharge.", "rems.")
+CLINICAL_PREFIXES = (
+    "note.",
+    "dose.",
+    "vitals.",
+    "scale.",
+    "chart.",
+    "record.",
+    "gate.",
+    "discharge.",
+    "rems.",
+    "controlled.",
+)
 
 
 def walk(patterns, prefix=""):
