@@ -8,3 +8,8 @@ from django.dispatch import Signal
 # Sent by `monitoring.services.dosing.dose_record` once the dose row is written, inside its
 # transaction. Arguments: dose (DoseAdministration), by (StaffMember).
 dose_recorded = Signal()
+
+# Sent by `monitoring.services.corrections.chart_entry_mark_in_error` when a dose is marked entered
+# in error (the row is kept, left out of every calculation), inside its transaction.
+# Arguments: dose (DoseAdministration), by (StaffMember), reason (str).
+dose_entered_in_error = Signal()

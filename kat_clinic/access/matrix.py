@@ -77,6 +77,7 @@ PERMISSION_MATRIX: dict[str, frozenset[str]] = {
     "scale.write": CLINICIANS,
     "record.read": CLINICIANS,
     "record.write": frozenset({NURSE, PRESCRIBER}),
+    "screen.review": frozenset({PRESCRIBER}),
     "alert.read": CLINICIANS,
     "alert.ack": frozenset({NURSE, PRESCRIBER}),
     "gate.override": frozenset({PRESCRIBER}),
