@@ -9,7 +9,9 @@ class ControlledConfig(AppConfig):
     def ready(self) -> None:
         # The container policy holds for a dose recorded any way: monitoring announces every dose
         # inside its transaction, and our receiver refuses a controlled one that no draw accompanies.
-        from controlled.policy import refuse_controlled_dose_without_draw
-        from monitoring.signals import dose_recorded
+        from controlled.policy import correct_draw_of_dose_entered_in_error, refuse_controlled_dose_without_draw
+        from monitoring.signals import dose_entered_in_error, dose_recorded
 
         dose_recorded.connect(refuse_controlled_dose_without_draw, dispatch_uid="controlled.container_policy")
+        # A controlled dose charted in error gives its stock back through a correcting entry.
+        dose_entered_in_error.connect(correct_draw_of_dose_entered_in_error, dispatch_uid="controlled.dose_in_error")

@@ -61,3 +61,14 @@ def refuse_controlled_dose_without_draw(sender, *, dose, **kwargs) -> None:
             code="container_required",
             errors={"container": ["Name the container the dose was drawn from."]},
         )
+
+
+def correct_draw_of_dose_entered_in_error(*, dose, by, reason: str, **_) -> None:
+    """A controlled dose marked entered in error (in charting's transaction): the draw it came from
+    is reversed by a correcting ledger entry that references it, never by an edit."""
+    from controlled.models import EntryKind, LedgerEntry
+    from controlled.services.draws import draw_correct_entered_in_error
+
+    draw = LedgerEntry.objects.filter(dose=dose, kind=EntryKind.DRAW).first()
+    if draw is not None:
+        draw_correct_entered_in_error(draw=draw, by=by, reason=reason)
