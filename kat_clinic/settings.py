@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "sessions.apps.ClinicSessionsConfig",
     "monitoring.apps.MonitoringConfig",
     "integration.apps.IntegrationConfig",
+    "interop.apps.InteropConfig",
 ]
 
 MIDDLEWARE = [
@@ -265,3 +266,6 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "ScaleResponseSourceEnum": "monitoring.models.scales.ScaleResponse.Source",
     }
 )
+
+# --- interop ---
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"].append("interop.api.schema.restore_fhir_operation_names")

@@ -10,6 +10,7 @@ api_patterns = [
     path("", include("sessions.api.urls")),
     path("", include("monitoring.api.urls")),
     path("", include("integration.api.urls")),
+    path("", include("interop.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

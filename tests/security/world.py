@@ -93,6 +93,7 @@ APP_WORLD_MODULES = (
     "tests.sessions.api_world",
     "tests.monitoring.api_world",
     "tests.integration.api_world",
+    "tests.interop.api_world",
 )
 
 
