@@ -5,5 +5,7 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 RUN DEBUG=true python manage.py collectstatic --noinput -v0
-# The web container applies migrations and seeds the demo once the database is healthy.
-CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py seed_demo && gunicorn kat_clinic.wsgi:application --bind 0.0.0.0:8000"]
+# The web process connects as the runtime role (DATABASE_URL); migrations run beforehand as the
+# owner: `python manage.py migrate && python manage.py create_runtime_role` (docker compose's
+# `migrate` service).
+CMD ["gunicorn", "kat_clinic.wsgi:application", "--bind", "0.0.0.0:8000"]

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 REQS := requirements.txt requirements-dev.txt requirements-bench.txt
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test demo lint format bench bench-scale migrate clean
+.PHONY: venv chromium test demo lint format bench bench-scale migrate clean
 
 $(STAMP): $(REQS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,10 +16,27 @@ $(STAMP): $(REQS)
 
 venv: $(STAMP)
 
+# The suite's test database, one per checkout, so two checkouts can run `make test` at once:
+# test_kat_<folder name>_<hash of the checkout's path>. Set TEST_DATABASE_NAME to choose another.
+CHECKOUT_SLUG := $(shell basename "$(CURDIR)" | tr -c 'a-zA-Z0-9\n' '_' | tr 'A-Z' 'a-z' | cut -c1-20)
+CHECKOUT_HASH := $(shell printf '%s' "$(CURDIR)" | md5sum | cut -c1-8)
+TEST_DATABASE_NAME ?= test_kat_$(CHECKOUT_SLUG)_$(CHECKOUT_HASH)
+export TEST_DATABASE_NAME
+# Two test processes; the Celery-worker, broker-flush and browser tests share one of them, in turn.
+PYTEST_WORKERS ?= 2
+CHROMIUM ?= /usr/bin/chromium
+
+## make chromium: Debian's Chromium for the browser tests (Playwright drives it; it downloads none).
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "$(CHROMIUM) is missing: installing Debian's chromium package with apt-get"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	fi
+
 ## make test: the whole suite against the machine's real PostgreSQL and Redis, fresh test database.
-test: venv
+test: venv chromium
 	@$(BIN)/python scripts/wait_for_services.py
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 ## make demo: migrate, seed a demo clinic, run API + Celery worker + beat in the foreground.
 demo: venv

@@ -35,7 +35,7 @@ def main() -> int:
     os.environ["CELERY_TASK_DEFAULT_QUEUE"] = queue
     # Long enough that no row is claimed twice while it waits its turn in the backlog.
     os.environ["FOLLOWUP_LEASE_SECONDS"] = str(args.timeout)
-    os.environ["FOLLOWUP_SMS_PROVIDER"] = "integration.channels.LoggingSmsProvider"
+    os.environ["FOLLOWUP_SMS_PROVIDER"] = "followups.channels.LoggingSmsProvider"
     os.environ["LOG_LEVEL"] = "WARNING"
     sys.path.insert(0, str(ROOT))
     subprocess.run([sys.executable, str(ROOT / "scripts" / "create_database.py")], check=True)
@@ -47,8 +47,8 @@ def main() -> int:
     from django.db.models import Max, Min
     from django.utils import timezone
 
-    from integration.engine import followups_dispatch
-    from integration.models import Delivery, FollowUp
+    from followups.engine import followups_dispatch
+    from followups.models import Delivery, FollowUp
     from kat_clinic.models import Clinic, Organization, Patient
 
     call_command("migrate", verbosity=0)
@@ -129,7 +129,7 @@ def main() -> int:
 
 
 def _clean(org) -> None:
-    from integration.models import Delivery, FollowUp
+    from followups.models import Delivery, FollowUp
     from kat_clinic.models import Clinic, Patient
 
     Delivery.objects.filter(followup__clinic__organization=org).delete()

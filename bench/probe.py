@@ -24,17 +24,17 @@ RESULTS = Path(__file__).resolve().parent / "results"
 # Candidate paths per endpoint, first that resolves wins. Placeholders are filled by the scenarios.
 PATH_CANDIDATES: dict[str, list[str]] = {
     "day_board": [
-        "/api/scheduling/day-board/?clinic={clinic}&date={date}",
-        "/api/day-board/?clinic={clinic}&date={date}",
+        "/api/v1/scheduling/day-board/?clinic={clinic}&date={date}",
+        "/api/v1/day-board/?clinic={clinic}&date={date}",
     ],
-    "availability": ["/api/scheduling/search/"],
-    "booking": ["/api/scheduling/program-booking/"],
-    "session_chart": ["/api/chart/sessions/{session}/", "/api/sessions/{session}/chart/"],
-    "vitals_write": ["/api/chart/vitals/", "/api/sessions/{session}/vitals/"],
-    "patient_timeline": ["/api/chart/patients/{patient}/timeline/", "/api/patients/{patient}/timeline/"],
+    "availability": ["/api/v1/scheduling/search/"],
+    "booking": ["/api/v1/scheduling/program-booking/"],
+    "session_chart": ["/api/v1/chart/sessions/{session}/", "/api/v1/sessions/{session}/chart/"],
+    "vitals_write": ["/api/v1/chart/vitals/", "/api/v1/sessions/{session}/vitals/"],
+    "patient_timeline": ["/api/v1/chart/patients/{patient}/timeline/", "/api/v1/patients/{patient}/timeline/"],
     "followup_queue": [
-        "/api/followups/?clinic={clinic}",
-        "/api/follow-ups/?clinic={clinic}",
+        "/api/v1/followups/?clinic={clinic}",
+        "/api/v1/follow-ups/?clinic={clinic}",
     ],
 }
 SAMPLE_VALUES = {

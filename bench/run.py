@@ -6,7 +6,7 @@
 For each scale: `bench.seed` (reused when the marker matches), `bench.probe` (context, tokens,
 queries per request), gunicorn on 127.0.0.1 with production settings (DEBUG off, a random
 SECRET_KEY, ALLOWED_HOSTS=127.0.0.1, TLS off for plain-HTTP loopback), a real login through
-/api/auth/login/, then per scenario a closed-loop run and, for hot reads, a run at a fixed
+/api/v1/auth/login/, then per scenario a closed-loop run and, for hot reads, a run at a fixed
 50 requests/s. Results go to bench/results/scale-<s>.json; the Markdown report and the latency
 chart are rebuilt from every scale's latest results.
 """
@@ -24,6 +24,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 from bench import report
@@ -47,10 +48,25 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_env(scale: float) -> dict[str, str]:
+def runtime_database_url(scale: float) -> str:
+    """Create (or update) the least-privilege runtime role on the bench database, as its owner; its URL."""
+    env = dict(os.environ) | {"DATABASE_URL": bench_db_url(scale), "DJANGO_SETTINGS_MODULE": "kat_clinic.settings"}
+    done = subprocess.run(
+        [sys.executable, "manage.py", "create_runtime_role", "--print-url"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
+def server_env(scale: float, database_url: str | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env |= {
-        "DATABASE_URL": bench_db_url(scale),
+        # gunicorn connects as the runtime role, as in production; seeding and probing as the owner.
+        "DATABASE_URL": database_url or bench_db_url(scale),
         "DEBUG": "false",
         "TLS": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
@@ -65,7 +81,9 @@ def server_env(scale: float) -> dict[str, str]:
 
 
 class Gunicorn:
-    def __init__(self, scale: float, workers: int, worker_class: str, threads: int) -> None:
+    def __init__(
+        self, scale: float, workers: int, worker_class: str, threads: int, database_url: str | None = None
+    ) -> None:
         self.port = _free_port()
         self.cmd = [
             sys.executable,
@@ -87,7 +105,7 @@ class Gunicorn:
             "--log-level",
             "warning",
         ]
-        self.env = server_env(scale)
+        self.env = server_env(scale, database_url)
         self.proc: subprocess.Popen | None = None
         self.config = {"workers": workers, "worker_class": worker_class, "threads": threads}
 
@@ -155,7 +173,7 @@ def real_login(port: int, username: str) -> str | None:
     """A token through the real login endpoint (password hashing, axes, knox), as a client would."""
     from bench.seed import BENCH_PASSWORD
 
-    status, body = _get(port, "/api/auth/login/", "POST", {"username": username, "password": BENCH_PASSWORD})
+    status, body = _get(port, "/api/v1/auth/login/", "POST", {"username": username, "password": BENCH_PASSWORD})
     if status != 200:
         log(f"login as {username} returned {status}: {body[:200]!r}; using a directly created token")
         return None
@@ -206,13 +224,20 @@ def bench_scale(scale: float, opts: argparse.Namespace) -> dict:
         },
         "scenarios": {},
     }
+    runtime_url = runtime_database_url(scale)
+    roles = {
+        "seed, probe": urllib.parse.urlsplit(bench_db_url(scale)).username or "",
+        "gunicorn": urllib.parse.urlsplit(runtime_url).username or "",
+    }
+    results["database_roles"] = roles
+    log("database roles: " + ", ".join(f"{process} as {role}" for process, role in roles.items()))
     only = {n.strip() for n in opts.only.split(",")} if opts.only else None
-    with Gunicorn(scale, opts.workers, opts.worker_class, opts.threads) as server:
+    with Gunicorn(scale, opts.workers, opts.worker_class, opts.threads, runtime_url) as server:
         results["server"] = server.config
         token = real_login(server.port, ctx["usernames"]["scheduler"])
         if token:
             ctx["tokens"]["scheduler"] = token
-            results["login"] = "scheduler token from POST /api/auth/login/"
+            results["login"] = "scheduler token from POST /api/v1/auth/login/"
         pool_offsets: dict[str, int] = {}
         for sc in SCENARIOS:
             if only and sc.name not in only and sc.kind != "ceiling":

@@ -91,11 +91,11 @@ def followup_queue(ctx: dict, i: int):
 
 def patient_list(ctx: dict, i: int):
     letter = "ABCDEFGHIJKLMNOPRSTUVWXYZ"[i % 25]
-    return "GET", f"/api/patients/?home_clinic={ctx['clinic_id']}&search={letter}", None
+    return "GET", f"/api/v1/patients/?home_clinic={ctx['clinic_id']}&search={letter}", None
 
 
 def patient_detail(ctx: dict, i: int):
-    return "GET", f"/api/patients/{_pick(ctx, 'patients', i)}/", None
+    return "GET", f"/api/v1/patients/{_pick(ctx, 'patients', i)}/", None
 
 
 def livez(ctx: dict, i: int):

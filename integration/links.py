@@ -25,7 +25,7 @@ def checkin_token(*, patient_id: int, clinic_id: int, followup_id: int | None = 
 
 def checkin_url(*, patient_id: int, clinic_id: int, followup_id: int | None = None) -> str:
     token = checkin_token(patient_id=patient_id, clinic_id=clinic_id, followup_id=followup_id)
-    return f"{settings.PATIENT_LINK_BASE_URL}/api/checkins/{patient_id}/{token}/"
+    return f"{settings.PATIENT_LINK_BASE_URL}/api/v1/checkins/{patient_id}/{token}/"
 
 
 def checkin_grant(token: str) -> CheckInGrant | None:

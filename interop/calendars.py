@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 import secrets
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -18,7 +17,7 @@ from icalendar import Calendar, Event
 
 from interop.models import CalendarFeed, InteropSettings
 from kat_clinic.access.scoping import can
-from kat_clinic.api.errors import RuleViolation
+from kat_clinic.errors import NotAllowed, RuleViolation
 from kat_clinic.models import Clinic, Room, StaffMember, User
 from sessions.models import Session, StaffAssignment
 
@@ -44,14 +43,14 @@ def calendar_feed_issue(
         if room.clinic_id != clinic.pk:
             raise RuleViolation("The room is not at this clinic.", code="feed_target", errors={"room": ["Not here."]})
         if not can(by, "calendar.room_feed", clinic.pk):
-            raise PermissionDenied("Only admins and the front desk issue room calendars.")
+            raise NotAllowed("Only admins and the front desk issue room calendars.")
     if staff is not None:
         if not staff.memberships.filter(clinic=clinic, active=True).exists():
             raise RuleViolation(
                 "The staff member does not work here.", code="feed_target", errors={"staff": ["Not here."]}
             )
         if staff.user_id != by.pk and not can(by, "calendar.room_feed", clinic.pk):
-            raise PermissionDenied("You may issue only your own calendar.")
+            raise NotAllowed("You may issue only your own calendar.")
     current = CalendarFeed.objects.select_for_update().filter(clinic=clinic, revoked_at__isnull=True)
     current = current.filter(staff=staff) if staff is not None else current.filter(room=room)
     current.update(revoked_at=timezone.now())

@@ -1,7 +1,14 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class KatClinicConfig(AppConfig):
     name = "kat_clinic"
     label = "kat_clinic"
     verbose_name = "Clinics, staff and patients"
+
+    def ready(self) -> None:
+        from kat_clinic import db_roles
+
+        # Once per migrate (this app's post_migrate), after every trigger of every app is installed.
+        post_migrate.connect(db_roles.after_migrate, sender=self, dispatch_uid="kat_clinic.db_roles.after_migrate")

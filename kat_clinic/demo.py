@@ -156,7 +156,7 @@ def _seed_schedule(*, clinic: Clinic, organization: Organization) -> None:
     from programs.models import Enrollment, ProgramTemplate
     from programs.services import enrollment_create
     from sessions.models import WorkingHours
-    from sessions.search import enrollment_book_program
+    from sessions.services import enrollment_book_program
 
     today = clinic.local_date()
     clinical = StaffMember.objects.filter(memberships__clinic=clinic, memberships__role__in=list(CLINICAL_ROLES))

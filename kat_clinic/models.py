@@ -47,7 +47,7 @@ class Clinic(models.Model):
     timezone = models.CharField(max_length=64, validators=[validate_timezone], help_text="IANA zone")
     address = models.CharField(max_length=300, blank=True)
     phone = models.CharField(max_length=40, blank=True)
-    # Clinic-configurable defaults (DOMAIN.md): every number is data, not code.
+    # Clinic-configurable defaults: every number is data, not code.
     nurse_shared_capacity = models.PositiveSmallIntegerField(
         default=3, help_text="How many chairs one nurse may monitor at once."
     )
@@ -91,6 +91,10 @@ class ClinicCertification(models.Model):
                 condition=Q(valid_from__lte=F("expires_on")), name="cliniccertification_valid_before_expiry"
             ),
         ]
+
+    def __str__(self) -> str:
+        number = f" {self.identifier}" if self.identifier else ""
+        return f"{self.get_kind_display()}{number}, valid {self.valid_from:%Y-%m-%d} to {self.expires_on:%Y-%m-%d}"
 
     def is_valid_on(self, day: dt.date) -> bool:
         return self.valid_from <= day <= self.expires_on
@@ -152,6 +156,9 @@ class Licence(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["kind", "state", "number"], name="licence_unique_number"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.state} {self.number}, expires {self.expires_on:%Y-%m-%d}"
 
     def is_valid_on(self, day: dt.date) -> bool:
         return (self.issued_on is None or self.issued_on <= day) and day <= self.expires_on
@@ -234,9 +241,10 @@ class PatientWeight(models.Model):
 
 
 # Models defined in submodules, registered under this app.
-from kat_clinic.audit.models import AuditEvent, BreakGlassAccess  # noqa: E402
+from kat_clinic.audit.models import AuditChainLink, AuditEvent, BreakGlassAccess  # noqa: E402
 
 __all__ = [
+    "AuditChainLink",
     "AuditEvent",
     "BreakGlassAccess",
     "Clinic",

@@ -1,4 +1,4 @@
-"""Write paths for the clinic app."""
+"""Write paths for the clinic app: clinics, rooms, patients, weights, break-glass access."""
 
 from __future__ import annotations
 
@@ -8,10 +8,49 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from kat_clinic.api.errors import RuleViolation
-from kat_clinic.models import BreakGlassAccess, Patient, PatientWeight, StaffMember, User
+from kat_clinic.errors import RuleViolation
+from kat_clinic.models import BreakGlassAccess, Clinic, Patient, PatientWeight, Room, StaffMember, User
 
 BREAK_GLASS_DURATION = dt.timedelta(hours=1)
+
+
+def _assign(instance, fields: dict) -> None:
+    for name, value in fields.items():
+        setattr(instance, name, value)
+
+
+@transaction.atomic
+def clinic_update(*, clinic: Clinic, **fields) -> Clinic:
+    """Change a clinic's settings (the API's editable fields: name, zone, contact, capacity, hours)."""
+    _assign(clinic, fields)
+    clinic.save()
+    return clinic
+
+
+@transaction.atomic
+def room_create(*, clinic: Clinic, **fields) -> Room:
+    return Room.objects.create(clinic=clinic, **fields)
+
+
+@transaction.atomic
+def room_update(*, room: Room, **fields) -> Room:
+    _assign(room, fields)
+    room.save()
+    return room
+
+
+@transaction.atomic
+def patient_create(*, home_clinic: Clinic, **fields) -> Patient:
+    """A new patient of `home_clinic`, in the clinic's organization."""
+    return Patient.objects.create(home_clinic=home_clinic, organization=home_clinic.organization, **fields)
+
+
+@transaction.atomic
+def patient_update(*, patient: Patient, **fields) -> Patient:
+    """Change a patient's demographics. The home clinic is not moved here (the serializer refuses it)."""
+    _assign(patient, fields)
+    patient.save()
+    return patient
 
 
 @transaction.atomic
@@ -21,13 +60,6 @@ def patient_weight_record(
     return PatientWeight.objects.create(
         patient=patient, weight_kg=weight_kg, measured_at=measured_at, recorded_by=recorded_by
     )
-
-
-def patient_latest_weight(*, patient: Patient, measured_after: dt.datetime | None = None) -> PatientWeight | None:
-    weights = PatientWeight.objects.filter(patient=patient)
-    if measured_after is not None:
-        weights = weights.filter(measured_at__gte=measured_after)
-    return weights.order_by("-measured_at").first()
 
 
 @transaction.atomic

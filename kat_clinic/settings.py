@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "sessions.apps.ClinicSessionsConfig",
     "monitoring.apps.MonitoringConfig",
     "integration.apps.IntegrationConfig",
+    "followups.apps.FollowupsConfig",
     "interop.apps.InteropConfig",
 ]
 
@@ -71,7 +72,8 @@ WSGI_APPLICATION = "kat_clinic.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Project templates first, so kat_clinic/templates/admin/base_site.html overrides the admin's own.
+        "DIRS": [BASE_DIR / "kat_clinic" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -89,9 +91,40 @@ DATABASES = {
 # Every request is one transaction: a write that spans rows lands whole or not at all. The audit
 # middleware writes after it, so audit rows of failed requests survive the rollback.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# The test database: TEST_DATABASE_NAME when set (`make test` sets one per checkout, so two
+# checkouts run their suites at once), otherwise Django's test_<NAME>. Under pytest-xdist each
+# process adds its own suffix (_gw0, _gw1).
+DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
+# Two database roles (kat_clinic/db_roles.py). The owner migrates: `manage.py migrate` and
+# `manage.py create_runtime_role` run with DATABASE_URL set to the owner's connection
+# (MIGRATION_DATABASE_URL in docker compose and the demo). The web, worker and beat run with
+# DATABASE_URL naming the least-privilege runtime role, which may not alter the audit trail, the
+# row history or the freezes.
+RUNTIME_DB_ROLE = env.str("RUNTIME_DB_ROLE", default="kat_runtime")
+RUNTIME_DB_PASSWORD = env.str("RUNTIME_DB_PASSWORD", default="")
+# The runtime role on the same database as `default`. The suite connects as the owner through
+# `default` (pytest-django creates, migrates and flushes the test database) and as the runtime
+# role through this alias: live servers, Celery workers under test, the refusal tests. A process
+# already running as the runtime role never opens it.
+DATABASES["runtime"] = {
+    **DATABASES["default"],
+    "USER": RUNTIME_DB_ROLE,
+    "PASSWORD": RUNTIME_DB_PASSWORD,
+    "OPTIONS": dict(DATABASES["default"]["OPTIONS"]),
+    "ATOMIC_REQUESTS": False,
+    "CONN_MAX_AGE": 0,
+    "TEST": {"MIRROR": "default"},
+}
+# Models whose rows the runtime role may insert but never update or delete, beyond every pghistory
+# event model and every model declaring `APPEND_ONLY = True` ("app_label.ModelName").
+APPEND_ONLY_MODELS: list[str] = []
+# The audit trail's hash chains (kat_clinic/audit/chain.py): a row is sealed once it is this old,
+# by a periodic task that runs this often.
+AUDIT_SEAL_SETTLE_SECONDS = env.int("AUDIT_SEAL_SETTLE_SECONDS", default=30)
+AUDIT_SEAL_INTERVAL_SECONDS = env.int("AUDIT_SEAL_INTERVAL_SECONDS", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "kat_clinic.User"
@@ -202,6 +235,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "PREPROCESSING_HOOKS": ["kat_clinic.api.schema.only_versioned_api"],
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "POSTPROCESSING_HOOKS": [
@@ -212,10 +247,17 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Login protection ----------------------------------------------------------------------
+# A username at one address locks after AXES_FAILURE_LIMIT failures, a username from anywhere
+# after AXES_USERNAME_FAILURE_LIMIT; an address alone never locks (a clinic shares one address).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_USERNAME_FAILURE_LIMIT = env.int("AXES_USERNAME_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-# Lock a username after repeated failures from anywhere, and an address that sprays many usernames.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_HANDLER = "kat_clinic.access.lockout.UsernameAndAddressLockout"
+# The client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the address the
+# outermost trusted proxy saw (X-Forwarded-For); the audit trail uses the same function.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "kat_clinic.audit.middleware.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "kat_clinic.api.exceptions.axes_lockout_response"
@@ -247,11 +289,11 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     }
 )
 
-# --- integration ---
+# --- followups ---
 # A claimed follow-up whose lease runs out without a recorded delivery is claimed again.
 FOLLOWUP_LEASE_SECONDS = env.int("FOLLOWUP_LEASE_SECONDS", default=120)
-FOLLOWUP_SMS_PROVIDER = env.str("FOLLOWUP_SMS_PROVIDER", default="integration.channels.LoggingSmsProvider")
-FOLLOWUP_EMAIL_PROVIDER = env.str("FOLLOWUP_EMAIL_PROVIDER", default="integration.channels.DjangoEmailProvider")
+FOLLOWUP_SMS_PROVIDER = env.str("FOLLOWUP_SMS_PROVIDER", default="followups.channels.LoggingSmsProvider")
+FOLLOWUP_EMAIL_PROVIDER = env.str("FOLLOWUP_EMAIL_PROVIDER", default="followups.channels.DjangoEmailProvider")
 PATIENT_LINK_BASE_URL = env.str("PATIENT_LINK_BASE_URL", default="http://localhost:8000")
 
 # --- monitoring ---

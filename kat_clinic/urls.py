@@ -1,23 +1,51 @@
+"""Project URLs: the API under /api/v1/, two permanent aliases at their old paths, the admin, health.
+
+Every path under /api/ that matches nothing is a problem+json 404 (`api_not_found`), so Django's
+HTML 404 page (and, in DEBUG, its list of URL patterns) never answers an API client.
+"""
+
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from followups.api import views as followup_views
+from integration.api import views as integration_views
+from kat_clinic.api import exceptions as problems
 from kat_clinic.health import healthz, livez
 
-api_patterns = [
+api_v1_patterns = [
     path("", include("kat_clinic.api.urls")),
     path("", include("programs.api.urls")),
     path("", include("sessions.api.urls")),
     path("", include("monitoring.api.urls")),
     path("", include("integration.api.urls")),
+    path("", include("followups.api.urls")),
     path("", include("interop.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+]
+
+# Permanent aliases, outside the versioned API and its schema: links already sent to patients and
+# the webhook address configured at the SMS provider keep answering where they always have.
+legacy_aliases = [
+    path(
+        "checkins/<int:patient_id>/<str:token>/",
+        integration_views.CheckInLinkView.as_view(),
+        name="checkin-link-legacy",
+    ),
+    path("sms/inbound/", followup_views.SmsInboundView.as_view(), name="sms-inbound-legacy"),
 ]
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("livez", livez, name="livez"),
     path("admin/", admin.site.urls),
-    path("api/", include(api_patterns)),
+    path("api/v1/", include(api_v1_patterns)),
+    path("api/", include(legacy_aliases)),
+    re_path(r"^api/", problems.api_not_found, name="api-not-found"),
 ]
+
+handler400 = "kat_clinic.api.exceptions.bad_request"
+handler403 = "kat_clinic.api.exceptions.permission_denied"
+handler404 = "kat_clinic.api.exceptions.page_not_found"
+handler500 = "kat_clinic.api.exceptions.server_error"

@@ -3,6 +3,11 @@ frozen once signed, dosing with its maths and caps, vitals with safety threshold
 rating scales, discharge criteria and the esketamine REMS monitoring form.
 
 Entry points other apps use: `monitoring.scales.score` (pure scoring),
-`monitoring.services.scales.scale_response_record`, `monitoring.services.gate.gate_unmet`,
-`discharge_unmet` and `session_discharge_check` (called before a session is completed).
+`monitoring.services.scales.scale_response_record`, `monitoring.services.gate.session_discharge_check`
+(called before a session is completed), and the reads `monitoring.selectors.gate.gate_unmet` and
+`discharge_unmet`.
+
+Layout: `services/` holds the writes (keyword-only, atomic), `selectors/` the reads (querysets with
+their joins, the gate and discharge checklists, a clinic's thresholds, caps and policy, scale trends,
+a session's chart, a patient's timeline), `api/views/` and `api/serializers/` one module per area.
 """

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class MonitoringConfig(AppConfig):
     name = "monitoring"
     label = "monitoring"
+
+    def ready(self) -> None:
+        from monitoring import receivers
+
+        receivers.connect()

@@ -1,6 +1,6 @@
 """The program templates the product ships, published for every new organisation.
 
-Every number is a default from DOMAIN.md that a clinic may change by cloning the template into a
+Every number is a clinical default that a clinic may change by cloning the template into a
 new version. Installing is idempotent: a family already installed (any version, any state) is left
 alone, so a clinic's edits are never overwritten.
 """

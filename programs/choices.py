@@ -36,7 +36,7 @@ class StaffMode(models.TextChoices):
 
 
 class Scale(models.TextChoices):
-    """Rating scales the clinic gives (DOMAIN.md, measurement-based care)."""
+    """Rating scales the clinic gives (measurement-based care)."""
 
     PHQ9 = "phq9", "PHQ-9 (depression)"
     GAD7 = "gad7", "GAD-7 (anxiety)"

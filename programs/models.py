@@ -91,7 +91,13 @@ class ProgramTemplate(models.Model):
     version = models.PositiveIntegerField(default=1)
     state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        "kat_clinic.StaffMember", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     retired_at = models.DateTimeField(null=True, blank=True)
+    retired_by = models.ForeignKey(
+        "kat_clinic.StaffMember", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_by = models.ForeignKey(
         "kat_clinic.StaffMember", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -143,7 +149,8 @@ class ProgramTemplate(models.Model):
                         RETURN NEW;
                     END IF;
                     IF OLD.state = 'published' AND NEW.state = 'retired'
-                       AND (to_jsonb(NEW) - 'state' - 'retired_at') = (to_jsonb(OLD) - 'state' - 'retired_at') THEN
+                       AND (to_jsonb(NEW) - 'state' - 'retired_at' - 'retired_by_id')
+                           = (to_jsonb(OLD) - 'state' - 'retired_at' - 'retired_by_id') THEN
                         RETURN NEW;
                     END IF;
                     RAISE EXCEPTION 'program template % (version %) is %: %', OLD.id, OLD.version, OLD.state,

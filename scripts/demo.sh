@@ -54,7 +54,18 @@ if [ -z "${REDIS_URL:-}${CELERY_BROKER_URL:-}" ]; then
 fi
 
 export DEBUG=${DEBUG:-true} TLS=false OTP_REQUIRED_FOR_CLINICAL_ROLES=${OTP_REQUIRED_FOR_CLINICAL_ROLES:-false}
-"$BIN/python" manage.py migrate --noinput -v0
+
+# --- Database roles: the owner migrates; web, worker and beat connect as the runtime role ---------
+# (kat_clinic/db_roles.py: no UPDATE/DELETE/TRUNCATE on the audit trail and row history, no way to
+# switch the freezes off). The demo's runtime password only matters where PostgreSQL asks for one.
+export MIGRATION_DATABASE_URL="${MIGRATION_DATABASE_URL:-$DATABASE_URL}"
+export RUNTIME_DB_PASSWORD=${RUNTIME_DB_PASSWORD:-kat-runtime-demo-only}
+DATABASE_URL="$MIGRATION_DATABASE_URL" "$BIN/python" manage.py migrate --noinput -v0
+RUNTIME_DATABASE_URL=$(DATABASE_URL="$MIGRATION_DATABASE_URL" "$BIN/python" manage.py create_runtime_role --print-url)
+export DATABASE_URL="$RUNTIME_DATABASE_URL"
+owner_role=$("$BIN/python" -c 'import sys, urllib.parse; print(urllib.parse.urlsplit(sys.argv[1]).username)' "$MIGRATION_DATABASE_URL")
+runtime_role=$("$BIN/python" -c 'import sys, urllib.parse; print(urllib.parse.urlsplit(sys.argv[1]).username)' "$DATABASE_URL")
+echo "Database roles: migrate as '$owner_role' (owner); seed, web, worker and beat as '$runtime_role' (runtime)."
 "$BIN/python" manage.py collectstatic --noinput -v0
 "$BIN/python" manage.py seed_demo
 
@@ -62,14 +73,15 @@ cat <<TXT
 
   KAT Clinic demo
   ---------------
-  API docs (Swagger UI)  http://127.0.0.1:$PORT/api/docs/
-  OpenAPI schema         http://127.0.0.1:$PORT/api/schema/
+  API docs (Swagger UI)  http://127.0.0.1:$PORT/api/v1/docs/
+  OpenAPI schema         http://127.0.0.1:$PORT/api/v1/schema/
   Health                 http://127.0.0.1:$PORT/healthz
   Django admin           http://127.0.0.1:$PORT/admin/   (login: admin)
-  Get a token            curl -s -X POST http://127.0.0.1:$PORT/api/auth/login/ \\
+  Get a token            curl -s -X POST http://127.0.0.1:$PORT/api/v1/auth/login/ \\
                               -H 'Content-Type: application/json' \\
                               -d '{"username": "frontdesk", "password": "kat-demo-clinic-2026"}'
-  Web (gunicorn), Celery worker and Celery beat run below; Ctrl-C stops all three.
+  Web (gunicorn), Celery worker and Celery beat run below as database role '$runtime_role';
+  Ctrl-C stops all three.
 
 TXT
 

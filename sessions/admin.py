@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.utils import formats
 
+from kat_clinic.admin_widgets import LabelledInlineMixin
 from sessions.models import (
     AvailabilityException,
     ClinicClosure,
@@ -11,22 +13,49 @@ from sessions.models import (
 )
 
 
-class StaffAssignmentInline(admin.TabularInline):
+def clinic_time(instant, clinic) -> str:
+    """An instant on the clinic's wall clock with its zone's abbreviation: "Mon 7 Jun 2027, 8:00 a.m. EDT"."""
+    if instant is None:
+        return "-"
+    local = instant.astimezone(clinic.tz)
+    return f"{formats.date_format(local, 'D j M Y, P')} {local.tzname()}"
+
+
+class StaffAssignmentInline(LabelledInlineMixin, admin.TabularInline):
     model = StaffAssignment
     extra = 0
-    readonly_fields = ["staff", "role", "mode", "lane", "starts_at", "ends_at", "active"]
+    fields = ["staff", "role", "mode", "lane", "local_start", "local_end", "active"]
+    readonly_fields = fields
     can_delete = False
+
+    @admin.display(description="From (clinic time)")
+    def local_start(self, assignment: StaffAssignment) -> str:
+        return clinic_time(assignment.starts_at, assignment.session.clinic)
+
+    @admin.display(description="To (clinic time)")
+    def local_end(self, assignment: StaffAssignment) -> str:
+        return clinic_time(assignment.ends_at, assignment.session.clinic)
 
 
 @admin.register(Session)
 class SessionAdmin(admin.ModelAdmin):
     """Read-only: bookings change through the scheduling services, which hold the rules."""
 
-    list_display = ["id", "clinic", "patient", "kind", "status", "starts_at", "room"]
+    list_display = ["kind", "patient", "clinic", "status", "local_start", "room"]
     list_filter = ["clinic", "status", "kind"]
     date_hierarchy = "starts_at"
     list_select_related = ["clinic", "patient", "room"]
     inlines = [StaffAssignmentInline]
+    fields = ["clinic", "patient", "kind", "status", "local_start", "local_end", "room", "telehealth"]
+    readonly_fields = fields
+
+    @admin.display(description="Starts (clinic time)", ordering="starts_at")
+    def local_start(self, session: Session) -> str:
+        return clinic_time(session.starts_at, session.clinic)
+
+    @admin.display(description="Ends (clinic time)", ordering="ends_at")
+    def local_end(self, session: Session) -> str:
+        return clinic_time(session.ends_at, session.clinic)
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -79,8 +79,17 @@ class Session(models.Model):
         "kat_clinic.StaffMember", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     checked_in_at = models.DateTimeField(null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        "kat_clinic.StaffMember", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     started_at = models.DateTimeField(null=True, blank=True)
+    started_by = models.ForeignKey(
+        "kat_clinic.StaffMember", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        "kat_clinic.StaffMember", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_by = models.ForeignKey(
         "kat_clinic.StaffMember", on_delete=models.PROTECT, null=True, blank=True, related_name="+"

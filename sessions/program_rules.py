@@ -8,6 +8,7 @@ search and whole-program booking can try many placements cheaply. Every interval
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
@@ -125,6 +126,172 @@ def _fmt(value: dt.timedelta) -> str:
     return f"{hours:g} h"
 
 
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """One placement being judged: the planned session `me` at [start, block_end)."""
+
+    ctx: ProgramContext
+    me: PlannedInfo
+    start: dt.datetime
+    block_end: dt.datetime
+
+    def dosing_starts(self, step_id: int | None) -> list[tuple[int, dt.datetime]]:
+        """(sequence, start) of the other booked dosing sessions, of `step_id` when given."""
+        info = self.ctx.info
+        return [
+            (info[pid].sequence, b.start)
+            for pid, b in self.ctx.booked.items()
+            if pid != self.me.pk
+            and info[pid].kind == SessionKind.DOSING
+            and (step_id is None or info[pid].step_id == step_id)
+        ]
+
+
+_ZERO = dt.timedelta(0)
+
+
+def _prep_before_first_dosing(rule: TemplateRule, c: _Candidate) -> list[Violation]:
+    """Every preparation ends (plus the rule's gap) before the first dosing starts."""
+    gap = rule.min_interval or _ZERO
+    me, info, booked = c.me, c.ctx.info, c.ctx.booked
+    preps = [
+        i
+        for i in info.values()
+        if (i.step_id == rule.step_id if rule.step_id else i.kind == SessionKind.PREPARATION)
+        and i.status != PlannedSession.Status.CANCELLED
+    ]
+    violations = []
+    if me.kind == SessionKind.DOSING:
+        for prep in preps:
+            if prep.status == PlannedSession.Status.COMPLETED:
+                continue
+            b = booked.get(prep.pk)
+            if b is None:
+                violations.append(
+                    Violation(
+                        "prep_before_first_dosing",
+                        "starts_at",
+                        f"Preparation session #{prep.sequence} must be booked before any dosing session.",
+                    )
+                )
+            elif b.block_end + gap > c.start:
+                violations.append(
+                    Violation(
+                        "prep_before_first_dosing",
+                        "starts_at",
+                        f"Preparation session #{prep.sequence} must end before the dosing session starts.",
+                    )
+                )
+    elif any(p.pk == me.pk for p in preps):
+        first = min((s for _, s in c.dosing_starts(None)), default=None)
+        if first is not None and c.block_end + gap > first:
+            violations.append(
+                Violation(
+                    "prep_before_first_dosing",
+                    "starts_at",
+                    "A preparation session must end before the first dosing session.",
+                )
+            )
+    return violations
+
+
+def _integration_window(rule: TemplateRule, c: _Candidate) -> list[Violation]:
+    """An integration starts inside its window after its dosing block; moving a dosing session
+    must keep its booked integrations inside theirs."""
+    me, info, booked = c.me, c.ctx.info, c.ctx.booked
+    low, high = rule.min_interval or _ZERO, rule.max_interval
+    violations = []
+    if me.linked_dosing_id and (rule.step_id is None or rule.step_id == me.step_id):
+        low = me.window_min if me.window_min is not None else low
+        high = me.window_max if me.window_max is not None else high
+        dosing = booked.get(me.linked_dosing_id)
+        if dosing is None:
+            violations.append(
+                Violation(
+                    "integration_window",
+                    "starts_at",
+                    f"Integration session #{me.sequence} needs its dosing session booked first.",
+                )
+            )
+        else:
+            elapsed = c.start - dosing.block_end
+            if elapsed < low or (high is not None and elapsed > high):
+                violations.append(
+                    Violation(
+                        "integration_window",
+                        "starts_at",
+                        f"Integration session #{me.sequence} must start {_fmt(low)} to "
+                        f"{_fmt(high) if high is not None else 'any time'} after its dosing block ends.",
+                    )
+                )
+    elif me.kind == SessionKind.DOSING:
+        # Moving a dosing session moves the window of the integration that follows it.
+        for pid, b in booked.items():
+            follower = info[pid]
+            if follower.linked_dosing_id != me.pk or (rule.step_id and rule.step_id != follower.step_id):
+                continue
+            f_low = follower.window_min if follower.window_min is not None else low
+            f_high = follower.window_max if follower.window_max is not None else high
+            elapsed = b.start - c.block_end
+            if elapsed < f_low or (f_high is not None and elapsed > f_high):
+                violations.append(
+                    Violation(
+                        "integration_window",
+                        "starts_at",
+                        f"Its integration session #{follower.sequence} (session {b.session_id}) would fall "
+                        f"outside its window of {_fmt(f_low)} to {_fmt(f_high) if f_high else 'any time'}.",
+                    )
+                )
+    return violations
+
+
+def _judges_this_dosing(rule: TemplateRule, c: _Candidate) -> bool:
+    """Dosing rules judge dosing sessions only, of the rule's step when it names one."""
+    return c.me.kind == SessionKind.DOSING and (rule.step_id is None or rule.step_id == c.me.step_id)
+
+
+def _dosing_min_gap(rule: TemplateRule, c: _Candidate) -> list[Violation]:
+    if not _judges_this_dosing(rule, c):
+        return []
+    gap = rule.min_interval or _ZERO
+    return [
+        Violation(
+            "dosing_min_gap",
+            "starts_at",
+            f"Dosing sessions must start at least {_fmt(gap)} apart (dosing #{sequence}).",
+        )
+        for sequence, other in c.dosing_starts(rule.step_id)
+        if abs(other - c.start) < gap
+    ]
+
+
+def _dosing_weekly_cap(rule: TemplateRule, c: _Candidate) -> list[Violation]:
+    if not _judges_this_dosing(rule, c):
+        return []
+    period, cap = rule.period or dt.timedelta(days=7), rule.max_count or 0
+    start = c.start
+    starts = sorted([start, *(s for _, s in c.dosing_starts(rule.step_id))])
+    # The fullest rolling window that holds the new start begins at one of the starts.
+    for anchor in starts:
+        if anchor > start or start - anchor >= period:
+            continue
+        if sum(1 for s in starts if anchor <= s < anchor + period) > cap:
+            return [
+                Violation("dosing_weekly_cap", "starts_at", f"At most {cap} dosing sessions in any {period.days} days.")
+            ]
+    return []
+
+
+# One checker per rule kind. A kind without one constrains nothing at booking time (booster_due is
+# a follow-up the engine plans, not a placement rule).
+RULE_CHECKERS: dict[str, Callable[[TemplateRule, _Candidate], list[Violation]]] = {
+    Rule.PREP_BEFORE_FIRST_DOSING: _prep_before_first_dosing,
+    Rule.INTEGRATION_WINDOW: _integration_window,
+    Rule.DOSING_MIN_GAP: _dosing_min_gap,
+    Rule.DOSING_WEEKLY_CAP: _dosing_weekly_cap,
+}
+
+
 def program_violations(
     ctx: ProgramContext,
     planned: PlannedSession,
@@ -133,137 +300,17 @@ def program_violations(
     *,
     telehealth: bool = False,
 ) -> list[Violation]:
-    """Every template rule the placement of `planned` at [start, block_end) would break.
+    """Every template rule the placement of `planned` at [start, block_end) would break, in the
+    order of the template's rules.
 
     Pure Python over plain values (`ctx.info`): the search calls it for every candidate start.
     """
+    candidate = _Candidate(ctx, ctx.info[planned.pk], start, block_end)
     violations: list[Violation] = []
-    me = ctx.info[planned.pk]
-    if telehealth and not me.telehealth_allowed:
+    if telehealth and not candidate.me.telehealth_allowed:
         violations.append(Violation("telehealth_not_allowed", "telehealth", "This step must be held in person."))
-    info, booked = ctx.info, ctx.booked
-    zero = dt.timedelta(0)
-
-    def dosing_starts(step_id: int | None) -> list[tuple[int, dt.datetime]]:
-        return [
-            (info[pid].sequence, b.start)
-            for pid, b in booked.items()
-            if pid != me.pk
-            and info[pid].kind == SessionKind.DOSING
-            and (step_id is None or info[pid].step_id == step_id)
-        ]
-
     for rule in ctx.rules:
-        kind = rule.kind
-        if kind == Rule.PREP_BEFORE_FIRST_DOSING:
-            gap = rule.min_interval or zero
-            preps = [
-                i
-                for i in info.values()
-                if (i.step_id == rule.step_id if rule.step_id else i.kind == SessionKind.PREPARATION)
-                and i.status != PlannedSession.Status.CANCELLED
-            ]
-            if me.kind == SessionKind.DOSING:
-                for prep in preps:
-                    if prep.status == PlannedSession.Status.COMPLETED:
-                        continue
-                    b = booked.get(prep.pk)
-                    if b is None:
-                        violations.append(
-                            Violation(
-                                "prep_before_first_dosing",
-                                "starts_at",
-                                f"Preparation session #{prep.sequence} must be booked before any dosing session.",
-                            )
-                        )
-                    elif b.block_end + gap > start:
-                        violations.append(
-                            Violation(
-                                "prep_before_first_dosing",
-                                "starts_at",
-                                f"Preparation session #{prep.sequence} must end before the dosing session starts.",
-                            )
-                        )
-            elif any(p.pk == me.pk for p in preps):
-                first = min((s for _, s in dosing_starts(None)), default=None)
-                if first is not None and block_end + gap > first:
-                    violations.append(
-                        Violation(
-                            "prep_before_first_dosing",
-                            "starts_at",
-                            "A preparation session must end before the first dosing session.",
-                        )
-                    )
-        elif kind == Rule.INTEGRATION_WINDOW:
-            low, high = rule.min_interval or zero, rule.max_interval
-            if me.linked_dosing_id and (rule.step_id is None or rule.step_id == me.step_id):
-                low = me.window_min if me.window_min is not None else low
-                high = me.window_max if me.window_max is not None else high
-                dosing = booked.get(me.linked_dosing_id)
-                if dosing is None:
-                    violations.append(
-                        Violation(
-                            "integration_window",
-                            "starts_at",
-                            f"Integration session #{me.sequence} needs its dosing session booked first.",
-                        )
-                    )
-                else:
-                    elapsed = start - dosing.block_end
-                    if elapsed < low or (high is not None and elapsed > high):
-                        violations.append(
-                            Violation(
-                                "integration_window",
-                                "starts_at",
-                                f"Integration session #{me.sequence} must start {_fmt(low)} to "
-                                f"{_fmt(high) if high is not None else 'any time'} after its dosing block ends.",
-                            )
-                        )
-            elif me.kind == SessionKind.DOSING:
-                # Moving a dosing session moves the window of the integration that follows it.
-                for pid, b in booked.items():
-                    follower = info[pid]
-                    if follower.linked_dosing_id != me.pk or (rule.step_id and rule.step_id != follower.step_id):
-                        continue
-                    f_low = follower.window_min if follower.window_min is not None else low
-                    f_high = follower.window_max if follower.window_max is not None else high
-                    elapsed = b.start - block_end
-                    if elapsed < f_low or (f_high is not None and elapsed > f_high):
-                        violations.append(
-                            Violation(
-                                "integration_window",
-                                "starts_at",
-                                f"Its integration session #{follower.sequence} (session {b.session_id}) would fall "
-                                f"outside its window of {_fmt(f_low)} to {_fmt(f_high) if f_high else 'any time'}.",
-                            )
-                        )
-        elif me.kind != SessionKind.DOSING or (rule.step_id is not None and rule.step_id != me.step_id):
-            continue
-        elif kind == Rule.DOSING_MIN_GAP:
-            gap = rule.min_interval or zero
-            for sequence, other in dosing_starts(rule.step_id):
-                if abs(other - start) < gap:
-                    violations.append(
-                        Violation(
-                            "dosing_min_gap",
-                            "starts_at",
-                            f"Dosing sessions must start at least {_fmt(gap)} apart (dosing #{sequence}).",
-                        )
-                    )
-        elif kind == Rule.DOSING_WEEKLY_CAP:
-            period, cap = rule.period or dt.timedelta(days=7), rule.max_count or 0
-            starts = sorted([start, *(s for _, s in dosing_starts(rule.step_id))])
-            # The fullest rolling window that holds the new start begins at one of the starts.
-            for anchor in starts:
-                if anchor > start or start - anchor >= period:
-                    continue
-                if sum(1 for s in starts if anchor <= s < anchor + period) > cap:
-                    violations.append(
-                        Violation(
-                            "dosing_weekly_cap",
-                            "starts_at",
-                            f"At most {cap} dosing sessions in any {period.days} days.",
-                        )
-                    )
-                    break
+        checker = RULE_CHECKERS.get(rule.kind)
+        if checker is not None:
+            violations.extend(checker(rule, candidate))
     return violations

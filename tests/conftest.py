@@ -10,6 +10,21 @@ from rest_framework.test import APIClient
 from kat_clinic.roles import Role
 from tests.factories import ClinicFactory, OrganizationFactory, PatientFactory, StaffFactory
 
+# The browser harness; the owner and runtime database roles (live servers and workers under test
+# use the runtime role).
+pytest_plugins = ["tests.browser", "tests.runtime_role"]
+
+# Tests that start real Celery workers, a private redis-server or a browser run one after another
+# on one xdist worker (`--dist loadgroup`), so at most one of them loads the machine at a time.
+SERIAL_MARKERS = ("worker", "browser")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if any(item.get_closest_marker(name) for name in SERIAL_MARKERS):
+            item.add_marker(pytest.mark.xdist_group("serial"))
+
 
 @pytest.fixture(autouse=True)
 def _isolated_celery_queue(settings):

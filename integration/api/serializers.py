@@ -2,53 +2,14 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from integration.models import CheckIn, FollowUp, IntegrationPlan, OnCallEntry
-from integration.selectors import BUCKETS
+from integration.models import CheckIn, IntegrationPlan, OnCallEntry
 from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
 from kat_clinic.models import Clinic
-from kat_clinic.roles import Role
 from programs.choices import Scale
 from programs.models import Enrollment
 from sessions.models import Session
 
 SCALES = Scale.choices
-
-
-class FollowUpSerializer(serializers.ModelSerializer):
-    # Blank unless the follow-up is addressed to a role: the schema must say so.
-    role = serializers.ChoiceField(choices=Role.choices, allow_blank=True, read_only=True)
-
-    class Meta:
-        model = FollowUp
-        fields = [
-            "id",
-            "clinic",
-            "kind",
-            "channel",
-            "target",
-            "role",
-            "staff",
-            "patient",
-            "session",
-            "payload",
-            "due_at",
-            "status",
-            "attempts",
-            "last_error",
-            "sent_at",
-            "cancelled_at",
-            "acknowledged_at",
-            "acknowledged_by",
-        ]
-        read_only_fields = fields
-
-
-class FollowUpQueueQuerySerializer(serializers.Serializer):
-    bucket = serializers.ChoiceField(choices=BUCKETS, required=False)
-    clinic = serializers.IntegerField(required=False)
-    role = serializers.ChoiceField(choices=Role.choices, required=False)
-    kind = serializers.ChoiceField(choices=FollowUp.Kind.choices, required=False)
-    patient = serializers.IntegerField(required=False)
 
 
 class CheckInSubmitSerializer(serializers.Serializer):
@@ -154,13 +115,3 @@ class OnCallEntrySerializer(serializers.ModelSerializer):
 class OnCallReplaceSerializer(serializers.Serializer):
     clinic = ClinicScopedPrimaryKeyRelatedField(clinic_lookup="id", queryset=Clinic.objects.all())
     staff = serializers.ListField(child=serializers.IntegerField(), allow_empty=True, max_length=20)
-
-
-class SmsInboundSerializer(serializers.Serializer):
-    # "from" is a Python keyword; the wire name stays the carrier's.
-    locals()["from"] = serializers.CharField(max_length=40)
-    body = serializers.CharField(max_length=1600, allow_blank=True)
-
-
-class SmsInboundResultSerializer(serializers.Serializer):
-    result = serializers.ChoiceField(choices=["stopped", "started", "ignored"])

@@ -5,13 +5,11 @@ from integration.api import views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
-router.register("followups", views.FollowUpViewSet, basename="followup")
 router.register("patient-checkins", views.CheckInViewSet, basename="patient-checkin")
 router.register("integration-plans", views.IntegrationPlanViewSet, basename="integration-plan")
 router.register("on-call", views.OnCallViewSet, basename="on-call")
 
 urlpatterns = [
     path("checkins/<int:patient_id>/<str:token>/", views.CheckInLinkView.as_view(), name="checkin-link"),
-    path("sms/inbound/", views.SmsInboundView.as_view(), name="sms-inbound"),
     *router.urls,
 ]

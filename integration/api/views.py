@@ -1,12 +1,9 @@
-"""The integration API: the staff follow-up queue, check-ins (signed links and staff reads),
-integration plans, the on-call list, and the inbound SMS webhook."""
+"""The integration care API: check-ins (signed links and staff reads), integration plans and the
+on-call list."""
 
 from __future__ import annotations
 
-import hmac
-
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -14,8 +11,6 @@ from rest_framework.views import APIView
 
 from integration import selectors, services
 from integration.api import serializers as s
-from integration.conf import conf
-from kat_clinic.access.scoping import roles_by_clinic
 from kat_clinic.access.viewsets import AuditedViewMixin, ClinicScopedViewSet
 
 ERROR_RESPONSES = {
@@ -24,53 +19,6 @@ ERROR_RESPONSES = {
     412: OpenApiResponse(description="The record changed since you read it."),
     422: OpenApiResponse(description="Breaks a rule."),
 }
-
-
-class FollowUpViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
-    """The follow-up queue: upcoming, due, overdue, sent, failed, acknowledged, cancelled."""
-
-    serializer_class = s.FollowUpSerializer
-    audit_resource = "followup"
-    operations = {"list": "followup.read", "retrieve": "followup.read", "acknowledge": "followup.acknowledge"}
-
-    def get_base_queryset(self):
-        return selectors.followup_list()
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        if getattr(self, "swagger_fake_view", False):
-            return queryset
-        user = self.request.user
-        staff = getattr(user, "staff", None)
-        queryset = queryset.filter(
-            selectors.followup_visibility(staff_id=staff.pk if staff else None, roles_by_clinic=roles_by_clinic(user))
-        )
-        if self.action == "list":
-            query = s.FollowUpQueueQuerySerializer(data=self.request.query_params)
-            query.is_valid(raise_exception=True)
-            params = query.validated_data
-            if "bucket" in params:
-                queryset = selectors.followup_bucket(queryset, params["bucket"])
-            for name, lookup in (
-                ("clinic", "clinic_id"),
-                ("role", "role"),
-                ("kind", "kind"),
-                ("patient", "patient_id"),
-            ):
-                if name in params:
-                    queryset = queryset.filter(**{lookup: params[name]})
-        return queryset
-
-    @extend_schema(parameters=[s.FollowUpQueueQuerySerializer])
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(request=None, responses={200: s.FollowUpSerializer, **ERROR_RESPONSES})
-    @action(detail=True, methods=["post"])
-    def acknowledge(self, request, pk=None):
-        followup = self.get_object()
-        followup = services.followup_acknowledge(followup_id=followup.pk, by=request.user.staff)
-        return Response(s.FollowUpSerializer(followup).data)
 
 
 class CheckInLinkView(AuditedViewMixin, APIView):
@@ -185,35 +133,3 @@ class OnCallViewSet(ClinicScopedViewSet, mixins.ListModelMixin):
         services.oncall_set(clinic_id=clinic.pk, staff_ids=serializer.validated_data["staff"])
         entries = selectors.oncall_list().filter(clinic=clinic)
         return Response(s.OnCallEntrySerializer(entries, many=True).data)
-
-
-class SmsInboundView(AuditedViewMixin, APIView):
-    """The SMS gateway's inbound webhook: STOP opts a patient out, START back in.
-
-    No login; the gateway proves itself with the shared token in X-Webhook-Token.
-    """
-
-    public = True
-    authentication_classes: list = []
-    operations = {"post": "sms.inbound"}
-    audit_resource = "sms_inbound"
-    audit_patient_attr = None
-
-    @extend_schema(
-        request=s.SmsInboundSerializer,
-        parameters=[OpenApiParameter("X-Webhook-Token", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True)],
-        responses={200: s.SmsInboundResultSerializer, 403: ERROR_RESPONSES[403]},
-    )
-    def post(self, request):
-        expected = conf("SMS_WEBHOOK_TOKEN")
-        given = request.headers.get("X-Webhook-Token", "")
-        if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
-            from rest_framework.exceptions import PermissionDenied
-
-            raise PermissionDenied("Unknown sender.", code="webhook_token_invalid")
-        serializer = s.SmsInboundSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        result = services.patient_sms_inbound(
-            from_number=serializer.validated_data["from"], body=serializer.validated_data["body"]
-        )
-        return Response({"result": result})

@@ -13,34 +13,37 @@ from __future__ import annotations
 
 from kat_clinic.roles import Role
 
-A = Role.ADMIN
-S = Role.SCHEDULER
-N = Role.NURSE
-P = Role.PRESCRIBER
-T = Role.THERAPIST
+ADMIN, SCHEDULER, NURSE, PRESCRIBER, THERAPIST = (
+    Role.ADMIN,
+    Role.SCHEDULER,
+    Role.NURSE,
+    Role.PRESCRIBER,
+    Role.THERAPIST,
+)
 
-EVERYONE = frozenset({A, S, N, P, T})
-CLINICIANS = frozenset({N, P, T})
-CARE_TEAM = frozenset({S, N, P, T})  # everyone who works with patients
+
+EVERYONE = frozenset({ADMIN, SCHEDULER, NURSE, PRESCRIBER, THERAPIST})
+CLINICIANS = frozenset({NURSE, PRESCRIBER, THERAPIST})
+CARE_TEAM = frozenset({SCHEDULER, NURSE, PRESCRIBER, THERAPIST})  # everyone who works with patients
 
 PERMISSION_MATRIX: dict[str, frozenset[str]] = {
     # --- kat_clinic: clinics, rooms, staff, patients, audit -----------------------------------
     "me.read": EVERYONE,
     "clinic.read": EVERYONE,
-    "clinic.write": frozenset({A}),
+    "clinic.write": frozenset({ADMIN}),
     "room.read": EVERYONE,
-    "room.write": frozenset({A}),
+    "room.write": frozenset({ADMIN}),
     "staff.read": EVERYONE,
-    "staff.write": frozenset({A}),
+    "staff.write": frozenset({ADMIN}),
     "patient.read": CARE_TEAM,
-    "patient.write": frozenset({S, N, P}),
+    "patient.write": frozenset({SCHEDULER, NURSE, PRESCRIBER}),
     "patient.weight.read": CLINICIANS,
-    "patient.weight.write": frozenset({N, P}),
-    "audit.read": frozenset({A}),
+    "patient.weight.write": frozenset({NURSE, PRESCRIBER}),
+    "audit.read": frozenset({ADMIN}),
     "breakglass.request": CLINICIANS,
     # --- programs ------------------------------------------------------------------------------
     "program_template.read": EVERYONE,
-    "program_template.write": frozenset({A}),
+    "program_template.write": frozenset({ADMIN}),
     "enrollment.read": CARE_TEAM,
     "enrollment.write": CARE_TEAM,
     # --- clinic_sessions (scheduling) ----------------------------------------------------------
@@ -63,52 +66,53 @@ PERMISSION_MATRIX: dict[str, frozenset[str]] = {
     "note.read": CLINICIANS,
     "note.write": CLINICIANS,
     "note.sign": CLINICIANS,
-    "note.cosign": frozenset({P}),
+    "note.cosign": frozenset({PRESCRIBER}),
     "dose.read": CLINICIANS,
-    "dose.order": frozenset({P}),
-    "dose.administer": frozenset({N, P}),
-    "dose.override": frozenset({P}),
+    "dose.order": frozenset({PRESCRIBER}),
+    "dose.administer": frozenset({NURSE, PRESCRIBER}),
+    "dose.override": frozenset({PRESCRIBER}),
     "vitals.read": CLINICIANS,
-    "vitals.write": frozenset({N, P}),
+    "vitals.write": frozenset({NURSE, PRESCRIBER}),
     "scale.read": CLINICIANS,
     "scale.write": CLINICIANS,
     "record.read": CLINICIANS,
-    "record.write": frozenset({N, P}),
+    "record.write": frozenset({NURSE, PRESCRIBER}),
     "alert.read": CLINICIANS,
-    "alert.ack": frozenset({N, P}),
-    "gate.override": frozenset({P}),
-    "discharge.override": frozenset({P}),
-    "rems.read": frozenset({N, P}),
-    "rems.write": frozenset({N, P}),
-    "rems.submit": frozenset({P}),
-    # --- integration (follow-ups) ---------------------------------------------------------------
-    # The queue shows each person only what is addressed to them or their role (integration.selectors).
+    "alert.ack": frozenset({NURSE, PRESCRIBER}),
+    "gate.override": frozenset({PRESCRIBER}),
+    "discharge.override": frozenset({PRESCRIBER}),
+    "rems.read": frozenset({NURSE, PRESCRIBER}),
+    "rems.write": frozenset({NURSE, PRESCRIBER}),
+    "rems.submit": frozenset({PRESCRIBER}),
+    # --- followups ------------------------------------------------------------------------------
+    # The queue shows each person only what is addressed to them or their role (followups.selectors).
     "followup.read": EVERYONE,
     "followup.acknowledge": EVERYONE,
+    # --- integration care -----------------------------------------------------------------------
     "checkin.read": CLINICIANS,
     "integration_plan.read": CLINICIANS,
-    "integration_plan.write": frozenset({T, P}),
+    "integration_plan.write": frozenset({THERAPIST, PRESCRIBER}),
     "oncall.read": EVERYONE,
-    "oncall.write": frozenset({A}),
+    "oncall.write": frozenset({ADMIN}),
     # --- interop (FHIR, documents, exports, calendars, webhooks) --------------------------------
     # What leaves the clinic. FHIR carries the whole chart: clinicians only, never the front desk.
     "fhir.read": CLINICIANS,
     # A clinic-wide export is every patient's chart at once: the prescriber, who answers for it.
-    "fhir.bulk_export": frozenset({P}),
-    "document.rems_form": frozenset({N, P}),
+    "fhir.bulk_export": frozenset({PRESCRIBER}),
+    "document.rems_form": frozenset({NURSE, PRESCRIBER}),
     "document.consent": CLINICIANS,
     "document.rems_enrollment": CLINICIANS,
     "document.session_summary": CLINICIANS,
     # The schedule carries names, not clinical data: whoever reads the schedule may export it.
     "export.schedule": CARE_TEAM,
     # Outcome counts carry no patient data.
-    "export.outcomes": frozenset({A, N, P, T}),
-    "export.audit": frozenset({A}),
+    "export.outcomes": frozenset({ADMIN, NURSE, PRESCRIBER, THERAPIST}),
+    "export.audit": frozenset({ADMIN}),
     # The accounting of disclosures a patient may ask for (45 CFR 164.528), kept by the privacy officer.
-    "export.disclosures": frozenset({A}),
+    "export.disclosures": frozenset({ADMIN}),
     # Everyone may subscribe to their own sessions; room calendars are the front desk's and admins'.
     "calendar.manage": EVERYONE,
-    "calendar.room_feed": frozenset({A, S}),
+    "calendar.room_feed": frozenset({ADMIN, SCHEDULER}),
     # Reached without a login (public views): the signed link or the webhook token is the credential.
     "checkin.link": frozenset(),
     "sms.inbound": frozenset(),

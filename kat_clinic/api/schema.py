@@ -1,19 +1,34 @@
-"""OpenAPI post-processing: document the error responses every operation can give, in one place."""
+"""OpenAPI hooks: only /api/v1/ is described; every error response points at one Problem component."""
 
 from __future__ import annotations
 
-ERROR_SCHEMA = {
+from kat_clinic.api.exceptions import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_PREFIX
+
+API_PREFIX = "/api/v1/"
+
+PROBLEM_SCHEMA = {
     "type": "object",
-    "description": "Every error: a machine code, a sentence, field-level messages, and extra keys "
-    "some errors carry (`conflicts` for a clash, `unmet` for a gate, `constraint` for a database rule).",
+    "description": "Every error, as RFC 9457 problem details (`application/problem+json`). `type` is "
+    "`urn:kat-clinic:problem:<slug>` (the slug names the refusal, e.g. `overlap`, `gate_unmet`, `invalid`); "
+    "`errors` holds messages per field, keyed by dotted field path; some problems carry extra members: "
+    "`conflicts` for a clash, `violations` for program rules, `unmet` for a gate, `constraint` and `sqlstate` "
+    "for a database rule, `reason` for a locked record.",
     "properties": {
-        "type": {"type": "string", "example": "rule_violation"},
+        "type": {"type": "string", "format": "uri", "example": PROBLEM_TYPE_PREFIX + "rule_violation"},
+        "title": {"type": "string", "example": "Refused by a rule of the clinic"},
+        "status": {"type": "integer", "example": 422},
         "detail": {"type": "string"},
-        "errors": {"type": "object", "additionalProperties": True},
+        "instance": {"type": "string", "description": "The request's path.", "example": "/api/v1/sessions/"},
+        "errors": {
+            "type": "object",
+            "additionalProperties": True,
+            "description": "Messages per field, keyed by dotted field path (`steps.1.block_minutes`).",
+        },
     },
-    "required": ["type", "detail", "errors"],
+    "required": ["type", "title", "status", "detail", "instance", "errors"],
     "additionalProperties": True,
 }
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
 ALWAYS = {
     "400": "Invalid input; `errors` holds field-level messages.",
@@ -31,10 +46,22 @@ ON_UPDATE = {
 }
 
 
+def only_versioned_api(endpoints):
+    """Preprocessing: the permanent aliases at old paths answer, but the schema describes /api/v1/ only."""
+    return [endpoint for endpoint in endpoints if endpoint[0].startswith(API_PREFIX)]
+
+
+def _problem_schema(response: dict) -> dict:
+    """The Problem component, combined with what a view declared its error adds (e.g. `conflicts`)."""
+    declared = [media.get("schema") for media in response.get("content", {}).values() if media.get("schema")]
+    if declared and declared[0] != PROBLEM_REF:
+        return {"allOf": [PROBLEM_REF, declared[0]]}
+    return PROBLEM_REF
+
+
 def add_error_responses(result, generator, request, public):
     components = result.setdefault("components", {}).setdefault("schemas", {})
-    components["Error"] = ERROR_SCHEMA
-    ref = {"$ref": "#/components/schemas/Error"}
+    components["Problem"] = PROBLEM_SCHEMA
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             if method not in ("get", "post", "put", "patch", "delete"):
@@ -44,13 +71,14 @@ def add_error_responses(result, generator, request, public):
                 statuses.update(ON_WRITE)
             if method in ("put", "patch", "delete"):
                 statuses.update(ON_UPDATE)
-            if path == "/api/auth/login/":
+            if path == API_PREFIX + "auth/login/":
                 statuses["429"] = "Too many failed logins; try again later."
             responses = operation.setdefault("responses", {})
             for code, description in statuses.items():
-                responses.setdefault(
-                    code, {"description": description, "content": {"application/json": {"schema": ref}}}
-                )
+                responses.setdefault(code, {"description": description})
+            for code, response in responses.items():
+                if code[0] in "45":
+                    response["content"] = {PROBLEM_CONTENT_TYPE: {"schema": _problem_schema(response)}}
     return result
 
 

@@ -130,10 +130,6 @@ class PatientSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError("A patient's home clinic cannot be changed here.")
         return clinic
 
-    def create(self, validated_data):
-        validated_data["organization"] = validated_data["home_clinic"].organization
-        return super().create(validated_data)
-
 
 @extend_schema_field(
     {"type": "string", "format": "decimal", "pattern": r"^([1-9][0-9]?|[1-4][0-9]{2})(\.[0-9])?$", "example": "72.5"}
@@ -190,6 +186,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
             "outcome",
             "status_code",
             "request_id",
+            "client_request_id",
             "ip",
             "break_glass",
         ]

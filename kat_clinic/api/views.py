@@ -18,7 +18,7 @@ from kat_clinic.access.permissions import MatrixPermission
 from kat_clinic.access.scoping import clinics_for, roles_by_clinic
 from kat_clinic.access.viewsets import AuditedViewMixin, ClinicScopedViewSet
 from kat_clinic.api import serializers as s
-from kat_clinic.api.errors import LockedOut, NotAuthenticated
+from kat_clinic.errors import LockedOut, NotAuthenticated
 from kat_clinic.models import AuditEvent, Clinic, Patient
 from kat_clinic.roles import CLINICAL_ROLES
 
@@ -39,10 +39,14 @@ class LoginView(APIView):
     def post(self, request):
         from django.conf import settings
 
+        django_request = request._request
+        audit = getattr(django_request, "audit", None)
+        if audit is not None:
+            audit.action, audit.resource_type = "login", "auth"
+            audit.username = str(request.data.get("username", ""))[:150] if hasattr(request.data, "get") else ""
         serializer = s.LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        django_request = request._request
         user = authenticate(django_request, username=data["username"], password=data["password"])
         if getattr(django_request, "axes_locked_out", False):
             raise LockedOut("Too many failed logins; try again later.", code="locked_out")
@@ -58,6 +62,8 @@ class LoginView(APIView):
                     errors={"otp": ["Enter the 6-digit code from your authenticator app."]},
                 )
         instance, token = AuthToken.objects.create(user=user)
+        if audit is not None:
+            audit.user_id = user.pk
         return Response({"token": token, "expiry": instance.expiry})
 
 
@@ -115,6 +121,9 @@ class ClinicViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.RetrieveM
     def get_base_queryset(self):
         return selectors.clinic_list()
 
+    def perform_update(self, serializer):
+        serializer.instance = services.clinic_update(clinic=serializer.instance, **serializer.validated_data)
+
 
 class RoomViewSet(
     ClinicScopedViewSet,
@@ -137,6 +146,14 @@ class RoomViewSet(
 
     def get_base_queryset(self):
         return selectors.room_list()
+
+    def perform_create(self, serializer):
+        serializer.instance = services.room_create(**serializer.validated_data)
+        self.audit_objects([serializer.instance])
+        return serializer.instance
+
+    def perform_update(self, serializer):
+        serializer.instance = services.room_update(room=serializer.instance, **serializer.validated_data)
 
 
 class StaffViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
@@ -195,6 +212,14 @@ class PatientViewSet(
 
     def get_base_queryset(self):
         return selectors.patient_list()
+
+    def perform_create(self, serializer):
+        serializer.instance = services.patient_create(**serializer.validated_data)
+        self.audit_objects([serializer.instance])
+        return serializer.instance
+
+    def perform_update(self, serializer):
+        serializer.instance = services.patient_update(patient=serializer.instance, **serializer.validated_data)
 
     def get_queryset(self):
         queryset = super().get_queryset()

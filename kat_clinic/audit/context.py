@@ -15,6 +15,9 @@ class AuditContext:
     patient_ids: list[int] = field(default_factory=list)
     clinic_ids: list[int] = field(default_factory=list)
     break_glass: bool = False
+    # Who, for requests without an authenticated user (a login attempt names its username).
+    user_id: int | None = None
+    username: str = ""
 
     def add_object(self, *, resource_id: int | None, patient_id: int | None, clinic_id: int | None) -> None:
         if resource_id is not None and resource_id not in self.resource_ids:

@@ -19,29 +19,55 @@ logger = logging.getLogger(__name__)
 
 # Reviewed allow-list: paths that carry no protected health information.
 NOT_PHI_PATHS = (
-    re.compile(r"^/api/schema/"),
-    re.compile(r"^/api/docs/"),
-    re.compile(r"^/api/auth/login/$"),
-    re.compile(r"^/api/auth/logout/$"),
+    re.compile(r"^/api/v1/schema/"),
+    re.compile(r"^/api/v1/docs/"),
+    re.compile(r"^/api/v1/auth/login/$"),
+    re.compile(r"^/api/v1/auth/logout/$"),
 )
 
-_REQUEST_ID_RE = re.compile(r"^[0-9a-fA-F-]{32,36}$")
+_API_VERSION_RE = re.compile(r"^v[0-9]+$")
+
+# Paths audited although they carry no PHI: every login attempt, failed or not, is a security event.
+AUDITED_NON_PHI_PATHS = (re.compile(r"^/api/v1/auth/login/$"),)
+
+# A client's correlation id is kept only in the canonical UUID form (lower-case, hyphenated), and
+# never the nil UUID; it is stored apart from the server's own request id.
+_CLIENT_REQUEST_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_NIL_UUID = "00000000-0000-0000-0000-000000000000"
+
+
+def well_formed_client_request_id(value: str) -> str:
+    """The client's X-Request-ID if it is a canonical, non-nil UUID (case-insensitive), else ''."""
+    value = value.strip().lower()
+    return value if _CLIENT_REQUEST_ID_RE.match(value) and value != _NIL_UUID else ""
 
 
 class RequestIdMiddleware:
+    """Every request gets its own server-generated id; a well-formed client id is kept apart.
+
+    The response carries the server's id as X-Request-ID (and the client's as X-Client-Request-ID
+    when one was accepted), so support can find the audit row either way.
+    """
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
-        request.request_id = incoming if _REQUEST_ID_RE.match(incoming) else str(uuid.uuid4())
+        request.request_id = str(uuid.uuid4())
+        request.client_request_id = well_formed_client_request_id(request.headers.get("X-Request-ID", ""))
         response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
+        if request.client_request_id:
+            response["X-Client-Request-ID"] = request.client_request_id
         return response
 
 
 def is_phi_path(path: str) -> bool:
     return path.startswith("/api/") and not any(p.match(path) for p in NOT_PHI_PATHS)
+
+
+def is_audited_path(path: str) -> bool:
+    return is_phi_path(path) or any(p.match(path) for p in AUDITED_NON_PHI_PATHS)
 
 
 def outcome_for(status_code: int) -> str:
@@ -63,7 +89,7 @@ class AuditMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not is_phi_path(request.path):
+        if not is_audited_path(request.path):
             return self.get_response(request)
         request.audit = AuditContext(request_id=request.request_id)
         response = self.get_response(request)
@@ -87,8 +113,8 @@ class AuditMiddleware:
                 for clinic_roles in by_clinic.values():
                     roles |= clinic_roles
         AuditEvent.objects.create(
-            user_id=user.pk if authenticated else None,
-            username=user.get_username() if authenticated else "",
+            user_id=user.pk if authenticated else audit.user_id,
+            username=user.get_username() if authenticated else audit.username[:150],
             roles=sorted(roles),
             clinic_id=clinic_id,
             action=audit.action or request.method.lower(),
@@ -101,18 +127,25 @@ class AuditMiddleware:
             outcome=outcome_for(status_code),
             status_code=status_code,
             request_id=audit.request_id,
-            ip=_client_ip(request),
+            client_request_id=getattr(request, "client_request_id", ""),
+            ip=client_ip(request),
             break_glass=audit.break_glass,
         )
 
 
 def _resource_from_path(path: str) -> str:
-    parts = [p for p in path.split("/") if p and not p.isdigit()]
+    # /api/v1/patients/7/ -> "patients" (the API version is not a resource)
+    parts = [p for p in path.split("/") if p and not p.isdigit() and not _API_VERSION_RE.match(p)]
     return parts[1] if len(parts) > 1 else ""
 
 
-def _client_ip(request) -> str | None:
-    # Behind a proxy the deployment sets TRUSTED_PROXY_COUNT; we never trust the header otherwise.
+def client_ip(request) -> str | None:
+    """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies, from X-Forwarded-For.
+
+    Each trusted proxy appends the address it received the request from, so the client is the
+    entry TRUSTED_PROXY_COUNT from the right; anything further left was written by the client and
+    is never trusted. Used by the audit trail and by django-axes (AXES_CLIENT_IP_CALLABLE).
+    """
     trusted = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
     if trusted:
         forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]

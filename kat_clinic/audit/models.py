@@ -22,6 +22,9 @@ class AuditEvent(models.Model):
         REJECTED = "rejected", "Rejected"  # other 4xx: invalid input, conflicts
         ERROR = "error", "Server error"
 
+    # The runtime database role may insert rows but never update, delete or truncate them.
+    APPEND_ONLY = True
+
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     # A plain id rather than a foreign key: the row must never be rewritten by ON DELETE actions.
     user_id = models.BigIntegerField(null=True, blank=True, db_index=True)
@@ -37,7 +40,9 @@ class AuditEvent(models.Model):
     patient_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     status_code = models.PositiveSmallIntegerField()
-    request_id = models.UUIDField(default=uuid.uuid4)
+    request_id = models.UUIDField(default=uuid.uuid4)  # the server's own, one per request
+    # The client's X-Request-ID, kept apart and only when well-formed (a canonical, non-nil UUID).
+    client_request_id = models.CharField(max_length=36, blank=True, default="")
     ip = models.GenericIPAddressField(null=True, blank=True)
     break_glass = models.BooleanField(default=False)
 
@@ -71,4 +76,35 @@ class BreakGlassAccess(models.Model):
                 condition=models.Q(expires_at__gt=models.F("granted_at")), name="breakglassaccess_expires_after_grant"
             ),
             models.CheckConstraint(condition=~models.Q(reason=""), name="breakglassaccess_reason_required"),
+        ]
+
+
+class AuditChainLink(models.Model):
+    """One sealed audit row: its place in its clinic's hash chain (tamper evidence).
+
+    The periodic sealer (`kat_clinic.audit_seal`) appends links in audit-row id order; each link's
+    hash covers the row's content and the previous link's hash, so changing, removing or slipping
+    in a sealed row breaks the chain from that row on (`manage.py audit_verify`). Rows without a
+    clinic form their own chain (clinic_id null).
+    """
+
+    APPEND_ONLY = True
+
+    event_id = models.BigIntegerField(primary_key=True)  # the AuditEvent's id; no foreign key, by design
+    clinic_id = models.BigIntegerField(null=True, blank=True)
+    position = models.BigIntegerField()  # 1, 2, 3... within the clinic's chain
+    scheme = models.PositiveSmallIntegerField()  # which fields the hash covers (kat_clinic.audit.chain)
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic_id", "position"], name="auditchainlink_one_per_position", nulls_distinct=False
+            ),
+            models.CheckConstraint(condition=models.Q(position__gte=1), name="auditchainlink_position_positive"),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
         ]

@@ -30,11 +30,6 @@ class ChecklistOverride(models.Model):
             models.CheckConstraint(condition=~Q(reason=""), name="checklistoverride_has_reason"),
         ]
 
-    @property
-    def patient_id(self) -> int:
-        # For the audit trail: session-level rows belong to the session's patient.
-        return self.session.patient_id
-
 
 @pghistory.track()
 class RemsMonitoringForm(models.Model):
@@ -68,8 +63,3 @@ class RemsMonitoringForm(models.Model):
                 condition=pgtrigger.Q(old__status="submitted"),
             ),
         ]
-
-    @property
-    def patient_id(self) -> int:
-        # For the audit trail: session-level rows belong to the session's patient.
-        return self.session.patient_id

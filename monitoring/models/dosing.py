@@ -95,11 +95,6 @@ class SessionMedication(models.Model):
             ),
         ]
 
-    @property
-    def patient_id(self) -> int:
-        # For the audit trail: session-level rows belong to the session's patient.
-        return self.session.patient_id
-
 
 @pghistory.track()
 class Escalation(models.Model):
@@ -113,8 +108,3 @@ class Escalation(models.Model):
     occurred_at = models.DateTimeField()
     description = models.TextField()
     recorded_by = models.ForeignKey("kat_clinic.StaffMember", on_delete=models.PROTECT, related_name="+")
-
-    @property
-    def patient_id(self) -> int:
-        # For the audit trail: session-level rows belong to the session's patient.
-        return self.session.patient_id

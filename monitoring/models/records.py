@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import pghistory
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
 from programs.choices import Medication, Route
+
+# ICD-10-CM: a letter (not U, reserved), two characters, then up to four after a dot. The one
+# declaration of the rule: the field's validator (so the API answers 400 on the field and the schema
+# states the pattern) and the database's `diagnosis_icd10_format` check both come from it.
+ICD10_CM_PATTERN = r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-Z]{1,4})?$"
+validate_icd10_cm = RegexValidator(ICD10_CM_PATTERN, "Not an ICD-10-CM code, e.g. F33.2.")
 
 CONTRAINDICATIONS = (
     "uncontrolled_hypertension",
@@ -116,7 +123,7 @@ class PregnancyTest(models.Model):
 @pghistory.track()
 class Diagnosis(models.Model):
     patient = models.ForeignKey("kat_clinic.Patient", on_delete=models.PROTECT, related_name="diagnoses")
-    icd10_code = models.CharField(max_length=8)
+    icd10_code = models.CharField(max_length=8, validators=[validate_icd10_cm])
     description = models.CharField(max_length=200)
     primary = models.BooleanField(default=False)
     diagnosed_on = models.DateField()
@@ -125,7 +132,7 @@ class Diagnosis(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(icd10_code__regex=r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-Z]{1,4})?$"),
+                condition=Q(icd10_code__regex=ICD10_CM_PATTERN),
                 name="diagnosis_icd10_format",
             ),
         ]
@@ -187,8 +194,3 @@ class SessionAttestation(models.Model):
     last_drank_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey("kat_clinic.StaffMember", on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
-
-    @property
-    def patient_id(self) -> int:
-        # For the audit trail: session-level rows belong to the session's patient.
-        return self.session.patient_id

@@ -2,11 +2,55 @@
 
 from __future__ import annotations
 
+import operator
+from dataclasses import dataclass
+from functools import reduce
+
 import pghistory
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+
+
+@dataclass(frozen=True)
+class PlausibleRange:
+    """The values a measure can physically take: the database refuses others (check constraint
+    `vitalsign_<rule>_plausible`) and the API's serializer states and enforces the same bounds."""
+
+    field: str
+    rule: str
+    low: int
+    high: int
+
+    def condition(self) -> Q:
+        return Q(**{f"{self.field}__isnull": True}) | Q(
+            **{f"{self.field}__gte": self.low, f"{self.field}__lte": self.high}
+        )
+
+
+VITAL_RANGES = (
+    PlausibleRange("systolic_mmhg", "systolic", 40, 300),
+    PlausibleRange("diastolic_mmhg", "diastolic", 20, 200),
+    PlausibleRange("heart_rate_bpm", "heart_rate", 20, 250),
+    PlausibleRange("spo2_percent", "spo2", 50, 100),
+    PlausibleRange("respiratory_rate_per_min", "respiratory_rate", 2, 80),
+    PlausibleRange("temperature_c", "temperature", 30, 44),
+)
+# A reading measures at least one of these (diastolic comes with systolic).
+VITAL_MEASURES = ("systolic_mmhg", "heart_rate_bpm", "spo2_percent", "respiratory_rate_per_min", "temperature_c")
+# What a reading carries, by hand or from a monitor; the rest of a row is who entered it and when.
+VITAL_READING_FIELDS = (
+    "measured_at",
+    "systolic_mmhg",
+    "diastolic_mmhg",
+    "heart_rate_bpm",
+    "spo2_percent",
+    "respiratory_rate_per_min",
+    "temperature_c",
+    "source",
+    "device_reading_id",
+)
 
 
 @pghistory.track()
@@ -46,40 +90,15 @@ class VitalSign(models.Model):
                 name="vitalsign_bp_pair",
             ),
             models.CheckConstraint(
-                condition=Q(systolic_mmhg__isnull=True) | Q(systolic_mmhg__gte=40, systolic_mmhg__lte=300),
-                name="vitalsign_systolic_plausible",
-            ),
-            models.CheckConstraint(
-                condition=Q(diastolic_mmhg__isnull=True) | Q(diastolic_mmhg__gte=20, diastolic_mmhg__lte=200),
-                name="vitalsign_diastolic_plausible",
-            ),
-            models.CheckConstraint(
                 condition=Q(systolic_mmhg__isnull=True) | Q(diastolic_mmhg__lt=F("systolic_mmhg")),
                 name="vitalsign_diastolic_below_systolic",
             ),
-            models.CheckConstraint(
-                condition=Q(heart_rate_bpm__isnull=True) | Q(heart_rate_bpm__gte=20, heart_rate_bpm__lte=250),
-                name="vitalsign_heart_rate_plausible",
+            *(
+                models.CheckConstraint(condition=plausible.condition(), name=f"vitalsign_{plausible.rule}_plausible")
+                for plausible in VITAL_RANGES
             ),
             models.CheckConstraint(
-                condition=Q(spo2_percent__isnull=True) | Q(spo2_percent__gte=50, spo2_percent__lte=100),
-                name="vitalsign_spo2_plausible",
-            ),
-            models.CheckConstraint(
-                condition=Q(respiratory_rate_per_min__isnull=True)
-                | Q(respiratory_rate_per_min__gte=2, respiratory_rate_per_min__lte=80),
-                name="vitalsign_respiratory_rate_plausible",
-            ),
-            models.CheckConstraint(
-                condition=Q(temperature_c__isnull=True) | Q(temperature_c__gte=30, temperature_c__lte=44),
-                name="vitalsign_temperature_plausible",
-            ),
-            models.CheckConstraint(
-                condition=Q(systolic_mmhg__isnull=False)
-                | Q(heart_rate_bpm__isnull=False)
-                | Q(spo2_percent__isnull=False)
-                | Q(respiratory_rate_per_min__isnull=False)
-                | Q(temperature_c__isnull=False),
+                condition=reduce(operator.or_, (Q(**{f"{name}__isnull": False}) for name in VITAL_MEASURES)),
                 name="vitalsign_measures_something",
             ),
         ]
@@ -98,11 +117,6 @@ class SedationScore(models.Model):
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(moaas__lte=5), name="sedationscore_moaas_range")]
 
-    @property
-    def patient_id(self) -> int:
-        # For the audit trail: session-level rows belong to the session's patient.
-        return self.session.patient_id
-
 
 @pghistory.track()
 class DissociationScore(models.Model):
@@ -116,11 +130,6 @@ class DissociationScore(models.Model):
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(total__lte=92), name="dissociationscore_total_range")]
-
-    @property
-    def patient_id(self) -> int:
-        # For the audit trail: session-level rows belong to the session's patient.
-        return self.session.patient_id
 
 
 @pghistory.track()

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from kat_clinic.api.errors import Conflict
+from kat_clinic.errors import Conflict
 from kat_clinic.models import StaffMember
 from monitoring.models import Alert
 

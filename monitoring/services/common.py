@@ -1,18 +1,11 @@
-"""Helpers shared by the charting services: clinic policy, role checks, session locking."""
+"""Helpers shared by the charting services: role checks, session locking."""
 
 from __future__ import annotations
 
 from kat_clinic.access.scoping import can
-from kat_clinic.api.errors import RuleViolation
-from kat_clinic.models import Clinic, StaffMember
-from monitoring.models import ChartingPolicy
+from kat_clinic.errors import RuleViolation
+from kat_clinic.models import StaffMember
 from sessions.models import Session
-
-
-def policy_for(clinic: Clinic | int) -> ChartingPolicy:
-    """The clinic's policy row, or an unsaved one holding the defaults."""
-    clinic_id = clinic if isinstance(clinic, int) else clinic.pk
-    return ChartingPolicy.objects.filter(clinic_id=clinic_id).first() or ChartingPolicy(clinic_id=clinic_id)
 
 
 def require_operation(*, staff: StaffMember, operation: str, clinic_id: int, field: str = "by") -> None:

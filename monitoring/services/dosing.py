@@ -9,37 +9,23 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from kat_clinic.api.errors import RuleViolation
+from kat_clinic.errors import RuleViolation
 from kat_clinic.models import StaffMember
 from monitoring.dose_math import DoseInputError, dose_figures, session_cap_mg
 from monitoring.models import (
-    DEFAULT_DOSE_CAPS,
     DoseAdministration,
-    DoseCap,
     Escalation,
     PriorAuthorization,
     PriorAuthorizationUse,
     SessionMedication,
 )
+from monitoring.selectors.gate import Prereq, gate_unmet, recent_weight, session_prerequisites
+from monitoring.selectors.policy import dose_cap_for
 from monitoring.services.common import lock_session, require_operation
-from monitoring.services.gate import Prereq, gate_unmet, recent_weight, session_prerequisites
 from programs.choices import SessionKind
 from sessions.models import Session
 
 DOSABLE_STATUSES = ("scheduled", "checked_in", "in_progress")
-
-
-def dose_cap_for(*, clinic_id: int, medication: str, route: str) -> dict | None:
-    cap = DoseCap.objects.filter(clinic_id=clinic_id, medication=medication, route=route).first()
-    if cap is not None:
-        return {"max_session_mg": cap.max_session_mg, "max_session_mg_per_kg": cap.max_session_mg_per_kg}
-    default = DEFAULT_DOSE_CAPS.get((medication, route))
-    if default is None:
-        return None
-    return {
-        "max_session_mg": default.get("max_session_mg"),
-        "max_session_mg_per_kg": default.get("max_session_mg_per_kg"),
-    }
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from kat_clinic.api.errors import Conflict, PreconditionFailed, RuleViolation
+from kat_clinic.errors import Conflict, PreconditionFailed, RuleViolation
 from kat_clinic.models import StaffMember
 from monitoring.models import ClinicalNote
 from monitoring.services.common import require_operation

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from kat_clinic.api.errors import Conflict, RuleViolation
+from kat_clinic.errors import Conflict, RuleViolation
 from kat_clinic.models import StaffMember
 from monitoring.models import (
     AdverseEvent,
@@ -17,8 +17,9 @@ from monitoring.models import (
     SedationScore,
     VitalSign,
 )
-from monitoring.services.common import policy_for, require_operation
-from monitoring.services.gate import discharge_unmet
+from monitoring.selectors.gate import discharge_unmet
+from monitoring.selectors.policy import policy_for
+from monitoring.services.common import require_operation
 from programs.choices import Medication
 from sessions.models import Session
 

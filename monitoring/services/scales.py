@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
-
 from django.db import transaction
 
-from kat_clinic.api.errors import RuleViolation
+from kat_clinic.errors import RuleViolation
 from kat_clinic.models import Patient, StaffMember
 from monitoring import scales
 from monitoring.models import Alert, Scale, ScaleResponse
+from monitoring.selectors.policy import policy_for
 from monitoring.services.alerts import AlertCandidate, alerts_raise
-from monitoring.services.common import policy_for
 from sessions.models import Session
 
 ALERT_KIND = {Scale.PHQ9: Alert.Kind.PHQ9_ITEM9, Scale.CSSRS: Alert.Kind.CSSRS_POSITIVE}
@@ -70,31 +67,3 @@ def scale_response_record(
             ]
         )
     return response
-
-
-@dataclass(frozen=True)
-class ScaleTrend:
-    scale: str
-    points: list[dict]
-    baseline: int | None
-    latest: int | None
-    change_percent: Decimal | None
-    response: bool
-    remission: bool
-
-
-def scale_trend(*, responses: list[ScaleResponse], scale: str) -> ScaleTrend:
-    """Baseline (first), latest, response (PHQ-9 down >= 50 % from baseline), remission (PHQ-9 < 5)."""
-    ordered = sorted((r for r in responses if r.scale == scale), key=lambda r: (r.completed_at, r.pk))
-    points = [{"id": r.pk, "completed_at": r.completed_at, "total": r.total, "severity": r.severity} for r in ordered]
-    if not ordered or ordered[0].total is None:
-        return ScaleTrend(scale, points, None, None, None, False, False)
-    baseline, latest = ordered[0].total, ordered[-1].total
-    change = None
-    if baseline:
-        change = ((Decimal(baseline - latest) / Decimal(baseline)) * 100).quantize(Decimal("0.1"))
-    is_phq9 = scale == Scale.PHQ9
-    # A single response is a baseline, not a response to treatment.
-    response = is_phq9 and len(ordered) > 1 and baseline > 0 and latest * 2 <= baseline
-    remission = is_phq9 and len(ordered) > 1 and latest < 5
-    return ScaleTrend(scale, points, baseline, latest, change, response, remission)

@@ -7,54 +7,20 @@ from datetime import timedelta
 
 from django.db import transaction
 
-from kat_clinic.models import Clinic, StaffMember
+from kat_clinic.models import StaffMember
 from monitoring.models import (
-    DEFAULT_THRESHOLDS,
     AdverseEvent,
     Alert,
     DissociationScore,
     SedationScore,
     ThresholdRuleKind,
     VitalSign,
-    VitalThresholdRule,
 )
+from monitoring.models.vitals import VITAL_READING_FIELDS
+from monitoring.selectors.policy import thresholds_for
 from monitoring.services.alerts import AlertCandidate, alerts_raise
 from monitoring.services.common import lock_session, require_operation
 from sessions.models import Session
-
-VITAL_FIELDS = (
-    "measured_at",
-    "systolic_mmhg",
-    "diastolic_mmhg",
-    "heart_rate_bpm",
-    "spo2_percent",
-    "respiratory_rate_per_min",
-    "temperature_c",
-    "source",
-    "device_reading_id",
-)
-
-
-def thresholds_for(*, clinic: Clinic | int) -> dict[str, dict | None]:
-    """{rule kind: limits} for a clinic: its own rows over DOMAIN.md defaults; None when switched off."""
-    clinic_id = clinic if isinstance(clinic, int) else clinic.pk
-    limits: dict[str, dict | None] = {kind: dict(values) for kind, values in DEFAULT_THRESHOLDS.items()}
-    for rule in VitalThresholdRule.objects.filter(clinic_id=clinic_id):
-        if not rule.active:
-            limits[rule.kind] = None
-            continue
-        merged = dict(limits[rule.kind] or DEFAULT_THRESHOLDS[rule.kind])
-        for name in ("systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm", "spo2_percent", "minutes"):
-            value = getattr(rule, name)
-            if value is not None:
-                merged[name] = value
-        limits[rule.kind] = merged
-    return limits
-
-
-def bp_above_hold(reading: VitalSign, limits: dict) -> bool:
-    """Pre-dose hold: BP strictly above either limit (DOMAIN: hold at > 140/90)."""
-    return reading.systolic_mmhg > limits["systolic_mmhg"] or reading.diastolic_mmhg > limits["diastolic_mmhg"]
 
 
 @transaction.atomic
@@ -103,7 +69,7 @@ def vitals_record(*, session: Session, by: StaffMember, readings: list[dict]) ->
 
 
 def _vital_fields(reading: dict) -> dict:
-    return {name: reading[name] for name in VITAL_FIELDS if name in reading}
+    return {name: reading[name] for name in VITAL_READING_FIELDS if name in reading}
 
 
 def _episodes(readings: Iterable[VitalSign], breaches: Callable[[VitalSign], bool | None]) -> list[list[VitalSign]]:

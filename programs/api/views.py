@@ -188,7 +188,7 @@ class ProgramTemplateViewSet(
         template = self.get_object()
         serializer = self.get_serializer(template, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        template = services.template_update(template=template, by=self._staff(), **serializer.validated_data)
+        template = services.template_update(template=template, **serializer.validated_data)
         return Response(self._read(template))
 
     def perform_destroy(self, instance):

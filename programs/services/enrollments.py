@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from integration.planners import followups_cancel_for_enrollment, followups_for_enrollment
-from kat_clinic.api.errors import Conflict, RuleViolation
+from kat_clinic.errors import Conflict, RuleViolation
 from kat_clinic.models import Clinic, Patient, StaffMember
+from kat_clinic.transitions import status_transition
+from programs import signals
 from programs.choices import SessionKind
 from programs.models import Enrollment, PlannedSession, ProgramTemplate, TemplateRule, TemplateStep
 from programs.validation import dosing_step_before
@@ -132,8 +133,9 @@ def enrollment_create(
             row.linked_dosing = by_key[(dosing_step.pk, occurrence)]
             links.append(row)
     PlannedSession.objects.bulk_update(links, ["linked_dosing"])
-    # Rating scales the template asks for (baseline, every N days): outbox rows in this transaction.
-    followups_for_enrollment(enrollment=enrollment)
+    # Rating scales the template asks for (baseline, every N days) are planned by the receivers, in
+    # this transaction.
+    signals.enrollment_created.send(sender=Enrollment, enrollment=enrollment)
     return enrollment
 
 
@@ -157,10 +159,16 @@ def _enrollment_transition(
             code="reason_required",
             errors={"reason": ["A reason is required."]},
         )
-    updated = Enrollment.objects.filter(pk=enrollment.pk, status__in=from_statuses).update(
-        status=to_status, status_reason=reason, status_changed_at=timezone.now(), status_changed_by=by
+    changed = status_transition(
+        Enrollment,
+        pk=enrollment.pk,
+        from_statuses=from_statuses,
+        to_status=to_status,
+        status_reason=reason,
+        status_changed_at=timezone.now(),
+        status_changed_by=by,
     )
-    if not updated:
+    if not changed:
         current = Enrollment.objects.get(pk=enrollment.pk).status
         raise Conflict(
             f"An enrollment that is {current} cannot {transition}.",
@@ -173,7 +181,7 @@ def _enrollment_transition(
             status=PlannedSession.Status.CANCELLED, status_changed_at=timezone.now()
         )
         enrollment.status = to_status
-        followups_cancel_for_enrollment(enrollment=enrollment)
+        signals.enrollment_closed.send(sender=Enrollment, enrollment=enrollment)
     return Enrollment.objects.select_related("patient", "template", "clinic").get(pk=enrollment.pk)
 
 
@@ -206,12 +214,16 @@ def enrollment_withdraw(*, enrollment: Enrollment, by: StaffMember | None, reaso
 
 def _planned_session_move(*, planned_session: PlannedSession, from_statuses: Iterable[str], to_status: str) -> bool:
     # A conditional UPDATE: two callers racing on the same row produce exactly one change.
-    updated = PlannedSession.objects.filter(pk=planned_session.pk, status__in=list(from_statuses)).update(
-        status=to_status, status_changed_at=timezone.now()
+    changed = status_transition(
+        PlannedSession,
+        pk=planned_session.pk,
+        from_statuses=from_statuses,
+        to_status=to_status,
+        status_changed_at=timezone.now(),
     )
-    if updated:
+    if changed:
         planned_session.status = to_status
-    return bool(updated)
+    return changed
 
 
 @transaction.atomic

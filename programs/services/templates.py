@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from kat_clinic.api.errors import Conflict, RuleViolation
+from kat_clinic.errors import Conflict, RuleViolation
 from kat_clinic.models import Clinic, Organization, StaffMember
 from programs.models import (
     ProgramTemplate,
@@ -200,7 +200,7 @@ def _lock_draft(template: ProgramTemplate, *, action: str) -> ProgramTemplate:
 
 
 @transaction.atomic
-def template_update(*, template: ProgramTemplate, by: StaffMember | None, **changes: Any) -> ProgramTemplate:
+def template_update(*, template: ProgramTemplate, **changes: Any) -> ProgramTemplate:
     """Change a draft. Fields given replace the stored ones; a child list given replaces the stored list.
 
     Refused with 409 when the template is no longer a draft, with 422 when a part is invalid; in
@@ -243,11 +243,12 @@ def template_publish(*, template: ProgramTemplate, by: StaffMember | None) -> Pr
     now = timezone.now()
     # Retire first: the partial unique constraint allows one published version per family.
     ProgramTemplate.objects.filter(family=locked.family, state=ProgramTemplate.State.PUBLISHED).update(
-        state=ProgramTemplate.State.RETIRED, retired_at=now
+        state=ProgramTemplate.State.RETIRED, retired_at=now, retired_by=by
     )
     locked.state = ProgramTemplate.State.PUBLISHED
     locked.published_at = now
-    locked.save(update_fields=["state", "published_at"])
+    locked.published_by = by
+    locked.save(update_fields=["state", "published_at", "published_by"])
     return locked
 
 
@@ -255,7 +256,7 @@ def template_publish(*, template: ProgramTemplate, by: StaffMember | None) -> Pr
 def template_retire(*, template: ProgramTemplate, by: StaffMember | None) -> ProgramTemplate:
     """published -> retired: no new enrollments; existing ones keep their version. 409 otherwise."""
     updated = ProgramTemplate.objects.filter(pk=template.pk, state=ProgramTemplate.State.PUBLISHED).update(
-        state=ProgramTemplate.State.RETIRED, retired_at=timezone.now()
+        state=ProgramTemplate.State.RETIRED, retired_at=timezone.now(), retired_by=by
     )
     if not updated:
         current = ProgramTemplate.objects.get(pk=template.pk)

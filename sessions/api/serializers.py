@@ -117,12 +117,6 @@ class SessionSerializer(serializers.ModelSerializer):
         return f"{obj.patient.first_name} {obj.patient.last_name}"
 
 
-class ErrorSerializer(serializers.Serializer):
-    type = serializers.CharField()
-    detail = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
 class ConflictItemSerializer(serializers.Serializer):
     resource = serializers.CharField()
     id = serializers.IntegerField(required=False)
@@ -131,7 +125,9 @@ class ConflictItemSerializer(serializers.Serializer):
     constraint = serializers.CharField(allow_null=True)
 
 
-class ConflictErrorSerializer(ErrorSerializer):
+class ConflictProblemSerializer(serializers.Serializer):
+    """What a booking clash adds to the problem details (the schema combines it with `Problem`)."""
+
     conflicts = ConflictItemSerializer(many=True, required=False)
 
 
@@ -149,10 +145,6 @@ class OptionSerializer(serializers.Serializer):
     telehealth = serializers.BooleanField()
     staff = OptionStaffSerializer(many=True)
     score = serializers.IntegerField()
-
-
-class MoveOptionSerializer(OptionSerializer):
-    session = serializers.IntegerField()
 
 
 class ProgramItemSerializer(OptionSerializer):

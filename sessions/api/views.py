@@ -15,23 +15,22 @@ from rest_framework.views import APIView
 
 from kat_clinic.access.scoping import clinics_for
 from kat_clinic.access.viewsets import AuditedViewMixin, ClinicScopedViewSet
-from kat_clinic.api.errors import RuleViolation
 from kat_clinic.models import Clinic
 from programs.choices import Medication
 from sessions import selectors, services
 from sessions.api import serializers as s
-from sessions.availability import Need, Shape, adhoc_shape
+from sessions.availability import adhoc_shape
 from sessions.models import Session
-from sessions.program_rules import planned_shape
-from sessions.search import Preferences, availability_search, enrollment_book_program
+from sessions.placement import Preferences
+from sessions.search import availability_search, search_shape
 
 ERRORS = {
-    400: OpenApiResponse(s.ErrorSerializer, description="Malformed request."),
-    404: OpenApiResponse(s.ErrorSerializer, description="No such session in your clinics."),
+    400: OpenApiResponse(description="Malformed request."),
+    404: OpenApiResponse(description="No such session in your clinics."),
     409: OpenApiResponse(
-        s.ConflictErrorSerializer, description="Clash with another booking (overlap) or an illegal transition."
+        s.ConflictProblemSerializer, description="Clash with another booking (overlap) or an illegal transition."
     ),
-    422: OpenApiResponse(s.ErrorSerializer, description="A scheduling or program rule refuses it; `type` names it."),
+    422: OpenApiResponse(description="A scheduling or program rule refuses it; `type` names it."),
 }
 
 
@@ -212,8 +211,9 @@ class SessionViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.Retrieve
 
 
 class SearchView(AuditedViewMixin, APIView):
-    parser_classes = [JSONParser]
     """Feasible options for a planned session or a session kind, best first."""
+
+    parser_classes = [JSONParser]
 
     operations = {"post": "schedule.search"}
     audit_resource = "availability_search"
@@ -225,25 +225,18 @@ class SearchView(AuditedViewMixin, APIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         clinic, patient, planned = data["clinic"], data["patient"], data.get("planned_session")
-        if planned is not None:
-            if planned.enrollment.clinic_id != clinic.pk or planned.enrollment.patient_id != patient.pk:
-                raise RuleViolation(
-                    "The planned session belongs to another patient or clinic.",
-                    code="planned_session_mismatch",
-                    errors={"planned_session": ["Not a planned session of this patient at this clinic."]},
-                )
-            shape = planned_shape(planned, telehealth=data["telehealth"])
-        else:
-            block = dt.timedelta(minutes=data["block_minutes"])
-            shape = Shape(
-                kind=data["kind"],
-                session_minutes=data["session_minutes"],
-                block_minutes=data["block_minutes"],
-                needs=tuple(Need(n["role"], n["mode"], dt.timedelta(0), block) for n in data["needs"]),
-                room_kind=data.get("room_kind", ""),
-                room_capability=data.get("room_capability", ""),
-                telehealth=data["telehealth"],
-            )
+        shape = search_shape(
+            clinic=clinic,
+            patient=patient,
+            planned=planned,
+            telehealth=data["telehealth"],
+            kind=data.get("kind"),
+            session_minutes=data.get("session_minutes"),
+            block_minutes=data.get("block_minutes"),
+            needs=[(n["role"], n["mode"]) for n in data.get("needs", ())],
+            room_kind=data.get("room_kind", ""),
+            room_capability=data.get("room_capability", ""),
+        )
         request.audit.add_object(resource_id=None, patient_id=patient.pk, clinic_id=clinic.pk)
         options = availability_search(
             clinic=clinic,
@@ -259,8 +252,9 @@ class SearchView(AuditedViewMixin, APIView):
 
 
 class ProgramBookingView(AuditedViewMixin, APIView):
-    parser_classes = [JSONParser]
     """Propose (preview) or book, all or nothing, every to-book session of an enrollment."""
+
+    parser_classes = [JSONParser]
 
     operations = {"post": "schedule.program_booking"}
     audit_resource = "program_booking"
@@ -273,7 +267,7 @@ class ProgramBookingView(AuditedViewMixin, APIView):
         data = body.validated_data
         enrollment = data["enrollment"]
         self.audit_objects([enrollment])
-        proposal, sessions = enrollment_book_program(
+        proposal, sessions = services.enrollment_book_program(
             enrollment=enrollment,
             date_from=data["date_from"],
             horizon_days=data["horizon_days"],

@@ -20,7 +20,7 @@ def seed(world: World, clinic: Clinic, ids: dict[str, int]) -> None:
     export = BulkExport.objects.create(
         clinic=clinic,
         requested_by=requester,
-        request_url="http://testserver/api/fhir/Group/1/$export",
+        request_url="http://testserver/api/v1/fhir/Group/1/$export",
         status=BulkExport.Status.COMPLETED,
         started_at=timezone.now(),
         completed_at=timezone.now(),
@@ -55,12 +55,12 @@ def _issue_body(world: World, role: str) -> dict:
 
 API_WORLD = ApiWorld(
     seed=seed,
-    fresh_paths={("POST", "/api/calendar-feeds/{id}/revoke/"): _own_feed},
-    body_bases={("POST", "/api/calendar-feeds/"): _issue_body},
-    public_paths={("GET", "/api/calendars/{token}/"): lambda world: {"token": world.objects["calendar_token"]}},
+    fresh_paths={("POST", "/api/v1/calendar-feeds/{id}/revoke/"): _own_feed},
+    body_bases={("POST", "/api/v1/calendar-feeds/"): _issue_body},
+    public_paths={("GET", "/api/v1/calendars/{token}/"): lambda world: {"token": world.objects["calendar_token"]}},
     ratio_exempt={
-        ("GET", "/api/fhir/Group/{clinic_id}/$export"): "generated `_type` lists name types we do not export (400)",
-        ("GET", "/api/exports/schedule/"): "generated date ranges are mostly reversed or over a year long (400)",
-        ("GET", "/api/exports/audit-events/"): "generated date ranges are mostly reversed or over a year long (400)",
+        ("GET", "/api/v1/fhir/Group/{clinic_id}/$export"): "generated `_type` lists name types we do not export (400)",
+        ("GET", "/api/v1/exports/schedule/"): "generated date ranges are mostly reversed or over a year long (400)",
+        ("GET", "/api/v1/exports/audit-events/"): "generated date ranges are mostly reversed or over a year long (400)",
     },
 )

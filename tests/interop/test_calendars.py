@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def issue(api, who, **body):
-    return api(who).post("/api/calendar-feeds/", body, format="json")
+    return api(who).post("/api/v1/calendar-feeds/", body, format="json")
 
 
 def fetch(api, url):
@@ -78,7 +78,7 @@ def test_a_revoked_feed_stops_working(api, chart, clinic, scheduler):
     issued = issue(api, scheduler, clinic=clinic.pk, room=chart.room.pk).json()
 
     # when
-    revoked = api(scheduler).post(f"/api/calendar-feeds/{issued['id']}/revoke/")
+    revoked = api(scheduler).post(f"/api/v1/calendar-feeds/{issued['id']}/revoke/")
     response = fetch(api, issued["url"])
 
     # then

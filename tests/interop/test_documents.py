@@ -121,7 +121,7 @@ def rems_form(clinic, nurse, prescriber):
 
 def test_a_nurse_prints_the_rems_form_with_every_field_of_the_rems_list(api, nurse, rems_form):
     # when
-    response = api(nurse).get(f"/api/documents/rems-forms/{rems_form.pk}/")
+    response = api(nurse).get(f"/api/v1/documents/rems-forms/{rems_form.pk}/")
 
     # then
     assert response.status_code == 200
@@ -146,7 +146,7 @@ def test_a_nurse_prints_the_rems_form_with_every_field_of_the_rems_list(api, nur
 
 
 def test_the_rems_form_answers_concomitant_classes_from_the_medication_list(api, nurse, rems_form):
-    text = pdf_text(api(nurse).get(f"/api/documents/rems-forms/{rems_form.pk}/").content)
+    text = pdf_text(api(nurse).get(f"/api/v1/documents/rems-forms/{rems_form.pk}/").content)
 
     assert field(text, "Benzodiazepines") == "Yes"
     assert field(text, "Psychostimulants") == "No"
@@ -156,7 +156,7 @@ def test_the_rems_form_answers_concomitant_classes_from_the_medication_list(api,
 
 
 def test_the_rems_form_pdf_is_a_disclosure(api, nurse, rems_form):
-    response = api(nurse).get(f"/api/documents/rems-forms/{rems_form.pk}/")
+    response = api(nurse).get(f"/api/v1/documents/rems-forms/{rems_form.pk}/")
 
     assert response.status_code == 200
     disclosure = Disclosure.objects.get()
@@ -169,22 +169,22 @@ def test_the_rems_form_pdf_is_a_disclosure(api, nurse, rems_form):
 
 @pytest.mark.parametrize("role", [Role.SCHEDULER, Role.THERAPIST, Role.ADMIN])
 def test_roles_without_rems_access_get_no_pdf(api, clinic, make_staff, rems_form, role):
-    response = api(make_staff(clinic, role)).get(f"/api/documents/rems-forms/{rems_form.pk}/")
+    response = api(make_staff(clinic, role)).get(f"/api/v1/documents/rems-forms/{rems_form.pk}/")
 
     assert response.status_code == 403
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     assert Disclosure.objects.count() == 0
 
 
 def test_another_clinics_form_is_not_found(api, other_clinic, make_staff, rems_form):
-    response = api(make_staff(other_clinic, Role.NURSE)).get(f"/api/documents/rems-forms/{rems_form.pk}/")
+    response = api(make_staff(other_clinic, Role.NURSE)).get(f"/api/v1/documents/rems-forms/{rems_form.pk}/")
 
     assert response.status_code == 404
     assert Disclosure.objects.count() == 0
 
 
 def test_the_signed_consent_pdf_shows_the_signature_and_its_time(api, chart):
-    response = api(chart.nurse).get(f"/api/documents/consents/{chart.consent.pk}/")
+    response = api(chart.nurse).get(f"/api/v1/documents/consents/{chart.consent.pk}/")
 
     assert response.status_code == 200
     text = pdf_text(response.content)
@@ -198,7 +198,7 @@ def test_the_signed_consent_pdf_shows_the_signature_and_its_time(api, chart):
 def test_the_rems_enrollment_pdf_shows_the_patient_id_and_signature(api, clinic, nurse, rems_form):
     enrollment = RemsPatientEnrollment.objects.get()
 
-    response = api(nurse).get(f"/api/documents/rems-enrollments/{enrollment.pk}/")
+    response = api(nurse).get(f"/api/v1/documents/rems-enrollments/{enrollment.pk}/")
 
     assert response.status_code == 200
     text = pdf_text(response.content)
@@ -209,7 +209,7 @@ def test_the_rems_enrollment_pdf_shows_the_patient_id_and_signature(api, clinic,
 
 
 def test_the_session_summary_lists_vitals_and_doses_with_their_lot(api, chart):
-    response = api(chart.therapist).get(f"/api/documents/sessions/{chart.held.pk}/")
+    response = api(chart.therapist).get(f"/api/v1/documents/sessions/{chart.held.pk}/")
 
     assert response.status_code == 200
     text = pdf_text(response.content)

@@ -30,7 +30,7 @@ def test_the_front_desk_exports_the_schedule_of_a_date_range(api, chart, clinic,
     day = local_day(chart, chart.held)
 
     # when
-    response = api(scheduler).get("/api/exports/schedule/", {"clinic": clinic.pk, "start": day, "end": day})
+    response = api(scheduler).get("/api/v1/exports/schedule/", {"clinic": clinic.pk, "start": day, "end": day})
 
     # then
     assert response.status_code == 200
@@ -60,7 +60,7 @@ def test_the_front_desk_exports_the_schedule_of_a_date_range(api, chart, clinic,
 
 def test_a_reversed_range_is_refused(api, clinic, scheduler):
     response = api(scheduler).get(
-        "/api/exports/schedule/", {"clinic": clinic.pk, "start": "2026-12-10", "end": "2026-12-01"}
+        "/api/v1/exports/schedule/", {"clinic": clinic.pk, "start": "2026-12-10", "end": "2026-12-01"}
     )
 
     assert response.status_code == 400
@@ -70,7 +70,7 @@ def test_a_reversed_range_is_refused(api, clinic, scheduler):
 
 def test_another_clinics_schedule_is_not_found(api, other_clinic, scheduler):
     response = api(scheduler).get(
-        "/api/exports/schedule/", {"clinic": other_clinic.pk, "start": "2026-12-01", "end": "2026-12-01"}
+        "/api/v1/exports/schedule/", {"clinic": other_clinic.pk, "start": "2026-12-01", "end": "2026-12-01"}
     )
 
     assert response.status_code == 404
@@ -81,7 +81,7 @@ def test_outcomes_count_baseline_response_and_remission_per_program(api, chart, 
     scale_response_record(patient=chart.patient, scale="phq9", answers=[1, 1, 1, 1, 1, 0, 0, 0, 0], by=chart.therapist)
 
     # when
-    response = api(admin_staff).get("/api/exports/outcomes/", {"clinic": clinic.pk})
+    response = api(admin_staff).get("/api/v1/exports/outcomes/", {"clinic": clinic.pk})
 
     # then
     assert response.status_code == 200
@@ -101,12 +101,12 @@ def test_outcomes_count_baseline_response_and_remission_per_program(api, chart, 
 
 def test_admins_export_the_audit_trail_and_others_cannot(api, chart, clinic, admin_staff, nurse):
     # given: one audited read at the clinic
-    api(chart.nurse).get(f"/api/fhir/Patient/{chart.patient.pk}/$everything")
+    api(chart.nurse).get(f"/api/v1/fhir/Patient/{chart.patient.pk}/$everything")
     today = timezone.localdate(timezone=clinic.tz)
 
     # when
-    refused = api(nurse).get("/api/exports/audit-events/", {"clinic": clinic.pk, "start": today, "end": today})
-    response = api(admin_staff).get("/api/exports/audit-events/", {"clinic": clinic.pk, "start": today, "end": today})
+    refused = api(nurse).get("/api/v1/exports/audit-events/", {"clinic": clinic.pk, "start": today, "end": today})
+    response = api(admin_staff).get("/api/v1/exports/audit-events/", {"clinic": clinic.pk, "start": today, "end": today})
 
     # then
     assert refused.status_code == 403
@@ -119,11 +119,11 @@ def test_admins_export_the_audit_trail_and_others_cannot(api, chart, clinic, adm
 
 def test_a_patients_accounting_of_disclosures_lists_what_left_and_to_whom(api, chart, admin_staff, make_staff, clinic):
     # given: two releases of the patient's record
-    api(chart.prescriber).get(f"/api/fhir/Patient/{chart.patient.pk}/$everything")
-    api(chart.nurse).get(f"/api/documents/consents/{chart.consent.pk}/")
+    api(chart.prescriber).get(f"/api/v1/fhir/Patient/{chart.patient.pk}/$everything")
+    api(chart.nurse).get(f"/api/v1/documents/consents/{chart.consent.pk}/")
 
     # when
-    response = api(admin_staff).get("/api/exports/disclosures/", {"patient": chart.patient.pk})
+    response = api(admin_staff).get("/api/v1/exports/disclosures/", {"patient": chart.patient.pk})
 
     # then
     assert response.status_code == 200
@@ -136,6 +136,6 @@ def test_a_patients_accounting_of_disclosures_lists_what_left_and_to_whom(api, c
 
 @pytest.mark.parametrize("role", [Role.NURSE, Role.PRESCRIBER, Role.SCHEDULER, Role.THERAPIST])
 def test_only_admins_read_the_accounting_of_disclosures(api, chart, clinic, make_staff, role):
-    response = api(make_staff(clinic, role)).get("/api/exports/disclosures/", {"patient": chart.patient.pk})
+    response = api(make_staff(clinic, role)).get("/api/v1/exports/disclosures/", {"patient": chart.patient.pk})
 
     assert response.status_code == 403

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def kickoff(api, who, clinic_id, query=""):
-    return api(who).get(f"/api/fhir/Group/{clinic_id}/$export{query}", HTTP_PREFER="respond-async")
+    return api(who).get(f"/api/v1/fhir/Group/{clinic_id}/$export{query}", HTTP_PREFER="respond-async")
 
 
 def test_a_prescriber_exports_the_clinic_as_ndjson(api, chart, clinic, django_capture_on_commit_callbacks):
@@ -27,7 +27,7 @@ def test_a_prescriber_exports_the_clinic_as_ndjson(api, chart, clinic, django_ca
     # then: accepted, one task queued after commit, the status URL says "still running"
     assert response.status_code == 202
     export = BulkExport.objects.get()
-    assert response["Content-Location"] == f"http://testserver/api/fhir/bulk-status/{export.pk}"
+    assert response["Content-Location"] == f"http://testserver/api/v1/fhir/bulk-status/{export.pk}"
     assert len(callbacks) == 1
     status_url = response["Content-Location"].removeprefix("http://testserver")
     pending = api(chart.prescriber).get(status_url)
@@ -127,7 +127,7 @@ def test_another_clinics_export_status_is_not_found(api, chart, clinic, other_cl
     outsider = make_staff(other_clinic, Role.PRESCRIBER)
 
     # when
-    response = api(outsider).get(f"/api/fhir/bulk-status/{export.pk}")
+    response = api(outsider).get(f"/api/v1/fhir/bulk-status/{export.pk}")
 
     # then
     assert response.status_code == 404

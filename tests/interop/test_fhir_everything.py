@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 
 def everything(api, who, patient_id):
-    return api(who).get(f"/api/fhir/Patient/{patient_id}/$everything")
+    return api(who).get(f"/api/v1/fhir/Patient/{patient_id}/$everything")
 
 
 def by_code(observations: list[dict]) -> dict[str, dict]:
@@ -66,7 +66,7 @@ def test_a_prescriber_downloads_a_bundle_that_validates(api, chart):
 
 
 def test_the_capability_statement_declares_fhir_4_0_1(api, chart):
-    response = api(chart.nurse).get("/api/fhir/metadata")
+    response = api(chart.nurse).get("/api/v1/fhir/metadata")
 
     assert response.status_code == 200
     assert response.json()["fhirVersion"] == "4.0.1"

@@ -131,7 +131,7 @@ def test_every_resource_carries_its_us_core_must_support_elements(api, chart, pr
     resource_type, category, paths = MUST_SUPPORT[profile]
 
     # when
-    bundle = api(chart.prescriber).get(f"/api/fhir/Patient/{chart.patient.pk}/$everything").json()
+    bundle = api(chart.prescriber).get(f"/api/v1/fhir/Patient/{chart.patient.pk}/$everything").json()
 
     # then
     resources = [r for r in resources_of(bundle, resource_type) if category is None or category_of(r) == category]
@@ -141,7 +141,7 @@ def test_every_resource_carries_its_us_core_must_support_elements(api, chart, pr
 
 
 def test_vital_sign_values_are_ucum_quantities(api, chart):
-    bundle = api(chart.nurse).get(f"/api/fhir/Patient/{chart.patient.pk}/$everything").json()
+    bundle = api(chart.nurse).get(f"/api/v1/fhir/Patient/{chart.patient.pk}/$everything").json()
 
     vitals = [r for r in resources_of(bundle, "Observation") if category_of(r) == "vital-signs"]
     quantities = [q for v in vitals for q in values_at(v, "valueQuantity") + values_at(v, "component.valueQuantity")]
@@ -152,7 +152,7 @@ def test_vital_sign_values_are_ucum_quantities(api, chart):
 
 
 def test_references_in_the_bundle_resolve_inside_it(api, chart):
-    bundle = api(chart.prescriber).get(f"/api/fhir/Patient/{chart.patient.pk}/$everything").json()
+    bundle = api(chart.prescriber).get(f"/api/v1/fhir/Patient/{chart.patient.pk}/$everything").json()
 
     present = {f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"]}
     references = set()

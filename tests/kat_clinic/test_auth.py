@@ -16,7 +16,7 @@ PASSWORD = "correct horse battery staple"
 
 
 def login(username: str, password: str = PASSWORD, **extra):
-    return APIClient().post("/api/auth/login/", {"username": username, "password": password, **extra})
+    return APIClient().post("/api/v1/auth/login/", {"username": username, "password": password, **extra})
 
 
 def totp_code(device: TOTPDevice) -> str:
@@ -30,7 +30,7 @@ def test_login_returns_a_token_that_opens_me(scheduler, clinic):
     # then
     assert response.status_code == 200
     token = response.json()["token"]
-    me = APIClient(HTTP_AUTHORIZATION=f"Token {token}").get("/api/me/")
+    me = APIClient(HTTP_AUTHORIZATION=f"Token {token}").get("/api/v1/me/")
     assert me.status_code == 200
     assert me.json()["clinics"] == [
         {"id": clinic.pk, "name": clinic.name, "timezone": "America/New_York", "roles": [Role.SCHEDULER]}
@@ -53,12 +53,12 @@ def test_wrong_password_is_401_and_issues_no_token(scheduler):
 
     # then
     assert response.status_code == 401
-    assert response.json()["type"] == "invalid_credentials"
+    assert response.json()["type"] == "urn:kat-clinic:problem:invalid_credentials"
     assert AuthToken.objects.count() == 0
 
 
 def test_unknown_token_is_401(db):
-    response = APIClient(HTTP_AUTHORIZATION="Token " + "0" * 64).get("/api/me/")
+    response = APIClient(HTTP_AUTHORIZATION="Token " + "0" * 64).get("/api/v1/me/")
     assert response.status_code == 401
 
 
@@ -68,7 +68,7 @@ def test_expired_token_is_401(scheduler):
     AuthToken.objects.filter(pk=instance.pk).update(expiry=timezone.now() - dt.timedelta(seconds=1))
 
     # when
-    response = APIClient(HTTP_AUTHORIZATION=f"Token {token}").get("/api/me/")
+    response = APIClient(HTTP_AUTHORIZATION=f"Token {token}").get("/api/v1/me/")
 
     # then
     assert response.status_code == 401
@@ -85,7 +85,7 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password(schedule
 
     # then
     assert response.status_code == 429
-    assert response.json()["type"] == "locked_out"
+    assert response.json()["type"] == "urn:kat-clinic:problem:locked_out"
     assert AuthToken.objects.count() == 0
 
 
@@ -100,7 +100,7 @@ def test_clinical_role_needs_a_totp_code(nurse, settings):
 
     # then
     assert without.status_code == 401
-    assert without.json()["type"] == "otp_required"
+    assert without.json()["type"] == "urn:kat-clinic:problem:otp_required"
     assert right.status_code == 200
     assert AuthToken.objects.filter(user=nurse.user).count() == 1
 

@@ -15,7 +15,7 @@ def test_scheduler_lists_only_patients_of_their_clinics(api, scheduler, clinic, 
     PatientFactory(home_clinic=other_clinic, last_name="Baker")
 
     # when
-    response = api(scheduler).get("/api/patients/")
+    response = api(scheduler).get("/api/v1/patients/")
 
     # then
     assert response.status_code == 200
@@ -27,11 +27,11 @@ def test_another_clinics_patient_answers_404(api, scheduler, other_clinic):
     theirs = PatientFactory(home_clinic=other_clinic)
 
     # when
-    response = api(scheduler).get(f"/api/patients/{theirs.pk}/")
+    response = api(scheduler).get(f"/api/v1/patients/{theirs.pk}/")
 
     # then
     assert response.status_code == 404
-    assert response.json()["type"] == "not_found"
+    assert response.json()["type"] == "urn:kat-clinic:problem:not_found"
 
 
 def test_creating_a_patient_in_another_clinic_is_refused_and_nothing_is_saved(api, scheduler, other_clinic):
@@ -45,7 +45,7 @@ def test_creating_a_patient_in_another_clinic_is_refused_and_nothing_is_saved(ap
     }
 
     # when
-    response = api(scheduler).post("/api/patients/", body)
+    response = api(scheduler).post("/api/v1/patients/", body)
 
     # then
     assert response.status_code == 400
@@ -65,7 +65,7 @@ def test_scheduler_creates_a_patient_in_their_clinic(api, scheduler, clinic):
     }
 
     # when
-    response = api(scheduler).post("/api/patients/", body)
+    response = api(scheduler).post("/api/v1/patients/", body)
 
     # then
     assert response.status_code == 201
@@ -76,7 +76,7 @@ def test_scheduler_creates_a_patient_in_their_clinic(api, scheduler, clinic):
 
 def test_admin_role_reads_no_patient_demographics(api, admin_staff, patient):
     # when
-    response = api(admin_staff).get("/api/patients/")
+    response = api(admin_staff).get("/api/v1/patients/")
 
     # then
     assert response.status_code == 403
@@ -87,7 +87,7 @@ def test_every_patient_read_writes_an_audit_row_with_the_patient_ids(api, nurse,
     first, second = PatientFactory(home_clinic=clinic), PatientFactory(home_clinic=clinic)
 
     # when
-    response = api(nurse).get("/api/patients/")
+    response = api(nurse).get("/api/v1/patients/")
 
     # then
     assert response.status_code == 200
@@ -108,5 +108,5 @@ def test_patient_list_query_count_is_fixed(api, nurse, clinic, django_assert_max
 
     # when / then: roles, count, page, audit insert (and savepoints of the test transaction)
     with django_assert_max_num_queries(6):
-        response = client.get("/api/patients/")
+        response = client.get("/api/v1/patients/")
     assert response.json()["count"] == 30

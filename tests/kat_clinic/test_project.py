@@ -50,10 +50,19 @@ def test_compose_services_name_modules_and_settings_that_exist():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
 
-    # then: the five services, each with a health check
-    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
+    # then: the five long-running services, each with a health check, and the one-shot migrate
+    assert set(services) == {"postgres", "redis", "migrate", "web", "worker", "beat"}
     for name, service in services.items():
-        assert "healthcheck" in service, name
+        assert "healthcheck" in service or name == "migrate", name
+
+    # and migrate runs as the owner, web, worker and beat as the least-privilege runtime role, after it
+    migrate = services["migrate"]
+    assert migrate["environment"]["DATABASE_URL"].startswith("postgres://postgres:")
+    assert "manage.py migrate" in migrate["command"][-1]
+    assert "manage.py create_runtime_role" in migrate["command"][-1]
+    for name in ("web", "worker", "beat"):
+        assert services[name]["environment"]["DATABASE_URL"].startswith("postgres://kat_runtime:"), name
+        assert services[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}, name
 
     # and the commands name real modules
     web = " ".join(services["web"]["command"])

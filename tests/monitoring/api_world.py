@@ -30,10 +30,11 @@ from monitoring.models import (
     RemsPatientEnrollment,
     VitalSign,
 )
-from monitoring.services.gate import gate_items
+from monitoring.selectors.gate import gate_items
 from monitoring.services.scales import scale_response_record
 from programs.choices import Medication, Route, SessionKind
 from sessions.models import Session
+from tests.clock import clinic_today
 from tests.factories import PatientFactory, WeightFactory
 from tests.monitoring.factories import AttestationFactory, ConsentFactory, ScreenFactory
 from tests.security.world import ApiWorld, World
@@ -117,7 +118,7 @@ def _seed(world: World, clinic: Clinic, ids: dict[str, int]) -> None:
     session = Session.objects.get(pk=ids["sessions"])
     patient = session.patient
     nurse, prescriber = _member(clinic, Role.NURSE), _member(clinic, Role.PRESCRIBER)
-    today = timezone.localdate()
+    today = clinic_today(clinic)
     recorded = {"patient": patient, "recorded_by": nurse}
     consent = ConsentFactory(patient=patient, witness=nurse, recorded_by=nurse)
     screen = ScreenFactory(patient=patient, reviewed_by=prescriber)
@@ -203,7 +204,7 @@ def _active_consent(world: World, role: str) -> dict:
 
 def _draft_form(world: World, role: str) -> dict:
     session = _session(world.clinic)
-    return {"id": RemsMonitoringForm.objects.create(session=session, data={}, due_on=timezone.localdate()).pk}
+    return {"id": RemsMonitoringForm.objects.create(session=session, data={}, due_on=clinic_today(world.clinic)).pk}
 
 
 def _note_body(world: World, role: str) -> dict:
@@ -310,27 +311,27 @@ API_WORLD = ApiWorld(
         "reviewed_by": "prescribers",
     },
     fresh_paths={
-        ("POST", "/api/chart/notes/{id}/sign/"): _own_draft,
-        ("POST", "/api/chart/notes/{id}/cosign/"): _signed_by_nurse,
-        ("POST", "/api/chart/notes/{id}/addenda/"): _signed_by_nurse,
-        ("POST", "/api/chart/alerts/{id}/acknowledge/"): _open_alert,
-        ("POST", "/api/chart/doses/{id}/stop/"): _running_dose,
-        ("POST", "/api/chart/consents/{id}/revoke/"): _active_consent,
-        ("POST", "/api/chart/rems-forms/{id}/submit/"): _draft_form,
+        ("POST", "/api/v1/chart/notes/{id}/sign/"): _own_draft,
+        ("POST", "/api/v1/chart/notes/{id}/cosign/"): _signed_by_nurse,
+        ("POST", "/api/v1/chart/notes/{id}/addenda/"): _signed_by_nurse,
+        ("POST", "/api/v1/chart/alerts/{id}/acknowledge/"): _open_alert,
+        ("POST", "/api/v1/chart/doses/{id}/stop/"): _running_dose,
+        ("POST", "/api/v1/chart/consents/{id}/revoke/"): _active_consent,
+        ("POST", "/api/v1/chart/rems-forms/{id}/submit/"): _draft_form,
     },
     body_bases={
-        ("POST", "/api/chart/notes/"): _note_body,
-        ("POST", "/api/chart/doses/{id}/stop/"): _stop_body,
-        ("POST", "/api/chart/doses/"): _dose_body,
-        ("POST", "/api/chart/overrides/"): _override_body,
-        ("POST", "/api/chart/contraindication-screens/"): _screen_body,
-        ("POST", "/api/chart/scale-responses/"): _scale_body,
-        ("POST", "/api/chart/vitals/"): _vital_body,
-        ("POST", "/api/chart/vitals/batch/"): _batch_body,
-        ("POST", "/api/chart/rems-forms/generate/"): _rems_generate_body,
+        ("POST", "/api/v1/chart/notes/"): _note_body,
+        ("POST", "/api/v1/chart/doses/{id}/stop/"): _stop_body,
+        ("POST", "/api/v1/chart/doses/"): _dose_body,
+        ("POST", "/api/v1/chart/overrides/"): _override_body,
+        ("POST", "/api/v1/chart/contraindication-screens/"): _screen_body,
+        ("POST", "/api/v1/chart/scale-responses/"): _scale_body,
+        ("POST", "/api/v1/chart/vitals/"): _vital_body,
+        ("POST", "/api/v1/chart/vitals/batch/"): _batch_body,
+        ("POST", "/api/v1/chart/rems-forms/generate/"): _rems_generate_body,
     },
     ratio_exempt={
-        ("PATCH", "/api/chart/notes/{id}/"): "an edit needs the note's current ETag in If-Match, which a generated "
+        ("PATCH", "/api/v1/chart/notes/{id}/"): "an edit needs the note's current ETag in If-Match, which a generated "
         "header never holds (428/412 by design)",
     },
 )

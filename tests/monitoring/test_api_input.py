@@ -16,7 +16,7 @@ def test_a_diagnosis_code_that_is_not_icd10_is_a_400_on_the_field(api, nurse, pa
     body = {"patient": patient.pk, "icd10_code": "X", "description": "Depression", "diagnosed_on": "2026-01-05"}
 
     # when
-    response = api(nurse).post("/api/chart/diagnoses/", body)
+    response = api(nurse).post("/api/v1/chart/diagnoses/", body)
 
     # then
     assert response.status_code == 400
@@ -37,7 +37,7 @@ def test_a_session_medication_of_zero_mg_is_a_400_on_the_field(api, nurse, presc
     }
 
     # when
-    response = api(nurse).post("/api/chart/session-medications/", body)
+    response = api(nurse).post("/api/v1/chart/session-medications/", body)
 
     # then
     assert response.status_code == 400
@@ -47,7 +47,7 @@ def test_a_session_medication_of_zero_mg_is_a_400_on_the_field(api, nurse, presc
 
 def test_a_form_encoded_vitals_batch_is_refused_as_unsupported(api, nurse, session):
     # when
-    response = api(nurse).post("/api/chart/vitals/batch/", {"session": session.pk}, format="multipart")
+    response = api(nurse).post("/api/v1/chart/vitals/batch/", {"session": session.pk}, format="multipart")
 
     # then
     assert response.status_code == 415

@@ -79,12 +79,12 @@ def test_the_session_chart_holds_everything_in_a_fixed_number_of_queries(
     client = api(nurse)
 
     # when
-    small_count = _count(client, f"/api/chart/sessions/{small.pk}/")
+    small_count = _count(client, f"/api/v1/chart/sessions/{small.pk}/")
     with django_assert_max_num_queries(36):
-        response = client.get(f"/api/chart/sessions/{large.pk}/")
+        response = client.get(f"/api/v1/chart/sessions/{large.pk}/")
 
     # then
-    large_count = _count(client, f"/api/chart/sessions/{large.pk}/")
+    large_count = _count(client, f"/api/v1/chart/sessions/{large.pk}/")
     assert large_count == small_count
     body = response.json()
     assert (len(body["doses"]), len(body["vitals"]), len(body["scales"])) == (12, 12, 12)
@@ -100,7 +100,7 @@ def test_the_patient_timeline_is_newest_first(api, nurse, prescriber, therapist,
     _chart(session, nurse, prescriber, therapist, size=2)
 
     # when
-    response = api(therapist).get(f"/api/chart/patients/{patient.pk}/timeline/")
+    response = api(therapist).get(f"/api/v1/chart/patients/{patient.pk}/timeline/")
 
     # then
     assert response.status_code == 200
@@ -112,14 +112,14 @@ def test_the_patient_timeline_is_newest_first(api, nurse, prescriber, therapist,
 def test_another_clinics_session_chart_and_timeline_answer_404(api, nurse, other_clinic):
     theirs = SessionFactory(patient=PatientFactory(home_clinic=other_clinic))
     client = api(nurse)
-    assert client.get(f"/api/chart/sessions/{theirs.pk}/").status_code == 404
-    assert client.get(f"/api/chart/patients/{theirs.patient_id}/timeline/").status_code == 404
+    assert client.get(f"/api/v1/chart/sessions/{theirs.pk}/").status_code == 404
+    assert client.get(f"/api/v1/chart/patients/{theirs.patient_id}/timeline/").status_code == 404
 
 
 def test_a_body_cannot_point_at_another_clinics_session(api, nurse, other_clinic):
     theirs = SessionFactory(patient=PatientFactory(home_clinic=other_clinic))
     response = api(nurse).post(
-        "/api/chart/vitals/", {"session": theirs.pk, "measured_at": timezone.now().isoformat(), "spo2_percent": 97}
+        "/api/v1/chart/vitals/", {"session": theirs.pk, "measured_at": timezone.now().isoformat(), "spo2_percent": 97}
     )
     assert response.status_code == 400
     assert "session" in response.json()["errors"]
@@ -158,13 +158,20 @@ def test_the_scheduler_gets_403_on_every_clinical_endpoint_and_no_data(
 
     # then
     assert response.status_code == 403, path
-    assert set(response.json()) == {"type", "detail", "errors"}
+    body = response.json()
+    assert set(body) == {"type", "title", "status", "detail", "instance", "errors"}
+    assert (body["type"], body["status"], body["instance"], body["errors"]) == (
+        "urn:kat-clinic:problem:permission_denied",
+        403,
+        path,
+        {},
+    )
 
 
 @pytest.mark.parametrize("role", [Role.ADMIN])
 def test_admins_read_no_chart(api, make_staff, clinic, session, role):
     staff = make_staff(clinic, role)
-    assert api(staff).get(f"/api/chart/sessions/{session.pk}/").status_code == 403
+    assert api(staff).get(f"/api/v1/chart/sessions/{session.pk}/").status_code == 403
 
 
 def test_the_timeline_query_count_does_not_grow_with_the_record(
@@ -173,11 +180,11 @@ def test_the_timeline_query_count_does_not_grow_with_the_record(
     # given
     _chart(SessionFactory(patient=patient), nurse, prescriber, therapist, size=1)
     client = api(therapist)
-    small = _count(client, f"/api/chart/patients/{patient.pk}/timeline/")
+    small = _count(client, f"/api/v1/chart/patients/{patient.pk}/timeline/")
     earlier = timezone.now() - dt.timedelta(hours=3)
     _chart(SessionFactory(patient=patient, starts_at=earlier), nurse, prescriber, therapist, size=10)
 
     # when / then
     with django_assert_max_num_queries(small):
-        response = client.get(f"/api/chart/patients/{patient.pk}/timeline/")
+        response = client.get(f"/api/v1/chart/patients/{patient.pk}/timeline/")
     assert len([e for e in response.json() if e["type"] == "dose"]) == 11

@@ -6,9 +6,10 @@ from decimal import Decimal as D
 import pytest
 from django.utils import timezone
 
-from kat_clinic.api.errors import RuleViolation
+from kat_clinic.errors import RuleViolation
 from monitoring.models import DoseAdministration, SedationScore, SessionAttestation
-from monitoring.services.gate import discharge_unmet, session_discharge_check
+from monitoring.selectors.gate import discharge_unmet
+from monitoring.services.gate import session_discharge_check
 from tests.monitoring.factories import VitalFactory
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +82,7 @@ def test_a_prescriber_overrides_a_discharge_criterion_with_a_reason(api, ready_s
 
     # when
     response = api(prescriber).post(
-        "/api/chart/overrides/",
+        "/api/v1/chart/overrides/",
         {
             "session": ready_session.pk,
             "stage": "discharge",
@@ -93,17 +94,17 @@ def test_a_prescriber_overrides_a_discharge_criterion_with_a_reason(api, ready_s
     # then
     assert response.status_code == 201
     session_discharge_check(session=ready_session)  # no longer raises
-    status = api(nurse).get(f"/api/chart/sessions/{ready_session.pk}/discharge/").json()
+    status = api(nurse).get(f"/api/v1/chart/sessions/{ready_session.pk}/discharge/").json()
     assert (status["ready"], status["overridden"][0]["item"]) == (True, "escort_present")
 
 
 def test_moaas_and_cadss_are_charted(api, nurse, session):
     client = api(nurse)
     sedation = client.post(
-        "/api/chart/sedation-scores/", {"session": session.pk, "measured_at": timezone.now().isoformat(), "moaas": 6}
+        "/api/v1/chart/sedation-scores/", {"session": session.pk, "measured_at": timezone.now().isoformat(), "moaas": 6}
     )
     cadss = client.post(
-        "/api/chart/dissociation-scores/",
+        "/api/v1/chart/dissociation-scores/",
         {"session": session.pk, "measured_at": timezone.now().isoformat(), "items": [1] * 23},
     )
     assert sedation.status_code == 400
@@ -112,7 +113,7 @@ def test_moaas_and_cadss_are_charted(api, nurse, session):
 
 def test_adverse_events_are_charted(api, nurse, session):
     response = api(nurse).post(
-        "/api/chart/adverse-events/",
+        "/api/v1/chart/adverse-events/",
         {
             "session": session.pk,
             "type": "nausea",
@@ -168,7 +169,7 @@ def test_the_rems_form_is_filled_from_the_chart(api, nurse, prescriber, ready_se
 
     # when
     response = api(nurse).post(
-        "/api/chart/rems-forms/generate/", {"session": ready_session.pk, "ready_to_leave_at": ready_at.isoformat()}
+        "/api/v1/chart/rems-forms/generate/", {"session": ready_session.pk, "ready_to_leave_at": ready_at.isoformat()}
     )
 
     # then
@@ -188,8 +189,8 @@ def test_the_rems_form_is_filled_from_the_chart(api, nurse, prescriber, ready_se
     assert form["status"] == "draft"
 
     # and the prescriber submits it once
-    submitted = api(prescriber).post(f"/api/chart/rems-forms/{form['id']}/submit/")
-    again = api(prescriber).post(f"/api/chart/rems-forms/{form['id']}/submit/")
+    submitted = api(prescriber).post(f"/api/v1/chart/rems-forms/{form['id']}/submit/")
+    again = api(prescriber).post(f"/api/v1/chart/rems-forms/{form['id']}/submit/")
     assert (submitted.status_code, submitted.json()["status"], again.status_code) == (200, "submitted", 409)
 
 

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from monitoring.models import DoseAdministration, DoseCap, PriorAuthorization, PriorAuthorizationUse
+from tests.clock import clinic_today
 from tests.factories import WeightFactory
 from tests.monitoring.factories import SessionFactory
 
@@ -33,7 +34,7 @@ def _dose(session, prescriber, **overrides) -> dict:
 
 def test_a_nurse_records_an_iv_dose_computed_from_the_recent_weight(api, nurse, prescriber, ready_session):
     # when
-    response = api(nurse).post("/api/chart/doses/", _dose(ready_session, prescriber))
+    response = api(nurse).post("/api/v1/chart/doses/", _dose(ready_session, prescriber))
 
     # then: 0.5 mg/kg x 80.0 kg = 40.00 mg; 4.00 ml at 10 mg/ml; 60.00 mg/h over 40 min
     assert response.status_code == 201, response.json()
@@ -50,7 +51,7 @@ def test_a_nurse_records_an_iv_dose_computed_from_the_recent_weight(api, nurse, 
 def test_computed_fields_sent_by_the_client_are_ignored(api, nurse, prescriber, ready_session):
     # when
     response = api(nurse).post(
-        "/api/chart/doses/",
+        "/api/v1/chart/doses/",
         _dose(
             ready_session,
             prescriber,
@@ -73,7 +74,7 @@ def test_computed_fields_sent_by_the_client_are_ignored(api, nurse, prescriber, 
 
 def test_the_order_must_come_from_a_prescriber(api, nurse, ready_session, make_staff, clinic):
     # when
-    response = api(nurse).post("/api/chart/doses/", _dose(ready_session, nurse))
+    response = api(nurse).post("/api/v1/chart/doses/", _dose(ready_session, nurse))
 
     # then
     assert response.status_code == 422
@@ -82,24 +83,24 @@ def test_the_order_must_come_from_a_prescriber(api, nurse, ready_session, make_s
 
 
 def test_a_therapist_cannot_record_a_dose(api, therapist, prescriber, ready_session):
-    response = api(therapist).post("/api/chart/doses/", _dose(ready_session, prescriber))
+    response = api(therapist).post("/api/v1/chart/doses/", _dose(ready_session, prescriber))
     assert response.status_code == 403
     assert not DoseAdministration.objects.exists()
 
 
 def test_an_expired_lot_is_refused(api, nurse, prescriber, ready_session):
+    yesterday = clinic_today(ready_session.clinic) - dt.timedelta(days=1)
     response = api(nurse).post(
-        "/api/chart/doses/",
-        _dose(ready_session, prescriber, lot_expires_on=(timezone.localdate() - dt.timedelta(days=1)).isoformat()),
+        "/api/v1/chart/doses/", _dose(ready_session, prescriber, lot_expires_on=yesterday.isoformat())
     )
     assert response.status_code == 422
-    assert response.json()["type"] == "lot_expired"
+    assert response.json()["type"] == "urn:kat-clinic:problem:lot_expired"
     assert not DoseAdministration.objects.exists()
 
 
 def _give(client, session, prescriber, kind, mg_per_kg, **extra):
     return client.post(
-        "/api/chart/doses/",
+        "/api/v1/chart/doses/",
         _dose(
             session,
             prescriber,
@@ -124,7 +125,11 @@ def test_the_cap_applies_to_the_cumulative_session_dose(api, nurse, prescriber, 
     # then
     assert response.status_code == 422
     body = response.json()
-    assert (body["type"], body["cumulative_mg"], body["cap_mg"]) == ("dose_cap_exceeded", "82.00", "80.00")
+    assert (body["type"], body["cumulative_mg"], body["cap_mg"]) == (
+        "urn:kat-clinic:problem:dose_cap_exceeded",
+        "82.00",
+        "80.00",
+    )
     assert DoseAdministration.objects.count() == 2
 
 
@@ -141,7 +146,7 @@ def test_a_nurse_cannot_override_the_cap(api, nurse, prescriber, ready_session):
     response = _give(client, ready_session, prescriber, "bolus", "0.200", cap_override_reason="Still agitated.")
 
     assert response.status_code == 422
-    assert response.json()["type"] == "role_required"
+    assert response.json()["type"] == "urn:kat-clinic:problem:role_required"
     assert DoseAdministration.objects.count() == 1
 
 
@@ -189,7 +194,7 @@ def test_a_weight_older_than_the_limit_is_not_used(api, nurse, prescriber, ready
     ready_session.patient.weights.update(measured_at=timezone.now() - dt.timedelta(days=31))
 
     # when
-    response = api(nurse).post("/api/chart/doses/", _dose(ready_session, prescriber))
+    response = api(nurse).post("/api/v1/chart/doses/", _dose(ready_session, prescriber))
 
     # then
     assert response.status_code == 422
@@ -198,7 +203,7 @@ def test_a_weight_older_than_the_limit_is_not_used(api, nurse, prescriber, ready
 
 def test_a_dosing_session_uses_one_prior_authorization_once(api, nurse, prescriber, ready_session):
     # given
-    today = timezone.localdate()
+    today = clinic_today(ready_session.clinic)
     authorization = PriorAuthorization.objects.create(
         patient=ready_session.patient,
         payer="Aetna",
@@ -222,7 +227,7 @@ def test_a_dosing_session_uses_one_prior_authorization_once(api, nurse, prescrib
 
 def test_an_exhausted_prior_authorization_blocks_the_gate(api, nurse, prescriber, ready_session):
     # given
-    today = timezone.localdate()
+    today = clinic_today(ready_session.clinic)
     PriorAuthorization.objects.create(
         patient=ready_session.patient,
         payer="Aetna",
@@ -235,7 +240,7 @@ def test_an_exhausted_prior_authorization_blocks_the_gate(api, nurse, prescriber
     )
 
     # when
-    response = api(nurse).post("/api/chart/doses/", _dose(ready_session, prescriber))
+    response = api(nurse).post("/api/v1/chart/doses/", _dose(ready_session, prescriber))
 
     # then
     assert response.status_code == 422
@@ -245,14 +250,14 @@ def test_an_exhausted_prior_authorization_blocks_the_gate(api, nurse, prescriber
 def test_doses_are_refused_on_a_session_that_is_not_dosing(api, nurse, prescriber, patient):
     session = SessionFactory(patient=patient, kind="integration")
     WeightFactory(patient=patient)
-    response = api(nurse).post("/api/chart/doses/", _dose(session, prescriber))
-    assert (response.status_code, response.json()["type"]) == (422, "not_a_dosing_session")
+    response = api(nurse).post("/api/v1/chart/doses/", _dose(session, prescriber))
+    assert (response.status_code, response.json()["type"]) == (422, "urn:kat-clinic:problem:not_a_dosing_session")
 
 
 def test_other_medications_and_escalations_are_charted(api, nurse, prescriber, session):
     client = api(nurse)
     medication = client.post(
-        "/api/chart/session-medications/",
+        "/api/v1/chart/session-medications/",
         {
             "session": session.pk,
             "drug": "ondansetron",
@@ -264,7 +269,7 @@ def test_other_medications_and_escalations_are_charted(api, nurse, prescriber, s
         },
     )
     escalation = client.post(
-        "/api/chart/escalations/",
+        "/api/v1/chart/escalations/",
         {"session": session.pk, "kind": "prescriber_called", "description": "BP 185/112 twice."},
     )
     assert (medication.status_code, escalation.status_code) == (201, 201)

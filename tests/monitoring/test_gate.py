@@ -14,7 +14,8 @@ from monitoring.models import (
     SessionAttestation,
     VitalSign,
 )
-from monitoring.services.gate import gate_unmet
+from monitoring.selectors.gate import gate_unmet
+from tests.clock import clinic_today
 from tests.monitoring.factories import VitalFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ def _break_screen(session, **_):
 
 
 def _expire_screen(session, **_):
-    ContraindicationScreen.objects.update(valid_until=timezone.localdate() - dt.timedelta(days=1))
+    ContraindicationScreen.objects.update(valid_until=clinic_today(session.clinic) - dt.timedelta(days=1))
 
 
 def _break_ride(session, **_):
@@ -93,12 +94,12 @@ def test_each_gate_item_alone_refuses_the_dose(breaks, item, api, nurse, prescri
     }
 
     # when
-    response = api(nurse).post("/api/chart/doses/", body)
+    response = api(nurse).post("/api/v1/chart/doses/", body)
 
     # then
     assert response.status_code == 422
     body = response.json()
-    assert body["type"] == "gate_unmet"
+    assert body["type"] == "urn:kat-clinic:problem:gate_unmet"
     assert len(body["unmet"]) == 1
     assert body["unmet"][0]["item"].startswith(item)
     assert not DoseAdministration.objects.exists()
@@ -113,7 +114,10 @@ def test_esketamine_needs_a_rems_enrollment(ready_session, nurse):
     # given / when
     missing = gate_unmet(session=ready_session, medication="esketamine", route="intranasal")
     RemsPatientEnrollment.objects.create(
-        patient=ready_session.patient, rems_patient_id="R-1", enrolled_on=timezone.localdate(), recorded_by=nurse
+        patient=ready_session.patient,
+        rems_patient_id="R-1",
+        enrolled_on=clinic_today(ready_session.clinic),
+        recorded_by=nurse,
     )
     enrolled = gate_unmet(session=ready_session, medication="esketamine", route="intranasal")
 
@@ -142,7 +146,7 @@ def test_every_unmet_item_is_listed_at_once(api, nurse, prescriber, session):
     }
 
     # when
-    response = api(nurse).post("/api/chart/doses/", body)
+    response = api(nurse).post("/api/v1/chart/doses/", body)
 
     # then
     assert response.status_code == 422
@@ -166,11 +170,11 @@ def test_a_prescriber_override_is_kept_with_its_reason_and_lets_the_dose_through
 
     # when
     overridden = api(prescriber).post(
-        "/api/chart/overrides/",
+        "/api/v1/chart/overrides/",
         {"session": ready_session.pk, "stage": "gate", "item": "predose_vitals", "reason": reason},
     )
     dosed = api(nurse).post(
-        "/api/chart/doses/",
+        "/api/v1/chart/doses/",
         {
             "session": ready_session.pk,
             "ordered_by": prescriber.pk,
@@ -187,7 +191,7 @@ def test_a_prescriber_override_is_kept_with_its_reason_and_lets_the_dose_through
     assert (overridden.status_code, dosed.status_code) == (201, 201)
     override = ChecklistOverride.objects.get()
     assert (override.item, override.reason, override.overridden_by_id) == ("predose_vitals", reason, prescriber.pk)
-    gate = api(nurse).get(f"/api/chart/sessions/{ready_session.pk}/gate/").json()
+    gate = api(nurse).get(f"/api/v1/chart/sessions/{ready_session.pk}/gate/").json()
     assert gate["ready"] is True
     assert gate["overridden"][0]["override"]["reason"] == reason
 
@@ -195,7 +199,7 @@ def test_a_prescriber_override_is_kept_with_its_reason_and_lets_the_dose_through
 def test_a_nurse_cannot_override_a_gate_item(api, nurse, ready_session):
     _bp_over_hold(ready_session, nurse)
     response = api(nurse).post(
-        "/api/chart/overrides/",
+        "/api/v1/chart/overrides/",
         {"session": ready_session.pk, "stage": "gate", "item": "predose_vitals", "reason": "I think it is fine."},
     )
     assert response.status_code == 403
@@ -211,7 +215,7 @@ def test_a_nurse_cannot_override_a_gate_item(api, nurse, ready_session):
 def test_an_override_needs_a_reason_and_an_unmet_item(api, nurse, prescriber, ready_session, item, reason, status):
     _bp_over_hold(ready_session, nurse)
     response = api(prescriber).post(
-        "/api/chart/overrides/", {"session": ready_session.pk, "stage": "gate", "item": item, "reason": reason}
+        "/api/v1/chart/overrides/", {"session": ready_session.pk, "stage": "gate", "item": item, "reason": reason}
     )
     assert response.status_code == status
     assert not ChecklistOverride.objects.exists()

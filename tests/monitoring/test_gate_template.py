@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from monitoring.models import PregnancyTest, SessionAttestation
-from monitoring.services.gate import gate_unmet
+from monitoring.selectors.gate import gate_unmet
 from programs.choices import Medication
 from programs.models import Enrollment, PlannedSession, TemplatePrerequisite
 from sessions.models import Session

@@ -26,7 +26,7 @@ def test_note_is_created_with_sections_of_the_session_kind(api, therapist, patie
     body = {"session": session.pk, "sections": {"intentions": "Grief", "consent_reviewed": True}, "body": "Intro."}
 
     # when
-    response = api(therapist).post("/api/chart/notes/", body)
+    response = api(therapist).post("/api/v1/chart/notes/", body)
 
     # then
     assert response.status_code == 201
@@ -40,7 +40,7 @@ def test_sections_of_another_kind_are_refused(api, therapist, patient):
     session = SessionFactory(patient=patient, kind=SessionKind.INTEGRATION)
 
     # when
-    response = api(therapist).post("/api/chart/notes/", {"session": session.pk, "sections": {"intentions": "x"}})
+    response = api(therapist).post("/api/v1/chart/notes/", {"session": session.pk, "sections": {"intentions": "x"}})
 
     # then
     assert response.status_code == 400
@@ -53,7 +53,7 @@ def test_a_second_note_for_a_session_is_a_conflict(api, nurse, session):
     note_create(session=session, author=nurse, sections={})
 
     # when
-    response = api(nurse).post("/api/chart/notes/", {"session": session.pk})
+    response = api(nurse).post("/api/v1/chart/notes/", {"session": session.pk})
 
     # then
     assert response.status_code == 409
@@ -66,8 +66,8 @@ def test_get_returns_an_etag_and_patch_without_if_match_is_428(api, nurse, sessi
     client = api(nurse)
 
     # when
-    read = client.get(f"/api/chart/notes/{note.pk}/")
-    response = client.patch(f"/api/chart/notes/{note.pk}/", {"body": "v2"})
+    read = client.get(f"/api/v1/chart/notes/{note.pk}/")
+    response = client.patch(f"/api/v1/chart/notes/{note.pk}/", {"body": "v2"})
 
     # then
     assert read["ETag"] == '"1"'
@@ -80,10 +80,10 @@ def test_patch_with_a_stale_etag_is_412_and_changes_nothing(api, nurse, session)
     # given
     note = note_create(session=session, author=nurse, sections={}, body="v1")
     client = api(nurse)
-    assert client.patch(f"/api/chart/notes/{note.pk}/", {"body": "v2"}, HTTP_IF_MATCH='"1"').status_code == 200
+    assert client.patch(f"/api/v1/chart/notes/{note.pk}/", {"body": "v2"}, HTTP_IF_MATCH='"1"').status_code == 200
 
     # when: a second editor still holds version 1
-    response = client.patch(f"/api/chart/notes/{note.pk}/", {"body": "v3"}, HTTP_IF_MATCH='"1"')
+    response = client.patch(f"/api/v1/chart/notes/{note.pk}/", {"body": "v3"}, HTTP_IF_MATCH='"1"')
 
     # then
     assert response.status_code == 412
@@ -97,7 +97,7 @@ def test_patch_with_the_current_etag_saves_and_returns_the_next_etag(api, nurse,
 
     # when
     response = api(nurse).patch(
-        f"/api/chart/notes/{note.pk}/",
+        f"/api/v1/chart/notes/{note.pk}/",
         {"body": "v2", "sections": {"patient_experience": "Floating"}},
         HTTP_IF_MATCH='"1"',
     )
@@ -114,7 +114,7 @@ def test_signing_records_who_when_and_the_hash_of_the_canonical_content(api, nur
     note = note_create(session=session, author=nurse, sections={"pre_dose_checks": "ok"}, body="Calm.")
 
     # when
-    response = api(nurse).post(f"/api/chart/notes/{note.pk}/sign/")
+    response = api(nurse).post(f"/api/v1/chart/notes/{note.pk}/sign/")
 
     # then
     assert response.status_code == 200
@@ -131,7 +131,7 @@ def test_authors_sign_only_their_own_notes(api, nurse, session, make_staff, clin
     note = note_create(session=session, author=nurse, sections={})
 
     # when
-    response = api(other).post(f"/api/chart/notes/{note.pk}/sign/")
+    response = api(other).post(f"/api/v1/chart/notes/{note.pk}/sign/")
 
     # then
     assert response.status_code == 422
@@ -144,7 +144,7 @@ def test_a_signed_note_cannot_be_patched(api, nurse, session):
     note = _signed_note(session, nurse)
 
     # when
-    response = api(nurse).patch(f"/api/chart/notes/{note.pk}/", {"body": "changed"}, HTTP_IF_MATCH=note.etag)
+    response = api(nurse).patch(f"/api/v1/chart/notes/{note.pk}/", {"body": "changed"}, HTTP_IF_MATCH=note.etag)
 
     # then
     assert response.status_code == 409
@@ -191,8 +191,8 @@ def test_a_dosing_note_is_cosigned_once_by_a_prescriber(api, nurse, prescriber, 
     note = _signed_note(session, nurse)
 
     # when
-    first = api(prescriber).post(f"/api/chart/notes/{note.pk}/cosign/")
-    second = api(prescriber).post(f"/api/chart/notes/{note.pk}/cosign/")
+    first = api(prescriber).post(f"/api/v1/chart/notes/{note.pk}/cosign/")
+    second = api(prescriber).post(f"/api/v1/chart/notes/{note.pk}/cosign/")
 
     # then
     assert first.status_code == 200
@@ -208,7 +208,7 @@ def test_a_nurse_cannot_cosign(api, nurse, make_staff, clinic, session):
     other_nurse = make_staff(clinic, Role.NURSE)
 
     # when
-    response = api(other_nurse).post(f"/api/chart/notes/{note.pk}/cosign/")
+    response = api(other_nurse).post(f"/api/v1/chart/notes/{note.pk}/cosign/")
 
     # then
     assert response.status_code == 403
@@ -248,9 +248,9 @@ def test_a_correction_is_an_addendum_signed_and_frozen_in_turn(api, nurse, sessi
     client = api(nurse)
 
     # when
-    created = client.post(f"/api/chart/notes/{note.pk}/addenda/", {"body": "BP was 128/84, not 128/82."})
+    created = client.post(f"/api/v1/chart/notes/{note.pk}/addenda/", {"body": "BP was 128/84, not 128/82."})
     addendum_id = created.json()["id"]
-    signed = client.post(f"/api/chart/notes/{addendum_id}/sign/")
+    signed = client.post(f"/api/v1/chart/notes/{addendum_id}/sign/")
 
     # then
     assert created.status_code == 201
@@ -259,7 +259,7 @@ def test_a_correction_is_an_addendum_signed_and_frozen_in_turn(api, nurse, sessi
     assert (addendum.amends_id, addendum.status) == (note.pk, "signed")
     with pytest.raises(InternalError), transaction.atomic():
         ClinicalNote.objects.filter(pk=addendum_id).update(body="again")
-    listed = client.get(f"/api/chart/notes/?session={session.pk}").json()["results"]
+    listed = client.get(f"/api/v1/chart/notes/?session={session.pk}").json()["results"]
     assert [n["id"] for n in listed] == [note.pk]
     assert [a["id"] for a in listed[0]["addenda"]] == [addendum_id]
 
@@ -269,8 +269,8 @@ def test_the_scheduler_cannot_read_notes(api, scheduler, nurse, session):
     note = note_create(session=session, author=nurse, sections={})
 
     # when
-    listed = api(scheduler).get("/api/chart/notes/")
-    one = api(scheduler).get(f"/api/chart/notes/{note.pk}/")
+    listed = api(scheduler).get("/api/v1/chart/notes/")
+    one = api(scheduler).get(f"/api/v1/chart/notes/{note.pk}/")
 
     # then
     assert (listed.status_code, one.status_code) == (403, 403)
@@ -287,7 +287,7 @@ def test_another_clinics_note_answers_404(api, nurse, other_clinic, make_staff):
     )
 
     # when
-    response = api(nurse).get(f"/api/chart/notes/{theirs.pk}/")
+    response = api(nurse).get(f"/api/v1/chart/notes/{theirs.pk}/")
 
     # then
     assert response.status_code == 404

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from monitoring.models import CONTRAINDICATIONS, Consent, ContraindicationScreen, Diagnosis, SessionAttestation
-from monitoring.services.gate import gate_unmet
+from monitoring.selectors.gate import gate_unmet
 
 pytestmark = pytest.mark.django_db
 
@@ -23,13 +23,13 @@ def _screen_body(patient, reviewer, **answers) -> dict:
 
 def test_a_screen_passes_only_when_every_answer_is_no(api, nurse, prescriber, patient):
     client = api(nurse)
-    passed = client.post("/api/chart/contraindication-screens/", _screen_body(patient, prescriber))
-    failed = client.post("/api/chart/contraindication-screens/", _screen_body(patient, prescriber, pregnancy=True))
+    passed = client.post("/api/v1/chart/contraindication-screens/", _screen_body(patient, prescriber))
+    failed = client.post("/api/v1/chart/contraindication-screens/", _screen_body(patient, prescriber, pregnancy=True))
     assert (passed.json()["result"], failed.json()["result"]) == ("passed", "failed")
 
 
 def test_a_screen_reviewed_by_a_nurse_is_refused(api, nurse, patient):
-    response = api(nurse).post("/api/chart/contraindication-screens/", _screen_body(patient, nurse))
+    response = api(nurse).post("/api/v1/chart/contraindication-screens/", _screen_body(patient, nurse))
     assert (response.status_code, list(response.json()["errors"])) == (422, ["reviewed_by"])
     assert not ContraindicationScreen.objects.exists()
 
@@ -37,13 +37,13 @@ def test_a_screen_reviewed_by_a_nurse_is_refused(api, nurse, patient):
 def test_a_screen_must_answer_every_item(api, nurse, prescriber, patient):
     body = _screen_body(patient, prescriber)
     del body["answers"]["active_psychosis"]
-    response = api(nurse).post("/api/chart/contraindication-screens/", body)
+    response = api(nurse).post("/api/v1/chart/contraindication-screens/", body)
     assert (response.status_code, list(response.json()["errors"])) == (422, ["active_psychosis"])
 
 
 def test_a_result_sent_by_the_client_is_ignored(api, nurse, prescriber, patient):
     body = {**_screen_body(patient, prescriber, active_psychosis=True), "result": "passed"}
-    assert api(nurse).post("/api/chart/contraindication-screens/", body).json()["result"] == "failed"
+    assert api(nurse).post("/api/v1/chart/contraindication-screens/", body).json()["result"] == "failed"
 
 
 def test_a_revoked_consent_no_longer_satisfies_the_gate(api, nurse, ready_session):
@@ -51,7 +51,7 @@ def test_a_revoked_consent_no_longer_satisfies_the_gate(api, nurse, ready_sessio
     consent = Consent.objects.get()
 
     # when
-    response = api(nurse).post(f"/api/chart/consents/{consent.pk}/revoke/", {"reason": "Patient withdrew."})
+    response = api(nurse).post(f"/api/v1/chart/consents/{consent.pk}/revoke/", {"reason": "Patient withdrew."})
 
     # then
     assert response.status_code == 200
@@ -60,7 +60,7 @@ def test_a_revoked_consent_no_longer_satisfies_the_gate(api, nurse, ready_sessio
 
 def test_a_consent_records_its_witness_and_recorder(api, nurse, prescriber, patient):
     response = api(nurse).post(
-        "/api/chart/consents/",
+        "/api/v1/chart/consents/",
         {
             "patient": patient.pk,
             "document_version": "v4",
@@ -79,7 +79,7 @@ def test_a_consent_records_its_witness_and_recorder(api, nurse, prescriber, pati
 @pytest.mark.parametrize(("code", "status"), [("F33.2", 201), ("F32.A", 201), ("F3", 400), ("U07.1", 400)])
 def test_diagnoses_take_icd10_codes(api, nurse, patient, code, status):
     response = api(nurse).post(
-        "/api/chart/diagnoses/",
+        "/api/v1/chart/diagnoses/",
         {
             "patient": patient.pk,
             "icd10_code": code,
@@ -93,9 +93,9 @@ def test_diagnoses_take_icd10_codes(api, nurse, patient, code, status):
 
 def test_posting_the_attestation_again_updates_the_one_row(api, nurse, session):
     client = api(nurse)
-    client.post("/api/chart/attestations/", {"session": session.pk, "escort_name": "Sam", "escort_phone": "555"})
+    client.post("/api/v1/chart/attestations/", {"session": session.pk, "escort_name": "Sam", "escort_phone": "555"})
     response = client.post(
-        "/api/chart/attestations/",
+        "/api/v1/chart/attestations/",
         {"session": session.pk, "escort_name": "Sam", "escort_phone": "555", "escort_present": True},
     )
     assert response.status_code == 201
@@ -105,7 +105,7 @@ def test_posting_the_attestation_again_updates_the_one_row(api, nurse, session):
 
 def test_prior_authorization_usage_is_not_client_settable(api, nurse, patient):
     response = api(nurse).post(
-        "/api/chart/prior-authorizations/",
+        "/api/v1/chart/prior-authorizations/",
         {
             "patient": patient.pk,
             "payer": "Cigna",
@@ -121,6 +121,6 @@ def test_prior_authorization_usage_is_not_client_settable(api, nurse, patient):
 
 def test_a_therapist_reads_records_but_does_not_write_them(api, therapist, patient):
     client = api(therapist)
-    assert client.get(f"/api/chart/allergies/?patient={patient.pk}").status_code == 200
-    refused = client.post("/api/chart/allergies/", {"patient": patient.pk, "substance": "Latex"})
+    assert client.get(f"/api/v1/chart/allergies/?patient={patient.pk}").status_code == 200
+    refused = client.post("/api/v1/chart/allergies/", {"patient": patient.pk, "substance": "Latex"})
     assert refused.status_code == 403

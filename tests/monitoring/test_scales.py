@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from monitoring.models import Alert, ScaleResponse
 from monitoring.scales import ScaleAnswerError, score
-from monitoring.services.scales import scale_response_record, scale_trend
+from monitoring.selectors.scales import scale_trend
+from monitoring.services.scales import scale_response_record
 from monitoring.tasks import alert_notify
 
 
@@ -137,7 +138,7 @@ def test_phq9_item_9_raises_a_high_priority_alert_at_once(api, therapist, sessio
 
     # when
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = api(therapist).post("/api/chart/scale-responses/", body)
+        response = api(therapist).post("/api/v1/chart/scale-responses/", body)
 
     # then
     assert response.status_code == 201
@@ -178,7 +179,8 @@ def test_phq9_item_9_at_zero_raises_no_alert(therapist, patient):
 def test_invalid_answers_are_refused_with_every_bad_item_and_nothing_stored(api, therapist, patient):
     # when
     response = api(therapist).post(
-        "/api/chart/scale-responses/", {"patient": patient.pk, "scale": "phq9", "answers": [0, 9, 0, 0, 0, 0, 0, 0, 7]}
+        "/api/v1/chart/scale-responses/",
+        {"patient": patient.pk, "scale": "phq9", "answers": [0, 9, 0, 0, 0, 0, 0, 0, 7]},
     )
 
     # then
@@ -214,7 +216,7 @@ def test_trend_reports_baseline_latest_response_and_remission(api, therapist, pa
         ScaleResponse.objects.filter(pk=response.pk).update(completed_at=now - dt.timedelta(days=days_ago))
 
     # when
-    body = api(therapist).get(f"/api/chart/scale-responses/trend/?patient={patient.pk}").json()
+    body = api(therapist).get(f"/api/v1/chart/scale-responses/trend/?patient={patient.pk}").json()
 
     # then
     assert len(body) == 1

@@ -125,8 +125,8 @@ def test_batch_from_a_monitor_is_idempotent_on_the_reading_id(api, nurse, sessio
     client = api(nurse)
 
     # when
-    first = client.post("/api/chart/vitals/batch/", {"session": session.pk, "readings": readings})
-    again = client.post("/api/chart/vitals/batch/", {"session": session.pk, "readings": readings + readings[:1]})
+    first = client.post("/api/v1/chart/vitals/batch/", {"session": session.pk, "readings": readings})
+    again = client.post("/api/v1/chart/vitals/batch/", {"session": session.pk, "readings": readings + readings[:1]})
 
     # then
     assert (first.status_code, first.json()["created"], first.json()["duplicates"]) == (200, 3, 0)
@@ -142,7 +142,7 @@ def test_a_breach_in_a_batch_raises_an_alert_notified_after_commit(
 
     # when
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = api(nurse).post("/api/chart/vitals/batch/", {"session": session.pk, "readings": readings})
+        response = api(nurse).post("/api/v1/chart/vitals/batch/", {"session": session.pk, "readings": readings})
 
     # then
     alert = Alert.objects.get()
@@ -164,7 +164,9 @@ def test_a_breach_in_a_batch_raises_an_alert_notified_after_commit(
 )
 def test_impossible_values_are_refused_and_nothing_stored(api, nurse, session, reading, field):
     # when
-    response = api(nurse).post("/api/chart/vitals/", {"session": session.pk, "measured_at": T0.isoformat(), **reading})
+    response = api(nurse).post(
+        "/api/v1/chart/vitals/", {"session": session.pk, "measured_at": T0.isoformat(), **reading}
+    )
 
     # then
     assert response.status_code == 400
@@ -189,8 +191,8 @@ def test_alerts_are_acknowledged_once(api, nurse, session):
     client = api(nurse)
 
     # when
-    first = client.post(f"/api/chart/alerts/{alert.pk}/acknowledge/")
-    second = client.post(f"/api/chart/alerts/{alert.pk}/acknowledge/")
+    first = client.post(f"/api/v1/chart/alerts/{alert.pk}/acknowledge/")
+    second = client.post(f"/api/v1/chart/alerts/{alert.pk}/acknowledge/")
 
     # then
     assert (first.status_code, second.status_code) == (200, 409)
@@ -203,8 +205,8 @@ def test_session_staff_see_its_alerts_and_the_scheduler_does_not(api, nurse, the
     vitals_record(session=session, by=nurse, readings=[_spo2(0, 88)])
 
     # when
-    seen = api(therapist).get(f"/api/chart/alerts/?session={session.pk}")
-    refused = api(scheduler).get(f"/api/chart/alerts/?session={session.pk}")
+    seen = api(therapist).get(f"/api/v1/chart/alerts/?session={session.pk}")
+    refused = api(scheduler).get(f"/api/v1/chart/alerts/?session={session.pk}")
 
     # then
     assert [a["kind"] for a in seen.json()["results"]] == ["spo2_low"]
@@ -220,7 +222,7 @@ def test_a_resent_single_device_reading_answers_with_the_stored_one(api, nurse, 
         "device_reading_id": "r-1",
     }
     client = api(nurse)
-    first, again = client.post("/api/chart/vitals/", body), client.post("/api/chart/vitals/", body)
+    first, again = client.post("/api/v1/chart/vitals/", body), client.post("/api/v1/chart/vitals/", body)
     assert (first.status_code, again.status_code) == (201, 201)
     assert first.json()["id"] == again.json()["id"]
     assert VitalSign.objects.count() == 1

@@ -78,8 +78,10 @@ def test_the_publish_action_reports_why_an_incomplete_draft_stays_a_draft(admin_
         "/admin/programs/programtemplate/", {"action": "publish", "_selected_action": [draft.pk]}, follow=True
     )
 
-    # then
-    assert "Dosing sessions need the &#x27;consent&#x27; prerequisite." in response.content.decode()
+    # then: in the words of the prerequisite choices, not their codes
+    html = response.content.decode()
+    assert "Dosing sessions need the \u201cConsent on file\u201d prerequisite." in html
+    assert "&#x27;consent&#x27;" not in html
     assert ProgramTemplate.objects.get(pk=draft.pk).state == "draft"
 
 

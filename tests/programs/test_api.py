@@ -26,7 +26,7 @@ def _api_body() -> dict:
 
 def test_admin_creates_a_template_with_all_its_parts_in_one_write(api, admin_staff, organization):
     # when
-    response = api(admin_staff).post("/api/program-templates/", _api_body())
+    response = api(admin_staff).post("/api/v1/program-templates/", _api_body())
 
     # then
     assert response.status_code == 201, response.json()
@@ -48,7 +48,7 @@ def test_client_cannot_set_state_or_version_on_create(api, admin_staff):
     body = {**_api_body(), "state": "published", "version": 7}
 
     # when
-    response = api(admin_staff).post("/api/program-templates/", body)
+    response = api(admin_staff).post("/api/v1/program-templates/", body)
 
     # then
     assert response.status_code == 201
@@ -61,11 +61,11 @@ def test_an_invalid_template_is_refused_with_field_errors_and_nothing_saved(api,
     body["steps"][1]["block_minutes"] = 90
 
     # when
-    response = api(admin_staff).post("/api/program-templates/", body)
+    response = api(admin_staff).post("/api/v1/program-templates/", body)
 
     # then
     assert response.status_code == 422
-    assert response.json()["type"] == "invalid_template"
+    assert response.json()["type"] == "urn:kat-clinic:problem:invalid_template"
     assert "steps.1.block_minutes" in response.json()["errors"]
     assert not ProgramTemplate.objects.exists()
     assert not TemplateStep.objects.exists()
@@ -77,9 +77,9 @@ def test_scheduler_cannot_write_templates_and_nothing_changes(api, scheduler, or
     client = api(scheduler)
 
     # when
-    created = client.post("/api/program-templates/", _api_body())
-    edited = client.patch(f"/api/program-templates/{template.pk}/", {"name": "Mine now"})
-    published = client.post(f"/api/program-templates/{template.pk}/publish/")
+    created = client.post("/api/v1/program-templates/", _api_body())
+    edited = client.patch(f"/api/v1/program-templates/{template.pk}/", {"name": "Mine now"})
+    published = client.post(f"/api/v1/program-templates/{template.pk}/publish/")
 
     # then
     assert (created.status_code, edited.status_code, published.status_code) == (403, 403, 403)
@@ -90,7 +90,7 @@ def test_scheduler_cannot_write_templates_and_nothing_changes(api, scheduler, or
 
 def test_scheduler_reads_templates(api, scheduler, shipped):
     # when
-    response = api(scheduler).get("/api/program-templates/")
+    response = api(scheduler).get("/api/v1/program-templates/")
 
     # then
     assert response.status_code == 200
@@ -103,9 +103,9 @@ def test_publish_clone_and_retire_through_the_api(api, admin_staff, organization
     client = api(admin_staff)
 
     # when
-    published = client.post(f"/api/program-templates/{template.pk}/publish/")
-    cloned = client.post(f"/api/program-templates/{template.pk}/clone/")
-    retired = client.post(f"/api/program-templates/{template.pk}/retire/")
+    published = client.post(f"/api/v1/program-templates/{template.pk}/publish/")
+    cloned = client.post(f"/api/v1/program-templates/{template.pk}/clone/")
+    retired = client.post(f"/api/v1/program-templates/{template.pk}/retire/")
 
     # then
     assert (published.status_code, published.json()["state"]) == (200, "published")
@@ -121,7 +121,7 @@ def test_publishing_an_incomplete_template_is_refused_with_field_errors(api, adm
     template = template_create(organization=organization, by=None, **spec)
 
     # when
-    response = api(admin_staff).post(f"/api/program-templates/{template.pk}/publish/")
+    response = api(admin_staff).post(f"/api/v1/program-templates/{template.pk}/publish/")
 
     # then
     assert response.status_code == 422
@@ -138,17 +138,17 @@ def test_publishing_an_incomplete_template_is_refused_with_field_errors(api, adm
 def test_a_published_template_cannot_be_changed_through_the_api(api, admin_staff, kat_template):
     # given
     client = api(admin_staff)
-    steps = client.get(f"/api/program-templates/{kat_template.pk}/").json()["steps"]
+    steps = client.get(f"/api/v1/program-templates/{kat_template.pk}/").json()["steps"]
     steps[1]["count"] = 12
 
     # when
-    renamed = client.patch(f"/api/program-templates/{kat_template.pk}/", {"name": "Edited"})
-    restepped = client.patch(f"/api/program-templates/{kat_template.pk}/", {"steps": steps})
-    deleted = client.delete(f"/api/program-templates/{kat_template.pk}/")
+    renamed = client.patch(f"/api/v1/program-templates/{kat_template.pk}/", {"name": "Edited"})
+    restepped = client.patch(f"/api/v1/program-templates/{kat_template.pk}/", {"steps": steps})
+    deleted = client.delete(f"/api/v1/program-templates/{kat_template.pk}/")
 
     # then
     assert (renamed.status_code, restepped.status_code, deleted.status_code) == (409, 409, 409)
-    assert renamed.json()["type"] == "template_frozen"
+    assert renamed.json()["type"] == "urn:kat-clinic:problem:template_frozen"
     kat_template.refresh_from_db()
     assert (kat_template.name, kat_template.state) == ("Ketamine-assisted therapy", "published")
     assert kat_template.steps.get(kind="dosing").count == 6
@@ -160,7 +160,7 @@ def test_admin_edits_a_draft_and_the_lists_given_replace_the_stored_ones(api, ad
 
     # when
     response = api(admin_staff).patch(
-        f"/api/program-templates/{template.pk}/",
+        f"/api/v1/program-templates/{template.pk}/",
         {"name": "KAT v2", "prerequisites": [{"kind": "consent"}, {"kind": "ride_confirmed", "max_age_days": 2}]},
     )
 
@@ -180,9 +180,9 @@ def test_another_clinics_own_template_is_invisible(api, admin_staff, make_staff,
     shared = template_create(organization=organization, by=None, **{**small_kat_spec(), "name": "Shared"})
 
     # when
-    listed = api(admin_staff).get("/api/program-templates/")
-    detail = api(admin_staff).get(f"/api/program-templates/{theirs.pk}/")
-    clone = api(admin_staff).post(f"/api/program-templates/{theirs.pk}/clone/")
+    listed = api(admin_staff).get("/api/v1/program-templates/")
+    detail = api(admin_staff).get(f"/api/v1/program-templates/{theirs.pk}/")
+    clone = api(admin_staff).post(f"/api/v1/program-templates/{theirs.pk}/clone/")
 
     # then
     assert [t["id"] for t in listed.json()["results"]] == [shared.pk]
@@ -196,13 +196,13 @@ def test_template_list_query_count_is_fixed(api, scheduler, shipped, django_asse
 
     # when / then: roles, staff, count, page, steps, needs, rules, prerequisites, scales, audit
     with django_assert_max_num_queries(12):
-        response = client.get("/api/program-templates/")
+        response = client.get("/api/v1/program-templates/")
     assert response.json()["count"] == 4
 
 
 def test_scheduler_enrolls_a_patient_through_the_api(api, scheduler, kat_template, patient):
     # when
-    response = api(scheduler).post("/api/enrollments/", {"patient": patient.pk, "template": kat_template.pk})
+    response = api(scheduler).post("/api/v1/enrollments/", {"patient": patient.pk, "template": kat_template.pk})
 
     # then
     assert response.status_code == 201, response.json()
@@ -222,14 +222,14 @@ def test_scheduler_enrolls_a_patient_through_the_api(api, scheduler, kat_templat
 def test_a_second_open_enrollment_answers_409_with_a_clear_message(api, scheduler, kat_template, patient):
     # given
     client = api(scheduler)
-    client.post("/api/enrollments/", {"patient": patient.pk, "template": kat_template.pk})
+    client.post("/api/v1/enrollments/", {"patient": patient.pk, "template": kat_template.pk})
 
     # when
-    response = client.post("/api/enrollments/", {"patient": patient.pk, "template": kat_template.pk})
+    response = client.post("/api/v1/enrollments/", {"patient": patient.pk, "template": kat_template.pk})
 
     # then
     assert response.status_code == 409
-    assert response.json()["type"] == "already_enrolled"
+    assert response.json()["type"] == "urn:kat-clinic:problem:already_enrolled"
     assert "open enrollment" in response.json()["errors"]["template"][0]
     assert Enrollment.objects.count() == 1
 
@@ -239,7 +239,7 @@ def test_enrolling_another_clinics_patient_is_refused(api, scheduler, kat_templa
     theirs = PatientFactory(home_clinic=other_clinic)
 
     # when
-    response = api(scheduler).post("/api/enrollments/", {"patient": theirs.pk, "template": kat_template.pk})
+    response = api(scheduler).post("/api/v1/enrollments/", {"patient": theirs.pk, "template": kat_template.pk})
 
     # then
     assert response.status_code == 400
@@ -253,10 +253,10 @@ def test_another_clinics_enrollment_answers_404(api, scheduler, kat_template, ot
     client = api(scheduler)
 
     # when
-    detail = client.get(f"/api/enrollments/{theirs.pk}/")
-    progress = client.get(f"/api/enrollments/{theirs.pk}/progress/")
-    withdraw = client.post(f"/api/enrollments/{theirs.pk}/withdraw/", {"reason": "not mine"})
-    listed = client.get("/api/enrollments/")
+    detail = client.get(f"/api/v1/enrollments/{theirs.pk}/")
+    progress = client.get(f"/api/v1/enrollments/{theirs.pk}/progress/")
+    withdraw = client.post(f"/api/v1/enrollments/{theirs.pk}/withdraw/", {"reason": "not mine"})
+    listed = client.get("/api/v1/enrollments/")
 
     # then
     assert (detail.status_code, progress.status_code, withdraw.status_code) == (404, 404, 404)
@@ -269,7 +269,7 @@ def test_admin_role_does_not_read_enrollments(api, admin_staff, kat_template, pa
     enrollment_create(patient=patient, template=kat_template, by=None)
 
     # when
-    response = api(admin_staff).get("/api/enrollments/")
+    response = api(admin_staff).get("/api/v1/enrollments/")
 
     # then
     assert response.status_code == 403
@@ -283,11 +283,11 @@ def test_enrollments_filter_by_patient_status_and_template(api, nurse, clinic, k
     client = api(nurse)
 
     # when / then
-    assert [e["id"] for e in client.get(f"/api/enrollments/?patient={first.pk}").json()["results"]] == [a.pk]
-    assert [e["id"] for e in client.get(f"/api/enrollments/?template={iv_induction.pk}").json()["results"]] == [b.pk]
-    assert client.get("/api/enrollments/?status=paused").json()["count"] == 0
-    assert [e["id"] for e in client.get("/api/enrollments/?pathway=kat").json()["results"]] == [a.pk]
-    page = client.get("/api/enrollments/?page_size=1").json()
+    assert [e["id"] for e in client.get(f"/api/v1/enrollments/?patient={first.pk}").json()["results"]] == [a.pk]
+    assert [e["id"] for e in client.get(f"/api/v1/enrollments/?template={iv_induction.pk}").json()["results"]] == [b.pk]
+    assert client.get("/api/v1/enrollments/?status=paused").json()["count"] == 0
+    assert [e["id"] for e in client.get("/api/v1/enrollments/?pathway=kat").json()["results"]] == [a.pk]
+    page = client.get("/api/v1/enrollments/?page_size=1").json()
     assert (page["count"], len(page["results"])) == (2, 1)
 
 
@@ -299,7 +299,7 @@ def test_enrollment_list_query_count_is_fixed(api, nurse, clinic, kat_template, 
 
     # when / then: roles, count, page, audit insert
     with django_assert_max_num_queries(6):
-        response = client.get("/api/enrollments/")
+        response = client.get("/api/v1/enrollments/")
     assert response.json()["count"] == 15
 
 
@@ -309,16 +309,16 @@ def test_status_changes_through_the_api(api, therapist, kat_template, patient):
     client = api(therapist)
 
     # when
-    no_reason = client.post(f"/api/enrollments/{enrollment.pk}/pause/", {})
-    paused = client.post(f"/api/enrollments/{enrollment.pk}/pause/", {"reason": "Surgery"})
-    again = client.post(f"/api/enrollments/{enrollment.pk}/pause/", {"reason": "Surgery"})
-    resumed = client.post(f"/api/enrollments/{enrollment.pk}/resume/", {})
+    no_reason = client.post(f"/api/v1/enrollments/{enrollment.pk}/pause/", {})
+    paused = client.post(f"/api/v1/enrollments/{enrollment.pk}/pause/", {"reason": "Surgery"})
+    again = client.post(f"/api/v1/enrollments/{enrollment.pk}/pause/", {"reason": "Surgery"})
+    resumed = client.post(f"/api/v1/enrollments/{enrollment.pk}/resume/", {})
 
     # then
     assert no_reason.status_code == 422
     assert (paused.status_code, paused.json()["status"], paused.json()["status_reason"]) == (200, "paused", "Surgery")
     assert paused.json()["status_changed_by"] == therapist.pk
-    assert (again.status_code, again.json()["type"]) == (409, "illegal_transition")
+    assert (again.status_code, again.json()["type"]) == (409, "urn:kat-clinic:problem:illegal_transition")
     assert (resumed.status_code, resumed.json()["status"]) == (200, "active")
 
 
@@ -328,8 +328,8 @@ def test_progress_and_planned_sessions_through_the_api(api, scheduler, kat_templ
     client = api(scheduler)
 
     # when
-    progress = client.get(f"/api/enrollments/{enrollment.pk}/progress/")
-    planned = client.get(f"/api/enrollments/{enrollment.pk}/planned-sessions/")
+    progress = client.get(f"/api/v1/enrollments/{enrollment.pk}/progress/")
+    planned = client.get(f"/api/v1/enrollments/{enrollment.pk}/planned-sessions/")
 
     # then
     assert progress.status_code == 200
@@ -348,8 +348,8 @@ def test_a_clinician_at_one_clinic_sees_templates_but_writes_none(api, make_staf
     template = shipped["ketamine_assisted_therapy"]
 
     # when
-    listed = api(prescriber).get("/api/program-templates/")
-    cloned = api(prescriber).post(f"/api/program-templates/{template.pk}/clone/")
+    listed = api(prescriber).get("/api/v1/program-templates/")
+    cloned = api(prescriber).post(f"/api/v1/program-templates/{template.pk}/clone/")
 
     # then
     assert listed.json()["count"] == 4
@@ -362,7 +362,7 @@ def test_a_draft_is_deleted_but_a_template_with_enrollments_is_kept(api, admin_s
     draft = template_create(organization=organization, by=None, **small_kat_spec())
 
     # when
-    response = api(admin_staff).delete(f"/api/program-templates/{draft.pk}/")
+    response = api(admin_staff).delete(f"/api/v1/program-templates/{draft.pk}/")
 
     # then
     assert response.status_code == 204
@@ -376,7 +376,7 @@ def test_publishing_twice_answers_409(api, admin_staff, organization):
     )
 
     # when
-    response = api(admin_staff).post(f"/api/program-templates/{template.pk}/publish/")
+    response = api(admin_staff).post(f"/api/v1/program-templates/{template.pk}/publish/")
 
     # then
-    assert (response.status_code, response.json()["type"]) == (409, "template_frozen")
+    assert (response.status_code, response.json()["type"]) == (409, "urn:kat-clinic:problem:template_frozen")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from integration.models import FollowUp
+from followups.models import FollowUp
 from programs.services import enrollment_create, enrollment_withdraw
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connection
 
-from kat_clinic.api.errors import Conflict
+from kat_clinic.errors import Conflict
 from programs import services
 from programs.catalog import install_shipped_templates
 from programs.models import Enrollment, PlannedSession, ProgramTemplate

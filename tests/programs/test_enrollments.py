@@ -6,7 +6,8 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from kat_clinic.api.errors import Conflict, RuleViolation
+from kat_clinic.api.exceptions import problem_for
+from kat_clinic.errors import Conflict, RuleViolation
 from programs import services
 from programs.models import Enrollment, PlannedSession
 from programs.selectors import enrollment_progress
@@ -53,7 +54,7 @@ def test_a_second_open_enrollment_in_the_same_pathway_is_refused(iv_induction, s
         enrollment_create(patient=patient, template=shipped["iv_ketamine_booster"], by=nurse)
 
     # then
-    assert excinfo.value.status_code == 409
+    assert problem_for(excinfo.value).status == 409
     assert excinfo.value.type == "already_enrolled"
     assert Enrollment.objects.filter(patient=patient).count() == 1
     assert PlannedSession.objects.count() == 6

@@ -7,7 +7,8 @@ import datetime as dt
 
 import pytest
 
-from kat_clinic.api.errors import RuleViolation
+from kat_clinic.api.exceptions import problem_for
+from kat_clinic.errors import RuleViolation
 from programs.models import ProgramTemplate, StaffNeed, TemplateRule, TemplateStep
 from programs.services import template_create, template_publish, template_update
 from tests.programs.factories import small_kat_spec
@@ -22,7 +23,7 @@ def _create(organization, spec):
 def _refused_on_save(organization, spec) -> dict:
     with pytest.raises(RuleViolation) as excinfo:
         _create(organization, spec)
-    assert excinfo.value.status_code == 422
+    assert problem_for(excinfo.value).status == 422
     assert ProgramTemplate.objects.count() == 0
     assert TemplateStep.objects.count() == 0
     assert StaffNeed.objects.count() == 0
@@ -156,7 +157,7 @@ def test_an_invalid_update_of_a_draft_changes_nothing(organization):
 
     # when
     with pytest.raises(RuleViolation) as excinfo:
-        template_update(template=template, by=None, name="Renamed", steps=steps)
+        template_update(template=template, name="Renamed", steps=steps)
 
     # then
     assert "steps.0.block_minutes" in excinfo.value.errors

@@ -39,8 +39,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 EXAMPLES_ALLOWED = 6
 EXAMPLES_REFUSED = 2
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-SCHEMA_PATHS = {"/api/schema/", "/api/docs/"}
-LOGIN = ("POST", "/api/auth/login/")
+SCHEMA_PATHS = {"/api/v1/schema/", "/api/v1/docs/"}
+LOGIN = ("POST", "/api/v1/auth/login/")
 
 
 def load_schema():

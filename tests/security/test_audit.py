@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 def test_audit_rows_cannot_be_updated_or_deleted_even_through_raw_sql(api, nurse, patient):
     # given
-    api(nurse).get(f"/api/patients/{patient.pk}/")
+    api(nurse).get(f"/api/v1/patients/{patient.pk}/")
     event = AuditEvent.objects.get()
 
     # when / then
@@ -32,7 +32,7 @@ def test_audit_rows_cannot_be_updated_or_deleted_even_through_raw_sql(api, nurse
 
 def test_a_denied_request_is_audited(api, scheduler):
     # when
-    response = api(scheduler).get("/api/audit-events/")
+    response = api(scheduler).get("/api/v1/audit-events/")
 
     # then
     assert response.status_code == 403
@@ -46,7 +46,7 @@ def test_a_denied_request_is_audited(api, scheduler):
 
 
 def test_an_anonymous_request_is_audited_as_denied(api, patient):
-    response = api().get(f"/api/patients/{patient.pk}/")
+    response = api().get(f"/api/v1/patients/{patient.pk}/")
     assert response.status_code == 401
     event = AuditEvent.objects.get()
     assert (event.user_id, event.outcome, event.resource_type) == (None, AuditEvent.Outcome.DENIED, "patients")
@@ -64,11 +64,11 @@ def test_a_failed_write_is_rolled_back_but_its_audit_row_survives(api, scheduler
     }
 
     # when
-    response = api(scheduler).post("/api/patients/", body)
+    response = api(scheduler).post("/api/v1/patients/", body)
 
     # then
     assert response.status_code == 409
-    assert response.json()["type"] == "duplicate"
+    assert response.json()["type"] == "urn:kat-clinic:problem:duplicate"
     assert Patient.objects.filter(mrn="TAKEN").count() == 1
     event = AuditEvent.objects.get()
     assert (event.action, event.outcome, event.status_code) == ("create", AuditEvent.Outcome.REJECTED, 409)
@@ -85,7 +85,7 @@ def test_audit_rows_hold_no_phi_values(api, scheduler, clinic):
     }
 
     # when
-    api(scheduler).post("/api/patients/", body)
+    api(scheduler).post("/api/v1/patients/", body)
 
     # then
     event = AuditEvent.objects.values().get()
@@ -97,11 +97,11 @@ def test_audit_rows_hold_no_phi_values(api, scheduler, clinic):
 def test_admin_queries_the_audit_trail_by_patient(api, admin_staff, nurse, clinic):
     # given
     first, second = PatientFactory(home_clinic=clinic), PatientFactory(home_clinic=clinic)
-    api(nurse).get(f"/api/patients/{first.pk}/")
-    api(nurse).get(f"/api/patients/{second.pk}/")
+    api(nurse).get(f"/api/v1/patients/{first.pk}/")
+    api(nurse).get(f"/api/v1/patients/{second.pk}/")
 
     # when
-    response = api(admin_staff).get(f"/api/audit-events/?patient={first.pk}&user={nurse.user_id}")
+    response = api(admin_staff).get(f"/api/v1/audit-events/?patient={first.pk}&user={nurse.user_id}")
 
     # then
     assert response.status_code == 200
@@ -116,8 +116,8 @@ def test_a_time_the_database_cannot_represent_is_a_400_not_a_500(api, admin_staf
     since = "2031-09-11T08:26:15-17:04"
 
     # when
-    response = api(admin_staff).get("/api/audit-events/", {"since": since})
+    response = api(admin_staff).get("/api/v1/audit-events/", {"since": since})
 
     # then
     assert response.status_code == 400
-    assert response.json()["type"] == "invalid"
+    assert response.json()["type"] == "urn:kat-clinic:problem:invalid"

@@ -16,11 +16,11 @@ def test_a_clinician_opens_another_clinics_patient_with_a_reason_and_it_is_flagg
     # given
     theirs = PatientFactory(home_clinic=other_clinic)
     client = api(nurse)
-    assert client.get(f"/api/patients/{theirs.pk}/").status_code == 404
+    assert client.get(f"/api/v1/patients/{theirs.pk}/").status_code == 404
 
     # when
-    grant = client.post("/api/break-glass/", {"patient": theirs.pk, "reason": REASON})
-    opened = client.get(f"/api/patients/{theirs.pk}/")
+    grant = client.post("/api/v1/break-glass/", {"patient": theirs.pk, "reason": REASON})
+    opened = client.get(f"/api/v1/patients/{theirs.pk}/")
 
     # then
     assert grant.status_code == 201
@@ -42,12 +42,12 @@ def test_break_glass_ends_when_the_grant_expires(api, nurse, other_clinic):
     # given
     theirs = PatientFactory(home_clinic=other_clinic)
     client = api(nurse)
-    client.post("/api/break-glass/", {"patient": theirs.pk, "reason": REASON})
+    client.post("/api/v1/break-glass/", {"patient": theirs.pk, "reason": REASON})
     now = timezone.now()
     BreakGlassAccess.objects.update(granted_at=now - dt.timedelta(hours=2), expires_at=now - dt.timedelta(seconds=1))
 
     # when
-    response = client.get(f"/api/patients/{theirs.pk}/")
+    response = client.get(f"/api/v1/patients/{theirs.pk}/")
 
     # then
     assert response.status_code == 404
@@ -55,7 +55,7 @@ def test_break_glass_ends_when_the_grant_expires(api, nurse, other_clinic):
 
 def test_break_glass_needs_a_written_reason(api, nurse, other_clinic):
     theirs = PatientFactory(home_clinic=other_clinic)
-    response = api(nurse).post("/api/break-glass/", {"patient": theirs.pk, "reason": "need"})
+    response = api(nurse).post("/api/v1/break-glass/", {"patient": theirs.pk, "reason": "need"})
     assert response.status_code == 422
     assert list(response.json()["errors"]) == ["reason"]
     assert BreakGlassAccess.objects.count() == 0
@@ -63,7 +63,7 @@ def test_break_glass_needs_a_written_reason(api, nurse, other_clinic):
 
 def test_the_front_desk_cannot_break_glass(api, scheduler, other_clinic):
     theirs = PatientFactory(home_clinic=other_clinic)
-    response = api(scheduler).post("/api/break-glass/", {"patient": theirs.pk, "reason": REASON})
+    response = api(scheduler).post("/api/v1/break-glass/", {"patient": theirs.pk, "reason": REASON})
     assert response.status_code == 403
     assert BreakGlassAccess.objects.count() == 0
 
@@ -72,10 +72,10 @@ def test_break_glass_opens_reading_only(api, nurse, other_clinic):
     # given
     theirs = PatientFactory(home_clinic=other_clinic, phone="+1 212 555 0100")
     client = api(nurse)
-    client.post("/api/break-glass/", {"patient": theirs.pk, "reason": REASON})
+    client.post("/api/v1/break-glass/", {"patient": theirs.pk, "reason": REASON})
 
     # when
-    response = client.patch(f"/api/patients/{theirs.pk}/", {"phone": "+1 000 000 0000"})
+    response = client.patch(f"/api/v1/patients/{theirs.pk}/", {"phone": "+1 000 000 0000"})
 
     # then
     assert response.status_code == 404

@@ -35,7 +35,7 @@ def test_a_note_ignores_author_signature_status_version_and_hash_sent_by_the_cli
     }
 
     # when
-    response = api(therapist).post("/api/chart/notes/", body, format="json")
+    response = api(therapist).post("/api/v1/chart/notes/", body, format="json")
 
     # then
     assert response.status_code == 201
@@ -55,7 +55,7 @@ def test_a_patient_update_cannot_move_the_patient_to_another_clinic(api, schedul
     elsewhere = ClinicFactory(organization=organization)
 
     # when
-    response = api(scheduler).patch(f"/api/patients/{patient.pk}/", {"home_clinic": elsewhere.pk}, format="json")
+    response = api(scheduler).patch(f"/api/v1/patients/{patient.pk}/", {"home_clinic": elsewhere.pk}, format="json")
 
     # then
     assert response.status_code == 400

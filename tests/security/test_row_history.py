@@ -12,7 +12,7 @@ def test_a_demographics_change_keeps_the_old_row_and_who_changed_it(api, schedul
     old_phone = patient.phone
 
     # when
-    response = api(scheduler).patch(f"/api/patients/{patient.pk}/", {"phone": "+1 646 555 0199"})
+    response = api(scheduler).patch(f"/api/v1/patients/{patient.pk}/", {"phone": "+1 646 555 0199"})
 
     # then
     assert response.status_code == 200

@@ -30,7 +30,7 @@ from tests.factories import (
     WeightFactory,
 )
 
-Operation = tuple[str, str]  # ("POST", "/api/enrollments/{id}/pause/")
+Operation = tuple[str, str]  # ("POST", "/api/v1/enrollments/{id}/pause/")
 
 
 @dataclass
@@ -83,8 +83,8 @@ CLINIC_WORLD = ApiWorld(
         "staff": "staff",
     },
     ratio_exempt={
-        ("POST", "/api/break-glass/"): "needs a patient outside the caller's clinics",
-        ("POST", "/api/auth/logout/"): "revokes the token the next examples would use",
+        ("POST", "/api/v1/break-glass/"): "needs a patient outside the caller's clinics",
+        ("POST", "/api/v1/auth/logout/"): "revokes the token the next examples would use",
     },
 )
 
@@ -92,7 +92,8 @@ APP_WORLD_MODULES = (
     "tests.programs.api_world",
     "tests.sessions.api_world",
     "tests.monitoring.api_world",
-    "tests.integration.api_world",
+    "tests.integration_care.api_world",
+    "tests.followups.api_world",
     "tests.interop.api_world",
 )
 

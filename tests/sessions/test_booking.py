@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.db import IntegrityError, transaction
 
-from kat_clinic.api.errors import Conflict, RuleViolation
+from kat_clinic.errors import Conflict, RuleViolation
 from kat_clinic.roles import Role
 from programs.choices import SessionKind, StaffMode
 from sessions import services

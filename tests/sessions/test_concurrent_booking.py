@@ -8,7 +8,7 @@ import threading
 import pytest
 from django.db import connection
 
-from kat_clinic.api.errors import Conflict
+from kat_clinic.errors import Conflict
 from kat_clinic.models import Clinic
 from kat_clinic.roles import Role
 from programs.choices import SessionKind, StaffMode

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from kat_clinic.api.errors import Conflict, RuleViolation
+from kat_clinic.errors import Conflict, RuleViolation
 from programs.models import PlannedSession
 from sessions import services
 from sessions.models import Session, StaffAssignment

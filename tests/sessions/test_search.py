@@ -4,11 +4,13 @@ import datetime as dt
 
 import pytest
 
-from kat_clinic.api.errors import RuleViolation
+from kat_clinic.errors import RuleViolation
 from programs.models import PlannedSession
 from sessions import services
 from sessions.models import Session, StaffAssignment
-from sessions.search import Preferences, availability_search, enrollment_book_program
+from sessions.placement import Preferences
+from sessions.search import availability_search
+from sessions.services import enrollment_book_program
 from tests.sessions.conftest import MONDAY, NURSE_SHARED, at, planned
 
 pytestmark = pytest.mark.django_db

@@ -30,7 +30,7 @@ def test_scheduler_books_an_adhoc_session_and_cannot_set_its_status(
     api, scheduler, clinic, patient, chair, working_nurse
 ):
     # when
-    response = api(scheduler).post("/api/sessions/", body(clinic, patient, chair, working_nurse, status="completed"))
+    response = api(scheduler).post("/api/v1/sessions/", body(clinic, patient, chair, working_nurse, status="completed"))
 
     # then
     assert response.status_code == 201, response.json()
@@ -44,29 +44,29 @@ def test_scheduler_books_an_adhoc_session_and_cannot_set_its_status(
 def test_overlap_answers_409_listing_the_clash(api, scheduler, clinic, chair, working_nurse):
     # given
     first = api(scheduler).post(
-        "/api/sessions/", body(clinic, PatientFactory(home_clinic=clinic), chair, working_nurse)
+        "/api/v1/sessions/", body(clinic, PatientFactory(home_clinic=clinic), chair, working_nurse)
     )
 
     # when
     response = api(scheduler).post(
-        "/api/sessions/", body(clinic, PatientFactory(home_clinic=clinic), chair, working_nurse, hour=10)
+        "/api/v1/sessions/", body(clinic, PatientFactory(home_clinic=clinic), chair, working_nurse, hour=10)
     )
 
     # then
     assert response.status_code == 409
     data = response.json()
-    assert data["type"] == "overlap"
+    assert data["type"] == "urn:kat-clinic:problem:overlap"
     assert [(c["resource"], c["session"]) for c in data["conflicts"]] == [("room", first.json()["id"])]
 
 
 def test_overlap_seen_only_by_the_database_still_answers_409(api, scheduler, clinic, chair, working_nurse, settings):
     # given
     settings.SCHEDULING_PYTHON_CONFLICT_CHECK = False
-    api(scheduler).post("/api/sessions/", body(clinic, PatientFactory(home_clinic=clinic), chair, working_nurse))
+    api(scheduler).post("/api/v1/sessions/", body(clinic, PatientFactory(home_clinic=clinic), chair, working_nurse))
 
     # when
     response = api(scheduler).post(
-        "/api/sessions/", body(clinic, PatientFactory(home_clinic=clinic), chair, working_nurse, hour=10)
+        "/api/v1/sessions/", body(clinic, PatientFactory(home_clinic=clinic), chair, working_nurse, hour=10)
     )
 
     # then
@@ -78,11 +78,11 @@ def test_overlap_seen_only_by_the_database_still_answers_409(api, scheduler, cli
 
 def test_rule_refusal_answers_422_naming_the_rule(api, scheduler, clinic, patient, chair, working_nurse):
     # when: 20:00 is outside the nurse's hours
-    response = api(scheduler).post("/api/sessions/", body(clinic, patient, chair, working_nurse, hour=20))
+    response = api(scheduler).post("/api/v1/sessions/", body(clinic, patient, chair, working_nurse, hour=20))
 
     # then
     assert response.status_code == 422
-    assert response.json()["type"] == "staff_unavailable"
+    assert response.json()["type"] == "urn:kat-clinic:problem:staff_unavailable"
     assert Session.objects.count() == 0
 
 
@@ -91,7 +91,7 @@ def test_booking_with_another_clinics_room_is_refused(api, scheduler, clinic, ot
     theirs = RoomFactory(clinic=other_clinic)
 
     # when
-    response = api(scheduler).post("/api/sessions/", body(clinic, patient, theirs, working_nurse))
+    response = api(scheduler).post("/api/v1/sessions/", body(clinic, patient, theirs, working_nurse))
 
     # then
     assert response.status_code == 400
@@ -108,11 +108,11 @@ def test_booking_mixing_two_of_my_clinics_is_refused(api, clinic, other_clinic, 
     theirs = RoomFactory(clinic=other_clinic)
 
     # when
-    response = api(both).post("/api/sessions/", body(clinic, patient, theirs, working_nurse))
+    response = api(both).post("/api/v1/sessions/", body(clinic, patient, theirs, working_nurse))
 
     # then
     assert response.status_code == 422
-    assert response.json()["type"] == "room_not_in_clinic"
+    assert response.json()["type"] == "urn:kat-clinic:problem:room_not_in_clinic"
 
 
 def test_another_clinics_session_is_404_for_reading_and_for_actions(api, scheduler, other_clinic, make_staff):
@@ -132,9 +132,9 @@ def test_another_clinics_session_is_404_for_reading_and_for_actions(api, schedul
     client = api(scheduler)
 
     # when / then
-    assert client.get(f"/api/sessions/{theirs.pk}/").status_code == 404
-    assert client.post(f"/api/sessions/{theirs.pk}/cancel/", {"reason": "x"}).status_code == 404
-    assert client.get("/api/sessions/").json()["count"] == 0
+    assert client.get(f"/api/v1/sessions/{theirs.pk}/").status_code == 404
+    assert client.post(f"/api/v1/sessions/{theirs.pk}/cancel/", {"reason": "x"}).status_code == 404
+    assert client.get("/api/v1/sessions/").json()["count"] == 0
     assert Session.objects.get(pk=theirs.pk).status == "scheduled"
 
 
@@ -142,13 +142,13 @@ def test_front_desk_checks_in_and_the_nurse_starts_and_completes(
     api, scheduler, nurse, clinic, patient, chair, working_nurse
 ):
     # given
-    session_id = api(scheduler).post("/api/sessions/", body(clinic, patient, chair, working_nurse)).json()["id"]
+    session_id = api(scheduler).post("/api/v1/sessions/", body(clinic, patient, chair, working_nurse)).json()["id"]
 
     # when
-    checked_in = api(scheduler).post(f"/api/sessions/{session_id}/check-in/")
-    refused = api(scheduler).post(f"/api/sessions/{session_id}/start/")
-    started = api(nurse).post(f"/api/sessions/{session_id}/start/")
-    completed = api(nurse).post(f"/api/sessions/{session_id}/complete/")
+    checked_in = api(scheduler).post(f"/api/v1/sessions/{session_id}/check-in/")
+    refused = api(scheduler).post(f"/api/v1/sessions/{session_id}/start/")
+    started = api(nurse).post(f"/api/v1/sessions/{session_id}/start/")
+    completed = api(nurse).post(f"/api/v1/sessions/{session_id}/complete/")
 
     # then
     assert (checked_in.status_code, checked_in.json()["status"]) == (200, "checked_in")
@@ -158,23 +158,23 @@ def test_front_desk_checks_in_and_the_nurse_starts_and_completes(
 
 def test_illegal_transition_answers_409(api, nurse, scheduler, clinic, patient, chair, working_nurse):
     # given
-    session_id = api(scheduler).post("/api/sessions/", body(clinic, patient, chair, working_nurse)).json()["id"]
+    session_id = api(scheduler).post("/api/v1/sessions/", body(clinic, patient, chair, working_nurse)).json()["id"]
 
     # when
-    response = api(nurse).post(f"/api/sessions/{session_id}/complete/")
+    response = api(nurse).post(f"/api/v1/sessions/{session_id}/complete/")
 
     # then
     assert response.status_code == 409
-    assert response.json()["type"] == "illegal_transition"
+    assert response.json()["type"] == "urn:kat-clinic:problem:illegal_transition"
 
 
 def test_cancel_needs_a_reason_and_frees_the_chair(api, scheduler, clinic, patient, chair, working_nurse):
     # given
-    session_id = api(scheduler).post("/api/sessions/", body(clinic, patient, chair, working_nurse)).json()["id"]
+    session_id = api(scheduler).post("/api/v1/sessions/", body(clinic, patient, chair, working_nurse)).json()["id"]
 
     # when
-    without = api(scheduler).post(f"/api/sessions/{session_id}/cancel/", {})
-    cancelled = api(scheduler).post(f"/api/sessions/{session_id}/cancel/", {"reason": "flu"})
+    without = api(scheduler).post(f"/api/v1/sessions/{session_id}/cancel/", {})
+    cancelled = api(scheduler).post(f"/api/v1/sessions/{session_id}/cancel/", {"reason": "flu"})
 
     # then
     assert without.status_code == 400
@@ -185,11 +185,11 @@ def test_cancel_needs_a_reason_and_frees_the_chair(api, scheduler, clinic, patie
 
 def test_reschedule_endpoint_moves_the_session(api, scheduler, clinic, patient, chair, working_nurse):
     # given
-    session_id = api(scheduler).post("/api/sessions/", body(clinic, patient, chair, working_nurse)).json()["id"]
+    session_id = api(scheduler).post("/api/v1/sessions/", body(clinic, patient, chair, working_nurse)).json()["id"]
 
     # when
     response = api(scheduler).post(
-        f"/api/sessions/{session_id}/reschedule/", {"starts_at": at(clinic, MONDAY, 13).isoformat()}
+        f"/api/v1/sessions/{session_id}/reschedule/", {"starts_at": at(clinic, MONDAY, 13).isoformat()}
     )
 
     # then
@@ -199,7 +199,7 @@ def test_reschedule_endpoint_moves_the_session(api, scheduler, clinic, patient, 
 
 
 def test_admin_role_cannot_read_the_schedule(api, admin_staff):
-    assert api(admin_staff).get("/api/sessions/").status_code == 403
+    assert api(admin_staff).get("/api/v1/sessions/").status_code == 403
 
 
 def test_session_list_query_count_is_fixed(api, scheduler, clinic, working_nurse, django_assert_max_num_queries):
@@ -221,7 +221,7 @@ def test_session_list_query_count_is_fixed(api, scheduler, clinic, working_nurse
 
     # when / then: roles, count, page, assignments, audit (and the test transaction's savepoint pair)
     with django_assert_max_num_queries(8):
-        response = client.get(f"/api/sessions/?clinic={clinic.pk}&status=scheduled")
+        response = client.get(f"/api/v1/sessions/?clinic={clinic.pk}&status=scheduled")
     assert response.json()["count"] == 12
 
 
@@ -230,8 +230,8 @@ def test_sessions_filter_by_staff(api, scheduler, clinic, patient, chair, workin
     book(patient, at(clinic, MONDAY, 9), chair, [working_nurse], shape=NURSE_SHARED)
 
     # when
-    mine = api(scheduler).get(f"/api/sessions/?staff={working_nurse.pk}").json()
-    none = api(scheduler).get(f"/api/sessions/?staff={scheduler.pk}").json()
+    mine = api(scheduler).get(f"/api/v1/sessions/?staff={working_nurse.pk}").json()
+    none = api(scheduler).get(f"/api/v1/sessions/?staff={scheduler.pk}").json()
 
     # then
     assert (mine["count"], none["count"]) == (1, 0)
@@ -266,7 +266,7 @@ def test_day_board_query_count_does_not_depend_on_the_days_size(
 
     # when / then: roles, clinic, sessions, assignments, rooms, audit (and a savepoint pair)
     with django_assert_max_num_queries(8):
-        response = client.get(f"/api/scheduling/day-board/?clinic={clinic.pk}&date={MONDAY.isoformat()}")
+        response = client.get(f"/api/v1/scheduling/day-board/?clinic={clinic.pk}&date={MONDAY.isoformat()}")
     assert response.status_code == 200
     assert len(response.json()["sessions"]) == size
 
@@ -276,7 +276,7 @@ def test_day_board_groups_by_room_and_staff_with_flags(api, scheduler, clinic, p
     session = book(patient, at(clinic, MONDAY, 9), chair, [working_nurse], shape=NURSE_SHARED)
 
     # when
-    data = api(scheduler).get(f"/api/scheduling/day-board/?clinic={clinic.pk}&date={MONDAY.isoformat()}").json()
+    data = api(scheduler).get(f"/api/v1/scheduling/day-board/?clinic={clinic.pk}&date={MONDAY.isoformat()}").json()
 
     # then
     (item,) = data["sessions"]
@@ -293,7 +293,7 @@ def test_day_board_groups_by_room_and_staff_with_flags(api, scheduler, clinic, p
 
 
 def test_day_board_of_another_clinic_is_404(api, scheduler, other_clinic):
-    response = api(scheduler).get(f"/api/scheduling/day-board/?clinic={other_clinic.pk}&date={MONDAY.isoformat()}")
+    response = api(scheduler).get(f"/api/v1/scheduling/day-board/?clinic={other_clinic.pk}&date={MONDAY.isoformat()}")
     assert response.status_code == 404
 
 
@@ -303,7 +303,7 @@ def test_day_board_of_another_clinic_is_404(api, scheduler, other_clinic):
 def test_search_endpoint_returns_ranked_options(api, scheduler, clinic, patient, chair, working_nurse):
     # when
     response = api(scheduler).post(
-        "/api/scheduling/search/",
+        "/api/v1/scheduling/search/",
         {
             "clinic": clinic.pk,
             "patient": patient.pk,
@@ -326,11 +326,11 @@ def test_search_endpoint_returns_ranked_options(api, scheduler, clinic, patient,
 def test_program_booking_endpoint_previews_then_books(api, scheduler, kat_enrollment):
     # when
     preview = api(scheduler).post(
-        "/api/scheduling/program-booking/",
+        "/api/v1/scheduling/program-booking/",
         {"enrollment": kat_enrollment.pk, "date_from": MONDAY.isoformat(), "preview": True},
     )
     booked = api(scheduler).post(
-        "/api/scheduling/program-booking/", {"enrollment": kat_enrollment.pk, "date_from": MONDAY.isoformat()}
+        "/api/v1/scheduling/program-booking/", {"enrollment": kat_enrollment.pk, "date_from": MONDAY.isoformat()}
     )
 
     # then
@@ -344,7 +344,7 @@ def test_program_booking_endpoint_previews_then_books(api, scheduler, kat_enroll
 def test_book_planned_endpoint_takes_staff_by_role(api, scheduler, kat_enrollment, kat_clinic_setup, clinic):
     # when
     response = api(scheduler).post(
-        "/api/sessions/book-planned/",
+        "/api/v1/sessions/book-planned/",
         {
             "planned_session": planned(kat_enrollment, 1).pk,
             "starts_at": at(clinic, MONDAY, 9).isoformat(),
@@ -361,7 +361,7 @@ def test_book_planned_endpoint_takes_staff_by_role(api, scheduler, kat_enrollmen
 def test_book_planned_endpoint_names_a_missing_role(api, scheduler, kat_enrollment, kat_clinic_setup, clinic):
     # when
     response = api(scheduler).post(
-        "/api/sessions/book-planned/",
+        "/api/v1/sessions/book-planned/",
         {
             "planned_session": planned(kat_enrollment, 1).pk,
             "starts_at": at(clinic, MONDAY, 9).isoformat(),
@@ -377,10 +377,10 @@ def test_book_planned_endpoint_names_a_missing_role(api, scheduler, kat_enrollme
 
 def test_a_cancellation_keeps_the_previous_row_and_who_cancelled(api, scheduler, clinic, patient, chair, working_nurse):
     # given
-    session_id = api(scheduler).post("/api/sessions/", body(clinic, patient, chair, working_nurse)).json()["id"]
+    session_id = api(scheduler).post("/api/v1/sessions/", body(clinic, patient, chair, working_nurse)).json()["id"]
 
     # when
-    api(scheduler).post(f"/api/sessions/{session_id}/cancel/", {"reason": "flu"})
+    api(scheduler).post(f"/api/v1/sessions/{session_id}/cancel/", {"reason": "flu"})
 
     # then
     events = list(Session.pgh_event_model.objects.filter(pgh_obj_id=session_id).order_by("pgh_id"))
@@ -420,14 +420,14 @@ def test_moving_a_dosing_past_its_integration_answers_422_with_a_joint_proposal(
 
     # when: the dosing moves to Thursday, after its integration
     response = api(scheduler).post(
-        f"/api/sessions/{dosing.pk}/reschedule/",
+        f"/api/v1/sessions/{dosing.pk}/reschedule/",
         {"starts_at": at(clinic, MONDAY + dt.timedelta(days=3), 9).isoformat()},
     )
 
     # then
     assert response.status_code == 422
     data = response.json()
-    assert data["type"] == "integration_window"
+    assert data["type"] == "urn:kat-clinic:problem:integration_window"
     assert [m["session"] for m in data["proposal"]] == [dosing.pk, integration.pk]
     assert Session.objects.get(pk=dosing.pk).status == "scheduled"
 
@@ -442,7 +442,7 @@ def test_moving_a_dosing_past_its_integration_answers_422_with_a_joint_proposal(
         }
         for m in data["proposal"]
     ]
-    moved = api(scheduler).post("/api/sessions/reschedule-together/", {"moves": moves})
+    moved = api(scheduler).post("/api/v1/sessions/reschedule-together/", {"moves": moves})
 
     # then
     assert moved.status_code == 201, moved.json()

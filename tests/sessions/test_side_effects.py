@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from integration.models import FollowUp
-from kat_clinic.api.errors import RuleViolation
+from followups.models import FollowUp
+from kat_clinic.errors import RuleViolation
 from monitoring.models import DoseAdministration
 from programs.choices import Medication, Route, SessionKind, StaffMode
 from sessions import services
@@ -100,7 +100,7 @@ def test_completing_a_dosing_session_plans_the_next_day_check_in(clinic, patient
 def test_whole_program_booking_plans_every_sessions_follow_ups_at_once(
     kat_enrollment, clinic, django_assert_max_num_queries
 ):
-    from sessions.search import enrollment_book_program
+    from sessions.services import enrollment_book_program
 
     # when
     with django_assert_max_num_queries(QUERY_BUDGET_WHOLE_PROGRAM):

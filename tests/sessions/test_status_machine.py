@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from kat_clinic.api.errors import Conflict, RuleViolation
+from kat_clinic.errors import Conflict, RuleViolation
 from sessions import services
 from sessions.models import SchedulingPolicy, Session, StaffAssignment
 from tests.sessions.conftest import MONDAY, NURSE_SHARED, at

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from followups.models import FollowUp
+from followups.selectors import BUCKETS
+from kat_clinic.roles import Role
+
+
+class FollowUpSerializer(serializers.ModelSerializer):
+    # Blank unless the follow-up is addressed to a role: the schema must say so.
+    role = serializers.ChoiceField(choices=Role.choices, allow_blank=True, read_only=True)
+
+    class Meta:
+        model = FollowUp
+        fields = [
+            "id",
+            "clinic",
+            "kind",
+            "channel",
+            "target",
+            "role",
+            "staff",
+            "patient",
+            "session",
+            "payload",
+            "due_at",
+            "status",
+            "attempts",
+            "last_error",
+            "sent_at",
+            "cancelled_at",
+            "acknowledged_at",
+            "acknowledged_by",
+        ]
+        read_only_fields = fields
+
+
+class FollowUpQueueQuerySerializer(serializers.Serializer):
+    bucket = serializers.ChoiceField(choices=BUCKETS, required=False)
+    clinic = serializers.IntegerField(required=False)
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    kind = serializers.ChoiceField(choices=FollowUp.Kind.choices, required=False)
+    patient = serializers.IntegerField(required=False)
+
+
+class SmsInboundSerializer(serializers.Serializer):
+    # "from" is a Python keyword; the wire name stays the carrier's.
+    locals()["from"] = serializers.CharField(max_length=40)
+    body = serializers.CharField(max_length=1600, allow_blank=True)
+
+
+class SmsInboundResultSerializer(serializers.Serializer):
+    result = serializers.ChoiceField(choices=["stopped", "started", "ignored"])

@@ -1,0 +1,140 @@
+"""The follow-up engine's rows: a transactional outbox.
+
+A FollowUp row is written in the same transaction as the event that causes it, so it exists if and
+only if its cause committed. The dispatcher claims due rows with a lease; a delivery task sends one
+row and records a Delivery, the proof that crosses the provider call. Redis only carries hints: if a
+message is lost, the lease expires and the row is claimed again.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from kat_clinic.roles import Role
+
+
+class FollowUp(models.Model):
+    class Kind(models.TextChoices):
+        SESSION_REMINDER = "session_reminder", "Session reminder"
+        NO_SHOW_REVIEW = "no_show_review", "No-show review"
+        CHECKIN_LINK = "checkin_link", "Check-in link"
+        INTEGRATION_UNBOOKED = "integration_unbooked", "Integration session not booked"
+        INTEGRATION_WINDOW_CLOSING = "integration_window_closing", "Integration window closing"
+        REMS_FORM_DUE = "rems_form_due", "REMS monitoring form due"
+        REMS_FORM_LATE = "rems_form_late", "REMS monitoring form about to be late"
+        SCALE_REQUEST = "scale_request", "Rating scale request"
+        SCALE_REMINDER = "scale_reminder", "Rating scale reminder"
+        BOOSTER_DUE = "booster_due", "Booster due"
+        CRISIS_PAGE = "crisis_page", "Crisis page"
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "SMS"
+        IN_APP = "in_app", "In-app alert"
+
+    class Target(models.TextChoices):
+        PATIENT = "patient", "Patient"
+        STAFF = "staff", "Staff member"
+        ROLE = "role", "Role at the clinic"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        CLAIMED = "claimed", "Claimed"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+
+    OPEN_STATUSES = (Status.PENDING, Status.CLAIMED)
+
+    clinic = models.ForeignKey("kat_clinic.Clinic", on_delete=models.PROTECT, related_name="followups")
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    target = models.CharField(max_length=8, choices=Target.choices)
+    # The patient the follow-up is about; also the recipient when target is "patient".
+    patient = models.ForeignKey(
+        "kat_clinic.Patient", on_delete=models.PROTECT, null=True, blank=True, related_name="followups"
+    )
+    staff = models.ForeignKey(
+        "kat_clinic.StaffMember", on_delete=models.PROTECT, null=True, blank=True, related_name="followups"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, blank=True)
+    session = models.ForeignKey(
+        "clinic_sessions.Session", on_delete=models.PROTECT, null=True, blank=True, related_name="followups"
+    )
+    # Ids only: the message is rendered at delivery time and never carries clinical values.
+    payload = models.JSONField(default=dict, blank=True)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0, help_text="Claims so far; the current claim's fencing token.")
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        "kat_clinic.StaffMember", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(target="patient", patient__isnull=False, staff__isnull=True, role="")
+                    | Q(target="staff", staff__isnull=False, role="")
+                    | (Q(target="role", staff__isnull=True) & ~Q(role=""))
+                ),
+                name="followup_target_is_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(target="patient", channel__in=["email", "sms"])
+                | (~Q(target="patient") & Q(channel="in_app")),
+                name="followup_channel_fits_target",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="claimed") | Q(lease_expires_at__isnull=False),
+                name="followup_claim_has_lease",
+            ),
+        ]
+        indexes = [
+            # The dispatcher's scan: only open rows, by due time.
+            models.Index(
+                fields=["due_at"], name="followup_open_due_idx", condition=Q(status__in=["pending", "claimed"])
+            ),
+            models.Index(fields=["clinic", "status", "due_at"], name="followup_clinic_status_idx"),
+            models.Index(fields=["session", "status"], name="followup_session_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.status} due {self.due_at:%Y-%m-%d %H:%M} ({self.idempotency_key})"
+
+
+class Delivery(models.Model):
+    """The record that crosses the provider call: one per follow-up, whatever the number of tries.
+
+    "sending" is written and committed before the provider is called, with the key the provider
+    receives; a task that finds "sending" knows an earlier try may have reached the provider and
+    asks it (lookup) before sending again.
+    """
+
+    class State(models.TextChoices):
+        SENDING = "sending", "Sending (provider call in progress or interrupted)"
+        SENT = "sent", "Sent"
+        NOT_SENT = "not_sent", "Not sent (provider refused; safe to retry)"
+        UNKNOWN = "unknown", "Unknown (interrupted, provider cannot tell): held for review"
+
+    followup = models.OneToOneField(FollowUp, on_delete=models.PROTECT, related_name="delivery")
+    provider_key = models.CharField(max_length=200, unique=True)
+    channel = models.CharField(max_length=8, choices=FollowUp.Channel.choices)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.SENDING)
+    tries = models.PositiveIntegerField(default=0)
+    provider_message_id = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"

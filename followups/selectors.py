@@ -1,0 +1,60 @@
+"""Read paths of the follow-up engine, each with its joins applied so API query counts stay fixed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from followups.conf import conf
+from followups.models import FollowUp
+from kat_clinic.roles import CLINICAL_ROLES, Role
+
+Kind = FollowUp.Kind
+Status = FollowUp.Status
+
+# Patient messages about the schedule, which the front desk may see; others are clinical.
+SCHEDULE_PATIENT_KINDS = (Kind.SESSION_REMINDER,)
+
+BUCKETS = ("upcoming", "due", "overdue", "sent", "failed", "acknowledged", "cancelled")
+
+
+def followup_visibility(*, staff_id: int | None, roles_by_clinic: dict[int, frozenset[str]]) -> Q:
+    """Which follow-ups a staff member sees: alerts addressed to them or to a role they hold at that
+    clinic; patient messages to the clinic's clinicians, and schedule reminders to the front desk.
+    """
+    visible = Q(pk__in=[])
+    if staff_id is not None:
+        visible |= Q(target=FollowUp.Target.STAFF, staff_id=staff_id)
+    for clinic_id, roles in roles_by_clinic.items():
+        here = Q(target=FollowUp.Target.ROLE, role__in=sorted(roles))
+        if roles & CLINICAL_ROLES:
+            here |= Q(target=FollowUp.Target.PATIENT)
+            # A crisis page is every clinician's business until someone takes it.
+            here |= Q(kind=Kind.CRISIS_PAGE)
+        elif Role.SCHEDULER in roles:
+            here |= Q(target=FollowUp.Target.PATIENT, kind__in=SCHEDULE_PATIENT_KINDS)
+        visible |= Q(clinic_id=clinic_id) & here
+    return visible
+
+
+def followup_bucket(queryset: QuerySet[FollowUp], bucket: str, *, now: dt.datetime | None = None) -> QuerySet:
+    now = now or timezone.now()
+    overdue_at = now - dt.timedelta(minutes=conf("FOLLOWUP_OVERDUE_MINUTES"))
+    open_ = Q(status__in=FollowUp.OPEN_STATUSES)
+    conditions = {
+        "upcoming": open_ & Q(due_at__gt=now),
+        "due": open_ & Q(due_at__lte=now, due_at__gt=overdue_at),
+        "overdue": open_ & Q(due_at__lte=overdue_at),
+        "sent": Q(status=Status.SENT),
+        "failed": Q(status=Status.FAILED),
+        "acknowledged": Q(status=Status.ACKNOWLEDGED),
+        "cancelled": Q(status=Status.CANCELLED),
+    }
+    return queryset.filter(conditions[bucket])
+
+
+def followup_list() -> QuerySet[FollowUp]:
+    # The queue serialises ids only: no join is needed, and the count stays one query per page.
+    return FollowUp.objects.order_by("due_at", "id")

@@ -1,0 +1,120 @@
+"""The patient's record behind the pre-dose gate: consents, screens, medications, diagnoses..."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from monitoring.api.fields import StaffField, patient_field, session_field
+from monitoring.models import (
+    CONTRAINDICATIONS,
+    Allergy,
+    Consent,
+    ContraindicationScreen,
+    Diagnosis,
+    PatientMedication,
+    PregnancyTest,
+    PriorAuthorization,
+    RemsPatientEnrollment,
+    SessionAttestation,
+)
+
+
+def record_serializer(model_class, record_fields: list[str], extra_read_only: tuple[str, ...] = ()):
+    """A ModelSerializer for a patient-level record: patient scoped, recorded_by read-only."""
+
+    class Serializer(serializers.ModelSerializer):
+        patient = patient_field()
+
+        class Meta:
+            model = model_class
+            fields = ["id", "patient", *record_fields, "recorded_by"]
+            read_only_fields = ["recorded_by", *extra_read_only]
+
+    Serializer.__name__ = f"{model_class.__name__}Serializer"
+    Serializer.__qualname__ = Serializer.__name__
+    return Serializer
+
+
+PatientMedicationSerializer = record_serializer(
+    PatientMedication,
+    ["name", "dose", "frequency", "concomitant_class", "started_on", "stopped_on", "recorded_at"],
+    ("recorded_at",),
+)
+AllergySerializer = record_serializer(Allergy, ["substance", "reaction", "severity", "recorded_at"], ("recorded_at",))
+PregnancyTestSerializer = record_serializer(PregnancyTest, ["tested_at", "result"])
+DiagnosisSerializer = record_serializer(Diagnosis, ["icd10_code", "description", "primary", "diagnosed_on"])
+PriorAuthorizationSerializer = record_serializer(
+    PriorAuthorization,
+    ["payer", "reference", "authorised_sessions", "used_sessions", "valid_from", "valid_until"],
+    ("used_sessions",),
+)
+RemsPatientEnrollmentSerializer = record_serializer(
+    RemsPatientEnrollment, ["rems_patient_id", "enrolled_on", "ended_on"]
+)
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    patient = patient_field()
+    witness = StaffField()
+
+    class Meta:
+        model = Consent
+        fields = [
+            "id",
+            "patient",
+            "document_version",
+            "medications",
+            "routes",
+            "program_name",
+            "signed_at",
+            "witness",
+            "recorded_by",
+            "expires_on",
+            "revoked_at",
+            "revocation_reason",
+        ]
+        read_only_fields = ["recorded_by", "revoked_at", "revocation_reason"]
+
+
+class ConsentRevokeSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+
+class ContraindicationScreenSerializer(serializers.ModelSerializer):
+    patient = patient_field()
+    reviewed_by = StaffField()
+    answers = serializers.JSONField(help_text="{contraindication: bool} for each of: " + ", ".join(CONTRAINDICATIONS))
+
+    class Meta:
+        model = ContraindicationScreen
+        fields = ["id", "patient", "answers", "result", "notes", "screened_at", "reviewed_by", "valid_until"]
+        read_only_fields = ["result"]
+
+    def validate_answers(self, answers):
+        if not isinstance(answers, dict):
+            raise serializers.ValidationError("Expected an object.")
+        unknown = set(answers) - set(CONTRAINDICATIONS)
+        if unknown:
+            raise serializers.ValidationError(f"Unknown items: {', '.join(sorted(unknown))}.")
+        return answers
+
+
+class SessionAttestationSerializer(serializers.ModelSerializer):
+    session = session_field()
+
+    class Meta:
+        model = SessionAttestation
+        fields = [
+            "id",
+            "session",
+            "escort_name",
+            "escort_phone",
+            "escort_present",
+            "fasting_confirmed",
+            "last_ate_at",
+            "last_drank_at",
+            "recorded_by",
+            "recorded_at",
+        ]
+        read_only_fields = ["recorded_by", "recorded_at"]
+        validators: list = []

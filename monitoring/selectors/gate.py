@@ -1,0 +1,390 @@
+"""The pre-dose gate and the discharge criteria, read: every unmet item listed at once, with the
+prescriber overrides that let a session proceed. The overrides are written by `monitoring.services.gate`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import F, Q
+from django.utils import timezone
+
+from kat_clinic.models import PatientWeight
+from monitoring.models import (
+    ChartingPolicy,
+    ChecklistOverride,
+    Consent,
+    ContraindicationScreen,
+    DoseAdministration,
+    PatientMedication,
+    PregnancyTest,
+    PriorAuthorization,
+    RemsPatientEnrollment,
+    SedationScore,
+    SessionAttestation,
+    VitalSign,
+)
+from monitoring.models.policy import ThresholdRuleKind
+from monitoring.selectors.policy import bp_above_hold, policy_for, thresholds_for
+from programs.choices import Medication
+from sessions.models import Session
+
+
+class Prereq:
+    CONSENT = "consent"
+    CONTRAINDICATION_SCREEN = "contraindication_screen"
+    REMS_ENROLLMENT = "rems_enrollment"
+    PRIOR_AUTHORIZATION = "prior_authorization"
+    RIDE_CONFIRMED = "ride_confirmed"
+    FASTING_CONFIRMED = "fasting_confirmed"
+    WEIGHT_RECENT = "weight_recent"
+    PREGNANCY_TEST = "pregnancy_test"
+
+
+PREDOSE_VITALS = "predose_vitals"
+CONCOMITANT_PREFIX = "concomitant_medication:"
+
+
+@dataclass(frozen=True)
+class Prerequisite:
+    kind: str
+    max_age_days: int | None = None
+
+
+# Ad-hoc dosing (no enrollment): what every dose needs; esketamine adds the REMS enrollment.
+DEFAULT_PREREQUISITES = (
+    Prerequisite(Prereq.CONSENT),
+    Prerequisite(Prereq.CONTRAINDICATION_SCREEN),
+    Prerequisite(Prereq.RIDE_CONFIRMED),
+    Prerequisite(Prereq.FASTING_CONFIRMED),
+    Prerequisite(Prereq.WEIGHT_RECENT),
+)
+DEFAULT_PREGNANCY_TEST_MAX_AGE_DAYS = 7
+
+
+def _follow(obj, *path: str):
+    """Follow optional relations; None as soon as one is missing."""
+    for attr in path:
+        try:
+            obj = getattr(obj, attr, None)
+        except ObjectDoesNotExist:
+            return None
+        if obj is None:
+            return None
+    return obj
+
+
+def session_template(session: Session):
+    """The program template behind the session, when it was booked from an enrollment's plan."""
+    return _follow(session, "planned_session", "enrollment", "template")
+
+
+def session_medication(session: Session, medication: str | None = None) -> str | None:
+    """The medication of the session: as asked, else already given, else the plan step's."""
+    if medication:
+        return medication
+    given = DoseAdministration.objects.filter(session=session).order_by("started_at", "pk").first()
+    if given is not None:
+        return given.medication
+    return _follow(session, "planned_session", "step", "medication") or None
+
+
+def session_prerequisites(session: Session, medication: str | None = None) -> list[Prerequisite]:
+    template = session_template(session)
+    if template is not None:
+        return [Prerequisite(p.kind, p.max_age_days) for p in template.prerequisites.all()]
+    items = list(DEFAULT_PREREQUISITES)
+    if medication == Medication.ESKETAMINE:
+        items.append(Prerequisite(Prereq.REMS_ENROLLMENT))
+    # A patient with authorizations on file is paid for by insurance: each dose needs an active one.
+    if PriorAuthorization.objects.filter(patient_id=session.patient_id).exists():
+        items.append(Prerequisite(Prereq.PRIOR_AUTHORIZATION))
+    return items
+
+
+def _item(item: str, detail: str, **extra) -> dict:
+    return {"item": item, "detail": detail, **extra}
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What several checks read, fetched once per evaluation."""
+
+    policy: ChartingPolicy
+    limits: dict
+    prerequisites: list
+    attestation: SessionAttestation | None
+
+
+def _check_prerequisite(
+    prereq: Prerequisite, *, session: Session, medication: str | None, route: str | None, now: datetime, ctx: _Context
+) -> dict | None:
+    patient_id = session.patient_id
+    today = session.clinic.local_date(now)
+    since = now - timedelta(days=prereq.max_age_days) if prereq.max_age_days else None
+    kind = prereq.kind
+    if kind == Prereq.CONSENT:
+        consents = Consent.objects.filter(patient_id=patient_id, signed_at__lte=now).filter(
+            Q(revoked_at__isnull=True) | Q(revoked_at__gt=now), Q(expires_on__isnull=True) | Q(expires_on__gte=today)
+        )
+        if since:
+            consents = consents.filter(signed_at__gte=since)
+        if medication:
+            consents = consents.filter(Q(medications=[]) | Q(medications__contains=[medication]))
+        if route:
+            consents = consents.filter(Q(routes=[]) | Q(routes__contains=[route]))
+        if not consents.exists():
+            return _item(kind, "No signed, unexpired, unrevoked consent covers this medication and route.")
+    elif kind == Prereq.CONTRAINDICATION_SCREEN:
+        screen = (
+            ContraindicationScreen.objects.filter(patient_id=patient_id, valid_until__gte=today)
+            .order_by("-screened_at", "-pk")
+            .first()
+        )
+        if screen is None or (since and screen.screened_at < since):
+            return _item(kind, "No valid contraindication screen reviewed by a prescriber.")
+        if screen.result != ContraindicationScreen.Result.PASSED:
+            positives = sorted(k for k, v in (screen.answers or {}).items() if v)
+            return _item(kind, "The latest screen found a contraindication.", contraindications=positives)
+    elif kind == Prereq.REMS_ENROLLMENT:
+        enrolled = RemsPatientEnrollment.objects.filter(patient_id=patient_id, enrolled_on__lte=today).filter(
+            Q(ended_on__isnull=True) | Q(ended_on__gte=today)
+        )
+        if not enrolled.exists():
+            return _item(kind, "The patient is not enrolled in the esketamine REMS.")
+    elif kind == Prereq.PRIOR_AUTHORIZATION:
+        if hasattr(session, "authorization_use"):
+            return None
+        remaining = PriorAuthorization.objects.filter(
+            patient_id=patient_id,
+            valid_from__lte=today,
+            valid_until__gte=today,
+            used_sessions__lt=F("authorised_sessions"),
+        )
+        if not remaining.exists():
+            return _item(kind, "No prior authorization with sessions left is valid today.")
+    elif kind in (Prereq.RIDE_CONFIRMED, Prereq.FASTING_CONFIRMED):
+        attestation = ctx.attestation
+        if kind == Prereq.RIDE_CONFIRMED:
+            if attestation is None or not (attestation.escort_name and attestation.escort_phone):
+                return _item(kind, "No escort (name and phone) is recorded for the ride home.")
+        else:
+            policy = ctx.policy
+            hours = (
+                policy.fasting_hours_esketamine
+                if medication == Medication.ESKETAMINE
+                else policy.fasting_hours_ketamine
+            )
+            if attestation is None or not attestation.fasting_confirmed or attestation.last_ate_at is None:
+                return _item(kind, "Fasting is not confirmed with the time the patient last ate.")
+            if now - attestation.last_ate_at < timedelta(hours=float(hours)):
+                return _item(kind, f"The patient ate less than {hours} h ago.", last_ate_at=attestation.last_ate_at)
+    elif kind == Prereq.WEIGHT_RECENT:
+        max_age = prereq.max_age_days or ctx.policy.weight_max_age_days
+        if recent_weight(session=session, max_age_days=max_age, now=now) is None:
+            return _item(kind, "No weight recorded recently enough.")
+    elif kind == Prereq.PREGNANCY_TEST:
+        window = now - timedelta(days=prereq.max_age_days or DEFAULT_PREGNANCY_TEST_MAX_AGE_DAYS)
+        test = (
+            PregnancyTest.objects.filter(patient_id=patient_id, tested_at__gte=window, tested_at__lte=now)
+            .order_by("-tested_at")
+            .first()
+        )
+        if test is None or test.result != PregnancyTest.Result.NEGATIVE:
+            return _item(kind, "No recent negative pregnancy test.")
+    return None
+
+
+def recent_weight(
+    *, session: Session, max_age_days: int | None = None, now: datetime | None = None
+) -> PatientWeight | None:
+    """The latest weight measured within the template's limit (else the clinic's, default 30 days)."""
+    now = now or timezone.now()
+    if max_age_days is None:
+        template_limit = next(
+            (
+                p.max_age_days
+                for p in session_prerequisites(session)
+                if p.kind == Prereq.WEIGHT_RECENT and p.max_age_days
+            ),
+            None,
+        )
+        max_age_days = template_limit or policy_for(session.clinic_id).weight_max_age_days
+    return (
+        PatientWeight.objects.filter(
+            patient_id=session.patient_id, measured_at__gte=now - timedelta(days=max_age_days), measured_at__lte=now
+        )
+        .order_by("-measured_at")
+        .first()
+    )
+
+
+def _check_predose_vitals(session: Session, now: datetime, ctx: _Context) -> dict | None:
+    limits = ctx.limits.get(ThresholdRuleKind.PREDOSE_HOLD)
+    max_age = timedelta(minutes=ctx.policy.predose_vitals_max_age_minutes)
+    reading = (
+        VitalSign.objects.filter(session=session, systolic_mmhg__isnull=False, measured_at__lte=now)
+        .order_by("-measured_at", "-pk")
+        .first()
+    )
+    if reading is None or now - reading.measured_at > max_age:
+        return _item(PREDOSE_VITALS, "No blood pressure taken recently enough before the dose.")
+    if limits and bp_above_hold(reading, limits):
+        return _item(
+            PREDOSE_VITALS,
+            f"Blood pressure {reading.systolic_mmhg}/{reading.diastolic_mmhg} is above the pre-dose limit "
+            f"{limits['systolic_mmhg']}/{limits['diastolic_mmhg']}.",
+            reading_id=reading.pk,
+        )
+    return None
+
+
+def _check_concomitant(session: Session, now: datetime) -> list[dict]:
+    today = session.clinic.local_date(now)
+    flagged = (
+        PatientMedication.objects.filter(patient_id=session.patient_id)
+        .exclude(concomitant_class="")
+        .filter(Q(stopped_on__isnull=True) | Q(stopped_on__gte=today))
+        .order_by("pk")
+    )
+    return [
+        _item(
+            f"{CONCOMITANT_PREFIX}{med.pk}",
+            f"{med.name} ({med.get_concomitant_class_display()}) is a flagged concomitant medication.",
+            medication=med.name,
+            concomitant_class=med.concomitant_class,
+        )
+        for med in flagged
+    ]
+
+
+def gate_items(
+    *, session: Session, medication: str | None = None, route: str | None = None, now: datetime | None = None
+) -> list[dict]:
+    """Every unmet pre-dose item, overridden or not."""
+    now = now or timezone.now()
+    medication = session_medication(session, medication)
+    ctx = _Context(
+        policy=policy_for(session.clinic_id),
+        limits=thresholds_for(clinic=session.clinic_id),
+        prerequisites=session_prerequisites(session, medication),
+        attestation=SessionAttestation.objects.filter(session=session).first(),
+    )
+    unmet = []
+    for prereq in ctx.prerequisites:
+        found = _check_prerequisite(prereq, session=session, medication=medication, route=route, now=now, ctx=ctx)
+        if found:
+            unmet.append(found)
+    predose = _check_predose_vitals(session, now, ctx)
+    if predose:
+        unmet.append(predose)
+    unmet.extend(_check_concomitant(session, now))
+    return unmet
+
+
+def _overrides(session: Session, stage: str) -> dict[str, ChecklistOverride]:
+    return {
+        o.item: o
+        for o in ChecklistOverride.objects.filter(session=session, stage=stage).select_related("overridden_by")
+    }
+
+
+def _split(items: list[dict], overrides: dict[str, ChecklistOverride]) -> tuple[list[dict], list[dict]]:
+    blocking, overridden = [], []
+    for item in items:
+        override = overrides.get(item["item"])
+        if override is None:
+            blocking.append(item)
+        else:
+            overridden.append(
+                {
+                    **item,
+                    "override": {
+                        "reason": override.reason,
+                        "by": override.overridden_by_id,
+                        "at": override.overridden_at.isoformat(),
+                    },
+                }
+            )
+    return blocking, overridden
+
+
+def gate_unmet(*, session: Session, medication: str | None = None, route: str | None = None) -> list[dict]:
+    """Every pre-dose item that blocks dosing now (unmet and not overridden), all at once."""
+    blocking, _ = _split(gate_items(session=session, medication=medication, route=route), _overrides(session, "gate"))
+    return blocking
+
+
+def gate_status(*, session: Session) -> dict:
+    blocking, overridden = _split(gate_items(session=session), _overrides(session, "gate"))
+    return {"ready": not blocking, "unmet": blocking, "overridden": overridden}
+
+
+# --- discharge -------------------------------------------------------------------------------------
+
+
+def discharge_items(*, session: Session, now: datetime | None = None) -> list[dict]:
+    """Every unmet discharge criterion. A session without a dose has nothing to monitor."""
+    now = now or timezone.now()
+    doses = list(DoseAdministration.objects.filter(session=session).order_by("started_at", "pk"))
+    if not doses:
+        return []
+    policy = policy_for(session.clinic_id)
+    unmet = []
+    last_dose_at = max((d.stopped_at or d.started_at) for d in doses)
+    esketamine = any(d.medication == Medication.ESKETAMINE for d in doses)
+    minutes = policy.discharge_minutes_esketamine if esketamine else policy.discharge_minutes_ketamine
+    ready_at = last_dose_at + timedelta(minutes=minutes)
+    if now < ready_at:
+        unmet.append(
+            _item(
+                "monitoring_time", f"Monitor at least {minutes} min after the last dose.", ready_at=ready_at.isoformat()
+            )
+        )
+    after = VitalSign.objects.filter(session=session, measured_at__gte=last_dose_at, measured_at__lte=now)
+    last_bp = after.filter(systolic_mmhg__isnull=False).order_by("-measured_at", "-pk").first()
+    last_spo2 = after.filter(spo2_percent__isnull=False).order_by("-measured_at", "-pk").first()
+    limits = thresholds_for(clinic=session.clinic_id)
+    hold = limits.get(ThresholdRuleKind.PREDOSE_HOLD)
+    problems = []
+    if last_bp is None:
+        problems.append("no blood pressure since the last dose")
+    elif hold and bp_above_hold(last_bp, hold):
+        problems.append(
+            f"blood pressure {last_bp.systolic_mmhg}/{last_bp.diastolic_mmhg} "
+            f"above {hold['systolic_mmhg']}/{hold['diastolic_mmhg']}"
+        )
+    if last_spo2 is None:
+        problems.append("no SpO2 since the last dose")
+    elif last_spo2.spo2_percent <= policy.discharge_min_spo2_percent:
+        problems.append(f"SpO2 {last_spo2.spo2_percent} % not above {policy.discharge_min_spo2_percent} %")
+    if problems:
+        unmet.append(_item("vitals_in_limits", "Vitals are not back inside limits: " + "; ".join(problems) + "."))
+    sedation = (
+        SedationScore.objects.filter(session=session, measured_at__gte=last_dose_at, measured_at__lte=now)
+        .order_by("-measured_at", "-pk")
+        .first()
+    )
+    if sedation is None or sedation.moaas != 5:
+        unmet.append(
+            _item(
+                "sedation",
+                "MOAA/S must be 5 (responds readily to name) after the last dose.",
+                moaas=sedation.moaas if sedation else None,
+            )
+        )
+    attestation = SessionAttestation.objects.filter(session=session).first()
+    if attestation is None or not attestation.escort_present:
+        unmet.append(_item("escort_present", "The responsible adult escort is not recorded as present."))
+    return unmet
+
+
+def discharge_unmet(*, session: Session) -> list[dict]:
+    blocking, _ = _split(discharge_items(session=session), _overrides(session, "discharge"))
+    return blocking
+
+
+def discharge_status(*, session: Session) -> dict:
+    blocking, overridden = _split(discharge_items(session=session), _overrides(session, "discharge"))
+    return {"ready": not blocking, "unmet": blocking, "overridden": overridden}
