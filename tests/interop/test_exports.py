@@ -105,8 +105,9 @@ def test_admins_export_the_audit_trail_and_others_cannot(api, chart, clinic, adm
     today = timezone.localdate(timezone=clinic.tz)
 
     # when
-    refused = api(nurse).get("/api/v1/exports/audit-events/", {"clinic": clinic.pk, "start": today, "end": today})
-    response = api(admin_staff).get("/api/v1/exports/audit-events/", {"clinic": clinic.pk, "start": today, "end": today})
+    query = {"clinic": clinic.pk, "start": today, "end": today}
+    refused = api(nurse).get("/api/v1/exports/audit-events/", query)
+    response = api(admin_staff).get("/api/v1/exports/audit-events/", query)
 
     # then
     assert refused.status_code == 403
