@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "integration.apps.IntegrationConfig",
     "followups.apps.FollowupsConfig",
     "controlled.apps.ControlledConfig",
+    "interop.apps.InteropConfig",
 ]
 
 MIDDLEWARE = [
@@ -350,3 +351,6 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "ScaleResponseSourceEnum": "monitoring.models.scales.ScaleResponse.Source",
     }
 )
+
+# --- interop ---
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"].append("interop.api.schema.restore_fhir_operation_names")

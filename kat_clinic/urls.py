@@ -22,6 +22,7 @@ api_v1_patterns = [
     path("", include("integration.api.urls")),
     path("", include("followups.api.urls")),
     path("", include("controlled.api.urls")),
+    path("", include("interop.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

@@ -110,9 +110,29 @@ PERMISSION_MATRIX: dict[str, frozenset[str]] = {
     "controlled.count": frozenset({NURSE, PRESCRIBER}),
     "controlled.signoff": frozenset({PRESCRIBER}),
     "controlled.report": frozenset({ADMIN, PRESCRIBER}),
+    # --- interop (FHIR, documents, exports, calendars, webhooks) --------------------------------
+    # What leaves the clinic. FHIR carries the whole chart: clinicians only, never the front desk.
+    "fhir.read": CLINICIANS,
+    # A clinic-wide export is every patient's chart at once: the prescriber, who answers for it.
+    "fhir.bulk_export": frozenset({PRESCRIBER}),
+    "document.rems_form": frozenset({NURSE, PRESCRIBER}),
+    "document.consent": CLINICIANS,
+    "document.rems_enrollment": CLINICIANS,
+    "document.session_summary": CLINICIANS,
+    # The schedule carries names, not clinical data: whoever reads the schedule may export it.
+    "export.schedule": CARE_TEAM,
+    # Outcome counts carry no patient data.
+    "export.outcomes": frozenset({ADMIN, NURSE, PRESCRIBER, THERAPIST}),
+    "export.audit": frozenset({ADMIN}),
+    # The accounting of disclosures a patient may ask for (45 CFR 164.528), kept by the privacy officer.
+    "export.disclosures": frozenset({ADMIN}),
+    # Everyone may subscribe to their own sessions; room calendars are the front desk's and admins'.
+    "calendar.manage": EVERYONE,
+    "calendar.room_feed": frozenset({ADMIN, SCHEDULER}),
     # Reached without a login (public views): the signed link or the webhook token is the credential.
     "checkin.link": frozenset(),
     "sms.inbound": frozenset(),
+    "calendar.feed": frozenset(),
 }
 
 

@@ -95,6 +95,7 @@ APP_WORLD_MODULES = (
     "tests.integration_care.api_world",
     "tests.followups.api_world",
     "tests.controlled.api_world",
+    "tests.interop.api_world",
 )
 
 
