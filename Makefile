@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 REQS := requirements.txt requirements-dev.txt requirements-bench.txt
 STAMP := $(VENV)/.installed
 
-.PHONY: venv chromium test demo lint format bench bench-scale migrate clean
+.PHONY: venv chromium test demo lint format bench bench-scale migrate clean web web-types
 
 $(STAMP): $(REQS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,12 +34,12 @@ chromium:
 	fi
 
 ## make test: the whole suite against the machine's real PostgreSQL and Redis, fresh test database.
-test: venv chromium
+test: venv chromium web
 	@$(BIN)/python scripts/wait_for_services.py
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 ## make demo: migrate, seed a demo clinic, run API + Celery worker + beat in the foreground.
-demo: venv
+demo: venv web
 	@bash scripts/demo.sh
 
 lint: venv
@@ -61,6 +61,21 @@ bench: $(VENV)/.bench-installed
 ## make bench-scale: the growth comparison across data scales (longer).
 bench-scale: $(VENV)/.bench-installed
 	$(BIN)/python -m bench.run --scales 0.1,1,10 $(BENCH_ARGS)
+
+## make web: the web app (web/): npm ci when the lock file changed, type check, unit tests, build
+## into web/dist (Django serves it at /), and the bundle-size check. Needs Node.js 20.19+ and npm.
+web:
+	@command -v node >/dev/null && command -v npm >/dev/null || { \
+	  echo "make web needs Node.js (20.19 or newer) and npm, which are not installed."; \
+	  echo "  Debian/Ubuntu: apt-get install -y nodejs npm    other systems: https://nodejs.org/"; exit 1; }
+	@test web/node_modules/.package-lock.json -nt web/package-lock.json || (cd web && npm ci --no-audit --no-fund --loglevel=error)
+	@cd web && npm run --silent typecheck && npx vitest run --silent && npx vite build --logLevel warn && node scripts/check-bundle-size.mjs
+
+## make web-types: regenerate web/src/api/schema.d.ts from the live OpenAPI schema.
+web-types: venv
+	@test -d web/node_modules || (cd web && npm ci --no-audit --no-fund --loglevel=error)
+	$(BIN)/python manage.py spectacular --format openapi-json --file web/openapi.json
+	cd web && npx openapi-typescript openapi.json -o src/api/schema.d.ts
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

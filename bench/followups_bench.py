@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import statistics
 import subprocess
 import sys
@@ -32,6 +33,7 @@ def main() -> int:
 
     queue = f"bench-followups-{uuid.uuid4().hex[:8]}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kat_clinic.settings")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # required when DEBUG is false
     os.environ["CELERY_TASK_DEFAULT_QUEUE"] = queue
     # Long enough that no row is claimed twice while it waits its turn in the backlog.
     os.environ["FOLLOWUP_LEASE_SECONDS"] = str(args.timeout)

@@ -32,6 +32,10 @@ from bench.benchdb import bench_db_name, bench_db_url, scale_label
 from bench.load import closed_loop, fixed_rate
 from bench.scenarios import SCENARIOS
 
+# The settings refuse to start without SECRET_KEY when DEBUG is false; the bench's own processes
+# (seed, probe, role creation) share one random key for the run.
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 TMP = RESULTS / "tmp"

@@ -40,6 +40,8 @@ class CheckIn(models.Model):
     followup = models.OneToOneField(
         "followups.FollowUp", on_delete=models.PROTECT, null=True, blank=True, related_name="checkin"
     )
+    # A link without a follow-up carries an id of its own; it answers once too.
+    link_id = models.CharField(max_length=32, blank=True, default="")
     mood_0_10 = models.PositiveSmallIntegerField()
     sleep_hours = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
     note = models.TextField(blank=True)
@@ -58,6 +60,7 @@ class CheckIn(models.Model):
                 condition=Q(sleep_hours__isnull=True) | (Q(sleep_hours__gte=0) & Q(sleep_hours__lte=24)),
                 name="checkin_sleep_0_to_24_hours",
             ),
+            models.UniqueConstraint(fields=["link_id"], condition=~Q(link_id=""), name="checkin_one_per_link"),
         ]
         indexes = [models.Index(fields=["patient", "-submitted_at"], name="checkin_patient_latest_idx")]
 

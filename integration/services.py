@@ -57,7 +57,8 @@ def checkin_link_context(*, patient_id: int, token: str) -> dict[str, Any]:
         "clinic_name": clinic.name,
         "crisis_line": clinic.crisis_line,
         "scale": requested or "",
-        "answered": requested is not None and CheckIn.objects.filter(followup_id=grant.followup_id).exists(),
+        "answered": (requested is not None and CheckIn.objects.filter(followup_id=grant.followup_id).exists())
+        or bool(grant.link_id and CheckIn.objects.filter(link_id=grant.link_id).exists()),
     }
 
 
@@ -94,6 +95,8 @@ def checkin_submit(
             raise RuleViolation(
                 "Please answer the questionnaire.", code="scale_required", errors={"scale_answers": ["Required."]}
             )
+    elif CheckIn.objects.filter(link_id=grant.link_id).exists():
+        raise Conflict("This check-in was already sent. Thank you.", code="already_answered")
     risk_flagged, risk_reason, total = False, "", None
     if scale:
         try:
@@ -105,6 +108,7 @@ def checkin_submit(
         patient=patient,
         clinic_id=grant.clinic_id,
         followup_id=followup_id,
+        link_id=grant.link_id if followup_id is None else "",
         mood_0_10=mood_0_10,
         sleep_hours=sleep_hours,
         note=note,

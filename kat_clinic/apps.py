@@ -8,7 +8,7 @@ class KatClinicConfig(AppConfig):
     verbose_name = "Clinics, staff and patients"
 
     def ready(self) -> None:
-        from kat_clinic import db_roles
+        from kat_clinic import checks, db_roles  # noqa: F401 - checks registers the system checks
 
         # Once per migrate (this app's post_migrate), after every trigger of every app is installed.
         post_migrate.connect(db_roles.after_migrate, sender=self, dispatch_uid="kat_clinic.db_roles.after_migrate")

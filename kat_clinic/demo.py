@@ -24,6 +24,8 @@ from kat_clinic.models import (
 from kat_clinic.roles import CLINICAL_ROLES, LicenceKind, Role
 
 DEMO_PASSWORD = "kat-demo-clinic-2026"
+# How far back the demo's charted history goes (kat_clinic/demo_history.py); staff hours cover it.
+HISTORY_SPAN = dt.timedelta(weeks=8)
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,9 @@ def seed_demo() -> Clinic:
                 patient=patient, weight_kg=Decimal("60.0") + Decimal(i * 2), measured_at=now - dt.timedelta(days=3)
             )
     _seed_schedule(clinic=clinic, organization=organization)
+    from kat_clinic.demo_history import seed_history
+
+    seed_history(clinic=clinic, organization=organization)
     return clinic
 
 
@@ -166,7 +171,7 @@ def _seed_schedule(*, clinic: Clinic, organization: Organization) -> None:
                 staff=staff,
                 clinic=clinic,
                 weekday=weekday,
-                defaults={"start_time": dt.time(8, 0), "end_time": dt.time(18, 0), "valid_from": today},
+                defaults={"start_time": dt.time(8, 0), "end_time": dt.time(18, 0), "valid_from": today - HISTORY_SPAN},
             )
     scheduler = StaffMember.objects.get(user__username="frontdesk")
     for mrn, catalog_key in (("DEMO0001", "ketamine_assisted_therapy"), ("DEMO0002", "iv_ketamine_induction")):

@@ -6,10 +6,12 @@ work with nothing set. Production sets DEBUG=false, SECRET_KEY, ALLOWED_HOSTS an
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -17,8 +19,17 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-# The insecure default only serves local development and tests; production must set SECRET_KEY.
-SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz")
+# The development key serves DEBUG=true (the demo) and the test suite only. With DEBUG false and no
+# SECRET_KEY the service refuses to start, and `check --deploy` fails on the development key
+# (kat_clinic/checks.py), so nothing signed with a key written here is ever accepted in production.
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not (DEBUG or "pytest" in sys.modules):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set it to a long random value (DEBUG is false, so there is no default)."
+        )
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -47,6 +58,7 @@ INSTALLED_APPS = [
     "monitoring.apps.MonitoringConfig",
     "integration.apps.IntegrationConfig",
     "followups.apps.FollowupsConfig",
+    "controlled.apps.ControlledConfig",
 ]
 
 MIDDLEWARE = [
@@ -119,7 +131,15 @@ DATABASES["runtime"] = {
 }
 # Models whose rows the runtime role may insert but never update or delete, beyond every pghistory
 # event model and every model declaring `APPEND_ONLY = True` ("app_label.ModelName").
-APPEND_ONLY_MODELS: list[str] = []
+APPEND_ONLY_MODELS: list[str] = [
+    # The controlled-substance ledger: 21 CFR 1304 records, corrected only by new entries.
+    "controlled.LedgerEntry",
+    "controlled.Witnessing",
+    "controlled.Count",
+    "controlled.CountLine",
+    "controlled.LossReport",
+    "controlled.LossReportSignoff",
+]
 # The audit trail's hash chains (kat_clinic/audit/chain.py): a row is sealed once it is this old,
 # by a periodic task that runs this often.
 AUDIT_SEAL_SETTLE_SECONDS = env.int("AUDIT_SEAL_SETTLE_SECONDS", default=30)
@@ -151,6 +171,18 @@ STORAGES = {
         "BACKEND": env.str("STATICFILES_BACKEND", default="whitenoise.storage.CompressedManifestStaticFilesStorage")
     },
 }
+# The web app (web/, built by `make web`): Vite writes web/dist, served under /static/web/ and,
+# for every client-side path, web/dist/index.html (kat_clinic/web.py).
+WEB_DIST_DIR = BASE_DIR / "web" / "dist"
+STATICFILES_DIRS = [("web", WEB_DIST_DIR)] if WEB_DIST_DIR.is_dir() else []
+
+
+def _immutable_file(path: str, url: str) -> bool:
+    # Vite names its assets after their content hash: cache them for good.
+    return url.startswith(STATIC_URL + "web/assets/")
+
+
+WHITENOISE_IMMUTABLE_FILE_TEST = _immutable_file
 # Serve straight from the app folders when collectstatic has not run (tests, first start).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -285,6 +317,17 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "PrerequisiteKindEnum": "programs.models.TemplatePrerequisite.Kind",
         "RoomKindEnum": "kat_clinic.models.Room.Kind",
         "RoomCapabilityEnum": "kat_clinic.models.Room.Capability",
+    }
+)
+
+# --- controlled ---
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "ContainerKindEnum": "controlled.models.Container.Kind",
+        "LedgerEntryKindEnum": "controlled.models.EntryKind",
+        "CountKindEnum": "controlled.models.Count.Kind",
+        "LossReportKindEnum": "controlled.models.LossReport.Kind",
+        "DoseKindEnum": "monitoring.models.dosing.DoseAdministration.Kind",
     }
 )
 

@@ -12,6 +12,7 @@ from followups.api import views as followup_views
 from integration.api import views as integration_views
 from kat_clinic.api import exceptions as problems
 from kat_clinic.health import healthz, livez
+from kat_clinic.web import web_app
 
 api_v1_patterns = [
     path("", include("kat_clinic.api.urls")),
@@ -20,6 +21,7 @@ api_v1_patterns = [
     path("", include("monitoring.api.urls")),
     path("", include("integration.api.urls")),
     path("", include("followups.api.urls")),
+    path("", include("controlled.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
@@ -42,6 +44,9 @@ urlpatterns = [
     path("api/v1/", include(api_v1_patterns)),
     path("api/", include(legacy_aliases)),
     re_path(r"^api/", problems.api_not_found, name="api-not-found"),
+    # Last: the web app answers every other path (client-side routes); the API, the admin, static
+    # files and the health checks above keep theirs.
+    re_path(r"^(?!api/|admin/|static/|healthz$|livez$)(?P<path>.*)$", web_app, name="web-app"),
 ]
 
 handler400 = "kat_clinic.api.exceptions.bad_request"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from kat_clinic.models import Clinic, Room
@@ -35,14 +35,17 @@ def local_day_bounds(clinic: Clinic, day: dt.date) -> tuple[dt.datetime, dt.date
 def day_board(*, clinic: Clinic, day: dt.date, now: dt.datetime | None = None) -> dict:
     """The clinic's sessions of one local day, grouped by room and by staff member, with flags.
 
-    Three queries whatever the day's size: sessions (with patient and room), their assignments
-    (with staff), and the clinic's rooms.
+    Four queries at most whatever the day's size: sessions (with patient, room and planned
+    session), their assignments (with staff), the clinic's rooms, and the sessions linked to the
+    day's program sessions (a dosing session and its integration sessions), when there are any.
     """
     now = now or timezone.now()
     if BOARD_FIRST_DAY <= day <= BOARD_LAST_DAY:
         start, end = local_day_bounds(clinic, day)
         sessions = list(
-            session_list().filter(
+            session_list()
+            .select_related("planned_session")
+            .filter(
                 clinic=clinic, block_starts_at__gt=start - MAX_BLOCK, block_starts_at__lt=end, block_ends_at__gt=start
             )
         )
@@ -51,6 +54,7 @@ def day_board(*, clinic: Clinic, day: dt.date, now: dt.datetime | None = None) -
         # century), and the date arithmetic near the calendar's ends would overflow.
         sessions = []
     rooms = list(Room.objects.filter(clinic=clinic, active=True).order_by("name", "pk"))
+    linked = _linked_sessions(sessions)
     by_room: dict[int, list[int]] = {r.pk: [] for r in rooms}
     by_staff: dict[int, dict] = {}
     items = []
@@ -76,6 +80,7 @@ def day_board(*, clinic: Clinic, day: dt.date, now: dt.datetime | None = None) -
                 "room": s.room_id,
                 "telehealth": s.telehealth,
                 "staff": staff,
+                "linked": linked.get(s.pk, []),
                 "flags": {
                     # Not checked in and the start has passed.
                     "late": s.status == Session.Status.SCHEDULED and now > s.starts_at,
@@ -96,3 +101,34 @@ def day_board(*, clinic: Clinic, day: dt.date, now: dt.datetime | None = None) -
         "by_room": [{"room": rid, "name": names.get(rid, ""), "sessions": ids} for rid, ids in by_room.items()],
         "by_staff": sorted(by_staff.values(), key=lambda e: e["name"]),
     }
+
+
+def _linked_sessions(sessions: list[Session]) -> dict[int, list[dict]]:
+    """Per session: the active bookings of its program partners (a dosing session's integration
+    sessions, an integration session's dosing session), whatever day they fall on."""
+    planned = {s.planned_session_id: s for s in sessions if s.planned_session_id is not None}
+    if not planned:
+        return {}
+    dosing_of = {
+        s.planned_session_id: s.planned_session.linked_dosing_id
+        for s in sessions
+        if s.planned_session_id is not None and s.planned_session.linked_dosing_id is not None
+    }
+    partners = (
+        Session.objects.filter(active=True)
+        .filter(Q(planned_session__linked_dosing_id__in=planned) | Q(planned_session_id__in=dosing_of.values()))
+        .values("id", "kind", "status", "starts_at", "planned_session_id", "planned_session__linked_dosing_id")
+        .order_by("starts_at", "id")
+    )
+    out: dict[int, list[dict]] = {}
+    for p in partners:
+        item = {"id": p["id"], "kind": p["kind"], "status": p["status"], "starts_at": p["starts_at"]}
+        # p is an integration of one of the day's dosing sessions ...
+        dosing = planned.get(p["planned_session__linked_dosing_id"])
+        if dosing is not None and dosing.pk != p["id"]:
+            out.setdefault(dosing.pk, []).append(item)
+        # ... or the dosing session of one of the day's integration sessions.
+        for planned_id, dosing_id in dosing_of.items():
+            if dosing_id == p["planned_session_id"] and planned[planned_id].pk != p["id"]:
+                out.setdefault(planned[planned_id].pk, []).append(item)
+    return out

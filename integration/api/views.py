@@ -3,6 +3,7 @@ on-call list."""
 
 from __future__ import annotations
 
+from django.http import HttpResponseRedirect
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -11,6 +12,7 @@ from rest_framework.views import APIView
 
 from integration import selectors, services
 from integration.api import serializers as s
+from integration.links import checkin_page_path
 from kat_clinic.access.viewsets import AuditedViewMixin, ClinicScopedViewSet
 
 ERROR_RESPONSES = {
@@ -31,6 +33,10 @@ class CheckInLinkView(AuditedViewMixin, APIView):
 
     @extend_schema(responses={200: s.CheckInLinkSerializer, 403: ERROR_RESPONSES[403]})
     def get(self, request, patient_id: int, token: str):
+        if request._request.get_preferred_type(["application/json", "text/html"]) == "text/html":
+            # A patient's browser opening a link sent before the check-in page existed: on to the
+            # page, which reads this endpoint as JSON. API clients keep getting JSON here.
+            return HttpResponseRedirect(checkin_page_path(patient_id=patient_id, token=token))
         return Response(s.CheckInLinkSerializer(services.checkin_link_context(patient_id=patient_id, token=token)).data)
 
     @extend_schema(

@@ -77,6 +77,7 @@ PERMISSION_MATRIX: dict[str, frozenset[str]] = {
     "scale.write": CLINICIANS,
     "record.read": CLINICIANS,
     "record.write": frozenset({NURSE, PRESCRIBER}),
+    "screen.review": frozenset({PRESCRIBER}),
     "alert.read": CLINICIANS,
     "alert.ack": frozenset({NURSE, PRESCRIBER}),
     "gate.override": frozenset({PRESCRIBER}),
@@ -94,6 +95,21 @@ PERMISSION_MATRIX: dict[str, frozenset[str]] = {
     "integration_plan.write": frozenset({THERAPIST, PRESCRIBER}),
     "oncall.read": EVERYONE,
     "oncall.write": frozenset({ADMIN}),
+    # --- controlled (the controlled-substance ledger) -------------------------------------------
+    # Nurses and prescribers handle stock and witness; the registrant (a prescriber, checked
+    # against the registration in the service) signs off; admins read the reports; the front
+    # desk and therapists hold none of it.
+    "controlled.read": frozenset({ADMIN, NURSE, PRESCRIBER}),
+    "controlled.receive": frozenset({NURSE, PRESCRIBER}),
+    "controlled.draw": frozenset({NURSE, PRESCRIBER}),
+    "controlled.waste": frozenset({NURSE, PRESCRIBER}),
+    "controlled.witness": frozenset({NURSE, PRESCRIBER}),
+    "controlled.transfer": frozenset({NURSE, PRESCRIBER}),
+    "controlled.correct": frozenset({NURSE, PRESCRIBER}),
+    "controlled.loss": frozenset({NURSE, PRESCRIBER}),
+    "controlled.count": frozenset({NURSE, PRESCRIBER}),
+    "controlled.signoff": frozenset({PRESCRIBER}),
+    "controlled.report": frozenset({ADMIN, PRESCRIBER}),
     # Reached without a login (public views): the signed link or the webhook token is the credential.
     "checkin.link": frozenset(),
     "sms.inbound": frozenset(),

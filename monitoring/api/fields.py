@@ -29,3 +29,7 @@ class StaffField(ClinicScopedPrimaryKeyRelatedField):
 
     def get_queryset(self):
         return super().get_queryset().distinct()
+
+
+# The entered-in-error mark, read-only on every entry that can carry it.
+ENTERED_IN_ERROR = ["entered_in_error_at", "entered_in_error_by", "entered_in_error_reason"]

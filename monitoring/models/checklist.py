@@ -11,11 +11,13 @@ from django.utils import timezone
 
 @pghistory.track()
 class ChecklistOverride(models.Model):
-    """A prescriber's decision to proceed despite one unmet item, with the reason, kept for good."""
+    """A prescriber's decision to proceed despite one unmet item, with the reason, kept for good.
+    A `dose` item names the reading or alert it is about, so it covers that one only."""
 
     class Stage(models.TextChoices):
         GATE = "gate", "Pre-dose gate"
         DISCHARGE = "discharge", "Discharge"
+        DOSE = "dose", "Every dose (in-session limits and open alerts)"
 
     session = models.ForeignKey("clinic_sessions.Session", on_delete=models.PROTECT, related_name="overrides")
     stage = models.CharField(max_length=16, choices=Stage.choices)

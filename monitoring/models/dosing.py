@@ -7,11 +7,12 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from monitoring.models.corrections import EnteredInError, entered_in_error_complete
 from programs.choices import Medication, Route
 
 
 @pghistory.track()
-class DoseAdministration(models.Model):
+class DoseAdministration(EnteredInError):
     """One administration: the first dose, a titration step or a bolus. Each row adds `dose_mg`."""
 
     class Kind(models.TextChoices):
@@ -46,8 +47,11 @@ class DoseAdministration(models.Model):
     )
     recorded_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    author_field = "administered_by"
+
     class Meta:
         constraints = [
+            entered_in_error_complete("doseadministration"),
             models.CheckConstraint(condition=Q(dose_mg__gt=0), name="doseadministration_dose_positive"),
             models.CheckConstraint(
                 condition=Q(stopped_at__isnull=True) | Q(stopped_at__gte=F("started_at")),

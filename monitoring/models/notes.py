@@ -1,4 +1,5 @@
-"""Clinical notes: one per session, signed by the author, frozen in the database once signed."""
+"""Clinical notes: one per author role per session (the therapist's dosing-support note, the nurse's
+monitoring note, the prescriber's note), each signed by the author, frozen in the database once signed."""
 
 from __future__ import annotations
 
@@ -38,6 +39,11 @@ class ClinicalNote(models.Model):
         DRAFT = "draft", "Draft"
         SIGNED = "signed", "Signed"
 
+    class AuthorRole(models.TextChoices):
+        THERAPIST = "therapist", "Therapist (dosing support)"
+        NURSE = "nurse", "Nurse (monitoring)"
+        PRESCRIBER = "prescriber", "Prescriber"
+
     session = models.ForeignKey("clinic_sessions.Session", on_delete=models.PROTECT, related_name="notes")
     patient = models.ForeignKey("kat_clinic.Patient", on_delete=models.PROTECT, related_name="clinical_notes")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -46,6 +52,8 @@ class ClinicalNote(models.Model):
     sections = models.JSONField(default=dict, blank=True)
     body = models.TextField(blank=True)
     author = models.ForeignKey("kat_clinic.StaffMember", on_delete=models.PROTECT, related_name="authored_notes")
+    # The role the author writes as at the session's clinic: one note per role per session.
+    author_role = models.CharField(max_length=16, choices=AuthorRole.choices)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -63,7 +71,9 @@ class ClinicalNote(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["session"], condition=Q(amends__isnull=True), name="clinicalnote_one_per_session"
+                fields=["session", "author_role"],
+                condition=Q(amends__isnull=True),
+                name="clinicalnote_one_per_author_role",
             ),
             models.CheckConstraint(
                 condition=Q(status="draft", signed_at__isnull=True, signed_by__isnull=True, content_sha256="")

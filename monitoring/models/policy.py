@@ -25,6 +25,10 @@ class ChartingPolicy(models.Model):
     discharge_min_spo2_percent = models.PositiveSmallIntegerField(default=92)
     pcl5_probable_ptsd_cutoff = models.PositiveSmallIntegerField(default=33)
     rems_form_due_days = models.PositiveSmallIntegerField(default=7)
+    # A clinical event (dose, vital, score) may be charted at most this far ahead of the server's
+    # clock, and only inside the session's booked block widened by the margin on either side.
+    clock_skew_minutes = models.PositiveSmallIntegerField(default=5)
+    session_margin_minutes = models.PositiveSmallIntegerField(default=120)
 
     class Meta:
         constraints = [

@@ -67,8 +67,25 @@ class ContraindicationScreen(models.Model):
     result = models.CharField(max_length=8, choices=Result.choices)
     notes = models.TextField(blank=True)
     screened_at = models.DateTimeField()
-    reviewed_by = models.ForeignKey("kat_clinic.StaffMember", on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        "kat_clinic.StaffMember", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # A prescriber's review is their own action (`contraindication_screen_review`), never a field
+    # filled by whoever records the screen. An unreviewed screen does not satisfy the gate.
+    reviewed_by = models.ForeignKey(
+        "kat_clinic.StaffMember", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
     valid_until = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reviewed_by__isnull=True, reviewed_at__isnull=True)
+                | Q(reviewed_by__isnull=False, reviewed_at__isnull=False),
+                name="contraindicationscreen_review_complete",
+            ),
+        ]
 
 
 @pghistory.track()

@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from monitoring.models.corrections import EnteredInError, entered_in_error_complete
+
 
 @dataclass(frozen=True)
 class PlausibleRange:
@@ -54,7 +56,7 @@ VITAL_READING_FIELDS = (
 
 
 @pghistory.track()
-class VitalSign(models.Model):
+class VitalSign(EnteredInError):
     class Source(models.TextChoices):
         MANUAL = "manual", "Entered by hand"
         DEVICE = "device", "From a monitor"
@@ -73,8 +75,11 @@ class VitalSign(models.Model):
     entered_by = models.ForeignKey("kat_clinic.StaffMember", on_delete=models.PROTECT, related_name="+")
     entered_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    author_field = "entered_by"
+
     class Meta:
         constraints = [
+            entered_in_error_complete("vitalsign"),
             models.UniqueConstraint(
                 fields=["session", "device_reading_id"],
                 condition=Q(device_reading_id__isnull=False),
@@ -106,7 +111,7 @@ class VitalSign(models.Model):
 
 
 @pghistory.track()
-class SedationScore(models.Model):
+class SedationScore(EnteredInError):
     """MOAA/S: 5 responds readily to name spoken in normal tone ... 0 no response to pain."""
 
     session = models.ForeignKey("clinic_sessions.Session", on_delete=models.PROTECT, related_name="sedation_scores")
@@ -114,12 +119,17 @@ class SedationScore(models.Model):
     moaas = models.PositiveSmallIntegerField()
     recorded_by = models.ForeignKey("kat_clinic.StaffMember", on_delete=models.PROTECT, related_name="+")
 
+    author_field = "recorded_by"
+
     class Meta:
-        constraints = [models.CheckConstraint(condition=Q(moaas__lte=5), name="sedationscore_moaas_range")]
+        constraints = [
+            models.CheckConstraint(condition=Q(moaas__lte=5), name="sedationscore_moaas_range"),
+            entered_in_error_complete("sedationscore"),
+        ]
 
 
 @pghistory.track()
-class DissociationScore(models.Model):
+class DissociationScore(EnteredInError):
     """CADSS: 23 items scored 0-4; the total is computed by the service."""
 
     session = models.ForeignKey("clinic_sessions.Session", on_delete=models.PROTECT, related_name="dissociation_scores")
@@ -128,8 +138,13 @@ class DissociationScore(models.Model):
     total = models.PositiveSmallIntegerField()
     recorded_by = models.ForeignKey("kat_clinic.StaffMember", on_delete=models.PROTECT, related_name="+")
 
+    author_field = "recorded_by"
+
     class Meta:
-        constraints = [models.CheckConstraint(condition=Q(total__lte=92), name="dissociationscore_total_range")]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__lte=92), name="dissociationscore_total_range"),
+            entered_in_error_complete("dissociationscore"),
+        ]
 
 
 @pghistory.track()

@@ -5,7 +5,7 @@ the names re-exported here."""
 
 from __future__ import annotations
 
-from monitoring.selectors.chart import patient_timeline, session_chart
+from monitoring.selectors.chart import chart_limits, patient_timeline, session_chart
 from monitoring.selectors.gate import discharge_status, discharge_unmet, gate_status, gate_unmet
 from monitoring.selectors.querysets import (
     alert_list,
@@ -23,6 +23,7 @@ from monitoring.selectors.querysets import (
 )
 
 __all__ = [
+    "chart_limits",
     "alert_list",
     "chart_session_list",
     "contraindication_screen_list",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kat_clinic.models import Patient
 from monitoring.models import (
+    DEFAULT_DOSE_CAPS,
     AdverseEvent,
     Consent,
     DissociationScore,
@@ -15,6 +16,7 @@ from monitoring.models import (
     SessionMedication,
 )
 from monitoring.selectors.gate import discharge_status, gate_status
+from monitoring.selectors.policy import dose_cap_for, policy_for, thresholds_for
 from monitoring.selectors.querysets import alert_list, dose_list, note_any, note_list, vital_list
 from sessions.models import Session
 
@@ -48,6 +50,32 @@ def session_chart(*, session: Session) -> dict:
         "rems_form": RemsMonitoringForm.objects.filter(session_id=session_id).first(),
         "gate": gate_status(session=session),
         "discharge": discharge_status(session=session),
+    }
+
+
+def chart_limits(*, session: Session) -> dict:
+    """The clinic's thresholds, per-route dose caps and discharge numbers. Shaped for `ChartLimitsSerializer`."""
+    policy = policy_for(session.clinic_id)
+    caps = []
+    for medication, route in DEFAULT_DOSE_CAPS:
+        cap = dose_cap_for(clinic_id=session.clinic_id, medication=medication, route=route) or {}
+        caps.append(
+            {
+                "medication": medication,
+                "route": route,
+                "max_session_mg": None if cap.get("max_session_mg") is None else str(cap["max_session_mg"]),
+                "max_session_mg_per_kg": (
+                    None if cap.get("max_session_mg_per_kg") is None else str(cap["max_session_mg_per_kg"])
+                ),
+            }
+        )
+    return {
+        "thresholds": thresholds_for(clinic=session.clinic_id),
+        "dose_caps": caps,
+        "discharge_min_spo2_percent": policy.discharge_min_spo2_percent,
+        "discharge_minutes_ketamine": policy.discharge_minutes_ketamine,
+        "discharge_minutes_esketamine": policy.discharge_minutes_esketamine,
+        "predose_vitals_max_age_minutes": policy.predose_vitals_max_age_minutes,
     }
 
 

@@ -84,7 +84,11 @@ def session_medication(session: Session, medication: str | None = None) -> str |
     """The medication of the session: as asked, else already given, else the plan step's."""
     if medication:
         return medication
-    given = DoseAdministration.objects.filter(session=session).order_by("started_at", "pk").first()
+    given = (
+        DoseAdministration.objects.filter(session=session, entered_in_error_at__isnull=True)
+        .order_by("started_at", "pk")
+        .first()
+    )
     if given is not None:
         return given.medication
     return _follow(session, "planned_session", "step", "medication") or None
@@ -138,7 +142,9 @@ def _check_prerequisite(
             return _item(kind, "No signed, unexpired, unrevoked consent covers this medication and route.")
     elif kind == Prereq.CONTRAINDICATION_SCREEN:
         screen = (
-            ContraindicationScreen.objects.filter(patient_id=patient_id, valid_until__gte=today)
+            ContraindicationScreen.objects.filter(
+                patient_id=patient_id, valid_until__gte=today, reviewed_at__isnull=False
+            )
             .order_by("-screened_at", "-pk")
             .first()
         )
@@ -225,6 +231,7 @@ def _check_predose_vitals(session: Session, now: datetime, ctx: _Context) -> dic
     max_age = timedelta(minutes=ctx.policy.predose_vitals_max_age_minutes)
     reading = (
         VitalSign.objects.filter(session=session, systolic_mmhg__isnull=False, measured_at__lte=now)
+        .filter(entered_in_error_at__isnull=True)
         .order_by("-measured_at", "-pk")
         .first()
     )
@@ -327,7 +334,9 @@ def gate_status(*, session: Session) -> dict:
 def discharge_items(*, session: Session, now: datetime | None = None) -> list[dict]:
     """Every unmet discharge criterion. A session without a dose has nothing to monitor."""
     now = now or timezone.now()
-    doses = list(DoseAdministration.objects.filter(session=session).order_by("started_at", "pk"))
+    doses = list(
+        DoseAdministration.objects.filter(session=session, entered_in_error_at__isnull=True).order_by("started_at", "pk")
+    )
     if not doses:
         return []
     policy = policy_for(session.clinic_id)
@@ -342,7 +351,9 @@ def discharge_items(*, session: Session, now: datetime | None = None) -> list[di
                 "monitoring_time", f"Monitor at least {minutes} min after the last dose.", ready_at=ready_at.isoformat()
             )
         )
-    after = VitalSign.objects.filter(session=session, measured_at__gte=last_dose_at, measured_at__lte=now)
+    after = VitalSign.objects.filter(
+        session=session, measured_at__gte=last_dose_at, measured_at__lte=now, entered_in_error_at__isnull=True
+    )
     last_bp = after.filter(systolic_mmhg__isnull=False).order_by("-measured_at", "-pk").first()
     last_spo2 = after.filter(spo2_percent__isnull=False).order_by("-measured_at", "-pk").first()
     limits = thresholds_for(clinic=session.clinic_id)
@@ -363,6 +374,7 @@ def discharge_items(*, session: Session, now: datetime | None = None) -> list[di
         unmet.append(_item("vitals_in_limits", "Vitals are not back inside limits: " + "; ".join(problems) + "."))
     sedation = (
         SedationScore.objects.filter(session=session, measured_at__gte=last_dose_at, measured_at__lte=now)
+        .filter(entered_in_error_at__isnull=True)
         .order_by("-measured_at", "-pk")
         .first()
     )

@@ -19,10 +19,13 @@ from monitoring.models import (
     PriorAuthorizationUse,
     SessionMedication,
 )
+from monitoring.selectors.dose_gate import dose_unmet
 from monitoring.selectors.gate import Prereq, gate_unmet, recent_weight, session_prerequisites
 from monitoring.selectors.policy import dose_cap_for
+from monitoring.services.chart_time import chart_time_check
 from monitoring.services.common import lock_session, require_operation
-from programs.choices import SessionKind
+from monitoring.signals import dose_recorded
+from programs.choices import Medication, SessionKind
 from sessions.models import Session
 
 DOSABLE_STATUSES = ("scheduled", "checked_in", "in_progress")
@@ -49,8 +52,9 @@ def dose_record(
 ) -> DoseAdministration:
     """Record one administration by `by`, ordered by a prescriber.
 
-    The first dose of a session passes the pre-dose gate (422 `gate_unmet` listing every blocking
-    item) and uses one prior authorization when the session needs one. Every dose counts towards
+    The first dose of a session passes the pre-dose gate, and every dose (titrations and boluses
+    too) the in-session one of `monitoring.selectors.dose_gate` (422 `gate_unmet` listing every
+    blocking item; a prescriber overrides an item at stage `dose`). The first dose uses one prior authorization when the session needs one. Every dose counts towards
     the clinic's per-route cap on the session's cumulative dose (422 `dose_cap_exceeded`) unless a
     prescriber records it with an override reason. The session row is locked, so two doses
     recorded at once cannot both slip under the cap.
@@ -60,11 +64,14 @@ def dose_record(
     session = lock_session(session_id=session.pk)
     if session.kind != SessionKind.DOSING or session.status not in DOSABLE_STATUSES:
         raise RuleViolation("Doses are recorded on an open dosing session.", code="not_a_dosing_session")
+    chart_time_check(session=session, at=started_at, field="started_at")
+    chart_time_check(session=session, at=stopped_at, field="stopped_at")
     today = session.clinic.local_date(started_at)
     if lot_expires_on < today:
         raise RuleViolation("The lot is expired.", code="lot_expired", errors={"lot_expires_on": ["Expired lot."]})
 
-    previous = DoseAdministration.objects.filter(session=session)
+    # Doses marked entered in error count for nothing: not the first, not the cumulative dose.
+    previous = DoseAdministration.objects.filter(session=session, entered_in_error_at__isnull=True)
     first = not previous.exists()
     if first != (kind == DoseAdministration.Kind.INITIAL):
         raise RuleViolation(
@@ -72,10 +79,11 @@ def dose_record(
             code="dose_kind",
             errors={"kind": ["initial only for the first dose of the session."]},
         )
-    if first:
-        unmet = gate_unmet(session=session, medication=medication, route=route)
-        if unmet:
-            raise RuleViolation("Pre-dose requirements are not met.", code="gate_unmet", unmet=unmet)
+    # Every dose, not only the first: the latest BP inside the hold limit, no open high alert.
+    unmet = gate_unmet(session=session, medication=medication, route=route) if first else []
+    unmet += dose_unmet(session=session, first=first)
+    if unmet:
+        raise RuleViolation("Pre-dose requirements are not met.", code="gate_unmet", unmet=unmet)
 
     weight = recent_weight(session=session)
     try:
@@ -90,6 +98,8 @@ def dose_record(
     except DoseInputError as exc:
         raise RuleViolation("The dose cannot be computed.", code="invalid_dose", errors=exc.errors)
 
+    if medication == Medication.ESKETAMINE:
+        _esketamine_label_check(dose_mg=figures.dose_mg, previous=previous)
     cap = dose_cap_for(clinic_id=session.clinic_id, medication=medication, route=route)
     cap_overridden_by = None
     if cap is not None:
@@ -117,7 +127,7 @@ def dose_record(
     if first and any(p.kind == Prereq.PRIOR_AUTHORIZATION for p in session_prerequisites(session, medication)):
         _use_prior_authorization(session=session, on=today)
 
-    return DoseAdministration.objects.create(
+    dose = DoseAdministration.objects.create(
         session=session,
         patient_id=session.patient_id,
         kind=kind,
@@ -140,6 +150,29 @@ def dose_record(
         cap_override_reason=cap_override_reason.strip() if cap_overridden_by else "",
         cap_overridden_by=cap_overridden_by,
     )
+    dose_recorded.send(sender=DoseAdministration, dose=dose, by=by)
+    return dose
+
+
+ESKETAMINE_DEVICE_MG = Decimal("28")
+ESKETAMINE_LABEL_MAX_MG = Decimal("84")
+
+
+def _esketamine_label_check(*, dose_mg: Decimal, previous) -> None:
+    """The label: 28 mg per nasal spray device, never more than 84 mg in a session. No override."""
+    if dose_mg % ESKETAMINE_DEVICE_MG:
+        raise RuleViolation(
+            "Esketamine is given in whole 28 mg devices.",
+            code="esketamine_device_step",
+            errors={"dose_mg": ["A multiple of 28 mg (28, 56 or 84)."]},
+        )
+    given = previous.filter(medication=Medication.ESKETAMINE).aggregate(total=Sum("dose_mg"))["total"] or 0
+    if given + dose_mg > ESKETAMINE_LABEL_MAX_MG:
+        raise RuleViolation(
+            f"The session's esketamine would be {given + dose_mg} mg; the label's maximum is 84 mg.",
+            code="esketamine_label_maximum",
+            errors={"dose_mg": ["Never above 84 mg in a session; not overridable."]},
+        )
 
 
 def _use_prior_authorization(*, session: Session, on: date) -> None:
@@ -170,6 +203,7 @@ def dose_stop(*, dose: DoseAdministration, by: StaffMember, stopped_at: datetime
     require_operation(staff=by, operation="dose.administer", clinic_id=dose.session.clinic_id)
     if dose.stopped_at is not None:
         raise RuleViolation("The dose is already stopped.", code="dose_stopped")
+    chart_time_check(session=dose.session, at=stopped_at, field="stopped_at")
     if stopped_at < dose.started_at:
         raise RuleViolation(
             "A dose stops after it starts.", code="invalid_stop", errors={"stopped_at": ["Before the start."]}
@@ -185,6 +219,7 @@ def session_medication_record(
 ) -> SessionMedication:
     require_operation(staff=by, operation="dose.administer", clinic_id=session.clinic_id)
     require_operation(staff=ordered_by, operation="dose.order", clinic_id=session.clinic_id, field="ordered_by")
+    chart_time_check(session=session, at=fields.get("given_at"), field="given_at")
     return SessionMedication.objects.create(session=session, ordered_by=ordered_by, given_by=by, **fields)
 
 
@@ -193,6 +228,7 @@ def escalation_record(
     *, session: Session, by: StaffMember, kind: str, description: str, occurred_at: datetime | None = None
 ) -> Escalation:
     require_operation(staff=by, operation="vitals.write", clinic_id=session.clinic_id)
+    chart_time_check(session=session, at=occurred_at, field="occurred_at")
     return Escalation.objects.create(
         session=session, kind=kind, description=description, occurred_at=occurred_at or timezone.now(), recorded_by=by
     )

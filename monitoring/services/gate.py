@@ -8,6 +8,7 @@ from django.db import transaction
 from kat_clinic.errors import Conflict, RuleViolation
 from kat_clinic.models import StaffMember
 from monitoring.models import ChecklistOverride
+from monitoring.selectors.dose_gate import dose_items
 from monitoring.selectors.gate import discharge_items, discharge_unmet, gate_items
 from monitoring.services.common import lock_session, require_operation
 from sessions.models import Session
@@ -28,7 +29,7 @@ def session_discharge_check(*, session: Session) -> None:
 @transaction.atomic
 def checklist_override(*, session: Session, stage: str, item: str, reason: str, by: StaffMember) -> ChecklistOverride:
     """A prescriber proceeds despite one currently unmet item; the reason is kept with who and when."""
-    operation = "gate.override" if stage == ChecklistOverride.Stage.GATE else "discharge.override"
+    operation = "discharge.override" if stage == ChecklistOverride.Stage.DISCHARGE else "gate.override"
     require_operation(staff=by, operation=operation, clinic_id=session.clinic_id)
     session = lock_session(session_id=session.pk)
     reason = (reason or "").strip()
@@ -38,7 +39,11 @@ def checklist_override(*, session: Session, stage: str, item: str, reason: str, 
             code="reason_required",
             errors={"reason": ["Explain the clinical reason (10 characters or more)."]},
         )
-    items = gate_items(session=session) if stage == ChecklistOverride.Stage.GATE else discharge_items(session=session)
+    items = {
+        ChecklistOverride.Stage.GATE: gate_items,
+        ChecklistOverride.Stage.DISCHARGE: discharge_items,
+        ChecklistOverride.Stage.DOSE: dose_items,
+    }[stage](session=session)
     if item not in {i["item"] for i in items}:
         raise RuleViolation(
             "Only an unmet item can be overridden.",

@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from kat_clinic.errors import Conflict, PreconditionFailed, RuleViolation
-from kat_clinic.models import StaffMember
+from kat_clinic.models import ClinicMembership, StaffMember
 from monitoring.models import ClinicalNote
 from monitoring.services.common import require_operation
 from sessions.models import Session
@@ -37,6 +37,7 @@ def note_canonical_content(note: ClinicalNote) -> bytes:
         "sections": note.sections,
         "body": note.body,
         "author_id": note.author_id,
+        "author_role": note.author_role,
         "signed_by_id": note.signed_by_id,
         "signed_at": note.signed_at.isoformat() if note.signed_at else None,
     }
@@ -47,12 +48,53 @@ def note_content_hash(note: ClinicalNote) -> str:
     return hashlib.sha256(note_canonical_content(note)).hexdigest()
 
 
+def note_author_role(*, author: StaffMember, clinic_id: int, asked: str | None = None) -> str:
+    """The role the author writes as: the one asked (held at the clinic), else the only one held."""
+    held = sorted(
+        set(
+            ClinicMembership.objects.filter(
+                staff=author, clinic_id=clinic_id, active=True, role__in=ClinicalNote.AuthorRole.values
+            ).values_list("role", flat=True)
+        )
+    )
+    if asked:
+        if asked not in held:
+            raise RuleViolation(
+                "The author does not hold this role at the clinic.",
+                code="author_role",
+                errors={"author_role": [f"Not held at this clinic; held: {', '.join(held) or 'none'}."]},
+            )
+        return asked
+    if len(held) != 1:
+        raise RuleViolation(
+            "Say which role the note is written as.",
+            code="author_role",
+            errors={"author_role": [f"Required: one of {', '.join(held) or 'no clinical role held'}."]},
+        )
+    return held[0]
+
+
+def _addendum_role(*, author: StaffMember, clinic_id: int, root: ClinicalNote) -> str:
+    """An addendum's author writes as the amended note's role when they hold it, else as their own."""
+    try:
+        return note_author_role(author=author, clinic_id=clinic_id, asked=root.author_role)
+    except RuleViolation:
+        return note_author_role(author=author, clinic_id=clinic_id)
+
+
 @transaction.atomic
-def note_create(*, session: Session, author: StaffMember, sections: dict, body: str = "") -> ClinicalNote:
-    """Start the session's note (one per session; a second is a 409 from the unique constraint)."""
+def note_create(
+    *, session: Session, author: StaffMember, sections: dict, body: str = "", author_role: str | None = None
+) -> ClinicalNote:
+    """Start the author's note on the session: one per author role (the therapist's, the nurse's and
+    the prescriber's notes sit side by side); a second of the same role is a 409, also held by the
+    partial unique constraint `clinicalnote_one_per_author_role`."""
     require_operation(staff=author, operation="note.write", clinic_id=session.clinic_id, field="author")
-    if ClinicalNote.objects.filter(session=session, amends__isnull=True).exists():
-        raise Conflict("This session already has a note; edit it or add an addendum.", code="note_exists")
+    role = note_author_role(author=author, clinic_id=session.clinic_id, asked=author_role)
+    if ClinicalNote.objects.filter(session=session, author_role=role, amends__isnull=True).exists():
+        raise Conflict(
+            f"This session already has the {role}'s note; edit it or add an addendum.", code="note_exists"
+        )
     return ClinicalNote.objects.create(
         session=session,
         patient_id=session.patient_id,
@@ -60,6 +102,7 @@ def note_create(*, session: Session, author: StaffMember, sections: dict, body: 
         sections=sections,
         body=body,
         author=author,
+        author_role=role,
     )
 
 
@@ -140,6 +183,7 @@ def note_add_addendum(
         patient_id=note.patient_id,
         kind=note.kind,
         amends=root,
+        author_role=_addendum_role(author=author, clinic_id=note.session.clinic_id, root=root),
         sections=sections or {},
         body=body,
         author=author,

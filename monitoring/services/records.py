@@ -26,11 +26,12 @@ def record_create(*, model, patient: Patient, by: StaffMember, **fields):
 
 @transaction.atomic
 def contraindication_screen_record(
-    *, patient: Patient, by: StaffMember, reviewed_by: StaffMember, answers: dict, **fields
+    *, patient: Patient, by: StaffMember, answers: dict, **fields
 ) -> ContraindicationScreen:
-    """The result follows from the answers: any contraindication present fails the screen."""
+    """The result follows from the answers: any contraindication present fails the screen. The
+    screen is stored unreviewed; a prescriber reviews it by their own request
+    (`contraindication_screen_review`)."""
     require_operation(staff=by, operation="record.write", clinic_id=patient.home_clinic_id)
-    require_operation(staff=reviewed_by, operation="dose.order", clinic_id=patient.home_clinic_id, field="reviewed_by")
     missing = [c for c in CONTRAINDICATIONS if not isinstance(answers.get(c), bool)]
     if missing:
         raise RuleViolation(
@@ -40,8 +41,21 @@ def contraindication_screen_record(
         )
     result = ContraindicationScreen.Result.FAILED if any(answers.values()) else ContraindicationScreen.Result.PASSED
     return ContraindicationScreen.objects.create(
-        patient=patient, reviewed_by=reviewed_by, answers=answers, result=result, **fields
+        patient=patient, recorded_by=by, answers=answers, result=result, **fields
     )
+
+
+@transaction.atomic
+def contraindication_screen_review(*, screen: ContraindicationScreen, by: StaffMember) -> ContraindicationScreen:
+    """The prescriber making the request reviews the screen: `reviewed_by` is always the caller."""
+    require_operation(staff=by, operation="screen.review", clinic_id=screen.patient.home_clinic_id)
+    updated = ContraindicationScreen.objects.filter(pk=screen.pk, reviewed_at__isnull=True).update(
+        reviewed_by=by, reviewed_at=timezone.now()
+    )
+    if not updated:
+        raise Conflict("The screen is already reviewed.", code="screen_reviewed")
+    screen.refresh_from_db()
+    return screen
 
 
 @transaction.atomic

@@ -12,6 +12,11 @@ from monitoring.selectors.policy import policy_for
 from monitoring.services.alerts import AlertCandidate, alerts_raise
 from sessions.models import Session
 
+def _session_enrollment(session: Session | None):
+    """The enrollment the session was booked under, if any."""
+    return session.enrollment if session is not None and session.enrollment_id else None
+
+
 ALERT_KIND = {Scale.PHQ9: Alert.Kind.PHQ9_ITEM9, Scale.CSSRS: Alert.Kind.CSSRS_POSITIVE}
 
 
@@ -35,7 +40,21 @@ def scale_response_record(
     except scales.ScaleAnswerError as exc:
         raise RuleViolation("The answers do not fit the scale.", code="invalid_answers", errors=exc.errors)
     if enrollment is not None and enrollment.patient_id != patient.pk:
-        raise RuleViolation("The enrollment belongs to another patient.", code="enrollment_mismatch")
+        raise RuleViolation(
+            "The enrollment belongs to another patient.",
+            code="enrollment_mismatch",
+            errors={"enrollment": ["Another patient's enrollment."]},
+        )
+    session_enrollment = _session_enrollment(session)
+    if enrollment is None:
+        # A response given in a planned session belongs to that session's course.
+        enrollment = session_enrollment
+    elif session_enrollment is not None and session_enrollment.pk != enrollment.pk:
+        raise RuleViolation(
+            "The session belongs to another course of treatment.",
+            code="enrollment_mismatch",
+            errors={"enrollment": [f"The session is part of enrollment {session_enrollment.pk}."]},
+        )
     response = ScaleResponse.objects.create(
         patient=patient,
         session=session,

@@ -19,12 +19,15 @@ from monitoring.models import (
 from monitoring.models.vitals import VITAL_READING_FIELDS
 from monitoring.selectors.policy import thresholds_for
 from monitoring.services.alerts import AlertCandidate, alerts_raise
+from monitoring.services.chart_time import chart_time_check
 from monitoring.services.common import lock_session, require_operation
 from sessions.models import Session
 
 
 @transaction.atomic
-def vitals_record(*, session: Session, by: StaffMember, readings: list[dict]) -> tuple[list[VitalSign], int]:
+def vitals_record(
+    *, session: Session, by: StaffMember, readings: list[dict], batch: bool = False
+) -> tuple[list[VitalSign], int]:
     """Store readings (manual or from a monitor) and re-evaluate the session's threshold rules.
 
     Idempotent on (session, device_reading_id): a reading already stored is skipped, by the unique
@@ -33,6 +36,9 @@ def vitals_record(*, session: Session, by: StaffMember, readings: list[dict]) ->
     """
     require_operation(staff=by, operation="vitals.write", clinic_id=session.clinic_id)
     session = lock_session(session_id=session.pk)
+    for index, reading in enumerate(readings):
+        field = f"readings.{index}.measured_at" if batch else "measured_at"
+        chart_time_check(session=session, at=reading.get("measured_at"), field=field)
     seen: set[str] = set()
     unique: list[dict] = []
     for reading in readings:
@@ -150,7 +156,9 @@ def session_vitals_evaluate(*, session: Session) -> list[Alert]:
     """Evaluate every in-session rule over ALL readings of the session in measured order (late
     entries included) and raise one alert per rule per episode. Safe to run again: an episode that
     already holds an alert of its rule raises nothing new. Call with the session row locked."""
-    readings = list(VitalSign.objects.filter(session=session).order_by("measured_at", "pk"))
+    readings = list(
+        VitalSign.objects.filter(session=session, entered_in_error_at__isnull=True).order_by("measured_at", "pk")
+    )
     limits = thresholds_for(clinic=session.clinic_id)
     existing: dict[str, list] = {}
     for kind, started in Alert.objects.filter(session=session).values_list("kind", "episode_started_at"):
@@ -190,12 +198,14 @@ CADSS_ITEMS = 23
 @transaction.atomic
 def sedation_record(*, session: Session, by: StaffMember, measured_at, moaas: int) -> SedationScore:
     require_operation(staff=by, operation="vitals.write", clinic_id=session.clinic_id)
+    chart_time_check(session=session, at=measured_at, field="measured_at")
     return SedationScore.objects.create(session=session, measured_at=measured_at, moaas=moaas, recorded_by=by)
 
 
 @transaction.atomic
 def dissociation_record(*, session: Session, by: StaffMember, measured_at, items: list[int]) -> DissociationScore:
     require_operation(staff=by, operation="vitals.write", clinic_id=session.clinic_id)
+    chart_time_check(session=session, at=measured_at, field="measured_at")
     return DissociationScore.objects.create(
         session=session, measured_at=measured_at, items=items, total=sum(items), recorded_by=by
     )
@@ -204,4 +214,5 @@ def dissociation_record(*, session: Session, by: StaffMember, measured_at, items
 @transaction.atomic
 def adverse_event_record(*, session: Session, by: StaffMember, **fields) -> AdverseEvent:
     require_operation(staff=by, operation="vitals.write", clinic_id=session.clinic_id)
+    chart_time_check(session=session, at=fields.get("onset_at"), field="onset_at")
     return AdverseEvent.objects.create(session=session, patient_id=session.patient_id, recorded_by=by, **fields)

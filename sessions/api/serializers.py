@@ -328,6 +328,15 @@ class DayBoardFlagsSerializer(serializers.Serializer):
     ride_not_confirmed = serializers.BooleanField(allow_null=True)
 
 
+class DayBoardLinkedSerializer(serializers.Serializer):
+    """A program partner of a board session: its dosing session, or its integration sessions."""
+
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    starts_at = serializers.DateTimeField()
+
+
 class DayBoardSessionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     patient = DayBoardPatientSerializer()
@@ -340,6 +349,7 @@ class DayBoardSessionSerializer(serializers.Serializer):
     room = serializers.IntegerField(allow_null=True)
     telehealth = serializers.BooleanField()
     staff = DayBoardStaffSerializer(many=True)
+    linked = DayBoardLinkedSerializer(many=True)
     flags = DayBoardFlagsSerializer()
 
 

@@ -38,7 +38,7 @@ def test_an_email_follow_up_goes_through_djangos_email_backend(clinic, daytime, 
     assert email.to == [followup.patient.email]
     assert email.subject == "A short check-in from Midtown"
     assert email.extra_headers["X-Idempotency-Key"] == "checkin_link:s1:20260611T1400Z"
-    assert "/api/v1/checkins/" in email.body
+    assert "/checkin/" in email.body
     assert followup.patient.last_name not in email.body
 
 

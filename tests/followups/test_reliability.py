@@ -67,7 +67,9 @@ def start_worker(_isolated_celery_queue, provider_dir, short_lease, tmp_path):
     db = connection.settings_dict
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        # The worker runs as the runtime role, as in production (tests/runtime_role.py).
+        "DATABASE_URL": f"postgres://{django_settings.RUNTIME_DB_ROLE}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "SECRET_KEY": django_settings.SECRET_KEY,
         "REDIS_URL": django_settings.REDIS_URL,
         "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL,
         "CELERY_TASK_DEFAULT_QUEUE": _isolated_celery_queue,

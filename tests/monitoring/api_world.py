@@ -28,6 +28,8 @@ from monitoring.models import (
     PriorAuthorization,
     RemsMonitoringForm,
     RemsPatientEnrollment,
+    SedationScore,
+    DissociationScore,
     VitalSign,
 )
 from monitoring.selectors.gate import gate_items
@@ -71,6 +73,7 @@ def _note(session: Session, author: StaffMember, *, signed: bool = False) -> Cli
         sections={},
         body="Observed throughout.",
         author=author,
+        author_role=author.memberships.filter(clinic_id=session.clinic_id).values_list("role", flat=True).first(),
         status=ClinicalNote.Status.SIGNED if signed else ClinicalNote.Status.DRAFT,
         signed_by=author if signed else None,
         signed_at=now if signed else None,
@@ -260,10 +263,55 @@ def _screen_body(world: World, role: str) -> dict:
         "patient": world.objects["patient"].pk,
         "answers": dict.fromkeys(CONTRAINDICATIONS, False),
         "screened_at": timezone.now().isoformat(),
-        "reviewed_by": world.staff[Role.PRESCRIBER].pk,
         "valid_until": (timezone.localdate() + dt.timedelta(days=90)).isoformat(),
         "notes": "",
     }
+
+
+def _unreviewed_screen(world: World, role: str) -> dict:
+    return {"id": ScreenFactory(patient=world.objects["patient"], recorded_by=world.staff[Role.NURSE]).pk}
+
+
+def _nurse_dose(world: World, role: str) -> dict:
+    return {"id": _dose(_session(world.clinic), world.staff[Role.NURSE], world.staff[Role.PRESCRIBER]).pk}
+
+
+def _nurse_reading(world: World, role: str) -> dict:
+    session = _session(world.clinic)
+    reading = VitalSign.objects.create(
+        session=session, patient=session.patient, measured_at=timezone.now(), heart_rate_bpm=72,
+        entered_by=world.staff[Role.NURSE],
+    )
+    return {"id": reading.pk}
+
+
+def _nurse_sedation(world: World, role: str) -> dict:
+    score = SedationScore.objects.create(
+        session=_session(world.clinic), measured_at=timezone.now(), moaas=5, recorded_by=world.staff[Role.NURSE]
+    )
+    return {"id": score.pk}
+
+
+def _nurse_dissociation(world: World, role: str) -> dict:
+    score = DissociationScore.objects.create(
+        session=_session(world.clinic), measured_at=timezone.now(), items=[0] * 23, total=0,
+        recorded_by=world.staff[Role.NURSE],
+    )
+    return {"id": score.pk}
+
+
+def _timed_body(field: str, **rest):
+    """Charting refuses times outside the session's block and margin: the seeded session, now."""
+
+    def body(world: World, role: str) -> dict:
+        extra = {k: (v(world) if callable(v) else v) for k, v in rest.items()}
+        return {"session": world.ids["sessions"], field: timezone.now().isoformat(), **extra}
+
+    return body
+
+
+def _in_error_body(world: World, role: str) -> dict:
+    return {"reason": "Charted on the wrong flowsheet."}
 
 
 def _scale_body(world: World, role: str) -> dict:
@@ -318,6 +366,11 @@ API_WORLD = ApiWorld(
         ("POST", "/api/v1/chart/doses/{id}/stop/"): _running_dose,
         ("POST", "/api/v1/chart/consents/{id}/revoke/"): _active_consent,
         ("POST", "/api/v1/chart/rems-forms/{id}/submit/"): _draft_form,
+        ("POST", "/api/v1/chart/contraindication-screens/{id}/review/"): _unreviewed_screen,
+        ("POST", "/api/v1/chart/doses/{id}/entered-in-error/"): _nurse_dose,
+        ("POST", "/api/v1/chart/vitals/{id}/entered-in-error/"): _nurse_reading,
+        ("POST", "/api/v1/chart/sedation-scores/{id}/entered-in-error/"): _nurse_sedation,
+        ("POST", "/api/v1/chart/dissociation-scores/{id}/entered-in-error/"): _nurse_dissociation,
     },
     body_bases={
         ("POST", "/api/v1/chart/notes/"): _note_body,
@@ -329,6 +382,22 @@ API_WORLD = ApiWorld(
         ("POST", "/api/v1/chart/vitals/"): _vital_body,
         ("POST", "/api/v1/chart/vitals/batch/"): _batch_body,
         ("POST", "/api/v1/chart/rems-forms/generate/"): _rems_generate_body,
+        ("POST", "/api/v1/chart/adverse-events/"): _timed_body("onset_at", type="nausea", severity="mild"),
+        ("POST", "/api/v1/chart/sedation-scores/"): _timed_body("measured_at", moaas=5),
+        ("POST", "/api/v1/chart/dissociation-scores/"): _timed_body("measured_at", items=[0] * 23),
+        ("POST", "/api/v1/chart/session-medications/"): _timed_body(
+            "given_at",
+            drug="ondansetron",
+            dose_mg="4.00",
+            route="iv",
+            reason="Nausea.",
+            ordered_by=lambda w: w.staff[Role.PRESCRIBER].pk,
+        ),
+        ("POST", "/api/v1/chart/escalations/"): _timed_body("occurred_at", kind="prescriber_called", description="Called to bedside."),
+        **{
+            ("POST", f"/api/v1/chart/{area}/{{id}}/entered-in-error/"): _in_error_body
+            for area in ("doses", "vitals", "sedation-scores", "dissociation-scores")
+        },
     },
     ratio_exempt={
         ("PATCH", "/api/v1/chart/notes/{id}/"): "an edit needs the note's current ETag in If-Match, which a generated "

@@ -65,6 +65,9 @@ class ScreenFactory(factory.django.DjangoModelFactory):
     result = ContraindicationScreen.Result.PASSED
     screened_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=3))
     valid_until = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=90))
+    # Pass reviewed_by for a reviewed screen; without it the screen is unreviewed.
+    reviewed_by = None
+    reviewed_at = factory.LazyAttribute(lambda o: o.screened_at if o.reviewed_by else None)
 
 
 class AttestationFactory(factory.django.DjangoModelFactory):

@@ -43,7 +43,7 @@ def test_a_username_locks_at_the_address_that_failed_and_not_at_another(schedule
     elsewhere = login(scheduler.user.username, address="192.0.2.44")
 
     # then
-    assert (there.status_code, there.json()["type"]) == (429, "locked_out")
+    assert (there.status_code, there.json()["type"]) == (429, "urn:kat-clinic:problem:locked_out")
     assert elsewhere.status_code == 200
     assert AuthToken.objects.filter(user=scheduler.user).count() == 1
 

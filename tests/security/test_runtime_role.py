@@ -252,9 +252,10 @@ def test_the_runtime_role_still_writes_what_the_service_writes(runtime_connectio
         cursor.execute("UPDATE monitoring_clinicalnote SET body = 'Edited.' WHERE id = %s", [note.pk])
         cursor.execute(
             "INSERT INTO kat_clinic_auditevent (occurred_at, username, roles, action, operation, method, path,"
-            " resource_type, resource_ids, patient_ids, outcome, status_code, request_id, break_glass)"
+            " resource_type, resource_ids, patient_ids, outcome, status_code, request_id, client_request_id,"
+            " break_glass)"
             " VALUES (now(), '', '{}', 'list', '', 'GET', '/api/x/', '', '{}', '{}', 'success', 200,"
-            " gen_random_uuid(), false)"
+            " gen_random_uuid(), '', false)"
         )
 
     # then

@@ -94,6 +94,7 @@ APP_WORLD_MODULES = (
     "tests.monitoring.api_world",
     "tests.integration_care.api_world",
     "tests.followups.api_world",
+    "tests.controlled.api_world",
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from monitoring.api.serializers.chart import (
+    ChartLimitsSerializer,
     ChecklistOverrideSerializer,
     ChecklistStatusSerializer,
     RemsGenerateSerializer,
@@ -96,6 +97,7 @@ __all__ = [
     "ConsentRevokeSerializer",
     "ContraindicationScreenSerializer",
     "SessionAttestationSerializer",
+    "ChartLimitsSerializer",
     "ChecklistOverrideSerializer",
     "ChecklistStatusSerializer",
     "RemsMonitoringFormSerializer",

@@ -73,6 +73,18 @@ class SessionChartSerializer(serializers.Serializer):
     rems_form = RemsMonitoringFormSerializer(allow_null=True)
 
 
+class ChartLimitsSerializer(serializers.Serializer):
+    """The clinic's numbers a chart screen draws: vital thresholds (null when switched off), dose caps
+    per medication and route, and the discharge policy. The server applies them; the app only shows."""
+
+    thresholds = serializers.DictField(child=serializers.DictField(allow_null=True))
+    dose_caps = serializers.ListField(child=serializers.DictField())
+    discharge_min_spo2_percent = serializers.IntegerField()
+    discharge_minutes_ketamine = serializers.IntegerField()
+    discharge_minutes_esketamine = serializers.IntegerField()
+    predose_vitals_max_age_minutes = serializers.IntegerField()
+
+
 class TimelineEntrySerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     type = serializers.CharField()

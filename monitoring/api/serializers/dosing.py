@@ -7,7 +7,7 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from monitoring.api.fields import StaffField, session_field
+from monitoring.api.fields import ENTERED_IN_ERROR, StaffField, session_field
 from monitoring.models import (
     DoseAdministration,
     Escalation,
@@ -46,8 +46,10 @@ class DoseAdministrationSerializer(serializers.ModelSerializer):
             "cap_override_reason",
             "cap_overridden_by",
             "recorded_at",
+            *ENTERED_IN_ERROR,
         ]
         read_only_fields = [
+            *ENTERED_IN_ERROR,
             "patient",
             "patient_weight",
             "weight_kg",

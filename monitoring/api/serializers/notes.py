@@ -83,6 +83,7 @@ class ClinicalNoteSerializer(serializers.ModelSerializer):
             "sections",
             "body",
             "author",
+            "author_role",
             "status",
             "version",
             "etag",
@@ -100,6 +101,7 @@ class ClinicalNoteSerializer(serializers.ModelSerializer):
             "kind",
             "amends",
             "author",
+            "author_role",
             "status",
             "version",
             "created_at",
@@ -116,6 +118,11 @@ class NoteCreateSerializer(serializers.Serializer):
     session = session_field()
     sections = serializers.JSONField(required=False, default=dict)
     body = serializers.CharField(required=False, allow_blank=True, default="")
+    author_role = serializers.ChoiceField(
+        choices=ClinicalNote.AuthorRole.choices,
+        required=False,
+        help_text="The role the note is written as; needed only when the author holds several at the clinic.",
+    )
 
     def validate(self, attrs):
         from monitoring.services.notes import note_kind_for

@@ -82,13 +82,23 @@ class ConsentRevokeSerializer(serializers.Serializer):
 
 class ContraindicationScreenSerializer(serializers.ModelSerializer):
     patient = patient_field()
-    reviewed_by = StaffField()
     answers = serializers.JSONField(help_text="{contraindication: bool} for each of: " + ", ".join(CONTRAINDICATIONS))
 
     class Meta:
         model = ContraindicationScreen
-        fields = ["id", "patient", "answers", "result", "notes", "screened_at", "reviewed_by", "valid_until"]
-        read_only_fields = ["result"]
+        fields = [
+            "id",
+            "patient",
+            "answers",
+            "result",
+            "notes",
+            "screened_at",
+            "valid_until",
+            "recorded_by",
+            "reviewed_by",
+            "reviewed_at",
+        ]
+        read_only_fields = ["result", "recorded_by", "reviewed_by", "reviewed_at"]
 
     def validate_answers(self, answers):
         if not isinstance(answers, dict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from monitoring.api.fields import session_field
+from monitoring.api.fields import ENTERED_IN_ERROR, session_field
 from monitoring.models import (
     AdverseEvent,
     Alert,
@@ -31,8 +31,8 @@ class VitalSignSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = VitalSign
-        fields = ["id", "session", "patient", *VITAL_READING_FIELDS, "entered_by", "entered_at"]
-        read_only_fields = ["patient", "entered_by", "entered_at"]
+        fields = ["id", "session", "patient", *VITAL_READING_FIELDS, "entered_by", "entered_at", *ENTERED_IN_ERROR]
+        read_only_fields = ["patient", "entered_by", "entered_at", *ENTERED_IN_ERROR]
         extra_kwargs = {plausible.field: _plausible_kwargs(plausible) for plausible in VITAL_RANGES}
         # The (session, device_reading_id) uniqueness is the batch's idempotency key, not an error.
         validators: list = []
@@ -78,8 +78,8 @@ class SedationScoreSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SedationScore
-        fields = ["id", "session", "measured_at", "moaas", "recorded_by"]
-        read_only_fields = ["recorded_by"]
+        fields = ["id", "session", "measured_at", "moaas", "recorded_by", *ENTERED_IN_ERROR]
+        read_only_fields = ["recorded_by", *ENTERED_IN_ERROR]
 
 
 class DissociationScoreSerializer(serializers.ModelSerializer):
@@ -90,8 +90,8 @@ class DissociationScoreSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DissociationScore
-        fields = ["id", "session", "measured_at", "items", "total", "recorded_by"]
-        read_only_fields = ["total", "recorded_by"]
+        fields = ["id", "session", "measured_at", "items", "total", "recorded_by", *ENTERED_IN_ERROR]
+        read_only_fields = ["total", "recorded_by", *ENTERED_IN_ERROR]
 
 
 class AdverseEventSerializer(serializers.ModelSerializer):

@@ -69,7 +69,7 @@ class SessionChartViewSet(ChartViewSet, mixins.RetrieveModelMixin):
     clinic_lookup = "clinic"
     audit_resource = "session_chart"
     audit_clinic_attr = "clinic_id"
-    operations = {"retrieve": "chart.read", "gate": "chart.read", "discharge": "chart.read"}
+    operations = {"retrieve": "chart.read", "gate": "chart.read", "discharge": "chart.read", "limits": "chart.read"}
 
     def get_base_queryset(self):
         return selectors.chart_session_list()
@@ -87,6 +87,12 @@ class SessionChartViewSet(ChartViewSet, mixins.RetrieveModelMixin):
     @action(detail=True, methods=["get"], url_path="discharge")
     def discharge(self, request, pk=None):
         return Response(selectors.discharge_status(session=self.get_object()))
+
+    @extend_schema(responses={200: s.ChartLimitsSerializer})
+    @action(detail=True, methods=["get"], url_path="limits")
+    def limits(self, request, pk=None):
+        """The clinic's thresholds, caps and discharge policy for this session, for drawing the chart."""
+        return Response(s.ChartLimitsSerializer(selectors.chart_limits(session=self.get_object())).data)
 
 
 class PatientTimelineViewSet(ChartViewSet):

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from monitoring import selectors
 from monitoring.api import serializers as s
 from monitoring.api.views.base import ERRORS, SESSION_PATIENT, CreatingChartViewSet, acting_staff
+from monitoring.api.views.corrections import EnteredInErrorMixin
 from monitoring.models import (
     Escalation,
     SessionMedication,
@@ -17,11 +18,13 @@ from monitoring.models import (
 from monitoring.services import dosing
 
 
-class DoseViewSet(CreatingChartViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class DoseViewSet(EnteredInErrorMixin, CreatingChartViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     serializer_class = s.DoseAdministrationSerializer
     audit_resource = "dose"
     filterset_fields = ["session", "patient", "medication", "route"]
-    operations = {"list": "dose.read", "retrieve": "dose.read", "create": "dose.administer", "stop": "dose.administer"}
+    operations = {"list": "dose.read", "retrieve": "dose.read", "create": "dose.administer", "stop": "dose.administer",
+        "entered_in_error": "dose.administer",
+    }
 
     def get_base_queryset(self):
         return selectors.dose_list()

@@ -1,4 +1,4 @@
-"""Notes: one per session, edited with If-Match, signed, co-signed, amended by addenda."""
+"""Notes: one per author role per session, edited with If-Match, signed, co-signed, amended by addenda."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ IF_MATCH = OpenApiParameter(
     create=extend_schema(request=s.NoteCreateSerializer, responses={201: s.ClinicalNoteSerializer, **ERRORS}),
 )
 class NoteViewSet(CreatingChartViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
-    """One note per session; signed notes are frozen in the database, corrections are addenda."""
+    """One note per author role per session; signed notes are frozen in the database, corrections are addenda."""
 
     serializer_class = s.ClinicalNoteSerializer
     create_serializer_class = s.NoteCreateSerializer
@@ -56,7 +56,13 @@ class NoteViewSet(CreatingChartViewSet, mixins.ListModelMixin, mixins.RetrieveMo
         return selectors.note_list() if self.action == "list" else selectors.note_any()
 
     def perform_service_create(self, data, by):
-        return notes.note_create(session=data["session"], author=by, sections=data["sections"], body=data["body"])
+        return notes.note_create(
+            session=data["session"],
+            author=by,
+            sections=data["sections"],
+            body=data["body"],
+            author_role=data.get("author_role"),
+        )
 
     @extend_schema(
         responses={200: s.ClinicalNoteSerializer},

@@ -85,12 +85,20 @@ class ContraindicationScreenViewSet(RecordViewSet):
     model = ContraindicationScreen
     serializer_class = s.ContraindicationScreenSerializer
     audit_resource = "contraindication_screen"
+    operations = {**RecordViewSet.operations, "review": "screen.review"}
 
     def get_base_queryset(self):
         return selectors.contraindication_screen_list()
 
     def perform_service_create(self, data, by):
         return records.contraindication_screen_record(by=by, **data)
+
+    @extend_schema(request=None, responses={200: s.ContraindicationScreenSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        """The requesting prescriber reviews the screen; nobody reviews on another's behalf."""
+        screen = records.contraindication_screen_review(screen=self.get_object(), by=acting_staff(request))
+        return Response(self.get_serializer(screen).data)
 
 
 class SessionAttestationViewSet(CreatingChartViewSet, mixins.ListModelMixin):

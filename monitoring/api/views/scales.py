@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from monitoring import selectors
@@ -17,11 +18,20 @@ from monitoring.selectors.scales import scale_trends
 from monitoring.services.scales import scale_response_record
 
 
+def _id_param(request, name: str, *, required: bool) -> int | None:
+    raw = request.query_params.get(name, "")
+    if not raw and not required:
+        return None
+    if not raw.isdigit():
+        raise ValidationError({name: [f"Give ?{name}=<id>."]})
+    return int(raw)
+
+
 class ScaleResponseViewSet(CreatingChartViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     serializer_class = s.ScaleResponseSerializer
     clinic_lookup = "patient__home_clinic"
     audit_resource = "scale_response"
-    filterset_fields = ["patient", "session", "scale"]
+    filterset_fields = ["patient", "session", "enrollment", "scale"]
     operations = {"list": "scale.read", "retrieve": "scale.read", "create": "scale.write", "trend": "scale.read"}
 
     def get_base_queryset(self):
@@ -38,6 +48,7 @@ class ScaleResponseViewSet(CreatingChartViewSet, mixins.ListModelMixin, mixins.R
             answers=data["answers"],
             by=by,
             session=data.get("session"),
+            enrollment=data.get("enrollment"),
             source=data.get("source", ScaleResponse.Source.CLINICIAN),
         )
 
@@ -48,14 +59,12 @@ class ScaleResponseViewSet(CreatingChartViewSet, mixins.ListModelMixin, mixins.R
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def trend(self, request):
         """Baseline, latest, response and remission per scale for one patient."""
-        try:
-            patient_id = int(request.query_params.get("patient", ""))
-        except ValueError:
-            return Response({"type": "invalid", "detail": "Give ?patient=<id>.", "errors": {}}, status=400)
+        patient_id = _id_param(request, "patient", required=True)
+        enrollment_id = _id_param(request, "enrollment", required=False)
         responses = self.get_queryset().filter(patient_id=patient_id)
-        if request.query_params.get("enrollment", "").isdigit():
+        if enrollment_id is not None:
             # Baseline and response are measured within one course of treatment.
-            responses = responses.filter(enrollment_id=int(request.query_params["enrollment"]))
+            responses = responses.filter(enrollment_id=enrollment_id)
         responses = list(responses.order_by("completed_at", "pk"))
         self.audit_objects(responses)
         trends = scale_trends(responses=responses)

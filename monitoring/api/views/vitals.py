@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from monitoring import selectors
 from monitoring.api import serializers as s
 from monitoring.api.views.base import ERRORS, SESSION_PATIENT, ChartViewSet, CreatingChartViewSet, acting_staff
+from monitoring.api.views.corrections import EnteredInErrorMixin
 from monitoring.models import (
     AdverseEvent,
     DissociationScore,
@@ -19,11 +20,13 @@ from monitoring.services import alerts as alert_services
 from monitoring.services import vitals
 
 
-class VitalSignViewSet(CreatingChartViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class VitalSignViewSet(EnteredInErrorMixin, CreatingChartViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     serializer_class = s.VitalSignSerializer
     audit_resource = "vital_sign"
     filterset_fields = ["session", "patient", "source"]
-    operations = {"list": "vitals.read", "retrieve": "vitals.read", "create": "vitals.write", "batch": "vitals.write"}
+    operations = {"list": "vitals.read", "retrieve": "vitals.read", "create": "vitals.write", "batch": "vitals.write",
+        "entered_in_error": "vitals.write",
+    }
 
     def get_base_queryset(self):
         return selectors.vital_list()
@@ -48,7 +51,8 @@ class VitalSignViewSet(CreatingChartViewSet, mixins.ListModelMixin, mixins.Retri
         serializer.is_valid(raise_exception=True)
         session = serializer.validated_data["session"]
         created, duplicates = vitals.vitals_record(
-            session=session, by=acting_staff(request), readings=[dict(r) for r in serializer.validated_data["readings"]]
+            session=session, by=acting_staff(request), readings=[dict(r) for r in serializer.validated_data["readings"]],
+            batch=True,
         )
         self.audit_objects(created)
         alert_ids = list(session.alerts.values_list("pk", flat=True).order_by("pk"))
@@ -56,12 +60,12 @@ class VitalSignViewSet(CreatingChartViewSet, mixins.ListModelMixin, mixins.Retri
         return Response(s.VitalBatchResultSerializer(body).data)
 
 
-class SedationScoreViewSet(CreatingChartViewSet, mixins.ListModelMixin):
+class SedationScoreViewSet(EnteredInErrorMixin, CreatingChartViewSet, mixins.ListModelMixin):
     serializer_class = s.SedationScoreSerializer
     audit_resource = "sedation_score"
     audit_patient_attr = SESSION_PATIENT
     filterset_fields = ["session"]
-    operations = {"list": "vitals.read", "create": "vitals.write"}
+    operations = {"list": "vitals.read", "create": "vitals.write", "entered_in_error": "vitals.write"}
 
     def get_base_queryset(self):
         return selectors.session_rows(SedationScore)
@@ -70,12 +74,12 @@ class SedationScoreViewSet(CreatingChartViewSet, mixins.ListModelMixin):
         return vitals.sedation_record(by=by, **data)
 
 
-class DissociationScoreViewSet(CreatingChartViewSet, mixins.ListModelMixin):
+class DissociationScoreViewSet(EnteredInErrorMixin, CreatingChartViewSet, mixins.ListModelMixin):
     serializer_class = s.DissociationScoreSerializer
     audit_resource = "dissociation_score"
     audit_patient_attr = SESSION_PATIENT
     filterset_fields = ["session"]
-    operations = {"list": "vitals.read", "create": "vitals.write"}
+    operations = {"list": "vitals.read", "create": "vitals.write", "entered_in_error": "vitals.write"}
 
     def get_base_queryset(self):
         return selectors.session_rows(DissociationScore)
