@@ -471,4 +471,9 @@ class PlannedSession(models.Model):
         indexes = [models.Index(fields=["enrollment", "status"], name="plannedsession_status_idx")]
 
     def __str__(self) -> str:
-        return f"#{self.sequence} {self.get_kind_display()} ({self.status})"
+        return f"{self.ordinal_name} ({self.status})"
+
+    @property
+    def ordinal_name(self) -> str:
+        """What people call it: its kind and its place in its step, "integration 3 of 6"."""
+        return f"{self.get_kind_display().lower()} {self.occurrence} of {self.step.count}"

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
-from kat_clinic.models import Clinic, ClinicCertification, ClinicMembership, Licence, Room
+from kat_clinic.models import Clinic, ClinicCertification, ClinicMembership, Licence, Room, StaffMember
 from kat_clinic.roles import ROLE_CREDENTIALS
 from programs.choices import SessionKind, StaffMode
 from sessions.models import (
@@ -95,6 +95,7 @@ class Calendar:
     rooms: dict[int, Room] = field(default_factory=dict)
     room_open: dict[int, list[Interval]] = field(default_factory=dict)
     roles: dict[int, set[str]] = field(default_factory=dict)
+    names: dict[int, str] = field(default_factory=dict)  # staff id -> "First Last", for messages
     staff_open: dict[int, list[Interval]] = field(default_factory=dict)
     licences: dict[int, list[Licence]] = field(default_factory=dict)
     rems_days: list[tuple[dt.date, dt.date]] = field(default_factory=list)
@@ -181,8 +182,11 @@ def calendar_load(
     memberships = ClinicMembership.objects.filter(clinic=clinic, active=True, staff__active=True)
     if staff_ids is not None:
         memberships = memberships.filter(staff_id__in=list(staff_ids))
-    for staff_id, role in memberships.values_list("staff_id", "role"):
+    for staff_id, role, first, last in memberships.values_list(
+        "staff_id", "role", "staff__first_name", "staff__last_name"
+    ):
         cal.roles.setdefault(staff_id, set()).add(role)
+        cal.names[staff_id] = f"{first} {last}".strip()
     members = list(cal.roles)
 
     hours_by_staff: dict[int, list] = defaultdict(list)
@@ -242,13 +246,23 @@ def calendar_load(
 # --- judging one placement ---------------------------------------------------------------------
 
 
+def staff_name(cal: Calendar, staff_id: int) -> str:
+    """The person's name for a message; one query only for someone outside the clinic's staff."""
+    if staff_id not in cal.names:
+        row = StaffMember.objects.filter(pk=staff_id).values_list("first_name", "last_name").first()
+        cal.names[staff_id] = f"{row[0]} {row[1]}".strip() if row else f"Staff member {staff_id}"
+    return cal.names[staff_id]
+
+
 def credential_problem(cal: Calendar, staff_id: int, role: str, day: dt.date) -> str | None:
     """Why this staff member cannot act in `role` on `day`, or None."""
     held = [lic for lic in cal.licences.get(staff_id, ()) if lic.is_valid_on(day)]
     for group in ROLE_CREDENTIALS.get(role, ()):
         if not any(lic.kind in group for lic in held):
             kinds = ", ".join(sorted(group))
-            return f"Staff member {staff_id} has no valid licence ({kinds}) for the {role} role on {day.isoformat()}."
+            return (
+                f"{staff_name(cal, staff_id)} has no valid licence ({kinds}) for the {role} role on {day.isoformat()}."
+            )
     return None
 
 
@@ -338,7 +352,7 @@ def placement_violations(cal: Calendar, shape: Shape, placement: Placement) -> l
                 Violation(
                     "required_roles",
                     "staff",
-                    f"Staff member {staff_id} does not hold the {need.role} role at this clinic.",
+                    f"{staff_name(cal, staff_id)} does not hold the {need.role} role at this clinic.",
                 )
             )
             continue
@@ -352,7 +366,7 @@ def placement_violations(cal: Calendar, shape: Shape, placement: Placement) -> l
                 Violation(
                     "staff_unavailable",
                     "staff",
-                    f"Staff member {staff_id} is not working from {a.astimezone(cal.tz):%Y-%m-%d %H:%M} "
+                    f"{staff_name(cal, staff_id)} is not working from {a.astimezone(cal.tz):%Y-%m-%d %H:%M} "
                     f"to {b.astimezone(cal.tz):%H:%M} ({cal.tz.key}).",
                 )
             )

@@ -239,6 +239,13 @@ class SchedulingPolicy(models.Model):
         default=24, help_text="A cancellation closer than this to the start is flagged late."
     )
     slot_minutes = models.PositiveSmallIntegerField(default=15, help_text="Grid on which searches propose starts.")
+    # Check-in and start are allowed only from this long before the booked start to this long after.
+    status_window_before_minutes = models.PositiveSmallIntegerField(
+        default=120, help_text="Check-in and start open this many minutes before the booked start."
+    )
+    status_window_after_minutes = models.PositiveSmallIntegerField(
+        default=120, help_text="Check-in and start close this many minutes after the booked start."
+    )
 
     class Meta:
         constraints = [

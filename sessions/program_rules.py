@@ -121,6 +121,14 @@ def planned_shape(planned: PlannedSession, *, telehealth: bool = False) -> Shape
     )
 
 
+def _called(c: _Candidate, planned_id: int) -> str:
+    return c.ctx.planned[planned_id].ordinal_name
+
+
+def _local(c: _Candidate, at: dt.datetime) -> str:
+    return f"{at.astimezone(c.ctx.enrollment.clinic.tz):%A %d %B %Y, %H:%M}"
+
+
 def _fmt(value: dt.timedelta) -> str:
     hours = value.total_seconds() / 3600
     return f"{hours:g} h"
@@ -136,10 +144,10 @@ class _Candidate:
     block_end: dt.datetime
 
     def dosing_starts(self, step_id: int | None) -> list[tuple[int, dt.datetime]]:
-        """(sequence, start) of the other booked dosing sessions, of `step_id` when given."""
+        """(planned id, start) of the other booked dosing sessions, of `step_id` when given."""
         info = self.ctx.info
         return [
-            (info[pid].sequence, b.start)
+            (pid, b.start)
             for pid, b in self.ctx.booked.items()
             if pid != self.me.pk
             and info[pid].kind == SessionKind.DOSING
@@ -171,7 +179,7 @@ def _prep_before_first_dosing(rule: TemplateRule, c: _Candidate) -> list[Violati
                     Violation(
                         "prep_before_first_dosing",
                         "starts_at",
-                        f"Preparation session #{prep.sequence} must be booked before any dosing session.",
+                        f"{_called(c, prep.pk).capitalize()} must be booked before any dosing session.",
                     )
                 )
             elif b.block_end + gap > c.start:
@@ -179,7 +187,8 @@ def _prep_before_first_dosing(rule: TemplateRule, c: _Candidate) -> list[Violati
                     Violation(
                         "prep_before_first_dosing",
                         "starts_at",
-                        f"Preparation session #{prep.sequence} must end before the dosing session starts.",
+                        f"{_called(c, prep.pk).capitalize()} ({_local(c, b.start)}) "
+                        "must end before the dosing session starts.",
                     )
                 )
     elif any(p.pk == me.pk for p in preps):
@@ -210,7 +219,7 @@ def _integration_window(rule: TemplateRule, c: _Candidate) -> list[Violation]:
                 Violation(
                     "integration_window",
                     "starts_at",
-                    f"Integration session #{me.sequence} needs its dosing session booked first.",
+                    f"{_called(c, me.pk).capitalize()} needs {_called(c, me.linked_dosing_id)} booked first.",
                 )
             )
         else:
@@ -220,7 +229,7 @@ def _integration_window(rule: TemplateRule, c: _Candidate) -> list[Violation]:
                     Violation(
                         "integration_window",
                         "starts_at",
-                        f"Integration session #{me.sequence} must start {_fmt(low)} to "
+                        f"{_called(c, me.pk).capitalize()} must start {_fmt(low)} to "
                         f"{_fmt(high) if high is not None else 'any time'} after its dosing block ends.",
                     )
                 )
@@ -238,7 +247,7 @@ def _integration_window(rule: TemplateRule, c: _Candidate) -> list[Violation]:
                     Violation(
                         "integration_window",
                         "starts_at",
-                        f"Its integration session #{follower.sequence} (session {b.session_id}) would fall "
+                        f"Its {_called(c, pid)} ({_local(c, b.start)}) would fall "
                         f"outside its window of {_fmt(f_low)} to {_fmt(f_high) if f_high else 'any time'}.",
                     )
                 )
@@ -258,9 +267,9 @@ def _dosing_min_gap(rule: TemplateRule, c: _Candidate) -> list[Violation]:
         Violation(
             "dosing_min_gap",
             "starts_at",
-            f"Dosing sessions must start at least {_fmt(gap)} apart (dosing #{sequence}).",
+            f"Dosing sessions must start at least {_fmt(gap)} apart ({_called(c, pid)}, {_local(c, other)}).",
         )
-        for sequence, other in c.dosing_starts(rule.step_id)
+        for pid, other in c.dosing_starts(rule.step_id)
         if abs(other - c.start) < gap
     ]
 

@@ -93,10 +93,10 @@ def program_schedule_propose(
     def unschedulable(planned: PlannedSession, reasons: dict[str, int]) -> RuleViolation:
         why = max(reasons, key=reasons.get) if reasons else "horizon"
         return RuleViolation(
-            f"Step '{planned.step.label}' (session #{planned.sequence}) cannot be placed by "
+            f"Step '{planned.step.label}' ({planned.ordinal_name}) cannot be placed by "
             f"{(end.astimezone(tz).date() - dt.timedelta(days=1)).isoformat()}: {_REASONS.get(why, why)}.",
             code="program_unschedulable",
-            errors={"planned_session": [f"Session #{planned.sequence} cannot be placed."]},
+            errors={"planned_session": [f"{planned.ordinal_name.capitalize()} cannot be placed."]},
             planned_session=planned.pk,
             step=planned.step_id,
             sequence=planned.sequence,

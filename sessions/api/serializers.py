@@ -14,6 +14,7 @@ from kat_clinic.roles import Role
 from programs.choices import Medication, SessionKind, StaffMode
 from programs.models import Enrollment, PlannedSession
 from sessions.models import Session, StaffAssignment
+from sessions.services.linked_integration import LinkedIntegration
 
 
 class StaffField(ClinicScopedPrimaryKeyRelatedField):
@@ -210,7 +211,19 @@ class BookPlannedSerializer(serializers.Serializer):
         return _by_role(value)
 
 
-class CancelSerializer(serializers.Serializer):
+LINKED_INTEGRATION_HELP = (
+    "For a dosing session: what to do with its booked integration session. "
+    "`cancel` (the default) or `keep`; the answer's `linked_integration` states what was done."
+)
+
+
+class NoShowSerializer(serializers.Serializer):
+    linked_integration = serializers.ChoiceField(
+        choices=LinkedIntegration.choices, required=False, help_text=LINKED_INTEGRATION_HELP
+    )
+
+
+class CancelSerializer(NoShowSerializer):
     reason = serializers.CharField(max_length=300)
 
 

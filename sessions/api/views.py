@@ -87,7 +87,11 @@ class SessionViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.Retrieve
     def _respond(self, session: Session, code: int = status.HTTP_200_OK) -> Response:
         fresh = selectors.session_list().get(pk=session.pk)
         self.audit_objects([fresh])
-        return Response(s.SessionSerializer(fresh).data, status=code)
+        data = s.SessionSerializer(fresh).data
+        outcome = getattr(session, "linked_integration_outcome", None)
+        if outcome is not None:
+            data["linked_integration"] = outcome
+        return Response(data, status=code)
 
     @extend_schema(request=s.BookSessionSerializer, responses={201: s.SessionSerializer, **ERRORS})
     def create(self, request):
@@ -151,13 +155,26 @@ class SessionViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.Retrieve
         body = s.CancelSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._respond(
-            services.session_cancel(session_id=session.pk, by=_by(request), reason=body.validated_data["reason"])
+            services.session_cancel(
+                session_id=session.pk,
+                by=_by(request),
+                reason=body.validated_data["reason"],
+                linked_integration=body.validated_data.get("linked_integration"),
+            )
         )
 
-    @extend_schema(request=None, responses={200: s.SessionSerializer, **ERRORS})
+    @extend_schema(request=s.NoShowSerializer, responses={200: s.SessionSerializer, **ERRORS})
     @action(detail=True, methods=["post"], url_path="no-show")
     def no_show(self, request, pk=None):
-        return self._respond(services.session_mark_no_show(session_id=self.get_object().pk, by=_by(request)))
+        body = s.NoShowSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._respond(
+            services.session_mark_no_show(
+                session_id=self.get_object().pk,
+                by=_by(request),
+                linked_integration=body.validated_data.get("linked_integration"),
+            )
+        )
 
     @extend_schema(
         request=s.RescheduleSerializer,

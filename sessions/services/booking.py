@@ -296,7 +296,7 @@ def book_planned_placement(
     `plan_followups=False` leaves the follow-ups to a caller that plans a batch at once."""
     if planned.status != PlannedSession.Status.TO_BOOK or planned.pk in ctx.booked:
         raise Conflict(
-            f"Planned session #{planned.sequence} is {planned.status}, not to be booked.",
+            f"{planned.ordinal_name.capitalize()} is {planned.status}, not to be booked.",
             code="already_booked",
             errors={"planned_session": ["This planned session is not to be booked."]},
         )
@@ -316,7 +316,7 @@ def book_planned_placement(
     )
     if not planned_session_mark_booked(planned_session=planned):
         raise Conflict(
-            f"Planned session #{planned.sequence} was booked meanwhile.",
+            f"{planned.ordinal_name.capitalize()} was booked meanwhile.",
             code="already_booked",
             errors={"planned_session": ["This planned session is already booked."]},
         )

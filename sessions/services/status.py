@@ -17,9 +17,12 @@ from django.utils import timezone
 from kat_clinic.errors import Conflict, RuleViolation
 from kat_clinic.models import Clinic, StaffMember
 from kat_clinic.transitions import status_transition
+from programs.choices import SessionKind
 from sessions import signals
 from sessions.models import SchedulingPolicy, Session, StaffAssignment
+from sessions.services.linked_integration import linked_integrations_settle
 from sessions.services.program_links import program_after_complete, program_after_release
+from sessions.status_gates import require_dependencies_completed, require_within_window
 
 Status = Session.Status
 
@@ -56,28 +59,43 @@ def _transition(*, session_id: int, allowed: Sequence[str], target: str, action:
 
 
 @transaction.atomic
-def session_check_in(*, session_id: int, by: StaffMember | None = None) -> Session:
-    """scheduled -> checked_in. Repeating it is a no-op; any other state is 409."""
+def session_check_in(*, session_id: int, by: StaffMember | None = None, now: dt.datetime | None = None) -> Session:
+    """scheduled -> checked_in, inside the clinic's window around the booked start (422 outside).
+    Repeating it is a no-op; any other state is 409."""
+    now = now or timezone.now()
+    session = Session.objects.select_for_update(of=("self",)).select_related("clinic").get(pk=session_id)
+    if session.status == Status.SCHEDULED:
+        require_within_window(session=session, action="checked in", now=now)
     session, _ = _transition(
         session_id=session_id,
         allowed=[Status.SCHEDULED],
         target=Status.CHECKED_IN,
         action="checked in",
-        checked_in_at=timezone.now(),
+        checked_in_at=now,
         checked_in_by=by,
     )
     return session
 
 
 @transaction.atomic
-def session_start(*, session_id: int, by: StaffMember | None = None) -> Session:
-    """checked_in -> in_progress, recording who started it. Repeating it is a no-op; any other state is 409."""
+def session_start(*, session_id: int, by: StaffMember | None = None, now: dt.datetime | None = None) -> Session:
+    """checked_in -> in_progress, recording who started it, inside the clinic's window (422) and
+    once the sessions it depends on are completed (409). Repeating it is a no-op; any other state is 409."""
+    now = now or timezone.now()
+    session = (
+        Session.objects.select_for_update(of=("self",))
+        .select_related("clinic", "planned_session__step")
+        .get(pk=session_id)
+    )
+    if session.status == Status.CHECKED_IN:
+        require_within_window(session=session, action="started", now=now)
+        require_dependencies_completed(session=session)
     session, _ = _transition(
         session_id=session_id,
         allowed=[Status.CHECKED_IN],
         target=Status.IN_PROGRESS,
         action="started",
-        started_at=timezone.now(),
+        started_at=now,
         started_by=by,
     )
     return session
@@ -105,14 +123,30 @@ def session_complete(*, session_id: int, by: StaffMember | None = None) -> Sessi
     return session
 
 
+def _settle_linked(session: Session, choice: str | None, by: StaffMember | None, *, cause: str) -> None:
+    if session.kind == SessionKind.DOSING:
+        session.linked_integration_outcome = linked_integrations_settle(
+            dosing=session, choice=choice, by=by, cause=cause
+        )
+
+
 def deactivate_assignments(session_id: int) -> None:
     StaffAssignment.objects.filter(session_id=session_id, active=True).update(active=False)
 
 
 @transaction.atomic
-def session_cancel(*, session_id: int, by: StaffMember | None, reason: str, now: dt.datetime | None = None) -> Session:
+def session_cancel(
+    *,
+    session_id: int,
+    by: StaffMember | None,
+    reason: str,
+    now: dt.datetime | None = None,
+    linked_integration: str | None = None,
+) -> Session:
     """scheduled / checked_in -> cancelled, freeing room, patient and staff. Late if inside the
-    clinic's late-cancel window. Cancelling a cancelled session is a no-op; other states are 409."""
+    clinic's late-cancel window. Cancelling a cancelled session is a no-op; other states are 409.
+    A dosing session's booked integration is cancelled or kept per `linked_integration` (None: the
+    default); what was done is on the returned session's `linked_integration_outcome`."""
     now = now or timezone.now()
     session = Session.objects.select_related("clinic").get(pk=session_id)
     reason = reason.strip()
@@ -137,12 +171,16 @@ def session_cancel(*, session_id: int, by: StaffMember | None, reason: str, now:
     deactivate_assignments(session_id)
     program_after_release(session=session)
     signals.session_released.send(sender=Session, session=session)
+    _settle_linked(session, linked_integration, by, cause="cancelled")
     return session
 
 
 @transaction.atomic
-def session_mark_no_show(*, session_id: int, by: StaffMember | None, now: dt.datetime | None = None) -> Session:
-    """scheduled -> no_show, once the session's start has passed. Repeating it is a no-op."""
+def session_mark_no_show(
+    *, session_id: int, by: StaffMember | None, now: dt.datetime | None = None, linked_integration: str | None = None
+) -> Session:
+    """scheduled -> no_show, once the session's start has passed. Repeating it is a no-op. A dosing
+    session's booked integration is handled as in `session_cancel`."""
     now = now or timezone.now()
     session = Session.objects.get(pk=session_id)
     if session.status == Status.SCHEDULED and now < session.starts_at:
@@ -165,4 +203,5 @@ def session_mark_no_show(*, session_id: int, by: StaffMember | None, now: dt.dat
     deactivate_assignments(session_id)
     program_after_release(session=session)
     signals.session_released.send(sender=Session, session=session)
+    _settle_linked(session, linked_integration, by, cause="marked no-show")
     return session

@@ -119,6 +119,12 @@ def _fresh(status: str, **kwargs):
     return make
 
 
+def _due_scheduled(world: World, role: str) -> dict:
+    """A session booked for a quarter of an hour from now: inside the check-in window."""
+    start = timezone.now() + dt.timedelta(minutes=15)
+    return {"id": _session(world.clinic, Session.Status.SCHEDULED, starts_at=start).pk}
+
+
 def _past_scheduled(world: World, role: str) -> dict:
     start = timezone.now() - dt.timedelta(minutes=20)
     return {"id": _session(world.clinic, Session.Status.SCHEDULED, starts_at=start).pk}
@@ -215,8 +221,8 @@ API_WORLD = ApiWorld(
     seed=_seed,
     field_resources={"planned_session": "planned_sessions", "enrollment": "enrollments", "session": "sessions"},
     fresh_paths={
-        ("POST", "/api/v1/sessions/{id}/check-in/"): _fresh(Session.Status.SCHEDULED),
-        ("POST", "/api/v1/sessions/{id}/start/"): _fresh(Session.Status.CHECKED_IN),
+        ("POST", "/api/v1/sessions/{id}/check-in/"): _due_scheduled,
+        ("POST", "/api/v1/sessions/{id}/start/"): _fresh(Session.Status.CHECKED_IN, kind=SessionKind.CHECK_IN),
         ("POST", "/api/v1/sessions/{id}/complete/"): _fresh(Session.Status.IN_PROGRESS, kind=SessionKind.CHECK_IN),
         ("POST", "/api/v1/sessions/{id}/cancel/"): _fresh(Session.Status.SCHEDULED),
         ("POST", "/api/v1/sessions/{id}/no-show/"): _past_scheduled,

@@ -236,7 +236,10 @@ def test_staff_outside_working_hours_is_refused(clinic, patient, chair, working_
     # then
     assert error.type == "staff_unavailable"
     assert error.errors == {
-        "staff": [f"Staff member {working_nurse.pk} is not working from 2027-06-07 17:00 to 18:40 (America/New_York)."]
+        "staff": [
+            f"{working_nurse.first_name} {working_nurse.last_name} is not working from 2027-06-07 17:00 to 18:40 "
+            "(America/New_York)."
+        ]
     }
 
 
@@ -277,7 +280,10 @@ def test_expired_licence_is_refused_naming_the_credential(clinic, patient, chair
     # then
     assert error.type == "credential_missing"
     assert error.errors == {
-        "staff": [f"Staff member {working_nurse.pk} has no valid licence (np, rn) for the nurse role on 2027-06-07."]
+        "staff": [
+            f"{working_nurse.first_name} {working_nurse.last_name} has no valid licence (np, rn) "
+            "for the nurse role on 2027-06-07."
+        ]
     }
 
 
@@ -303,7 +309,9 @@ def test_staff_without_the_role_at_this_clinic_is_refused(clinic, patient, chair
     # then
     assert error.type == "required_roles"
     assert error.errors == {
-        "staff": [f"Staff member {working_therapist.pk} does not hold the nurse role at this clinic."]
+        "staff": [
+            f"{working_therapist.first_name} {working_therapist.last_name} does not hold the nurse role at this clinic."
+        ]
     }
 
 

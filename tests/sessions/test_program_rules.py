@@ -102,8 +102,8 @@ def test_completing_a_planned_session_marks_it_completed(kat_enrollment, kat_cli
     session = book_prep(kat_enrollment, kat_clinic_setup, 1, at(clinic, MONDAY, 9))
 
     # when
-    services.session_check_in(session_id=session.pk)
-    services.session_start(session_id=session.pk)
+    services.session_check_in(session_id=session.pk, now=session.starts_at)
+    services.session_start(session_id=session.pk, now=session.starts_at)
     services.session_complete(session_id=session.pk)
 
     # then
@@ -122,7 +122,7 @@ def test_dosing_before_preparation_is_refused(kat_enrollment, kat_clinic_setup, 
 
     # then
     assert error.type == "prep_before_first_dosing"
-    assert error.errors == {"starts_at": ["Preparation session #2 must be booked before any dosing session."]}
+    assert error.errors == {"starts_at": ["Preparation 2 of 2 must be booked before any dosing session."]}
 
 
 def test_preparation_after_the_first_dosing_is_refused(kat_enrollment, kat_clinic_setup, clinic):
@@ -193,9 +193,7 @@ def test_integration_outside_its_window_is_refused(prepared, kat_clinic_setup, c
 
     # then
     assert error.type == "integration_window"
-    assert error.errors == {
-        "starts_at": ["Integration session #4 must start 24 h to 72 h after its dosing block ends."]
-    }
+    assert error.errors == {"starts_at": ["Integration 1 of 6 must start 24 h to 72 h after its dosing block ends."]}
 
 
 def test_integration_before_its_dosing_is_booked_is_refused(prepared, kat_clinic_setup, clinic):
@@ -203,7 +201,7 @@ def test_integration_before_its_dosing_is_booked_is_refused(prepared, kat_clinic
         lambda: book_integration(prepared, kat_clinic_setup, 4, at(clinic, MONDAY + dt.timedelta(days=3), 9)), prepared
     )
     assert error.type == "integration_window"
-    assert error.errors == {"starts_at": ["Integration session #4 needs its dosing session booked first."]}
+    assert error.errors == {"starts_at": ["Integration 1 of 6 needs dosing 1 of 6 booked first."]}
 
 
 def test_third_dosing_in_seven_days_is_refused(prepared, kat_clinic_setup, clinic):
@@ -263,7 +261,9 @@ def test_dosing_min_gap_is_refused(shipped, patient, kat_clinic_setup, clinic):
 
     # then
     assert error.type == "dosing_min_gap"
-    assert error.errors == {"starts_at": ["Dosing sessions must start at least 48 h apart (dosing #1)."]}
+    assert error.errors == {
+        "starts_at": ["Dosing sessions must start at least 48 h apart (dosing 1 of 8, Monday 07 June 2027, 09:00)."]
+    }
 
 
 def test_esketamine_without_rems_certification_is_refused(shipped, patient, kat_clinic_setup, clinic):

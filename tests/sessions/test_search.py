@@ -218,7 +218,7 @@ def test_whole_program_that_cannot_fit_says_which_step_and_why_and_books_nothing
     assert refused.value.extra["reason"] == "no_free_room_or_staff"
     assert [p["sequence"] for p in refused.value.extra["placed"]] == [1, 2, 3, 4]
     assert str(refused.value.detail) == (
-        "Step 'Dosing session' (session #5) cannot be placed by 2027-06-27: no room or staff member is free."
+        "Step 'Dosing session' (dosing 2 of 6) cannot be placed by 2027-06-27: no room or staff member is free."
     )
     assert Session.objects.count() == 0
     assert StaffAssignment.objects.count() == 0

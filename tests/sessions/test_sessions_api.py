@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 
 from kat_clinic.roles import Role
 from sessions.models import Session, StaffAssignment
@@ -144,11 +145,12 @@ def test_front_desk_checks_in_and_the_nurse_starts_and_completes(
     # given
     session_id = api(scheduler).post("/api/v1/sessions/", body(clinic, patient, chair, working_nurse)).json()["id"]
 
-    # when
-    checked_in = api(scheduler).post(f"/api/v1/sessions/{session_id}/check-in/")
-    refused = api(scheduler).post(f"/api/v1/sessions/{session_id}/start/")
-    started = api(nurse).post(f"/api/v1/sessions/{session_id}/start/")
-    completed = api(nurse).post(f"/api/v1/sessions/{session_id}/complete/")
+    # when: the patient arrives a quarter of an hour before the booked start
+    with time_machine.travel(at(clinic, MONDAY, 9) - dt.timedelta(minutes=15), tick=False):
+        checked_in = api(scheduler).post(f"/api/v1/sessions/{session_id}/check-in/")
+        refused = api(scheduler).post(f"/api/v1/sessions/{session_id}/start/")
+        started = api(nurse).post(f"/api/v1/sessions/{session_id}/start/")
+        completed = api(nurse).post(f"/api/v1/sessions/{session_id}/complete/")
 
     # then
     assert (checked_in.status_code, checked_in.json()["status"]) == (200, "checked_in")

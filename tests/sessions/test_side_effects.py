@@ -55,8 +55,8 @@ def test_a_dosed_session_cannot_complete_before_discharge_criteria_hold(
         kind=SessionKind.DOSING, session_minutes=40, block_minutes=100, staff=[("nurse", StaffMode.SHARED)]
     )
     session = book(patient, at(clinic, MONDAY, 10), chair, [working_nurse], shape=shape)
-    services.session_check_in(session_id=session.pk, by=working_nurse)
-    services.session_start(session_id=session.pk, by=working_nurse)
+    services.session_check_in(session_id=session.pk, by=working_nurse, now=session.starts_at)
+    services.session_start(session_id=session.pk, by=working_nurse, now=session.starts_at)
     DoseAdministration.objects.create(
         session=session,
         patient=patient,
@@ -87,8 +87,8 @@ def test_completing_a_dosing_session_plans_the_next_day_check_in(clinic, patient
         kind=SessionKind.DOSING, session_minutes=40, block_minutes=100, staff=[("nurse", StaffMode.SHARED)]
     )
     session = book(patient, at(clinic, MONDAY, 10), chair, [working_nurse], shape=shape)
-    services.session_check_in(session_id=session.pk, by=working_nurse)
-    services.session_start(session_id=session.pk, by=working_nurse)
+    services.session_check_in(session_id=session.pk, by=working_nurse, now=session.starts_at)
+    services.session_start(session_id=session.pk, by=working_nurse, now=session.starts_at)
 
     # when
     services.session_complete(session_id=session.pk, by=working_nurse)

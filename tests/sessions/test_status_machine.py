@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 
 from kat_clinic.errors import Conflict, RuleViolation
 from sessions import services
@@ -19,10 +20,11 @@ def session(clinic, patient, chair, working_nurse, book):
 
 
 def test_session_walks_scheduled_checked_in_in_progress_completed(session, nurse):
-    # when
-    services.session_check_in(session_id=session.pk, by=nurse)
-    services.session_start(session_id=session.pk, by=nurse)
-    done = services.session_complete(session_id=session.pk, by=nurse)
+    # when: all at the booked time
+    with time_machine.travel(session.starts_at, tick=True):
+        services.session_check_in(session_id=session.pk, by=nurse)
+        services.session_start(session_id=session.pk, by=nurse)
+        done = services.session_complete(session_id=session.pk, by=nurse)
 
     # then
     assert done.status == S.COMPLETED
@@ -43,10 +45,10 @@ def test_completing_a_scheduled_session_is_refused(session, nurse):
 
 def test_checking_in_twice_is_a_no_op(session, nurse):
     # given
-    first = services.session_check_in(session_id=session.pk, by=nurse)
+    first = services.session_check_in(session_id=session.pk, by=nurse, now=session.starts_at)
 
     # when
-    second = services.session_check_in(session_id=session.pk, by=nurse)
+    second = services.session_check_in(session_id=session.pk, by=nurse, now=session.starts_at)
 
     # then
     assert second.checked_in_at == first.checked_in_at
@@ -54,8 +56,8 @@ def test_checking_in_twice_is_a_no_op(session, nurse):
 
 def test_cancelling_a_completed_session_is_refused(session, nurse):
     # given
-    services.session_check_in(session_id=session.pk, by=nurse)
-    services.session_start(session_id=session.pk, by=nurse)
+    services.session_check_in(session_id=session.pk, by=nurse, now=session.starts_at)
+    services.session_start(session_id=session.pk, by=nurse, now=session.starts_at)
     services.session_complete(session_id=session.pk, by=nurse)
 
     # when

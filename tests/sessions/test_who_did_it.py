@@ -18,8 +18,8 @@ def session(clinic, patient, chair, working_nurse, book):
 
 def test_check_in_start_and_completion_record_who_did_each(session, nurse, prescriber, scheduler):
     # when: the front desk checks the patient in, a nurse starts the session, a prescriber completes it
-    services.session_check_in(session_id=session.pk, by=scheduler)
-    services.session_start(session_id=session.pk, by=nurse)
+    services.session_check_in(session_id=session.pk, by=scheduler, now=session.starts_at)
+    services.session_start(session_id=session.pk, by=nurse, now=session.starts_at)
     services.session_complete(session_id=session.pk, by=prescriber)
 
     # then
@@ -29,11 +29,11 @@ def test_check_in_start_and_completion_record_who_did_each(session, nurse, presc
 
 def test_repeating_a_transition_keeps_who_did_it_first(session, nurse, prescriber):
     # given
-    services.session_check_in(session_id=session.pk, by=nurse)
-    services.session_start(session_id=session.pk, by=nurse)
+    services.session_check_in(session_id=session.pk, by=nurse, now=session.starts_at)
+    services.session_start(session_id=session.pk, by=nurse, now=session.starts_at)
 
     # when: someone else presses "start" again
-    again = services.session_start(session_id=session.pk, by=prescriber)
+    again = services.session_start(session_id=session.pk, by=prescriber, now=session.starts_at)
 
     # then: the repeat changed nothing
     assert again.started_by_id == nurse.pk
@@ -41,8 +41,8 @@ def test_repeating_a_transition_keeps_who_did_it_first(session, nurse, prescribe
 
 def test_a_session_history_event_carries_who_completed_it(session, nurse, prescriber):
     # given
-    services.session_check_in(session_id=session.pk, by=nurse)
-    services.session_start(session_id=session.pk, by=nurse)
+    services.session_check_in(session_id=session.pk, by=nurse, now=session.starts_at)
+    services.session_start(session_id=session.pk, by=nurse, now=session.starts_at)
 
     # when
     services.session_complete(session_id=session.pk, by=prescriber)
