@@ -24,7 +24,10 @@ THREADS = 6
 def _ready_sessions(clinic, nurse, prescriber, count):
     sessions = []
     for _ in range(count):
-        session = SessionFactory(clinic=clinic, patient__home_clinic=clinic)
+        # every session in progress now (charting refuses times outside a booked block and its margin)
+        session = SessionFactory(
+            clinic=clinic, patient__home_clinic=clinic, starts_at=timezone.now() - dt.timedelta(minutes=30)
+        )
         ConsentFactory(patient=session.patient, witness=nurse, recorded_by=nurse)
         ScreenFactory(patient=session.patient, reviewed_by=prescriber)
         AttestationFactory(session=session, recorded_by=nurse)
