@@ -81,7 +81,7 @@ def seed_history(*, clinic: Clinic, organization: Organization) -> None:
 def _seed_patient(*, clinic: Clinic, patient: Patient, room: Room, staff: dict[str, StaffMember]) -> None:
     from kat_clinic.services import patient_weight_record
     from monitoring.models import CONTRAINDICATIONS
-    from monitoring.services.records import consent_record, contraindication_screen_record
+    from monitoring.services.records import contraindication_screen_review, consent_record, contraindication_screen_record
 
     nurse, prescriber, therapist = staff["nurse1"], staff["prescriber"], staff["therapist1"]
     tz = clinic.tz
@@ -95,14 +95,15 @@ def _seed_patient(*, clinic: Clinic, patient: Patient, room: Room, staff: dict[s
         document_version="KAT-consent-v3",
         signed_at=first_start - dt.timedelta(days=7),
     )
-    contraindication_screen_record(
+    screen = contraindication_screen_record(
         patient=patient,
         by=nurse,
-        reviewed_by=prescriber,
         answers=dict.fromkeys(CONTRAINDICATIONS, False),
         screened_at=first_start - dt.timedelta(days=7),
         valid_until=clinic.local_date() + dt.timedelta(days=180),
     )
+    # The review is the prescriber's own action, never a field the nurse fills.
+    contraindication_screen_review(screen=screen, by=prescriber)
     for index, day in enumerate(days):
         starts_at = dt.datetime.combine(day, START_TIMES[patient.mrn], tzinfo=tz)
         patient_weight_record(

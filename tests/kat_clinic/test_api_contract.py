@@ -67,10 +67,10 @@ def test_other_unversioned_paths_are_gone_with_a_problem_404(api, scheduler):
     assert response.json() == problem("not_found", "Not found", 404, "Not found.", "/api/patients/")
 
 
-def test_new_check_in_links_point_at_the_versioned_path(patient):
+def test_new_check_in_links_open_the_web_apps_check_in_page(patient):
     from integration.links import checkin_url
 
-    assert f"/api/v1/checkins/{patient.pk}/" in checkin_url(patient_id=patient.pk, clinic_id=patient.home_clinic_id)
+    assert f"/checkin/{patient.pk}/" in checkin_url(patient_id=patient.pk, clinic_id=patient.home_clinic_id)
 
 
 def test_a_non_integer_path_id_is_a_problem_404_not_djangos_page(api, settings):
@@ -210,10 +210,10 @@ def test_a_refusal_of_the_browsable_api_is_still_problem_json(api, scheduler):
     assert (response.status_code, response["Content-Type"]) == (404, PROBLEM)
 
 
-def test_outside_the_api_django_answers_its_html_404(client):
-    # when
+def test_outside_the_api_a_path_is_the_web_apps_and_never_a_problem_body(client):
+    # when: a client-side route of the web app
     response = client.get("/no-such-page/")
 
-    # then
-    assert response.status_code == 404
+    # then: the web app's HTML (or its "run make web" page when unbuilt), not a problem+json body
+    assert response.status_code in (200, 503)
     assert response["Content-Type"].startswith("text/html")
