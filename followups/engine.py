@@ -26,8 +26,9 @@ from django.utils import timezone
 from followups import rules
 from followups.channels import OutboundMessage, ProviderRefused, provider_for
 from followups.conf import conf
-from followups.messages import UnsafePatientMessage, recipient_address, render_patient_message
+from followups.messages import UnsafePatientMessage, recipient_address, render_message
 from followups.models import Delivery, FollowUp
+from monitoring.services.alerts import alert_mark_notified
 
 logger = logging.getLogger(__name__)
 
@@ -149,7 +150,7 @@ def _prepare(*, followup_id: int, claim: int, now: dt.datetime) -> _Prepared | s
     with transaction.atomic():
         followup = (
             FollowUp.objects.select_for_update(of=("self",))
-            .select_related("clinic", "patient", "session")
+            .select_related("clinic", "patient", "session", "staff__user", "alert")
             .filter(pk=followup_id)
             .first()
         )
@@ -160,6 +161,12 @@ def _prepare(*, followup_id: int, claim: int, now: dt.datetime) -> _Prepared | s
         if reason:
             _finish(followup, status=Status.CANCELLED, error=reason, now=now)
             return "cancelled"
+
+        if followup.target == FollowUp.Target.STAFF:
+            refusal = rules.staff_refuses(followup)
+            if refusal:
+                _finish(followup, status=Status.CANCELLED, error=refusal, now=now)
+                return "cancelled"
 
         if followup.target == FollowUp.Target.PATIENT:
             refusal = rules.patient_refuses(followup)
@@ -177,10 +184,12 @@ def _prepare(*, followup_id: int, claim: int, now: dt.datetime) -> _Prepared | s
         if followup.channel == FollowUp.Channel.IN_APP:
             # The row is the alert: delivering it is making it visible in the staff queue.
             _finish(followup, status=Status.SENT, error="", now=now)
+            if followup.kind == FollowUp.Kind.CLINICAL_ALERT:
+                alert_mark_notified(alert_id=followup.alert_id, at=now)
             return "sent"
 
         try:
-            subject, body = render_patient_message(followup)
+            subject, body = render_message(followup)
         except UnsafePatientMessage as exc:
             _finish(followup, status=Status.FAILED, error=str(exc), now=now)
             return "failed"

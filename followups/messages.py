@@ -3,12 +3,17 @@
 Patient messages never name a drug or a diagnosis: an SMS or an email can be read by anyone who
 picks up the phone. They carry a link to the detail instead. `assert_patient_safe` enforces it on
 every patient message before it leaves.
+
+Pages to staff carry no protected health information at all: the clinic's name and a link into the
+app, where the alert is read after signing in. `assert_staff_safe` checks each one against the
+patient's identifiers and the alert's own text as well.
 """
 
 from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.utils import timezone
 
 from followups.conf import conf
@@ -93,6 +98,50 @@ def render_patient_message(followup: FollowUp) -> tuple[str, str]:
     return subject, body
 
 
+def alert_url(alert_id: int) -> str:
+    """The alert in the web app (it asks for a sign-in first)."""
+    return f"{settings.STAFF_APP_BASE_URL}/alerts/{alert_id}"
+
+
+def assert_staff_safe(text: str, followup: FollowUp) -> None:
+    """Refuse a page that would carry the patient's identifiers, the alert's text or clinical words."""
+    assert_patient_safe(text)
+    patient, alert = followup.patient, followup.alert
+    found = _URL.sub(" ", text).casefold()
+    identifiers = []
+    if patient is not None:
+        identifiers = [patient.first_name, patient.last_name, patient.preferred_name, patient.mrn, patient.phone]
+        identifiers += [patient.email, patient.date_of_birth.isoformat()]
+    if alert is not None:
+        identifiers.append(alert.message)
+    for value in identifiers:
+        if value and len(value) > 1 and re.search(r"(?<!\w)" + re.escape(value.casefold()) + r"(?!\w)", found):
+            raise UnsafePatientMessage("page to staff would carry the patient's details or the alert's text")
+
+
+def render_staff_message(followup: FollowUp) -> tuple[str, str]:
+    """(subject, body) of a page to a staff member: who it is from and a link, nothing clinical."""
+    if followup.kind != FollowUp.Kind.CLINICAL_ALERT:
+        raise ValueError(f"{followup.kind} is not a page to staff")
+    clinic = followup.clinic
+    subject = f"{clinic.name}: urgent alert"
+    link = alert_url(followup.alert_id)
+    body = f"{clinic.name}: an urgent alert needs you. Open it and acknowledge it in the app: {link}"
+    assert_staff_safe(subject, followup)
+    assert_staff_safe(body, followup)
+    return subject, body
+
+
+def render_message(followup: FollowUp) -> tuple[str, str]:
+    """(subject, body) of a message leaving the clinic: to the patient, or a page to staff."""
+    if followup.target == FollowUp.Target.PATIENT:
+        return render_patient_message(followup)
+    return render_staff_message(followup)
+
+
 def recipient_address(followup: FollowUp) -> str:
+    if followup.target == FollowUp.Target.STAFF:
+        staff = followup.staff
+        return staff.phone if followup.channel == FollowUp.Channel.SMS else staff.user.email
     patient = followup.patient
     return patient.phone if followup.channel == FollowUp.Channel.SMS else patient.email

@@ -27,7 +27,11 @@ class FollowUp(models.Model):
         SCALE_REQUEST = "scale_request", "Rating scale request"
         SCALE_REMINDER = "scale_reminder", "Rating scale reminder"
         BOOSTER_DUE = "booster_due", "Booster due"
+        # No longer planned: a check-in that signals risk raises a clinical alert. Kept for the rows
+        # written before.
         CRISIS_PAGE = "crisis_page", "Crisis page"
+        # A clinical alert (monitoring.Alert) told to one staff member: in-app, or paged by SMS/email.
+        CLINICAL_ALERT = "clinical_alert", "Clinical alert"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
@@ -64,6 +68,10 @@ class FollowUp(models.Model):
     session = models.ForeignKey(
         "clinic_sessions.Session", on_delete=models.PROTECT, null=True, blank=True, related_name="followups"
     )
+    # The clinical alert a "clinical_alert" row tells someone of; it goes out only while the alert is open.
+    alert = models.ForeignKey(
+        "monitoring.Alert", on_delete=models.PROTECT, null=True, blank=True, related_name="followups"
+    )
     # Ids only: the message is rendered at delivery time and never carries clinical values.
     payload = models.JSONField(default=dict, blank=True)
     idempotency_key = models.CharField(max_length=200, unique=True)
@@ -90,10 +98,18 @@ class FollowUp(models.Model):
                 ),
                 name="followup_target_is_complete",
             ),
+            # Patients are messaged; roles see the in-app queue; a staff member is told in-app or, for a
+            # clinical alert, paged by SMS or email (a link into the app, never clinical content).
             models.CheckConstraint(
                 condition=Q(target="patient", channel__in=["email", "sms"])
-                | (~Q(target="patient") & Q(channel="in_app")),
+                | Q(target="role", channel="in_app")
+                | Q(target="staff", channel="in_app")
+                | Q(target="staff", kind="clinical_alert", channel__in=["email", "sms"]),
                 name="followup_channel_fits_target",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="clinical_alert") | Q(alert__isnull=False, target="staff"),
+                name="followup_clinical_alert_names_alert_and_person",
             ),
             models.CheckConstraint(
                 condition=~Q(status="claimed") | Q(lease_expires_at__isnull=False),
@@ -107,6 +123,9 @@ class FollowUp(models.Model):
             ),
             models.Index(fields=["clinic", "status", "due_at"], name="followup_clinic_status_idx"),
             models.Index(fields=["session", "status"], name="followup_session_status_idx"),
+            models.Index(
+                fields=["alert", "status"], name="followup_alert_status_idx", condition=Q(alert__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,8 +6,9 @@ if their cause commits. Connected once, in `FollowupsConfig.ready()`.
 
 from __future__ import annotations
 
-from followups import planners, services
+from followups import alerting, planners, services
 from integration import signals as integration_signals
+from monitoring import signals as monitoring_signals
 from programs import signals as program_signals
 from programs.choices import SessionKind
 from sessions import signals as session_signals
@@ -47,8 +48,14 @@ def _checkin_link_followed(sender, *, followup_id, patient_id=None, lock=False, 
     return services.checkin_link_request(followup_id=followup_id, patient_id=patient_id, lock=lock)
 
 
-def _checkin_risk_flagged(sender, *, checkin, **kwargs) -> None:
-    services.crisis_page_on_call(checkin=checkin)
+def _alert_raised(sender, *, alert, **kwargs) -> None:
+    # In-app to the session's clinicians and the on-call list, pages, escalation to the prescribers.
+    alerting.followups_plan_for_alert(alert=alert)
+
+
+def _alert_acknowledged(sender, *, alert, by, **kwargs) -> None:
+    # Escalation stops: the steps not yet sent are cancelled.
+    alerting.followups_close_for_alert(alert=alert, by=by)
 
 
 def connect() -> None:
@@ -60,4 +67,5 @@ def connect() -> None:
     session_signals.session_released.connect(_session_released, dispatch_uid=f"{uid}.session_released")
     session_signals.session_completed.connect(_session_completed, dispatch_uid=f"{uid}.session_completed")
     integration_signals.checkin_link_followed.connect(_checkin_link_followed, dispatch_uid=f"{uid}.checkin_link")
-    integration_signals.checkin_risk_flagged.connect(_checkin_risk_flagged, dispatch_uid=f"{uid}.checkin_risk")
+    monitoring_signals.alert_raised.connect(_alert_raised, dispatch_uid=f"{uid}.alert_raised")
+    monitoring_signals.alert_acknowledged.connect(_alert_acknowledged, dispatch_uid=f"{uid}.alert_acknowledged")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from followups.models import FollowUp
 from integration.models import CheckIn
 from kat_clinic.models import Clinic
+from monitoring.models import Alert
 from programs.choices import SessionKind
 from sessions.models import Session
 
@@ -54,6 +55,18 @@ def patient_refuses(followup: FollowUp) -> str:
     return ""
 
 
+def staff_refuses(followup: FollowUp) -> str:
+    """Why this staff member cannot get this item now (left, no address for the page); empty if they can."""
+    staff = followup.staff
+    if not staff.active:
+        return "staff member is no longer active"
+    if followup.channel == FollowUp.Channel.SMS and not staff.phone:
+        return "staff member has no phone number"
+    if followup.channel == FollowUp.Channel.EMAIL and not staff.user.email:
+        return "staff member has no email address"
+    return ""
+
+
 def integration_booked_in_window(session: Session, window_hours: int) -> bool:
     window_end = session.ends_at + dt.timedelta(hours=window_hours)
     return Session.objects.filter(
@@ -81,12 +94,11 @@ def _integration_window(followup: FollowUp) -> str:
     return ""
 
 
-def _crisis_page(followup: FollowUp) -> str:
-    checkin_id = followup.payload.get("checkin_id")
-    acknowledged = FollowUp.objects.filter(
-        kind=Kind.CRISIS_PAGE, payload__checkin_id=checkin_id, status=FollowUp.Status.ACKNOWLEDGED
-    ).exists()
-    return "crisis acknowledged by the on-call list" if acknowledged else ""
+def _clinical_alert(followup: FollowUp) -> str:
+    # Read under the follow-up's row lock at delivery: an acknowledgement committed before this
+    # point stops the step (its receiver also cancels the step, if it got there first).
+    acknowledged = Alert.objects.filter(pk=followup.alert_id, acknowledged_at__isnull=False).exists()
+    return "alert acknowledged" if acknowledged else ""
 
 
 def _scale_request(followup: FollowUp) -> str:
@@ -107,7 +119,7 @@ _CHECKS: dict[str, Callable[[FollowUp], str]] = {
     Kind.NO_SHOW_REVIEW: _no_show_review,
     Kind.INTEGRATION_UNBOOKED: _integration_window,
     Kind.INTEGRATION_WINDOW_CLOSING: _integration_window,
-    Kind.CRISIS_PAGE: _crisis_page,
+    Kind.CLINICAL_ALERT: _clinical_alert,
     Kind.SCALE_REQUEST: _scale_request,
     Kind.SCALE_REMINDER: _scale_reminder,
 }

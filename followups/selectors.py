@@ -31,8 +31,9 @@ def followup_visibility(*, staff_id: int | None, roles_by_clinic: dict[int, froz
         here = Q(target=FollowUp.Target.ROLE, role__in=sorted(roles))
         if roles & CLINICAL_ROLES:
             here |= Q(target=FollowUp.Target.PATIENT)
-            # A crisis page is every clinician's business until someone takes it.
-            here |= Q(kind=Kind.CRISIS_PAGE)
+            # A clinical alert is every clinician's business until someone takes it: each sees who
+            # was told and paged (the escalation), not only their own item.
+            here |= Q(kind__in=(Kind.CLINICAL_ALERT, Kind.CRISIS_PAGE))
         elif Role.SCHEDULER in roles:
             here |= Q(target=FollowUp.Target.PATIENT, kind__in=SCHEDULE_PATIENT_KINDS)
         visible |= Q(clinic_id=clinic_id) & here
@@ -56,5 +57,5 @@ def followup_bucket(queryset: QuerySet[FollowUp], bucket: str, *, now: dt.dateti
 
 
 def followup_list() -> QuerySet[FollowUp]:
-    # The queue serialises ids only: no join is needed, and the count stays one query per page.
-    return FollowUp.objects.order_by("due_at", "id")
+    # The queue serialises ids and the addressee's name: one join, one query per page.
+    return FollowUp.objects.select_related("staff").order_by("due_at", "id")

@@ -1,9 +1,8 @@
-"""Write paths of the follow-up engine that are not planning: crisis pages, staff acknowledgement,
-inbound SMS keywords, and the answers to integration care's check-in announcements."""
+"""Write paths of the follow-up engine that are not planning: staff acknowledgement, inbound SMS
+keywords, and the answers to integration care's check-in announcements."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from django.db import transaction
@@ -11,17 +10,17 @@ from django.db.models import F, Func, Value
 from django.utils import timezone
 
 from followups.models import FollowUp
-from integration.conf import conf as integration_conf
-from integration.models import CheckIn, OnCallEntry
+from kat_clinic.access.scoping import can
 from kat_clinic.errors import Conflict, NotAllowed, RuleViolation
 from kat_clinic.models import ClinicMembership, Patient, StaffMember
-from kat_clinic.roles import CLINICAL_ROLES, Role
+from monitoring.models import Alert
+from monitoring.services.alerts import alert_acknowledge
 
 Kind = FollowUp.Kind
 Status = FollowUp.Status
 
 
-# --- Check-in links and the crisis path ----------------------------------------------------------
+# --- Check-in links --------------------------------------------------------------------------------
 
 
 def checkin_link_request(*, followup_id: int, patient_id: int | None = None, lock: bool = False) -> str | None:
@@ -37,55 +36,6 @@ def checkin_link_request(*, followup_id: int, patient_id: int | None = None, loc
     return None if followup is None else (followup.payload.get("scale") or "")
 
 
-def crisis_page_on_call(*, checkin: CheckIn) -> list[FollowUp]:
-    """Page the on-call list in order: the first now, each next one a deadline later, then every
-    prescriber of the clinic. Acknowledging any page stops the rest. Call inside the check-in's transaction.
-    """
-    deadline = dt.timedelta(minutes=integration_conf("CRISIS_ACK_DEADLINE_MINUTES"))
-    now = timezone.now()
-    staff_ids = list(
-        OnCallEntry.objects.filter(clinic_id=checkin.clinic_id).order_by("position").values_list("staff_id", flat=True)
-    )
-    common = {
-        "clinic_id": checkin.clinic_id,
-        "kind": Kind.CRISIS_PAGE,
-        "channel": FollowUp.Channel.IN_APP,
-        "patient_id": checkin.patient_id,
-    }
-    rows = [
-        FollowUp(
-            **common,
-            target=FollowUp.Target.STAFF,
-            staff_id=staff_id,
-            due_at=now + position * deadline,
-            idempotency_key=f"{Kind.CRISIS_PAGE}:c{checkin.pk}:{position + 1}",
-            payload={"checkin_id": checkin.pk, "position": position + 1},
-        )
-        for position, staff_id in enumerate(staff_ids)
-    ]
-    rows.append(
-        FollowUp(
-            **common,
-            target=FollowUp.Target.ROLE,
-            role=Role.PRESCRIBER,
-            due_at=now + len(staff_ids) * deadline,
-            idempotency_key=f"{Kind.CRISIS_PAGE}:c{checkin.pk}:prescribers",
-            payload={"checkin_id": checkin.pk, "position": len(staff_ids) + 1},
-        )
-    )
-    FollowUp.objects.bulk_create(rows, ignore_conflicts=True)
-    # The first page is due now: wake the dispatcher instead of waiting for beat. If the broker is
-    # down, beat's next pass picks it up; the rows are already committed.
-    transaction.on_commit(_nudge_dispatcher, robust=True)
-    return rows
-
-
-def _nudge_dispatcher() -> None:
-    from followups.tasks import dispatch_followups
-
-    dispatch_followups.delay()
-
-
 # --- Staff alerts ----------------------------------------------------------------------------------
 
 
@@ -97,16 +47,16 @@ def _roles_at(staff: StaffMember, clinic_id: int) -> set[str]:
 
 @transaction.atomic
 def followup_acknowledge(*, followup_id: int, by: StaffMember) -> FollowUp:
-    """Acknowledge a staff alert. Safe to call twice. Acknowledging a crisis page stops its escalation."""
+    """Acknowledge a staff alert. Safe to call twice. Acknowledging a clinical alert's item
+    acknowledges the alert itself, which stops its escalation."""
     followup = FollowUp.objects.select_for_update().get(pk=followup_id)
+    if followup.kind == Kind.CLINICAL_ALERT:
+        return _clinical_alert_acknowledge(followup=followup, by=by)
     if followup.channel != FollowUp.Channel.IN_APP:
         raise RuleViolation("Only staff alerts are acknowledged.", code="not_an_alert")
     roles = _roles_at(by, followup.clinic_id)
-    allowed = (
-        (followup.target == FollowUp.Target.STAFF and followup.staff_id == by.pk)
-        or (followup.target == FollowUp.Target.ROLE and followup.role in roles)
-        # Whoever of the clinic's clinicians takes a crisis on, it is taken on.
-        or (followup.kind == Kind.CRISIS_PAGE and bool(roles & CLINICAL_ROLES))
+    allowed = (followup.target == FollowUp.Target.STAFF and followup.staff_id == by.pk) or (
+        followup.target == FollowUp.Target.ROLE and followup.role in roles
     )
     if not allowed:
         raise NotAllowed("This alert is addressed to someone else.", code="not_your_alert")
@@ -118,12 +68,20 @@ def followup_acknowledge(*, followup_id: int, by: StaffMember) -> FollowUp:
     followup.status, followup.acknowledged_at, followup.acknowledged_by = Status.ACKNOWLEDGED, now, by
     followup.lease_expires_at = None
     followup.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "lease_expires_at"])
-    if followup.kind == Kind.CRISIS_PAGE:
-        FollowUp.objects.filter(
-            kind=Kind.CRISIS_PAGE,
-            payload__checkin_id=followup.payload.get("checkin_id"),
-            status__in=FollowUp.OPEN_STATUSES,
-        ).update(status=Status.CANCELLED, cancelled_at=now, last_error=f"acknowledged by staff {by.pk}")
+    return followup
+
+
+def _clinical_alert_acknowledge(*, followup: FollowUp, by: StaffMember) -> FollowUp:
+    # Whoever of the clinic's clinicians may acknowledge alerts takes it on, not only the addressee:
+    # the same right as acknowledging it on the Alerts screen.
+    if not can(by.user, "alert.ack", followup.clinic_id):
+        raise NotAllowed("Your role at this clinic does not acknowledge clinical alerts.", code="role_required")
+    alert = Alert.objects.select_for_update().get(pk=followup.alert_id)
+    if alert.acknowledged_at is None:
+        # Announced to `followups.receivers`, which acknowledges the in-app items (this one too)
+        # and cancels the steps not yet sent.
+        alert_acknowledge(alert=alert, by=by)
+    followup.refresh_from_db()
     return followup
 
 

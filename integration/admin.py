@@ -1,12 +1,19 @@
 from django.contrib import admin
 
-from integration.models import CheckIn, IntegrationPlan, OnCallEntry
+from integration.models import AlertPolicy, CheckIn, IntegrationPlan, OnCallEntry
 
 
 @admin.register(OnCallEntry)
 class OnCallEntryAdmin(admin.ModelAdmin):
     list_display = ["clinic", "position", "staff"]
     list_filter = ["clinic"]
+
+
+@admin.register(AlertPolicy)
+class AlertPolicyAdmin(admin.ModelAdmin):
+    """Per clinic: minutes before an unacknowledged alert goes to the next person; the check-in review rule."""
+
+    list_display = ["clinic", "escalation_minutes", "checkin_low_mood_at_most"]
 
 
 @admin.register(CheckIn)

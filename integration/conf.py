@@ -10,8 +10,6 @@ DEFAULTS: dict[str, Any] = {
     "CHECKIN_LINK_MAX_AGE_HOURS": 72,
     # A link that answers no follow-up (issued by hand) answers once and lives this long.
     "CHECKIN_OPEN_LINK_MAX_AGE_HOURS": 24,
-    # How long a crisis page waits for an acknowledgement before the next person is paged.
-    "CRISIS_ACK_DEADLINE_MINUTES": 10,
 }
 
 

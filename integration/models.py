@@ -1,4 +1,4 @@
-"""Integration care: the on-call list for crisis pages, check-ins, integration plans.
+"""Integration care: the on-call list and the clinic's alert policy, check-ins, integration plans.
 
 A check-in answered through a follow-up's link points at that follow-up (`CheckIn.followup`, a
 link answers once). That is a reference to the follow-up engine's table by name only: this app
@@ -15,7 +15,7 @@ from django.utils import timezone
 
 
 class OnCallEntry(models.Model):
-    """A clinic's on-call list for crisis pages, in order: position 1 is paged first."""
+    """A clinic's on-call list for clinical alerts, in order: position 1 is paged first."""
 
     clinic = models.ForeignKey("kat_clinic.Clinic", on_delete=models.CASCADE, related_name="on_call")
     staff = models.ForeignKey("kat_clinic.StaffMember", on_delete=models.CASCADE, related_name="on_call")
@@ -28,6 +28,66 @@ class OnCallEntry(models.Model):
             models.UniqueConstraint(fields=["clinic", "staff"], name="oncallentry_unique_staff"),
             models.CheckConstraint(condition=Q(position__gte=1), name="oncallentry_position_positive"),
         ]
+
+
+# Words and phrases in a check-in's note that ask for a clinician's review (lower case; a phrase
+# matches as whole words, any spacing). A clinic replaces the list in its AlertPolicy.
+DEFAULT_CHECKIN_RISK_WORDS = (
+    "suicide",
+    "suicidal",
+    "kill myself",
+    "end my life",
+    "end it all",
+    "want to die",
+    "better off dead",
+    "no reason to live",
+    "can't go on",
+    "hurt myself",
+    "harm myself",
+    "self-harm",
+    "self harm",
+    "cut myself",
+    "overdose",
+)
+
+
+def default_checkin_risk_words() -> list[str]:
+    return list(DEFAULT_CHECKIN_RISK_WORDS)
+
+
+@pghistory.track()
+class AlertPolicy(models.Model):
+    """How a clinic's clinical alerts escalate, and which check-ins are flagged for review.
+
+    A clinic without a row uses the field defaults (`integration.selectors.alert_policy_for`).
+    A rule, not a model: a check-in is flagged when its mood is at or below the threshold, or its
+    note holds one of the words.
+    """
+
+    clinic = models.OneToOneField("kat_clinic.Clinic", on_delete=models.CASCADE, related_name="alert_policy")
+    # An unacknowledged alert goes to the next person on call after this long, and to the
+    # prescribers after the last one.
+    escalation_minutes = models.PositiveSmallIntegerField(default=5)
+    # Mood 0-10; None switches the mood rule off.
+    checkin_low_mood_at_most = models.PositiveSmallIntegerField(null=True, blank=True, default=2)
+    # Empty switches the words rule off.
+    checkin_risk_words = ArrayField(models.CharField(max_length=60), default=default_checkin_risk_words, blank=True)
+
+    class Meta:
+        verbose_name_plural = "alert policies"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(escalation_minutes__gte=1, escalation_minutes__lte=240),
+                name="alertpolicy_escalation_minutes_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(checkin_low_mood_at_most__isnull=True) | Q(checkin_low_mood_at_most__lte=10),
+                name="alertpolicy_low_mood_on_the_scale",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Alert policy of clinic {self.clinic_id}"
 
 
 @pghistory.track()

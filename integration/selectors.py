@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.db.models import QuerySet
 
-from integration.models import CheckIn, IntegrationPlan, OnCallEntry
+from integration.models import AlertPolicy, CheckIn, IntegrationPlan, OnCallEntry
 
 
 def checkin_list() -> QuerySet[CheckIn]:
@@ -23,3 +23,8 @@ def integration_plan_history(*, plan: IntegrationPlan) -> QuerySet:
 
 def oncall_list() -> QuerySet[OnCallEntry]:
     return OnCallEntry.objects.select_related("staff").order_by("clinic_id", "position")
+
+
+def alert_policy_for(clinic_id: int) -> AlertPolicy:
+    """The clinic's alert policy row, or an unsaved one holding the defaults."""
+    return AlertPolicy.objects.filter(clinic_id=clinic_id).first() or AlertPolicy(clinic_id=clinic_id)

@@ -1,7 +1,8 @@
 """Integration care: plans, check-ins through signed links, the crisis path, the on-call list.
 
-What a check-in means to the follow-up engine (the link's follow-up, the crisis pages) is announced
-through `integration.signals`; the engine's receivers answer in the same transaction.
+What a check-in link means to the follow-up engine (the follow-up it answers) is announced through
+`integration.signals`. A check-in that signals risk raises a clinical alert through charting's
+`alerts_raise`, like any alert: the follow-up engine routes it to the on-call list and escalates it.
 """
 
 from __future__ import annotations
@@ -16,11 +17,15 @@ from django.utils import timezone
 
 from integration import signals
 from integration.links import checkin_grant
-from integration.models import CheckIn, IntegrationPlan, OnCallEntry
-from integration.risk import ScaleAnswersInvalid, assess
+from integration.models import AlertPolicy, CheckIn, IntegrationPlan, OnCallEntry
+from integration.risk import ReviewFlags, Risk, ScaleAnswersInvalid, assess, review_flags
+from integration.selectors import alert_policy_for
 from kat_clinic.errors import Conflict, NotAllowed, PreconditionFailed, RuleViolation
 from kat_clinic.models import Clinic, ClinicMembership, Patient, StaffMember
 from kat_clinic.roles import CLINICAL_ROLES
+from monitoring.models import Alert
+from monitoring.services.alerts import AlertCandidate, alerts_raise
+from monitoring.services.scales import ALERT_KIND
 from programs.choices import SessionKind
 from sessions.models import Session
 
@@ -75,8 +80,9 @@ def checkin_submit(
 ) -> CheckInResult:
     """Record a check-in from a signed link. A link answers once (409 after), for its patient only.
 
-    A check-in that signals risk returns the clinic's crisis line at once and pages the on-call list
-    in the same transaction.
+    A check-in that signals risk (a high-risk scale answer, or the clinic's review rule: a very low
+    mood, risk words in the note) is flagged, returns the clinic's crisis line at once and raises a
+    clinical alert in the same transaction, which pages the on-call list.
     """
     grant = checkin_grant(token)
     if grant is None or grant.patient_id != patient_id:
@@ -97,13 +103,21 @@ def checkin_submit(
             )
     elif CheckIn.objects.filter(link_id=grant.link_id).exists():
         raise Conflict("This check-in was already sent. Thank you.", code="already_answered")
-    risk_flagged, risk_reason, total = False, "", None
+    risk, total = None, None
     if scale:
         try:
             risk = assess(scale, scale_answers)
         except ScaleAnswersInvalid as exc:
             raise RuleViolation("The questionnaire answers are not complete.", code="scale_invalid", errors=exc.errors)
-        risk_flagged, risk_reason, total = risk.high_risk, risk.reason, risk.total
+        total = risk.total
+    policy = alert_policy_for(grant.clinic_id)
+    flags = review_flags(
+        mood_0_10=mood_0_10,
+        note=note,
+        low_mood_at_most=policy.checkin_low_mood_at_most,
+        words=policy.checkin_risk_words,
+    )
+    reasons = _risk_reasons(risk=risk, flags=flags, mood_0_10=mood_0_10, policy=policy)
     checkin = CheckIn.objects.create(
         patient=patient,
         clinic_id=grant.clinic_id,
@@ -115,14 +129,50 @@ def checkin_submit(
         scale=scale,
         scale_answers=scale_answers if scale else None,
         scale_total=total,
-        risk_flagged=risk_flagged,
-        risk_reason=risk_reason[:200],
+        risk_flagged=bool(reasons),
+        risk_reason=" ".join(reasons)[:200],
     )
-    if not risk_flagged:
+    if not reasons:
         return CheckInResult(checkin=checkin, crisis_line=None)
-    # The follow-up engine pages the on-call list, in this transaction.
-    signals.checkin_risk_flagged.send(sender=CheckIn, checkin=checkin)
+    _checkin_alert_raise(checkin=checkin, kind=_alert_kind(scale=scale, risk=risk, flags=flags), reasons=reasons)
     return CheckInResult(checkin=checkin, crisis_line=checkin.clinic.crisis_line)
+
+
+def _risk_reasons(*, risk: Risk | None, flags: ReviewFlags, mood_0_10: int, policy: AlertPolicy) -> list[str]:
+    """Why a check-in needs a clinician, in words, most serious first; empty when it does not."""
+    reasons = []
+    if risk is not None and risk.high_risk:
+        reasons.append(risk.reason)
+    if flags.words:
+        reasons.append(f"The note mentions: {', '.join(flags.words)}.")
+    if flags.low_mood:
+        threshold = policy.checkin_low_mood_at_most
+        reasons.append(f"Mood {mood_0_10}/10, at or below the clinic's review threshold of {threshold}.")
+    return reasons
+
+
+def _alert_kind(*, scale: str, risk: Risk | None, flags: ReviewFlags) -> str:
+    if risk is not None and risk.high_risk:
+        return ALERT_KIND[scale]
+    return Alert.Kind.CHECKIN_RISK_WORDS if flags.words else Alert.Kind.CHECKIN_LOW_MOOD
+
+
+def _checkin_alert_raise(*, checkin: CheckIn, kind: str, reasons: list[str]) -> None:
+    """One high-priority alert per flagged check-in, in its transaction: the on-call list hears of it
+    through the follow-up engine, and it stays open until a clinician acknowledges it."""
+    alerts_raise(
+        candidates=[
+            AlertCandidate(
+                kind=kind,
+                dedupe_key=f"checkin:{checkin.pk}",
+                message=f"Check-in flagged for review. {' '.join(reasons)}"[:300],
+                episode_started_at=checkin.submitted_at,
+                clinic_id=checkin.clinic_id,
+                patient_id=checkin.patient_id,
+                details={"checkin_id": checkin.pk, "reasons": reasons},
+            )
+        ]
+    )
 
 
 # --- Integration plan ------------------------------------------------------------------------------

@@ -1,5 +1,8 @@
 """What integration care announces to the apps above it (`followups`).
 
+A check-in that signals risk announces nothing here: it raises a clinical alert through charting
+(`monitoring.services.alerts.alerts_raise`), which announces it (`monitoring.signals.alert_raised`).
+
 Sent synchronously inside the caller's transaction: a receiver's writes commit with the cause, and
 a receiver's exception rolls the cause back. Receivers are connected in the upper app's
 `AppConfig.ready()`.
@@ -15,7 +18,3 @@ from django.dispatch import Signal
 # A receiver that knows the follow-up returns the rating scale it asks for ("" for none); the link
 # is refused when no receiver does.
 checkin_link_followed = Signal()
-
-# A check-in was recorded that signals risk (the crisis path). kwargs: checkin: CheckIn.
-# The follow-up engine pages the clinic's on-call list in the same transaction.
-checkin_risk_flagged = Signal()

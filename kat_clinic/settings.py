@@ -338,6 +338,8 @@ FOLLOWUP_LEASE_SECONDS = env.int("FOLLOWUP_LEASE_SECONDS", default=120)
 FOLLOWUP_SMS_PROVIDER = env.str("FOLLOWUP_SMS_PROVIDER", default="followups.channels.LoggingSmsProvider")
 FOLLOWUP_EMAIL_PROVIDER = env.str("FOLLOWUP_EMAIL_PROVIDER", default="followups.channels.DjangoEmailProvider")
 PATIENT_LINK_BASE_URL = env.str("PATIENT_LINK_BASE_URL", default="http://localhost:8000")
+# Pages to staff link to the alert in the web app here (the same site unless told otherwise).
+STAFF_APP_BASE_URL = env.str("STAFF_APP_BASE_URL", default=PATIENT_LINK_BASE_URL)
 
 # --- monitoring ---
 # Name the charting choice sets that share a field name with other apps' (schema warnings otherwise).

@@ -10,6 +10,8 @@ from kat_clinic.roles import Role
 class FollowUpSerializer(serializers.ModelSerializer):
     # Blank unless the follow-up is addressed to a role: the schema must say so.
     role = serializers.ChoiceField(choices=Role.choices, allow_blank=True, read_only=True)
+    # Who the item is addressed to, by name (staff names are not health information).
+    staff_name = serializers.SerializerMethodField()
 
     class Meta:
         model = FollowUp
@@ -21,8 +23,10 @@ class FollowUpSerializer(serializers.ModelSerializer):
             "target",
             "role",
             "staff",
+            "staff_name",
             "patient",
             "session",
+            "alert",
             "payload",
             "due_at",
             "status",
@@ -35,6 +39,9 @@ class FollowUpSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def get_staff_name(self, followup: FollowUp) -> str | None:
+        return str(followup.staff) if followup.staff_id else None
+
 
 class FollowUpQueueQuerySerializer(serializers.Serializer):
     bucket = serializers.ChoiceField(choices=BUCKETS, required=False)
@@ -42,6 +49,7 @@ class FollowUpQueueQuerySerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     kind = serializers.ChoiceField(choices=FollowUp.Kind.choices, required=False)
     patient = serializers.IntegerField(required=False)
+    alert = serializers.IntegerField(required=False, help_text="The clinical alert's items and pages (its escalation).")
 
 
 class SmsInboundSerializer(serializers.Serializer):

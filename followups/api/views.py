@@ -56,6 +56,7 @@ class FollowUpViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.Retriev
                 ("role", "role"),
                 ("kind", "kind"),
                 ("patient", "patient_id"),
+                ("alert", "alert_id"),
             ):
                 if name in params:
                     queryset = queryset.filter(**{lookup: params[name]})

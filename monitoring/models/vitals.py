@@ -186,6 +186,9 @@ class Alert(models.Model):
         SPO2_LOW = "spo2_low", "Low oxygen saturation"
         PHQ9_ITEM9 = "phq9_item9", "PHQ-9 item 9: thoughts of self-harm"
         CSSRS_POSITIVE = "cssrs_positive", "C-SSRS screener positive"
+        # Raised by integration care for a patient's check-in its clinic's review rule flags.
+        CHECKIN_RISK_WORDS = "checkin_risk_words", "Check-in: risk words in the note"
+        CHECKIN_LOW_MOOD = "checkin_low_mood", "Check-in: very low mood"
 
     class Priority(models.TextChoices):
         HIGH = "high", "High"

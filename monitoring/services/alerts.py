@@ -1,4 +1,10 @@
-"""Raising and acknowledging alerts. One alert per rule per episode; notification after commit."""
+"""Raising and acknowledging alerts. One alert per rule per episode.
+
+Who hears of an alert is not charting's business: each new alert is announced
+(`monitoring.signals.alert_raised`) inside the transaction that raised it, and the follow-up engine
+routes it (in-app at once, pages to the on-call list, escalation). Acknowledging is announced too
+(`alert_acknowledged`), which stops the escalation.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from django.utils import timezone
 
 from kat_clinic.errors import Conflict
 from kat_clinic.models import StaffMember
+from monitoring import signals
 from monitoring.models import Alert
 
 
@@ -28,12 +35,12 @@ class AlertCandidate:
 
 
 def alerts_raise(*, candidates: list[AlertCandidate]) -> list[Alert]:
-    """Insert the alerts not raised yet (ON CONFLICT DO NOTHING on `dedupe_key`) and hand each new one
-    to Celery once the transaction commits. Returns the alerts of these keys, new or not."""
+    """Insert the alerts not raised yet (ON CONFLICT DO NOTHING on `dedupe_key`) and announce each
+    new one in the caller's transaction. Returns the alerts of these keys, new or not."""
     if not candidates:
         return []
-    from monitoring.tasks import alert_notify
-
+    keys = [c.dedupe_key for c in candidates]
+    before = set(Alert.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
     Alert.objects.bulk_create(
         [
             Alert(
@@ -49,29 +56,32 @@ def alerts_raise(*, candidates: list[AlertCandidate]) -> list[Alert]:
                 details=c.details,
             )
             for c in candidates
+            if c.dedupe_key not in before
         ],
         ignore_conflicts=True,
     )
-    alerts = list(Alert.objects.filter(dedupe_key__in=[c.dedupe_key for c in candidates]).order_by("pk"))
+    alerts = list(Alert.objects.filter(dedupe_key__in=keys).order_by("pk"))
     for alert in alerts:
-        if alert.notified_at is None:
-            # The task marks notified_at with a conditional update, so a second enqueue is a no-op.
-            alert_notify.delay_on_commit(alert.pk)
+        if alert.dedupe_key not in before:
+            # A concurrent raiser of the same key may announce it too: the routing it starts is
+            # keyed by the alert, so the second announcement writes nothing.
+            signals.alert_raised.send(sender=Alert, alert=alert)
     return alerts
 
 
 @transaction.atomic
 def alert_acknowledge(*, alert: Alert, by: StaffMember) -> Alert:
+    """Acknowledge an open alert (409 if it already was). Its escalation stops in this transaction."""
     updated = Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
         acknowledged_by=by, acknowledged_at=timezone.now()
     )
     alert.refresh_from_db()
     if not updated:
         raise Conflict("The alert was already acknowledged.", code="alert_acknowledged")
+    signals.alert_acknowledged.send(sender=Alert, alert=alert, by=by)
     return alert
 
 
-def alert_mark_notified(*, alert_id: int) -> Alert | None:
-    """Claim the notification of one alert; None if it was already sent (safe to run twice)."""
-    updated = Alert.objects.filter(pk=alert_id, notified_at__isnull=True).update(notified_at=timezone.now())
-    return Alert.objects.select_related("session").get(pk=alert_id) if updated else None
+def alert_mark_notified(*, alert_id: int, at: datetime | None = None) -> bool:
+    """Stamp the first time anyone was told of the alert; False if it already was (safe to run twice)."""
+    return bool(Alert.objects.filter(pk=alert_id, notified_at__isnull=True).update(notified_at=at or timezone.now()))

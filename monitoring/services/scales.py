@@ -32,7 +32,7 @@ def scale_response_record(
     source: str = ScaleResponse.Source.CLINICIAN,
 ) -> ScaleResponse:
     """Validate, score and store one response (422 listing every bad item). PHQ-9 item 9 > 0 or a
-    positive C-SSRS raises a high-priority alert in the same transaction, notified after commit."""
+    positive C-SSRS raises a high-priority alert in the same transaction (the follow-up engine routes it)."""
     if session is not None and session.patient_id != patient.pk:
         raise RuleViolation("The session belongs to another patient.", code="session_mismatch")
     try:

@@ -6,12 +6,14 @@ import time
 import pytest
 from django.core import signing
 
+from followups.engine import followup_deliver, followups_claim_due
 from followups.models import FollowUp
 from followups.services import followup_acknowledge
 from integration.links import checkin_token
 from integration.models import CheckIn
-from integration.services import oncall_set
+from integration.services import checkin_submit, oncall_set
 from kat_clinic.roles import Role
+from monitoring.models import Alert
 from tests.factories import PatientFactory
 from tests.followups.factories import FollowUpFactory
 
@@ -113,35 +115,45 @@ def test_a_scale_request_link_requires_its_scale_and_scores_it(api, patient, cli
     assert (checkin.scale, checkin.scale_total, checkin.risk_flagged) == ("phq9", 4, False)
 
 
-def test_phq9_item_9_shows_the_crisis_line_at_once_and_pages_the_on_call_list(
-    api, patient, clinic, make_staff, settings
+def test_phq9_item_9_shows_the_crisis_line_at_once_and_raises_an_alert_that_pages_the_on_call_list(
+    api, patient, clinic, make_staff
 ):
     # given
-    settings.CRISIS_ACK_DEADLINE_MINUTES = 10
     clinic.crisis_line = "988"
     clinic.save()
-    first, second = make_staff(clinic, Role.PRESCRIBER), make_staff(clinic, Role.NURSE)
+    first = make_staff(clinic, Role.PRESCRIBER, phone="+1 212 555 0111")
+    second = make_staff(clinic, Role.NURSE, phone="+1 212 555 0122")
     oncall_set(clinic_id=clinic.pk, staff_ids=[first.pk, second.pk])
 
     # when
-    response = api().post(_url(patient), {"mood_0_10": 2, "scale": "phq9", "scale_answers": RISK_PHQ9})
+    response = api().post(_url(patient), {"mood_0_10": 5, "scale": "phq9", "scale_answers": RISK_PHQ9})
 
     # then
     assert response.status_code == 201
     assert response.json()["crisis"]["line"] == "988"
     checkin = CheckIn.objects.get()
-    assert checkin.risk_flagged is True
-    pages = list(FollowUp.objects.filter(kind=K.CRISIS_PAGE).order_by("due_at"))
-    assert [(p.target, p.staff_id, p.role) for p in pages] == [
-        ("staff", first.pk, ""),
-        ("staff", second.pk, ""),
-        ("role", None, Role.PRESCRIBER),
+    assert (checkin.risk_flagged, checkin.risk_reason) == (True, "PHQ-9 item 9 answered 1 (thoughts of self-harm).")
+    alert = Alert.objects.get()
+    assert (alert.kind, alert.patient_id, alert.session_id, alert.details) == (
+        Alert.Kind.PHQ9_ITEM9,
+        patient.pk,
+        None,
+        {"checkin_id": checkin.pk, "reasons": ["PHQ-9 item 9 answered 1 (thoughts of self-harm)."]},
+    )
+    rows = FollowUp.objects.filter(alert=alert).order_by("due_at", "channel", "staff_id")
+    t0 = rows[0].due_at
+    assert [(r.channel, r.staff_id, r.due_at - t0) for r in rows] == [
+        ("in_app", min(first.pk, second.pk), dt.timedelta(0)),
+        ("in_app", max(first.pk, second.pk), dt.timedelta(0)),
+        ("sms", first.pk, dt.timedelta(0)),
+        ("sms", second.pk, dt.timedelta(minutes=5)),
     ]
-    assert pages[1].due_at - pages[0].due_at == dt.timedelta(minutes=10)
-    assert all(p.payload == {"checkin_id": checkin.pk, "position": n} for n, p in enumerate(pages, start=1))
 
 
-def test_a_high_risk_cssrs_pages_the_prescribers_when_no_one_is_on_call(api, patient, clinic):
+def test_a_high_risk_cssrs_pages_the_prescribers_at_once_when_no_one_is_on_call(api, patient, clinic, make_staff):
+    # given
+    prescriber = make_staff(clinic, Role.PRESCRIBER, phone="+1 212 555 0199")
+
     # when
     answers = {"q1": True, "q2": True, "q3": True, "q4": True, "q5": False, "q6": False}
     response = api().post(_url(patient), {"mood_0_10": 3, "scale": "cssrs", "scale_answers": answers})
@@ -149,64 +161,71 @@ def test_a_high_risk_cssrs_pages_the_prescribers_when_no_one_is_on_call(api, pat
     # then
     assert response.status_code == 201
     assert response.json()["crisis"]["line"] == "988"
-    assert list(FollowUp.objects.values_list("kind", "role", "status")) == [(K.CRISIS_PAGE, Role.PRESCRIBER, S.PENDING)]
+    assert Alert.objects.get().kind == Alert.Kind.CSSRS_POSITIVE
+    rows = sorted(FollowUp.objects.values_list("kind", "channel", "staff_id", "status"))
+    assert rows == [
+        (K.CLINICAL_ALERT, "in_app", prescriber.pk, S.PENDING),
+        (K.CLINICAL_ALERT, "sms", prescriber.pk, S.PENDING),
+    ]
 
 
-def test_acknowledging_a_crisis_page_stops_the_escalation(api, patient, clinic, make_staff):
+def test_acknowledging_a_check_in_alert_stops_the_escalation(api, patient, clinic, make_staff):
     # given
-    first, second = make_staff(clinic, Role.PRESCRIBER), make_staff(clinic, Role.NURSE)
+    first = make_staff(clinic, Role.PRESCRIBER, phone="+1 212 555 0111")
+    second = make_staff(clinic, Role.NURSE, phone="+1 212 555 0122")
     oncall_set(clinic_id=clinic.pk, staff_ids=[first.pk, second.pk])
     api().post(_url(patient), {"mood_0_10": 2, "scale": "phq9", "scale_answers": RISK_PHQ9})
-    page = FollowUp.objects.get(staff=first)
+    item = FollowUp.objects.get(staff=first, channel="in_app")
 
     # when
-    response = api(first).post(f"/api/v1/followups/{page.pk}/acknowledge/")
+    response = api(first).post(f"/api/v1/followups/{item.pk}/acknowledge/")
 
     # then
     assert response.status_code == 200
     assert response.json()["status"] == "acknowledged"
+    alert = Alert.objects.get()
+    assert alert.acknowledged_by_id == first.pk
     statuses = dict(FollowUp.objects.values_list("idempotency_key", "status"))
-    checkin_id = CheckIn.objects.get().pk
     assert statuses == {
-        f"crisis_page:c{checkin_id}:1": S.ACKNOWLEDGED,
-        f"crisis_page:c{checkin_id}:2": S.CANCELLED,
-        f"crisis_page:c{checkin_id}:prescribers": S.CANCELLED,
+        f"clinical_alert:a{alert.pk}:app:{first.pk}": S.ACKNOWLEDGED,
+        f"clinical_alert:a{alert.pk}:app:{second.pk}": S.ACKNOWLEDGED,
+        f"clinical_alert:a{alert.pk}:page:{first.pk}": S.CANCELLED,
+        f"clinical_alert:a{alert.pk}:page:{second.pk}": S.CANCELLED,
     }
 
 
-def test_an_unacknowledged_page_escalates_to_the_next_on_call(clinic, patient, make_staff, daytime):
-    # given: the first page went out and nobody acknowledged it within the deadline
-    from followups.engine import followup_deliver, followups_claim_due
-    from integration.services import checkin_submit
-
-    first, second = make_staff(clinic, Role.PRESCRIBER), make_staff(clinic, Role.NURSE)
+def test_an_unacknowledged_check_in_alert_escalates_to_the_next_on_call(clinic, patient, make_staff):
+    # given: the first page went out and nobody acknowledged it within the clinic's minutes
+    first = make_staff(clinic, Role.PRESCRIBER, phone="+1 212 555 0111")
+    second = make_staff(clinic, Role.NURSE, phone="+1 212 555 0122")
     oncall_set(clinic_id=clinic.pk, staff_ids=[first.pk, second.pk])
     token = checkin_token(patient_id=patient.pk, clinic_id=clinic.pk)
     checkin_submit(patient_id=patient.pk, token=token, mood_0_10=1, scale="phq9", scale_answers=RISK_PHQ9)
-    later = FollowUp.objects.get(staff=second).due_at + dt.timedelta(seconds=1)
+    later = FollowUp.objects.get(staff=second, channel="sms").due_at
 
     # when
     claims = followups_claim_due(now=later)
     outcomes = [followup_deliver(followup_id=pk, claim=claim, now=later) for pk, claim in claims]
 
     # then
-    assert outcomes == ["sent", "sent"]
-    assert set(FollowUp.objects.filter(status=S.SENT).values_list("staff_id", flat=True)) == {first.pk, second.pk}
+    assert outcomes == ["sent"] * 4
+    assert set(FollowUp.objects.filter(status=S.SENT, channel="sms").values_list("staff_id", flat=True)) == {
+        first.pk,
+        second.pk,
+    }
 
 
 def test_an_escalation_is_dropped_at_delivery_once_someone_acknowledged(clinic, patient, make_staff):
     # given
-    from followups.engine import followup_deliver, followups_claim_due
-    from integration.services import checkin_submit
-
-    first, second = make_staff(clinic, Role.PRESCRIBER), make_staff(clinic, Role.NURSE)
+    first = make_staff(clinic, Role.PRESCRIBER, phone="+1 212 555 0111")
+    second = make_staff(clinic, Role.NURSE, phone="+1 212 555 0122")
     oncall_set(clinic_id=clinic.pk, staff_ids=[first.pk, second.pk])
     token = checkin_token(patient_id=patient.pk, clinic_id=clinic.pk)
     checkin_submit(patient_id=patient.pk, token=token, mood_0_10=1, scale="phq9", scale_answers=RISK_PHQ9)
-    escalation = FollowUp.objects.get(staff=second)
+    escalation = FollowUp.objects.get(staff=second, channel="sms")
     later = escalation.due_at + dt.timedelta(seconds=1)
     [(pk, claim)] = [c for c in followups_claim_due(now=later) if c[0] == escalation.pk]
-    followup_acknowledge(followup_id=FollowUp.objects.get(staff=first).pk, by=first)
+    followup_acknowledge(followup_id=FollowUp.objects.get(staff=first, channel="in_app").pk, by=first)
 
     # when
     outcome = followup_deliver(followup_id=pk, claim=claim, now=later)
