@@ -10,6 +10,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from followups.models import FollowUp
+from integration.services import oncall_set
 from kat_clinic.roles import Role
 from monitoring.models import Alert, ChecklistOverride, ClinicalNote, DoseAdministration, VitalSign
 from monitoring.services.notes import note_create, note_sign
@@ -29,6 +31,13 @@ def no_totp(settings):
     # Clinical roles sign in with a TOTP code in production; the login screen's OTP step is the desk
     # helper's to test, these tests are about the chart.
     settings.OTP_REQUIRED_FOR_CLINICAL_ROLES = False
+
+
+@pytest.fixture(autouse=True)
+def _first_session_of_each_test_is_now():
+    # As in tests/monitoring: SessionFactory counts days back per session, and charting refuses
+    # times outside a session's booked block, so each test's first session must be the one now.
+    SessionFactory.reset_sequence()
 
 
 @pytest.fixture
@@ -216,6 +225,39 @@ def test_the_front_desk_reaches_no_clinician_screen(app_login, clinic, make_staf
     assert nav.get_by_role("link", name="Alerts").count() == 0
 
 
+def test_a_pages_link_opens_the_alert_shows_who_was_told_and_acknowledging_stops_the_escalation(
+    app_login, clinic, make_staff, nurse_staff, prescriber_staff, dosing_session
+):
+    # given: a critical blood pressure paged the first on call; the second is due in 5 minutes
+    first = make_staff(clinic, Role.NURSE, first_name="Dana", last_name="Reyes", phone="+1 212 555 0111")
+    second = make_staff(clinic, Role.NURSE, first_name="Sam", last_name="Ortiz", phone="+1 212 555 0122")
+    oncall_set(clinic_id=clinic.pk, staff_ids=[first.pk, second.pk])
+    reading = {"measured_at": timezone.now() - dt.timedelta(minutes=1), "systolic_mmhg": 205, "diastolic_mmhg": 125}
+    vitals_record(session=dosing_session, by=nurse_staff, readings=[reading])
+    alert = Alert.objects.get(session=dosing_session)
+
+    # when the first on call follows the page's link and signs in
+    page = app_login(first, f"/alerts/{alert.pk}")
+    page.get_by_role("heading", name="High-priority alert: Critical blood pressure").wait_for()
+
+    # then the alert is open and says who is paged next
+    assert page.url.endswith(f"/chart/alerts/{alert.pk}")
+    status = page.get_by_role("status").filter(has_text="Open.")
+    assert "If no one acknowledges it, Sam Ortiz is paged at" in status.inner_text()
+    told = page.get_by_role("table", name="Who was told")
+    assert told.get_by_role("row").filter(has_text="Dana Reyes").count() == 2  # in the app, and by text message
+    assert told.get_by_role("row").filter(has_text="Sam Ortiz").filter(has_text="Text message").count() == 1
+
+    # when she acknowledges it
+    page.get_by_role("button", name="Acknowledge").click()
+
+    # then the screen says so and nobody else is paged
+    page.get_by_role("status").filter(has_text="Acknowledged by Dana Reyes").wait_for()
+    alert.refresh_from_db()
+    assert alert.acknowledged_by_id == first.pk
+    assert FollowUp.objects.get(alert=alert, channel="sms", staff=second).status == FollowUp.Status.CANCELLED
+
+
 @pytest.fixture
 def charted(clinic, nurse_staff, prescriber_staff, make_staff, dosing_session):
     """A session with a few readings, an alert and a PHQ-9 course."""
@@ -243,6 +285,7 @@ def charted(clinic, nurse_staff, prescriber_staff, make_staff, dosing_session):
         ("chart", "Vitals"),
         ("measures", "Measures"),
         ("alerts", "Alerts"),
+        ("alert", "High-priority alert"),
         ("integration", "Integration plan"),
     ],
 )
@@ -254,6 +297,7 @@ def test_each_clinician_screen_has_no_serious_violation(
         "chart": f"/chart/sessions/{charted.pk}",
         "measures": f"/chart/patients/{charted.patient_id}/measures",
         "alerts": "/chart/alerts",
+        "alert": f"/chart/alerts/{Alert.objects.filter(session=charted).first().pk}",
         "integration": "/chart/enrollments/1/integration",
     }
     page = app_login(prescriber_staff, paths[screen])

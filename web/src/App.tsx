@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { Navigate, Route, Routes } from "react-router";
+import { Navigate, Route, Routes, useParams } from "react-router";
 import { Layout } from "./components/Layout";
 import { CheckInPage } from "./screens/checkin/CheckInPage";
 import { ChartGate } from "./screens/chart/ChartGate";
@@ -17,6 +17,11 @@ function RequireSignIn({ children }: { children: ReactNode }) {
   if (!me) return <p className="loading" role="status">Loading…</p>;
   if (!clinic) return <p className="banner banner-error" role="alert">Your account belongs to no clinic. Ask the clinic's administrator.</p>;
   return <>{children}</>;
+}
+
+/** Pages to staff link to `/alerts/:id` (short enough for a text message); the alert lives in the chart. */
+function AlertLink() {
+  return <Navigate to={`/chart/alerts/${useParams().alertId}`} replace />;
 }
 
 export function App() {
@@ -39,6 +44,7 @@ export function App() {
         <Route path="/desk/patients/:patientId" element={<PatientEditScreen />} />
         <Route path="/desk/patients/:patientId/enroll" element={<EnrollScreen />} />
         <Route path="/desk/followups" element={<FollowUpQueueScreen />} />
+        <Route path="/alerts/:alertId" element={<AlertLink />} />
         {/* Clinical screens live under /chart; the gate turns away roles without clinical work. */}
         <Route path="/chart/*" element={<ChartGate />} />
         <Route path="*" element={<p role="alert">No such screen.</p>} />

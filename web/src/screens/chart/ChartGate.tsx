@@ -1,5 +1,6 @@
 import { Route, Routes } from "react-router";
 import { CLINICAL_ROLES, hasAnyRole, useSession } from "../../session";
+import { AlertDetailScreen } from "../clinician/AlertDetailScreen";
 import { AlertsScreen } from "../clinician/AlertsScreen";
 import { IntegrationScreen } from "../clinician/IntegrationScreen";
 import { MyDayScreen } from "../clinician/MyDayScreen";
@@ -30,6 +31,7 @@ export function ChartGate() {
       <Route path="patients/:patientId/measures" element={<MeasuresScreen />} />
       <Route path="enrollments/:enrollmentId/integration" element={<IntegrationScreen />} />
       <Route path="alerts" element={<AlertsScreen />} />
+      <Route path="alerts/:alertId" element={<AlertDetailScreen />} />
       <Route path="*" element={<p role="alert">No such chart screen.</p>} />
     </Routes>
   );

@@ -38,7 +38,8 @@ export function AlertsScreen() {
                   {" "}· <Link to={`/chart/sessions/${a.session}`}>Open the session chart</Link>
                 </>
               )}{" "}
-              · <Link to={`/chart/patients/${a.patient}/measures`}>Measures</Link>
+              · <Link to={`/chart/patients/${a.patient}/measures`}>Measures</Link> ·{" "}
+              <Link to={`/chart/alerts/${a.id}`}>Who was told</Link>
             </p>
             <button type="button" className="btn-primary" onClick={() => ack.mutate(a.id)} disabled={ack.isPending}>
               Acknowledge
