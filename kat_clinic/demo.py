@@ -105,6 +105,8 @@ def seed_demo() -> Clinic:
                 "first_name": person.first_name,
                 "last_name": person.last_name,
                 "credentials_suffix": person.suffix,
+                # Pages for clinical alerts go to this number (the demo's SMS provider only logs).
+                "phone": f"+1 212 555 03{i:02d}",
             },
         )
         ClinicMembership.objects.get_or_create(staff=staff, clinic=clinic, role=person.role)
@@ -120,7 +122,7 @@ def seed_demo() -> Clinic:
 
     install_shipped_templates(organization=organization)
 
-    # Who gets paged first when a patient signals risk: the prescriber, then the nurses.
+    # Who gets paged for a clinical alert, in turn: the prescriber, then the nurses.
     from integration.services import oncall_set
 
     on_call = StaffMember.objects.filter(user__username__in=["prescriber", "nurse1", "nurse2"])

@@ -59,7 +59,8 @@ def _fresh_alert(world: World, role: str) -> dict[str, Any]:
 
 API_WORLD = ApiWorld(
     seed=seed,
-    field_resources={"followup": "followups"},
+    # The queue's `alert` filter names a clinical alert (charting's, seeded by tests/monitoring).
+    field_resources={"followup": "followups", "alert": "alerts"},
     fresh_paths={
         ("GET", "/api/v1/followups/{id}/"): _own_alert,
         ("POST", "/api/v1/followups/{id}/acknowledge/"): _fresh_alert,

@@ -9,7 +9,6 @@ from monitoring.models import Alert, ScaleResponse
 from monitoring.scales import ScaleAnswerError, score
 from monitoring.selectors.scales import scale_trend
 from monitoring.services.scales import scale_response_record
-from monitoring.tasks import alert_notify
 
 
 def _items(total: int, count: int, item_max: int, last_zero: bool = False) -> list[int]:
@@ -187,22 +186,6 @@ def test_invalid_answers_are_refused_with_every_bad_item_and_nothing_stored(api,
     assert response.status_code == 422
     assert set(response.json()["errors"]) == {"item_2", "item_9"}
     assert not ScaleResponse.objects.exists()
-
-
-@pytest.mark.django_db
-def test_the_notification_task_runs_once_per_alert(therapist, patient):
-    # given
-    scale_response_record(patient=patient, scale="phq9", answers=[0] * 8 + [2], by=therapist, source="clinician")
-    alert = Alert.objects.get()
-
-    # when
-    alert_notify(alert.pk)
-    first = Alert.objects.get().notified_at
-    alert_notify(alert.pk)
-
-    # then
-    assert first is not None
-    assert Alert.objects.get().notified_at == first
 
 
 @pytest.mark.django_db
