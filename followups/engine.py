@@ -16,6 +16,7 @@ Exactly-once rests on PostgreSQL, never on Redis:
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from dataclasses import dataclass
 
@@ -24,7 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from followups import rules
-from followups.channels import OutboundMessage, ProviderRefused, provider_for
+from followups.channels import OutboundMessage, ProviderDropped, ProviderRefused, provider_for
 from followups.conf import conf
 from followups.messages import UnsafePatientMessage, recipient_address, render_patient_message
 from followups.models import Delivery, FollowUp
@@ -141,6 +142,8 @@ def followup_deliver(*, followup_id: int, claim: int, now: dt.datetime | None = 
         provider_message_id = provider.send(message)
     except ProviderRefused as exc:
         return _record_refused(prepared, error=str(exc), now=timezone.now())
+    except ProviderDropped as exc:
+        return _record_dropped(prepared, error=str(exc), status=exc.status, now=timezone.now())
     return _record_sent(prepared, provider_message_id=provider_message_id, now=timezone.now())
 
 
@@ -179,18 +182,22 @@ def _prepare(*, followup_id: int, claim: int, now: dt.datetime) -> _Prepared | s
             _finish(followup, status=Status.SENT, error="", now=now)
             return "sent"
 
-        try:
-            subject, body = render_patient_message(followup)
-        except UnsafePatientMessage as exc:
-            _finish(followup, status=Status.FAILED, error=str(exc), now=now)
-            return "failed"
-        message = OutboundMessage(
-            channel=followup.channel,
-            to=recipient_address(followup),
-            subject=subject,
-            body=body,
-            idempotency_key=followup.idempotency_key,
-        )
+        if followup.channel == FollowUp.Channel.WEBHOOK:
+            # System to system: the patient-message rules (quiet hours, the privacy filter) do not apply.
+            message = webhook_message(followup)
+        else:
+            try:
+                subject, body = render_patient_message(followup)
+            except UnsafePatientMessage as exc:
+                _finish(followup, status=Status.FAILED, error=str(exc), now=now)
+                return "failed"
+            message = OutboundMessage(
+                channel=followup.channel,
+                to=recipient_address(followup),
+                subject=subject,
+                body=body,
+                idempotency_key=followup.idempotency_key,
+            )
         # The follow-up's row lock serialises every try of this follow-up, so no savepoint dance.
         delivery = Delivery.objects.filter(followup=followup).first()
         interrupted_before = delivery is not None and delivery.state == Delivery.State.SENDING
@@ -215,6 +222,20 @@ def _prepare(*, followup_id: int, claim: int, now: dt.datetime) -> _Prepared | s
         followup.lease_expires_at = _lease_until(now)
         followup.save(update_fields=["lease_expires_at"])
     return _Prepared(followup=followup, delivery=delivery, message=message, interrupted_before=interrupted_before)
+
+
+def webhook_message(followup: FollowUp) -> OutboundMessage:
+    """A webhook row as the provider receives it: the endpoint, the event type, the JSON body (the
+    same bytes on every try) and the stable webhook-id, which receivers dedupe on."""
+    payload = followup.payload
+    event = payload["event"]
+    return OutboundMessage(
+        channel=followup.channel,
+        to=str(payload["endpoint_id"]),
+        subject=event["type"],
+        body=json.dumps(event, separators=(",", ":"), sort_keys=True),
+        idempotency_key=payload["webhook_id"],
+    )
 
 
 def _finish(followup: FollowUp, *, status: str, error: str, now: dt.datetime) -> None:
@@ -257,6 +278,18 @@ def _record_refused(prepared: _Prepared, *, error: str, now: dt.datetime) -> str
         last_error=error[:2000],
     )
     return "retry"
+
+
+@transaction.atomic
+def _record_dropped(prepared: _Prepared, *, error: str, status: str, now: dt.datetime) -> str:
+    Delivery.objects.filter(pk=prepared.delivery.pk).update(state=Delivery.State.NOT_SENT, finished_at=now)
+    fields = {"status": status, "lease_expires_at": None, "last_error": error[:2000]}
+    if status == Status.CANCELLED:
+        fields["cancelled_at"] = now
+    FollowUp.objects.filter(pk=prepared.followup.pk, status=Status.CLAIMED, attempts=prepared.followup.attempts).update(
+        **fields
+    )
+    return status
 
 
 @transaction.atomic
