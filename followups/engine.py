@@ -11,6 +11,10 @@ Exactly-once rests on PostgreSQL, never on Redis:
   so a crash between the provider call and our commit does not send twice.
 - The provider call must finish well inside the lease, or a re-claim could overlap it: providers
   get timeouts shorter than FOLLOWUP_LEASE_SECONDS.
+- Webhook rows (channel "webhook", target "endpoint", written by `interop`) skip the patient rules
+  (quiet hours, opt-ins, the privacy filter). Their provider answers `lookup` with False, so an
+  interrupted try is sent again under the same webhook-id: at least once, receivers dedupe. A
+  provider that must never send a row (its endpoint gone or refused) raises ProviderDropped.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""What leaves the clinic: disclosures, bulk FHIR exports, calendar feed tokens, per-clinic settings."""
+"""What leaves the clinic: disclosures, bulk FHIR exports, calendar feed tokens, webhook endpoints,
+per-clinic settings."""
 
 from __future__ import annotations
 
