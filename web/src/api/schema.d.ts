@@ -3775,11 +3775,12 @@ export interface components {
             /** @description What each dosing session requires (records arrive with charting). */
             prerequisites: components["schemas"]["TemplatePrerequisite"][];
         };
+        /** @description Pausing and withdrawing say why: the schema states it, so a missing reason fails on the field. */
+        EnrollmentReasonedChangeRequest: {
+            reason: string;
+        };
         EnrollmentStatusChangeRequest: {
-            /**
-             * @description Required to pause or withdraw.
-             * @default
-             */
+            /** @default  */
             reason: string;
         };
         /**
@@ -15064,11 +15065,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": components["schemas"]["EnrollmentStatusChangeRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["EnrollmentStatusChangeRequest"];
-                "multipart/form-data": components["schemas"]["EnrollmentStatusChangeRequest"];
+                "application/json": components["schemas"]["EnrollmentReasonedChangeRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["EnrollmentReasonedChangeRequest"];
+                "multipart/form-data": components["schemas"]["EnrollmentReasonedChangeRequest"];
             };
         };
         responses: {
@@ -15344,11 +15345,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": components["schemas"]["EnrollmentStatusChangeRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["EnrollmentStatusChangeRequest"];
-                "multipart/form-data": components["schemas"]["EnrollmentStatusChangeRequest"];
+                "application/json": components["schemas"]["EnrollmentReasonedChangeRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["EnrollmentReasonedChangeRequest"];
+                "multipart/form-data": components["schemas"]["EnrollmentReasonedChangeRequest"];
             };
         };
         responses: {
