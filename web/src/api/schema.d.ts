@@ -77,6 +77,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calendar-feeds/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List calendar feeds
+         * @description Your own feeds, and at clinics you run, every feed.
+         */
+        get: operations["calendar_feeds_list"];
+        put?: never;
+        /**
+         * Issue a calendar feed
+         * @description A private iCalendar URL for your own sessions (`staff`) or a room's (`room`, admins and the front desk). Issuing again for the same calendar revokes the previous URL.
+         */
+        post: operations["calendar_feeds_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar-feeds/{id}/revoke/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a calendar feed
+         * @description The URL stops working at once, for good.
+         */
+        post: operations["calendar_feeds_revoke_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendars/{token}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * iCalendar feed
+         * @description Subscribe to this URL in a calendar app. Events carry the session kind, the room and the time; no patient identifier unless the clinic opted in to initials.
+         */
+        get: operations["calendars_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/chart/adverse-events/": {
         parameters: {
             query?: never;
@@ -286,6 +350,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/chart/contraindication-screens/{id}/review/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description The requesting prescriber reviews the screen; nobody reviews on another's behalf. */
+        post: operations["chart_contraindication_screens_review_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/chart/diagnoses/": {
         parameters: {
             query?: never;
@@ -328,11 +409,37 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
         get: operations["chart_dissociation_scores_list"];
         put?: never;
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
         post: operations["chart_dissociation_scores_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chart/dissociation-scores/{id}/entered-in-error/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
+        post: operations["chart_dissociation_scores_entered_in_error_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -346,10 +453,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
         get: operations["chart_doses_list"];
         put?: never;
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
         post: operations["chart_doses_create"];
         delete?: never;
         options?: never;
@@ -364,10 +477,33 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
         get: operations["chart_doses_retrieve"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chart/doses/{id}/entered-in-error/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
+        post: operations["chart_doses_entered_in_error_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -383,7 +519,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
         post: operations["chart_doses_stop_create"];
         delete?: never;
         options?: never;
@@ -416,10 +555,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description One note per session; signed notes are frozen in the database, corrections are addenda. */
+        /** @description One note per author role per session; signed notes are frozen in the database, corrections are addenda. */
         get: operations["chart_notes_list"];
         put?: never;
-        /** @description One note per session; signed notes are frozen in the database, corrections are addenda. */
+        /** @description One note per author role per session; signed notes are frozen in the database, corrections are addenda. */
         post: operations["chart_notes_create"];
         delete?: never;
         options?: never;
@@ -434,14 +573,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description One note per session; signed notes are frozen in the database, corrections are addenda. */
+        /** @description One note per author role per session; signed notes are frozen in the database, corrections are addenda. */
         get: operations["chart_notes_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** @description One note per session; signed notes are frozen in the database, corrections are addenda. */
+        /** @description One note per author role per session; signed notes are frozen in the database, corrections are addenda. */
         patch: operations["chart_notes_partial_update"];
         trace?: never;
     };
@@ -454,7 +593,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description One note per session; signed notes are frozen in the database, corrections are addenda. */
+        /** @description One note per author role per session; signed notes are frozen in the database, corrections are addenda. */
         post: operations["chart_notes_addenda_create"];
         delete?: never;
         options?: never;
@@ -471,7 +610,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description One note per session; signed notes are frozen in the database, corrections are addenda. */
+        /** @description One note per author role per session; signed notes are frozen in the database, corrections are addenda. */
         post: operations["chart_notes_cosign_create"];
         delete?: never;
         options?: never;
@@ -488,7 +627,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description One note per session; signed notes are frozen in the database, corrections are addenda. */
+        /** @description One note per author role per session; signed notes are frozen in the database, corrections are addenda. */
         post: operations["chart_notes_sign_create"];
         delete?: never;
         options?: never;
@@ -798,11 +937,37 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
         get: operations["chart_sedation_scores_list"];
         put?: never;
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
         post: operations["chart_sedation_scores_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chart/sedation-scores/{id}/entered-in-error/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
+        post: operations["chart_sedation_scores_entered_in_error_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -902,10 +1067,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
         get: operations["chart_vitals_list"];
         put?: never;
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
         post: operations["chart_vitals_create"];
         delete?: never;
         options?: never;
@@ -920,10 +1091,33 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
         get: operations["chart_vitals_retrieve"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chart/vitals/{id}/entered-in-error/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
+        post: operations["chart_vitals_entered_in_error_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1187,13 +1381,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
-         *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
-         */
+        /** @description Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one. */
         get: operations["controlled_discrepancies_list"];
         put?: never;
         post?: never;
@@ -1210,13 +1398,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
-         *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
-         */
+        /** @description Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one. */
         get: operations["controlled_discrepancies_retrieve"];
         put?: never;
         post?: never;
@@ -1235,13 +1417,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
-         *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
-         */
+        /** @description Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one. */
         post: operations["controlled_discrepancies_resolve_create"];
         delete?: never;
         options?: never;
@@ -1341,13 +1517,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
-         *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
-         */
+        /** @description Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one. */
         get: operations["controlled_loss_reports_list"];
         put?: never;
         post?: never;
@@ -1364,13 +1534,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
-         *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
-         */
+        /** @description Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one. */
         get: operations["controlled_loss_reports_retrieve"];
         put?: never;
         post?: never;
@@ -1389,14 +1553,42 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
-         *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
-         */
+        /** @description Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one. */
         post: operations["controlled_loss_reports_sign_off_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/policies/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Each clinic's ledger policy as it applies (the dose form asks whether a container is required). */
+        get: operations["controlled_policies_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/policies/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Each clinic's ledger policy as it applies (the dose form asks whether a container is required). */
+        get: operations["controlled_policies_retrieve"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1427,13 +1619,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
-         *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
-         */
+        /** @description Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one. */
         get: operations["controlled_registrations_list"];
         put?: never;
         post?: never;
@@ -1456,6 +1642,140 @@ export interface paths {
          *     who administered it, and the container's balance after it.
          */
         get: operations["controlled_reports_dispensing_log_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/reports/distributions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Distributions to other registrations in a calendar year against the practitioner's 5 % limit. */
+        get: operations["controlled_reports_distributions_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/reports/inventory/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description An inventory (the biennial one, or any count) as a dated snapshot, one row per container. */
+        get: operations["controlled_reports_inventory_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/reports/reconciliation/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Per container of the clinic over [start, end]: opening, received, administered, wasted and
+         *     other movements, the expected closing figure, and the period's last count against the ledger.
+         */
+        get: operations["controlled_reports_reconciliation_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/consents/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Signed consent (PDF)
+         * @description The patient's signed consent with the signature time and the witness.
+         */
+        get: operations["documents_consents_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/rems-enrollments/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * REMS patient enrollment (PDF)
+         * @description The patient's esketamine REMS enrollment, signed, with its date.
+         */
+        get: operations["documents_rems_enrollments_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/rems-forms/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Esketamine REMS Patient Monitoring Form (PDF)
+         * @description The monitoring form of one esketamine session, every field of the REMS list, ready to print or file.
+         */
+        get: operations["documents_rems_forms_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/sessions/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Printable session summary (PDF)
+         * @description One session on a page: times, room, staff, vital signs, doses with lots, scales, adverse events, the note.
+         */
+        get: operations["documents_sessions_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1658,6 +1978,137 @@ export interface paths {
          *     object is simply absent: 404 on detail routes, missing from lists.
          */
         post: operations["enrollments_withdraw_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/audit-events/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit trail (CSV)
+         * @description Every audited access at the clinic in the date range, oldest first. Ids and outcomes, no record values.
+         */
+        get: operations["exports_audit_events_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/disclosures/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Accounting of disclosures of a patient (CSV)
+         * @description Every release of the patient's information recorded by the system: FHIR exports, document and CSV downloads, calendar fetches and webhook deliveries; when, what and to whom (45 CFR 164.528).
+         */
+        get: operations["exports_disclosures_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/outcomes/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Outcomes per program (CSV)
+         * @description Per program version: enrollments, how many have a PHQ-9 baseline and a later PHQ-9, and how many responded (PHQ-9 down at least 50 %) or remitted (PHQ-9 below 5). Counts only, no patient data.
+         */
+        get: operations["exports_outcomes_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/schedule/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Clinic schedule (CSV)
+         * @description Every session starting in the date range (the clinic's local dates), with room, patient and staff.
+         */
+        get: operations["exports_schedule_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fhir/bulk-files/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description FHIR content in `application/fhir+json`; errors keep the API's JSON error body. */
+        get: operations["fhir_bulk_export_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fhir/bulk-status/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description FHIR content in `application/fhir+json`; errors keep the API's JSON error body. */
+        get: operations["fhir_bulk_export_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fhir/metadata": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description FHIR content in `application/fhir+json`; errors keep the API's JSON error body. */
+        get: operations["fhir_metadata_retrieve"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2421,6 +2872,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/fhir/Group/{clinic_id}/$export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description FHIR content in `application/fhir+json`; errors keep the API's JSON error body. */
+        get: operations["fhir_group_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fhir/Patient/{id}/$everything": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description FHIR content in `application/fhir+json`; errors keep the API's JSON error body. */
+        get: operations["fhir_patient_everything"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2547,6 +3032,13 @@ export interface components {
             readonly ip: string | null;
             readonly break_glass: boolean;
         };
+        /**
+         * @description * `therapist` - Therapist (dosing support)
+         *     * `nurse` - Nurse (monitoring)
+         *     * `prescriber` - Prescriber
+         * @enum {string}
+         */
+        AuthorRoleEnum: "therapist" | "nurse" | "prescriber";
         /** @enum {unknown} */
         BlankEnum: "";
         BlindLine: {
@@ -2589,7 +3081,45 @@ export interface components {
             patient: number;
             reason: string;
         };
+        CalendarFeed: {
+            readonly id: number;
+            readonly clinic: number;
+            readonly staff: number | null;
+            readonly room: number | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly revoked_at: string | null;
+            /** Format: date-time */
+            readonly last_fetched_at: string | null;
+        };
+        CalendarFeedIssueRequest: {
+            clinic: number;
+            staff?: number | null;
+            room?: number | null;
+        };
+        CalendarFeedIssued: {
+            readonly id: number;
+            readonly clinic: number;
+            readonly staff: number | null;
+            readonly room: number | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly revoked_at: string | null;
+            /** Format: date-time */
+            readonly last_fetched_at: string | null;
+            /** @description The private feed URL. Shown once: keep it like a password. */
+            url: string;
+        };
         CancelRequest: {
+            /**
+             * @description For a dosing session: what to do with its booked integration session. `cancel` (the default) or `keep`; the answer's `linked_integration` states what was done.
+             *
+             *     * `cancel` - Cancel it too
+             *     * `keep` - Keep it booked
+             */
+            linked_integration?: components["schemas"]["LinkedIntegrationEnum"];
             reason: string;
         };
         /**
@@ -2743,6 +3273,7 @@ export interface components {
             sections?: unknown;
             body?: string;
             readonly author: number;
+            readonly author_role: components["schemas"]["AuthorRoleEnum"];
             readonly status: components["schemas"]["ClinicalNoteStatusEnum"];
             readonly version: number;
             readonly etag: string;
@@ -2861,9 +3392,12 @@ export interface components {
             notes?: string;
             /** Format: date-time */
             screened_at: string;
-            reviewed_by: number;
             /** Format: date */
             valid_until: string;
+            readonly recorded_by: number | null;
+            readonly reviewed_by: number | null;
+            /** Format: date-time */
+            readonly reviewed_at: string | null;
         };
         ContraindicationScreenRequest: {
             patient: number;
@@ -2872,7 +3406,6 @@ export interface components {
             notes?: string;
             /** Format: date-time */
             screened_at: string;
-            reviewed_by: number;
             /** Format: date */
             valid_until: string;
         };
@@ -3055,12 +3588,30 @@ export interface components {
             items: number[];
             readonly total: number;
             readonly recorded_by: number;
+            /** Format: date-time */
+            readonly entered_in_error_at: string | null;
+            readonly entered_in_error_by: number | null;
+            readonly entered_in_error_reason: string;
         };
         DissociationScoreRequest: {
             session: number;
             /** Format: date-time */
             measured_at: string;
             items: number[];
+        };
+        DistributionSummary: {
+            registration: number;
+            year: number;
+            /** Format: decimal */
+            distributed_mg: string;
+            /** Format: decimal */
+            dispensed_mg: string;
+            /** Format: decimal */
+            share_percent: string;
+            /** Format: decimal */
+            limit_percent: string;
+            within_limit: boolean;
+            note: string;
         };
         DoseAdministration: {
             readonly id: number;
@@ -3097,6 +3648,10 @@ export interface components {
             readonly cap_overridden_by: number | null;
             /** Format: date-time */
             readonly recorded_at: string;
+            /** Format: date-time */
+            readonly entered_in_error_at: string | null;
+            readonly entered_in_error_by: number | null;
+            readonly entered_in_error_reason: string;
         };
         DoseAdministrationRequest: {
             session: number;
@@ -3218,6 +3773,9 @@ export interface components {
          * @enum {string}
          */
         EnrollmentStatusEnum: "active" | "paused" | "completed" | "withdrawn";
+        EnteredInErrorRequest: {
+            reason: string;
+        };
         Entry: {
             readonly id: number;
             container: number;
@@ -3407,6 +3965,12 @@ export interface components {
          * @enum {string}
          */
         LicenceKindEnum: "rn" | "np" | "md" | "do" | "pa" | "psychologist" | "lcsw" | "lpc" | "lmft" | "dea";
+        /**
+         * @description * `cancel` - Cancel it too
+         *     * `keep` - Keep it booked
+         * @enum {string}
+         */
+        LinkedIntegrationEnum: "cancel" | "keep";
         LoginRequest: {
             username: string;
             password: string;
@@ -3495,11 +4059,28 @@ export interface components {
             role: components["schemas"]["RoleEnum"];
             mode: components["schemas"]["ModeEnum"];
         };
+        NoShowRequest: {
+            /**
+             * @description For a dosing session: what to do with its booked integration session. `cancel` (the default) or `keep`; the answer's `linked_integration` states what was done.
+             *
+             *     * `cancel` - Cancel it too
+             *     * `keep` - Keep it booked
+             */
+            linked_integration?: components["schemas"]["LinkedIntegrationEnum"];
+        };
         NoteCreateRequest: {
             session: number;
             sections?: unknown;
             /** @default  */
             body: string;
+            /**
+             * @description The role the note is written as; needed only when the author holds several at the clinic.
+             *
+             *     * `therapist` - Therapist (dosing support)
+             *     * `nurse` - Nurse (monitoring)
+             *     * `prescriber` - Prescriber
+             */
+            author_role?: components["schemas"]["AuthorRoleEnum"];
         };
         OnCallEntry: {
             readonly id: number;
@@ -3597,6 +4178,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["AuditEvent"][];
+        };
+        PaginatedCalendarFeedList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["CalendarFeed"][];
         };
         PaginatedCheckInList: {
             /** @example 123 */
@@ -3912,6 +4508,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["PatientMedication"][];
+        };
+        PaginatedPolicyList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Policy"][];
         };
         PaginatedPregnancyTestList: {
             /** @example 123 */
@@ -4326,6 +4937,14 @@ export interface components {
          * @enum {string}
          */
         PlannedSessionStatusEnum: "to_book" | "booked" | "completed" | "cancelled";
+        Policy: {
+            readonly clinic: number;
+            /** @description The clinic holds an active DEA registration. */
+            readonly keeps_ledger: boolean;
+            /** @description A dose of a controlled medication must name the container it was drawn from. */
+            readonly require_container: boolean;
+            readonly unwitnessed_waste_alert_minutes: number;
+        };
         PreferencesRequest: {
             staff?: number[];
             rooms?: number[];
@@ -4509,6 +5128,32 @@ export interface components {
             initial_ml?: string | null;
             /** @description The second person's own credentials. */
             checked_by: components["schemas"]["CredentialsRequest"];
+        };
+        Reconciliation: {
+            container_id: number;
+            lot_number: string;
+            /** Format: decimal */
+            opening_mg: string;
+            /** Format: decimal */
+            received_mg: string;
+            /** Format: decimal */
+            administered_mg: string;
+            /** Format: decimal */
+            wasted_mg: string;
+            /**
+             * Format: decimal
+             * @description Transfers, returns, losses...
+             */
+            other_mg: string;
+            /** Format: decimal */
+            expected_mg: string;
+            /** Format: decimal */
+            counted_mg: string | null;
+            /**
+             * Format: decimal
+             * @description The period's last count against the ledger then.
+             */
+            difference_mg: string | null;
         };
         Registration: {
             readonly id: number;
@@ -4728,6 +5373,10 @@ export interface components {
             measured_at: string;
             moaas: number;
             readonly recorded_by: number;
+            /** Format: date-time */
+            readonly entered_in_error_at: string | null;
+            readonly entered_in_error_by: number | null;
+            readonly entered_in_error_reason: string;
         };
         SedationScoreRequest: {
             session: number;
@@ -4952,9 +5601,10 @@ export interface components {
         /**
          * @description * `gate` - Pre-dose gate
          *     * `discharge` - Discharge
+         *     * `dose` - Every dose (in-session limits and open alerts)
          * @enum {string}
          */
-        StageEnum: "gate" | "discharge";
+        StageEnum: "gate" | "discharge" | "dose";
         /**
          * @description * `draft` - Draft
          *     * `published` - Published
@@ -5771,6 +6421,10 @@ export interface components {
             readonly entered_by: number;
             /** Format: date-time */
             readonly entered_at: string;
+            /** Format: date-time */
+            readonly entered_in_error_at: string | null;
+            readonly entered_in_error_by: number | null;
+            readonly entered_in_error_reason: string;
         };
         VitalSignRequest: {
             session: number;
@@ -6138,6 +6792,279 @@ export interface operations {
             };
             /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calendar_feeds_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedCalendarFeedList"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calendar_feeds_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CalendarFeedIssueRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["CalendarFeedIssueRequest"];
+                "multipart/form-data": components["schemas"]["CalendarFeedIssueRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeedIssued"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state: a double booking (`conflicts`), a duplicate, a locked record. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calendar_feeds_revoke_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this calendar feed. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeed"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state: a double booking (`conflicts`), a duplicate, a locked record. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calendars_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description iCalendar */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7313,6 +8240,82 @@ export interface operations {
             };
         };
     };
+    chart_contraindication_screens_review_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this contraindication screen. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContraindicationScreen"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a signed record). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A clinical rule refuses the request; `unmet` lists gate items. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     chart_diagnoses_list: {
         parameters: {
             query?: {
@@ -7647,6 +8650,85 @@ export interface operations {
             };
         };
     };
+    chart_dissociation_scores_entered_in_error_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this dissociation score. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnteredInErrorRequest"];
+            };
+        };
+        responses: {
+            /** @description No response body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a signed record). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A clinical rule refuses the request; `unmet` lists gate items. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     chart_doses_list: {
         parameters: {
             query?: {
@@ -7848,6 +8930,85 @@ export interface operations {
             };
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    chart_doses_entered_in_error_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this dose administration. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnteredInErrorRequest"];
+            };
+        };
+        responses: {
+            /** @description No response body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a signed record). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A clinical rule refuses the request; `unmet` lists gate items. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8630,8 +9791,9 @@ export interface operations {
                 /**
                  * @description * `gate` - Pre-dose gate
                  *     * `discharge` - Discharge
+                 *     * `dose` - Every dose (in-session limits and open alerts)
                  */
-                stage?: "discharge" | "gate";
+                stage?: "discharge" | "dose" | "gate";
             };
             header?: never;
             path?: never;
@@ -9884,6 +11046,7 @@ export interface operations {
     chart_scale_responses_list: {
         parameters: {
             query?: {
+                enrollment?: number;
                 /** @description A page number within the paginated result set. */
                 page?: number;
                 /** @description Number of results to return per page. */
@@ -10271,6 +11434,85 @@ export interface operations {
                 };
             };
             /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    chart_sedation_scores_entered_in_error_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this sedation score. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnteredInErrorRequest"];
+            };
+        };
+        responses: {
+            /** @description No response body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a signed record). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A clinical rule refuses the request; `unmet` lists gate items. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10844,6 +12086,85 @@ export interface operations {
             };
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    chart_vitals_entered_in_error_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this vital sign. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnteredInErrorRequest"];
+            };
+        };
+        responses: {
+            /** @description No response body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a signed record). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A clinical rule refuses the request; `unmet` lists gate items. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12201,6 +13522,8 @@ export interface operations {
         parameters: {
             query?: {
                 container?: number;
+                /** @description Still unresolved. */
+                open?: boolean;
                 /** @description A page number within the paginated result set. */
                 page?: number;
                 /** @description Number of results to return per page. */
@@ -12496,6 +13819,10 @@ export interface operations {
                 /** @description Number of results to return per page. */
                 page_size?: number;
                 patient?: number;
+                /** @description Draws of the doses of this session. */
+                session?: number;
+                /** @description With (true) or without a witness. */
+                witnessed?: boolean;
             };
             header?: never;
             path?: never;
@@ -12961,6 +14288,124 @@ export interface operations {
             };
         };
     };
+    controlled_policies_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedPolicyList"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_policies_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this clinic. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Policy"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     controlled_products_list: {
         parameters: {
             query?: {
@@ -13095,7 +14540,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description One row per ledger entry. */
+            /** @description One row per ledger entry or container. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -13131,7 +14576,415 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such registration in your clinics. */
+            /** @description Not in your clinics. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_reports_distributions_retrieve: {
+        parameters: {
+            query: {
+                registration: number;
+                year: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DistributionSummary"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not in your clinics. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_reports_inventory_retrieve: {
+        parameters: {
+            query: {
+                /** @description A count (the biennial inventory). */
+                count: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One row per ledger entry or container. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description A query parameter is missing or invalid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not in your clinics. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_reports_reconciliation_list: {
+        parameters: {
+            query: {
+                clinic: number;
+                end: string;
+                start: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reconciliation"][];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    documents_consents_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    documents_rems_enrollments_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    documents_rems_forms_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    documents_sessions_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -13789,6 +15642,439 @@ export interface operations {
             };
             /** @description A reason is required. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exports_audit_events_retrieve: {
+        parameters: {
+            query: {
+                /** @description The clinic's id. */
+                clinic: number;
+                /** @description Last local date (YYYY-MM-DD), included. */
+                end: string;
+                /** @description First local date (YYYY-MM-DD), included. */
+                start: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV, header row first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exports_disclosures_retrieve: {
+        parameters: {
+            query: {
+                /** @description The patient's id. */
+                patient: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV, header row first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exports_outcomes_retrieve: {
+        parameters: {
+            query: {
+                /** @description The clinic's id. */
+                clinic: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV, header row first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exports_schedule_retrieve: {
+        parameters: {
+            query: {
+                /** @description The clinic's id. */
+                clinic: number;
+                /** @description Last local date (YYYY-MM-DD), included. */
+                end: string;
+                /** @description First local date (YYYY-MM-DD), included. */
+                start: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV, header row first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fhir_bulk_export_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One resource per line (NDJSON). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+ndjson": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fhir_bulk_export_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export is complete: the manifest of its files. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Still running; `X-Progress` says how far. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fhir_metadata_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The server's CapabilityStatement (FHIR 4.0.1). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": {
+                        resourceType?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16979,7 +19265,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NoShowRequest"];
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -17514,6 +19804,135 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StaffMember"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fhir_group_export: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated resource types to export (default: all), e.g. `Patient,Observation`. */
+                _type?: string;
+            };
+            header?: {
+                Prefer?: "respond-async";
+            };
+            path: {
+                clinic_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted; poll the URL in the `Content-Location` header. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": {
+                        resourceType?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fhir_patient_everything: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A searchset Bundle of the patient's record. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": {
+                        resourceType?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Invalid input; `errors` holds field-level messages. */
