@@ -88,7 +88,8 @@ async function request<T>(method: string, path: string, options: RequestOptions 
 async function download(path: string, query: Query, fallbackName: string): Promise<{ blob: Blob; filename: string }> {
   const token = tokenStore.get();
   const response = await fetch(apiUrl(path, query), {
-    headers: { Accept: "text/csv, application/problem+json", ...(token ? { Authorization: `Token ${token}` } : {}) },
+    // No Accept header: the report answers text/csv, which the API's content negotiation does not list.
+    headers: token ? { Authorization: `Token ${token}` } : {},
   });
   if (!response.ok) {
     const text = await response.text();
