@@ -18,7 +18,9 @@ from contextlib import contextmanager
 from decimal import Decimal
 from unittest import mock
 
+from django.apps import apps
 from django.db import transaction
+from django.utils import timezone
 
 from kat_clinic.models import Clinic, Organization, Patient, Room, StaffMember
 
@@ -59,10 +61,40 @@ HYPERTENSIVE = ("DEMO0005", 2)
 VIAL_DISCARDED_AFTER = 2
 
 
+_REAL_NOW = timezone.now
+
+
+def _now_defaulted_fields() -> list:
+    return [
+        field
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if field.default is _REAL_NOW or getattr(field.default, "demo_clock", False)
+    ]
+
+
 @contextmanager
 def _clock_at(moment: dt.datetime) -> Iterator[None]:
-    with mock.patch("django.utils.timezone.now", return_value=moment.astimezone(dt.UTC)):
-        yield
+    """The services' clock and every field defaulting to `timezone.now` (a scale response's
+    completed_at, a witnessing's time...) read `moment`. A field keeps the function it was given, so
+    patching the module alone would leave those defaults at the real time. Nests."""
+    at = moment.astimezone(dt.UTC)
+
+    def clock() -> dt.datetime:
+        return at
+
+    clock.demo_clock = True  # type: ignore[attr-defined]
+    saved = [(field, field.default) for field in _now_defaulted_fields()]
+    with mock.patch("django.utils.timezone.now", return_value=at):
+        for field, _ in saved:
+            field.default = clock
+            field.__dict__.pop("_get_default", None)  # Field caches its default getter
+        try:
+            yield
+        finally:
+            for field, previous in saved:
+                field.default = previous
+                field.__dict__.pop("_get_default", None)
 
 
 def _monday(day: dt.date) -> dt.date:

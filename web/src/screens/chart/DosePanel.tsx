@@ -156,6 +156,8 @@ export function DosePanel({ chart, ctx, clinicId, ledger, weightKg, caps, prescr
           )}
           {container ? (
             <p className="hint">Lot {container.lot_number}, expires {container.expires_on}{concentration ? `, ${concentration} mg/ml` : ""} (from the container).</p>
+          ) : required ? (
+            <p className="hint">The lot, its expiry and the concentration come from the container.</p>
           ) : (
             <>
               <TextField label="Concentration (mg/ml)" name="concentration_mg_per_ml" value={conc} onChange={setConc} problem={problem} />
