@@ -27,7 +27,6 @@ from kat_clinic.roles import Role
 from monitoring.models import DoseAdministration
 from tests.controlled.factories import EsketamineDeviceFactory, KetamineVialFactory, RegistrationFactory, receive
 from tests.factories import PatientFactory, WeightFactory
-from tests.monitoring.conftest import _first_session_of_each_test_is_now  # noqa: F401  (sessions start now)
 from tests.monitoring.factories import AttestationFactory, ConsentFactory, ScreenFactory, SessionFactory, VitalFactory
 from tests.web.conftest import PASSWORD
 
