@@ -1381,13 +1381,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
-         *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
-         */
+        /** @description Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one. */
         get: operations["controlled_discrepancies_list"];
         put?: never;
         post?: never;
@@ -1404,13 +1398,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
-         *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
-         */
+        /** @description Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one. */
         get: operations["controlled_discrepancies_retrieve"];
         put?: never;
         post?: never;
@@ -1429,13 +1417,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
-         *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
-         */
+        /** @description Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one. */
         post: operations["controlled_discrepancies_resolve_create"];
         delete?: never;
         options?: never;
@@ -1535,13 +1517,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
-         *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
-         */
+        /** @description Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one. */
         get: operations["controlled_loss_reports_list"];
         put?: never;
         post?: never;
@@ -1558,13 +1534,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
-         *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
-         */
+        /** @description Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one. */
         get: operations["controlled_loss_reports_retrieve"];
         put?: never;
         post?: never;
@@ -1583,14 +1553,42 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
-         *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
-         */
+        /** @description Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one. */
         post: operations["controlled_loss_reports_sign_off_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/policies/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Each clinic's ledger policy as it applies (the dose form asks whether a container is required). */
+        get: operations["controlled_policies_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/policies/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Each clinic's ledger policy as it applies (the dose form asks whether a container is required). */
+        get: operations["controlled_policies_retrieve"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1621,13 +1619,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
-         *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
-         */
+        /** @description Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one. */
         get: operations["controlled_registrations_list"];
         put?: never;
         post?: never;
@@ -1650,6 +1642,60 @@ export interface paths {
          *     who administered it, and the container's balance after it.
          */
         get: operations["controlled_reports_dispensing_log_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/reports/distributions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Distributions to other registrations in a calendar year against the practitioner's 5 % limit. */
+        get: operations["controlled_reports_distributions_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/reports/inventory/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description An inventory (the biennial one, or any count) as a dated snapshot, one row per container. */
+        get: operations["controlled_reports_inventory_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/reports/reconciliation/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Per container of the clinic over [start, end]: opening, received, administered, wasted and
+         *     other movements, the expected closing figure, and the period's last count against the ledger.
+         */
+        get: operations["controlled_reports_reconciliation_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3630,6 +3676,20 @@ export interface components {
             measured_at: string;
             items: number[];
         };
+        DistributionSummary: {
+            registration: number;
+            year: number;
+            /** Format: decimal */
+            distributed_mg: string;
+            /** Format: decimal */
+            dispensed_mg: string;
+            /** Format: decimal */
+            share_percent: string;
+            /** Format: decimal */
+            limit_percent: string;
+            within_limit: boolean;
+            note: string;
+        };
         DoseAdministration: {
             readonly id: number;
             session: number;
@@ -4528,6 +4588,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["PatientMedication"][];
         };
+        PaginatedPolicyList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Policy"][];
+        };
         PaginatedPregnancyTestList: {
             /** @example 123 */
             count: number;
@@ -4968,6 +5043,14 @@ export interface components {
          * @enum {string}
          */
         PlannedSessionStatusEnum: "to_book" | "booked" | "completed" | "cancelled";
+        Policy: {
+            readonly clinic: number;
+            /** @description The clinic holds an active DEA registration. */
+            readonly keeps_ledger: boolean;
+            /** @description A dose of a controlled medication must name the container it was drawn from. */
+            readonly require_container: boolean;
+            readonly unwitnessed_waste_alert_minutes: number;
+        };
         PreferencesRequest: {
             staff?: number[];
             rooms?: number[];
@@ -5151,6 +5234,32 @@ export interface components {
             initial_ml?: string | null;
             /** @description The second person's own credentials. */
             checked_by: components["schemas"]["CredentialsRequest"];
+        };
+        Reconciliation: {
+            container_id: number;
+            lot_number: string;
+            /** Format: decimal */
+            opening_mg: string;
+            /** Format: decimal */
+            received_mg: string;
+            /** Format: decimal */
+            administered_mg: string;
+            /** Format: decimal */
+            wasted_mg: string;
+            /**
+             * Format: decimal
+             * @description Transfers, returns, losses...
+             */
+            other_mg: string;
+            /** Format: decimal */
+            expected_mg: string;
+            /** Format: decimal */
+            counted_mg: string | null;
+            /**
+             * Format: decimal
+             * @description The period's last count against the ledger then.
+             */
+            difference_mg: string | null;
         };
         Registration: {
             readonly id: number;
@@ -13588,6 +13697,8 @@ export interface operations {
         parameters: {
             query?: {
                 container?: number;
+                /** @description Still unresolved. */
+                open?: boolean;
                 /** @description A page number within the paginated result set. */
                 page?: number;
                 /** @description Number of results to return per page. */
@@ -13883,6 +13994,10 @@ export interface operations {
                 /** @description Number of results to return per page. */
                 page_size?: number;
                 patient?: number;
+                /** @description Draws of the doses of this session. */
+                session?: number;
+                /** @description With (true) or without a witness. */
+                witnessed?: boolean;
             };
             header?: never;
             path?: never;
@@ -14348,6 +14463,124 @@ export interface operations {
             };
         };
     };
+    controlled_policies_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedPolicyList"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_policies_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this clinic. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Policy"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     controlled_products_list: {
         parameters: {
             query?: {
@@ -14482,7 +14715,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description One row per ledger entry. */
+            /** @description One row per ledger entry or container. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -14518,7 +14751,183 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such registration in your clinics. */
+            /** @description Not in your clinics. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_reports_distributions_retrieve: {
+        parameters: {
+            query: {
+                registration: number;
+                year: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DistributionSummary"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not in your clinics. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_reports_inventory_retrieve: {
+        parameters: {
+            query: {
+                /** @description A count (the biennial inventory). */
+                count: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One row per ledger entry or container. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description A query parameter is missing or invalid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not in your clinics. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_reports_reconciliation_list: {
+        parameters: {
+            query: {
+                clinic: number;
+                end: string;
+                start: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reconciliation"][];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
                     [name: string]: unknown;
