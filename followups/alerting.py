@@ -1,6 +1,6 @@
 """Clinical alerts reach people: the routing and escalation of a charting alert, as outbox rows.
 
-When charting raises an alert (`monitoring.signals.alert_raised`: a vitals threshold, a
+When charting raises an alert (`monitoring.signals.alerts_raised`: a vitals threshold, a
 desaturation, PHQ-9 item 9 above 0, a positive C-SSRS, a check-in flagged for review),
 `followups_plan_for_alert` writes every step at once, in the alert's own transaction, each due at
 its time (N = the clinic's `AlertPolicy.escalation_minutes`, default 5):

@@ -30,6 +30,7 @@ class FollowUp(models.Model):
         # No longer planned: a check-in that signals risk raises a clinical alert. Kept for the rows
         # written before.
         CRISIS_PAGE = "crisis_page", "Crisis page"
+        WEBHOOK = "webhook", "Webhook delivery"
         # A clinical alert (monitoring.Alert) told to one staff member: in-app, or paged by SMS/email.
         CLINICAL_ALERT = "clinical_alert", "Clinical alert"
 
@@ -37,11 +38,14 @@ class FollowUp(models.Model):
         EMAIL = "email", "Email"
         SMS = "sms", "SMS"
         IN_APP = "in_app", "In-app alert"
+        WEBHOOK = "webhook", "Webhook"
 
     class Target(models.TextChoices):
         PATIENT = "patient", "Patient"
         STAFF = "staff", "Staff member"
         ROLE = "role", "Role at the clinic"
+        # A clinic's webhook endpoint (interop), named in the payload: the engine knows no upper app.
+        ENDPOINT = "endpoint", "Webhook endpoint"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -95,17 +99,23 @@ class FollowUp(models.Model):
                     Q(target="patient", patient__isnull=False, staff__isnull=True, role="")
                     | Q(target="staff", staff__isnull=False, role="")
                     | (Q(target="role", staff__isnull=True) & ~Q(role=""))
+                    | Q(target="endpoint", staff__isnull=True, role="", session__isnull=True)
                 ),
                 name="followup_target_is_complete",
             ),
-            # Patients are messaged; roles see the in-app queue; a staff member is told in-app or, for a
-            # clinical alert, paged by SMS or email (a link into the app, never clinical content).
+            # Patients are messaged; endpoints get webhooks; staff and roles see the in-app queue, and a
+            # staff member is paged by SMS or email for a clinical alert (a link, never clinical content).
             models.CheckConstraint(
                 condition=Q(target="patient", channel__in=["email", "sms"])
-                | Q(target="role", channel="in_app")
-                | Q(target="staff", channel="in_app")
+                | Q(target="endpoint", channel="webhook", kind="webhook")
+                | (Q(target__in=["staff", "role"]) & Q(channel="in_app"))
                 | Q(target="staff", kind="clinical_alert", channel__in=["email", "sms"]),
                 name="followup_channel_fits_target",
+            ),
+            # A webhook row carries what the delivery needs: the endpoint, the stable webhook-id, the event.
+            models.CheckConstraint(
+                condition=~Q(channel="webhook") | Q(payload__has_keys=["endpoint_id", "webhook_id", "event"]),
+                name="followup_webhook_payload_complete",
             ),
             models.CheckConstraint(
                 condition=~Q(kind="clinical_alert") | Q(alert__isnull=False, target="staff"),

@@ -48,9 +48,10 @@ def _checkin_link_followed(sender, *, followup_id, patient_id=None, lock=False, 
     return services.checkin_link_request(followup_id=followup_id, patient_id=patient_id, lock=lock)
 
 
-def _alert_raised(sender, *, alert, **kwargs) -> None:
+def _alerts_raised(sender, *, alerts, **kwargs) -> None:
     # In-app to the session's clinicians and the on-call list, pages, escalation to the prescribers.
-    alerting.followups_plan_for_alert(alert=alert)
+    for alert in alerts:
+        alerting.followups_plan_for_alert(alert=alert)
 
 
 def _alert_acknowledged(sender, *, alert, by, **kwargs) -> None:
@@ -67,5 +68,5 @@ def connect() -> None:
     session_signals.session_released.connect(_session_released, dispatch_uid=f"{uid}.session_released")
     session_signals.session_completed.connect(_session_completed, dispatch_uid=f"{uid}.session_completed")
     integration_signals.checkin_link_followed.connect(_checkin_link_followed, dispatch_uid=f"{uid}.checkin_link")
-    monitoring_signals.alert_raised.connect(_alert_raised, dispatch_uid=f"{uid}.alert_raised")
+    monitoring_signals.alerts_raised.connect(_alerts_raised, dispatch_uid=f"{uid}.alerts_raised")
     monitoring_signals.alert_acknowledged.connect(_alert_acknowledged, dispatch_uid=f"{uid}.alert_acknowledged")

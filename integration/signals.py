@@ -1,7 +1,7 @@
 """What integration care announces to the apps above it (`followups`).
 
 A check-in that signals risk announces nothing here: it raises a clinical alert through charting
-(`monitoring.services.alerts.alerts_raise`), which announces it (`monitoring.signals.alert_raised`).
+(`monitoring.services.alerts.alerts_raise`), which announces it (`monitoring.signals.alerts_raised`).
 
 Sent synchronously inside the caller's transaction: a receiver's writes commit with the cause, and
 a receiver's exception rolls the cause back. Receivers are connected in the upper app's

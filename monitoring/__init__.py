@@ -7,7 +7,7 @@ Entry points other apps use: `monitoring.scales.score` (pure scoring),
 (called before a session is completed), `monitoring.services.alerts.alerts_raise` (integration care
 raises check-in alerts through it), and the reads `monitoring.selectors.gate.gate_unmet` and
 `discharge_unmet`. Announces in `monitoring.signals`: dose_recorded, dose_entered_in_error,
-alert_raised, alert_acknowledged (the follow-up engine routes and escalates alerts).
+alerts_raised, alert_acknowledged, scale_response_recorded (the follow-up engine routes and escalates alerts).
 
 Layout: `services/` holds the writes (keyword-only, atomic), `selectors/` the reads (querysets with
 their joins, the gate and discharge checklists, a clinic's thresholds, caps and policy, scale trends,

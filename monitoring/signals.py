@@ -14,11 +14,17 @@ dose_recorded = Signal()
 # Arguments: dose (DoseAdministration), by (StaffMember), reason (str).
 dose_entered_in_error = Signal()
 
-# Sent by `monitoring.services.alerts.alerts_raise` for each alert it inserted (never again for an
-# alert raised earlier under the same dedupe key), inside the caller's transaction.
-# Arguments: alert (Alert). The follow-up engine routes it to the care team and escalates it.
-alert_raised = Signal()
+# Sent by `monitoring.services.alerts.alerts_raise` inside the raising transaction, with the alerts
+# the call inserted (never again for an alert raised earlier under the same dedupe key; a
+# concurrent raiser of the same key may announce it too, so receivers dedupe by alert id).
+# Arguments: alerts (list[Alert]). The follow-up engine routes each to the care team and escalates
+# it; interop sends the `alert.raised` webhook.
+alerts_raised = Signal()
 
 # Sent by `monitoring.services.alerts.alert_acknowledge` when an open alert is acknowledged, inside
 # its transaction. Arguments: alert (Alert), by (StaffMember). Escalation stops.
 alert_acknowledged = Signal()
+
+# Sent by `monitoring.services.scales.scale_response_record` once the scored response is written,
+# inside its transaction. Arguments: response (ScaleResponse).
+scale_response_recorded = Signal()

@@ -1,7 +1,7 @@
 """Raising and acknowledging alerts. One alert per rule per episode.
 
 Who hears of an alert is not charting's business: each new alert is announced
-(`monitoring.signals.alert_raised`) inside the transaction that raised it, and the follow-up engine
+(`monitoring.signals.alerts_raised`) inside the transaction that raised it, and the follow-up engine
 routes it (in-app at once, pages to the on-call list, escalation). Acknowledging is announced too
 (`alert_acknowledged`), which stops the escalation.
 """
@@ -61,11 +61,11 @@ def alerts_raise(*, candidates: list[AlertCandidate]) -> list[Alert]:
         ignore_conflicts=True,
     )
     alerts = list(Alert.objects.filter(dedupe_key__in=keys).order_by("pk"))
-    for alert in alerts:
-        if alert.dedupe_key not in before:
-            # A concurrent raiser of the same key may announce it too: the routing it starts is
-            # keyed by the alert, so the second announcement writes nothing.
-            signals.alert_raised.send(sender=Alert, alert=alert)
+    new = [alert for alert in alerts if alert.dedupe_key not in before]
+    if new:
+        # A concurrent raiser of the same key may announce it too: what the receivers write is keyed
+        # by the alert, so the second announcement writes nothing.
+        signals.alerts_raised.send(sender=Alert, alerts=new)
     return alerts
 
 
