@@ -33,13 +33,6 @@ def no_totp(settings):
     settings.OTP_REQUIRED_FOR_CLINICAL_ROLES = False
 
 
-@pytest.fixture(autouse=True)
-def _first_session_of_each_test_is_now():
-    # As in tests/monitoring: SessionFactory counts days back per session, and charting refuses
-    # times outside a session's booked block, so each test's first session must be the one now.
-    SessionFactory.reset_sequence()
-
-
 @pytest.fixture
 def nurse_staff(clinic, make_staff):
     return make_staff(clinic, Role.NURSE)
