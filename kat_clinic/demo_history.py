@@ -81,7 +81,11 @@ def seed_history(*, clinic: Clinic, organization: Organization) -> None:
 def _seed_patient(*, clinic: Clinic, patient: Patient, room: Room, staff: dict[str, StaffMember]) -> None:
     from kat_clinic.services import patient_weight_record
     from monitoring.models import CONTRAINDICATIONS
-    from monitoring.services.records import contraindication_screen_review, consent_record, contraindication_screen_record
+    from monitoring.services.records import (
+        consent_record,
+        contraindication_screen_record,
+        contraindication_screen_review,
+    )
 
     nurse, prescriber, therapist = staff["nurse1"], staff["prescriber"], staff["therapist1"]
     tz = clinic.tz
