@@ -276,6 +276,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "kat_clinic.api.schema.nullable_references",
         "kat_clinic.api.schema.add_error_responses",
         "kat_clinic.api.schema.describe_local_times",
         "kat_clinic.api.examples.attach_examples",

@@ -191,3 +191,37 @@ def document(view, *, tag: str, **operations: dict) -> None:
     rest = {name: extend_schema(**kwargs) for name, kwargs in operations.items() if name not in mapped}
     if rest:
         extend_schema_view(**rest)(view)
+
+
+NULL_ENUM = "NullEnum"
+
+
+def nullable_references(result, generator, request, public):
+    """A nullable nested object as OpenAPI 3.0.3 reads it: `oneOf: [<ref>, NullEnum]`.
+
+    drf-spectacular writes `{"allOf": [<ref>], "nullable": true}`, but in 3.0.3 `nullable` only
+    widens a `type` in the same schema object, so strict validators (and the generators that follow
+    them) refuse the null a nullable nested serializer sends. `NullEnum` (`enum: [null]`) is the
+    null drf-spectacular already uses for nullable choice fields.
+    """
+
+    def rewrite(node):
+        if isinstance(node, dict):
+            parts = node.get("allOf")
+            if node.get("nullable") is True and isinstance(parts, list) and len(parts) == 1 and "$ref" in parts[0]:
+                node.pop("nullable")
+                node.pop("allOf")
+                node["oneOf"] = [parts[0], {"$ref": f"#/components/schemas/{NULL_ENUM}"}]
+                used.add(True)
+            for value in node.values():
+                rewrite(value)
+        elif isinstance(node, list):
+            for value in node:
+                rewrite(value)
+
+    used: set[bool] = set()
+    rewrite(result.get("paths", {}))
+    rewrite(result.get("components", {}).get("schemas", {}))
+    if used:
+        result["components"]["schemas"].setdefault(NULL_ENUM, {"enum": [None]})
+    return result

@@ -12,6 +12,7 @@ from monitoring.selectors.policy import policy_for
 from monitoring.services.alerts import AlertCandidate, alerts_raise
 from sessions.models import Session
 
+
 def _session_enrollment(session: Session | None):
     """The enrollment the session was booked under, if any."""
     return session.enrollment if session is not None and session.enrollment_id else None

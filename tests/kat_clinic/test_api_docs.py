@@ -340,28 +340,46 @@ def _model_field_may_be_null(model, source: str) -> bool:
     return False
 
 
-def _nullable(schema: dict) -> bool:
-    return bool(schema.get("nullable")) or any(
-        part.get("$ref", "").endswith("/NullEnum") for part in schema.get("oneOf", [])
-    )
+def _accepts_null(schema: dict) -> bool:
+    """Whether a property's schema lets null through, read strictly as OpenAPI 3.0.3 does."""
+    validator = OAS30ReadValidator({**schema, "components": DOCUMENT["components"]})
+    return validator.is_valid(None)
 
 
-def test_fields_whose_column_may_be_null_are_marked_nullable():
+def test_fields_that_may_be_null_accept_null_in_the_schema():
+    # given every serializer field of the document that may send null: declared `allow_null`, or read
+    # from a column (or through a relation) that may be NULL
     components = DOCUMENT["components"]["schemas"]
-    missing = []
+    may_be_null, refused = [], []
     for (name, kind), component in GENERATOR.registry._components.items():
         serializer = component.object
-        model = getattr(getattr(serializer, "Meta", None), "model", None)
-        if kind != "schemas" or not isinstance(serializer, serializers.Serializer) or model is None:
+        if kind != "schemas" or not isinstance(serializer, serializers.Serializer):
             continue
+        model = getattr(getattr(serializer, "Meta", None), "model", None)
         properties = components.get(name, {}).get("properties", {})
         for field_name, field in serializer.fields.items():
-            if field_name not in properties or field.source == "*" or not issubclass(model, models.Model):
+            if field_name not in properties or field.source == "*":
                 continue
-            if _model_field_may_be_null(model, field.source) and not _nullable(properties[field_name]):
-                missing.append(f"{name}.{field_name}")
+            from_column = model is not None and issubclass(model, models.Model)
+            if field.allow_null or (from_column and _model_field_may_be_null(model, field.source)):
+                may_be_null.append(f"{name}.{field_name}")
+                # then its schema accepts null, strictly (a nested object too, not only a scalar)
+                if not _accepts_null(properties[field_name]):
+                    refused.append(f"{name}.{field_name}")
 
-    assert missing == []
+    assert len(may_be_null) > 100
+    assert refused == []
+
+
+def test_a_nullable_nested_object_is_a_one_of_with_null():
+    chart = DOCUMENT["components"]["schemas"]["SessionChart"]["properties"]
+
+    assert chart["rems_form"] == {
+        "oneOf": [{"$ref": "#/components/schemas/RemsMonitoringForm"}, {"$ref": "#/components/schemas/NullEnum"}]
+    }
+    assert _accepts_null(chart["rems_form"]) and not _accepts_null(
+        DOCUMENT["components"]["schemas"]["SessionChart"]["properties"]["gate"]
+    )
 
 
 # --- what the document says about the API as a whole ---------------------------------------------
