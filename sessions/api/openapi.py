@@ -123,12 +123,18 @@ INTAKE = {
     "enrollment": None,
     "assignments": [
         _assignment(
-            98, w.PRESCRIBER, "Priya Shah, MD", "prescriber", "exclusive", None, "2026-02-20T15:00:00Z",
+            98,
+            w.PRESCRIBER,
+            "Priya Shah, MD",
+            "prescriber",
+            "exclusive",
+            None,
+            "2026-02-20T15:00:00Z",
             "2026-02-20T16:00:00Z",
         )
     ],
     "created_at": "2026-02-09T16:25:00Z",
-}  # fmt: skip
+}
 INTEGRATION = {
     **SESSION,
     "id": w.INTEGRATION_SESSION,
@@ -296,7 +302,7 @@ examples.register(
         ],
         "sessions": [],
     },
-)  # fmt: skip
+)
 
 TAG = "Sessions"
 REFUSALS = (

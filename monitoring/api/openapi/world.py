@@ -150,8 +150,16 @@ NOTE = {
     "addenda": [],
 }
 SIGN_HASH = "4f7d0b6a9c2e51d83a6f0c1b9e7d2a4c5b8e1f3a6d9c0b2e4f7a1c3d5e8b0f2a"
-SIGNED = {**NOTE, "status": "signed", "version": 4, "etag": '"4"', "signed_by": w.THERAPIST,
-          "signed_at": "2026-03-02T16:25:00Z", "updated_at": "2026-03-02T16:25:00Z", "content_sha256": SIGN_HASH}  # fmt: skip
+SIGNED = {
+    **NOTE,
+    "status": "signed",
+    "version": 4,
+    "etag": '"4"',
+    "signed_by": w.THERAPIST,
+    "signed_at": "2026-03-02T16:25:00Z",
+    "updated_at": "2026-03-02T16:25:00Z",
+    "content_sha256": SIGN_HASH,
+}
 ADDENDUM = {
     "id": 36,
     "body": "Correction: the patient's escort was her sister, not her spouse.",
@@ -201,8 +209,11 @@ OVERRIDE = {
     "overridden_by": w.PRESCRIBER,
     "overridden_at": "2026-03-02T14:06:00Z",
 }
-GATE = {"ready": False, "unmet": [{"item": "attestation", "detail": "Escort and fasting are not confirmed."}],
-        "overridden": []}  # fmt: skip
+GATE = {
+    "ready": False,
+    "unmet": [{"item": "attestation", "detail": "Escort and fasting are not confirmed."}],
+    "overridden": [],
+}
 DISCHARGE = {
     "ready": False,
     "unmet": [{"item": "minutes_monitored", "detail": "Monitored 50 of the 60 minutes required after the last dose."}],
@@ -353,18 +364,47 @@ examples.register(
     VitalBatchRequest={
         "session": w.SESSION,
         "readings": [
-            {"measured_at": "2026-03-02T14:30:00Z", "systolic_mmhg": 148, "diastolic_mmhg": 92, "heart_rate_bpm": 96,
-             "spo2_percent": 97, "respiratory_rate_per_min": 16, "source": "device",
-             "device_reading_id": "philips-mx450-7731-000212"},
-            {"measured_at": "2026-03-02T14:35:00Z", "systolic_mmhg": 139, "diastolic_mmhg": 88, "heart_rate_bpm": 90,
-             "spo2_percent": 98, "respiratory_rate_per_min": 15, "source": "device",
-             "device_reading_id": "philips-mx450-7731-000213"},
+            {
+                "measured_at": "2026-03-02T14:30:00Z",
+                "systolic_mmhg": 148,
+                "diastolic_mmhg": 92,
+                "heart_rate_bpm": 96,
+                "spo2_percent": 97,
+                "respiratory_rate_per_min": 16,
+                "source": "device",
+                "device_reading_id": "philips-mx450-7731-000212",
+            },
+            {
+                "measured_at": "2026-03-02T14:35:00Z",
+                "systolic_mmhg": 139,
+                "diastolic_mmhg": 88,
+                "heart_rate_bpm": 90,
+                "spo2_percent": 98,
+                "respiratory_rate_per_min": 15,
+                "source": "device",
+                "device_reading_id": "philips-mx450-7731-000213",
+            },
         ],
     },
-    VitalBatchResult={"created": 1, "duplicates": 1, "readings": [{**VITAL, "id": 5122, "measured_at": "2026-03-02T14:35:00Z",
-                      "systolic_mmhg": 139, "diastolic_mmhg": 88, "heart_rate_bpm": 90, "spo2_percent": 98,
-                      "respiratory_rate_per_min": 15, "device_reading_id": "philips-mx450-7731-000213",
-                      "entered_at": "2026-03-02T14:35:03Z"}], "alerts": []},
+    VitalBatchResult={
+        "created": 1,
+        "duplicates": 1,
+        "readings": [
+            {
+                **VITAL,
+                "id": 5122,
+                "measured_at": "2026-03-02T14:35:00Z",
+                "systolic_mmhg": 139,
+                "diastolic_mmhg": 88,
+                "heart_rate_bpm": 90,
+                "spo2_percent": 98,
+                "respiratory_rate_per_min": 15,
+                "device_reading_id": "philips-mx450-7731-000213",
+                "entered_at": "2026-03-02T14:35:03Z",
+            }
+        ],
+        "alerts": [],
+    },
     DoseAdministration=DOSE,
     DoseAdministrationRequest={
         "session": w.SESSION,
@@ -387,7 +427,12 @@ examples.register(
     Escalation=ESCALATION,
     Alert=ALERT,
     ClinicalNote=NOTE,
-    NoteCreateRequest={"session": w.SESSION, "author_role": "therapist", "sections": NOTE["sections"], "body": NOTE["body"]},
+    NoteCreateRequest={
+        "session": w.SESSION,
+        "author_role": "therapist",
+        "sections": NOTE["sections"],
+        "body": NOTE["body"],
+    },
     PatchedNoteUpdateRequest={"body": "Session held as planned; integration on Wednesday 4 March at 10:00."},
     AddendumCreateRequest={"body": ADDENDUM["body"]},
     ScaleResponse=SCALE_RESPONSE,
@@ -410,11 +455,23 @@ examples.register(
     RemsMonitoringForm=REMS_FORM,
     RemsGenerateRequest={"session": 71, "ready_to_leave_at": "2026-03-03T17:10:00Z"},
     ConsentRevokeRequest={"reason": "Patient withdrew consent by phone on 9 March."},
-    TimelineEntry={"at": DOSE_AT, "type": "dose", "id": DOSE["id"], "session": w.SESSION,
-                   "summary": "Ketamine (racemic) 51.30 mg Intramuscular"},
+    TimelineEntry={
+        "at": DOSE_AT,
+        "type": "dose",
+        "id": DOSE["id"],
+        "session": w.SESSION,
+        "summary": "Ketamine (racemic) 51.30 mg Intramuscular",
+    },
     SessionChart={
-        "session": {"id": w.SESSION, "kind": "dosing", "status": "in_progress", "starts_at": "2026-03-02T14:00:00+00:00",
-                    "ends_at": "2026-03-02T16:00:00+00:00", "patient": w.PATIENT, "clinic": w.CLINIC},
+        "session": {
+            "id": w.SESSION,
+            "kind": "dosing",
+            "status": "in_progress",
+            "starts_at": "2026-03-02T14:00:00+00:00",
+            "ends_at": "2026-03-02T16:00:00+00:00",
+            "patient": w.PATIENT,
+            "clinic": w.CLINIC,
+        },
         "note": NOTE,
         "doses": [DOSE],
         "other_medications": [SESSION_MEDICATION],
@@ -431,4 +488,4 @@ examples.register(
         "rems_form": None,
     },
     **RECORDS,
-)  # fmt: skip
+)
