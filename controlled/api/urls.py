@@ -15,3 +15,6 @@ router.register("controlled/loss-reports", views.LossReportViewSet, basename="co
 router.register("controlled/reports", views.ReportViewSet, basename="controlled-report")
 
 urlpatterns = router.urls
+
+# The operations' documentation (summaries, descriptions, examples), applied to the views above.
+from controlled.api import openapi  # noqa: E402, F401

@@ -163,10 +163,14 @@ def attach_examples(result, generator, request, public):
     return result
 
 
-def response(value: Any, name: str = "Example", status: str | None = None) -> OpenApiExample:
+def response(
+    value: Any, name: str = "Example", status: str | None = None, media_type: str = "application/json"
+) -> OpenApiExample:
     """An operation's own response example, where the component's shared one would not be true
-    (e.g. a publish answers the template `published`)."""
-    return OpenApiExample(name, value=value, response_only=True, status_codes=[status] if status else None)
+    (e.g. a publish answers the template `published`), or of a body that is not JSON (CSV, FHIR)."""
+    return OpenApiExample(
+        name, value=value, response_only=True, status_codes=[status] if status else None, media_type=media_type
+    )
 
 
 def request(value: Any, name: str = "Example") -> OpenApiExample:

@@ -233,7 +233,10 @@ document(
         "description": "Adds a room to one of your clinics. Its kind and capabilities decide which sessions may be "
         "booked in it (a dosing step needing a `monitored` room never lands in a consult room).",
     },
-    retrieve={"summary": "Get one room", "description": "One room or chair with its kind and capabilities."},
+    retrieve={
+        "summary": "Get one room",
+        "description": "One room or chair with its kind, its capabilities and whether it is in service.",
+    },
     update={
         "summary": "Replace a room",
         "description": "Replaces the room's name, kind, capabilities and active flag. Deactivating a room keeps its "

@@ -185,6 +185,8 @@ def document(view, *, tag: str, **operations: dict) -> None:
     extend_schema(tags=[tag])(view)
     # A second HTTP method mapped onto an action (`@weights.mapping.post def record_weight`) is not
     # an action of its own to extend_schema_view; being the view's own function, it is decorated as is.
+    # The tag goes on each operation too: a tag a view declared on its own method would win over the class's.
+    operations = {name: {"tags": [tag], **kwargs} for name, kwargs in operations.items()}
     mapped = {name for name in operations if name not in get_view_method_names(view) and name in vars(view)}
     for name in mapped:
         extend_schema(**operations[name])(vars(view)[name])

@@ -315,11 +315,15 @@ document(
     views.SessionViewSet,
     tag=TAG,
     list={
+        "summary": "List booked sessions",
         "description": "Booked sessions of your clinics with their staff assignments, in order of start. Sessions "
         "carry no clinical data. Filter by `clinic`, `patient`, `status`, `kind`, `room`, `enrollment`, "
-        "`planned_session`, `staff`, or a range of block starts (`starts_after`, `starts_before`)."
+        "`planned_session`, `staff`, or a range of block starts (`starts_after`, `starts_before`).",
     },
-    retrieve={"description": "One session with its times, room, staff assignments and status history fields."},
+    retrieve={
+        "summary": "Get one session",
+        "description": "One session with its times, room, staff assignments and status history fields.",
+    },
     create={
         "summary": "Book an ad-hoc session",
         "description": "Books a session outside any program (a medical intake, a check-in visit): the clinic, "
