@@ -11,7 +11,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The audit trail, for admins of the clinics it concerns. */
+        /**
+         * Read the audit trail
+         * @description Who did what, when, from where and with what outcome, for the clinics you administer, newest first: one row per API call that touched a record, with the patients concerned. Filter by `patient`, `user`, `since` / `until` (date-times), `outcome` or `break_glass`. Rows hold ids, never record values.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `audit.read`).
+         */
         get: operations["audit_events_list"];
         put?: never;
         post?: never;
@@ -31,10 +36,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * @description Exchange username, password (and a TOTP code for clinical roles) for an expiring token.
+         * Log in: exchange credentials for a token
+         * @description Send `username` and `password`; prescribers, nurses and therapists also send `otp`, the 6-digit code of their authenticator app. The answer is a token to send as `Authorization: Token <token>` and its `expiry`: the token lapses after 30 minutes without a call (each call pushes `expiry` on) and 12 hours after login at the latest. A wrong password answers 401 `invalid_credentials`, a missing or wrong code 401 `otp_required`; after repeated failures the username is locked for a while (429 `locked_out`).
          *
-         *     Not inside the request transaction: a failed attempt must be recorded (lockout) even though
-         *     the request is refused.
+         *     **Access:** public: no token (what proves the caller is described above).
          */
         post: operations["auth_login_create"];
         delete?: never;
@@ -52,7 +57,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Revoke the token this request was made with. */
+        /**
+         * Log out: revoke this token
+         * @description Revokes the token the request is made with, at once; other tokens of the same user (other devices) stay valid. Answers 204 with no body.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `me.read`).
+         */
         post: operations["auth_logout_create"];
         delete?: never;
         options?: never;
@@ -69,8 +79,85 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Open one patient outside your clinics, with a written reason, for one hour. Flagged for review. */
+        /**
+         * Break glass: open a patient outside your clinics
+         * @description In an emergency a clinician may read one patient of another clinic of the organisation for one hour, giving a written reason. Every access under the grant is flagged in the audit trail for review by the patient's clinic. A patient outside the organisation answers 404.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `breakglass.request`).
+         */
         post: operations["break_glass_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar-feeds/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List calendar feeds
+         * @description Calendar feeds you may manage: your own, and at clinics where you run the schedule (admins, the front desk) every feed, rooms' included. Revoked feeds stay listed with `revoked_at`.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `calendar.manage`).
+         */
+        get: operations["calendar_feeds_list"];
+        put?: never;
+        /**
+         * Issue a calendar feed
+         * @description A private iCalendar URL for your own sessions (`staff`) or a room's (`room`, admins and the front desk). Issuing again for the same calendar revokes the previous URL.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `calendar.manage`).
+         */
+        post: operations["calendar_feeds_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar-feeds/{id}/revoke/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a calendar feed
+         * @description Revokes the feed: its URL stops working at once, for good (a calendar app subscribed to it gets 404 from then on). Issue a new feed for a new URL.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `calendar.manage`).
+         */
+        post: operations["calendar_feeds_revoke_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendars/{token}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * iCalendar feed
+         * @description Subscribe to this URL in a calendar app: the sessions of the feed's staff member or room from 30 days back to 180 days ahead. Events carry the session kind, the room and the time; no patient identifier unless the clinic opted in to initials (calendar services hold no business associate agreement). No login: the private token in the URL is the credential; a revoked one answers 404.
+         *
+         *     **Access:** public: no token (what proves the caller is described above).
+         */
+        get: operations["calendars_retrieve"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -84,10 +171,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * List adverse events
+         * @description Adverse events charted during sessions (nausea, hypertension, emergence reaction, respiratory depression, ...), with severity and the action taken. Filter by `session`, `patient` or `type`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `vitals.read`).
+         */
         get: operations["chart_adverse_events_list"];
         put?: never;
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * Record an adverse event
+         * @description Records an adverse event of a session with its type, severity, onset and action taken. Serious events appear on the esketamine REMS monitoring form. Times must fall within the session (from its booked start to a little after now); one outside answers 422 naming the field.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `vitals.write`).
+         */
         post: operations["chart_adverse_events_create"];
         delete?: never;
         options?: never;
@@ -102,7 +199,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Base for charting endpoints: rows hang off a session unless `clinic_lookup` says otherwise. */
+        /**
+         * List alerts
+         * @description Alerts raised by the system: vital-sign thresholds during a session, a PHQ-9 item 9 answer or a positive C-SSRS at any time. Each is notified to the on-call staff once. Filter by `session`, `patient`, `kind`, `priority`, or `open=true` for those not acknowledged yet.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `alert.read`).
+         */
         get: operations["chart_alerts_list"];
         put?: never;
         post?: never;
@@ -119,7 +221,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Base for charting endpoints: rows hang off a session unless `clinic_lookup` says otherwise. */
+        /**
+         * Get one alert
+         * @description One alert with what raised it (`details`: the readings and limits, or the scale response) and its handling: when the on-call staff were notified, who acknowledged it.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `alert.read`).
+         */
         get: operations["chart_alerts_retrieve"];
         put?: never;
         post?: never;
@@ -138,7 +245,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Base for charting endpoints: rows hang off a session unless `clinic_lookup` says otherwise. */
+        /**
+         * Acknowledge an alert
+         * @description Records that a clinician has taken the alert in hand (who and when). An alert already acknowledged answers 409 `alert_acknowledged`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `alert.ack`).
+         */
         post: operations["chart_alerts_acknowledge_create"];
         delete?: never;
         options?: never;
@@ -153,10 +265,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Allergys of a patient. */
+        /**
+         * List allergies
+         * @description An allergy: substance, reaction and severity. Records of patients of your clinics; filter by `patient`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_allergies_list"];
         put?: never;
-        /** @description Allergys of a patient. */
+        /**
+         * Record an allergy
+         * @description An allergy: substance, reaction and severity. The recording staff member is taken from the token.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `record.write`).
+         */
         post: operations["chart_allergies_create"];
         delete?: never;
         options?: never;
@@ -171,7 +293,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Allergys of a patient. */
+        /**
+         * Get one allergy
+         * @description An allergy: substance, reaction and severity. A record of a patient outside your clinics answers 404.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_allergies_retrieve"];
         put?: never;
         post?: never;
@@ -188,10 +315,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Escort and fasting for one session; posting again updates the session's row. */
+        /**
+         * List escort and fasting attestations
+         * @description Per session: the escort (name, phone, present) and fasting (confirmed, last ate, last drank). Filter by `session`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_attestations_list"];
         put?: never;
-        /** @description Escort and fasting for one session; posting again updates the session's row. */
+        /**
+         * Record escort and fasting for a session
+         * @description Records the session's attestation; posting again for the same session updates its single row. Escort and fasting are items of the pre-dose gate and of discharge.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `record.write`).
+         */
         post: operations["chart_attestations_create"];
         delete?: never;
         options?: never;
@@ -206,10 +343,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Patient-level records, scoped by the patient's home clinic. */
+        /**
+         * List consents
+         * @description A treatment consent signed by the patient with a staff witness: document version, medications and routes it covers, expiry. A current consent is a prerequisite of dosing. Records of patients of your clinics; filter by `patient`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_consents_list"];
         put?: never;
-        /** @description Patient-level records, scoped by the patient's home clinic. */
+        /**
+         * Record a signed consent
+         * @description A treatment consent signed by the patient with a staff witness: document version, medications and routes it covers, expiry. A current consent is a prerequisite of dosing. The recording staff member is taken from the token.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `record.write`).
+         */
         post: operations["chart_consents_create"];
         delete?: never;
         options?: never;
@@ -224,7 +371,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Patient-level records, scoped by the patient's home clinic. */
+        /**
+         * Get one signed consent
+         * @description A treatment consent signed by the patient with a staff witness: document version, medications and routes it covers, expiry. A current consent is a prerequisite of dosing. A record of a patient outside your clinics answers 404.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_consents_retrieve"];
         put?: never;
         post?: never;
@@ -243,7 +395,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Patient-level records, scoped by the patient's home clinic. */
+        /**
+         * Revoke a consent
+         * @description Records that the patient withdrew the consent, with a reason; it no longer satisfies the dosing prerequisite. Revoking it twice answers 409 `consent_revoked`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `record.write`).
+         */
         post: operations["chart_consents_revoke_create"];
         delete?: never;
         options?: never;
@@ -258,10 +415,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Patient-level records, scoped by the patient's home clinic. */
+        /**
+         * List contraindication screens
+         * @description The ketamine contraindication screen: `answers` per item (psychosis, uncontrolled hypertension, pregnancy, ...), `true` when present. Any item present fails it; the result is computed. A passed screen reviewed by a prescriber and still valid is a prerequisite of dosing. Records of patients of your clinics; filter by `patient`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_contraindication_screens_list"];
         put?: never;
-        /** @description Patient-level records, scoped by the patient's home clinic. */
+        /**
+         * Record a contraindication screen
+         * @description The ketamine contraindication screen: `answers` per item (psychosis, uncontrolled hypertension, pregnancy, ...), `true` when present. Any item present fails it; the result is computed. A passed screen reviewed by a prescriber and still valid is a prerequisite of dosing. The recording staff member is taken from the token.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `record.write`).
+         */
         post: operations["chart_contraindication_screens_create"];
         delete?: never;
         options?: never;
@@ -276,10 +443,37 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Patient-level records, scoped by the patient's home clinic. */
+        /**
+         * Get one contraindication screen
+         * @description The ketamine contraindication screen: `answers` per item (psychosis, uncontrolled hypertension, pregnancy, ...), `true` when present. Any item present fails it; the result is computed. A passed screen reviewed by a prescriber and still valid is a prerequisite of dosing. A record of a patient outside your clinics answers 404.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_contraindication_screens_retrieve"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chart/contraindication-screens/{id}/review/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Review a contraindication screen
+         * @description The prescriber making the request reviews the screen; `reviewed_by` is always the caller, so nobody reviews on another's behalf.
+         *
+         *     **Access:** a token of a user holding one of the roles `prescriber` at the clinic concerned (operation `screen.review`).
+         */
+        post: operations["chart_contraindication_screens_review_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -293,10 +487,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Diagnosiss of a patient. */
+        /**
+         * List diagnoses
+         * @description A diagnosis as an ICD-10-CM code (`F33.1`) with its description; one may be marked primary. Records of patients of your clinics; filter by `patient`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_diagnoses_list"];
         put?: never;
-        /** @description Diagnosiss of a patient. */
+        /**
+         * Record a diagnosis
+         * @description A diagnosis as an ICD-10-CM code (`F33.1`) with its description; one may be marked primary. The recording staff member is taken from the token.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `record.write`).
+         */
         post: operations["chart_diagnoses_create"];
         delete?: never;
         options?: never;
@@ -311,7 +515,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Diagnosiss of a patient. */
+        /**
+         * Get one diagnosis
+         * @description A diagnosis as an ICD-10-CM code (`F33.1`) with its description; one may be marked primary. A record of a patient outside your clinics answers 404.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_diagnoses_retrieve"];
         put?: never;
         post?: never;
@@ -328,11 +537,43 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * List dissociation scores
+         * @description CADSS dissociation scores with their 23 items and total. Filter by `session`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `vitals.read`).
+         */
         get: operations["chart_dissociation_scores_list"];
         put?: never;
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * Record a dissociation score
+         * @description Records the 23 CADSS items (each 0 to 4); the total is computed. Times must fall within the session (from its booked start to a little after now); one outside answers 422 naming the field.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `vitals.write`).
+         */
         post: operations["chart_dissociation_scores_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chart/dissociation-scores/{id}/entered-in-error/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark a dissociation score entered in error
+         * @description Marks the dissociation score as entered in error with a `reason` (10 characters or more): the row is kept, flagged with who, when and why, and no longer counts (thresholds, caps, discharge, REMS). Its author marks their own entry; someone else's needs a prescriber. Marking it twice answers 409 `already_in_error`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `vitals.write`).
+         */
+        post: operations["chart_dissociation_scores_entered_in_error_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -346,10 +587,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * List doses
+         * @description Ketamine and esketamine administrations with dose, weight used, volume, rate, lot and who ordered and gave them. Filter by `session`, `patient`, `medication` or `route`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `dose.read`).
+         */
         get: operations["chart_doses_list"];
         put?: never;
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * Record a dose
+         * @description Records an administration ordered by a prescriber. Give `dose_mg_per_kg` (the patient's latest weight gives `dose_mg`) or `dose_mg`; with a concentration the volume is computed, with infusion minutes the rate. The first dose of a session must pass the pre-dose gate (consent, screen, vital signs, attestation, ...) and every dose the in-session checks: 422 `gate_unmet` listing each unmet item, which a prescriber may override. The session's cumulative dose must stay under the clinic's cap for the route (422 `dose_cap_exceeded`) unless a prescriber records an override reason; esketamine follows its label (28 mg devices, at most 84 mg). Times must fall within the session (from its booked start to a little after now); one outside answers 422 naming the field.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `dose.administer`).
+         */
         post: operations["chart_doses_create"];
         delete?: never;
         options?: never;
@@ -364,10 +615,37 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * Get one dose
+         * @description One administration with the weight used and its computed dose, volume and rate.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `dose.read`).
+         */
         get: operations["chart_doses_retrieve"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chart/doses/{id}/entered-in-error/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark a dose entered in error
+         * @description Marks the dose as entered in error with a `reason` (10 characters or more): the row is kept, flagged with who, when and why, and no longer counts (thresholds, caps, discharge, REMS). Its author marks their own entry; someone else's needs a prescriber. Marking it twice answers 409 `already_in_error`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `dose.administer`).
+         */
+        post: operations["chart_doses_entered_in_error_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -383,7 +661,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * Stop an infusion
+         * @description Records when a running infusion was stopped (`stopped_at`, not before it started).
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `dose.administer`).
+         */
         post: operations["chart_doses_stop_create"];
         delete?: never;
         options?: never;
@@ -398,10 +681,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * List escalations
+         * @description Escalations during sessions: prescriber called, rapid response, emergency transfer. Filter by `session`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `vitals.read`).
+         */
         get: operations["chart_escalations_list"];
         put?: never;
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * Record an escalation
+         * @description Records an escalation of care and what happened. Times must fall within the session (from its booked start to a little after now); one outside answers 422 naming the field.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `vitals.write`).
+         */
         post: operations["chart_escalations_create"];
         delete?: never;
         options?: never;
@@ -416,10 +709,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description One note per session; signed notes are frozen in the database, corrections are addenda. */
+        /**
+         * List clinical notes
+         * @description Notes of sessions: one per author role (therapist, nurse, prescriber), with their sections, status (`draft`, `signed`) and addenda. Filter by `session`, `patient`, `kind` or `status`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `note.read`).
+         */
         get: operations["chart_notes_list"];
         put?: never;
-        /** @description One note per session; signed notes are frozen in the database, corrections are addenda. */
+        /**
+         * Start a note
+         * @description Starts the author's draft note on a session. The note's kind follows the session's (`preparation`, `dosing`, `integration`, else `general`) and decides its `sections` (e.g. a dosing note: `pre_dose_checks`, `therapist_observations`, `patient_experience`); unknown sections are refused. A second note by the same author role on the session answers 409. An author holding several roles names one in `author_role`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `note.write`).
+         */
         post: operations["chart_notes_create"];
         delete?: never;
         options?: never;
@@ -434,14 +737,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description One note per session; signed notes are frozen in the database, corrections are addenda. */
+        /**
+         * Get one note with its ETag
+         * @description One note; the `ETag` header (and the `etag` field) carries its version, to send back in `If-Match` when editing.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `note.read`).
+         */
         get: operations["chart_notes_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** @description One note per session; signed notes are frozen in the database, corrections are addenda. */
+        /**
+         * Edit a draft note
+         * @description Edits the author's own draft. Send the `ETag` read last in `If-Match`: a missing header answers 428, a stale one 412 (someone saved in between; read again). A signed note is frozen in the database: correct it with an addendum.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `note.write`).
+         */
         patch: operations["chart_notes_partial_update"];
         trace?: never;
     };
@@ -454,7 +767,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description One note per session; signed notes are frozen in the database, corrections are addenda. */
+        /**
+         * Add an addendum to a signed note
+         * @description Corrects or completes a signed note by a new, signed addendum pointing at it; the note itself never changes. Answers the note with its addenda.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `note.write`).
+         */
         post: operations["chart_notes_addenda_create"];
         delete?: never;
         options?: never;
@@ -471,7 +789,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description One note per session; signed notes are frozen in the database, corrections are addenda. */
+        /**
+         * Co-sign a dosing note
+         * @description A prescriber co-signs a signed dosing note, once; nothing else of the note changes.
+         *
+         *     **Access:** a token of a user holding one of the roles `prescriber` at the clinic concerned (operation `note.cosign`).
+         */
         post: operations["chart_notes_cosign_create"];
         delete?: never;
         options?: never;
@@ -488,7 +811,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description One note per session; signed notes are frozen in the database, corrections are addenda. */
+        /**
+         * Sign a note
+         * @description Signs the author's own draft: records who and when and the SHA-256 of its canonical content; from then on the database refuses any change. `If-Match` is optional here and checked when sent.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `note.sign`).
+         */
         post: operations["chart_notes_sign_create"];
         delete?: never;
         options?: never;
@@ -503,10 +831,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A prescriber's override of one unmet gate or discharge item, with the reason kept. */
+        /**
+         * List gate and discharge overrides
+         * @description A prescriber's overrides of unmet gate, dose or discharge items, with the reason. Filter by `session` or `stage`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `chart.read`).
+         */
         get: operations["chart_overrides_list"];
         put?: never;
-        /** @description A prescriber's override of one unmet gate or discharge item, with the reason kept. */
+        /**
+         * Override an unmet gate or discharge item
+         * @description A prescriber proceeds despite one item currently unmet (`stage` `gate`, `dose` or `discharge`; `item` as listed in `unmet`), with a written reason kept with who and when. An item that is not unmet answers 422 `item_not_unmet`, one already overridden 409.
+         *
+         *     **Access:** a token of a user holding one of the roles `prescriber` at the clinic concerned (operation `gate.override`).
+         */
         post: operations["chart_overrides_create"];
         delete?: never;
         options?: never;
@@ -521,10 +859,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Patient medications of a patient. */
+        /**
+         * List the patient's medications
+         * @description A medication the patient takes outside the clinic; its `concomitant_class` (benzodiazepine, stimulant, MAOI, ...) feeds the dosing checks. Records of patients of your clinics; filter by `patient`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_patient_medications_list"];
         put?: never;
-        /** @description Patient medications of a patient. */
+        /**
+         * Record a medication the patient takes
+         * @description A medication the patient takes outside the clinic; its `concomitant_class` (benzodiazepine, stimulant, MAOI, ...) feeds the dosing checks. The recording staff member is taken from the token.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `record.write`).
+         */
         post: operations["chart_patient_medications_create"];
         delete?: never;
         options?: never;
@@ -539,7 +887,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Patient medications of a patient. */
+        /**
+         * Get one medication the patient takes
+         * @description A medication the patient takes outside the clinic; its `concomitant_class` (benzodiazepine, stimulant, MAOI, ...) feeds the dosing checks. A record of a patient outside your clinics answers 404.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_patient_medications_retrieve"];
         put?: never;
         post?: never;
@@ -556,7 +909,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A patient's clinical history, newest first: notes, doses, scales, alerts, events, consents. */
+        /**
+         * Get a patient's clinical timeline
+         * @description A patient's clinical history, newest first, one line each: signed notes, doses, scale responses, alerts, adverse events and consents, with the session they belong to. A plain array.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `chart.read`).
+         */
         get: operations["chart_patients_timeline_list"];
         put?: never;
         post?: never;
@@ -573,10 +931,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Pregnancy tests of a patient. */
+        /**
+         * List pregnancy tests
+         * @description A pregnancy test result, where a program requires a recent negative one before dosing. Records of patients of your clinics; filter by `patient`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_pregnancy_tests_list"];
         put?: never;
-        /** @description Pregnancy tests of a patient. */
+        /**
+         * Record a pregnancy test
+         * @description A pregnancy test result, where a program requires a recent negative one before dosing. The recording staff member is taken from the token.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `record.write`).
+         */
         post: operations["chart_pregnancy_tests_create"];
         delete?: never;
         options?: never;
@@ -591,7 +959,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Pregnancy tests of a patient. */
+        /**
+         * Get one pregnancy test
+         * @description A pregnancy test result, where a program requires a recent negative one before dosing. A record of a patient outside your clinics answers 404.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_pregnancy_tests_retrieve"];
         put?: never;
         post?: never;
@@ -608,10 +981,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Prior authorizations of a patient. */
+        /**
+         * List prior authorizations
+         * @description A payer's prior authorization: reference, sessions authorised and used, validity. The first dose of each dosing session uses one authorised session. Records of patients of your clinics; filter by `patient`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_prior_authorizations_list"];
         put?: never;
-        /** @description Prior authorizations of a patient. */
+        /**
+         * Record a prior authorization
+         * @description A payer's prior authorization: reference, sessions authorised and used, validity. The first dose of each dosing session uses one authorised session. The recording staff member is taken from the token.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `record.write`).
+         */
         post: operations["chart_prior_authorizations_create"];
         delete?: never;
         options?: never;
@@ -626,7 +1009,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Prior authorizations of a patient. */
+        /**
+         * Get one prior authorization
+         * @description A payer's prior authorization: reference, sessions authorised and used, validity. The first dose of each dosing session uses one authorised session. A record of a patient outside your clinics answers 404.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_prior_authorizations_retrieve"];
         put?: never;
         post?: never;
@@ -643,10 +1031,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Rems patient enrollments of a patient. */
+        /**
+         * List REMS patient enrollments
+         * @description The patient's enrollment in the esketamine REMS (their REMS patient id), required before an esketamine dose. Records of patients of your clinics; filter by `patient`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_rems_enrollments_list"];
         put?: never;
-        /** @description Rems patient enrollments of a patient. */
+        /**
+         * Record a REMS patient enrollment
+         * @description The patient's enrollment in the esketamine REMS (their REMS patient id), required before an esketamine dose. The recording staff member is taken from the token.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `record.write`).
+         */
         post: operations["chart_rems_enrollments_create"];
         delete?: never;
         options?: never;
@@ -661,7 +1059,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Rems patient enrollments of a patient. */
+        /**
+         * Get one REMS patient enrollment
+         * @description The patient's enrollment in the esketamine REMS (their REMS patient id), required before an esketamine dose. A record of a patient outside your clinics answers 404.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_rems_enrollments_retrieve"];
         put?: never;
         post?: never;
@@ -678,7 +1081,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Base for charting endpoints: rows hang off a session unless `clinic_lookup` says otherwise. */
+        /**
+         * List REMS monitoring forms
+         * @description Esketamine REMS patient monitoring forms of your clinics' sessions, draft or submitted. Filter by `session` or `status`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `rems.read`).
+         */
         get: operations["chart_rems_forms_list"];
         put?: never;
         post?: never;
@@ -695,7 +1103,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Base for charting endpoints: rows hang off a session unless `clinic_lookup` says otherwise. */
+        /**
+         * Get one REMS monitoring form
+         * @description One form: every field of the REMS list filled from the chart (doses and lots, blood pressure before, at 40 minutes and at discharge, sedation, dissociation, respiratory depression, serious adverse events, time ready to leave), and when it is due.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `rems.read`).
+         */
         get: operations["chart_rems_forms_retrieve"];
         put?: never;
         post?: never;
@@ -714,7 +1127,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Base for charting endpoints: rows hang off a session unless `clinic_lookup` says otherwise. */
+        /**
+         * Submit a REMS monitoring form
+         * @description Marks the form submitted (who and when); it is kept as sent from then on (409 `rems_form_submitted` on a second submit).
+         *
+         *     **Access:** a token of a user holding one of the roles `prescriber` at the clinic concerned (operation `rems.submit`).
+         */
         post: operations["chart_rems_forms_submit_create"];
         delete?: never;
         options?: never;
@@ -731,7 +1149,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Fill (or refill, while a draft) the session's form from its chart. */
+        /**
+         * Fill a session's REMS monitoring form from its chart
+         * @description Builds (or rebuilds, while still a draft) the form of an esketamine session from its chart, due 7 days after the session. `ready_to_leave_at` defaults to now when the discharge criteria hold. A session without an esketamine dose answers 422 `no_esketamine_dose`; a submitted form 409 `rems_form_submitted`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `rems.write`).
+         */
         post: operations["chart_rems_forms_generate_create"];
         delete?: never;
         options?: never;
@@ -746,10 +1169,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * List rating-scale responses
+         * @description PHQ-9, GAD-7, PCL-5 and C-SSRS responses with their total, severity band, risk flag and LOINC codes. Filter by `patient`, `session`, `enrollment` or `scale`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `scale.read`).
+         */
         get: operations["chart_scale_responses_list"];
         put?: never;
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * Record a rating-scale response
+         * @description Scores and stores one response: `answers` is the list of item scores in order (PHQ-9: 9 items 0-3; GAD-7: 7 items 0-3; PCL-5: 20 items 0-4) or, for the C-SSRS screener, an object of yes/no answers `q1`..`q6` (and `q6_recent` when `q6` is yes). A bad item answers 422 naming each. A PHQ-9 item 9 above 0 or a positive C-SSRS raises a high-priority alert, notified to the on-call staff.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `scale.write`).
+         */
         post: operations["chart_scale_responses_create"];
         delete?: never;
         options?: never;
@@ -764,7 +1197,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * Get one rating-scale response
+         * @description One response with its answers, total, severity band, risk flag and LOINC codes.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `scale.read`).
+         */
         get: operations["chart_scale_responses_retrieve"];
         put?: never;
         post?: never;
@@ -781,7 +1219,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Baseline, latest, response and remission per scale for one patient. */
+        /**
+         * Get a patient's trends per scale
+         * @description For one `patient` (optionally one `enrollment`, a course of treatment): per scale, every total in time order, the baseline, the latest, the change in percent, and whether the patient responded (PHQ-9 down at least 50 %) or remitted (PHQ-9 below 5). A plain array.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `scale.read`).
+         */
         get: operations["chart_scale_responses_trend_list"];
         put?: never;
         post?: never;
@@ -798,11 +1241,43 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * List sedation scores
+         * @description MOAA/S scores (0 unresponsive to 5 alert). Filter by `session`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `vitals.read`).
+         */
         get: operations["chart_sedation_scores_list"];
         put?: never;
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * Record a sedation score
+         * @description Records a MOAA/S score (0 to 5); discharge requires the patient back to 5. Times must fall within the session (from its booked start to a little after now); one outside answers 422 naming the field.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `vitals.write`).
+         */
         post: operations["chart_sedation_scores_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chart/sedation-scores/{id}/entered-in-error/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark a sedation score entered in error
+         * @description Marks the sedation score as entered in error with a `reason` (10 characters or more): the row is kept, flagged with who, when and why, and no longer counts (thresholds, caps, discharge, REMS). Its author marks their own entry; someone else's needs a prescriber. Marking it twice answers 409 `already_in_error`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `vitals.write`).
+         */
+        post: operations["chart_sedation_scores_entered_in_error_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -816,10 +1291,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * List other medications given
+         * @description Medications other than ketamine given during sessions (ondansetron, labetalol, clonidine, lorazepam, midazolam, other). Filter by `session`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `dose.read`).
+         */
         get: operations["chart_session_medications_list"];
         put?: never;
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * Record another medication given
+         * @description Records a medication given during the session, with dose, route, time, reason and the prescriber who ordered it. Times must fall within the session (from its booked start to a little after now); one outside answers 422 naming the field.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `dose.administer`).
+         */
         post: operations["chart_session_medications_create"];
         delete?: never;
         options?: never;
@@ -834,7 +1319,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A session's whole chart in one response, in a fixed number of queries. */
+        /**
+         * Get a session's whole chart
+         * @description Everything charted on one session in one response: notes, doses, other medications, escalations, vital signs, sedation and dissociation scores, adverse events, alerts, scales, the escort and fasting attestation, the pre-dose gate and discharge status, and the REMS form.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `chart.read`).
+         */
         get: operations["chart_sessions_retrieve"];
         put?: never;
         post?: never;
@@ -851,7 +1341,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A session's whole chart in one response, in a fixed number of queries. */
+        /**
+         * Get a session's discharge status
+         * @description Whether the patient may leave (`ready`): monitoring time after the last dose, vital signs, MOAA/S back to 5, escort present; each unmet item with why.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `chart.read`).
+         */
         get: operations["chart_sessions_discharge_retrieve"];
         put?: never;
         post?: never;
@@ -868,7 +1363,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A session's whole chart in one response, in a fixed number of queries. */
+        /**
+         * Get a session's pre-dose gate
+         * @description Whether the first dose may be given (`ready`), each unmet item with why, and the items a prescriber overrode.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `chart.read`).
+         */
         get: operations["chart_sessions_gate_retrieve"];
         put?: never;
         post?: never;
@@ -885,7 +1385,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The clinic's thresholds, caps and discharge policy for this session, for drawing the chart. */
+        /**
+         * Get the limits a session's chart applies
+         * @description The clinic's vital-sign thresholds (null when switched off), dose caps per medication and route, and discharge policy, for drawing the chart. The server applies them; a client only shows them.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `chart.read`).
+         */
         get: operations["chart_sessions_limits_retrieve"];
         put?: never;
         post?: never;
@@ -902,10 +1407,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * List vital signs
+         * @description Blood pressure, heart rate, SpO2, respiratory rate and temperature readings, entered by hand or from a monitor. Filter by `session`, `patient` or `source` (`manual`, `device`).
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `vitals.read`).
+         */
         get: operations["chart_vitals_list"];
         put?: never;
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * Record a vital-sign reading
+         * @description Records one reading; any measure may be left out, each within its plausible range. The session's threshold rules (severe or critical blood pressure, sustained tachycardia, low SpO2) are re-evaluated at once and raise alerts. A reading with a `device_reading_id` already stored is not stored twice: the stored one answers. Times must fall within the session (from its booked start to a little after now); one outside answers 422 naming the field.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `vitals.write`).
+         */
         post: operations["chart_vitals_create"];
         delete?: never;
         options?: never;
@@ -920,10 +1435,37 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * Get one vital-sign reading
+         * @description One reading with its source, who entered it and when, and whether it was entered in error.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `vitals.read`).
+         */
         get: operations["chart_vitals_retrieve"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chart/vitals/{id}/entered-in-error/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark a vital-sign reading entered in error
+         * @description Marks the vital-sign reading as entered in error with a `reason` (10 characters or more): the row is kept, flagged with who, when and why, and no longer counts (thresholds, caps, discharge, REMS). Its author marks their own entry; someone else's needs a prescriber. Marking it twice answers 409 `already_in_error`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `vitals.write`).
+         */
+        post: operations["chart_vitals_entered_in_error_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -939,7 +1481,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Readings from a monitor; resending a reading (same device_reading_id) is a no-op. */
+        /**
+         * Record a batch of monitor readings
+         * @description Records readings from a monitor in one call. Resending a reading (same `device_reading_id`) is a no-op counted in `duplicates`, so a monitor may resend a whole batch after a network failure. Answers the readings stored and the ids of the session's alerts. Times must fall within the session (from its booked start to a little after now); one outside answers 422 naming the field.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `vitals.write`).
+         */
         post: operations["chart_vitals_batch_create"];
         delete?: never;
         options?: never;
@@ -954,10 +1501,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A patient's check-in through a signed, expiring link. No login: the link is the credential. */
+        /**
+         * Open a check-in link
+         * @description What a patient's signed check-in link asks for: the clinic's name, its crisis line, the rating scale requested (if the link is a scale request, e.g. `phq9`) and whether it was already answered. No login: the signed, expiring token in the path is the credential, for this patient only; an invalid or expired link answers 403 `link_invalid`. A browser asking for HTML is sent on to the check-in page.
+         *
+         *     **Access:** public: no token (what proves the caller is described above).
+         */
         get: operations["checkins_retrieve"];
         put?: never;
-        /** @description A patient's check-in through a signed, expiring link. No login: the link is the credential. */
+        /**
+         * Submit a check-in
+         * @description The patient's mood (0-10), sleep, a note and, when requested, the scale's answers. A link answers once (409 `already_answered` after). A check-in that signals risk (PHQ-9 item 9 above 0, a positive C-SSRS) answers at once with the clinic's crisis line in `crisis`, and pages the on-call list in the same transaction; otherwise `crisis` is null.
+         *
+         *     **Access:** public: no token (what proves the caller is described above).
+         */
         post: operations["checkins_create"];
         delete?: never;
         options?: never;
@@ -973,11 +1530,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * List your clinics
+         * @description The clinics where you hold a role, with their time zone, contact details, the crisis line shown to patients, reminder lead time, quiet hours (local wall-clock, no messages to patients inside them) and certifications such as the esketamine REMS site certification.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `clinic.read`).
          */
         get: operations["clinics_list"];
         put?: never;
@@ -996,19 +1552,17 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * Get one clinic
+         * @description One clinic's settings and certifications. A clinic where you hold no role answers 404.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `clinic.read`).
          */
         get: operations["clinics_retrieve"];
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * Replace a clinic's settings
+         * @description Replaces every writable setting of the clinic (name, time zone, address, phone, nurse shared capacity, crisis line, reminder lead time, quiet hours). `slug`, `active` and certifications are managed by the operator, not through the API. A time zone must be an IANA name (`America/Chicago`); the clinic's local times (quiet hours, working hours, the day board's day) are read in it from then on.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `clinic.write`).
          */
         put: operations["clinics_update"];
         post?: never;
@@ -1016,11 +1570,10 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * Change some of a clinic's settings
+         * @description Changes only the settings sent, e.g. the reminder lead time or the quiet hours (`HH:MM`, local). Same rules as a full update.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `clinic.write`).
          */
         patch: operations["clinics_partial_update"];
         trace?: never;
@@ -1032,10 +1585,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Containers; POST receives one (checked in by a second person's credentials). */
+        /**
+         * List containers
+         * @description Vials, ampoules and device packs of your clinics with their lot, expiry and quantity on hand. Filter by `clinic`, `product`, `registration` or `lot_number`.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber` at the clinic concerned (operation `controlled.read`).
+         */
         get: operations["controlled_containers_list"];
         put?: never;
-        /** @description Containers; POST receives one (checked in by a second person's credentials). */
+        /**
+         * Receive a container
+         * @description Receives stock into a registration: product, lot, expiry, supplier and quantity (mg, or `devices` for whole-unit products). A second person checks it in by re-entering their credentials (`checked_by`: username, password and their one-time code). Every movement is an entry the database keeps for good; the balance moves only through entries.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `controlled.receive`).
+         */
         post: operations["controlled_containers_create"];
         delete?: never;
         options?: never;
@@ -1050,7 +1613,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Containers; POST receives one (checked in by a second person's credentials). */
+        /**
+         * Get one container
+         * @description One container with its product, lot, expiry, what it held when received and what it holds now.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber` at the clinic concerned (operation `controlled.read`).
+         */
         get: operations["controlled_containers_retrieve"];
         put?: never;
         post?: never;
@@ -1069,7 +1637,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description A count adjustment: the registrant's own sign-off, with a reason. */
+        /**
+         * Adjust a container's count
+         * @description The registrant's own adjustment after a count, with a reason, optionally closing a discrepancy. Only the registration's registrant may adjust.
+         *
+         *     **Access:** a token of a user holding one of the roles `prescriber` at the clinic concerned (operation `controlled.signoff`).
+         */
         post: operations["controlled_containers_adjust_create"];
         delete?: never;
         options?: never;
@@ -1086,7 +1659,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Report a loss or theft: alerts the registrant at once, plans the notice and Form 106. */
+        /**
+         * Report a loss or theft
+         * @description Records a loss, theft or loss in transit: its entry, an alert to the registrant at once, and follow-ups for the written notice (next business day, 17:00 local) and DEA Form 106 (within 45 days).
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `controlled.loss`).
+         */
         post: operations["controlled_containers_loss_create"];
         delete?: never;
         options?: never;
@@ -1103,7 +1681,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Containers; POST receives one (checked in by a second person's credentials). */
+        /**
+         * Return stock to the supplier
+         * @description Returns a quantity to a supplier or reverse distributor (`counterparty`) with its reference. Every movement is an entry the database keeps for good; the balance moves only through entries.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `controlled.transfer`).
+         */
         post: operations["controlled_containers_return_create"];
         delete?: never;
         options?: never;
@@ -1120,7 +1703,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description To another clinic of the organisation; returns the transfer-in entry of the new container. */
+        /**
+         * Transfer stock to another clinic
+         * @description Transfers a quantity to another clinic and registration of the organisation: a `transfer_out` here and a new container there; answers the `transfer_in` entry of the new container.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `controlled.transfer`).
+         */
         post: operations["controlled_containers_transfer_create"];
         delete?: never;
         options?: never;
@@ -1137,7 +1725,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Containers; POST receives one (checked in by a second person's credentials). */
+        /**
+         * Waste from a container
+         * @description Records a waste (the rest of an opened vial, a dropped device) with a reason. With `witness` credentials the witness re-authenticated in this request; without, the waste waits for a witness to confirm it from their own session (`entries/{id}/witness/`), and the registrant is alerted if nobody has.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `controlled.waste`).
+         */
         post: operations["controlled_containers_waste_create"];
         delete?: never;
         options?: never;
@@ -1152,7 +1745,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description What a blind count covers: the containers holding stock, without any figure. */
+        /**
+         * Get a blind count sheet
+         * @description What a count of the `clinic` covers: every container holding stock, with product and lot but without any quantity, so the counter does not see what to expect. A plain array.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `controlled.count`).
+         */
         get: operations["controlled_containers_count_sheet_list"];
         put?: never;
         post?: never;
@@ -1169,10 +1767,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Blind counts: the counter posts what they see and is answered with what they entered. */
+        /**
+         * List counts
+         * @description Shift, daily and biennial counts with what the counter entered per container. Counts are blind: the expected figures are not shown here.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `controlled.count`).
+         */
         get: operations["controlled_counts_list"];
         put?: never;
-        /** @description Blind counts: the counter posts what they see and is answered with what they entered. */
+        /**
+         * Record a blind count
+         * @description Records what the counter saw per container (mg, or devices). The expected quantity of each is read under a lock as the count is recorded; every difference opens a discrepancy for the registrant. The answer repeats what was entered, not what was expected.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `controlled.count`).
+         */
         post: operations["controlled_counts_create"];
         delete?: never;
         options?: never;
@@ -1188,11 +1796,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * List count discrepancies
+         * @description Differences between a count and the ledger, open or resolved, with expected, counted and difference in mg.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin`, `prescriber` at the clinic concerned (operation `controlled.report`).
          */
         get: operations["controlled_discrepancies_list"];
         put?: never;
@@ -1211,11 +1818,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * Get one count discrepancy
+         * @description One discrepancy with the count and container it concerns and how it was resolved.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin`, `prescriber` at the clinic concerned (operation `controlled.report`).
          */
         get: operations["controlled_discrepancies_retrieve"];
         put?: never;
@@ -1236,11 +1842,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * Resolve a count discrepancy
+         * @description The registrant closes a discrepancy with the reason (an adjustment, an error found, a loss reported). A resolved discrepancy answers 409 `already_resolved`.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `prescriber` at the clinic concerned (operation `controlled.signoff`).
          */
         post: operations["controlled_discrepancies_resolve_create"];
         delete?: never;
@@ -1258,7 +1863,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description POST a dose drawn from a container: the charted dose and its draw entry, in one transaction. */
+        /**
+         * Draw a dose from a container
+         * @description Records a dose given from a container: the charted dose (every charting rule applies, see Charting: dosing) and its draw entry commit together or not at all. Nasal devices are whole units (`devices`: 2 = 56 mg). When more is drawn than given (`drawn_mg`), the rest is wasted in the same transaction, witnessed at once with `witness` credentials or left for a witness to confirm.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `controlled.draw`).
+         */
         post: operations["controlled_draws_create"];
         delete?: never;
         options?: never;
@@ -1273,7 +1883,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The ledger, read-only; a correction is a new entry, a witness confirms from their own session. */
+        /**
+         * List ledger entries
+         * @description The ledger, read-only: receipts, draws, wastes, transfers, returns, adjustments, losses and corrections, each with the balance after it. Filter by `container`, `kind`, `dose` or `patient`.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber` at the clinic concerned (operation `controlled.read`).
+         */
         get: operations["controlled_entries_list"];
         put?: never;
         post?: never;
@@ -1290,7 +1905,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The ledger, read-only; a correction is a new entry, a witness confirms from their own session. */
+        /**
+         * Get one ledger entry
+         * @description One entry with who recorded, checked, witnessed or signed it off and the balance after it.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber` at the clinic concerned (operation `controlled.read`).
+         */
         get: operations["controlled_entries_retrieve"];
         put?: never;
         post?: never;
@@ -1309,7 +1929,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description A correcting entry referencing this one; on a draw with no change_mg it reverses the draw. */
+        /**
+         * Correct a ledger entry
+         * @description Entries are never edited: a correction is a new entry referencing this one, with a reason. On a draw whose dose was charted in error, send no `change_mg`: the draw is reversed (the stock goes back).
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `controlled.correct`).
+         */
         post: operations["controlled_entries_correct_create"];
         delete?: never;
         options?: never;
@@ -1326,7 +1951,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description The signed-in user witnesses this pending waste (their own session is the proof). */
+        /**
+         * Witness a pending waste
+         * @description The signed-in user witnesses a waste waiting for a witness; their own session is the proof, never someone else's word. The one who wasted cannot witness it (422); a waste already witnessed answers 409 `already_witnessed`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `controlled.witness`).
+         */
         post: operations["controlled_entries_witness_create"];
         delete?: never;
         options?: never;
@@ -1342,11 +1972,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * List loss and theft reports
+         * @description Losses and thefts reported, with the written notice deadline, the Form 106 due date and the registrant's sign-off.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin`, `prescriber` at the clinic concerned (operation `controlled.report`).
          */
         get: operations["controlled_loss_reports_list"];
         put?: never;
@@ -1365,11 +1994,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * Get one loss or theft report
+         * @description One report with its ledger entry, deadlines and whether the registrant signed it off.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin`, `prescriber` at the clinic concerned (operation `controlled.report`).
          */
         get: operations["controlled_loss_reports_retrieve"];
         put?: never;
@@ -1390,11 +2018,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * Sign off a loss or theft report
+         * @description The registrant signs the report off, with an optional note. Signing it twice answers 409 `already_signed_off`.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `prescriber` at the clinic concerned (operation `controlled.signoff`).
          */
         post: operations["controlled_loss_reports_sign_off_create"];
         delete?: never;
@@ -1410,7 +2037,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The catalogue: not of one clinic, readable by whoever may read the ledger somewhere. */
+        /**
+         * List controlled products
+         * @description The catalogue of products the ledger tracks: name, medication, form, strength, concentration or unit per device, NDC and DEA schedule. Not of one clinic.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber` at the clinic concerned (operation `controlled.read`).
+         */
         get: operations["controlled_products_list"];
         put?: never;
         post?: never;
@@ -1428,11 +2060,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * List DEA registrations
+         * @description Each clinic's DEA registrations: number, name, registrant (the prescriber who signs off), schedules and expiry. Stock is held under one registration.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber` at the clinic concerned (operation `controlled.read`).
          */
         get: operations["controlled_registrations_list"];
         put?: never;
@@ -1451,11 +2082,100 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description The dispensing log of one registration over [start, end] (clinic dates), as CSV: per entry
-         *     the patient's name and address, the drug's name, strength and form, the quantity, the date,
-         *     who administered it, and the container's balance after it.
+         * Download a registration's dispensing log (CSV)
+         * @description The dispensing log of one `registration` from `start` to `end` (the clinic's local dates), as CSV with a header row: per entry the date and time, kind, container and lot, drug name, strength, form, NDC and schedule, quantity and balance after, the patient's name and address for a dose, who administered, witnessed, checked and signed off. Every row is an audited read of the patient's record.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `prescriber` at the clinic concerned (operation `controlled.report`).
          */
         get: operations["controlled_reports_dispensing_log_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/consents/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Signed consent (PDF)
+         * @description The patient's signed treatment consent, with the signature time and the witness. Send `Accept: application/octet-stream` to receive the same bytes as plain binary. Recorded as a disclosure.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `document.consent`).
+         */
+        get: operations["documents_consents_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/rems-enrollments/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * REMS patient enrollment (PDF)
+         * @description The patient's esketamine REMS patient enrollment, signed, with its date. Send `Accept: application/octet-stream` to receive the same bytes as plain binary. Recorded as a disclosure.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `document.rems_enrollment`).
+         */
+        get: operations["documents_rems_enrollments_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/rems-forms/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Esketamine REMS Patient Monitoring Form (PDF)
+         * @description The monitoring form of one esketamine session, every field of the REMS list, ready to print or file. Send `Accept: application/octet-stream` to receive the same bytes as plain binary. Recorded as a disclosure.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `document.rems_form`).
+         */
+        get: operations["documents_rems_forms_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/sessions/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Printable session summary (PDF)
+         * @description One session on a page: times, room, staff, vital signs, doses with lots, scales, adverse events, the note. Send `Accept: application/octet-stream` to receive the same bytes as plain binary. Recorded as a disclosure.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `document.session_summary`).
+         */
+        get: operations["documents_sessions_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1473,21 +2193,17 @@ export interface paths {
         };
         /**
          * Enrollments of your clinics; filter by patient, status, template, pathway
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Enrollments at your clinics: a patient in one version of a program, with its status (`active`, `paused`, `completed`, `withdrawn`). Filter by `patient`, `status`, `template`, `pathway` or `clinic`.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `enrollment.read`).
          */
         get: operations["enrollments_list"];
         put?: never;
         /**
          * Enroll a patient in a published template; plans every session it calls for
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Enrolls a patient of your clinics in a published template and plans every session it calls for (to book through Scheduling). A patient has at most one open (active or paused) enrollment per pathway: another answers 409 `already_enrolled`. A template of another clinic answers 422 `template_not_offered`.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `enrollment.write`).
          */
         post: operations["enrollments_create"];
         delete?: never;
@@ -1505,11 +2221,9 @@ export interface paths {
         };
         /**
          * One enrollment
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description One enrollment with its template version and status history fields.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `enrollment.read`).
          */
         get: operations["enrollments_retrieve"];
         put?: never;
@@ -1531,11 +2245,9 @@ export interface paths {
         put?: never;
         /**
          * Complete; sessions still to book are cancelled
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Completes an active or paused enrollment (`reason` optional): planned sessions still to book are cancelled and follow-ups still to come for it are called off; booked sessions stay on the schedule for the front desk to cancel or keep.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `enrollment.write`).
          */
         post: operations["enrollments_complete_create"];
         delete?: never;
@@ -1555,11 +2267,9 @@ export interface paths {
         put?: never;
         /**
          * Pause (reason required)
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Pauses an active enrollment; `reason` is required (422 `reason_required`), and any other status answers 409 `illegal_transition`. Its planned and booked sessions stay as they are.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `enrollment.write`).
          */
         post: operations["enrollments_pause_create"];
         delete?: never;
@@ -1576,12 +2286,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The planned sessions, in plan order
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * List the planned sessions, in plan order
+         * @description Every session the plan calls for, in order, with its status (`to_book`, `booked`, `completed`, `cancelled`); an integration session names the dosing session it follows (`linked_dosing`) and its window after it (`window_min`, `window_max`). A plain array.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `enrollment.read`).
          */
         get: operations["enrollments_planned_sessions_list"];
         put?: never;
@@ -1601,11 +2309,9 @@ export interface paths {
         };
         /**
          * Progress: per step completed / booked / to book, next session due, booster due dates
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Per step: planned, completed, booked, still to book and cancelled sessions; the totals; the next session to book; for maintenance, the window a booster is due in; and the prerequisites each dosing session requires.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `enrollment.read`).
          */
         get: operations["enrollments_progress_retrieve"];
         put?: never;
@@ -1627,11 +2333,9 @@ export interface paths {
         put?: never;
         /**
          * Resume a paused enrollment
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Resumes a paused enrollment; `reason` is optional. Any other status answers 409 `illegal_transition`.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `enrollment.write`).
          */
         post: operations["enrollments_resume_create"];
         delete?: never;
@@ -1651,13 +2355,165 @@ export interface paths {
         put?: never;
         /**
          * Withdraw (reason required); sessions still to book are cancelled
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Withdraws the patient from an active or paused enrollment; `reason` is required. Planned sessions still to book are cancelled and follow-ups still to come for it are called off; booked sessions stay on the schedule for the front desk to cancel or keep.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `enrollment.write`).
          */
         post: operations["enrollments_withdraw_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/audit-events/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit trail (CSV)
+         * @description Every audited access at the clinic in the date range, oldest first. Ids and outcomes, no record values.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `export.audit`).
+         */
+        get: operations["exports_audit_events_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/disclosures/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Accounting of disclosures of a patient (CSV)
+         * @description Every release of the patient's information recorded by the system: FHIR exports, document and CSV downloads, calendar fetches and webhook deliveries; when, what and to whom (45 CFR 164.528).
+         *
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `export.disclosures`).
+         */
+        get: operations["exports_disclosures_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/outcomes/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Outcomes per program (CSV)
+         * @description Per program version: enrollments, how many have a PHQ-9 baseline and a later PHQ-9, and how many responded (PHQ-9 down at least 50 %) or remitted (PHQ-9 below 5). Counts only, no patient data.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `export.outcomes`).
+         */
+        get: operations["exports_outcomes_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/schedule/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Clinic schedule (CSV)
+         * @description Every session starting in the date range (the clinic's local dates), with room, patient and staff.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `export.schedule`).
+         */
+        get: operations["exports_schedule_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fhir/bulk-files/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download one file of a bulk export
+         * @description One NDJSON file of a completed export: one FHIR resource per line. Send `Accept: application/octet-stream` to receive it as plain bytes. Recorded as a disclosure of every patient it holds.
+         *
+         *     **Access:** a token of a user holding one of the roles `prescriber` at the clinic concerned (operation `fhir.bulk_export`).
+         */
+        get: operations["fhir_bulk_export_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fhir/bulk-status/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Poll a bulk export
+         * @description While the export runs: 202 with its `status` (and `X-Progress`, `Retry-After: 5`). When done: 200 with the manifest, one NDJSON file per resource type with its URL and count. A failed export answers 400 naming why.
+         *
+         *     **Access:** a token of a user holding one of the roles `prescriber` at the clinic concerned (operation `fhir.bulk_export`).
+         */
+        get: operations["fhir_bulk_export_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fhir/metadata": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the FHIR CapabilityStatement
+         * @description What this read-only FHIR R4 (4.0.1) server offers: `Patient/{id}/$everything` and the bulk `Group/{clinic}/$export`. FHIR content is `application/fhir+json`; errors keep the API's problem+json.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `fhir.read`).
+         */
+        get: operations["fhir_metadata_retrieve"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1671,7 +2527,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The follow-up queue: upcoming, due, overdue, sent, failed, acknowledged, cancelled. */
+        /**
+         * List the follow-up queue
+         * @description Follow-ups you may see, by due time: reminders and scale requests to patients, staff alerts and tasks (no-show review, integration not booked, REMS form due, crisis pages). Alerts addressed to you or to a role you hold; clinicians also see patient messages and crisis pages, the front desk schedule reminders. `bucket` picks `upcoming`, `due`, `overdue` (15 minutes past due), `sent`, `failed`, `acknowledged` or `cancelled`; filter also by `clinic`, `role`, `kind` or `patient`.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `followup.read`).
+         */
         get: operations["followups_list"];
         put?: never;
         post?: never;
@@ -1688,7 +2549,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The follow-up queue: upcoming, due, overdue, sent, failed, acknowledged, cancelled. */
+        /**
+         * Get one follow-up
+         * @description One follow-up with its channel, target, payload, due time, delivery attempts and status.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `followup.read`).
+         */
         get: operations["followups_retrieve"];
         put?: never;
         post?: never;
@@ -1707,7 +2573,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description The follow-up queue: upcoming, due, overdue, sent, failed, acknowledged, cancelled. */
+        /**
+         * Acknowledge a staff alert
+         * @description Takes a staff alert in hand (who and when). Only alerts addressed to you, or to a role you hold, or a crisis page for any clinician of the clinic (403 `not_your_alert` otherwise); patient messages are not acknowledged (422 `not_an_alert`). Acknowledging twice changes nothing; a cancelled or failed alert answers 409 `alert_closed`.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `followup.acknowledge`).
+         */
         post: operations["followups_acknowledge_create"];
         delete?: never;
         options?: never;
@@ -1722,10 +2593,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Integration plans per enrollment. POST writes a new version (creating the plan if needed). */
+        /**
+         * List integration plans
+         * @description Each enrollment's integration plan (themes, goals, practices, homework) at its current version. Filter by `enrollment`, `patient` or `clinic`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `integration_plan.read`).
+         */
         get: operations["integration_plans_list"];
         put?: never;
-        /** @description Integration plans per enrollment. POST writes a new version (creating the plan if needed). */
+        /**
+         * Write an integration plan's next version
+         * @description Creates the enrollment's plan, or writes its next version: the fields sent replace theirs, the others are kept, and `version` goes up by one. Send the `version` you read as `expected_version` to refuse a lost update (412 when the plan moved on meanwhile). Answers 200 with the plan.
+         *
+         *     **Access:** a token of a user holding one of the roles `prescriber`, `therapist` at the clinic concerned (operation `integration_plan.write`).
+         */
         post: operations["integration_plans_create"];
         delete?: never;
         options?: never;
@@ -1740,7 +2621,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Integration plans per enrollment. POST writes a new version (creating the plan if needed). */
+        /**
+         * Get one integration plan
+         * @description One plan at its current version, with the integration session it was last updated in.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `integration_plan.read`).
+         */
         get: operations["integration_plans_retrieve"];
         put?: never;
         post?: never;
@@ -1757,7 +2643,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Integration plans per enrollment. POST writes a new version (creating the plan if needed). */
+        /**
+         * List an integration plan's versions
+         * @description Every version of the plan, oldest first, each with who wrote it and when (`event` is `insert` for the first, `update` after). A plain array.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `integration_plan.read`).
+         */
         get: operations["integration_plans_history_list"];
         put?: never;
         post?: never;
@@ -1775,11 +2666,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description Tells the audit middleware what a request touched, and attaches the acting user to row history.
+         * Who you are: your clinics, their time zones and your roles
+         * @description The signed-in user, their staff record, and per clinic they work at its name, its IANA time zone (show and enter that clinic's times in it) and the roles they hold there. Call it after login to choose a clinic and to know which operations to offer.
          *
-         *     Subclasses set `audit_resource` (e.g. "patient") and `audit_patient_attr`, the attribute of an
-         *     object that holds its patient id ("id" for Patient itself, "patient_id" elsewhere, None when the
-         *     resource is not about one patient).
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `me.read`).
          */
         get: operations["me_retrieve"];
         put?: never;
@@ -1797,7 +2687,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Each clinic's on-call list for crisis pages, first to page first. */
+        /**
+         * List the on-call list
+         * @description Each clinic's on-call list for crisis pages, in order: the first is paged first. Filter by `clinic`.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `oncall.read`).
+         */
         get: operations["on_call_list"];
         put?: never;
         post?: never;
@@ -1816,7 +2711,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Each clinic's on-call list for crisis pages, first to page first. */
+        /**
+         * Replace a clinic's on-call list
+         * @description Sets the clinic's whole on-call list in one write, in paging order (`staff`: ids of clinicians of the clinic). Answers the new list as a plain array.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `oncall.write`).
+         */
         post: operations["on_call_replace_create"];
         delete?: never;
         options?: never;
@@ -1831,7 +2731,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Check-ins as clinicians read them. */
+        /**
+         * List patients' check-ins
+         * @description Check-ins patients sent through their links: mood, sleep, note, scale answers and total, and whether they signalled risk (with why). Filter by `patient`, `clinic` or `risk_flagged`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `checkin.read`).
+         */
         get: operations["patient_checkins_list"];
         put?: never;
         post?: never;
@@ -1848,7 +2753,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Check-ins as clinicians read them. */
+        /**
+         * Get one check-in
+         * @description One check-in with the follow-up that asked for it (if any) and its risk assessment.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `checkin.read`).
+         */
         get: operations["patient_checkins_retrieve"];
         put?: never;
         post?: never;
@@ -1865,10 +2775,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Patients' demographics. Clinical records live in their own endpoints, out of the front desk's reach. */
+        /**
+         * List or search patients
+         * @description Patients whose home clinic is one of yours. `search` matches the start of the first or last name, or the exact MRN; filter by `home_clinic` or `mrn`. Demographics and contacts only: clinical records are under Charting and out of the front desk's reach. Each patient listed is recorded in the audit trail.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `patient.read`).
+         */
         get: operations["patients_list"];
         put?: never;
-        /** @description Patients' demographics. Clinical records live in their own endpoints, out of the front desk's reach. */
+        /**
+         * Register a patient
+         * @description Registers a patient at one of your clinics. The MRN is unique within the organisation (409 `duplicate` otherwise). `sms_opt_in` and `email_opt_in` decide whether reminders and check-in links are sent on that channel; a patient texting STOP opts out of SMS.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler` at the clinic concerned (operation `patient.write`).
+         */
         post: operations["patients_create"];
         delete?: never;
         options?: never;
@@ -1883,15 +2803,30 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Patients' demographics. Clinical records live in their own endpoints, out of the front desk's reach. */
+        /**
+         * Get one patient
+         * @description One patient's demographics and contacts. A patient of another clinic answers 404 unless you opened them with break-glass in the last hour (then the read is flagged for review).
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `patient.read`).
+         */
         get: operations["patients_retrieve"];
-        /** @description Patients' demographics. Clinical records live in their own endpoints, out of the front desk's reach. */
+        /**
+         * Replace a patient's demographics
+         * @description Replaces demographics and contacts. The home clinic cannot be changed here (moving a patient changes who may read the record: an administrator's task).
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler` at the clinic concerned (operation `patient.write`).
+         */
         put: operations["patients_update"];
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** @description Patients' demographics. Clinical records live in their own endpoints, out of the front desk's reach. */
+        /**
+         * Change a patient's demographics
+         * @description Changes only the fields sent, e.g. a new phone number or an SMS opt-out.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler` at the clinic concerned (operation `patient.write`).
+         */
         patch: operations["patients_partial_update"];
         trace?: never;
     };
@@ -1902,10 +2837,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Patients' demographics. Clinical records live in their own endpoints, out of the front desk's reach. */
+        /**
+         * List a patient's weights
+         * @description Every recorded body weight of the patient, newest first, as a plain array. Dosing in mg/kg uses the latest weight, which must be recent enough for the program's prerequisite.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `patient.weight.read`).
+         */
         get: operations["patients_weights_list"];
         put?: never;
-        /** @description Patients' demographics. Clinical records live in their own endpoints, out of the front desk's reach. */
+        /**
+         * Record a patient's weight
+         * @description Records a body weight in kg (1.0 to 499.9, one decimal, as a string) measured at `measured_at` (not in the future). The recording nurse or prescriber is taken from the token.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `patient.weight.write`).
+         */
         post: operations["patients_weights_create"];
         delete?: never;
         options?: never;
@@ -1922,21 +2867,17 @@ export interface paths {
         };
         /**
          * Program templates you can use: organisation-wide, or of your clinics
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Templates you can enroll patients in or edit: those offered at every clinic of the organisation (`clinic` null) and those of your clinics. Each lists its steps (sessions with kind, count, durations, room and staff needs, dose), rules (order, windows, caps), prerequisites of each dosing session and rating-scale schedule. Filter by `pathway`, `state`, `clinic` or `family` (all versions of one template).
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `program_template.read`).
          */
         get: operations["program_templates_list"];
         put?: never;
         /**
          * Create a draft template with all its parts in one write
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Creates a draft (version 1 of a new family) with all its parts in one write, checked as a whole: every refusal names its field by dotted path (`steps.1.block_minutes`). Intervals are ISO 8601 durations (`P1D`) and answer as `D HH:MM:SS`. A draft is not offered for enrollment until published.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `program_template.write`).
          */
         post: operations["program_templates_create"];
         delete?: never;
@@ -1954,41 +2895,33 @@ export interface paths {
         };
         /**
          * One template version with its steps, rules, prerequisites and scales
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description One version of a template with all its parts. Enrollments keep the version they were made with, so an id names content that never changes once published.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `program_template.read`).
          */
         get: operations["program_templates_retrieve"];
         /**
          * Replace a draft (a published version is frozen: clone it)
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Replaces a draft with all its parts. A published or retired version is frozen (409 `template_frozen`): clone it into a new draft version instead.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `program_template.write`).
          */
         put: operations["program_templates_update"];
         post?: never;
         /**
          * Delete a draft
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Deletes a draft; answers 204 with no body. Published and retired versions are kept for good (409): retire a published version instead.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `program_template.write`).
          */
         delete: operations["program_templates_destroy"];
         options?: never;
         head?: never;
         /**
          * Change part of a draft; a list given replaces the stored list
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Changes the fields sent of a draft; a list sent (`steps`, `rules`, `prerequisites`, `scale_schedule`) replaces the stored list as a whole.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `program_template.write`).
          */
         patch: operations["program_templates_partial_update"];
         trace?: never;
@@ -2004,11 +2937,9 @@ export interface paths {
         put?: never;
         /**
          * Copy this version into a new draft version of the same family, to edit
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Copies this version, with every part, into a new draft version of the same family, to edit and publish in its place.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `program_template.write`).
          */
         post: operations["program_templates_clone_create"];
         delete?: never;
@@ -2028,11 +2959,9 @@ export interface paths {
         put?: never;
         /**
          * Publish a complete draft (the family's published version is retired); frozen from then on
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Publishes a draft complete enough to book (422 `template_incomplete` otherwise): from then on it is frozen in the database and offered for enrollment. The family's previously published version is retired, and its enrollments keep it.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `program_template.write`).
          */
         post: operations["program_templates_publish_create"];
         delete?: never;
@@ -2052,11 +2981,9 @@ export interface paths {
         put?: never;
         /**
          * Retire a published version: no new enrollments, existing ones keep it
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Stops offering a published version for new enrollments; enrollments already made keep it.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `program_template.write`).
          */
         post: operations["program_templates_retire_create"];
         delete?: never;
@@ -2073,20 +3000,18 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * List rooms and chairs
+         * @description Treatment rooms, infusion and recovery chairs and consult rooms of your clinics, with their capabilities (`monitored`, `recovery`, `iv`, `therapy`) that program steps require. Filter by `clinic`, `kind` or `active`.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `room.read`).
          */
         get: operations["rooms_list"];
         put?: never;
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * Add a room or chair
+         * @description Adds a room to one of your clinics. Its kind and capabilities decide which sessions may be booked in it (a dosing step needing a `monitored` room never lands in a consult room).
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `room.write`).
          */
         post: operations["rooms_create"];
         delete?: never;
@@ -2103,19 +3028,17 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * Get one room
+         * @description One room or chair with its kind, its capabilities and whether it is in service.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `room.read`).
          */
         get: operations["rooms_retrieve"];
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * Replace a room
+         * @description Replaces the room's name, kind, capabilities and active flag. Deactivating a room keeps its booked sessions; search and booking no longer offer it.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `room.write`).
          */
         put: operations["rooms_update"];
         post?: never;
@@ -2123,11 +3046,10 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * Change a room
+         * @description Changes the fields sent, e.g. `active: false` to take a room out of service for new bookings.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `room.write`).
          */
         patch: operations["rooms_partial_update"];
         trace?: never;
@@ -2139,7 +3061,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description One clinic's local day: sessions by room and by staff member, with front-desk flags. */
+        /**
+         * Get a clinic's day board
+         * @description Every session of one local day of a clinic (`date` in the clinic's time zone, which the answer repeats), grouped by room and by staff member, with the patient, kind, status, staff, linked sessions and front-desk flags (`late`, `late_cancel`, a missing prerequisite, a ride not confirmed). A daylight-saving day is 23 or 25 hours long and counted so.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `schedule.day_board`).
+         */
         get: operations["scheduling_day_board_retrieve"];
         put?: never;
         post?: never;
@@ -2158,7 +3085,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Propose (preview) or book, all or nothing, every to-book session of an enrollment. */
+        /**
+         * Book a whole program at once
+         * @description Places every session of the enrollment still to book, in plan order, within `horizon_days` of `date_from`, honouring the program's rules (windows, gaps, weekly caps) and `preferences`. With `preview: true` it answers the `proposal` and books nothing; otherwise it books them all in one transaction, or none (422 `program_unschedulable` naming the session that cannot be placed, 409 on a clash).
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `schedule.program_booking`).
+         */
         post: operations["scheduling_program_booking_create"];
         delete?: never;
         options?: never;
@@ -2175,7 +3107,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Feasible options for a planned session or a session kind, best first. */
+        /**
+         * Search free slots for a session
+         * @description Feasible options, best first, for a planned session (its step gives the durations, room and staff needs) or for a session kind with its minutes and `needs`, between two local dates (at most 62 days). Each option names the start, room and staff per role, and respects working hours, licences, every booking and the program's rules; `preferences` (staff, rooms, weekdays, earliest and latest local start) rank the options. Nothing is booked.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `schedule.search`).
+         */
         post: operations["scheduling_search_create"];
         delete?: never;
         options?: never;
@@ -2190,10 +3127,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Booked sessions and their front-desk actions. Sessions carry no clinical data. */
+        /**
+         * List booked sessions
+         * @description Booked sessions of your clinics with their staff assignments, in order of start. Sessions carry no clinical data. Filter by `clinic`, `patient`, `status`, `kind`, `room`, `enrollment`, `planned_session`, `staff`, or a range of block starts (`starts_after`, `starts_before`).
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `session.read`).
+         */
         get: operations["sessions_list"];
         put?: never;
-        /** @description Booked sessions and their front-desk actions. Sessions carry no clinical data. */
+        /**
+         * Book an ad-hoc session
+         * @description Books a session outside any program (a medical intake, a check-in visit): the clinic, patient, kind, start, session and block minutes (the block includes monitoring and recovery), a room unless by telehealth, and the staff needed for the whole block. A clash with another booking of the room, the patient or a staff member answers 409 `overlap` with the `conflicts` (resource, id, the other session, the overlapping range); a program rule (order, window, weekly cap, a staff member off duty or unlicensed) answers 422 with its `type` and `violations`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `session.book`).
+         */
         post: operations["sessions_create"];
         delete?: never;
         options?: never;
@@ -2208,7 +3155,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Booked sessions and their front-desk actions. Sessions carry no clinical data. */
+        /**
+         * Get one session
+         * @description One session with its times, room, staff assignments and status history fields.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `session.read`).
+         */
         get: operations["sessions_retrieve"];
         put?: never;
         post?: never;
@@ -2227,7 +3179,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Booked sessions and their front-desk actions. Sessions carry no clinical data. */
+        /**
+         * Cancel a session
+         * @description Cancels a scheduled or checked-in session with a `reason`, freeing room, patient and staff; `late_cancel` is set inside the clinic's late-cancel window (24 hours unless the clinic set another). For a dosing session, `linked_integration` says what to do with its booked integration session: `cancel` (the default) or `keep`; the answer's `linked_integration` states what was done.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `session.cancel`).
+         */
         post: operations["sessions_cancel_create"];
         delete?: never;
         options?: never;
@@ -2244,7 +3201,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Booked sessions and their front-desk actions. Sessions carry no clinical data. */
+        /**
+         * Check a patient in
+         * @description Marks the patient arrived (`scheduled` to `checked_in`), only inside the clinic's window around the booked start (422 `outside_status_window`). Repeating it is a no-op; from another status it answers 409 `illegal_transition` with the `current_status`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `session.check_in`).
+         */
         post: operations["sessions_check_in_create"];
         delete?: never;
         options?: never;
@@ -2261,7 +3223,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Booked sessions and their front-desk actions. Sessions carry no clinical data. */
+        /**
+         * Complete a session
+         * @description A clinician completes the session (`in_progress` to `completed`). For a dosing session the discharge criteria must be met first (monitoring time, vital signs, MOAA/S, escort): 422 listing what is `unmet` otherwise. Completing plans the follow-ups that come after the session.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `session.complete`).
+         */
         post: operations["sessions_complete_create"];
         delete?: never;
         options?: never;
@@ -2278,7 +3245,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Booked sessions and their front-desk actions. Sessions carry no clinical data. */
+        /**
+         * Mark a patient absent
+         * @description Marks a scheduled session `no_show`, once its start has passed (422 `no_show_before_start` before). A dosing session's booked integration is cancelled or kept as for a cancellation.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `session.no_show`).
+         */
         post: operations["sessions_no_show_create"];
         delete?: never;
         options?: never;
@@ -2295,7 +3267,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Move a scheduled session. Moving a dosing session whose integration would leave its window answers 422 `integration_window` with a `proposal` of moves for both; send them to `reschedule-together`. */
+        /**
+         * Move a session
+         * @description Moves a scheduled session to a new start (and optionally room and staff): the old booking is released and a new session answers 201 with `rescheduled_from`. Moving a dosing session so that its integration would leave its window answers 422 `integration_window` with a `proposal` of moves for both: send them to `reschedule-together`. A clash with another booking of the room, the patient or a staff member answers 409 `overlap` with the `conflicts` (resource, id, the other session, the overlapping range); a program rule (order, window, weekly cap, a staff member off duty or unlicensed) answers 422 with its `type` and `violations`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `session.reschedule`).
+         */
         post: operations["sessions_reschedule_create"];
         delete?: never;
         options?: never;
@@ -2312,7 +3289,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Booked sessions and their front-desk actions. Sessions carry no clinical data. */
+        /**
+         * Start a session
+         * @description A clinician starts the session (`checked_in` to `in_progress`), which opens its chart. Refused outside the clinic's window (422) and while a session it depends on (the preparation before a first dosing) is not completed (409 `dependencies_not_completed`).
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `session.start`).
+         */
         post: operations["sessions_start_create"];
         delete?: never;
         options?: never;
@@ -2329,7 +3311,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Booked sessions and their front-desk actions. Sessions carry no clinical data. */
+        /**
+         * Book one planned session of an enrollment
+         * @description Books a session the enrollment's plan calls for, with the staff per role the step needs; durations, room kind and staff modes come from the program step. A clash with another booking of the room, the patient or a staff member answers 409 `overlap` with the `conflicts` (resource, id, the other session, the overlapping range); a program rule (order, window, weekly cap, a staff member off duty or unlicensed) answers 422 with its `type` and `violations`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `session.book`).
+         */
         post: operations["sessions_book_planned_create"];
         delete?: never;
         options?: never;
@@ -2346,7 +3333,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Booked sessions and their front-desk actions. Sessions carry no clinical data. */
+        /**
+         * Move linked sessions together
+         * @description Moves up to ten sessions in one transaction, all or nothing: typically a dosing session and its integration session, whose window is checked against the dosing's new time. Answers the new sessions. A clash with another booking of the room, the patient or a staff member answers 409 `overlap` with the `conflicts` (resource, id, the other session, the overlapping range); a program rule (order, window, weekly cap, a staff member off duty or unlicensed) answers 422 with its `type` and `violations`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `session.reschedule`).
+         */
         post: operations["sessions_reschedule_together_create"];
         delete?: never;
         options?: never;
@@ -2364,9 +3356,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * @description The SMS gateway's inbound webhook: STOP opts a patient out, START back in.
+         * Receive an inbound SMS from the gateway
+         * @description The SMS provider forwards texts patients send: `from` (the number) and `body`. STOP (and the carrier's other stop words) opts the patient out of SMS and cancels their queued texts; START opts back in; anything else is ignored. Numbers match on their last 10 digits. No login: the gateway proves itself with the shared secret in the `X-Webhook-Token` header (403 otherwise).
          *
-         *     No login; the gateway proves itself with the shared token in X-Webhook-Token.
+         *     **Access:** public: no token (what proves the caller is described above).
          */
         post: operations["sms_inbound_create"];
         delete?: never;
@@ -2383,11 +3376,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * List staff
+         * @description Staff of your clinics with their licences (kind, state, number, expiry) and their roles per clinic. Staff records are maintained by administrators in the admin site.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `staff.read`).
          */
         get: operations["staff_list"];
         put?: never;
@@ -2406,13 +3398,56 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * Get one staff member
+         * @description One staff member with licences and memberships. Someone with no role at your clinics answers 404.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `staff.read`).
          */
         get: operations["staff_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fhir/Group/{clinic_id}/$export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Start a bulk export of a clinic (FHIR Bulk Data)
+         * @description Starts an asynchronous NDJSON export of every patient of the clinic (optionally only the resource types in `_type`) and answers 202 at once; poll the URL in the `Content-Location` header (`fhir/bulk-status/{id}`) until it answers 200 with the manifest.
+         *
+         *     **Access:** a token of a user holding one of the roles `prescriber` at the clinic concerned (operation `fhir.bulk_export`).
+         */
+        get: operations["fhir_group_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fhir/Patient/{id}/$everything": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export a patient's record as a FHIR Bundle
+         * @description The patient's record as a FHIR R4 searchset Bundle: Patient, Appointment (booked sessions), Encounter (held sessions), Observation (vital signs and rating-scale totals with their LOINC codes), QuestionnaireResponse, MedicationAdministration (with lot), Condition (ICD-10), AllergyIntolerance, Consent and CarePlan. Recorded as a disclosure in the patient's accounting of disclosures.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `fhir.read`).
+         */
+        get: operations["fhir_patient_everything"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2547,6 +3582,13 @@ export interface components {
             readonly ip: string | null;
             readonly break_glass: boolean;
         };
+        /**
+         * @description * `therapist` - Therapist (dosing support)
+         *     * `nurse` - Nurse (monitoring)
+         *     * `prescriber` - Prescriber
+         * @enum {string}
+         */
+        AuthorRoleEnum: "therapist" | "nurse" | "prescriber";
         /** @enum {unknown} */
         BlankEnum: "";
         BlindLine: {
@@ -2589,7 +3631,45 @@ export interface components {
             patient: number;
             reason: string;
         };
+        CalendarFeed: {
+            readonly id: number;
+            readonly clinic: number;
+            readonly staff: number | null;
+            readonly room: number | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly revoked_at: string | null;
+            /** Format: date-time */
+            readonly last_fetched_at: string | null;
+        };
+        CalendarFeedIssueRequest: {
+            clinic: number;
+            staff?: number | null;
+            room?: number | null;
+        };
+        CalendarFeedIssued: {
+            readonly id: number;
+            readonly clinic: number;
+            readonly staff: number | null;
+            readonly room: number | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly revoked_at: string | null;
+            /** Format: date-time */
+            readonly last_fetched_at: string | null;
+            /** @description The private feed URL. Shown once: keep it like a password. */
+            url: string;
+        };
         CancelRequest: {
+            /**
+             * @description For a dosing session: what to do with its booked integration session. `cancel` (the default) or `keep`; the answer's `linked_integration` states what was done.
+             *
+             *     * `cancel` - Cancel it too
+             *     * `keep` - Keep it booked
+             */
+            linked_integration?: components["schemas"]["LinkedIntegrationEnum"];
             reason: string;
         };
         /**
@@ -2643,7 +3723,7 @@ export interface components {
         CheckInReceipt: {
             id: number;
             received: boolean;
-            crisis: components["schemas"]["Crisis"] | null;
+            crisis: components["schemas"]["Crisis"] | components["schemas"]["NullEnum"];
         };
         CheckInSubmitRequest: {
             mood_0_10: number;
@@ -2684,7 +3764,11 @@ export interface components {
             readonly id: number;
             name: string;
             readonly slug: string;
-            timezone: components["schemas"]["TimezoneEnum"];
+            /**
+             * @description An IANA time zone name (the tz database), e.g. `America/New_York`. Local dates and times of this clinic are in this zone.
+             * @example America/New_York
+             */
+            timezone: string;
             address?: string;
             phone?: string;
             nurse_shared_capacity: number;
@@ -2723,7 +3807,11 @@ export interface components {
         };
         ClinicRequest: {
             name: string;
-            timezone: components["schemas"]["TimezoneEnum"];
+            /**
+             * @description An IANA time zone name (the tz database), e.g. `America/New_York`. Local dates and times of this clinic are in this zone.
+             * @example America/New_York
+             */
+            timezone: string;
             address?: string;
             phone?: string;
             nurse_shared_capacity: number;
@@ -2743,6 +3831,7 @@ export interface components {
             sections?: unknown;
             body?: string;
             readonly author: number;
+            readonly author_role: components["schemas"]["AuthorRoleEnum"];
             readonly status: components["schemas"]["ClinicalNoteStatusEnum"];
             readonly version: number;
             readonly etag: string;
@@ -2861,9 +3950,12 @@ export interface components {
             notes?: string;
             /** Format: date-time */
             screened_at: string;
-            reviewed_by: number;
             /** Format: date */
             valid_until: string;
+            readonly recorded_by: number | null;
+            readonly reviewed_by: number | null;
+            /** Format: date-time */
+            readonly reviewed_at: string | null;
         };
         ContraindicationScreenRequest: {
             patient: number;
@@ -2872,7 +3964,6 @@ export interface components {
             notes?: string;
             /** Format: date-time */
             screened_at: string;
-            reviewed_by: number;
             /** Format: date */
             valid_until: string;
         };
@@ -2949,6 +4040,10 @@ export interface components {
             clinic: number;
             /** Format: date */
             date: string;
+            /**
+             * @description An IANA time zone name (the tz database), e.g. `America/New_York`. Local dates and times of this clinic are in this zone.
+             * @example America/New_York
+             */
             timezone: string;
             sessions: components["schemas"]["DayBoardSession"][];
             by_room: components["schemas"]["DayBoardRoom"][];
@@ -3055,6 +4150,10 @@ export interface components {
             items: number[];
             readonly total: number;
             readonly recorded_by: number;
+            /** Format: date-time */
+            readonly entered_in_error_at: string | null;
+            readonly entered_in_error_by: number | null;
+            readonly entered_in_error_reason: string;
         };
         DissociationScoreRequest: {
             session: number;
@@ -3097,6 +4196,10 @@ export interface components {
             readonly cap_overridden_by: number | null;
             /** Format: date-time */
             readonly recorded_at: string;
+            /** Format: date-time */
+            readonly entered_in_error_at: string | null;
+            readonly entered_in_error_by: number | null;
+            readonly entered_in_error_reason: string;
         };
         DoseAdministrationRequest: {
             session: number;
@@ -3155,7 +4258,7 @@ export interface components {
             drawn_mg?: string | null;
             /** @default  */
             waste_reason: string;
-            witness?: components["schemas"]["CredentialsRequest"] | null;
+            witness?: components["schemas"]["CredentialsRequest"] | components["schemas"]["NullEnum"];
         };
         /**
          * @description * `ondansetron` - Ondansetron
@@ -3195,7 +4298,7 @@ export interface components {
             steps: components["schemas"]["StepProgress"][];
             totals: components["schemas"]["ProgressTotals"];
             /** @description The first session of the plan still to book. */
-            next_session: components["schemas"]["PlannedSession"] | null;
+            next_session: components["schemas"]["PlannedSession"] | components["schemas"]["NullEnum"];
             /** Format: date */
             booster_due_from: string | null;
             /** Format: date */
@@ -3218,6 +4321,9 @@ export interface components {
          * @enum {string}
          */
         EnrollmentStatusEnum: "active" | "paused" | "completed" | "withdrawn";
+        EnteredInErrorRequest: {
+            reason: string;
+        };
         Entry: {
             readonly id: number;
             container: number;
@@ -3407,6 +4513,36 @@ export interface components {
          * @enum {string}
          */
         LicenceKindEnum: "rn" | "np" | "md" | "do" | "pa" | "psychologist" | "lcsw" | "lpc" | "lmft" | "dea";
+        /**
+         * @description * `cancel` - Cancel it too
+         *     * `keep` - Keep it booked
+         * @enum {string}
+         */
+        LinkedIntegrationEnum: "cancel" | "keep";
+        LinkedIntegrationOutcome: {
+            /**
+             * @description What was done.
+             *
+             *     * `cancel` - Cancel it too
+             *     * `keep` - Keep it booked
+             */
+            choice: components["schemas"]["LinkedIntegrationEnum"];
+            default: components["schemas"]["LinkedIntegrationEnum"];
+            /** @description True when the request did not say. */
+            chosen_by_default: boolean;
+            choices: components["schemas"]["LinkedIntegrationEnum"][];
+            /** @description The dosing's booked integration sessions. */
+            sessions: components["schemas"]["LinkedIntegrationSession"][];
+        };
+        LinkedIntegrationSession: {
+            id: number;
+            status: components["schemas"]["SessionStatusEnum"];
+            /**
+             * Format: date-time
+             * @description In the clinic's local time, with its offset.
+             */
+            starts_at: string;
+        };
         LoginRequest: {
             username: string;
             password: string;
@@ -3462,6 +4598,10 @@ export interface components {
         MeClinic: {
             id: number;
             name: string;
+            /**
+             * @description An IANA time zone name (the tz database), e.g. `America/New_York`. Local dates and times of this clinic are in this zone.
+             * @example America/New_York
+             */
             timezone: string;
             roles: string[];
         };
@@ -3495,11 +4635,28 @@ export interface components {
             role: components["schemas"]["RoleEnum"];
             mode: components["schemas"]["ModeEnum"];
         };
+        NoShowRequest: {
+            /**
+             * @description For a dosing session: what to do with its booked integration session. `cancel` (the default) or `keep`; the answer's `linked_integration` states what was done.
+             *
+             *     * `cancel` - Cancel it too
+             *     * `keep` - Keep it booked
+             */
+            linked_integration?: components["schemas"]["LinkedIntegrationEnum"];
+        };
         NoteCreateRequest: {
             session: number;
             sections?: unknown;
             /** @default  */
             body: string;
+            /**
+             * @description The role the note is written as; needed only when the author holds several at the clinic.
+             *
+             *     * `therapist` - Therapist (dosing support)
+             *     * `nurse` - Nurse (monitoring)
+             *     * `prescriber` - Prescriber
+             */
+            author_role?: components["schemas"]["AuthorRoleEnum"];
         };
         OnCallEntry: {
             readonly id: number;
@@ -3539,608 +4696,832 @@ export interface components {
          */
         OutcomeEnum: "success" | "denied" | "not_found" | "rejected" | "error";
         PaginatedAdverseEventList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["AdverseEvent"][];
         };
         PaginatedAlertList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Alert"][];
         };
         PaginatedAllergyList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Allergy"][];
         };
         PaginatedAuditEventList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["AuditEvent"][];
         };
-        PaginatedCheckInList: {
-            /** @example 123 */
+        PaginatedCalendarFeedList: {
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
+             */
+            previous?: string | null;
+            results: components["schemas"]["CalendarFeed"][];
+        };
+        PaginatedCheckInList: {
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
+            count: number;
+            /**
+             * Format: uri
+             * @description The next page's URL; null on the last page.
+             * @example null
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["CheckIn"][];
         };
         PaginatedChecklistOverrideList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["ChecklistOverride"][];
         };
         PaginatedClinicList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Clinic"][];
         };
         PaginatedClinicalNoteList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["ClinicalNote"][];
         };
         PaginatedConsentList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Consent"][];
         };
         PaginatedContainerList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Container"][];
         };
         PaginatedContraindicationScreenList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["ContraindicationScreen"][];
         };
         PaginatedCountList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Count"][];
         };
         PaginatedDiagnosisList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Diagnosis"][];
         };
         PaginatedDiscrepancyList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Discrepancy"][];
         };
         PaginatedDissociationScoreList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["DissociationScore"][];
         };
         PaginatedDoseAdministrationList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["DoseAdministration"][];
         };
         PaginatedEnrollmentList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Enrollment"][];
         };
         PaginatedEntryList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Entry"][];
         };
         PaginatedEscalationList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Escalation"][];
         };
         PaginatedFollowUpList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["FollowUp"][];
         };
         PaginatedIntegrationPlanList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["IntegrationPlan"][];
         };
         PaginatedLossReportList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["LossReport"][];
         };
         PaginatedOnCallEntryList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["OnCallEntry"][];
         };
         PaginatedPatientList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Patient"][];
         };
         PaginatedPatientMedicationList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["PatientMedication"][];
         };
         PaginatedPregnancyTestList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["PregnancyTest"][];
         };
         PaginatedPriorAuthorizationList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["PriorAuthorization"][];
         };
         PaginatedProductList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Product"][];
         };
         PaginatedProgramTemplateList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["ProgramTemplate"][];
         };
         PaginatedRegistrationList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Registration"][];
         };
         PaginatedRemsMonitoringFormList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["RemsMonitoringForm"][];
         };
         PaginatedRemsPatientEnrollmentList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["RemsPatientEnrollment"][];
         };
         PaginatedRoomList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Room"][];
         };
         PaginatedScaleResponseList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["ScaleResponse"][];
         };
         PaginatedSedationScoreList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["SedationScore"][];
         };
         PaginatedSessionAttestationList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["SessionAttestation"][];
         };
         PaginatedSessionList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Session"][];
         };
         PaginatedSessionMedicationList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["SessionMedication"][];
         };
         PaginatedStaffMemberList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["StaffMember"][];
         };
         PaginatedVitalSignList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["VitalSign"][];
         };
         PatchedClinicRequest: {
             name?: string;
-            timezone?: components["schemas"]["TimezoneEnum"];
+            /**
+             * @description An IANA time zone name (the tz database), e.g. `America/New_York`. Local dates and times of this clinic are in this zone.
+             * @example America/New_York
+             */
+            timezone?: string;
             address?: string;
             phone?: string;
             nurse_shared_capacity?: number;
@@ -4728,6 +6109,10 @@ export interface components {
             measured_at: string;
             moaas: number;
             readonly recorded_by: number;
+            /** Format: date-time */
+            readonly entered_in_error_at: string | null;
+            readonly entered_in_error_by: number | null;
+            readonly entered_in_error_reason: string;
         };
         SedationScoreRequest: {
             session: number;
@@ -4808,7 +6193,7 @@ export interface components {
             session: {
                 [key: string]: unknown;
             };
-            note: components["schemas"]["ClinicalNote"] | null;
+            note: components["schemas"]["ClinicalNote"] | components["schemas"]["NullEnum"];
             doses: components["schemas"]["DoseAdministration"][];
             other_medications: components["schemas"]["SessionMedication"][];
             escalations: components["schemas"]["Escalation"][];
@@ -4818,10 +6203,10 @@ export interface components {
             adverse_events: components["schemas"]["AdverseEvent"][];
             alerts: components["schemas"]["Alert"][];
             scales: components["schemas"]["ScaleResponse"][];
-            attestation: components["schemas"]["SessionAttestation"] | null;
+            attestation: components["schemas"]["SessionAttestation"] | components["schemas"]["NullEnum"];
             gate: components["schemas"]["ChecklistStatus"];
             discharge: components["schemas"]["ChecklistStatus"];
-            rems_form: components["schemas"]["RemsMonitoringForm"] | null;
+            rems_form: components["schemas"]["RemsMonitoringForm"] | components["schemas"]["NullEnum"];
         };
         /**
          * @description * `medical_intake` - Medical intake
@@ -4859,6 +6244,50 @@ export interface components {
             given_at: string;
             reason: string;
             ordered_by: number;
+        };
+        /** @description A cancelled or no-show session; for a dosing session, what became of its integration. */
+        SessionReleased: {
+            readonly id: number;
+            readonly clinic: number;
+            readonly patient: number;
+            readonly patient_name: string;
+            readonly kind: components["schemas"]["SessionKindEnum"];
+            readonly status: components["schemas"]["SessionStatusEnum"];
+            /** @default true */
+            readonly active: boolean;
+            /** Format: date-time */
+            readonly starts_at: string;
+            /** Format: date-time */
+            readonly ends_at: string;
+            /** Format: date-time */
+            readonly block_starts_at: string;
+            /** Format: date-time */
+            readonly block_ends_at: string;
+            readonly room: number | null;
+            readonly telehealth: boolean;
+            readonly planned_session: number | null;
+            readonly enrollment: number | null;
+            readonly assignments: components["schemas"]["StaffAssignment"][];
+            readonly booked_by: number | null;
+            /** Format: date-time */
+            readonly checked_in_at: string | null;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly completed_at: string | null;
+            /** Format: date-time */
+            readonly cancelled_at: string | null;
+            readonly cancelled_by: number | null;
+            readonly cancellation_reason: string;
+            readonly late_cancel: boolean;
+            /** Format: date-time */
+            readonly no_show_at: string | null;
+            readonly no_show_by: number | null;
+            readonly rescheduled_from: number | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** @description Only for a dosing session: what was done with its booked integration sessions. */
+            linked_integration?: components["schemas"]["LinkedIntegrationOutcome"];
         };
         /**
          * @description * `scheduled` - Scheduled
@@ -4952,9 +6381,10 @@ export interface components {
         /**
          * @description * `gate` - Pre-dose gate
          *     * `discharge` - Discharge
+         *     * `dose` - Every dose (in-session limits and open alerts)
          * @enum {string}
          */
-        StageEnum: "gate" | "discharge";
+        StageEnum: "gate" | "discharge" | "dose";
         /**
          * @description * `draft` - Draft
          *     * `published` - Published
@@ -5092,609 +6522,6 @@ export interface components {
             summary: string;
         };
         /**
-         * @description * `Africa/Abidjan` - Africa/Abidjan
-         *     * `Africa/Accra` - Africa/Accra
-         *     * `Africa/Addis_Ababa` - Africa/Addis_Ababa
-         *     * `Africa/Algiers` - Africa/Algiers
-         *     * `Africa/Asmara` - Africa/Asmara
-         *     * `Africa/Asmera` - Africa/Asmera
-         *     * `Africa/Bamako` - Africa/Bamako
-         *     * `Africa/Bangui` - Africa/Bangui
-         *     * `Africa/Banjul` - Africa/Banjul
-         *     * `Africa/Bissau` - Africa/Bissau
-         *     * `Africa/Blantyre` - Africa/Blantyre
-         *     * `Africa/Brazzaville` - Africa/Brazzaville
-         *     * `Africa/Bujumbura` - Africa/Bujumbura
-         *     * `Africa/Cairo` - Africa/Cairo
-         *     * `Africa/Casablanca` - Africa/Casablanca
-         *     * `Africa/Ceuta` - Africa/Ceuta
-         *     * `Africa/Conakry` - Africa/Conakry
-         *     * `Africa/Dakar` - Africa/Dakar
-         *     * `Africa/Dar_es_Salaam` - Africa/Dar_es_Salaam
-         *     * `Africa/Djibouti` - Africa/Djibouti
-         *     * `Africa/Douala` - Africa/Douala
-         *     * `Africa/El_Aaiun` - Africa/El_Aaiun
-         *     * `Africa/Freetown` - Africa/Freetown
-         *     * `Africa/Gaborone` - Africa/Gaborone
-         *     * `Africa/Harare` - Africa/Harare
-         *     * `Africa/Johannesburg` - Africa/Johannesburg
-         *     * `Africa/Juba` - Africa/Juba
-         *     * `Africa/Kampala` - Africa/Kampala
-         *     * `Africa/Khartoum` - Africa/Khartoum
-         *     * `Africa/Kigali` - Africa/Kigali
-         *     * `Africa/Kinshasa` - Africa/Kinshasa
-         *     * `Africa/Lagos` - Africa/Lagos
-         *     * `Africa/Libreville` - Africa/Libreville
-         *     * `Africa/Lome` - Africa/Lome
-         *     * `Africa/Luanda` - Africa/Luanda
-         *     * `Africa/Lubumbashi` - Africa/Lubumbashi
-         *     * `Africa/Lusaka` - Africa/Lusaka
-         *     * `Africa/Malabo` - Africa/Malabo
-         *     * `Africa/Maputo` - Africa/Maputo
-         *     * `Africa/Maseru` - Africa/Maseru
-         *     * `Africa/Mbabane` - Africa/Mbabane
-         *     * `Africa/Mogadishu` - Africa/Mogadishu
-         *     * `Africa/Monrovia` - Africa/Monrovia
-         *     * `Africa/Nairobi` - Africa/Nairobi
-         *     * `Africa/Ndjamena` - Africa/Ndjamena
-         *     * `Africa/Niamey` - Africa/Niamey
-         *     * `Africa/Nouakchott` - Africa/Nouakchott
-         *     * `Africa/Ouagadougou` - Africa/Ouagadougou
-         *     * `Africa/Porto-Novo` - Africa/Porto-Novo
-         *     * `Africa/Sao_Tome` - Africa/Sao_Tome
-         *     * `Africa/Timbuktu` - Africa/Timbuktu
-         *     * `Africa/Tripoli` - Africa/Tripoli
-         *     * `Africa/Tunis` - Africa/Tunis
-         *     * `Africa/Windhoek` - Africa/Windhoek
-         *     * `America/Adak` - America/Adak
-         *     * `America/Anchorage` - America/Anchorage
-         *     * `America/Anguilla` - America/Anguilla
-         *     * `America/Antigua` - America/Antigua
-         *     * `America/Araguaina` - America/Araguaina
-         *     * `America/Argentina/Buenos_Aires` - America/Argentina/Buenos_Aires
-         *     * `America/Argentina/Catamarca` - America/Argentina/Catamarca
-         *     * `America/Argentina/ComodRivadavia` - America/Argentina/ComodRivadavia
-         *     * `America/Argentina/Cordoba` - America/Argentina/Cordoba
-         *     * `America/Argentina/Jujuy` - America/Argentina/Jujuy
-         *     * `America/Argentina/La_Rioja` - America/Argentina/La_Rioja
-         *     * `America/Argentina/Mendoza` - America/Argentina/Mendoza
-         *     * `America/Argentina/Rio_Gallegos` - America/Argentina/Rio_Gallegos
-         *     * `America/Argentina/Salta` - America/Argentina/Salta
-         *     * `America/Argentina/San_Juan` - America/Argentina/San_Juan
-         *     * `America/Argentina/San_Luis` - America/Argentina/San_Luis
-         *     * `America/Argentina/Tucuman` - America/Argentina/Tucuman
-         *     * `America/Argentina/Ushuaia` - America/Argentina/Ushuaia
-         *     * `America/Aruba` - America/Aruba
-         *     * `America/Asuncion` - America/Asuncion
-         *     * `America/Atikokan` - America/Atikokan
-         *     * `America/Atka` - America/Atka
-         *     * `America/Bahia` - America/Bahia
-         *     * `America/Bahia_Banderas` - America/Bahia_Banderas
-         *     * `America/Barbados` - America/Barbados
-         *     * `America/Belem` - America/Belem
-         *     * `America/Belize` - America/Belize
-         *     * `America/Blanc-Sablon` - America/Blanc-Sablon
-         *     * `America/Boa_Vista` - America/Boa_Vista
-         *     * `America/Bogota` - America/Bogota
-         *     * `America/Boise` - America/Boise
-         *     * `America/Buenos_Aires` - America/Buenos_Aires
-         *     * `America/Cambridge_Bay` - America/Cambridge_Bay
-         *     * `America/Campo_Grande` - America/Campo_Grande
-         *     * `America/Cancun` - America/Cancun
-         *     * `America/Caracas` - America/Caracas
-         *     * `America/Catamarca` - America/Catamarca
-         *     * `America/Cayenne` - America/Cayenne
-         *     * `America/Cayman` - America/Cayman
-         *     * `America/Chicago` - America/Chicago
-         *     * `America/Chihuahua` - America/Chihuahua
-         *     * `America/Ciudad_Juarez` - America/Ciudad_Juarez
-         *     * `America/Coral_Harbour` - America/Coral_Harbour
-         *     * `America/Cordoba` - America/Cordoba
-         *     * `America/Costa_Rica` - America/Costa_Rica
-         *     * `America/Coyhaique` - America/Coyhaique
-         *     * `America/Creston` - America/Creston
-         *     * `America/Cuiaba` - America/Cuiaba
-         *     * `America/Curacao` - America/Curacao
-         *     * `America/Danmarkshavn` - America/Danmarkshavn
-         *     * `America/Dawson` - America/Dawson
-         *     * `America/Dawson_Creek` - America/Dawson_Creek
-         *     * `America/Denver` - America/Denver
-         *     * `America/Detroit` - America/Detroit
-         *     * `America/Dominica` - America/Dominica
-         *     * `America/Edmonton` - America/Edmonton
-         *     * `America/Eirunepe` - America/Eirunepe
-         *     * `America/El_Salvador` - America/El_Salvador
-         *     * `America/Ensenada` - America/Ensenada
-         *     * `America/Fort_Nelson` - America/Fort_Nelson
-         *     * `America/Fort_Wayne` - America/Fort_Wayne
-         *     * `America/Fortaleza` - America/Fortaleza
-         *     * `America/Glace_Bay` - America/Glace_Bay
-         *     * `America/Godthab` - America/Godthab
-         *     * `America/Goose_Bay` - America/Goose_Bay
-         *     * `America/Grand_Turk` - America/Grand_Turk
-         *     * `America/Grenada` - America/Grenada
-         *     * `America/Guadeloupe` - America/Guadeloupe
-         *     * `America/Guatemala` - America/Guatemala
-         *     * `America/Guayaquil` - America/Guayaquil
-         *     * `America/Guyana` - America/Guyana
-         *     * `America/Halifax` - America/Halifax
-         *     * `America/Havana` - America/Havana
-         *     * `America/Hermosillo` - America/Hermosillo
-         *     * `America/Indiana/Indianapolis` - America/Indiana/Indianapolis
-         *     * `America/Indiana/Knox` - America/Indiana/Knox
-         *     * `America/Indiana/Marengo` - America/Indiana/Marengo
-         *     * `America/Indiana/Petersburg` - America/Indiana/Petersburg
-         *     * `America/Indiana/Tell_City` - America/Indiana/Tell_City
-         *     * `America/Indiana/Vevay` - America/Indiana/Vevay
-         *     * `America/Indiana/Vincennes` - America/Indiana/Vincennes
-         *     * `America/Indiana/Winamac` - America/Indiana/Winamac
-         *     * `America/Indianapolis` - America/Indianapolis
-         *     * `America/Inuvik` - America/Inuvik
-         *     * `America/Iqaluit` - America/Iqaluit
-         *     * `America/Jamaica` - America/Jamaica
-         *     * `America/Jujuy` - America/Jujuy
-         *     * `America/Juneau` - America/Juneau
-         *     * `America/Kentucky/Louisville` - America/Kentucky/Louisville
-         *     * `America/Kentucky/Monticello` - America/Kentucky/Monticello
-         *     * `America/Knox_IN` - America/Knox_IN
-         *     * `America/Kralendijk` - America/Kralendijk
-         *     * `America/La_Paz` - America/La_Paz
-         *     * `America/Lima` - America/Lima
-         *     * `America/Los_Angeles` - America/Los_Angeles
-         *     * `America/Louisville` - America/Louisville
-         *     * `America/Lower_Princes` - America/Lower_Princes
-         *     * `America/Maceio` - America/Maceio
-         *     * `America/Managua` - America/Managua
-         *     * `America/Manaus` - America/Manaus
-         *     * `America/Marigot` - America/Marigot
-         *     * `America/Martinique` - America/Martinique
-         *     * `America/Matamoros` - America/Matamoros
-         *     * `America/Mazatlan` - America/Mazatlan
-         *     * `America/Mendoza` - America/Mendoza
-         *     * `America/Menominee` - America/Menominee
-         *     * `America/Merida` - America/Merida
-         *     * `America/Metlakatla` - America/Metlakatla
-         *     * `America/Mexico_City` - America/Mexico_City
-         *     * `America/Miquelon` - America/Miquelon
-         *     * `America/Moncton` - America/Moncton
-         *     * `America/Monterrey` - America/Monterrey
-         *     * `America/Montevideo` - America/Montevideo
-         *     * `America/Montreal` - America/Montreal
-         *     * `America/Montserrat` - America/Montserrat
-         *     * `America/Nassau` - America/Nassau
-         *     * `America/New_York` - America/New_York
-         *     * `America/Nipigon` - America/Nipigon
-         *     * `America/Nome` - America/Nome
-         *     * `America/Noronha` - America/Noronha
-         *     * `America/North_Dakota/Beulah` - America/North_Dakota/Beulah
-         *     * `America/North_Dakota/Center` - America/North_Dakota/Center
-         *     * `America/North_Dakota/New_Salem` - America/North_Dakota/New_Salem
-         *     * `America/Nuuk` - America/Nuuk
-         *     * `America/Ojinaga` - America/Ojinaga
-         *     * `America/Panama` - America/Panama
-         *     * `America/Pangnirtung` - America/Pangnirtung
-         *     * `America/Paramaribo` - America/Paramaribo
-         *     * `America/Phoenix` - America/Phoenix
-         *     * `America/Port-au-Prince` - America/Port-au-Prince
-         *     * `America/Port_of_Spain` - America/Port_of_Spain
-         *     * `America/Porto_Acre` - America/Porto_Acre
-         *     * `America/Porto_Velho` - America/Porto_Velho
-         *     * `America/Puerto_Rico` - America/Puerto_Rico
-         *     * `America/Punta_Arenas` - America/Punta_Arenas
-         *     * `America/Rainy_River` - America/Rainy_River
-         *     * `America/Rankin_Inlet` - America/Rankin_Inlet
-         *     * `America/Recife` - America/Recife
-         *     * `America/Regina` - America/Regina
-         *     * `America/Resolute` - America/Resolute
-         *     * `America/Rio_Branco` - America/Rio_Branco
-         *     * `America/Rosario` - America/Rosario
-         *     * `America/Santa_Isabel` - America/Santa_Isabel
-         *     * `America/Santarem` - America/Santarem
-         *     * `America/Santiago` - America/Santiago
-         *     * `America/Santo_Domingo` - America/Santo_Domingo
-         *     * `America/Sao_Paulo` - America/Sao_Paulo
-         *     * `America/Scoresbysund` - America/Scoresbysund
-         *     * `America/Shiprock` - America/Shiprock
-         *     * `America/Sitka` - America/Sitka
-         *     * `America/St_Barthelemy` - America/St_Barthelemy
-         *     * `America/St_Johns` - America/St_Johns
-         *     * `America/St_Kitts` - America/St_Kitts
-         *     * `America/St_Lucia` - America/St_Lucia
-         *     * `America/St_Thomas` - America/St_Thomas
-         *     * `America/St_Vincent` - America/St_Vincent
-         *     * `America/Swift_Current` - America/Swift_Current
-         *     * `America/Tegucigalpa` - America/Tegucigalpa
-         *     * `America/Thule` - America/Thule
-         *     * `America/Thunder_Bay` - America/Thunder_Bay
-         *     * `America/Tijuana` - America/Tijuana
-         *     * `America/Toronto` - America/Toronto
-         *     * `America/Tortola` - America/Tortola
-         *     * `America/Vancouver` - America/Vancouver
-         *     * `America/Virgin` - America/Virgin
-         *     * `America/Whitehorse` - America/Whitehorse
-         *     * `America/Winnipeg` - America/Winnipeg
-         *     * `America/Yakutat` - America/Yakutat
-         *     * `America/Yellowknife` - America/Yellowknife
-         *     * `Antarctica/Casey` - Antarctica/Casey
-         *     * `Antarctica/Davis` - Antarctica/Davis
-         *     * `Antarctica/DumontDUrville` - Antarctica/DumontDUrville
-         *     * `Antarctica/Macquarie` - Antarctica/Macquarie
-         *     * `Antarctica/Mawson` - Antarctica/Mawson
-         *     * `Antarctica/McMurdo` - Antarctica/McMurdo
-         *     * `Antarctica/Palmer` - Antarctica/Palmer
-         *     * `Antarctica/Rothera` - Antarctica/Rothera
-         *     * `Antarctica/South_Pole` - Antarctica/South_Pole
-         *     * `Antarctica/Syowa` - Antarctica/Syowa
-         *     * `Antarctica/Troll` - Antarctica/Troll
-         *     * `Antarctica/Vostok` - Antarctica/Vostok
-         *     * `Arctic/Longyearbyen` - Arctic/Longyearbyen
-         *     * `Asia/Aden` - Asia/Aden
-         *     * `Asia/Almaty` - Asia/Almaty
-         *     * `Asia/Amman` - Asia/Amman
-         *     * `Asia/Anadyr` - Asia/Anadyr
-         *     * `Asia/Aqtau` - Asia/Aqtau
-         *     * `Asia/Aqtobe` - Asia/Aqtobe
-         *     * `Asia/Ashgabat` - Asia/Ashgabat
-         *     * `Asia/Ashkhabad` - Asia/Ashkhabad
-         *     * `Asia/Atyrau` - Asia/Atyrau
-         *     * `Asia/Baghdad` - Asia/Baghdad
-         *     * `Asia/Bahrain` - Asia/Bahrain
-         *     * `Asia/Baku` - Asia/Baku
-         *     * `Asia/Bangkok` - Asia/Bangkok
-         *     * `Asia/Barnaul` - Asia/Barnaul
-         *     * `Asia/Beirut` - Asia/Beirut
-         *     * `Asia/Bishkek` - Asia/Bishkek
-         *     * `Asia/Brunei` - Asia/Brunei
-         *     * `Asia/Calcutta` - Asia/Calcutta
-         *     * `Asia/Chita` - Asia/Chita
-         *     * `Asia/Choibalsan` - Asia/Choibalsan
-         *     * `Asia/Chongqing` - Asia/Chongqing
-         *     * `Asia/Chungking` - Asia/Chungking
-         *     * `Asia/Colombo` - Asia/Colombo
-         *     * `Asia/Dacca` - Asia/Dacca
-         *     * `Asia/Damascus` - Asia/Damascus
-         *     * `Asia/Dhaka` - Asia/Dhaka
-         *     * `Asia/Dili` - Asia/Dili
-         *     * `Asia/Dubai` - Asia/Dubai
-         *     * `Asia/Dushanbe` - Asia/Dushanbe
-         *     * `Asia/Famagusta` - Asia/Famagusta
-         *     * `Asia/Gaza` - Asia/Gaza
-         *     * `Asia/Harbin` - Asia/Harbin
-         *     * `Asia/Hebron` - Asia/Hebron
-         *     * `Asia/Ho_Chi_Minh` - Asia/Ho_Chi_Minh
-         *     * `Asia/Hong_Kong` - Asia/Hong_Kong
-         *     * `Asia/Hovd` - Asia/Hovd
-         *     * `Asia/Irkutsk` - Asia/Irkutsk
-         *     * `Asia/Istanbul` - Asia/Istanbul
-         *     * `Asia/Jakarta` - Asia/Jakarta
-         *     * `Asia/Jayapura` - Asia/Jayapura
-         *     * `Asia/Jerusalem` - Asia/Jerusalem
-         *     * `Asia/Kabul` - Asia/Kabul
-         *     * `Asia/Kamchatka` - Asia/Kamchatka
-         *     * `Asia/Karachi` - Asia/Karachi
-         *     * `Asia/Kashgar` - Asia/Kashgar
-         *     * `Asia/Kathmandu` - Asia/Kathmandu
-         *     * `Asia/Katmandu` - Asia/Katmandu
-         *     * `Asia/Khandyga` - Asia/Khandyga
-         *     * `Asia/Kolkata` - Asia/Kolkata
-         *     * `Asia/Krasnoyarsk` - Asia/Krasnoyarsk
-         *     * `Asia/Kuala_Lumpur` - Asia/Kuala_Lumpur
-         *     * `Asia/Kuching` - Asia/Kuching
-         *     * `Asia/Kuwait` - Asia/Kuwait
-         *     * `Asia/Macao` - Asia/Macao
-         *     * `Asia/Macau` - Asia/Macau
-         *     * `Asia/Magadan` - Asia/Magadan
-         *     * `Asia/Makassar` - Asia/Makassar
-         *     * `Asia/Manila` - Asia/Manila
-         *     * `Asia/Muscat` - Asia/Muscat
-         *     * `Asia/Nicosia` - Asia/Nicosia
-         *     * `Asia/Novokuznetsk` - Asia/Novokuznetsk
-         *     * `Asia/Novosibirsk` - Asia/Novosibirsk
-         *     * `Asia/Omsk` - Asia/Omsk
-         *     * `Asia/Oral` - Asia/Oral
-         *     * `Asia/Phnom_Penh` - Asia/Phnom_Penh
-         *     * `Asia/Pontianak` - Asia/Pontianak
-         *     * `Asia/Pyongyang` - Asia/Pyongyang
-         *     * `Asia/Qatar` - Asia/Qatar
-         *     * `Asia/Qostanay` - Asia/Qostanay
-         *     * `Asia/Qyzylorda` - Asia/Qyzylorda
-         *     * `Asia/Rangoon` - Asia/Rangoon
-         *     * `Asia/Riyadh` - Asia/Riyadh
-         *     * `Asia/Saigon` - Asia/Saigon
-         *     * `Asia/Sakhalin` - Asia/Sakhalin
-         *     * `Asia/Samarkand` - Asia/Samarkand
-         *     * `Asia/Seoul` - Asia/Seoul
-         *     * `Asia/Shanghai` - Asia/Shanghai
-         *     * `Asia/Singapore` - Asia/Singapore
-         *     * `Asia/Srednekolymsk` - Asia/Srednekolymsk
-         *     * `Asia/Taipei` - Asia/Taipei
-         *     * `Asia/Tashkent` - Asia/Tashkent
-         *     * `Asia/Tbilisi` - Asia/Tbilisi
-         *     * `Asia/Tehran` - Asia/Tehran
-         *     * `Asia/Tel_Aviv` - Asia/Tel_Aviv
-         *     * `Asia/Thimbu` - Asia/Thimbu
-         *     * `Asia/Thimphu` - Asia/Thimphu
-         *     * `Asia/Tokyo` - Asia/Tokyo
-         *     * `Asia/Tomsk` - Asia/Tomsk
-         *     * `Asia/Ujung_Pandang` - Asia/Ujung_Pandang
-         *     * `Asia/Ulaanbaatar` - Asia/Ulaanbaatar
-         *     * `Asia/Ulan_Bator` - Asia/Ulan_Bator
-         *     * `Asia/Urumqi` - Asia/Urumqi
-         *     * `Asia/Ust-Nera` - Asia/Ust-Nera
-         *     * `Asia/Vientiane` - Asia/Vientiane
-         *     * `Asia/Vladivostok` - Asia/Vladivostok
-         *     * `Asia/Yakutsk` - Asia/Yakutsk
-         *     * `Asia/Yangon` - Asia/Yangon
-         *     * `Asia/Yekaterinburg` - Asia/Yekaterinburg
-         *     * `Asia/Yerevan` - Asia/Yerevan
-         *     * `Atlantic/Azores` - Atlantic/Azores
-         *     * `Atlantic/Bermuda` - Atlantic/Bermuda
-         *     * `Atlantic/Canary` - Atlantic/Canary
-         *     * `Atlantic/Cape_Verde` - Atlantic/Cape_Verde
-         *     * `Atlantic/Faeroe` - Atlantic/Faeroe
-         *     * `Atlantic/Faroe` - Atlantic/Faroe
-         *     * `Atlantic/Jan_Mayen` - Atlantic/Jan_Mayen
-         *     * `Atlantic/Madeira` - Atlantic/Madeira
-         *     * `Atlantic/Reykjavik` - Atlantic/Reykjavik
-         *     * `Atlantic/South_Georgia` - Atlantic/South_Georgia
-         *     * `Atlantic/St_Helena` - Atlantic/St_Helena
-         *     * `Atlantic/Stanley` - Atlantic/Stanley
-         *     * `Australia/ACT` - Australia/ACT
-         *     * `Australia/Adelaide` - Australia/Adelaide
-         *     * `Australia/Brisbane` - Australia/Brisbane
-         *     * `Australia/Broken_Hill` - Australia/Broken_Hill
-         *     * `Australia/Canberra` - Australia/Canberra
-         *     * `Australia/Currie` - Australia/Currie
-         *     * `Australia/Darwin` - Australia/Darwin
-         *     * `Australia/Eucla` - Australia/Eucla
-         *     * `Australia/Hobart` - Australia/Hobart
-         *     * `Australia/LHI` - Australia/LHI
-         *     * `Australia/Lindeman` - Australia/Lindeman
-         *     * `Australia/Lord_Howe` - Australia/Lord_Howe
-         *     * `Australia/Melbourne` - Australia/Melbourne
-         *     * `Australia/NSW` - Australia/NSW
-         *     * `Australia/North` - Australia/North
-         *     * `Australia/Perth` - Australia/Perth
-         *     * `Australia/Queensland` - Australia/Queensland
-         *     * `Australia/South` - Australia/South
-         *     * `Australia/Sydney` - Australia/Sydney
-         *     * `Australia/Tasmania` - Australia/Tasmania
-         *     * `Australia/Victoria` - Australia/Victoria
-         *     * `Australia/West` - Australia/West
-         *     * `Australia/Yancowinna` - Australia/Yancowinna
-         *     * `Brazil/Acre` - Brazil/Acre
-         *     * `Brazil/DeNoronha` - Brazil/DeNoronha
-         *     * `Brazil/East` - Brazil/East
-         *     * `Brazil/West` - Brazil/West
-         *     * `CET` - CET
-         *     * `CST6CDT` - CST6CDT
-         *     * `Canada/Atlantic` - Canada/Atlantic
-         *     * `Canada/Central` - Canada/Central
-         *     * `Canada/Eastern` - Canada/Eastern
-         *     * `Canada/Mountain` - Canada/Mountain
-         *     * `Canada/Newfoundland` - Canada/Newfoundland
-         *     * `Canada/Pacific` - Canada/Pacific
-         *     * `Canada/Saskatchewan` - Canada/Saskatchewan
-         *     * `Canada/Yukon` - Canada/Yukon
-         *     * `Chile/Continental` - Chile/Continental
-         *     * `Chile/EasterIsland` - Chile/EasterIsland
-         *     * `Cuba` - Cuba
-         *     * `EET` - EET
-         *     * `EST` - EST
-         *     * `EST5EDT` - EST5EDT
-         *     * `Egypt` - Egypt
-         *     * `Eire` - Eire
-         *     * `Etc/GMT` - Etc/GMT
-         *     * `Etc/GMT+0` - Etc/GMT+0
-         *     * `Etc/GMT+1` - Etc/GMT+1
-         *     * `Etc/GMT+10` - Etc/GMT+10
-         *     * `Etc/GMT+11` - Etc/GMT+11
-         *     * `Etc/GMT+12` - Etc/GMT+12
-         *     * `Etc/GMT+2` - Etc/GMT+2
-         *     * `Etc/GMT+3` - Etc/GMT+3
-         *     * `Etc/GMT+4` - Etc/GMT+4
-         *     * `Etc/GMT+5` - Etc/GMT+5
-         *     * `Etc/GMT+6` - Etc/GMT+6
-         *     * `Etc/GMT+7` - Etc/GMT+7
-         *     * `Etc/GMT+8` - Etc/GMT+8
-         *     * `Etc/GMT+9` - Etc/GMT+9
-         *     * `Etc/GMT-0` - Etc/GMT-0
-         *     * `Etc/GMT-1` - Etc/GMT-1
-         *     * `Etc/GMT-10` - Etc/GMT-10
-         *     * `Etc/GMT-11` - Etc/GMT-11
-         *     * `Etc/GMT-12` - Etc/GMT-12
-         *     * `Etc/GMT-13` - Etc/GMT-13
-         *     * `Etc/GMT-14` - Etc/GMT-14
-         *     * `Etc/GMT-2` - Etc/GMT-2
-         *     * `Etc/GMT-3` - Etc/GMT-3
-         *     * `Etc/GMT-4` - Etc/GMT-4
-         *     * `Etc/GMT-5` - Etc/GMT-5
-         *     * `Etc/GMT-6` - Etc/GMT-6
-         *     * `Etc/GMT-7` - Etc/GMT-7
-         *     * `Etc/GMT-8` - Etc/GMT-8
-         *     * `Etc/GMT-9` - Etc/GMT-9
-         *     * `Etc/GMT0` - Etc/GMT0
-         *     * `Etc/Greenwich` - Etc/Greenwich
-         *     * `Etc/UCT` - Etc/UCT
-         *     * `Etc/UTC` - Etc/UTC
-         *     * `Etc/Universal` - Etc/Universal
-         *     * `Etc/Zulu` - Etc/Zulu
-         *     * `Europe/Amsterdam` - Europe/Amsterdam
-         *     * `Europe/Andorra` - Europe/Andorra
-         *     * `Europe/Astrakhan` - Europe/Astrakhan
-         *     * `Europe/Athens` - Europe/Athens
-         *     * `Europe/Belfast` - Europe/Belfast
-         *     * `Europe/Belgrade` - Europe/Belgrade
-         *     * `Europe/Berlin` - Europe/Berlin
-         *     * `Europe/Bratislava` - Europe/Bratislava
-         *     * `Europe/Brussels` - Europe/Brussels
-         *     * `Europe/Bucharest` - Europe/Bucharest
-         *     * `Europe/Budapest` - Europe/Budapest
-         *     * `Europe/Busingen` - Europe/Busingen
-         *     * `Europe/Chisinau` - Europe/Chisinau
-         *     * `Europe/Copenhagen` - Europe/Copenhagen
-         *     * `Europe/Dublin` - Europe/Dublin
-         *     * `Europe/Gibraltar` - Europe/Gibraltar
-         *     * `Europe/Guernsey` - Europe/Guernsey
-         *     * `Europe/Helsinki` - Europe/Helsinki
-         *     * `Europe/Isle_of_Man` - Europe/Isle_of_Man
-         *     * `Europe/Istanbul` - Europe/Istanbul
-         *     * `Europe/Jersey` - Europe/Jersey
-         *     * `Europe/Kaliningrad` - Europe/Kaliningrad
-         *     * `Europe/Kiev` - Europe/Kiev
-         *     * `Europe/Kirov` - Europe/Kirov
-         *     * `Europe/Kyiv` - Europe/Kyiv
-         *     * `Europe/Lisbon` - Europe/Lisbon
-         *     * `Europe/Ljubljana` - Europe/Ljubljana
-         *     * `Europe/London` - Europe/London
-         *     * `Europe/Luxembourg` - Europe/Luxembourg
-         *     * `Europe/Madrid` - Europe/Madrid
-         *     * `Europe/Malta` - Europe/Malta
-         *     * `Europe/Mariehamn` - Europe/Mariehamn
-         *     * `Europe/Minsk` - Europe/Minsk
-         *     * `Europe/Monaco` - Europe/Monaco
-         *     * `Europe/Moscow` - Europe/Moscow
-         *     * `Europe/Nicosia` - Europe/Nicosia
-         *     * `Europe/Oslo` - Europe/Oslo
-         *     * `Europe/Paris` - Europe/Paris
-         *     * `Europe/Podgorica` - Europe/Podgorica
-         *     * `Europe/Prague` - Europe/Prague
-         *     * `Europe/Riga` - Europe/Riga
-         *     * `Europe/Rome` - Europe/Rome
-         *     * `Europe/Samara` - Europe/Samara
-         *     * `Europe/San_Marino` - Europe/San_Marino
-         *     * `Europe/Sarajevo` - Europe/Sarajevo
-         *     * `Europe/Saratov` - Europe/Saratov
-         *     * `Europe/Simferopol` - Europe/Simferopol
-         *     * `Europe/Skopje` - Europe/Skopje
-         *     * `Europe/Sofia` - Europe/Sofia
-         *     * `Europe/Stockholm` - Europe/Stockholm
-         *     * `Europe/Tallinn` - Europe/Tallinn
-         *     * `Europe/Tirane` - Europe/Tirane
-         *     * `Europe/Tiraspol` - Europe/Tiraspol
-         *     * `Europe/Ulyanovsk` - Europe/Ulyanovsk
-         *     * `Europe/Uzhgorod` - Europe/Uzhgorod
-         *     * `Europe/Vaduz` - Europe/Vaduz
-         *     * `Europe/Vatican` - Europe/Vatican
-         *     * `Europe/Vienna` - Europe/Vienna
-         *     * `Europe/Vilnius` - Europe/Vilnius
-         *     * `Europe/Volgograd` - Europe/Volgograd
-         *     * `Europe/Warsaw` - Europe/Warsaw
-         *     * `Europe/Zagreb` - Europe/Zagreb
-         *     * `Europe/Zaporozhye` - Europe/Zaporozhye
-         *     * `Europe/Zurich` - Europe/Zurich
-         *     * `Factory` - Factory
-         *     * `GB` - GB
-         *     * `GB-Eire` - GB-Eire
-         *     * `GMT` - GMT
-         *     * `GMT+0` - GMT+0
-         *     * `GMT-0` - GMT-0
-         *     * `GMT0` - GMT0
-         *     * `Greenwich` - Greenwich
-         *     * `HST` - HST
-         *     * `Hongkong` - Hongkong
-         *     * `Iceland` - Iceland
-         *     * `Indian/Antananarivo` - Indian/Antananarivo
-         *     * `Indian/Chagos` - Indian/Chagos
-         *     * `Indian/Christmas` - Indian/Christmas
-         *     * `Indian/Cocos` - Indian/Cocos
-         *     * `Indian/Comoro` - Indian/Comoro
-         *     * `Indian/Kerguelen` - Indian/Kerguelen
-         *     * `Indian/Mahe` - Indian/Mahe
-         *     * `Indian/Maldives` - Indian/Maldives
-         *     * `Indian/Mauritius` - Indian/Mauritius
-         *     * `Indian/Mayotte` - Indian/Mayotte
-         *     * `Indian/Reunion` - Indian/Reunion
-         *     * `Iran` - Iran
-         *     * `Israel` - Israel
-         *     * `Jamaica` - Jamaica
-         *     * `Japan` - Japan
-         *     * `Kwajalein` - Kwajalein
-         *     * `Libya` - Libya
-         *     * `MET` - MET
-         *     * `MST` - MST
-         *     * `MST7MDT` - MST7MDT
-         *     * `Mexico/BajaNorte` - Mexico/BajaNorte
-         *     * `Mexico/BajaSur` - Mexico/BajaSur
-         *     * `Mexico/General` - Mexico/General
-         *     * `NZ` - NZ
-         *     * `NZ-CHAT` - NZ-CHAT
-         *     * `Navajo` - Navajo
-         *     * `PRC` - PRC
-         *     * `PST8PDT` - PST8PDT
-         *     * `Pacific/Apia` - Pacific/Apia
-         *     * `Pacific/Auckland` - Pacific/Auckland
-         *     * `Pacific/Bougainville` - Pacific/Bougainville
-         *     * `Pacific/Chatham` - Pacific/Chatham
-         *     * `Pacific/Chuuk` - Pacific/Chuuk
-         *     * `Pacific/Easter` - Pacific/Easter
-         *     * `Pacific/Efate` - Pacific/Efate
-         *     * `Pacific/Enderbury` - Pacific/Enderbury
-         *     * `Pacific/Fakaofo` - Pacific/Fakaofo
-         *     * `Pacific/Fiji` - Pacific/Fiji
-         *     * `Pacific/Funafuti` - Pacific/Funafuti
-         *     * `Pacific/Galapagos` - Pacific/Galapagos
-         *     * `Pacific/Gambier` - Pacific/Gambier
-         *     * `Pacific/Guadalcanal` - Pacific/Guadalcanal
-         *     * `Pacific/Guam` - Pacific/Guam
-         *     * `Pacific/Honolulu` - Pacific/Honolulu
-         *     * `Pacific/Johnston` - Pacific/Johnston
-         *     * `Pacific/Kanton` - Pacific/Kanton
-         *     * `Pacific/Kiritimati` - Pacific/Kiritimati
-         *     * `Pacific/Kosrae` - Pacific/Kosrae
-         *     * `Pacific/Kwajalein` - Pacific/Kwajalein
-         *     * `Pacific/Majuro` - Pacific/Majuro
-         *     * `Pacific/Marquesas` - Pacific/Marquesas
-         *     * `Pacific/Midway` - Pacific/Midway
-         *     * `Pacific/Nauru` - Pacific/Nauru
-         *     * `Pacific/Niue` - Pacific/Niue
-         *     * `Pacific/Norfolk` - Pacific/Norfolk
-         *     * `Pacific/Noumea` - Pacific/Noumea
-         *     * `Pacific/Pago_Pago` - Pacific/Pago_Pago
-         *     * `Pacific/Palau` - Pacific/Palau
-         *     * `Pacific/Pitcairn` - Pacific/Pitcairn
-         *     * `Pacific/Pohnpei` - Pacific/Pohnpei
-         *     * `Pacific/Ponape` - Pacific/Ponape
-         *     * `Pacific/Port_Moresby` - Pacific/Port_Moresby
-         *     * `Pacific/Rarotonga` - Pacific/Rarotonga
-         *     * `Pacific/Saipan` - Pacific/Saipan
-         *     * `Pacific/Samoa` - Pacific/Samoa
-         *     * `Pacific/Tahiti` - Pacific/Tahiti
-         *     * `Pacific/Tarawa` - Pacific/Tarawa
-         *     * `Pacific/Tongatapu` - Pacific/Tongatapu
-         *     * `Pacific/Truk` - Pacific/Truk
-         *     * `Pacific/Wake` - Pacific/Wake
-         *     * `Pacific/Wallis` - Pacific/Wallis
-         *     * `Pacific/Yap` - Pacific/Yap
-         *     * `Poland` - Poland
-         *     * `Portugal` - Portugal
-         *     * `ROC` - ROC
-         *     * `ROK` - ROK
-         *     * `Singapore` - Singapore
-         *     * `Turkey` - Turkey
-         *     * `UCT` - UCT
-         *     * `US/Alaska` - US/Alaska
-         *     * `US/Aleutian` - US/Aleutian
-         *     * `US/Arizona` - US/Arizona
-         *     * `US/Central` - US/Central
-         *     * `US/East-Indiana` - US/East-Indiana
-         *     * `US/Eastern` - US/Eastern
-         *     * `US/Hawaii` - US/Hawaii
-         *     * `US/Indiana-Starke` - US/Indiana-Starke
-         *     * `US/Michigan` - US/Michigan
-         *     * `US/Mountain` - US/Mountain
-         *     * `US/Pacific` - US/Pacific
-         *     * `US/Samoa` - US/Samoa
-         *     * `UTC` - UTC
-         *     * `Universal` - Universal
-         *     * `W-SU` - W-SU
-         *     * `WET` - WET
-         *     * `Zulu` - Zulu
-         *     * `localtime` - localtime
-         * @enum {string}
-         */
-        TimezoneEnum: "Africa/Abidjan" | "Africa/Accra" | "Africa/Addis_Ababa" | "Africa/Algiers" | "Africa/Asmara" | "Africa/Asmera" | "Africa/Bamako" | "Africa/Bangui" | "Africa/Banjul" | "Africa/Bissau" | "Africa/Blantyre" | "Africa/Brazzaville" | "Africa/Bujumbura" | "Africa/Cairo" | "Africa/Casablanca" | "Africa/Ceuta" | "Africa/Conakry" | "Africa/Dakar" | "Africa/Dar_es_Salaam" | "Africa/Djibouti" | "Africa/Douala" | "Africa/El_Aaiun" | "Africa/Freetown" | "Africa/Gaborone" | "Africa/Harare" | "Africa/Johannesburg" | "Africa/Juba" | "Africa/Kampala" | "Africa/Khartoum" | "Africa/Kigali" | "Africa/Kinshasa" | "Africa/Lagos" | "Africa/Libreville" | "Africa/Lome" | "Africa/Luanda" | "Africa/Lubumbashi" | "Africa/Lusaka" | "Africa/Malabo" | "Africa/Maputo" | "Africa/Maseru" | "Africa/Mbabane" | "Africa/Mogadishu" | "Africa/Monrovia" | "Africa/Nairobi" | "Africa/Ndjamena" | "Africa/Niamey" | "Africa/Nouakchott" | "Africa/Ouagadougou" | "Africa/Porto-Novo" | "Africa/Sao_Tome" | "Africa/Timbuktu" | "Africa/Tripoli" | "Africa/Tunis" | "Africa/Windhoek" | "America/Adak" | "America/Anchorage" | "America/Anguilla" | "America/Antigua" | "America/Araguaina" | "America/Argentina/Buenos_Aires" | "America/Argentina/Catamarca" | "America/Argentina/ComodRivadavia" | "America/Argentina/Cordoba" | "America/Argentina/Jujuy" | "America/Argentina/La_Rioja" | "America/Argentina/Mendoza" | "America/Argentina/Rio_Gallegos" | "America/Argentina/Salta" | "America/Argentina/San_Juan" | "America/Argentina/San_Luis" | "America/Argentina/Tucuman" | "America/Argentina/Ushuaia" | "America/Aruba" | "America/Asuncion" | "America/Atikokan" | "America/Atka" | "America/Bahia" | "America/Bahia_Banderas" | "America/Barbados" | "America/Belem" | "America/Belize" | "America/Blanc-Sablon" | "America/Boa_Vista" | "America/Bogota" | "America/Boise" | "America/Buenos_Aires" | "America/Cambridge_Bay" | "America/Campo_Grande" | "America/Cancun" | "America/Caracas" | "America/Catamarca" | "America/Cayenne" | "America/Cayman" | "America/Chicago" | "America/Chihuahua" | "America/Ciudad_Juarez" | "America/Coral_Harbour" | "America/Cordoba" | "America/Costa_Rica" | "America/Coyhaique" | "America/Creston" | "America/Cuiaba" | "America/Curacao" | "America/Danmarkshavn" | "America/Dawson" | "America/Dawson_Creek" | "America/Denver" | "America/Detroit" | "America/Dominica" | "America/Edmonton" | "America/Eirunepe" | "America/El_Salvador" | "America/Ensenada" | "America/Fort_Nelson" | "America/Fort_Wayne" | "America/Fortaleza" | "America/Glace_Bay" | "America/Godthab" | "America/Goose_Bay" | "America/Grand_Turk" | "America/Grenada" | "America/Guadeloupe" | "America/Guatemala" | "America/Guayaquil" | "America/Guyana" | "America/Halifax" | "America/Havana" | "America/Hermosillo" | "America/Indiana/Indianapolis" | "America/Indiana/Knox" | "America/Indiana/Marengo" | "America/Indiana/Petersburg" | "America/Indiana/Tell_City" | "America/Indiana/Vevay" | "America/Indiana/Vincennes" | "America/Indiana/Winamac" | "America/Indianapolis" | "America/Inuvik" | "America/Iqaluit" | "America/Jamaica" | "America/Jujuy" | "America/Juneau" | "America/Kentucky/Louisville" | "America/Kentucky/Monticello" | "America/Knox_IN" | "America/Kralendijk" | "America/La_Paz" | "America/Lima" | "America/Los_Angeles" | "America/Louisville" | "America/Lower_Princes" | "America/Maceio" | "America/Managua" | "America/Manaus" | "America/Marigot" | "America/Martinique" | "America/Matamoros" | "America/Mazatlan" | "America/Mendoza" | "America/Menominee" | "America/Merida" | "America/Metlakatla" | "America/Mexico_City" | "America/Miquelon" | "America/Moncton" | "America/Monterrey" | "America/Montevideo" | "America/Montreal" | "America/Montserrat" | "America/Nassau" | "America/New_York" | "America/Nipigon" | "America/Nome" | "America/Noronha" | "America/North_Dakota/Beulah" | "America/North_Dakota/Center" | "America/North_Dakota/New_Salem" | "America/Nuuk" | "America/Ojinaga" | "America/Panama" | "America/Pangnirtung" | "America/Paramaribo" | "America/Phoenix" | "America/Port-au-Prince" | "America/Port_of_Spain" | "America/Porto_Acre" | "America/Porto_Velho" | "America/Puerto_Rico" | "America/Punta_Arenas" | "America/Rainy_River" | "America/Rankin_Inlet" | "America/Recife" | "America/Regina" | "America/Resolute" | "America/Rio_Branco" | "America/Rosario" | "America/Santa_Isabel" | "America/Santarem" | "America/Santiago" | "America/Santo_Domingo" | "America/Sao_Paulo" | "America/Scoresbysund" | "America/Shiprock" | "America/Sitka" | "America/St_Barthelemy" | "America/St_Johns" | "America/St_Kitts" | "America/St_Lucia" | "America/St_Thomas" | "America/St_Vincent" | "America/Swift_Current" | "America/Tegucigalpa" | "America/Thule" | "America/Thunder_Bay" | "America/Tijuana" | "America/Toronto" | "America/Tortola" | "America/Vancouver" | "America/Virgin" | "America/Whitehorse" | "America/Winnipeg" | "America/Yakutat" | "America/Yellowknife" | "Antarctica/Casey" | "Antarctica/Davis" | "Antarctica/DumontDUrville" | "Antarctica/Macquarie" | "Antarctica/Mawson" | "Antarctica/McMurdo" | "Antarctica/Palmer" | "Antarctica/Rothera" | "Antarctica/South_Pole" | "Antarctica/Syowa" | "Antarctica/Troll" | "Antarctica/Vostok" | "Arctic/Longyearbyen" | "Asia/Aden" | "Asia/Almaty" | "Asia/Amman" | "Asia/Anadyr" | "Asia/Aqtau" | "Asia/Aqtobe" | "Asia/Ashgabat" | "Asia/Ashkhabad" | "Asia/Atyrau" | "Asia/Baghdad" | "Asia/Bahrain" | "Asia/Baku" | "Asia/Bangkok" | "Asia/Barnaul" | "Asia/Beirut" | "Asia/Bishkek" | "Asia/Brunei" | "Asia/Calcutta" | "Asia/Chita" | "Asia/Choibalsan" | "Asia/Chongqing" | "Asia/Chungking" | "Asia/Colombo" | "Asia/Dacca" | "Asia/Damascus" | "Asia/Dhaka" | "Asia/Dili" | "Asia/Dubai" | "Asia/Dushanbe" | "Asia/Famagusta" | "Asia/Gaza" | "Asia/Harbin" | "Asia/Hebron" | "Asia/Ho_Chi_Minh" | "Asia/Hong_Kong" | "Asia/Hovd" | "Asia/Irkutsk" | "Asia/Istanbul" | "Asia/Jakarta" | "Asia/Jayapura" | "Asia/Jerusalem" | "Asia/Kabul" | "Asia/Kamchatka" | "Asia/Karachi" | "Asia/Kashgar" | "Asia/Kathmandu" | "Asia/Katmandu" | "Asia/Khandyga" | "Asia/Kolkata" | "Asia/Krasnoyarsk" | "Asia/Kuala_Lumpur" | "Asia/Kuching" | "Asia/Kuwait" | "Asia/Macao" | "Asia/Macau" | "Asia/Magadan" | "Asia/Makassar" | "Asia/Manila" | "Asia/Muscat" | "Asia/Nicosia" | "Asia/Novokuznetsk" | "Asia/Novosibirsk" | "Asia/Omsk" | "Asia/Oral" | "Asia/Phnom_Penh" | "Asia/Pontianak" | "Asia/Pyongyang" | "Asia/Qatar" | "Asia/Qostanay" | "Asia/Qyzylorda" | "Asia/Rangoon" | "Asia/Riyadh" | "Asia/Saigon" | "Asia/Sakhalin" | "Asia/Samarkand" | "Asia/Seoul" | "Asia/Shanghai" | "Asia/Singapore" | "Asia/Srednekolymsk" | "Asia/Taipei" | "Asia/Tashkent" | "Asia/Tbilisi" | "Asia/Tehran" | "Asia/Tel_Aviv" | "Asia/Thimbu" | "Asia/Thimphu" | "Asia/Tokyo" | "Asia/Tomsk" | "Asia/Ujung_Pandang" | "Asia/Ulaanbaatar" | "Asia/Ulan_Bator" | "Asia/Urumqi" | "Asia/Ust-Nera" | "Asia/Vientiane" | "Asia/Vladivostok" | "Asia/Yakutsk" | "Asia/Yangon" | "Asia/Yekaterinburg" | "Asia/Yerevan" | "Atlantic/Azores" | "Atlantic/Bermuda" | "Atlantic/Canary" | "Atlantic/Cape_Verde" | "Atlantic/Faeroe" | "Atlantic/Faroe" | "Atlantic/Jan_Mayen" | "Atlantic/Madeira" | "Atlantic/Reykjavik" | "Atlantic/South_Georgia" | "Atlantic/St_Helena" | "Atlantic/Stanley" | "Australia/ACT" | "Australia/Adelaide" | "Australia/Brisbane" | "Australia/Broken_Hill" | "Australia/Canberra" | "Australia/Currie" | "Australia/Darwin" | "Australia/Eucla" | "Australia/Hobart" | "Australia/LHI" | "Australia/Lindeman" | "Australia/Lord_Howe" | "Australia/Melbourne" | "Australia/NSW" | "Australia/North" | "Australia/Perth" | "Australia/Queensland" | "Australia/South" | "Australia/Sydney" | "Australia/Tasmania" | "Australia/Victoria" | "Australia/West" | "Australia/Yancowinna" | "Brazil/Acre" | "Brazil/DeNoronha" | "Brazil/East" | "Brazil/West" | "CET" | "CST6CDT" | "Canada/Atlantic" | "Canada/Central" | "Canada/Eastern" | "Canada/Mountain" | "Canada/Newfoundland" | "Canada/Pacific" | "Canada/Saskatchewan" | "Canada/Yukon" | "Chile/Continental" | "Chile/EasterIsland" | "Cuba" | "EET" | "EST" | "EST5EDT" | "Egypt" | "Eire" | "Etc/GMT" | "Etc/GMT+0" | "Etc/GMT+1" | "Etc/GMT+10" | "Etc/GMT+11" | "Etc/GMT+12" | "Etc/GMT+2" | "Etc/GMT+3" | "Etc/GMT+4" | "Etc/GMT+5" | "Etc/GMT+6" | "Etc/GMT+7" | "Etc/GMT+8" | "Etc/GMT+9" | "Etc/GMT-0" | "Etc/GMT-1" | "Etc/GMT-10" | "Etc/GMT-11" | "Etc/GMT-12" | "Etc/GMT-13" | "Etc/GMT-14" | "Etc/GMT-2" | "Etc/GMT-3" | "Etc/GMT-4" | "Etc/GMT-5" | "Etc/GMT-6" | "Etc/GMT-7" | "Etc/GMT-8" | "Etc/GMT-9" | "Etc/GMT0" | "Etc/Greenwich" | "Etc/UCT" | "Etc/UTC" | "Etc/Universal" | "Etc/Zulu" | "Europe/Amsterdam" | "Europe/Andorra" | "Europe/Astrakhan" | "Europe/Athens" | "Europe/Belfast" | "Europe/Belgrade" | "Europe/Berlin" | "Europe/Bratislava" | "Europe/Brussels" | "Europe/Bucharest" | "Europe/Budapest" | "Europe/Busingen" | "Europe/Chisinau" | "Europe/Copenhagen" | "Europe/Dublin" | "Europe/Gibraltar" | "Europe/Guernsey" | "Europe/Helsinki" | "Europe/Isle_of_Man" | "Europe/Istanbul" | "Europe/Jersey" | "Europe/Kaliningrad" | "Europe/Kiev" | "Europe/Kirov" | "Europe/Kyiv" | "Europe/Lisbon" | "Europe/Ljubljana" | "Europe/London" | "Europe/Luxembourg" | "Europe/Madrid" | "Europe/Malta" | "Europe/Mariehamn" | "Europe/Minsk" | "Europe/Monaco" | "Europe/Moscow" | "Europe/Nicosia" | "Europe/Oslo" | "Europe/Paris" | "Europe/Podgorica" | "Europe/Prague" | "Europe/Riga" | "Europe/Rome" | "Europe/Samara" | "Europe/San_Marino" | "Europe/Sarajevo" | "Europe/Saratov" | "Europe/Simferopol" | "Europe/Skopje" | "Europe/Sofia" | "Europe/Stockholm" | "Europe/Tallinn" | "Europe/Tirane" | "Europe/Tiraspol" | "Europe/Ulyanovsk" | "Europe/Uzhgorod" | "Europe/Vaduz" | "Europe/Vatican" | "Europe/Vienna" | "Europe/Vilnius" | "Europe/Volgograd" | "Europe/Warsaw" | "Europe/Zagreb" | "Europe/Zaporozhye" | "Europe/Zurich" | "Factory" | "GB" | "GB-Eire" | "GMT" | "GMT+0" | "GMT-0" | "GMT0" | "Greenwich" | "HST" | "Hongkong" | "Iceland" | "Indian/Antananarivo" | "Indian/Chagos" | "Indian/Christmas" | "Indian/Cocos" | "Indian/Comoro" | "Indian/Kerguelen" | "Indian/Mahe" | "Indian/Maldives" | "Indian/Mauritius" | "Indian/Mayotte" | "Indian/Reunion" | "Iran" | "Israel" | "Jamaica" | "Japan" | "Kwajalein" | "Libya" | "MET" | "MST" | "MST7MDT" | "Mexico/BajaNorte" | "Mexico/BajaSur" | "Mexico/General" | "NZ" | "NZ-CHAT" | "Navajo" | "PRC" | "PST8PDT" | "Pacific/Apia" | "Pacific/Auckland" | "Pacific/Bougainville" | "Pacific/Chatham" | "Pacific/Chuuk" | "Pacific/Easter" | "Pacific/Efate" | "Pacific/Enderbury" | "Pacific/Fakaofo" | "Pacific/Fiji" | "Pacific/Funafuti" | "Pacific/Galapagos" | "Pacific/Gambier" | "Pacific/Guadalcanal" | "Pacific/Guam" | "Pacific/Honolulu" | "Pacific/Johnston" | "Pacific/Kanton" | "Pacific/Kiritimati" | "Pacific/Kosrae" | "Pacific/Kwajalein" | "Pacific/Majuro" | "Pacific/Marquesas" | "Pacific/Midway" | "Pacific/Nauru" | "Pacific/Niue" | "Pacific/Norfolk" | "Pacific/Noumea" | "Pacific/Pago_Pago" | "Pacific/Palau" | "Pacific/Pitcairn" | "Pacific/Pohnpei" | "Pacific/Ponape" | "Pacific/Port_Moresby" | "Pacific/Rarotonga" | "Pacific/Saipan" | "Pacific/Samoa" | "Pacific/Tahiti" | "Pacific/Tarawa" | "Pacific/Tongatapu" | "Pacific/Truk" | "Pacific/Wake" | "Pacific/Wallis" | "Pacific/Yap" | "Poland" | "Portugal" | "ROC" | "ROK" | "Singapore" | "Turkey" | "UCT" | "US/Alaska" | "US/Aleutian" | "US/Arizona" | "US/Central" | "US/East-Indiana" | "US/Eastern" | "US/Hawaii" | "US/Indiana-Starke" | "US/Michigan" | "US/Mountain" | "US/Pacific" | "US/Samoa" | "UTC" | "Universal" | "W-SU" | "WET" | "Zulu" | "localtime";
-        /**
          * @description * `baseline` - At baseline
          *     * `before_each_dosing` - Before each dosing session
          *     * `end_of_program` - At the end of the program
@@ -5771,6 +6598,10 @@ export interface components {
             readonly entered_by: number;
             /** Format: date-time */
             readonly entered_at: string;
+            /** Format: date-time */
+            readonly entered_in_error_at: string | null;
+            readonly entered_in_error_by: number | null;
+            readonly entered_in_error_reason: string;
         };
         VitalSignRequest: {
             session: number;
@@ -5800,8 +6631,10 @@ export interface components {
             /** Format: date-time */
             occurred_at: string;
             /** @description Omit to leave the waste for a witness to confirm. */
-            witness?: components["schemas"]["CredentialsRequest"] | null;
+            witness?: components["schemas"]["CredentialsRequest"] | components["schemas"]["NullEnum"];
         };
+        /** @enum {unknown} */
+        NullEnum: null;
         /** @description Every error, as RFC 9457 problem details (`application/problem+json`). `type` is `urn:kat-clinic:problem:<slug>` (the slug names the refusal, e.g. `overlap`, `gate_unmet`, `invalid`); `errors` holds messages per field, keyed by dotted field path; some problems carry extra members: `conflicts` for a clash, `violations` for program rules, `unmet` for a gate, `constraint` and `sqlstate` for a database rule, `reason` for a locked record. */
         Problem: {
             /**
@@ -5918,8 +6751,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["LoginRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["LoginRequest"];
-                "multipart/form-data": components["schemas"]["LoginRequest"];
             };
         };
         responses: {
@@ -6078,8 +6909,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["BreakGlassRequestRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["BreakGlassRequestRequest"];
-                "multipart/form-data": components["schemas"]["BreakGlassRequestRequest"];
             };
         };
         responses: {
@@ -6138,6 +6967,277 @@ export interface operations {
             };
             /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calendar_feeds_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedCalendarFeedList"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calendar_feeds_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CalendarFeedIssueRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeedIssued"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state: a double booking (`conflicts`), a duplicate, a locked record. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calendar_feeds_revoke_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this calendar feed. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeed"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state: a double booking (`conflicts`), a duplicate, a locked record. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calendars_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description iCalendar */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7313,6 +8413,82 @@ export interface operations {
             };
         };
     };
+    chart_contraindication_screens_review_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this contraindication screen. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContraindicationScreen"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a signed record). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A clinical rule refuses the request; `unmet` lists gate items. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     chart_diagnoses_list: {
         parameters: {
             query?: {
@@ -7647,6 +8823,86 @@ export interface operations {
             };
         };
     };
+    chart_dissociation_scores_entered_in_error_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this dissociation score. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnteredInErrorRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DissociationScore"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state: a double booking (`conflicts`), a duplicate, a locked record. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     chart_doses_list: {
         parameters: {
             query?: {
@@ -7848,6 +9104,86 @@ export interface operations {
             };
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    chart_doses_entered_in_error_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this dose administration. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnteredInErrorRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DoseAdministration"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state: a double booking (`conflicts`), a duplicate, a locked record. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8630,8 +9966,9 @@ export interface operations {
                 /**
                  * @description * `gate` - Pre-dose gate
                  *     * `discharge` - Discharge
+                 *     * `dose` - Every dose (in-session limits and open alerts)
                  */
-                stage?: "discharge" | "gate";
+                stage?: "discharge" | "dose" | "gate";
             };
             header?: never;
             path?: never;
@@ -9884,6 +11221,7 @@ export interface operations {
     chart_scale_responses_list: {
         parameters: {
             query?: {
+                enrollment?: number;
                 /** @description A page number within the paginated result set. */
                 page?: number;
                 /** @description Number of results to return per page. */
@@ -10218,6 +11556,86 @@ export interface operations {
         };
         responses: {
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SedationScore"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state: a double booking (`conflicts`), a duplicate, a locked record. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    chart_sedation_scores_entered_in_error_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this sedation score. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnteredInErrorRequest"];
+            };
+        };
+        responses: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10853,6 +12271,86 @@ export interface operations {
             };
         };
     };
+    chart_vitals_entered_in_error_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this vital sign. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnteredInErrorRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VitalSign"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state: a double booking (`conflicts`), a duplicate, a locked record. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     chart_vitals_batch_create: {
         parameters: {
             query?: never;
@@ -11001,8 +12499,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["CheckInSubmitRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["CheckInSubmitRequest"];
-                "multipart/form-data": components["schemas"]["CheckInSubmitRequest"];
             };
         };
         responses: {
@@ -11210,8 +12706,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ClinicRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["ClinicRequest"];
-                "multipart/form-data": components["schemas"]["ClinicRequest"];
             };
         };
         responses: {
@@ -11310,8 +12804,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedClinicRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedClinicRequest"];
-                "multipart/form-data": components["schemas"]["PatchedClinicRequest"];
             };
         };
         responses: {
@@ -13142,6 +14634,250 @@ export interface operations {
             };
         };
     };
+    documents_consents_retrieve: {
+        parameters: {
+            query?: {
+                format?: "bin" | "pdf";
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    documents_rems_enrollments_retrieve: {
+        parameters: {
+            query?: {
+                format?: "bin" | "pdf";
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    documents_rems_forms_retrieve: {
+        parameters: {
+            query?: {
+                format?: "bin" | "pdf";
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    documents_sessions_retrieve: {
+        parameters: {
+            query?: {
+                format?: "bin" | "pdf";
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     enrollments_list: {
         parameters: {
             query?: {
@@ -13227,8 +14963,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["EnrollmentCreateRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["EnrollmentCreateRequest"];
-                "multipart/form-data": components["schemas"]["EnrollmentCreateRequest"];
             };
         };
         responses: {
@@ -13367,8 +15101,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["EnrollmentStatusChangeRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["EnrollmentStatusChangeRequest"];
-                "multipart/form-data": components["schemas"]["EnrollmentStatusChangeRequest"];
             };
         };
         responses: {
@@ -13449,8 +15181,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["EnrollmentStatusChangeRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["EnrollmentStatusChangeRequest"];
-                "multipart/form-data": components["schemas"]["EnrollmentStatusChangeRequest"];
             };
         };
         responses: {
@@ -13647,8 +15377,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["EnrollmentStatusChangeRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["EnrollmentStatusChangeRequest"];
-                "multipart/form-data": components["schemas"]["EnrollmentStatusChangeRequest"];
             };
         };
         responses: {
@@ -13729,8 +15457,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["EnrollmentStatusChangeRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["EnrollmentStatusChangeRequest"];
-                "multipart/form-data": components["schemas"]["EnrollmentStatusChangeRequest"];
             };
         };
         responses: {
@@ -13789,6 +15515,442 @@ export interface operations {
             };
             /** @description A reason is required. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exports_audit_events_retrieve: {
+        parameters: {
+            query: {
+                /** @description The clinic's id. */
+                clinic: number;
+                /** @description Last local date (YYYY-MM-DD), included. */
+                end: string;
+                /** @description First local date (YYYY-MM-DD), included. */
+                start: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV, header row first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exports_disclosures_retrieve: {
+        parameters: {
+            query: {
+                /** @description The patient's id. */
+                patient: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV, header row first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exports_outcomes_retrieve: {
+        parameters: {
+            query: {
+                /** @description The clinic's id. */
+                clinic: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV, header row first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exports_schedule_retrieve: {
+        parameters: {
+            query: {
+                /** @description The clinic's id. */
+                clinic: number;
+                /** @description Last local date (YYYY-MM-DD), included. */
+                end: string;
+                /** @description First local date (YYYY-MM-DD), included. */
+                start: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV, header row first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fhir_bulk_export_file: {
+        parameters: {
+            query?: {
+                format?: "bin" | "ndjson";
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One resource per line (NDJSON). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+ndjson": string;
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fhir_bulk_export_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export is complete: the manifest of its files. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Still running; `X-Progress` says how far. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fhir_metadata_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The server's CapabilityStatement (FHIR 4.0.1). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": {
+                        resourceType?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14108,8 +16270,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["IntegrationPlanWriteRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["IntegrationPlanWriteRequest"];
-                "multipart/form-data": components["schemas"]["IntegrationPlanWriteRequest"];
             };
         };
         responses: {
@@ -14428,8 +16588,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["OnCallReplaceRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["OnCallReplaceRequest"];
-                "multipart/form-data": components["schemas"]["OnCallReplaceRequest"];
             };
         };
         responses: {
@@ -14700,8 +16858,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PatientRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatientRequest"];
-                "multipart/form-data": components["schemas"]["PatientRequest"];
             };
         };
         responses: {
@@ -14840,8 +16996,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PatientRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatientRequest"];
-                "multipart/form-data": components["schemas"]["PatientRequest"];
             };
         };
         responses: {
@@ -14940,8 +17094,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedPatientRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedPatientRequest"];
-                "multipart/form-data": components["schemas"]["PatchedPatientRequest"];
             };
         };
         responses: {
@@ -15098,8 +17250,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PatientWeightRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatientWeightRequest"];
-                "multipart/form-data": components["schemas"]["PatientWeightRequest"];
             };
         };
         responses: {
@@ -15250,8 +17400,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ProgramTemplateRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["ProgramTemplateRequest"];
-                "multipart/form-data": components["schemas"]["ProgramTemplateRequest"];
             };
         };
         responses: {
@@ -15390,8 +17538,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ProgramTemplateRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["ProgramTemplateRequest"];
-                "multipart/form-data": components["schemas"]["ProgramTemplateRequest"];
             };
         };
         responses: {
@@ -15583,8 +17729,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedProgramTemplateRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedProgramTemplateRequest"];
-                "multipart/form-data": components["schemas"]["PatchedProgramTemplateRequest"];
             };
         };
         responses: {
@@ -15977,8 +18121,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["RoomRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["RoomRequest"];
-                "multipart/form-data": components["schemas"]["RoomRequest"];
             };
         };
         responses: {
@@ -16117,8 +18259,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["RoomRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["RoomRequest"];
-                "multipart/form-data": components["schemas"]["RoomRequest"];
             };
         };
         responses: {
@@ -16217,8 +18357,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedRoomRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedRoomRequest"];
-                "multipart/form-data": components["schemas"]["PatchedRoomRequest"];
             };
         };
         responses: {
@@ -16758,7 +18896,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Session"];
+                    "application/json": components["schemas"]["SessionReleased"];
                 };
             };
             /** @description Malformed request. */
@@ -16979,14 +19117,18 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NoShowRequest"];
+            };
+        };
         responses: {
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Session"];
+                    "application/json": components["schemas"]["SessionReleased"];
                 };
             };
             /** @description Malformed request. */
@@ -17367,8 +19509,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["SmsInboundRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["SmsInboundRequest"];
-                "multipart/form-data": components["schemas"]["SmsInboundRequest"];
             };
         };
         responses: {
@@ -17514,6 +19654,135 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StaffMember"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fhir_group_export: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated resource types to export (default: all), e.g. `Patient,Observation`. */
+                _type?: string;
+            };
+            header?: {
+                Prefer?: "respond-async";
+            };
+            path: {
+                clinic_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted; poll the URL in the `Content-Location` header. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": {
+                        resourceType?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fhir_patient_everything: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A searchset Bundle of the patient's record. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": {
+                        resourceType?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Invalid input; `errors` holds field-level messages. */
