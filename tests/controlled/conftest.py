@@ -8,7 +8,6 @@ import pytest
 from kat_clinic.roles import Role
 from tests.controlled.factories import RegistrationFactory, receive
 from tests.monitoring.conftest import (  # noqa: F401  (charting fixtures)
-    _first_session_of_each_test_is_now,
     ready_session,
     session,
 )
