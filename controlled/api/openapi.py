@@ -249,6 +249,7 @@ document(
         "description": "Receives stock into a registration: product, lot, expiry, supplier and quantity (mg, or "
         "`devices` for whole-unit products). A second person checks it in by re-entering their credentials "
         "(`checked_by`: username, password and their one-time code). " + LEDGER,
+        "examples": [examples.response({**CONTAINER, "on_hand_mg": "500.00"})],
     },
     count_sheet={
         "summary": "Get a blind count sheet",

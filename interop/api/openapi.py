@@ -236,7 +236,8 @@ document(
     },
     revoke={
         "description": "Revokes the feed: its URL stops working at once, for good (a calendar app subscribed to it "
-        "gets 404 from then on). Issue a new feed for a new URL."
+        "gets 404 from then on). Issue a new feed for a new URL.",
+        "examples": [examples.response({**FEED, "revoked_at": "2026-03-09T09:00:00Z"})],
     },
 )
 document(

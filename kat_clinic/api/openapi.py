@@ -217,6 +217,11 @@ document(
         "summary": "Change some of a clinic's settings",
         "description": "Changes only the settings sent, e.g. the reminder lead time or the quiet hours "
         "(`HH:MM`, local). Same rules as a full update.",
+        "examples": [
+            examples.response(
+                {**CLINIC, "reminder_offset_hours": 48, "quiet_hours_start": "20:30:00", "quiet_hours_end": "08:00:00"}
+            )
+        ],
     },
 )
 document(
@@ -245,6 +250,7 @@ document(
     partial_update={
         "summary": "Change a room",
         "description": "Changes the fields sent, e.g. `active: false` to take a room out of service for new bookings.",
+        "examples": [examples.response({**ROOM, "active": False})],
     },
 )
 document(
@@ -290,6 +296,7 @@ document(
     partial_update={
         "summary": "Change a patient's demographics",
         "description": "Changes only the fields sent, e.g. a new phone number or an SMS opt-out.",
+        "examples": [examples.response({**PATIENT, "phone": "+1 212 555 0177", "sms_opt_in": False})],
     },
     weights={
         "summary": "List a patient's weights",

@@ -256,7 +256,9 @@ document(
     partial_update={
         "description": "Changes the fields sent of a draft; a list sent (`steps`, `rules`, `prerequisites`, "
         "`scale_schedule`) replaces the stored list as a whole.",
-        "examples": [examples.response(DRAFT)],
+        "examples": [
+            examples.response({**DRAFT, "description": "Three IM dosing sessions with an integration after each."})
+        ],
     },
     destroy={
         "description": "Deletes a draft; answers 204 with no body. Published and retired versions are kept for "

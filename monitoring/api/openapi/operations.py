@@ -30,8 +30,9 @@ def created(what: str, extra: str = "") -> dict:
     return {"description": f"Records {what}; the recording staff member is taken from the token. {extra}".strip()}
 
 
-def record_docs(noun: str, plural: str, about: str) -> dict:
+def record_docs(noun: str, plural: str, about: str, created_example: dict | None = None) -> dict:
     """The three operations of a patient-level record (allergy, diagnosis, ...)."""
+    created_examples = {"examples": [examples.response(created_example)]} if created_example else {}
     return {
         "list": {
             "summary": f"List {plural}",
@@ -40,6 +41,7 @@ def record_docs(noun: str, plural: str, about: str) -> dict:
         "create": {
             "summary": f"Record {noun}",
             "description": f"{about} The recording staff member is taken from the token.",
+            **created_examples,
         },
         "retrieve": {
             "summary": f"Get one {noun.removeprefix('a ').removeprefix('an ')}",
@@ -225,12 +227,26 @@ document(
         "`pre_dose_checks`, `therapist_observations`, `patient_experience`); unknown sections are refused. A second "
         "note by the same author role on the session answers 409. An author holding several roles names one in "
         "`author_role`.",
+        "examples": [
+            examples.response({**world.NOTE, "version": 1, "etag": '"1"', "updated_at": world.NOTE["created_at"]})
+        ],
     },
     partial_update={
         "summary": "Edit a draft note",
         "description": "Edits the author's own draft. Send the `ETag` read last in `If-Match`: a missing header "
         "answers 428, a stale one 412 (someone saved in between; read again). A signed note is frozen in the "
         "database: correct it with an addendum.",
+        "examples": [
+            examples.response(
+                {
+                    **world.NOTE,
+                    "body": "Session held as planned; integration on Wednesday 4 March at 10:00.",
+                    "version": 4,
+                    "etag": '"4"',
+                    "updated_at": "2026-03-02T16:22:00Z",
+                }
+            )
+        ],
     },
     sign={
         "summary": "Sign a note",
@@ -345,6 +361,7 @@ document(
         "The ketamine contraindication screen: `answers` per item (psychosis, uncontrolled hypertension, pregnancy, "
         "...), `true` when present. Any item present fails it; the result is computed. A passed screen reviewed by "
         "a prescriber and still valid is a prerequisite of dosing.",
+        {**world.RECORDS["ContraindicationScreen"], "reviewed_by": None, "reviewed_at": None},
     ),
     review={
         "summary": "Review a contraindication screen",
