@@ -246,7 +246,9 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "kat_clinic.api.pagination.DefaultPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "kat_clinic.api.schema.AutoSchema",
+    # Request bodies are JSON only (the schema advertises nothing else); any other media type is a 415.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "kat_clinic.api.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -260,7 +262,8 @@ REST_KNOX = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "KAT Clinic API",
-    "DESCRIPTION": "Practice management for ketamine clinics: programs, scheduling, charting, follow-ups.",
+    # For integrators: paths, authentication, roles, errors, pagination, time zones.
+    "DESCRIPTION": (BASE_DIR / "kat_clinic" / "api" / "description.md").read_text(),
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -273,8 +276,45 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "kat_clinic.api.schema.nullable_references",
         "kat_clinic.api.schema.add_error_responses",
         "kat_clinic.api.schema.describe_local_times",
+        "kat_clinic.api.examples.attach_examples",
+    ],
+    # One tag per area, in this order in the docs; each app's section below adds its own. Every
+    # operation carries exactly one of them (tests/kat_clinic/test_api_docs.py).
+    "TAGS": [
+        {"name": "Authentication", "description": "Log in for a token, log out, and who you are: clinics and roles."},
+        {
+            "name": "Clinics and staff",
+            "description": "Clinics (time zone, hours, crisis line), rooms and chairs, staff.",
+        },
+        {"name": "Patients", "description": "Demographics, contacts and weights. Clinical records are under Charting."},
+        {
+            "name": "Program templates",
+            "description": "Versioned programs: steps, rules, prerequisites, scale schedule.",
+        },
+        {"name": "Enrollments", "description": "A patient in one version of a program: status, plan and progress."},
+        {"name": "Scheduling", "description": "The day board, searching free slots, booking a whole program at once."},
+        {"name": "Sessions", "description": "Booked sessions and the front desk's actions: check in, cancel, move."},
+        {"name": "Charting: session chart", "description": "A session's whole chart, its dosing gate and discharge."},
+        {"name": "Charting: vital signs and scores", "description": "Vital signs, sedation (MOAA/S), dissociation."},
+        {"name": "Charting: dosing", "description": "Ketamine and esketamine doses, other medications given."},
+        {"name": "Charting: notes", "description": "Clinical notes per author role: draft, sign, co-sign, addenda."},
+        {"name": "Charting: rating scales", "description": "PHQ-9, GAD-7, PCL-5, C-SSRS answers and trends."},
+        {"name": "Charting: patient record", "description": "Allergies, diagnoses, medications, consents, screens."},
+        {"name": "Charting: safety", "description": "Alerts, adverse events, escalations, overrides, attestations."},
+        {"name": "Charting: esketamine REMS", "description": "REMS patient enrollments and monitoring forms."},
+        {"name": "Integration care", "description": "Integration plans, patients' check-ins, the on-call list."},
+        {"name": "Patient check-in links", "description": "What a patient opens from a signed link: no login."},
+        {"name": "Follow-ups", "description": "Reminders, scale requests and staff tasks planned around sessions."},
+        {"name": "SMS gateway", "description": "The SMS provider's inbound webhook (STOP and START keywords)."},
+        {"name": "Controlled substances", "description": "The DEA ledger: stock, draws, waste, counts, losses."},
+        {"name": "FHIR", "description": "FHIR R4 export of a patient's record, and bulk export of a clinic."},
+        {"name": "Documents", "description": "PDFs: REMS monitoring form, consent, REMS enrollment, session summary."},
+        {"name": "Exports", "description": "CSV: schedule, outcomes, audit trail, accounting of disclosures."},
+        {"name": "Calendars", "description": "Private iCalendar feeds of a staff member's or a room's sessions."},
+        {"name": "Audit", "description": "The audit trail, and break-glass access to a patient outside your clinics."},
     ],
 }
 
@@ -318,6 +358,14 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "PrerequisiteKindEnum": "programs.models.TemplatePrerequisite.Kind",
         "RoomKindEnum": "kat_clinic.models.Room.Kind",
         "RoomCapabilityEnum": "kat_clinic.models.Room.Capability",
+    }
+)
+
+# --- sessions ---
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "SessionStatusEnum": "sessions.models.Session.Status",
+        "LinkedIntegrationEnum": "sessions.services.linked_integration.LinkedIntegration",
     }
 )
 

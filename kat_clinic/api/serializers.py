@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from decimal import Decimal
 
 from django.utils import timezone
@@ -9,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
+from kat_clinic.api.fields import TimeZoneField
 from kat_clinic.models import (
     AuditEvent,
     Clinic,
@@ -30,7 +30,7 @@ class ClinicCertificationSerializer(serializers.ModelSerializer):
 
 class ClinicSerializer(serializers.ModelSerializer):
     certifications = ClinicCertificationSerializer(many=True, read_only=True)
-    timezone = serializers.ChoiceField(choices=sorted(zoneinfo.available_timezones()))
+    timezone = TimeZoneField()
     nurse_shared_capacity = serializers.IntegerField(min_value=1, max_value=20)
 
     class Meta:
@@ -196,7 +196,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
 class MeClinicSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    timezone = serializers.CharField()
+    timezone = TimeZoneField()
     roles = serializers.ListField(child=serializers.CharField())
 
 

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from rest_framework import serializers
 
 from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
+from kat_clinic.api.fields import TimeZoneField
 from kat_clinic.models import Clinic, Patient, Room, StaffMember
 from kat_clinic.roles import Role
 from programs.choices import Medication, SessionKind, StaffMode
@@ -116,6 +117,32 @@ class SessionSerializer(serializers.ModelSerializer):
 
     def get_patient_name(self, obj: Session) -> str:
         return f"{obj.patient.first_name} {obj.patient.last_name}"
+
+
+class LinkedIntegrationSessionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Session.Status.choices)
+    starts_at = serializers.DateTimeField(help_text="In the clinic's local time, with its offset.")
+
+
+class LinkedIntegrationOutcomeSerializer(serializers.Serializer):
+    choice = serializers.ChoiceField(choices=LinkedIntegration.choices, help_text="What was done.")
+    default = serializers.ChoiceField(choices=LinkedIntegration.choices)
+    chosen_by_default = serializers.BooleanField(help_text="True when the request did not say.")
+    choices = serializers.ListField(child=serializers.ChoiceField(choices=LinkedIntegration.choices))
+    sessions = LinkedIntegrationSessionSerializer(many=True, help_text="The dosing's booked integration sessions.")
+
+
+class SessionReleasedSerializer(SessionSerializer):
+    """A cancelled or no-show session; for a dosing session, what became of its integration."""
+
+    linked_integration = LinkedIntegrationOutcomeSerializer(
+        required=False, help_text="Only for a dosing session: what was done with its booked integration sessions."
+    )
+
+    class Meta(SessionSerializer.Meta):
+        fields = [*SessionSerializer.Meta.fields, "linked_integration"]
+        read_only_fields = SessionSerializer.Meta.fields
 
 
 class ConflictItemSerializer(serializers.Serializer):
@@ -368,7 +395,7 @@ class DayBoardStaffRowSerializer(serializers.Serializer):
 class DayBoardSerializer(serializers.Serializer):
     clinic = serializers.IntegerField()
     date = serializers.DateField()
-    timezone = serializers.CharField()
+    timezone = TimeZoneField()
     sessions = DayBoardSessionSerializer(many=True)
     by_room = DayBoardRoomSerializer(many=True)
     by_staff = DayBoardStaffRowSerializer(many=True)

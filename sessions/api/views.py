@@ -148,7 +148,7 @@ class SessionViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.Retrieve
     def complete(self, request, pk=None):
         return self._respond(services.session_complete(session_id=self.get_object().pk, by=_by(request)))
 
-    @extend_schema(request=s.CancelSerializer, responses={200: s.SessionSerializer, **ERRORS})
+    @extend_schema(request=s.CancelSerializer, responses={200: s.SessionReleasedSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         session = self.get_object()
@@ -163,7 +163,7 @@ class SessionViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.Retrieve
             )
         )
 
-    @extend_schema(request=s.NoShowSerializer, responses={200: s.SessionSerializer, **ERRORS})
+    @extend_schema(request=s.NoShowSerializer, responses={200: s.SessionReleasedSerializer, **ERRORS})
     @action(detail=True, methods=["post"], url_path="no-show")
     def no_show(self, request, pk=None):
         body = s.NoShowSerializer(data=request.data)
