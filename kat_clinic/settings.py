@@ -30,6 +30,8 @@ if not SECRET_KEY:
             "SECRET_KEY is not set. Set it to a long random value (DEBUG is false, so there is no default)."
         )
     SECRET_KEY = DEVELOPMENT_SECRET_KEY
+# The largest request body read (JSON, forms): beyond it a 413 problem, before any parsing.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -245,6 +247,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["kat_clinic.access.permissions.MatrixPermission"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "kat_clinic.api.pagination.DefaultPagination",
+    # JSON only, bounded in size and depth before parsing (kat_clinic/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["kat_clinic.api.parsers.BoundedJSONParser"],
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "kat_clinic.api.exceptions.exception_handler",

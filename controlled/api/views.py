@@ -11,7 +11,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from controlled import selectors
@@ -19,6 +18,7 @@ from controlled.api import serializers as s
 from controlled.models import LedgerEntry, Registration
 from controlled.services import counts, draws, stock
 from kat_clinic.access.viewsets import ClinicScopedViewSet
+from kat_clinic.api.parsers import JSON_ONLY
 from kat_clinic.models import StaffMember
 
 ERRORS = {
@@ -41,7 +41,7 @@ def _valid(serializer_class, request, **kwargs) -> dict:
 
 
 class LedgerViewSet(ClinicScopedViewSet):
-    parser_classes = [JSONParser]
+    parser_classes = JSON_ONLY
     audit_patient_attr = None
 
     def body(self, serializer_class) -> dict:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from kat_clinic.access.viewsets import ClinicScopedViewSet
+from kat_clinic.api.parsers import JSON_ONLY
 from kat_clinic.models import StaffMember
 
 # The audit path of rows that carry no patient of their own: they belong to their session's patient.
@@ -36,7 +36,7 @@ class ChartViewSet(ClinicScopedViewSet):
     # scope's (`clinic_lookup`), read from each row.
     audit_patient_attr = "patient_id"
     # Bodies carry JSON objects and lists (sections, answers, readings), which form encodings cannot: JSON only.
-    parser_classes = [JSONParser]
+    parser_classes = JSON_ONLY
 
 
 class CreatingChartViewSet(ChartViewSet):
