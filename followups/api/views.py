@@ -84,6 +84,7 @@ class SmsInboundView(AuditedViewMixin, APIView):
     authentication_classes: list = []
     # SMS gateways post form-encoded bodies; JSON is accepted too.
     parser_classes = JSON_OR_FORM
+    throttle_scope = "sms_inbound"
     operations = {"post": "sms.inbound"}
     audit_resource = "sms_inbound"
     audit_patient_attr = None
