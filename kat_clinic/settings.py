@@ -257,7 +257,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["kat_clinic.access.permissions.MatrixPermission"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["kat_clinic.api.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "kat_clinic.api.pagination.DefaultPagination",
     # JSON only, bounded in size and depth before parsing (kat_clinic/api/parsers.py).
     "DEFAULT_PARSER_CLASSES": ["kat_clinic.api.parsers.BoundedJSONParser"],

@@ -18,6 +18,7 @@ from controlled.models import (
 )
 from controlled.services.common import Credentials
 from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
+from kat_clinic.api.filters import QuerySerializer
 from kat_clinic.models import Clinic
 from monitoring.api.fields import StaffField, session_field
 from monitoring.models import DoseAdministration
@@ -310,7 +311,7 @@ class ResolveSerializer(serializers.Serializer):
     resolution = serializers.CharField(max_length=2000)
 
 
-class DispensingLogQuerySerializer(serializers.Serializer):
+class DispensingLogQuerySerializer(QuerySerializer):
     registration = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     start = serializers.DateField()
     end = serializers.DateField()

@@ -16,6 +16,7 @@ from interop.disclosures import disclosure_record_for_request
 from interop.documents import exports, pdf
 from interop.documents.rems import rems_form_sections
 from interop.models import Disclosure
+from kat_clinic.api.filters import QuerySerializer
 from kat_clinic.models import Clinic, ClinicCertification, Patient
 from monitoring.models import ClinicalNote, Consent, RemsMonitoringForm, RemsPatientEnrollment
 from sessions.models import Session
@@ -169,7 +170,7 @@ class SessionSummaryPdfView(PdfView):
         )
 
 
-class ClinicQuerySerializer(serializers.Serializer):
+class ClinicQuerySerializer(QuerySerializer):
     clinic = serializers.IntegerField(min_value=1)
 
 
@@ -282,7 +283,7 @@ class AuditCsvView(CsvView):
         )
 
 
-class PatientQuerySerializer(serializers.Serializer):
+class PatientQuerySerializer(QuerySerializer):
     patient = serializers.IntegerField(min_value=1)
 
 

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from rest_framework import serializers
 
 from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
+from kat_clinic.api.filters import QuerySerializer
 from kat_clinic.models import Clinic, Patient, Room, StaffMember
 from kat_clinic.roles import Role
 from programs.choices import Medication, SessionKind, StaffMode
@@ -374,6 +375,6 @@ class DayBoardSerializer(serializers.Serializer):
     by_staff = DayBoardStaffRowSerializer(many=True)
 
 
-class DayBoardQuerySerializer(serializers.Serializer):
+class DayBoardQuerySerializer(QuerySerializer):
     clinic = serializers.IntegerField()
     date = serializers.DateField()

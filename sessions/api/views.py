@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from kat_clinic.access.scoping import clinics_for
 from kat_clinic.access.viewsets import AuditedViewMixin, ClinicScopedViewSet
+from kat_clinic.api.filters import IdFilter, StrictFilterSet
 from kat_clinic.api.parsers import JSON_ONLY
 from kat_clinic.models import Clinic
 from programs.choices import Medication
@@ -49,8 +50,8 @@ def _prefs(data: dict | None) -> Preferences:
     )
 
 
-class SessionFilter(filters.FilterSet):
-    staff = filters.NumberFilter(field_name="assignments__staff", distinct=True)
+class SessionFilter(StrictFilterSet):
+    staff = IdFilter(field_name="assignments__staff", distinct=True)
     starts_after = filters.IsoDateTimeFilter(field_name="block_starts_at", lookup_expr="gte")
     starts_before = filters.IsoDateTimeFilter(field_name="block_starts_at", lookup_expr="lt")
 
