@@ -212,6 +212,8 @@ class Patient(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["organization", "mrn"], name="patient_unique_mrn_per_organization"),
+            # Plausible dates of birth (the API also refuses one in the future, which a check cannot).
+            models.CheckConstraint(condition=Q(date_of_birth__gte=dt.date(1900, 1, 1)), name="patient_born_after_1900"),
         ]
         indexes = [models.Index(fields=["home_clinic", "last_name", "first_name"], name="patient_clinic_name_idx")]
 

@@ -19,6 +19,7 @@ from controlled.models import (
 from controlled.services.common import Credentials
 from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
 from kat_clinic.api.filters import QuerySerializer
+from kat_clinic.api.times import AwareDateTimeField, PlausibleDateField
 from kat_clinic.models import Clinic
 from monitoring.api.fields import StaffField, session_field
 from monitoring.models import DoseAdministration
@@ -101,8 +102,8 @@ class ReceiveSerializer(serializers.Serializer):
     product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
     kind = serializers.ChoiceField(choices=Container.Kind.choices)
     lot_number = serializers.CharField(max_length=40)
-    expires_on = serializers.DateField()
-    received_at = serializers.DateTimeField()
+    expires_on = PlausibleDateField()
+    received_at = AwareDateTimeField()
     supplier = serializers.CharField(max_length=200)
     invoice = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
     quantity_mg = serializers.DecimalField(required=False, allow_null=True, **MG)
@@ -156,8 +157,8 @@ class DrawSerializer(serializers.Serializer):
     ordered_by = StaffField()
     route = serializers.ChoiceField(choices=DoseAdministration._meta.get_field("route").choices)
     kind = serializers.ChoiceField(choices=DoseAdministration.Kind.choices, default=DoseAdministration.Kind.INITIAL)
-    started_at = serializers.DateTimeField()
-    stopped_at = serializers.DateTimeField(required=False, allow_null=True)
+    started_at = AwareDateTimeField()
+    stopped_at = AwareDateTimeField(required=False, allow_null=True)
     dose_mg_per_kg = serializers.DecimalField(
         max_digits=5, decimal_places=3, min_value=Decimal("0.001"), required=False, allow_null=True
     )
@@ -176,7 +177,7 @@ class WasteSerializer(serializers.Serializer):
     quantity_mg = serializers.DecimalField(required=False, allow_null=True, **MG)
     devices = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=1000)
     reason = serializers.CharField(max_length=500)
-    occurred_at = serializers.DateTimeField()
+    occurred_at = AwareDateTimeField()
     witness = CredentialsSerializer(
         required=False, allow_null=True, help_text="Omit to leave the waste for a witness to confirm."
     )
@@ -187,7 +188,7 @@ class TransferSerializer(serializers.Serializer):
     to_registration = serializers.PrimaryKeyRelatedField(queryset=Registration.objects.all())
     quantity_mg = serializers.DecimalField(required=False, allow_null=True, **MG)
     devices = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=1000)
-    occurred_at = serializers.DateTimeField()
+    occurred_at = AwareDateTimeField()
     reference = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
 
 
@@ -195,7 +196,7 @@ class ReturnSerializer(serializers.Serializer):
     counterparty = serializers.CharField(max_length=200)
     quantity_mg = serializers.DecimalField(required=False, allow_null=True, **MG)
     devices = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=1000)
-    occurred_at = serializers.DateTimeField()
+    occurred_at = AwareDateTimeField()
     reference = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
 
 
@@ -210,7 +211,7 @@ class AdjustSerializer(serializers.Serializer):
 
 class LossSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=LossReport.Kind.choices)
-    discovered_at = serializers.DateTimeField()
+    discovered_at = AwareDateTimeField()
     description = serializers.CharField(max_length=4000)
     quantity_mg = serializers.DecimalField(required=False, allow_null=True, **MG)
     devices = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=1000)
@@ -265,7 +266,7 @@ class CountLineSerializer(serializers.Serializer):
 class CountCreateSerializer(serializers.Serializer):
     clinic = ClinicScopedPrimaryKeyRelatedField(clinic_lookup="id", queryset=Clinic.objects.all())
     kind = serializers.ChoiceField(choices=Count.Kind.choices)
-    counted_at = serializers.DateTimeField()
+    counted_at = AwareDateTimeField()
     lines = CountLineSerializer(many=True, max_length=500)
 
 
@@ -313,8 +314,8 @@ class ResolveSerializer(serializers.Serializer):
 
 class DispensingLogQuerySerializer(QuerySerializer):
     registration = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
-    start = serializers.DateField()
-    end = serializers.DateField()
+    start = PlausibleDateField()
+    end = PlausibleDateField()
 
     def validate(self, attrs):
         if attrs["end"] < attrs["start"]:

@@ -17,6 +17,7 @@ from interop.documents import exports, pdf
 from interop.documents.rems import rems_form_sections
 from interop.models import Disclosure
 from kat_clinic.api.filters import QuerySerializer
+from kat_clinic.api.times import PlausibleDateField
 from kat_clinic.models import Clinic, ClinicCertification, Patient
 from monitoring.models import ClinicalNote, Consent, RemsMonitoringForm, RemsPatientEnrollment
 from sessions.models import Session
@@ -175,8 +176,8 @@ class ClinicQuerySerializer(QuerySerializer):
 
 
 class ClinicRangeQuerySerializer(ClinicQuerySerializer):
-    start = serializers.DateField()
-    end = serializers.DateField()
+    start = PlausibleDateField()
+    end = PlausibleDateField()
 
     def validate(self, attrs):
         if attrs["end"] < attrs["start"]:

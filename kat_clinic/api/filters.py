@@ -11,10 +11,16 @@ parameters) refuse both.
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
 from rest_framework import serializers
 from rest_framework.fields import empty
+
+from kat_clinic.api.times import NAIVE, TIME_OUT_OF_RANGE, plausible_year
 
 BLANK = "Give a value, or leave the parameter out."
 INTEGER_FIELDS = (models.AutoField, models.BigAutoField, models.IntegerField, models.BigIntegerField)
@@ -26,12 +32,30 @@ class IdFilter(filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+class AwareIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 instant with its offset, in a plausible year (kat_clinic/api/times.py)."""
+
+    def to_python(self, value):
+        parsed = parse_datetime(value.strip()) if isinstance(value, str) and value.strip() else None
+        if parsed is not None and timezone.is_naive(parsed):
+            raise ValidationError(NAIVE, code="naive")
+        if parsed is not None and not plausible_year(parsed):
+            raise ValidationError(TIME_OUT_OF_RANGE, code="out_of_range")
+        return super().to_python(value)
+
+
+class AwareIsoDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = AwareIsoDateTimeField
+
+
 class StrictFilterSet(filters.FilterSet):
     @classmethod
     def filter_for_lookup(cls, field, lookup_type):
         filter_class, params = super().filter_for_lookup(field, lookup_type)
         if filter_class is filters.NumberFilter and isinstance(field, INTEGER_FIELDS):
             filter_class = IdFilter
+        elif filter_class is filters.IsoDateTimeFilter:
+            filter_class = AwareIsoDateTimeFilter
         return filter_class, params
 
     def is_valid(self) -> bool:

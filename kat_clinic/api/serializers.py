@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
+from kat_clinic.api.times import AwareDateTimeField, refuse_future_date
 from kat_clinic.models import (
     AuditEvent,
     Clinic,
@@ -124,6 +125,9 @@ class PatientSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["created_at"]
 
+    def validate_date_of_birth(self, value: dt.date) -> dt.date:
+        return refuse_future_date(value, "A date of birth is in the past.")
+
     def validate_home_clinic(self, clinic: Clinic) -> Clinic:
         if self.instance is not None and self.instance.home_clinic_id != clinic.pk:
             # Moving a patient between clinics changes who may read the record: an admin task.
@@ -163,7 +167,7 @@ class BreakGlassRequestSerializer(serializers.Serializer):
 class BreakGlassGrantSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     patient = serializers.IntegerField(source="patient_id")
-    expires_at = serializers.DateTimeField()
+    expires_at = AwareDateTimeField()
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
@@ -216,4 +220,4 @@ class LoginSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
-    expiry = serializers.DateTimeField()
+    expiry = AwareDateTimeField()

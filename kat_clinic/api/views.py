@@ -20,7 +20,7 @@ from kat_clinic.access.permissions import MatrixPermission
 from kat_clinic.access.scoping import clinics_for, roles_by_clinic
 from kat_clinic.access.viewsets import AuditedViewMixin, ClinicScopedViewSet
 from kat_clinic.api import serializers as s
-from kat_clinic.api.filters import IdFilter, StrictFilterSet
+from kat_clinic.api.filters import AwareIsoDateTimeFilter, IdFilter, StrictFilterSet
 from kat_clinic.errors import LockedOut, NotAllowed, NotAuthenticated
 from kat_clinic.models import AuditEvent, Clinic, Patient
 from kat_clinic.roles import CLINICAL_ROLES
@@ -296,8 +296,8 @@ class BreakGlassView(AuditedViewMixin, APIView):
 class AuditEventFilter(StrictFilterSet):
     patient = IdFilter(field_name="patient_ids", lookup_expr="contains", method="filter_patient")
     user = IdFilter(field_name="user_id")
-    since = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    until = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    since = AwareIsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    until = AwareIsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
     outcome = filters.ChoiceFilter(choices=AuditEvent.Outcome.choices)
     break_glass = filters.BooleanFilter()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import Http404
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -14,7 +13,7 @@ from rest_framework.views import APIView
 
 from kat_clinic.access.scoping import clinics_for
 from kat_clinic.access.viewsets import AuditedViewMixin, ClinicScopedViewSet
-from kat_clinic.api.filters import IdFilter, StrictFilterSet
+from kat_clinic.api.filters import AwareIsoDateTimeFilter, IdFilter, StrictFilterSet
 from kat_clinic.api.parsers import JSON_ONLY
 from kat_clinic.models import Clinic
 from programs.choices import Medication
@@ -52,8 +51,8 @@ def _prefs(data: dict | None) -> Preferences:
 
 class SessionFilter(StrictFilterSet):
     staff = IdFilter(field_name="assignments__staff", distinct=True)
-    starts_after = filters.IsoDateTimeFilter(field_name="block_starts_at", lookup_expr="gte")
-    starts_before = filters.IsoDateTimeFilter(field_name="block_starts_at", lookup_expr="lt")
+    starts_after = AwareIsoDateTimeFilter(field_name="block_starts_at", lookup_expr="gte")
+    starts_before = AwareIsoDateTimeFilter(field_name="block_starts_at", lookup_expr="lt")
 
     class Meta:
         model = Session
