@@ -124,9 +124,11 @@ class ClinicForm(forms.ModelForm):
 @admin.register(Clinic)
 class ClinicAdmin(admin.ModelAdmin):
     form = ClinicForm
-    list_display = ["name", "timezone", "nurse_shared_capacity", "active"]
+    list_display = ["name", "patient_facing_name", "timezone", "nurse_shared_capacity", "message_problem", "active"]
     search_fields = ["name"]
     inlines = [CertificationInline, RoomInline]
+    # Written by the follow-up engine when a patient message is refused for its content.
+    readonly_fields = ["message_problem", "message_problem_at"]
 
 
 @admin.register(Room)

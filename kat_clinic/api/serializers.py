@@ -21,6 +21,7 @@ from kat_clinic.models import (
     Room,
     StaffMember,
 )
+from kat_clinic.patient_messages import patient_facing_name_problem
 
 
 class ClinicCertificationSerializer(serializers.ModelSerializer):
@@ -48,11 +49,22 @@ class ClinicSerializer(serializers.ModelSerializer):
             "reminder_offset_hours",
             "quiet_hours_start",
             "quiet_hours_end",
+            "patient_facing_name",
+            "message_problem",
+            "message_problem_at",
             "active",
             "certifications",
         ]
         # Deactivating a clinic locks its staff out: a Django admin task, not an API field.
-        read_only_fields = ["slug", "certifications", "active"]
+        read_only_fields = ["slug", "certifications", "active", "message_problem", "message_problem_at"]
+
+    def validate(self, attrs):
+        name = attrs.get("name", getattr(self.instance, "name", ""))
+        patient_facing_name = attrs.get("patient_facing_name", getattr(self.instance, "patient_facing_name", ""))
+        problem = patient_facing_name_problem(patient_facing_name or name)
+        if problem:
+            raise serializers.ValidationError({"patient_facing_name": [problem]})
+        return attrs
 
 
 class RoomSerializer(serializers.ModelSerializer):
