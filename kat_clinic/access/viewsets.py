@@ -18,7 +18,7 @@ CLINIC_OF_SCOPE = "<clinic_lookup>"
 AUDIT_CLINIC_ANNOTATION = "audit_clinic_id"
 
 
-def _attribute_path(path: str | None) -> Callable[[object], object] | None:
+def attribute_path(path: str | None) -> Callable[[object], object] | None:
     """A getter for a dotted attribute path ("session.patient_id"); None where a link is missing."""
     if not path:
         return None
@@ -67,13 +67,13 @@ class AuditedViewMixin:
         return super().finalize_response(request, response, *args, **kwargs)
 
     def audit_clinic_getter(self) -> Callable[[object], object] | None:
-        return _attribute_path(self.audit_clinic_attr)
+        return attribute_path(self.audit_clinic_attr)
 
     def audit_objects(self, objects: Iterable[object]) -> None:
         audit = getattr(self.request, "audit", None)
         if audit is None:
             return
-        patient_of = _attribute_path(self.audit_patient_attr)
+        patient_of = attribute_path(self.audit_patient_attr)
         clinic_of = self.audit_clinic_getter()
         for obj in objects:
             audit.add_object(
@@ -121,9 +121,9 @@ class ClinicScopedViewSet(AuditedViewMixin, viewsets.GenericViewSet):
         if self.audit_clinic_attr != CLINIC_OF_SCOPE:
             return super().audit_clinic_getter()
         if self.clinic_lookup == "id":
-            return _attribute_path("pk")
+            return attribute_path("pk")
         # Objects read through the queryset carry the annotation; created ones follow the path.
-        through_path = _attribute_path(self.clinic_lookup.replace("__", ".") + "_id")
+        through_path = attribute_path(self.clinic_lookup.replace("__", ".") + "_id")
 
         def clinic_of(obj):
             annotated = getattr(obj, AUDIT_CLINIC_ANNOTATION, None)
