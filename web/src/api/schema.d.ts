@@ -77,6 +77,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calendar-feeds/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List calendar feeds
+         * @description Your own feeds, and at clinics you run, every feed.
+         */
+        get: operations["calendar_feeds_list"];
+        put?: never;
+        /**
+         * Issue a calendar feed
+         * @description A private iCalendar URL for your own sessions (`staff`) or a room's (`room`, admins and the front desk). Issuing again for the same calendar revokes the previous URL.
+         */
+        post: operations["calendar_feeds_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar-feeds/{id}/revoke/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a calendar feed
+         * @description The URL stops working at once, for good.
+         */
+        post: operations["calendar_feeds_revoke_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendars/{token}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * iCalendar feed
+         * @description Subscribe to this URL in a calendar app. Events carry the session kind, the room and the time; no patient identifier unless the clinic opted in to initials.
+         */
+        get: operations["calendars_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/chart/adverse-events/": {
         parameters: {
             query?: never;
@@ -286,6 +350,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/chart/contraindication-screens/{id}/review/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description The requesting prescriber reviews the screen; nobody reviews on another's behalf. */
+        post: operations["chart_contraindication_screens_review_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/chart/diagnoses/": {
         parameters: {
             query?: never;
@@ -328,11 +409,37 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
         get: operations["chart_dissociation_scores_list"];
         put?: never;
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
         post: operations["chart_dissociation_scores_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chart/dissociation-scores/{id}/entered-in-error/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
+        post: operations["chart_dissociation_scores_entered_in_error_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -346,10 +453,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
         get: operations["chart_doses_list"];
         put?: never;
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
         post: operations["chart_doses_create"];
         delete?: never;
         options?: never;
@@ -364,10 +477,33 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
         get: operations["chart_doses_retrieve"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chart/doses/{id}/entered-in-error/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
+        post: operations["chart_doses_entered_in_error_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -383,7 +519,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
         post: operations["chart_doses_stop_create"];
         delete?: never;
         options?: never;
@@ -416,10 +555,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description One note per session; signed notes are frozen in the database, corrections are addenda. */
+        /** @description One note per author role per session; signed notes are frozen in the database, corrections are addenda. */
         get: operations["chart_notes_list"];
         put?: never;
-        /** @description One note per session; signed notes are frozen in the database, corrections are addenda. */
+        /** @description One note per author role per session; signed notes are frozen in the database, corrections are addenda. */
         post: operations["chart_notes_create"];
         delete?: never;
         options?: never;
@@ -434,14 +573,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description One note per session; signed notes are frozen in the database, corrections are addenda. */
+        /** @description One note per author role per session; signed notes are frozen in the database, corrections are addenda. */
         get: operations["chart_notes_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** @description One note per session; signed notes are frozen in the database, corrections are addenda. */
+        /** @description One note per author role per session; signed notes are frozen in the database, corrections are addenda. */
         patch: operations["chart_notes_partial_update"];
         trace?: never;
     };
@@ -454,7 +593,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description One note per session; signed notes are frozen in the database, corrections are addenda. */
+        /** @description One note per author role per session; signed notes are frozen in the database, corrections are addenda. */
         post: operations["chart_notes_addenda_create"];
         delete?: never;
         options?: never;
@@ -471,7 +610,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description One note per session; signed notes are frozen in the database, corrections are addenda. */
+        /** @description One note per author role per session; signed notes are frozen in the database, corrections are addenda. */
         post: operations["chart_notes_cosign_create"];
         delete?: never;
         options?: never;
@@ -488,7 +627,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description One note per session; signed notes are frozen in the database, corrections are addenda. */
+        /** @description One note per author role per session; signed notes are frozen in the database, corrections are addenda. */
         post: operations["chart_notes_sign_create"];
         delete?: never;
         options?: never;
@@ -798,11 +937,37 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
         get: operations["chart_sedation_scores_list"];
         put?: never;
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
         post: operations["chart_sedation_scores_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chart/sedation-scores/{id}/entered-in-error/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
+        post: operations["chart_sedation_scores_entered_in_error_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -902,10 +1067,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
         get: operations["chart_vitals_list"];
         put?: never;
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
         post: operations["chart_vitals_create"];
         delete?: never;
         options?: never;
@@ -920,10 +1091,33 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
         get: operations["chart_vitals_retrieve"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chart/vitals/{id}/entered-in-error/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
+         *     operation its author needs (someone else's entry also needs a prescriber).
+         */
+        post: operations["chart_vitals_entered_in_error_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -978,6 +1172,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         get: operations["clinics_list"];
         put?: never;
@@ -1001,6 +1199,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         get: operations["clinics_retrieve"];
         /**
@@ -1009,6 +1211,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         put: operations["clinics_update"];
         post?: never;
@@ -1021,6 +1227,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         patch: operations["clinics_partial_update"];
         trace?: never;
@@ -1193,6 +1403,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         get: operations["controlled_discrepancies_list"];
         put?: never;
@@ -1216,6 +1430,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         get: operations["controlled_discrepancies_retrieve"];
         put?: never;
@@ -1241,6 +1459,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         post: operations["controlled_discrepancies_resolve_create"];
         delete?: never;
@@ -1347,6 +1569,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         get: operations["controlled_loss_reports_list"];
         put?: never;
@@ -1370,6 +1596,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         get: operations["controlled_loss_reports_retrieve"];
         put?: never;
@@ -1395,6 +1625,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         post: operations["controlled_loss_reports_sign_off_create"];
         delete?: never;
@@ -1433,6 +1667,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         get: operations["controlled_registrations_list"];
         put?: never;
@@ -1464,6 +1702,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/documents/consents/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Signed consent (PDF)
+         * @description The patient's signed consent with the signature time and the witness.
+         */
+        get: operations["documents_consents_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/rems-enrollments/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * REMS patient enrollment (PDF)
+         * @description The patient's esketamine REMS enrollment, signed, with its date.
+         */
+        get: operations["documents_rems_enrollments_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/rems-forms/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Esketamine REMS Patient Monitoring Form (PDF)
+         * @description The monitoring form of one esketamine session, every field of the REMS list, ready to print or file.
+         */
+        get: operations["documents_rems_forms_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/sessions/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Printable session summary (PDF)
+         * @description One session on a page: times, room, staff, vital signs, doses with lots, scales, adverse events, the note.
+         */
+        get: operations["documents_sessions_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/enrollments/": {
         parameters: {
             query?: never;
@@ -1478,6 +1796,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         get: operations["enrollments_list"];
         put?: never;
@@ -1488,6 +1810,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         post: operations["enrollments_create"];
         delete?: never;
@@ -1510,6 +1836,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         get: operations["enrollments_retrieve"];
         put?: never;
@@ -1536,6 +1866,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         post: operations["enrollments_complete_create"];
         delete?: never;
@@ -1560,6 +1894,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         post: operations["enrollments_pause_create"];
         delete?: never;
@@ -1582,6 +1920,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         get: operations["enrollments_planned_sessions_list"];
         put?: never;
@@ -1606,6 +1948,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         get: operations["enrollments_progress_retrieve"];
         put?: never;
@@ -1632,6 +1978,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         post: operations["enrollments_resume_create"];
         delete?: never;
@@ -1656,8 +2006,143 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         post: operations["enrollments_withdraw_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/audit-events/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit trail (CSV)
+         * @description Every audited access at the clinic in the date range, oldest first. Ids and outcomes, no record values.
+         */
+        get: operations["exports_audit_events_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/disclosures/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Accounting of disclosures of a patient (CSV)
+         * @description Every release of the patient's information recorded by the system: FHIR exports, document and CSV downloads, calendar fetches and webhook deliveries; when, what and to whom (45 CFR 164.528).
+         */
+        get: operations["exports_disclosures_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/outcomes/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Outcomes per program (CSV)
+         * @description Per program version: enrollments, how many have a PHQ-9 baseline and a later PHQ-9, and how many responded (PHQ-9 down at least 50 %) or remitted (PHQ-9 below 5). Counts only, no patient data.
+         */
+        get: operations["exports_outcomes_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/schedule/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Clinic schedule (CSV)
+         * @description Every session starting in the date range (the clinic's local dates), with room, patient and staff.
+         */
+        get: operations["exports_schedule_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fhir/bulk-files/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description FHIR content in `application/fhir+json`; errors keep the API's JSON error body. */
+        get: operations["fhir_bulk_export_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fhir/bulk-status/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description FHIR content in `application/fhir+json`; errors keep the API's JSON error body. */
+        get: operations["fhir_bulk_export_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fhir/metadata": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description FHIR content in `application/fhir+json`; errors keep the API's JSON error body. */
+        get: operations["fhir_metadata_retrieve"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1777,9 +2262,10 @@ export interface paths {
         /**
          * @description Tells the audit middleware what a request touched, and attaches the acting user to row history.
          *
-         *     Subclasses set `audit_resource` (e.g. "patient") and `audit_patient_attr`, the attribute of an
-         *     object that holds its patient id ("id" for Patient itself, "patient_id" elsewhere, None when the
-         *     resource is not about one patient).
+         *     Subclasses set `audit_resource` (e.g. "patient") and `audit_patient_attr`, the attribute (or
+         *     dotted path, "session.patient_id") of an object that holds its patient id ("pk" for Patient
+         *     itself, "patient_id" elsewhere, None when the resource is not about one patient), and likewise
+         *     `audit_clinic_attr` for its clinic. Every audited object records both, read from the object itself.
          */
         get: operations["me_retrieve"];
         put?: never;
@@ -1927,6 +2413,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         get: operations["program_templates_list"];
         put?: never;
@@ -1937,6 +2427,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         post: operations["program_templates_create"];
         delete?: never;
@@ -1959,6 +2453,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         get: operations["program_templates_retrieve"];
         /**
@@ -1968,6 +2466,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         put: operations["program_templates_update"];
         post?: never;
@@ -1978,6 +2480,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         delete: operations["program_templates_destroy"];
         options?: never;
@@ -1989,6 +2495,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         patch: operations["program_templates_partial_update"];
         trace?: never;
@@ -2009,6 +2519,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         post: operations["program_templates_clone_create"];
         delete?: never;
@@ -2033,6 +2547,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         post: operations["program_templates_publish_create"];
         delete?: never;
@@ -2057,6 +2575,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         post: operations["program_templates_retire_create"];
         delete?: never;
@@ -2078,6 +2600,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         get: operations["rooms_list"];
         put?: never;
@@ -2087,6 +2613,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         post: operations["rooms_create"];
         delete?: never;
@@ -2108,6 +2638,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         get: operations["rooms_retrieve"];
         /**
@@ -2116,6 +2650,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         put: operations["rooms_update"];
         post?: never;
@@ -2128,6 +2666,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         patch: operations["rooms_partial_update"];
         trace?: never;
@@ -2388,6 +2930,10 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         get: operations["staff_list"];
         put?: never;
@@ -2411,8 +2957,46 @@ export interface paths {
          *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
          *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
          *     object is simply absent: 404 on detail routes, missing from lists.
+         *
+         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
          */
         get: operations["staff_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fhir/Group/{clinic_id}/$export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description FHIR content in `application/fhir+json`; errors keep the API's JSON error body. */
+        get: operations["fhir_group_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fhir/Patient/{id}/$everything": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description FHIR content in `application/fhir+json`; errors keep the API's JSON error body. */
+        get: operations["fhir_patient_everything"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2547,6 +3131,13 @@ export interface components {
             readonly ip: string | null;
             readonly break_glass: boolean;
         };
+        /**
+         * @description * `therapist` - Therapist (dosing support)
+         *     * `nurse` - Nurse (monitoring)
+         *     * `prescriber` - Prescriber
+         * @enum {string}
+         */
+        AuthorRoleEnum: "therapist" | "nurse" | "prescriber";
         /** @enum {unknown} */
         BlankEnum: "";
         BlindLine: {
@@ -2589,7 +3180,45 @@ export interface components {
             patient: number;
             reason: string;
         };
+        CalendarFeed: {
+            readonly id: number;
+            readonly clinic: number;
+            readonly staff: number | null;
+            readonly room: number | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly revoked_at: string | null;
+            /** Format: date-time */
+            readonly last_fetched_at: string | null;
+        };
+        CalendarFeedIssueRequest: {
+            clinic: number;
+            staff?: number | null;
+            room?: number | null;
+        };
+        CalendarFeedIssued: {
+            readonly id: number;
+            readonly clinic: number;
+            readonly staff: number | null;
+            readonly room: number | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly revoked_at: string | null;
+            /** Format: date-time */
+            readonly last_fetched_at: string | null;
+            /** @description The private feed URL. Shown once: keep it like a password. */
+            url: string;
+        };
         CancelRequest: {
+            /**
+             * @description For a dosing session: what to do with its booked integration session. `cancel` (the default) or `keep`; the answer's `linked_integration` states what was done.
+             *
+             *     * `cancel` - Cancel it too
+             *     * `keep` - Keep it booked
+             */
+            linked_integration?: components["schemas"]["LinkedIntegrationEnum"];
             reason: string;
         };
         /**
@@ -2694,6 +3323,11 @@ export interface components {
             quiet_hours_start?: string;
             /** @description Wall-clock time in the clinic's time zone (no offset), e.g. 09:00. */
             quiet_hours_end?: string;
+            /** @description The clinic's name in messages to patients; blank: its name. */
+            patient_facing_name?: string;
+            readonly message_problem: string;
+            /** Format: date-time */
+            readonly message_problem_at: string | null;
             readonly active: boolean;
             readonly certifications: components["schemas"]["ClinicCertification"][];
         };
@@ -2733,6 +3367,8 @@ export interface components {
             quiet_hours_start?: string;
             /** @description Wall-clock time in the clinic's time zone (no offset), e.g. 09:00. */
             quiet_hours_end?: string;
+            /** @description The clinic's name in messages to patients; blank: its name. */
+            patient_facing_name?: string;
         };
         ClinicalNote: {
             readonly id: number;
@@ -2743,6 +3379,7 @@ export interface components {
             sections?: unknown;
             body?: string;
             readonly author: number;
+            readonly author_role: components["schemas"]["AuthorRoleEnum"];
             readonly status: components["schemas"]["ClinicalNoteStatusEnum"];
             readonly version: number;
             readonly etag: string;
@@ -2861,9 +3498,12 @@ export interface components {
             notes?: string;
             /** Format: date-time */
             screened_at: string;
-            reviewed_by: number;
             /** Format: date */
             valid_until: string;
+            readonly recorded_by: number | null;
+            readonly reviewed_by: number | null;
+            /** Format: date-time */
+            readonly reviewed_at: string | null;
         };
         ContraindicationScreenRequest: {
             patient: number;
@@ -2872,7 +3512,6 @@ export interface components {
             notes?: string;
             /** Format: date-time */
             screened_at: string;
-            reviewed_by: number;
             /** Format: date */
             valid_until: string;
         };
@@ -3055,6 +3694,10 @@ export interface components {
             items: number[];
             readonly total: number;
             readonly recorded_by: number;
+            /** Format: date-time */
+            readonly entered_in_error_at: string | null;
+            readonly entered_in_error_by: number | null;
+            readonly entered_in_error_reason: string;
         };
         DissociationScoreRequest: {
             session: number;
@@ -3097,6 +3740,10 @@ export interface components {
             readonly cap_overridden_by: number | null;
             /** Format: date-time */
             readonly recorded_at: string;
+            /** Format: date-time */
+            readonly entered_in_error_at: string | null;
+            readonly entered_in_error_by: number | null;
+            readonly entered_in_error_reason: string;
         };
         DoseAdministrationRequest: {
             session: number;
@@ -3218,6 +3865,9 @@ export interface components {
          * @enum {string}
          */
         EnrollmentStatusEnum: "active" | "paused" | "completed" | "withdrawn";
+        EnteredInErrorRequest: {
+            reason: string;
+        };
         Entry: {
             readonly id: number;
             container: number;
@@ -3407,6 +4057,12 @@ export interface components {
          * @enum {string}
          */
         LicenceKindEnum: "rn" | "np" | "md" | "do" | "pa" | "psychologist" | "lcsw" | "lpc" | "lmft" | "dea";
+        /**
+         * @description * `cancel` - Cancel it too
+         *     * `keep` - Keep it booked
+         * @enum {string}
+         */
+        LinkedIntegrationEnum: "cancel" | "keep";
         LoginRequest: {
             username: string;
             password: string;
@@ -3495,11 +4151,28 @@ export interface components {
             role: components["schemas"]["RoleEnum"];
             mode: components["schemas"]["ModeEnum"];
         };
+        NoShowRequest: {
+            /**
+             * @description For a dosing session: what to do with its booked integration session. `cancel` (the default) or `keep`; the answer's `linked_integration` states what was done.
+             *
+             *     * `cancel` - Cancel it too
+             *     * `keep` - Keep it booked
+             */
+            linked_integration?: components["schemas"]["LinkedIntegrationEnum"];
+        };
         NoteCreateRequest: {
             session: number;
             sections?: unknown;
             /** @default  */
             body: string;
+            /**
+             * @description The role the note is written as; needed only when the author holds several at the clinic.
+             *
+             *     * `therapist` - Therapist (dosing support)
+             *     * `nurse` - Nurse (monitoring)
+             *     * `prescriber` - Prescriber
+             */
+            author_role?: components["schemas"]["AuthorRoleEnum"];
         };
         OnCallEntry: {
             readonly id: number;
@@ -3597,6 +4270,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["AuditEvent"][];
+        };
+        PaginatedCalendarFeedList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["CalendarFeed"][];
         };
         PaginatedCheckInList: {
             /** @example 123 */
@@ -4150,6 +4838,8 @@ export interface components {
             quiet_hours_start?: string;
             /** @description Wall-clock time in the clinic's time zone (no offset), e.g. 09:00. */
             quiet_hours_end?: string;
+            /** @description The clinic's name in messages to patients; blank: its name. */
+            patient_facing_name?: string;
         };
         PatchedNoteUpdateRequest: {
             sections?: unknown;
@@ -4728,6 +5418,10 @@ export interface components {
             measured_at: string;
             moaas: number;
             readonly recorded_by: number;
+            /** Format: date-time */
+            readonly entered_in_error_at: string | null;
+            readonly entered_in_error_by: number | null;
+            readonly entered_in_error_reason: string;
         };
         SedationScoreRequest: {
             session: number;
@@ -4952,9 +5646,10 @@ export interface components {
         /**
          * @description * `gate` - Pre-dose gate
          *     * `discharge` - Discharge
+         *     * `dose` - Every dose (in-session limits and open alerts)
          * @enum {string}
          */
-        StageEnum: "gate" | "discharge";
+        StageEnum: "gate" | "discharge" | "dose";
         /**
          * @description * `draft` - Draft
          *     * `published` - Published
@@ -5771,6 +6466,10 @@ export interface components {
             readonly entered_by: number;
             /** Format: date-time */
             readonly entered_at: string;
+            /** Format: date-time */
+            readonly entered_in_error_at: string | null;
+            readonly entered_in_error_by: number | null;
+            readonly entered_in_error_reason: string;
         };
         VitalSignRequest: {
             session: number;
@@ -5906,6 +6605,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     auth_login_create: {
@@ -5918,8 +6628,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["LoginRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["LoginRequest"];
-                "multipart/form-data": components["schemas"]["LoginRequest"];
             };
         };
         responses: {
@@ -5985,9 +6693,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many failed logins; try again later. */
+            /** @description Too many failed logins or login attempts; try again after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6066,6 +6776,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     break_glass_create: {
@@ -6078,8 +6799,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["BreakGlassRequestRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["BreakGlassRequestRequest"];
-                "multipart/form-data": components["schemas"]["BreakGlassRequestRequest"];
             };
         };
         responses: {
@@ -6139,6 +6858,332 @@ export interface operations {
             /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calendar_feeds_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedCalendarFeedList"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calendar_feeds_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CalendarFeedIssueRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeedIssued"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state: a double booking (`conflicts`), a duplicate, a locked record. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calendar_feeds_revoke_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this calendar feed. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeed"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state: a double booking (`conflicts`), a duplicate, a locked record. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calendars_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description iCalendar */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6212,6 +7257,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6295,6 +7351,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_alerts_list: {
@@ -6371,6 +7438,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_alerts_retrieve: {
@@ -6423,6 +7501,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6505,6 +7594,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_allergies_list: {
@@ -6560,6 +7660,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6643,6 +7754,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_allergies_retrieve: {
@@ -6695,6 +7817,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6756,6 +7889,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6839,6 +7983,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_consents_list: {
@@ -6894,6 +8049,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6977,6 +8143,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_consents_retrieve: {
@@ -7029,6 +8206,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7115,6 +8303,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_contraindication_screens_list: {
@@ -7170,6 +8369,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7253,6 +8463,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_contraindication_screens_retrieve: {
@@ -7305,6 +8526,104 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    chart_contraindication_screens_review_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this contraindication screen. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContraindicationScreen"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a signed record). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A clinical rule refuses the request; `unmet` lists gate items. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7366,6 +8685,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7449,6 +8779,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_diagnoses_retrieve: {
@@ -7501,6 +8842,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7562,6 +8914,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7645,6 +9008,107 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    chart_dissociation_scores_entered_in_error_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this dissociation score. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnteredInErrorRequest"];
+            };
+        };
+        responses: {
+            /** @description No response body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a signed record). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A clinical rule refuses the request; `unmet` lists gate items. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_doses_list: {
@@ -7714,6 +9178,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7797,6 +9272,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_doses_retrieve: {
@@ -7849,6 +9335,107 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    chart_doses_entered_in_error_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this dose administration. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnteredInErrorRequest"];
+            };
+        };
+        responses: {
+            /** @description No response body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a signed record). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A clinical rule refuses the request; `unmet` lists gate items. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7935,6 +9522,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_escalations_list: {
@@ -7990,6 +9588,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8073,6 +9682,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_notes_list: {
@@ -8141,6 +9761,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8224,6 +9855,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_notes_retrieve: {
@@ -8278,6 +9920,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8385,6 +10038,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_notes_addenda_create: {
@@ -8459,6 +10123,17 @@ export interface operations {
             /** @description A clinical rule refuses the request; `unmet` lists gate items. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8541,6 +10216,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_notes_sign_create: {
@@ -8617,6 +10303,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_overrides_list: {
@@ -8630,8 +10327,9 @@ export interface operations {
                 /**
                  * @description * `gate` - Pre-dose gate
                  *     * `discharge` - Discharge
+                 *     * `dose` - Every dose (in-session limits and open alerts)
                  */
-                stage?: "discharge" | "gate";
+                stage?: "discharge" | "dose" | "gate";
             };
             header?: never;
             path?: never;
@@ -8677,6 +10375,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8760,6 +10469,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_patient_medications_list: {
@@ -8815,6 +10535,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8898,6 +10629,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_patient_medications_retrieve: {
@@ -8950,6 +10692,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9014,6 +10767,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_pregnancy_tests_list: {
@@ -9069,6 +10833,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9152,6 +10927,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_pregnancy_tests_retrieve: {
@@ -9204,6 +10990,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9265,6 +11062,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9348,6 +11156,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_prior_authorizations_retrieve: {
@@ -9400,6 +11219,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9461,6 +11291,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9544,6 +11385,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_rems_enrollments_retrieve: {
@@ -9596,6 +11448,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9668,6 +11531,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_rems_forms_retrieve: {
@@ -9720,6 +11594,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9796,6 +11681,17 @@ export interface operations {
             /** @description A clinical rule refuses the request; `unmet` lists gate items. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9879,11 +11775,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_scale_responses_list: {
         parameters: {
             query?: {
+                enrollment?: number;
                 /** @description A page number within the paginated result set. */
                 page?: number;
                 /** @description Number of results to return per page. */
@@ -9942,6 +11850,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10025,6 +11944,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_scale_responses_retrieve: {
@@ -10077,6 +12007,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10141,6 +12082,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_sedation_scores_list: {
@@ -10196,6 +12148,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10279,6 +12242,107 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    chart_sedation_scores_entered_in_error_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this sedation score. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnteredInErrorRequest"];
+            };
+        };
+        responses: {
+            /** @description No response body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a signed record). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A clinical rule refuses the request; `unmet` lists gate items. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_session_medications_list: {
@@ -10334,6 +12398,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10417,6 +12492,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_sessions_retrieve: {
@@ -10469,6 +12555,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10533,6 +12630,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_sessions_gate_retrieve: {
@@ -10591,6 +12699,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_sessions_limits_retrieve: {
@@ -10643,6 +12762,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10710,6 +12840,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10793,6 +12934,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_vitals_retrieve: {
@@ -10845,6 +12997,107 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    chart_vitals_entered_in_error_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this vital sign. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnteredInErrorRequest"];
+            };
+        };
+        responses: {
+            /** @description No response body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a signed record). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A clinical rule refuses the request; `unmet` lists gate items. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10928,6 +13181,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     checkins_retrieve: {
@@ -10986,6 +13250,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     checkins_create: {
@@ -11001,8 +13276,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["CheckInSubmitRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["CheckInSubmitRequest"];
-                "multipart/form-data": components["schemas"]["CheckInSubmitRequest"];
             };
         };
         responses: {
@@ -11077,6 +13350,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     clinics_list: {
@@ -11131,6 +13415,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11195,6 +13490,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     clinics_update: {
@@ -11210,8 +13516,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ClinicRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["ClinicRequest"];
-                "multipart/form-data": components["schemas"]["ClinicRequest"];
             };
         };
         responses: {
@@ -11289,6 +13593,17 @@ export interface operations {
             /** @description If-Match is required for this change. */
             428: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11310,8 +13625,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedClinicRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedClinicRequest"];
-                "multipart/form-data": components["schemas"]["PatchedClinicRequest"];
             };
         };
         responses: {
@@ -11389,6 +13702,17 @@ export interface operations {
             /** @description If-Match is required for this change. */
             428: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11453,6 +13777,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11536,6 +13871,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_containers_retrieve: {
@@ -11588,6 +13934,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11674,6 +14031,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_containers_loss_create: {
@@ -11748,6 +14116,17 @@ export interface operations {
             /** @description A ledger rule refuses the request (stock, expiry, witness, registrant). */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11834,6 +14213,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_containers_transfer_create: {
@@ -11908,6 +14298,17 @@ export interface operations {
             /** @description A ledger rule refuses the request (stock, expiry, witness, registrant). */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11994,6 +14395,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_containers_count_sheet_list: {
@@ -12045,6 +14457,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12112,6 +14535,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12195,6 +14629,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_discrepancies_list: {
@@ -12257,6 +14702,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_discrepancies_retrieve: {
@@ -12309,6 +14765,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12395,6 +14862,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_draws_create: {
@@ -12466,6 +14944,17 @@ export interface operations {
             /** @description A ledger rule refuses the request (stock, expiry, witness, registrant). */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12547,6 +15036,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_entries_retrieve: {
@@ -12599,6 +15099,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12685,6 +15196,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_entries_witness_create: {
@@ -12761,6 +15283,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_loss_reports_list: {
@@ -12821,6 +15354,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_loss_reports_retrieve: {
@@ -12873,6 +15417,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12959,6 +15514,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_products_list: {
@@ -13013,6 +15579,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13080,6 +15657,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_reports_dispensing_log_retrieve: {
@@ -13134,6 +15722,293 @@ export interface operations {
             /** @description No such registration in your clinics. */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    documents_consents_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    documents_rems_enrollments_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    documents_rems_forms_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    documents_sessions_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13215,6 +16090,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     enrollments_create: {
@@ -13227,8 +16113,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["EnrollmentCreateRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["EnrollmentCreateRequest"];
-                "multipart/form-data": components["schemas"]["EnrollmentCreateRequest"];
             };
         };
         responses: {
@@ -13294,6 +16178,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     enrollments_retrieve: {
@@ -13352,6 +16247,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     enrollments_complete_create: {
@@ -13367,8 +16273,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["EnrollmentStatusChangeRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["EnrollmentStatusChangeRequest"];
-                "multipart/form-data": components["schemas"]["EnrollmentStatusChangeRequest"];
             };
         };
         responses: {
@@ -13428,6 +16332,17 @@ export interface operations {
             /** @description A reason is required. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13449,8 +16364,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["EnrollmentStatusChangeRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["EnrollmentStatusChangeRequest"];
-                "multipart/form-data": components["schemas"]["EnrollmentStatusChangeRequest"];
             };
         };
         responses: {
@@ -13510,6 +16423,17 @@ export interface operations {
             /** @description A reason is required. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13574,6 +16498,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     enrollments_progress_retrieve: {
@@ -13632,6 +16567,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     enrollments_resume_create: {
@@ -13647,8 +16593,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["EnrollmentStatusChangeRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["EnrollmentStatusChangeRequest"];
-                "multipart/form-data": components["schemas"]["EnrollmentStatusChangeRequest"];
             };
         };
         responses: {
@@ -13708,6 +16652,17 @@ export interface operations {
             /** @description A reason is required. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13729,8 +16684,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["EnrollmentStatusChangeRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["EnrollmentStatusChangeRequest"];
-                "multipart/form-data": components["schemas"]["EnrollmentStatusChangeRequest"];
             };
         };
         responses: {
@@ -13790,6 +16743,527 @@ export interface operations {
             /** @description A reason is required. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exports_audit_events_retrieve: {
+        parameters: {
+            query: {
+                /** @description The clinic's id. */
+                clinic: number;
+                /** @description Last local date (YYYY-MM-DD), included. */
+                end: string;
+                /** @description First local date (YYYY-MM-DD), included. */
+                start: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV, header row first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exports_disclosures_retrieve: {
+        parameters: {
+            query: {
+                /** @description The patient's id. */
+                patient: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV, header row first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exports_outcomes_retrieve: {
+        parameters: {
+            query: {
+                /** @description The clinic's id. */
+                clinic: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV, header row first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exports_schedule_retrieve: {
+        parameters: {
+            query: {
+                /** @description The clinic's id. */
+                clinic: number;
+                /** @description Last local date (YYYY-MM-DD), included. */
+                end: string;
+                /** @description First local date (YYYY-MM-DD), included. */
+                start: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV, header row first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fhir_bulk_export_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One resource per line (NDJSON). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+ndjson": string;
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fhir_bulk_export_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export is complete: the manifest of its files. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Still running; `X-Progress` says how far. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fhir_metadata_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The server's CapabilityStatement (FHIR 4.0.1). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": {
+                        resourceType?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13890,6 +17364,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     followups_retrieve: {
@@ -13942,6 +17427,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14033,6 +17529,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     integration_plans_list: {
@@ -14096,6 +17603,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     integration_plans_create: {
@@ -14108,8 +17626,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["IntegrationPlanWriteRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["IntegrationPlanWriteRequest"];
-                "multipart/form-data": components["schemas"]["IntegrationPlanWriteRequest"];
             };
         };
         responses: {
@@ -14184,6 +17700,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     integration_plans_retrieve: {
@@ -14236,6 +17763,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14300,6 +17838,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     me_retrieve: {
@@ -14349,6 +17898,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14416,6 +17976,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     on_call_replace_create: {
@@ -14428,8 +17999,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["OnCallReplaceRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["OnCallReplaceRequest"];
-                "multipart/form-data": components["schemas"]["OnCallReplaceRequest"];
             };
         };
         responses: {
@@ -14504,6 +18073,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     patient_checkins_list: {
@@ -14567,6 +18147,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     patient_checkins_retrieve: {
@@ -14619,6 +18210,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14688,6 +18290,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     patients_create: {
@@ -14700,8 +18313,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PatientRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatientRequest"];
-                "multipart/form-data": components["schemas"]["PatientRequest"];
             };
         };
         responses: {
@@ -14761,6 +18372,17 @@ export interface operations {
             /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14825,6 +18447,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     patients_update: {
@@ -14840,8 +18473,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PatientRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatientRequest"];
-                "multipart/form-data": components["schemas"]["PatientRequest"];
             };
         };
         responses: {
@@ -14919,6 +18550,17 @@ export interface operations {
             /** @description If-Match is required for this change. */
             428: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14940,8 +18582,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedPatientRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedPatientRequest"];
-                "multipart/form-data": components["schemas"]["PatchedPatientRequest"];
             };
         };
         responses: {
@@ -15019,6 +18659,17 @@ export interface operations {
             /** @description If-Match is required for this change. */
             428: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15083,6 +18734,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     patients_weights_create: {
@@ -15098,8 +18760,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PatientWeightRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatientWeightRequest"];
-                "multipart/form-data": components["schemas"]["PatientWeightRequest"];
             };
         };
         responses: {
@@ -15159,6 +18819,17 @@ export interface operations {
             /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15238,6 +18909,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     program_templates_create: {
@@ -15250,8 +18932,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ProgramTemplateRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["ProgramTemplateRequest"];
-                "multipart/form-data": components["schemas"]["ProgramTemplateRequest"];
             };
         };
         responses: {
@@ -15317,6 +18997,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     program_templates_retrieve: {
@@ -15375,6 +19066,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     program_templates_update: {
@@ -15390,8 +19092,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ProgramTemplateRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["ProgramTemplateRequest"];
-                "multipart/form-data": components["schemas"]["ProgramTemplateRequest"];
             };
         };
         responses: {
@@ -15469,6 +19169,17 @@ export interface operations {
             /** @description If-Match is required for this change. */
             428: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15568,6 +19279,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     program_templates_partial_update: {
@@ -15583,8 +19305,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedProgramTemplateRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedProgramTemplateRequest"];
-                "multipart/form-data": components["schemas"]["PatchedProgramTemplateRequest"];
             };
         };
         responses: {
@@ -15662,6 +19382,17 @@ export interface operations {
             /** @description If-Match is required for this change. */
             428: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15744,6 +19475,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     program_templates_publish_create: {
@@ -15814,6 +19556,17 @@ export interface operations {
             /** @description A rule refuses it; `errors` names each field, e.g. `steps.1.block_minutes`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15896,6 +19649,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     rooms_list: {
@@ -15965,6 +19729,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     rooms_create: {
@@ -15977,8 +19752,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["RoomRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["RoomRequest"];
-                "multipart/form-data": components["schemas"]["RoomRequest"];
             };
         };
         responses: {
@@ -16044,6 +19817,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     rooms_retrieve: {
@@ -16102,6 +19886,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     rooms_update: {
@@ -16117,8 +19912,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["RoomRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["RoomRequest"];
-                "multipart/form-data": components["schemas"]["RoomRequest"];
             };
         };
         responses: {
@@ -16196,6 +19989,17 @@ export interface operations {
             /** @description If-Match is required for this change. */
             428: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16217,8 +20021,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedRoomRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedRoomRequest"];
-                "multipart/form-data": components["schemas"]["PatchedRoomRequest"];
             };
         };
         responses: {
@@ -16296,6 +20098,17 @@ export interface operations {
             /** @description If-Match is required for this change. */
             428: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16355,6 +20168,17 @@ export interface operations {
             /** @description No such session in your clinics. */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16438,6 +20262,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     scheduling_search_create: {
@@ -16509,6 +20344,17 @@ export interface operations {
             /** @description A scheduling or program rule refuses it; `type` names it. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16600,6 +20446,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     sessions_create: {
@@ -16677,6 +20534,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     sessions_retrieve: {
@@ -16729,6 +20597,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16815,6 +20694,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     sessions_check_in_create: {
@@ -16885,6 +20775,17 @@ export interface operations {
             /** @description A scheduling or program rule refuses it; `type` names it. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16967,6 +20868,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     sessions_no_show_create: {
@@ -16979,7 +20891,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["NoShowRequest"];
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -17037,6 +20953,17 @@ export interface operations {
             /** @description A scheduling or program rule refuses it; `type` names it. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17123,6 +21050,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     sessions_start_create: {
@@ -17193,6 +21131,17 @@ export interface operations {
             /** @description A scheduling or program rule refuses it; `type` names it. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17276,6 +21225,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     sessions_reschedule_together_create: {
@@ -17353,6 +21313,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     sms_inbound_create: {
@@ -17368,7 +21339,6 @@ export interface operations {
             content: {
                 "application/json": components["schemas"]["SmsInboundRequest"];
                 "application/x-www-form-urlencoded": components["schemas"]["SmsInboundRequest"];
-                "multipart/form-data": components["schemas"]["SmsInboundRequest"];
             };
         };
         responses: {
@@ -17428,6 +21398,17 @@ export interface operations {
             /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17494,6 +21475,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     staff_retrieve: {
@@ -17546,6 +21538,168 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fhir_group_export: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated resource types to export (default: all), e.g. `Patient,Observation`. */
+                _type?: string;
+            };
+            header?: {
+                Prefer?: "respond-async";
+            };
+            path: {
+                clinic_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted; poll the URL in the `Content-Location` header. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": {
+                        resourceType?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fhir_patient_everything: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A searchset Bundle of the patient's record. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": {
+                        resourceType?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
