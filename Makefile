@@ -74,7 +74,7 @@ web:
 ## make web-types: regenerate web/src/api/schema.d.ts from the live OpenAPI schema.
 web-types: venv
 	@test -d web/node_modules || (cd web && npm ci --no-audit --no-fund --loglevel=error)
-	$(BIN)/python manage.py spectacular --format openapi-json --file web/openapi.json
+	DEBUG=true $(BIN)/python manage.py spectacular --format openapi-json --file web/openapi.json
 	cd web && npx openapi-typescript openapi.json -o src/api/schema.d.ts
 
 clean:

@@ -58,6 +58,16 @@ def _isolated_celery_queue(settings):
     app.conf.task_default_queue = previous
 
 
+@pytest.fixture(autouse=True)
+def _first_session_of_each_test_is_now():
+    """The charting SessionFactory counts days back per session; restart it for every test, in
+    every directory that uses it, so each test's first session is the one in progress now
+    (charting refuses times outside a session's booked block and margin)."""
+    from tests.monitoring.factories import SessionFactory
+
+    SessionFactory.reset_sequence()
+
+
 @pytest.fixture
 def organization(db):
     return OrganizationFactory()

@@ -18,13 +18,6 @@ from tests.monitoring.factories import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _first_session_of_each_test_is_now():
-    """SessionFactory counts days back per session; restart it so each test's first session is the
-    one in progress now (charting refuses times outside a session's booked block and margin)."""
-    SessionFactory.reset_sequence()
-
-
 @pytest.fixture
 def session(patient):
     return SessionFactory(patient=patient)

@@ -80,7 +80,7 @@ def test_a_reason_is_required_and_a_mark_is_made_once(api, nurse, session):
     second = client.post(f"/api/v1/chart/vitals/{reading.pk}/entered-in-error/", {"reason": "Another reason here."})
 
     # then
-    assert (no_reason.status_code, list(no_reason.json()["errors"])) == (422, ["reason"])
+    assert (no_reason.status_code, list(no_reason.json()["errors"])) == (400, ["reason"])
     assert unchanged is None
     assert (first.status_code, second.status_code) == (200, 409)
     reading.refresh_from_db()

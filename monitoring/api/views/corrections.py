@@ -8,11 +8,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from monitoring.api.views.base import ERRORS, acting_staff
-from monitoring.services.corrections import chart_entry_mark_in_error
+from monitoring.services.corrections import MIN_REASON, chart_entry_mark_in_error
 
 
 class EnteredInErrorSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=1000)
+    # The minimum is stated in the schema, so a too-short reason is refused on the field.
+    reason = serializers.CharField(min_length=MIN_REASON, max_length=1000)
 
 
 class EnteredInErrorMixin:
