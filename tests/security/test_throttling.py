@@ -17,6 +17,7 @@ from knox.models import AuthToken
 
 from integration.links import checkin_token
 from integration.models import CheckIn
+from kat_clinic.checks import rate_limits_are_counted_in_a_shared_cache
 from kat_clinic.models import AuditEvent
 from tests.followups.factories import FollowUpFactory
 
@@ -189,3 +190,14 @@ def test_the_default_token_limit_is_set():
     from knox.settings import knox_settings
 
     assert knox_settings.TOKEN_LIMIT_PER_USER == 10
+
+
+def test_check_deploy_warns_when_rate_limits_would_be_counted_per_process(settings):
+    # given: the demo's fallback without Redis
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+    # when
+    warnings = rate_limits_are_counted_in_a_shared_cache(None)
+
+    # then
+    assert [w.id for w in warnings] == ["kat_clinic.W002"]
