@@ -34,6 +34,9 @@ class MatrixPermission(BasePermission):
             # A method the view does not handle is DRF's 405 to answer, for everyone alike.
             return True
         if not (request.user and request.user.is_authenticated):
+            # DRF checks rate limits only after permissions: count the refused anonymous request
+            # here, so hammering private endpoints without a token is limited too (429, not 401).
+            view.check_throttles(request)
             return False
         operation = view_operation(view, request)
         if operation is None:

@@ -201,3 +201,16 @@ def test_check_deploy_warns_when_rate_limits_would_be_counted_per_process(settin
 
     # then
     assert [w.id for w in warnings] == ["kat_clinic.W002"]
+
+
+def test_anonymous_requests_to_private_endpoints_are_limited_too(api, rates):
+    # given
+    rates(anon="2/min")
+    client = api()
+    assert [client.get("/api/v1/me/").status_code for _ in range(2)] == [401, 401]
+
+    # when
+    response = client.get("/api/v1/patients/")
+
+    # then
+    _assert_throttled(response)
