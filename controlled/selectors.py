@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Sum
 
 from controlled.models import (
     Container,
@@ -221,3 +221,141 @@ def reconciliation(*, clinic: Clinic, start: dt.date, end: dt.date) -> list[Reco
             )
         )
     return result
+
+
+INVENTORY_COLUMNS = [
+    "count_id",
+    "count_kind",
+    "counted_at",
+    "counted_by",
+    "registration",
+    "container_id",
+    "drug_name",
+    "strength",
+    "dosage_form",
+    "ndc",
+    "schedule",
+    "lot_number",
+    "expires_on",
+    "container_kind",
+    "initial_mg",
+    "opened",
+    "counted_mg",
+    "counted_devices",
+    "expected_mg",
+    "difference_mg",
+]
+
+
+def inventory_lines(*, count: Count) -> QuerySet[CountLine]:
+    return (
+        CountLine.objects.filter(count=count)
+        .select_related("container__product", "container__registration")
+        .annotate(
+            opened=Exists(
+                LedgerEntry.objects.filter(container=OuterRef("container"), recorded_at__lte=count.recorded_at).exclude(
+                    kind__in=(LedgerEntry.Kind.RECEIPT, LedgerEntry.Kind.TRANSFER_IN)
+                )
+            )
+        )
+        .order_by("container__product__name", "container__lot_number", "container_id")
+    )
+
+
+def inventory_rows(*, count: Count, lines) -> Iterator[list[str]]:
+    """The inventory as a dated snapshot: one row per container counted, with what 21 CFR 1304.11
+    asks (drug, strength, form, containers and their contents, opened or not, date and time)."""
+    tz = count.clinic.tz
+    at = count.counted_at.astimezone(tz).isoformat(timespec="minutes")
+    for line in lines:
+        container, product = line.container, line.container.product
+        yield [
+            str(count.pk),
+            count.kind,
+            at,
+            _name(count.counted_by),
+            container.registration.number,
+            str(container.pk),
+            product.name,
+            product.strength,
+            product.get_form_display(),
+            product.ndc,
+            product.schedule,
+            container.lot_number,
+            container.expires_on.isoformat(),
+            container.get_kind_display(),
+            str(container.initial_mg),
+            "yes" if line.opened else "no",
+            str(line.counted_mg),
+            "" if line.counted_devices is None else str(line.counted_devices),
+            str(line.expected_mg),
+            str(line.counted_mg - line.expected_mg),
+        ]
+
+
+# 21 CFR 1307.11(a)(1)(iv): a practitioner may distribute to another practitioner without a
+# distributor's registration while what it distributes in a calendar year stays within 5 % of
+# all it dispenses and distributes in that year.
+DISTRIBUTION_LIMIT_PERCENT = Decimal("5")
+
+
+@dataclass
+class DistributionSummary:
+    registration: int
+    year: int
+    distributed_mg: Decimal
+    dispensed_mg: Decimal
+    share_percent: Decimal
+    limit_percent: Decimal
+    within_limit: bool
+    note: str
+
+
+def distribution_summary(*, registration: Registration, year: int) -> DistributionSummary:
+    """What the registration distributed to other registrations in the calendar year against what it
+    dispensed (administered, net of reversed draws), in mg."""
+    since, until = _period(registration.clinic, dt.date(year, 1, 1), dt.date(year, 12, 31))
+    entries = LedgerEntry.objects.filter(
+        container__registration=registration, occurred_at__gte=since, occurred_at__lt=until
+    )
+    zero = Decimal("0.00")
+    distributed = -(
+        entries.filter(kind=LedgerEntry.Kind.TRANSFER_OUT, distribution=True).aggregate(t=Sum("change_mg"))["t"] or zero
+    )
+    drawn = -(entries.filter(kind=LedgerEntry.Kind.DRAW).aggregate(t=Sum("change_mg"))["t"] or zero)
+    reversed_ = (
+        entries.filter(kind=LedgerEntry.Kind.CORRECTION, corrects__kind=LedgerEntry.Kind.DRAW).aggregate(
+            t=Sum("change_mg")
+        )["t"]
+        or zero
+    )
+    dispensed = drawn - reversed_
+    total = dispensed + distributed
+    share = (distributed * 100 / total).quantize(Decimal("0.01")) if total else zero
+    within = share <= DISTRIBUTION_LIMIT_PERCENT
+    note = (
+        f"Distributions to other registrations in {year}: {distributed} mg, {share} % of the {total} mg "
+        f"dispensed and distributed; a practitioner may distribute up to {DISTRIBUTION_LIMIT_PERCENT} % "
+        "without a distributor's registration (21 CFR 1307.11(a)(1)(iv))."
+    )
+    if not within:
+        note += " Above the limit: the registrant needs a distributor's registration for further distributions."
+    return DistributionSummary(
+        registration=registration.pk,
+        year=year,
+        distributed_mg=distributed,
+        dispensed_mg=dispensed,
+        share_percent=share,
+        limit_percent=DISTRIBUTION_LIMIT_PERCENT,
+        within_limit=within,
+        note=note,
+    )
+
+
+def policy_list() -> QuerySet[Clinic]:
+    """Clinics with their ledger policy and whether they keep a ledger (an active registration)."""
+    return (
+        Clinic.objects.select_related("controlled_policy")
+        .annotate(keeps_ledger=Exists(Registration.objects.filter(clinic=OuterRef("pk"), active=True)))
+        .order_by("pk")
+    )

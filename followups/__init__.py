@@ -1,5 +1,6 @@
 """The follow-up engine: outbox rows written in their cause's transaction, the dispatcher (beat),
-delivery exactly once through channels (email, SMS, in-app), planners, staff acknowledgement and
+delivery exactly once through channels (email, SMS, in-app; webhooks at least once, their provider
+registered by `interop`), planners, staff acknowledgement and
 the inbound SMS keywords. The top app: everything below announces through its `signals.py`, and
 `followups.receivers` plans the follow-ups it means, in the same transaction.
 

@@ -1,8 +1,12 @@
-"""Providers that carry a follow-up out of the clinic: email, SMS. In-app alerts need none.
+"""Providers that carry a follow-up out of the clinic: email, SMS, webhooks. In-app alerts need none.
 
 A provider receives the follow-up's idempotency key with every message. `lookup(key)` lets the
 engine ask, after an interrupted try, whether that key already went out; a provider that cannot
 tell returns None, and the engine then holds the follow-up for review rather than risk a duplicate.
+
+Email and SMS providers are named in settings. A channel owned by an app above this one (webhooks,
+in `interop`) registers its provider from that app's `AppConfig.ready()` (`register_provider`), so
+the engine never imports it.
 """
 
 from __future__ import annotations
@@ -29,6 +33,19 @@ class OutboundMessage:
 
 class ProviderRefused(Exception):
     """The provider refused the message before anything left: safe to try again later."""
+
+
+class ProviderDropped(Exception):
+    """The message must never go out (its target is gone, or refused for good): no retry.
+
+    `status` is what the follow-up becomes: "cancelled" (nothing to deliver to any more) or
+    "failed" (kept for review)."""
+
+    def __init__(self, reason: str, *, status: str = "failed") -> None:
+        if status not in ("cancelled", "failed"):
+            raise ValueError(f"ProviderDropped status must be cancelled or failed, not {status!r}")
+        self.status = status
+        super().__init__(reason)
 
 
 class Provider:
@@ -77,9 +94,19 @@ def _load(path: str) -> Provider:
     return import_string(path)()
 
 
+_registered: dict[str, Provider] = {}
+
+
+def register_provider(channel: str, provider: Provider) -> None:
+    """Called by an upper app's `AppConfig.ready()` for a channel it owns (interop: "webhook")."""
+    _registered[channel] = provider
+
+
 def provider_for(channel: str) -> Provider:
     if channel == "sms":
         return _load(settings.FOLLOWUP_SMS_PROVIDER)
     if channel == "email":
         return _load(settings.FOLLOWUP_EMAIL_PROVIDER)
+    if channel in _registered:
+        return _registered[channel]
     raise ValueError(f"No provider for channel {channel!r}")

@@ -11,11 +11,16 @@ Exactly-once rests on PostgreSQL, never on Redis:
   so a crash between the provider call and our commit does not send twice.
 - The provider call must finish well inside the lease, or a re-claim could overlap it: providers
   get timeouts shorter than FOLLOWUP_LEASE_SECONDS.
+- Webhook rows (channel "webhook", target "endpoint", written by `interop`) skip the patient rules
+  (quiet hours, opt-ins, the privacy filter). Their provider answers `lookup` with False, so an
+  interrupted try is sent again under the same webhook-id: at least once, receivers dedupe. A
+  provider that must never send a row (its endpoint gone or refused) raises ProviderDropped.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from dataclasses import dataclass
 
@@ -24,7 +29,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from followups import rules
-from followups.channels import OutboundMessage, ProviderRefused, provider_for
+from followups.channels import OutboundMessage, ProviderDropped, ProviderRefused, provider_for
 from followups.conf import conf
 from followups.messages import UnsafePatientMessage, recipient_address, render_patient_message
 from followups.models import Delivery, FollowUp
@@ -143,6 +148,8 @@ def followup_deliver(*, followup_id: int, claim: int, now: dt.datetime | None = 
         provider_message_id = provider.send(message)
     except ProviderRefused as exc:
         return _record_refused(prepared, error=str(exc), now=timezone.now())
+    except ProviderDropped as exc:
+        return _record_dropped(prepared, error=str(exc), status=exc.status, now=timezone.now())
     return _record_sent(prepared, provider_message_id=provider_message_id, now=timezone.now())
 
 
@@ -181,24 +188,28 @@ def _prepare(*, followup_id: int, claim: int, now: dt.datetime) -> _Prepared | s
             _finish(followup, status=Status.SENT, error="", now=now)
             return "sent"
 
-        try:
-            subject, body = render_patient_message(followup)
-        except UnsafePatientMessage as exc:
-            # Not a delivery failure but the clinic's configuration (its name, most likely): the
-            # clinic's admin sees why on the clinic (API and admin) and on the follow-up.
-            problem = patient_facing_name_problem(followup.clinic.name_for_patients) or (
-                f"A patient message ({followup.get_kind_display()}) was not sent: {exc}."
+        if followup.channel == FollowUp.Channel.WEBHOOK:
+            # System to system: the patient-message rules (quiet hours, the privacy filter) do not apply.
+            message = webhook_message(followup)
+        else:
+            try:
+                subject, body = render_patient_message(followup)
+            except UnsafePatientMessage as exc:
+                # Not a delivery failure but the clinic's configuration (its name, most likely): the
+                # clinic's admin sees why on the clinic (API and admin) and on the follow-up.
+                problem = patient_facing_name_problem(followup.clinic.name_for_patients) or (
+                    f"A patient message ({followup.get_kind_display()}) was not sent: {exc}."
+                )
+                _finish(followup, status=Status.FAILED, error=f"configuration error: {problem}", now=now)
+                clinic_message_problem_record(clinic_id=followup.clinic_id, problem=problem, at=now)
+                return "failed"
+            message = OutboundMessage(
+                channel=followup.channel,
+                to=recipient_address(followup),
+                subject=subject,
+                body=body,
+                idempotency_key=followup.idempotency_key,
             )
-            _finish(followup, status=Status.FAILED, error=f"configuration error: {problem}", now=now)
-            clinic_message_problem_record(clinic_id=followup.clinic_id, problem=problem, at=now)
-            return "failed"
-        message = OutboundMessage(
-            channel=followup.channel,
-            to=recipient_address(followup),
-            subject=subject,
-            body=body,
-            idempotency_key=followup.idempotency_key,
-        )
         # The follow-up's row lock serialises every try of this follow-up, so no savepoint dance.
         delivery = Delivery.objects.filter(followup=followup).first()
         interrupted_before = delivery is not None and delivery.state == Delivery.State.SENDING
@@ -223,6 +234,20 @@ def _prepare(*, followup_id: int, claim: int, now: dt.datetime) -> _Prepared | s
         followup.lease_expires_at = _lease_until(now)
         followup.save(update_fields=["lease_expires_at"])
     return _Prepared(followup=followup, delivery=delivery, message=message, interrupted_before=interrupted_before)
+
+
+def webhook_message(followup: FollowUp) -> OutboundMessage:
+    """A webhook row as the provider receives it: the endpoint, the event type, the JSON body (the
+    same bytes on every try) and the stable webhook-id, which receivers dedupe on."""
+    payload = followup.payload
+    event = payload["event"]
+    return OutboundMessage(
+        channel=followup.channel,
+        to=str(payload["endpoint_id"]),
+        subject=event["type"],
+        body=json.dumps(event, separators=(",", ":"), sort_keys=True),
+        idempotency_key=payload["webhook_id"],
+    )
 
 
 def _finish(followup: FollowUp, *, status: str, error: str, now: dt.datetime) -> None:
@@ -265,6 +290,18 @@ def _record_refused(prepared: _Prepared, *, error: str, now: dt.datetime) -> str
         last_error=error[:2000],
     )
     return "retry"
+
+
+@transaction.atomic
+def _record_dropped(prepared: _Prepared, *, error: str, status: str, now: dt.datetime) -> str:
+    Delivery.objects.filter(pk=prepared.delivery.pk).update(state=Delivery.State.NOT_SENT, finished_at=now)
+    fields = {"status": status, "lease_expires_at": None, "last_error": error[:2000]}
+    if status == Status.CANCELLED:
+        fields["cancelled_at"] = now
+    FollowUp.objects.filter(pk=prepared.followup.pk, status=Status.CLAIMED, attempts=prepared.followup.attempts).update(
+        **fields
+    )
+    return status
 
 
 @transaction.atomic

@@ -28,16 +28,20 @@ class FollowUp(models.Model):
         SCALE_REMINDER = "scale_reminder", "Rating scale reminder"
         BOOSTER_DUE = "booster_due", "Booster due"
         CRISIS_PAGE = "crisis_page", "Crisis page"
+        WEBHOOK = "webhook", "Webhook delivery"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
         SMS = "sms", "SMS"
         IN_APP = "in_app", "In-app alert"
+        WEBHOOK = "webhook", "Webhook"
 
     class Target(models.TextChoices):
         PATIENT = "patient", "Patient"
         STAFF = "staff", "Staff member"
         ROLE = "role", "Role at the clinic"
+        # A clinic's webhook endpoint (interop), named in the payload: the engine knows no upper app.
+        ENDPOINT = "endpoint", "Webhook endpoint"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -87,13 +91,20 @@ class FollowUp(models.Model):
                     Q(target="patient", patient__isnull=False, staff__isnull=True, role="")
                     | Q(target="staff", staff__isnull=False, role="")
                     | (Q(target="role", staff__isnull=True) & ~Q(role=""))
+                    | Q(target="endpoint", staff__isnull=True, role="", session__isnull=True)
                 ),
                 name="followup_target_is_complete",
             ),
             models.CheckConstraint(
                 condition=Q(target="patient", channel__in=["email", "sms"])
-                | (~Q(target="patient") & Q(channel="in_app")),
+                | Q(target="endpoint", channel="webhook", kind="webhook")
+                | (Q(target__in=["staff", "role"]) & Q(channel="in_app")),
                 name="followup_channel_fits_target",
+            ),
+            # A webhook row carries what the delivery needs: the endpoint, the stable webhook-id, the event.
+            models.CheckConstraint(
+                condition=~Q(channel="webhook") | Q(payload__has_keys=["endpoint_id", "webhook_id", "event"]),
+                name="followup_webhook_payload_complete",
             ),
             models.CheckConstraint(
                 condition=~Q(status="claimed") | Q(lease_expires_at__isnull=False),

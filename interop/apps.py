@@ -10,3 +10,13 @@ class InteropConfig(AppConfig):
     name = "interop"
     label = "interop"
     verbose_name = "Interoperability and documents"
+
+    def ready(self) -> None:
+        # Webhooks: the apps below announce what happened; the outbox rows are written here, in the
+        # sender's transaction, and the follow-up engine delivers them through our provider.
+        from followups.channels import register_provider
+        from interop.webhooks import receivers
+        from interop.webhooks.delivery import WebhookProvider
+
+        register_provider("webhook", WebhookProvider())
+        receivers.connect()

@@ -1,4 +1,5 @@
-"""What leaves the clinic: disclosures, bulk FHIR exports, calendar feed tokens, per-clinic settings."""
+"""What leaves the clinic: disclosures, bulk FHIR exports, calendar feed tokens, webhook endpoints,
+per-clinic settings."""
 
 from __future__ import annotations
 
@@ -131,3 +132,54 @@ class CalendarFeed(models.Model):
                 name="calendarfeed_one_active_per_room",
             ),
         ]
+
+
+class WebhookEvent(models.TextChoices):
+    """What a webhook announces. The payload carries ids only; the receiver fetches the rest."""
+
+    SESSION_BOOKED = "session.booked", "Session booked"
+    SESSION_CANCELLED = "session.cancelled", "Session cancelled"
+    SESSION_COMPLETED = "session.completed", "Session completed"
+    ALERT_RAISED = "alert.raised", "Alert raised"
+    SCALE_COMPLETED = "scale.completed", "Rating scale completed"
+
+
+class WebhookEndpoint(models.Model):
+    """Where a clinic's events are sent (Standard Webhooks: signed, at least once, ids only).
+
+    The signing secret (`whsec_` + base64 of 32 random bytes) is shown once, when issued or rotated.
+    A rotation keeps the previous secret valid until `previous_secret_expires_at`: deliveries are
+    signed with both meanwhile, so a receiver can switch without losing one.
+    """
+
+    clinic = models.ForeignKey("kat_clinic.Clinic", on_delete=models.CASCADE, related_name="webhook_endpoints")
+    url = models.URLField(max_length=500)
+    description = models.CharField(max_length=200, blank=True)
+    events = ArrayField(models.CharField(max_length=32, choices=WebhookEvent.choices))
+    active = models.BooleanField(default=True)
+    secret = models.CharField(max_length=100, editable=False)
+    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey("kat_clinic.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    secret_rotated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["clinic_id", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(events__len__gt=0), name="webhookendpoint_has_events"),
+            models.CheckConstraint(
+                condition=Q(events__contained_by=WebhookEvent.values),
+                name="webhookendpoint_known_events",
+            ),
+            models.CheckConstraint(condition=Q(secret__startswith="whsec_"), name="webhookendpoint_secret_format"),
+            models.CheckConstraint(
+                condition=Q(previous_secret="", previous_secret_expires_at__isnull=True)
+                | (Q(previous_secret__startswith="whsec_") & Q(previous_secret_expires_at__isnull=False)),
+                name="webhookendpoint_previous_secret_has_expiry",
+            ),
+            models.UniqueConstraint(fields=["clinic", "url"], name="webhookendpoint_one_per_url"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.url} ({', '.join(self.events)})"

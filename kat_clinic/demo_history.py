@@ -1,6 +1,8 @@
 """The demo clinic's charted past, so a new user's clinical screens are not empty: weeks of
 completed dosing sessions for three patients, each charted through the product's own services
-(pre-dose records, dose, vitals through the block, signed notes, PHQ-9 and GAD-7 over weeks).
+(pre-dose records, dose, vitals through the block, signed notes, PHQ-9 and GAD-7 over weeks), and
+the controlled-substance ledger behind the doses (controlled/demo.py: the lot received, each dose
+drawn from a vial, the rest of the first vial wasted with a witness, one count).
 
 Idempotent: a patient who already has a completed session is left as is. Each past session is
 charted with the services' clock (`django.utils.timezone.now`) set to the moment it happened, so
@@ -16,7 +18,9 @@ from contextlib import contextmanager
 from decimal import Decimal
 from unittest import mock
 
+from django.apps import apps
 from django.db import transaction
+from django.utils import timezone
 
 from kat_clinic.models import Clinic, Organization, Patient, Room, StaffMember
 
@@ -53,12 +57,44 @@ START_TIMES = {"DEMO0003": dt.time(10, 0), "DEMO0004": dt.time(11, 30), "DEMO000
 ROOMS = {"DEMO0003": "Treatment Room 1", "DEMO0004": "Treatment Room 2", "DEMO0005": "Treatment Room 1"}
 # The one session whose blood pressure stays above the severe threshold (180 systolic, 5 minutes).
 HYPERTENSIVE = ("DEMO0005", 2)
+# The first vial is opened on the first dosing day; its rest is wasted after the third (28 days).
+VIAL_DISCARDED_AFTER = 2
+
+
+_REAL_NOW = timezone.now
+
+
+def _now_defaulted_fields() -> list:
+    return [
+        field
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if field.default is _REAL_NOW or getattr(field.default, "demo_clock", False)
+    ]
 
 
 @contextmanager
 def _clock_at(moment: dt.datetime) -> Iterator[None]:
-    with mock.patch("django.utils.timezone.now", return_value=moment.astimezone(dt.UTC)):
-        yield
+    """The services' clock and every field defaulting to `timezone.now` (a scale response's
+    completed_at, a witnessing's time...) read `moment`. A field keeps the function it was given, so
+    patching the module alone would leave those defaults at the real time. Nests."""
+    at = moment.astimezone(dt.UTC)
+
+    def clock() -> dt.datetime:
+        return at
+
+    clock.demo_clock = True  # type: ignore[attr-defined]
+    saved = [(field, field.default) for field in _now_defaulted_fields()]
+    with mock.patch("django.utils.timezone.now", return_value=at):
+        for field, _ in saved:
+            field.default = clock
+            field.__dict__.pop("_get_default", None)  # Field caches its default getter
+        try:
+            yield
+        finally:
+            for field, previous in saved:
+                field.default = previous
+                field.__dict__.pop("_get_default", None)
 
 
 def _monday(day: dt.date) -> dt.date:
@@ -67,27 +103,72 @@ def _monday(day: dt.date) -> dt.date:
 
 @transaction.atomic
 def seed_history(*, clinic: Clinic, organization: Organization) -> None:
+    from kat_clinic.demo import DEMO_PASSWORD
+    from sessions.models import Session
+
     staff = {s.user.username: s for s in StaffMember.objects.filter(organization=organization).select_related("user")}
-    for mrn in PHQ9_COURSES:
-        patient = Patient.objects.get(organization=organization, mrn=mrn)
-        from sessions.models import Session
+    patients = [
+        patient
+        for patient in Patient.objects.filter(organization=organization, mrn__in=PHQ9_COURSES).order_by("mrn")
+        if not Session.objects.filter(patient=patient, status=Session.Status.COMPLETED).exists()
+    ]
+    if patients:
+        _seed_weeks(clinic=clinic, patients=patients, staff=staff, password=DEMO_PASSWORD)
+    # The ledger's count of the cabinet today, once (controlled/demo.py).
+    from controlled.demo import count_cabinet
 
-        if Session.objects.filter(patient=patient, status=Session.Status.COMPLETED).exists():
-            continue
-        room = Room.objects.get(clinic=clinic, name=ROOMS[mrn])
-        _seed_patient(clinic=clinic, patient=patient, room=room, staff=staff)
+    count_cabinet(clinic=clinic, by=staff["nurse2"])
 
 
-def _seed_patient(*, clinic: Clinic, patient: Patient, room: Room, staff: dict[str, StaffMember]) -> None:
+def _seed_weeks(*, clinic: Clinic, patients: list[Patient], staff: dict[str, StaffMember], password: str) -> None:
+    """Week by week, patient by patient, so the ledger's entries follow the order things happened."""
+    from controlled.demo import stock_up, waste_rest_of_vial
     from kat_clinic.services import patient_weight_record
-    from monitoring.models import CONTRAINDICATIONS
-    from monitoring.services.records import contraindication_screen_review, consent_record, contraindication_screen_record
 
-    nurse, prescriber, therapist = staff["nurse1"], staff["prescriber"], staff["therapist1"]
     tz = clinic.tz
     this_monday = _monday(clinic.local_date())
     days = [this_monday - dt.timedelta(weeks=w) for w in WEEKS_AGO]
-    first_start = dt.datetime.combine(days[0], START_TIMES[patient.mrn], tzinfo=tz)
+    nurse, witness = staff["nurse1"], staff["nurse2"]
+    # The lot arrives the Friday before the first dosing day, checked in by the second nurse.
+    with _clock_at(dt.datetime.combine(days[0] - dt.timedelta(days=3), dt.time(15, 0), tzinfo=tz)):
+        stock_up(clinic=clinic, by=nurse, checker=witness, password=password)
+    for patient in patients:
+        _prepare_patient(clinic=clinic, patient=patient, first_day=days[0], staff=staff)
+    for index, day in enumerate(days):
+        for patient in patients:
+            room = Room.objects.get(clinic=clinic, name=ROOMS[patient.mrn])
+            starts_at = dt.datetime.combine(day, START_TIMES[patient.mrn], tzinfo=tz)
+            patient_weight_record(
+                patient=patient,
+                weight_kg=Decimal("74.0") - Decimal(index) / 2,
+                measured_at=starts_at - dt.timedelta(minutes=20),
+                recorded_by=nurse,
+            )
+            _charted_dosing(
+                clinic=clinic,
+                patient=patient,
+                room=room,
+                starts_at=starts_at,
+                nurse=nurse,
+                prescriber=staff["prescriber"],
+                therapist=staff["therapist1"],
+                index=index,
+            )
+        if index == VIAL_DISCARDED_AFTER:
+            with _clock_at(dt.datetime.combine(day, dt.time(17, 0), tzinfo=tz)):
+                waste_rest_of_vial(clinic=clinic, by=nurse, witness=witness, password=password)
+
+
+def _prepare_patient(*, clinic: Clinic, patient: Patient, first_day: dt.date, staff: dict[str, StaffMember]) -> None:
+    from monitoring.models import CONTRAINDICATIONS
+    from monitoring.services.records import (
+        consent_record,
+        contraindication_screen_record,
+        contraindication_screen_review,
+    )
+
+    nurse, prescriber = staff["nurse1"], staff["prescriber"]
+    first_start = dt.datetime.combine(first_day, START_TIMES[patient.mrn], tzinfo=clinic.tz)
     consent_record(
         patient=patient,
         by=nurse,
@@ -104,24 +185,6 @@ def _seed_patient(*, clinic: Clinic, patient: Patient, room: Room, staff: dict[s
     )
     # The review is the prescriber's own action, never a field the nurse fills.
     contraindication_screen_review(screen=screen, by=prescriber)
-    for index, day in enumerate(days):
-        starts_at = dt.datetime.combine(day, START_TIMES[patient.mrn], tzinfo=tz)
-        patient_weight_record(
-            patient=patient,
-            weight_kg=Decimal("74.0") - Decimal(index) / 2,
-            measured_at=starts_at - dt.timedelta(minutes=20),
-            recorded_by=nurse,
-        )
-        _charted_dosing(
-            clinic=clinic,
-            patient=patient,
-            room=room,
-            starts_at=starts_at,
-            nurse=nurse,
-            prescriber=prescriber,
-            therapist=therapist,
-            index=index,
-        )
 
 
 def _charted_dosing(
@@ -169,7 +232,7 @@ def _charted_dosing(
 
 
 def _chart(*, session, starts_at, patient, nurse, prescriber, therapist, index) -> None:
-    from monitoring.services.dosing import dose_record
+    from controlled.demo import dose_from_stock
     from monitoring.services.records import session_attestation_record
     from monitoring.services.scales import scale_response_record
     from monitoring.services.vitals import sedation_record, vitals_record
@@ -204,17 +267,14 @@ def _chart(*, session, starts_at, patient, nurse, prescriber, therapist, index) 
         )
     with _clock_at(starts_at + dt.timedelta(minutes=4)):
         vitals_record(session=session, by=nurse, readings=readings[:1])
-        dose_record(
+        # Drawn from the vial in use: the dose and its ledger entry in one transaction.
+        dose_from_stock(
             session=session,
             by=nurse,
             ordered_by=prescriber,
-            medication="ketamine",
             route="im",
-            lot_number="DEMO-LOT-7",
-            lot_expires_on=dt.date(2028, 6, 30),
             started_at=starts_at + dt.timedelta(minutes=5),
             dose_mg_per_kg=Decimal("0.50") + Decimal(index) / 20,
-            concentration_mg_per_ml=Decimal("50"),
         )
     with _clock_at(starts_at + dt.timedelta(minutes=119)):
         vitals_record(session=session, by=nurse, readings=readings[1:])

@@ -387,3 +387,9 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
 
 # --- interop ---
 SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"].append("interop.api.schema.restore_fhir_operation_names")
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({"WebhookEventEnum": "interop.models.WebhookEvent"})
+# Webhook targets must resolve to public addresses. Networks listed here are allowed anyway, and only
+# they may be reached over plain http: a receiver on the test machine ("127.0.0.1/32"), never production.
+WEBHOOK_ALLOWED_NETWORKS = env.list("WEBHOOK_ALLOWED_NETWORKS", default=[])
+# Well inside FOLLOWUP_LEASE_SECONDS, so a try ends before its row can be claimed again.
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)

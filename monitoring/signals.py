@@ -13,3 +13,12 @@ dose_recorded = Signal()
 # in error (the row is kept, left out of every calculation), inside its transaction.
 # Arguments: dose (DoseAdministration), by (StaffMember), reason (str).
 dose_entered_in_error = Signal()
+
+# Sent by `monitoring.services.alerts.alerts_raise` inside the raising transaction, with the alerts
+# of the call not notified yet (new ones, or ones raised again before their notification ran):
+# receivers dedupe by alert id. Arguments: alerts (list[Alert]).
+alerts_raised = Signal()
+
+# Sent by `monitoring.services.scales.scale_response_record` once the scored response is written,
+# inside its transaction. Arguments: response (ScaleResponse).
+scale_response_recorded = Signal()

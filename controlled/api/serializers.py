@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from controlled.models import (
     Container,
+    ControlledPolicy,
     Count,
     CountLine,
     Discrepancy,
@@ -321,3 +322,67 @@ class DispensingLogQuerySerializer(QuerySerializer):
         if attrs["end"] < attrs["start"]:
             raise serializers.ValidationError({"end": ["On or after start."]})
         return attrs
+
+
+class PolicySerializer(serializers.Serializer):
+    clinic = serializers.IntegerField(source="pk", read_only=True)
+    keeps_ledger = serializers.BooleanField(read_only=True, help_text="The clinic holds an active DEA registration.")
+    require_container = serializers.SerializerMethodField(
+        help_text="A dose of a controlled medication must name the container it was drawn from."
+    )
+    unwitnessed_waste_alert_minutes = serializers.SerializerMethodField()
+
+    def _policy(self, clinic) -> ControlledPolicy:
+        return getattr(clinic, "controlled_policy", None) or ControlledPolicy(clinic=clinic)
+
+    def get_require_container(self, clinic) -> bool:
+        return bool(clinic.keeps_ledger and self._policy(clinic).require_container)
+
+    def get_unwitnessed_waste_alert_minutes(self, clinic) -> int:
+        return self._policy(clinic).unwitnessed_waste_alert_minutes
+
+
+class ReconciliationQuerySerializer(QuerySerializer):
+    clinic = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    start = PlausibleDateField()
+    end = PlausibleDateField()
+
+    def validate(self, attrs):
+        if attrs["end"] < attrs["start"]:
+            raise serializers.ValidationError({"end": ["On or after start."]})
+        return attrs
+
+
+class ReconciliationSerializer(serializers.Serializer):
+    container_id = serializers.IntegerField()
+    lot_number = serializers.CharField()
+    opening_mg = serializers.DecimalField(max_digits=9, decimal_places=2)
+    received_mg = serializers.DecimalField(max_digits=9, decimal_places=2)
+    administered_mg = serializers.DecimalField(max_digits=9, decimal_places=2)
+    wasted_mg = serializers.DecimalField(max_digits=9, decimal_places=2)
+    other_mg = serializers.DecimalField(max_digits=9, decimal_places=2, help_text="Transfers, returns, losses...")
+    expected_mg = serializers.DecimalField(max_digits=9, decimal_places=2)
+    counted_mg = serializers.DecimalField(max_digits=9, decimal_places=2, allow_null=True)
+    difference_mg = serializers.DecimalField(
+        max_digits=9, decimal_places=2, allow_null=True, help_text="The period's last count against the ledger then."
+    )
+
+
+class InventoryQuerySerializer(QuerySerializer):
+    count = serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text="A count (the biennial inventory).")
+
+
+class DistributionQuerySerializer(QuerySerializer):
+    registration = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+
+
+class DistributionSummarySerializer(serializers.Serializer):
+    registration = serializers.IntegerField()
+    year = serializers.IntegerField()
+    distributed_mg = serializers.DecimalField(max_digits=11, decimal_places=2)
+    dispensed_mg = serializers.DecimalField(max_digits=11, decimal_places=2)
+    share_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
+    limit_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
+    within_limit = serializers.BooleanField()
+    note = serializers.CharField()

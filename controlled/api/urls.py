@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from controlled.api import views
+from controlled.api import reports, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -12,6 +12,7 @@ router.register("controlled/draws", views.DrawViewSet, basename="controlled-draw
 router.register("controlled/counts", views.CountViewSet, basename="controlled-count")
 router.register("controlled/discrepancies", views.DiscrepancyViewSet, basename="controlled-discrepancy")
 router.register("controlled/loss-reports", views.LossReportViewSet, basename="controlled-loss-report")
-router.register("controlled/reports", views.ReportViewSet, basename="controlled-report")
+router.register("controlled/policies", views.PolicyViewSet, basename="controlled-policy")
+router.register("controlled/reports", reports.ReportViewSet, basename="controlled-report")
 
 urlpatterns = router.urls

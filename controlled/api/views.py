@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
-from django.http import HttpResponse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -15,7 +10,8 @@ from rest_framework.response import Response
 
 from controlled import selectors
 from controlled.api import serializers as s
-from controlled.models import LedgerEntry, Registration
+from controlled.api.filters import DiscrepancyFilter, EntryFilter
+from controlled.models import LedgerEntry
 from controlled.services import counts, draws, stock
 from kat_clinic.access.viewsets import ClinicScopedViewSet
 from kat_clinic.api.parsers import JSON_ONLY
@@ -41,6 +37,8 @@ def _valid(serializer_class, request, **kwargs) -> dict:
 
 
 class LedgerViewSet(ClinicScopedViewSet):
+    """Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one."""
+
     parser_classes = JSON_ONLY
     audit_patient_attr = None
 
@@ -114,7 +112,7 @@ class ContainerViewSet(LedgerViewSet, mixins.ListModelMixin, mixins.RetrieveMode
     @action(detail=False, methods=["get"], url_path="count-sheet", pagination_class=None, filter_backends=[])
     def count_sheet(self, request):
         """What a blind count covers: the containers holding stock, without any figure."""
-        clinic_id = _int_param(request, "clinic")
+        clinic_id = int_param(request, "clinic")
         if clinic_id not in self.allowed_clinic_ids():
             raise NotFound()
         sheet = list(counts.count_sheet(clinic_id=clinic_id))
@@ -165,7 +163,7 @@ class ContainerViewSet(LedgerViewSet, mixins.ListModelMixin, mixins.RetrieveMode
         return Response(s.LossReportSerializer(report).data, status=status.HTTP_201_CREATED)
 
 
-def _int_param(request, name: str) -> int:
+def int_param(request, name: str) -> int:
     try:
         value = int(request.query_params.get(name, ""))
     except ValueError:
@@ -182,7 +180,7 @@ class EntryViewSet(LedgerViewSet, mixins.ListModelMixin, mixins.RetrieveModelMix
     clinic_lookup = "container__clinic"
     audit_resource = "controlled_entry"
     audit_patient_attr = "patient_id"
-    filterset_fields = ["container", "kind", "dose", "patient"]
+    filterset_class = EntryFilter
     operations = {
         "list": "controlled.read",
         "retrieve": "controlled.read",
@@ -271,7 +269,7 @@ class DiscrepancyViewSet(LedgerViewSet, mixins.ListModelMixin, mixins.RetrieveMo
     serializer_class = s.DiscrepancySerializer
     clinic_lookup = "container__clinic"
     audit_resource = "controlled_discrepancy"
-    filterset_fields = ["container", "registration"]
+    filterset_class = DiscrepancyFilter
     operations = {"list": "controlled.report", "retrieve": "controlled.report", "resolve": "controlled.signoff"}
 
     def get_base_queryset(self):
@@ -303,51 +301,14 @@ class LossReportViewSet(LedgerViewSet, mixins.ListModelMixin, mixins.RetrieveMod
         return Response(self.get_serializer(selectors.loss_report_list().get(pk=report.pk)).data)
 
 
-class ReportViewSet(LedgerViewSet):
-    """Reports for the registrant and the clinic's admins. Every download is an audited PHI read."""
+class PolicyViewSet(LedgerViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """Each clinic's ledger policy as it applies (the dose form asks whether a container is required)."""
 
-    clinic_lookup = "clinic"
-    audit_resource = "controlled_report"
-    operations = {"dispensing_log": "controlled.report"}
+    serializer_class = s.PolicySerializer
+    clinic_lookup = "id"
+    audit_resource = "controlled_policy"
+    audit_clinic_attr = "pk"
+    operations = {"list": "controlled.read", "retrieve": "controlled.read"}
 
     def get_base_queryset(self):
-        return Registration.objects.select_related("clinic")
-
-    @extend_schema(
-        parameters=[s.DispensingLogQuerySerializer],
-        responses={
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="One row per ledger entry."),
-            400: OpenApiResponse(description="A query parameter is missing or invalid."),
-            404: OpenApiResponse(description="No such registration in your clinics."),
-        },
-    )
-    @action(detail=False, methods=["get"], url_path="dispensing-log", pagination_class=None, filter_backends=[])
-    def dispensing_log(self, request):
-        """The dispensing log of one registration over [start, end] (clinic dates), as CSV: per entry
-        the patient's name and address, the drug's name, strength and form, the quantity, the date,
-        who administered it, and the container's balance after it."""
-        query = s.DispensingLogQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        registration = self.get_queryset().filter(pk=query.validated_data["registration"]).first()
-        if registration is None:
-            raise NotFound()
-        entries = list(
-            selectors.dispensing_log_entries(
-                registration=registration, start=query.validated_data["start"], end=query.validated_data["end"]
-            )
-        )
-        self.audit_objects([registration])
-        audit = getattr(request, "audit", None)
-        if audit is not None:
-            for entry in entries:
-                audit.add_object(resource_id=entry.pk, patient_id=entry.patient_id, clinic_id=registration.clinic_id)
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(selectors.DISPENSING_LOG_COLUMNS)
-        writer.writerows(selectors.dispensing_log_rows(registration=registration, entries=entries))
-        filename = (
-            f"dispensing-log-{registration.number}-{query.validated_data['start']}-{query.validated_data['end']}.csv"
-        )
-        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return selectors.policy_list()

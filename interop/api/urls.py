@@ -1,12 +1,13 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from interop.api import calendar_views, fhir_views
+from interop.api import calendar_views, fhir_views, webhook_views
 from interop.api import document_views as docs
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("calendar-feeds", calendar_views.CalendarFeedViewSet, basename="calendar-feed-admin")
+router.register("webhook-endpoints", webhook_views.WebhookEndpointViewSet, basename="webhook-endpoint")
 
 urlpatterns = [
     path("fhir/metadata", fhir_views.CapabilityStatementView.as_view(), name="fhir-metadata"),

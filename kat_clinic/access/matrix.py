@@ -129,6 +129,9 @@ PERMISSION_MATRIX: dict[str, frozenset[str]] = {
     # Everyone may subscribe to their own sessions; room calendars are the front desk's and admins'.
     "calendar.manage": EVERYONE,
     "calendar.room_feed": frozenset({ADMIN, SCHEDULER}),
+    # Outbound webhooks are configured per clinic by its admins (the secret is shown to them once).
+    "webhook.read": frozenset({ADMIN}),
+    "webhook.write": frozenset({ADMIN}),
     # Reached without a login (public views): the signed link or the webhook token is the credential.
     "checkin.link": frozenset(),
     "sms.inbound": frozenset(),

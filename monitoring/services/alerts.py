@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from kat_clinic.errors import Conflict
 from kat_clinic.models import StaffMember
+from monitoring import signals
 from monitoring.models import Alert
 
 
@@ -53,10 +54,12 @@ def alerts_raise(*, candidates: list[AlertCandidate]) -> list[Alert]:
         ignore_conflicts=True,
     )
     alerts = list(Alert.objects.filter(dedupe_key__in=[c.dedupe_key for c in candidates]).order_by("pk"))
-    for alert in alerts:
-        if alert.notified_at is None:
-            # The task marks notified_at with a conditional update, so a second enqueue is a no-op.
-            alert_notify.delay_on_commit(alert.pk)
+    unnotified = [alert for alert in alerts if alert.notified_at is None]
+    for alert in unnotified:
+        # The task marks notified_at with a conditional update, so a second enqueue is a no-op.
+        alert_notify.delay_on_commit(alert.pk)
+    if unnotified:
+        signals.alerts_raised.send(sender=Alert, alerts=unnotified)
     return alerts
 
 

@@ -6,11 +6,12 @@ from django.db import transaction
 
 from kat_clinic.errors import RuleViolation
 from kat_clinic.models import Patient, StaffMember
-from monitoring import scales
+from monitoring import scales, signals
 from monitoring.models import Alert, Scale, ScaleResponse
 from monitoring.selectors.policy import policy_for
 from monitoring.services.alerts import AlertCandidate, alerts_raise
 from sessions.models import Session
+
 
 def _session_enrollment(session: Session | None):
     """The enrollment the session was booked under, if any."""
@@ -85,4 +86,5 @@ def scale_response_record(
                 )
             ]
         )
+    signals.scale_response_recorded.send(sender=ScaleResponse, response=response)
     return response

@@ -170,9 +170,13 @@ class EnrollmentCreateSerializer(serializers.Serializer):
 
 
 class EnrollmentStatusChangeSerializer(serializers.Serializer):
-    reason = serializers.CharField(
-        max_length=2000, required=False, allow_blank=True, default="", help_text="Required to pause or withdraw."
-    )
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class EnrollmentReasonedChangeSerializer(serializers.Serializer):
+    """Pausing and withdrawing say why: the schema states it, so a missing reason fails on the field."""
+
+    reason = serializers.CharField(max_length=2000)
 
 
 class PlannedSessionSerializer(serializers.ModelSerializer):

@@ -305,18 +305,20 @@ class EnrollmentViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.Retri
         enrollment = selectors.enrollment_list().get(pk=enrollment.pk)
         return Response(s.EnrollmentSerializer(enrollment).data, status=status.HTTP_201_CREATED)
 
-    def _transition(self, request, service):
-        serializer = s.EnrollmentStatusChangeSerializer(data=request.data)
+    def _transition(self, request, service, body=s.EnrollmentStatusChangeSerializer):
+        serializer = body(data=request.data)
         serializer.is_valid(raise_exception=True)
         enrollment = service(enrollment=self.get_object(), by=self._staff(), reason=serializer.validated_data["reason"])
         return Response(s.EnrollmentSerializer(enrollment).data)
 
     @extend_schema(
-        summary="Pause (reason required)", request=s.EnrollmentStatusChangeSerializer, responses=STATUS_CHANGE_RESPONSES
+        summary="Pause (reason required)",
+        request=s.EnrollmentReasonedChangeSerializer,
+        responses=STATUS_CHANGE_RESPONSES,
     )
     @action(detail=True, methods=["post"])
     def pause(self, request, pk=None):
-        return self._transition(request, services.enrollment_pause)
+        return self._transition(request, services.enrollment_pause, s.EnrollmentReasonedChangeSerializer)
 
     @extend_schema(
         summary="Resume a paused enrollment",
@@ -338,12 +340,12 @@ class EnrollmentViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.Retri
 
     @extend_schema(
         summary="Withdraw (reason required); sessions still to book are cancelled",
-        request=s.EnrollmentStatusChangeSerializer,
+        request=s.EnrollmentReasonedChangeSerializer,
         responses=STATUS_CHANGE_RESPONSES,
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        return self._transition(request, services.enrollment_withdraw)
+        return self._transition(request, services.enrollment_withdraw, s.EnrollmentReasonedChangeSerializer)
 
     @extend_schema(
         summary="Progress: per step completed / booked / to book, next session due, booster due dates",

@@ -7,11 +7,7 @@ import pytest
 
 from kat_clinic.roles import Role
 from tests.controlled.factories import RegistrationFactory, receive
-from tests.monitoring.conftest import (  # noqa: F401  (charting fixtures)
-    _first_session_of_each_test_is_now,
-    ready_session,
-    session,
-)
+from tests.monitoring.conftest import ready_session, session  # noqa: F401  (charting fixtures)
 
 
 @pytest.fixture

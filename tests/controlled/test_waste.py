@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from controlled.models import ContainerBalance, LedgerEntry, Witnessing
+from controlled.models import ContainerBalance, ControlledPolicy, LedgerEntry, Witnessing
 from controlled.services.common import Credentials
 from controlled.services.draws import waste_record, waste_witness
 from followups.models import FollowUp
@@ -165,3 +165,18 @@ def test_wasting_more_than_is_left_is_refused(vial, nurse, nurse2):
         )
     assert refused.value.type == "insufficient_stock"
     _unchanged(vial)
+
+
+def test_the_unwitnessed_waste_alert_waits_the_clinics_configured_time(vial, nurse, prescriber):
+    # given: the clinic gives witnesses 10 minutes, not the default 30
+    ControlledPolicy.objects.create(clinic=vial.clinic, unwitnessed_waste_alert_minutes=10)
+    before = timezone.now()
+
+    # when
+    entry = _waste(vial, nurse)
+
+    # then: the registrant's alert falls due 10 minutes on
+    alert = FollowUp.objects.get(idempotency_key=f"controlled:waste-unwitnessed:{entry.pk}")
+    after = timezone.now()
+    assert (alert.kind, alert.staff_id, alert.status) == ("controlled_unwitnessed_waste", prescriber.pk, "pending")
+    assert before + dt.timedelta(minutes=10) <= alert.due_at <= after + dt.timedelta(minutes=10)

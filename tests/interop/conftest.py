@@ -10,16 +10,22 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from interop.webhooks.services import webhook_endpoint_create
 from kat_clinic.models import Patient, Room, StaffMember
 from kat_clinic.roles import Role
 from monitoring.models import Allergy, Consent, Diagnosis, DoseAdministration, ScaleResponse, VitalSign
 from monitoring.services.scales import scale_response_record
 from programs.catalog import install_shipped_templates
-from programs.choices import Medication, Route, SessionKind
+from programs.choices import Medication, Route, SessionKind, StaffMode
 from programs.models import Enrollment, PlannedSession, ProgramTemplate
 from programs.services import enrollment_create
+from sessions import services as session_services
+from sessions.availability import adhoc_shape
 from sessions.models import Session, StaffAssignment
 from tests.factories import PatientFactory, RoomFactory, WeightFactory
+from tests.interop.webhook_receiver import Receiver
+from tests.interop.webhook_world import ALL_EVENTS, MONDAY
+from tests.sessions.conftest import works_every_day
 
 
 @dataclass
@@ -174,3 +180,46 @@ def chart(clinic, make_staff) -> Chart:
 
 def resources_of(bundle: dict, resource_type: str) -> list[dict]:
     return [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == resource_type]
+
+
+# --- webhooks: a live receiver on 127.0.0.1 (allow-listed), an endpoint of the clinic pointing at
+# it, and sessions booked through the scheduling service --------------------------------------------
+
+
+@pytest.fixture
+def loopback_allowed(settings):
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+
+
+@pytest.fixture
+def receiver(loopback_allowed):
+    with Receiver() as live:
+        yield live
+
+
+@pytest.fixture
+def endpoint(clinic, admin_staff, receiver):
+    return webhook_endpoint_create(clinic=clinic, url=receiver.url, events=ALL_EVENTS, by=admin_staff.user)
+
+
+@pytest.fixture
+def booking(clinic, make_staff):
+    """book(patient=None) -> a check-in session booked through the scheduling service on MONDAY 10:00."""
+    nurse = works_every_day(make_staff(clinic, Role.NURSE), clinic)
+    room = RoomFactory(clinic=clinic)
+    shape = adhoc_shape(
+        kind=SessionKind.CHECK_IN, session_minutes=30, block_minutes=60, staff=[(Role.NURSE, StaffMode.EXCLUSIVE)]
+    )
+
+    def book(patient=None, hour: int = 10):
+        return session_services.session_book(
+            clinic=clinic,
+            patient=patient or PatientFactory(home_clinic=clinic),
+            shape=shape,
+            starts_at=dt.datetime.combine(MONDAY, dt.time(hour, 0), tzinfo=clinic.tz),
+            room=room,
+            staff=[nurse],
+            by=None,
+        )
+
+    return book

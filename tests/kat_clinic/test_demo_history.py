@@ -44,3 +44,17 @@ def test_the_demo_seeds_weeks_of_charted_sessions_once():
     assert remitter == [17, 11, 5, 3]
     assert responder[-1] <= responder[0] / 2
     assert remitter[-1] < 5
+
+
+def test_the_demo_history_is_dated_when_it_happened():
+    # when
+    clinic = seed_demo()
+
+    # then: each PHQ-9 response carries its session's day, weeks apart, not the day of seeding
+    days = [
+        r.completed_at.astimezone(clinic.tz).date()
+        for r in ScaleResponse.objects.filter(patient__mrn="DEMO0004", scale="phq9").order_by("completed_at")
+    ]
+    sessions = Session.objects.filter(patient__mrn="DEMO0004", status=Session.Status.COMPLETED).order_by("starts_at")
+    assert days == [s.starts_at.astimezone(clinic.tz).date() for s in sessions]
+    assert [(b - a).days for a, b in zip(days, days[1:], strict=False)] == [14, 14, 7]

@@ -98,9 +98,5 @@ API_WORLD = ApiWorld(
         ("POST", "/api/v1/program-templates/"): _template_body,
         ("PUT", "/api/v1/program-templates/{id}/"): _template_body,
         ("POST", "/api/v1/enrollments/"): _new_patient_enrollment,
-        # The schema leaves `reason` optional (resume and complete take none); pause and withdraw
-        # refuse a change without one, so their examples start from a reason (generated text kept).
-        ("POST", "/api/v1/enrollments/{id}/pause/"): lambda world, role: {"reason": "Travelling for work"},
-        ("POST", "/api/v1/enrollments/{id}/withdraw/"): lambda world, role: {"reason": "Moved away"},
     },
 )

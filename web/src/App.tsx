@@ -8,6 +8,7 @@ import { FollowUpQueueScreen } from "./screens/desk/FollowUpQueueScreen";
 import { EnrollScreen } from "./screens/desk/EnrollScreen";
 import { PatientEditScreen } from "./screens/desk/PatientEditScreen";
 import { PatientsScreen } from "./screens/desk/PatientsScreen";
+import { LedgerGate } from "./screens/ledger/LedgerGate";
 import { LoginScreen } from "./screens/login/LoginScreen";
 import { useSession } from "./session";
 
@@ -41,6 +42,8 @@ export function App() {
         <Route path="/desk/followups" element={<FollowUpQueueScreen />} />
         {/* Clinical screens live under /chart; the gate turns away roles without clinical work. */}
         <Route path="/chart/*" element={<ChartGate />} />
+        {/* The controlled-substance ledger; the gate turns away the desk and therapists. */}
+        <Route path="/ledger/*" element={<LedgerGate />} />
         <Route path="*" element={<p role="alert">No such screen.</p>} />
       </Route>
     </Routes>

@@ -84,7 +84,43 @@ async function request<T>(method: string, path: string, options: RequestOptions 
   return body as T;
 }
 
+/** A file the API answers (a CSV report): fetched with the token, handed to the browser as a download. */
+async function download(path: string, query: Query, fallbackName: string): Promise<{ blob: Blob; filename: string }> {
+  const token = tokenStore.get();
+  const response = await fetch(apiUrl(path, query), {
+    // No Accept header: the report answers text/csv, which the API's content negotiation does not list.
+    headers: token ? { Authorization: `Token ${token}` } : {},
+  });
+  if (!response.ok) {
+    const text = await response.text();
+    let body: unknown = null;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      body = null;
+    }
+    if (response.status === 401 && token) unauthorizedListener?.();
+    throw new ApiError(problemFrom(response.status, body));
+  }
+  const disposition = response.headers.get("Content-Disposition") ?? "";
+  const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? fallbackName;
+  return { blob: await response.blob(), filename };
+}
+
+/** Save a blob under a name, as the browser's own download. */
+export function saveFile(blob: Blob, filename: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  window.setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
 export const api = {
+  download,
   get: <T>(path: string, query?: Query, signal?: AbortSignal) => request<T>("GET", path, { query, signal }),
   post: <T>(path: string, body?: unknown) => request<T>("POST", path, { body: body ?? {} }),
   patch: <T>(path: string, body: unknown) => request<T>("PATCH", path, { body }),

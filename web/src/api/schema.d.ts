@@ -1397,17 +1397,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
-         *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
-         *
-         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
-         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
-         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
-         */
+        /** @description Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one. */
         get: operations["controlled_discrepancies_list"];
         put?: never;
         post?: never;
@@ -1424,17 +1414,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
-         *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
-         *
-         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
-         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
-         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
-         */
+        /** @description Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one. */
         get: operations["controlled_discrepancies_retrieve"];
         put?: never;
         post?: never;
@@ -1453,17 +1433,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
-         *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
-         *
-         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
-         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
-         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
-         */
+        /** @description Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one. */
         post: operations["controlled_discrepancies_resolve_create"];
         delete?: never;
         options?: never;
@@ -1563,17 +1533,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
-         *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
-         *
-         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
-         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
-         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
-         */
+        /** @description Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one. */
         get: operations["controlled_loss_reports_list"];
         put?: never;
         post?: never;
@@ -1590,17 +1550,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
-         *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
-         *
-         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
-         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
-         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
-         */
+        /** @description Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one. */
         get: operations["controlled_loss_reports_retrieve"];
         put?: never;
         post?: never;
@@ -1619,18 +1569,42 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
-         *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
-         *
-         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
-         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
-         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
-         */
+        /** @description Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one. */
         post: operations["controlled_loss_reports_sign_off_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/policies/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Each clinic's ledger policy as it applies (the dose form asks whether a container is required). */
+        get: operations["controlled_policies_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/policies/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Each clinic's ledger policy as it applies (the dose form asks whether a container is required). */
+        get: operations["controlled_policies_retrieve"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1661,17 +1635,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
-         *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
-         *
-         *     The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
-         *     clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
-         *     A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
-         */
+        /** @description Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one. */
         get: operations["controlled_registrations_list"];
         put?: never;
         post?: never;
@@ -1694,6 +1658,60 @@ export interface paths {
          *     who administered it, and the container's balance after it.
          */
         get: operations["controlled_reports_dispensing_log_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/reports/distributions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Distributions to other registrations in a calendar year against the practitioner's 5 % limit. */
+        get: operations["controlled_reports_distributions_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/reports/inventory/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description An inventory (the biennial one, or any count) as a dated snapshot, one row per container. */
+        get: operations["controlled_reports_inventory_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/controlled/reports/reconciliation/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Per container of the clinic over [start, end]: opening, received, administered, wasted and
+         *     other movements, the expected closing figure, and the period's last count against the ledger.
+         */
+        get: operations["controlled_reports_reconciliation_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2971,6 +2989,82 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhook-endpoints/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook endpoints
+         * @description The webhook endpoints of the clinics you administer. Secrets are never listed.
+         */
+        get: operations["webhook_endpoints_list"];
+        put?: never;
+        /**
+         * Add a webhook endpoint
+         * @description Send a clinic's events to a URL. The answer carries the signing secret, once. A URL that is not https or whose host resolves to a private, loopback or link-local address is refused (422). Each event is POSTed as JSON `{type, timestamp, data}`, where `data` holds ids only (`session_id`, `alert_id`, `scale_response_id`, `patient_id`, `clinic_id`): fetch the details through this API with your own credentials. Deliveries follow the Standard Webhooks spec: headers `webhook-id` (the same on every retry: dedupe on it), `webhook-timestamp` and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `"{webhook-id}.{webhook-timestamp}.{body}"` under the secret). Any answer but 2xx is retried with backoff; delivery is at least once.
+         */
+        post: operations["webhook_endpoints_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-endpoints/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a webhook endpoint
+         * @description One endpoint; its secret is not shown again.
+         */
+        get: operations["webhook_endpoints_retrieve"];
+        /**
+         * Replace a webhook endpoint's settings
+         * @description URL, description, events and whether it is active. Deliveries still to go use the new URL; switching it off cancels them.
+         */
+        put: operations["webhook_endpoints_update"];
+        post?: never;
+        /**
+         * Delete a webhook endpoint
+         * @description Deliveries still to go are cancelled. Disclosures already made stay in the audit trail.
+         */
+        delete: operations["webhook_endpoints_destroy"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook endpoint
+         * @description Change some of URL, description, events and active.
+         */
+        patch: operations["webhook_endpoints_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/webhook-endpoints/{id}/rotate-secret/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a webhook endpoint's secret
+         * @description Issues a new secret (shown once). For `grace_hours` the previous secret keeps signing too: each delivery carries both signatures, space-separated, so the receiver can switch without losing one.
+         */
+        post: operations["webhook_endpoints_rotate_secret_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/fhir/Group/{clinic_id}/$export": {
         parameters: {
             query?: never;
@@ -3225,9 +3319,10 @@ export interface components {
          * @description * `email` - Email
          *     * `sms` - SMS
          *     * `in_app` - In-app alert
+         *     * `webhook` - Webhook
          * @enum {string}
          */
-        ChannelEnum: "email" | "sms" | "in_app";
+        ChannelEnum: "email" | "sms" | "in_app" | "webhook";
         /**
          * @description The clinic's numbers a chart screen draws: vital thresholds (null when switched off), dose caps
          *     per medication and route, and the discharge policy. The server applies them; the app only shows.
@@ -3705,6 +3800,20 @@ export interface components {
             measured_at: string;
             items: number[];
         };
+        DistributionSummary: {
+            registration: number;
+            year: number;
+            /** Format: decimal */
+            distributed_mg: string;
+            /** Format: decimal */
+            dispensed_mg: string;
+            /** Format: decimal */
+            share_percent: string;
+            /** Format: decimal */
+            limit_percent: string;
+            within_limit: boolean;
+            note: string;
+        };
         DoseAdministration: {
             readonly id: number;
             session: number;
@@ -3850,11 +3959,12 @@ export interface components {
             /** @description What each dosing session requires (records arrive with charting). */
             prerequisites: components["schemas"]["TemplatePrerequisite"][];
         };
+        /** @description Pausing and withdrawing say why: the schema states it, so a missing reason fails on the field. */
+        EnrollmentReasonedChangeRequest: {
+            reason: string;
+        };
         EnrollmentStatusChangeRequest: {
-            /**
-             * @description Required to pause or withdraw.
-             * @default
-             */
+            /** @default  */
             reason: string;
         };
         /**
@@ -3963,9 +4073,10 @@ export interface components {
          *     * `scale_reminder` - Rating scale reminder
          *     * `booster_due` - Booster due
          *     * `crisis_page` - Crisis page
+         *     * `webhook` - Webhook delivery
          * @enum {string}
          */
-        FollowUpKindEnum: "session_reminder" | "no_show_review" | "checkin_link" | "integration_unbooked" | "integration_window_closing" | "rems_form_due" | "rems_form_late" | "scale_request" | "scale_reminder" | "booster_due" | "crisis_page";
+        FollowUpKindEnum: "session_reminder" | "no_show_review" | "checkin_link" | "integration_unbooked" | "integration_window_closing" | "rems_form_due" | "rems_form_late" | "scale_request" | "scale_reminder" | "booster_due" | "crisis_page" | "webhook";
         /**
          * @description * `pending` - Pending
          *     * `claimed` - Claimed
@@ -4601,6 +4712,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["PatientMedication"][];
         };
+        PaginatedPolicyList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Policy"][];
+        };
         PaginatedPregnancyTestList: {
             /** @example 123 */
             count: number;
@@ -4826,6 +4952,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["VitalSign"][];
         };
+        PaginatedWebhookEndpointList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["WebhookEndpoint"][];
+        };
         PatchedClinicRequest: {
             name?: string;
             timezone?: components["schemas"]["TimezoneEnum"];
@@ -4883,6 +5024,18 @@ export interface components {
             name?: string;
             kind?: components["schemas"]["RoomKindEnum"];
             capabilities?: components["schemas"]["RoomCapabilityEnum"][];
+            active?: boolean;
+        };
+        PatchedWebhookEndpointRequest: {
+            clinic?: number;
+            /**
+             * Format: uri
+             * @description Where events are POSTed. https only; the host must resolve to public addresses.
+             */
+            url?: string;
+            description?: string;
+            /** @description The events sent to this endpoint. */
+            events?: components["schemas"]["WebhookEventEnum"][];
             active?: boolean;
         };
         /**
@@ -5016,6 +5169,14 @@ export interface components {
          * @enum {string}
          */
         PlannedSessionStatusEnum: "to_book" | "booked" | "completed" | "cancelled";
+        Policy: {
+            readonly clinic: number;
+            /** @description The clinic holds an active DEA registration. */
+            readonly keeps_ledger: boolean;
+            /** @description A dose of a controlled medication must name the container it was drawn from. */
+            readonly require_container: boolean;
+            readonly unwitnessed_waste_alert_minutes: number;
+        };
         PreferencesRequest: {
             staff?: number[];
             rooms?: number[];
@@ -5200,6 +5361,32 @@ export interface components {
             /** @description The second person's own credentials. */
             checked_by: components["schemas"]["CredentialsRequest"];
         };
+        Reconciliation: {
+            container_id: number;
+            lot_number: string;
+            /** Format: decimal */
+            opening_mg: string;
+            /** Format: decimal */
+            received_mg: string;
+            /** Format: decimal */
+            administered_mg: string;
+            /** Format: decimal */
+            wasted_mg: string;
+            /**
+             * Format: decimal
+             * @description Transfers, returns, losses...
+             */
+            other_mg: string;
+            /** Format: decimal */
+            expected_mg: string;
+            /** Format: decimal */
+            counted_mg: string | null;
+            /**
+             * Format: decimal
+             * @description The period's last count against the ledger then.
+             */
+            difference_mg: string | null;
+        };
         Registration: {
             readonly id: number;
             clinic: number;
@@ -5316,6 +5503,13 @@ export interface components {
             kind: components["schemas"]["RoomKindEnum"];
             capabilities?: components["schemas"]["RoomCapabilityEnum"][];
             active?: boolean;
+        };
+        RotateSecretRequest: {
+            /**
+             * @description How long the previous secret keeps signing beside the new one (0 retires it at once).
+             * @default 24
+             */
+            grace_hours: number;
         };
         /**
          * @description * `iv` - Intravenous
@@ -5672,9 +5866,10 @@ export interface components {
          * @description * `patient` - Patient
          *     * `staff` - Staff member
          *     * `role` - Role at the clinic
+         *     * `endpoint` - Webhook endpoint
          * @enum {string}
          */
-        TargetEnum: "patient" | "staff" | "role";
+        TargetEnum: "patient" | "staff" | "role" | "endpoint";
         TemplatePrerequisite: {
             kind: components["schemas"]["PrerequisiteKindEnum"];
             /** @description How recent the record must be, in days (empty: any age). */
@@ -6501,6 +6696,67 @@ export interface components {
             /** @description Omit to leave the waste for a witness to confirm. */
             witness?: components["schemas"]["CredentialsRequest"] | null;
         };
+        WebhookEndpoint: {
+            readonly id: number;
+            clinic: number;
+            /**
+             * Format: uri
+             * @description Where events are POSTed. https only; the host must resolve to public addresses.
+             */
+            url: string;
+            description?: string;
+            /** @description The events sent to this endpoint. */
+            events: components["schemas"]["WebhookEventEnum"][];
+            active?: boolean;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly secret_rotated_at: string | null;
+            /** Format: date-time */
+            readonly previous_secret_expires_at: string | null;
+        };
+        WebhookEndpointIssued: {
+            readonly id: number;
+            clinic: number;
+            /**
+             * Format: uri
+             * @description Where events are POSTed. https only; the host must resolve to public addresses.
+             */
+            url: string;
+            description?: string;
+            /** @description The events sent to this endpoint. */
+            events: components["schemas"]["WebhookEventEnum"][];
+            active?: boolean;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly secret_rotated_at: string | null;
+            /** Format: date-time */
+            readonly previous_secret_expires_at: string | null;
+            /** @description The signing secret (`whsec_` + base64). Shown once: give it to the receiver, keep it like a password. */
+            readonly secret: string;
+        };
+        WebhookEndpointRequest: {
+            clinic: number;
+            /**
+             * Format: uri
+             * @description Where events are POSTed. https only; the host must resolve to public addresses.
+             */
+            url: string;
+            description?: string;
+            /** @description The events sent to this endpoint. */
+            events: components["schemas"]["WebhookEventEnum"][];
+            active?: boolean;
+        };
+        /**
+         * @description * `session.booked` - Session booked
+         *     * `session.cancelled` - Session cancelled
+         *     * `session.completed` - Session completed
+         *     * `alert.raised` - Alert raised
+         *     * `scale.completed` - Rating scale completed
+         * @enum {string}
+         */
+        WebhookEventEnum: "session.booked" | "session.cancelled" | "session.completed" | "alert.raised" | "scale.completed";
         /** @description Every error, as RFC 9457 problem details (`application/problem+json`). `type` is `urn:kat-clinic:problem:<slug>` (the slug names the refusal, e.g. `overlap`, `gate_unmet`, `invalid`); `errors` holds messages per field, keyed by dotted field path; some problems carry extra members: `conflicts` for a clash, `violations` for program rules, `unmet` for a gate, `constraint` and `sqlstate` for a database rule, `reason` for a locked record. */
         Problem: {
             /**
@@ -14646,6 +14902,8 @@ export interface operations {
         parameters: {
             query?: {
                 container?: number;
+                /** @description Still unresolved. */
+                open?: boolean;
                 /** @description A page number within the paginated result set. */
                 page?: number;
                 /** @description Number of results to return per page. */
@@ -14985,6 +15243,10 @@ export interface operations {
                 /** @description Number of results to return per page. */
                 page_size?: number;
                 patient?: number;
+                /** @description Draws of the doses of this session. */
+                session?: number;
+                /** @description With (true) or without a witness. */
+                witnessed?: boolean;
             };
             header?: never;
             path?: never;
@@ -15527,6 +15789,146 @@ export interface operations {
             };
         };
     };
+    controlled_policies_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedPolicyList"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_policies_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this clinic. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Policy"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     controlled_products_list: {
         parameters: {
             query?: {
@@ -15683,7 +16085,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description One row per ledger entry. */
+            /** @description One row per ledger entry or container. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -15719,7 +16121,216 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such registration in your clinics. */
+            /** @description Not in your clinics. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_reports_distributions_retrieve: {
+        parameters: {
+            query: {
+                registration: number;
+                year: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DistributionSummary"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not in your clinics. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_reports_inventory_retrieve: {
+        parameters: {
+            query: {
+                /** @description A count (the biennial inventory). */
+                count: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One row per ledger entry or container. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description A query parameter is missing or invalid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not in your clinics. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    controlled_reports_reconciliation_list: {
+        parameters: {
+            query: {
+                clinic: number;
+                end: string;
+                start: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reconciliation"][];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -16361,9 +16972,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": components["schemas"]["EnrollmentStatusChangeRequest"];
+                "application/json": components["schemas"]["EnrollmentReasonedChangeRequest"];
             };
         };
         responses: {
@@ -16681,9 +17292,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": components["schemas"]["EnrollmentStatusChangeRequest"];
+                "application/json": components["schemas"]["EnrollmentReasonedChangeRequest"];
             };
         };
         responses: {
@@ -17298,8 +17909,9 @@ export interface operations {
                  *     * `scale_reminder` - Rating scale reminder
                  *     * `booster_due` - Booster due
                  *     * `crisis_page` - Crisis page
+                 *     * `webhook` - Webhook delivery
                  */
-                kind?: "session_reminder" | "no_show_review" | "checkin_link" | "integration_unbooked" | "integration_window_closing" | "rems_form_due" | "rems_form_late" | "scale_request" | "scale_reminder" | "booster_due" | "crisis_page";
+                kind?: "session_reminder" | "no_show_review" | "checkin_link" | "integration_unbooked" | "integration_window_closing" | "rems_form_due" | "rems_form_late" | "scale_request" | "scale_reminder" | "booster_due" | "crisis_page" | "webhook";
                 /** @description A page number within the paginated result set. */
                 page?: number;
                 /** @description Number of results to return per page. */
@@ -21537,6 +22149,647 @@ export interface operations {
             };
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    webhook_endpoints_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedWebhookEndpointList"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    webhook_endpoints_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEndpointRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointIssued"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state: a double booking (`conflicts`), a duplicate, a locked record. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    webhook_endpoints_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this webhook endpoint. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    webhook_endpoints_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this webhook endpoint. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEndpointRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state: a double booking (`conflicts`), a duplicate, a locked record. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record changed since you read it (stale If-Match). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is required for this change. */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    webhook_endpoints_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this webhook endpoint. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state: a double booking (`conflicts`), a duplicate, a locked record. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record changed since you read it (stale If-Match). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is required for this change. */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    webhook_endpoints_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this webhook endpoint. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedWebhookEndpointRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state: a double booking (`conflicts`), a duplicate, a locked record. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record changed since you read it (stale If-Match). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is required for this change. */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    webhook_endpoints_rotate_secret_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this webhook endpoint. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RotateSecretRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointIssued"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state: a double booking (`conflicts`), a duplicate, a locked record. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,4 +1,5 @@
 import { NavLink, Outlet } from "react-router";
+import { LEDGER_ROLES } from "../api/ledger";
 import { CLINICAL_ROLES, DESK_ROLES, hasAnyRole, useSession } from "../session";
 
 /** The signed-in shell: the clinic, the screens this role works in, the switcher and sign-out. */
@@ -24,6 +25,11 @@ export function Layout() {
                   <NavLink to="/chart/alerts">Alerts</NavLink>
                 </li>
               </>
+            )}
+            {hasAnyRole(roles, LEDGER_ROLES) && (
+              <li>
+                <NavLink to="/ledger">Controlled</NavLink>
+              </li>
             )}
             {desk && (
               <>

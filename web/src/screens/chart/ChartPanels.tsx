@@ -4,135 +4,17 @@ import { useChartWrite, type SessionChart } from "../../api/chart";
 import { Field, TextField } from "../../components/Field";
 import { ProblemBanner } from "../../components/ProblemBanner";
 import { formatTime, localDate, localTime, zonedIso } from "../../lib/time";
-import { afterDose, capMg, dosePreview, type DoseCap } from "./doseMath";
 import { MOAAS } from "./labels";
 import { VitalsChart } from "./VitalsChart";
 
-const problemOf = (e: unknown) => (e instanceof ApiError ? e.problem : null);
-const nowIso = (tz: string) => zonedIso(localDate(new Date(), tz), localTime(new Date(), tz), tz);
+export const problemOf = (e: unknown) => (e instanceof ApiError ? e.problem : null);
+export const nowIso = (tz: string) => zonedIso(localDate(new Date(), tz), localTime(new Date(), tz), tz);
 
-interface Ctx {
+export interface Ctx {
   sessionId: number;
   staffId: number;
   timeZone: string;
   prescriber: boolean;
-}
-
-/** The dose calculator (a preview; the server computes the dose it records) and administration. */
-export function DosePanel({ chart, ctx, weightKg, caps, prescribers }: { chart: SessionChart; ctx: Ctx; weightKg: string | null; caps: DoseCap[]; prescribers: { id: number; name: string }[] }) {
-  const first = chart.doses.length === 0;
-  const [medication, setMedication] = useState(chart.doses[0]?.medication ?? "ketamine");
-  const [route, setRoute] = useState(chart.doses[0]?.route ?? "iv");
-  const [mgPerKg, setMgPerKg] = useState("");
-  const [mg, setMg] = useState("");
-  const [conc, setConc] = useState("10");
-  const [minutes, setMinutes] = useState("40");
-  const [lot, setLot] = useState("");
-  const [lotExpires, setLotExpires] = useState("");
-  const [orderedBy, setOrderedBy] = useState<number | "">(ctx.prescriber ? ctx.staffId : "");
-  const [capReason, setCapReason] = useState("");
-  const write = useChartWrite(ctx.sessionId, "/chart/doses/");
-  const preview = dosePreview({ route, weightKg, mgPerKg, mg, concentrationMgPerMl: conc, infusionMinutes: route === "iv" ? minutes : "" });
-  const cap = capMg(caps.find((c) => c.medication === medication && c.route === route), weightKg);
-  const given = chart.doses.filter((d) => d.medication === medication && d.route === route).map((d) => d.dose_mg ?? "0");
-  const total = afterDose(given, preview.doseMg, cap);
-  const problem = problemOf(write.error);
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    write.mutate({
-      session: ctx.sessionId,
-      kind: first ? "initial" : "titration",
-      medication,
-      route,
-      ...(mgPerKg ? { dose_mg_per_kg: mgPerKg } : { dose_mg: mg }),
-      concentration_mg_per_ml: conc || null,
-      infusion_minutes: route === "iv" && minutes ? Number(minutes) : null,
-      lot_number: lot,
-      lot_expires_on: lotExpires,
-      ordered_by: orderedBy,
-      started_at: nowIso(ctx.timeZone),
-      cap_override_reason: capReason,
-    });
-  };
-  return (
-    <section className="card" aria-labelledby="dose-title">
-      <h2 id="dose-title">Dosing</h2>
-      {chart.doses.length > 0 && (
-        <table>
-          <caption className="sr-only">Doses given</caption>
-          <thead>
-            <tr><th scope="col">Time</th><th scope="col">Kind</th><th scope="col">Dose</th><th scope="col">Volume</th><th scope="col">Rate</th></tr>
-          </thead>
-          <tbody>
-            {chart.doses.map((d) => (
-              <tr key={d.id}>
-                <td>{formatTime(d.started_at, ctx.timeZone)}</td>
-                <td>{d.kind}</td>
-                <td>{d.dose_mg} mg {d.medication} {d.route}</td>
-                <td>{d.volume_ml ? `${d.volume_ml} ml` : "—"}</td>
-                <td>{d.rate_mg_per_h ? `${d.rate_mg_per_h} mg/h` : "—"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <form onSubmit={submit} aria-label={first ? "Initial dose" : "Titration"}>
-        <h3>{first ? "Initial dose" : "Titration"}</h3>
-        <ProblemBanner error={write.error} shownFields={["medication", "route", "dose_mg_per_kg", "dose_mg", "concentration_mg_per_ml", "infusion_minutes", "lot_number", "lot_expires_on", "ordered_by", "cap_override_reason"]} />
-        <div className="grid2">
-          <Field label="Medication" name="medication" problem={problem}>
-            {(p) => (
-              <select {...p} value={medication} onChange={(e) => setMedication(e.target.value as typeof medication)}>
-                <option value="ketamine">Ketamine (racemic)</option>
-                <option value="esketamine">Esketamine (Spravato)</option>
-              </select>
-            )}
-          </Field>
-          <Field label="Route" name="route" problem={problem}>
-            {(p) => (
-              <select {...p} value={route} onChange={(e) => setRoute(e.target.value as typeof route)}>
-                <option value="iv">Intravenous</option>
-                <option value="im">Intramuscular</option>
-                <option value="intranasal">Intranasal</option>
-                <option value="sublingual">Sublingual</option>
-                <option value="oral">Oral</option>
-              </select>
-            )}
-          </Field>
-          <TextField label="Dose (mg/kg)" name="dose_mg_per_kg" value={mgPerKg} onChange={setMgPerKg} problem={problem} hint={weightKg ? `× recent weight ${weightKg} kg` : "No recent weight on file"} />
-          <TextField label="or fixed dose (mg)" name="dose_mg" value={mg} onChange={setMg} problem={problem} />
-          <TextField label="Concentration (mg/ml)" name="concentration_mg_per_ml" value={conc} onChange={setConc} problem={problem} />
-          {route === "iv" && <TextField label="Infusion (minutes)" name="infusion_minutes" value={minutes} onChange={setMinutes} problem={problem} inputMode="numeric" />}
-          <TextField label="Lot number" name="lot_number" value={lot} onChange={setLot} problem={problem} />
-          <TextField label="Lot expires on" name="lot_expires_on" value={lotExpires} onChange={setLotExpires} problem={problem} type="date" />
-          <Field label="Ordered by (prescriber)" name="ordered_by" problem={problem}>
-            {(p) => (
-              <select {...p} value={orderedBy} onChange={(e) => setOrderedBy(e.target.value ? Number(e.target.value) : "")}>
-                <option value="">Choose…</option>
-                {prescribers.map((s) => (
-                  <option key={s.id} value={s.id}>{s.name}</option>
-                ))}
-              </select>
-            )}
-          </Field>
-        </div>
-        <output className="dose-preview" aria-live="polite" data-testid="dose-preview">
-          Preview: {preview.doseMg ? `${preview.doseMg} mg` : "—"}
-          {preview.volumeMl && ` · ${preview.volumeMl} ml`}
-          {preview.rateMgPerH && ` · ${preview.rateMgPerH} mg/h`}
-          {cap && ` · session total ${total.totalMg} of cap ${cap} mg`}
-          {Object.values(preview.problems).length > 0 && <span className="muted"> ({Object.values(preview.problems).join(" ")})</span>}
-        </output>
-        {!total.withinCap && (
-          <>
-            <p className="banner banner-error">This dose takes the session above its cap. Only a prescriber may give it, with a reason.</p>
-            {ctx.prescriber && <TextField label="Reason for exceeding the cap" name="cap_override_reason" value={capReason} onChange={setCapReason} problem={problem} />}
-          </>
-        )}
-        <button type="submit" className="btn-primary" disabled={write.isPending}>Record {first ? "dose" : "titration"}</button>
-      </form>
-    </section>
-  );
 }
 
 /** The flowsheet: readings, the chart with thresholds, the entry form; alerts show with the refetched chart. */

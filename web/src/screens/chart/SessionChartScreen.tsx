@@ -7,8 +7,10 @@ import type { Session } from "../../api/types";
 import { ProblemBanner } from "../../components/ProblemBanner";
 import { formatDateTime, formatTime } from "../../lib/time";
 import { kindLabel, statusLabel } from "../../lib/labels";
-import { useClinic, useSession } from "../../session";
-import { AlertsBanner, DosePanel, RemsPanel, ScoresPanel, VitalsPanel } from "./ChartPanels";
+import { STOCK_ROLES } from "../../api/ledger";
+import { hasAnyRole, useClinic, useSession } from "../../session";
+import { AlertsBanner, RemsPanel, ScoresPanel, VitalsPanel } from "./ChartPanels";
+import { DosePanel } from "./DosePanel";
 import type { DoseCap } from "./doseMath";
 import { ChecklistPanel } from "./GatePanel";
 import { NotePanel } from "./NotePanel";
@@ -57,7 +59,7 @@ export function SessionChartScreen() {
       <div className="chart-columns">
         <div>
           {s.kind === "dosing" && <ChecklistPanel title="Pre-dose gate" stage="gate" status={c.gate} ctx={ctx} />}
-          {s.kind === "dosing" && <DosePanel chart={c} ctx={ctx} weightKg={weight} caps={caps} prescribers={prescribers} />}
+          {s.kind === "dosing" && <DosePanel chart={c} ctx={ctx} clinicId={clinic.id} ledger={hasAnyRole(roles, STOCK_ROLES)} weightKg={weight} caps={caps} prescribers={prescribers} />}
           {s.kind === "dosing" && <ScoresPanel chart={c} ctx={ctx} />}
           {s.kind === "dosing" && (
             <>
