@@ -7,46 +7,19 @@ every patient message before it leaves.
 
 from __future__ import annotations
 
-import re
-
 from django.utils import timezone
 
 from followups.conf import conf
 from followups.models import FollowUp
 from integration.links import checkin_url
-from programs.choices import SessionKind
 
-# Lower-case fragments that must never appear in a message to a patient.
-FORBIDDEN_IN_PATIENT_MESSAGES = (
-    "ketamine",
-    "esketamine",
-    "spravato",
-    "depress",
-    "ptsd",
-    "suicid",
-    "anxiety",
-    "bipolar",
-    "psychosis",
-    "diagnos",
-    "dosing",
-    "dose",
-    "rems",
+# The privacy rule lives with the clinic, which checks its name for patients by it when saved.
+from kat_clinic.patient_messages import (  # noqa: F401 - FORBIDDEN_IN_PATIENT_MESSAGES re-exported
+    FORBIDDEN_IN_PATIENT_MESSAGES,
+    UnsafePatientMessage,
+    assert_patient_safe,
 )
-# Word starts only, so "dose" does not match inside another word.
-_FORBIDDEN = re.compile(r"\b(?:" + "|".join(FORBIDDEN_IN_PATIENT_MESSAGES) + ")", re.IGNORECASE)
-# Links are checked by construction (a signed token carries ids only); their random characters
-# could spell anything, so the words check looks at the text around them.
-_URL = re.compile(r"https?://\S+")
-
-
-class UnsafePatientMessage(ValueError):
-    pass
-
-
-def assert_patient_safe(text: str) -> None:
-    found = _FORBIDDEN.search(_URL.sub(" ", text))
-    if found:
-        raise UnsafePatientMessage(f"patient message would carry {found.group(0)!r}")
+from programs.choices import SessionKind
 
 
 def preparation_lines(session_kind: str) -> list[str]:
@@ -66,11 +39,11 @@ def render_patient_message(followup: FollowUp) -> tuple[str, str]:
     if followup.kind == FollowUp.Kind.SESSION_REMINDER:
         session = followup.session
         local = timezone.localtime(session.starts_at, clinic.tz)
-        lines = [f"{clinic.name}: a reminder of your visit on {local:%A %B %-d at %-I:%M %p}."]
+        lines = [f"{clinic.name_for_patients}: a reminder of your visit on {local:%A %B %-d at %-I:%M %p}."]
         lines += preparation_lines(session.kind)
         if clinic.phone:
             lines.append(f"Questions or need to change it? Call {clinic.phone}.")
-        subject, body = f"Your visit at {clinic.name}", "\n".join(lines)
+        subject, body = f"Your visit at {clinic.name_for_patients}", "\n".join(lines)
     elif followup.kind in (FollowUp.Kind.CHECKIN_LINK, FollowUp.Kind.SCALE_REQUEST, FollowUp.Kind.SCALE_REMINDER):
         answers_for = followup.pk
         if followup.kind == FollowUp.Kind.SCALE_REMINDER:
@@ -84,8 +57,8 @@ def render_patient_message(followup: FollowUp) -> tuple[str, str]:
             else "Please answer a short questionnaire before your next visit"
         )
         reminder = "Reminder: " if followup.kind == FollowUp.Kind.SCALE_REMINDER else ""
-        subject = f"A short check-in from {clinic.name}"
-        body = f"{reminder}{clinic.name}: {ask}: {link}\nIf you are in crisis, call {clinic.crisis_line}."
+        subject = f"A short check-in from {clinic.name_for_patients}"
+        body = f"{reminder}{clinic.name_for_patients}: {ask}: {link}\nIf you are in crisis, call {clinic.crisis_line}."
     else:
         raise ValueError(f"{followup.kind} is not a patient message")
     assert_patient_safe(subject)

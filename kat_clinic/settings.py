@@ -30,6 +30,8 @@ if not SECRET_KEY:
             "SECRET_KEY is not set. Set it to a long random value (DEBUG is false, so there is no default)."
         )
     SECRET_KEY = DEVELOPMENT_SECRET_KEY
+# The largest request body read (JSON, forms): beyond it a 413 problem, before any parsing.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -232,6 +234,18 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         processed_folder=str(_folder / "processed"),
         store_processed=True,
     )
+# The cache: Redis, shared by every process (rate-limit counts live here). Where the demo has no
+# Redis (kombu's filesystem broker), each process keeps its own in memory.
+CACHE_URL = env.str("CACHE_URL", default="locmem://" if CELERY_BROKER_URL.startswith("filesystem://") else REDIS_URL)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache"
+        if CACHE_URL.startswith("locmem://")
+        else "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="kat"),
+    }
+}
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="kat_clinic")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
@@ -243,13 +257,31 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["kat_clinic.access.permissions.MatrixPermission"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["kat_clinic.api.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "kat_clinic.api.pagination.DefaultPagination",
+    # JSON only, bounded in size and depth before parsing (kat_clinic/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["kat_clinic.api.parsers.BoundedJSONParser"],
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "kat_clinic.api.schema.AutoSchema",
     # Request bodies are JSON only (the schema advertises nothing else); any other media type is a 415.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "kat_clinic.api.exceptions.exception_handler",
+    # Rate limits (kat_clinic/api/throttling.py): per address without a user, per user with one,
+    # and per endpoint where a view names a scope. "n/s", "n/min", "n/hour" or "n/day".
+    "DEFAULT_THROTTLE_CLASSES": [
+        "kat_clinic.api.throttling.AnonymousThrottle",
+        "kat_clinic.api.throttling.UserThrottle",
+        "kat_clinic.api.throttling.EndpointThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("THROTTLE_ANON_RATE", default="120/min"),
+        "user": env.str("THROTTLE_USER_RATE", default="1200/min"),
+        # A clinic behind one address logs in together at 8 a.m.: generous, yet it stops a spray.
+        "login": env.str("THROTTLE_LOGIN_RATE", default="30/min"),
+        "checkin": env.str("THROTTLE_CHECKIN_RATE", default="20/min"),
+        "sms_inbound": env.str("THROTTLE_SMS_INBOUND_RATE", default="300/min"),
+        "schema": env.str("THROTTLE_SCHEMA_RATE", default="10/min"),
+    },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 REST_KNOX = {
@@ -258,7 +290,8 @@ REST_KNOX = {
     "AUTO_REFRESH": True,
     # ...bounded by an absolute lifetime.
     "AUTO_REFRESH_MAX_TTL": timedelta(hours=env.int("TOKEN_MAX_HOURS", default=12)),
-    "TOKEN_LIMIT_PER_USER": None,
+    # Signed-in devices per user at once: a login past it is refused until one signs out or expires.
+    "TOKEN_LIMIT_PER_USER": env.int("TOKEN_LIMIT_PER_USER", default=10),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "KAT Clinic API",

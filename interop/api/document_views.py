@@ -16,6 +16,8 @@ from interop.disclosures import disclosure_record_for_request
 from interop.documents import exports, pdf
 from interop.documents.rems import rems_form_sections
 from interop.models import Disclosure
+from kat_clinic.api.filters import QuerySerializer
+from kat_clinic.api.times import PlausibleDateField
 from kat_clinic.models import Clinic, ClinicCertification, Patient
 from monitoring.models import ClinicalNote, Consent, RemsMonitoringForm, RemsPatientEnrollment
 from sessions.models import Session
@@ -173,13 +175,13 @@ class SessionSummaryPdfView(PdfView):
         )
 
 
-class ClinicQuerySerializer(serializers.Serializer):
+class ClinicQuerySerializer(QuerySerializer):
     clinic = serializers.IntegerField(min_value=1)
 
 
 class ClinicRangeQuerySerializer(ClinicQuerySerializer):
-    start = serializers.DateField()
-    end = serializers.DateField()
+    start = PlausibleDateField()
+    end = PlausibleDateField()
 
     def validate(self, attrs):
         if attrs["end"] < attrs["start"]:
@@ -286,7 +288,7 @@ class AuditCsvView(CsvView):
         )
 
 
-class PatientQuerySerializer(serializers.Serializer):
+class PatientQuerySerializer(QuerySerializer):
     patient = serializers.IntegerField(min_value=1)
 
 

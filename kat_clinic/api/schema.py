@@ -35,6 +35,7 @@ PROBLEM_SCHEMA = {
     "additionalProperties": True,
 }
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer", "minimum": 1}, "description": "Seconds to wait."}}
 
 ALWAYS = {
     "400": "Invalid input; `errors` holds field-level messages.",
@@ -86,11 +87,13 @@ def add_error_responses(result, generator, request, public):
                 statuses.update(ON_WRITE)
             if method in ("put", "patch", "delete"):
                 statuses.update(ON_UPDATE)
+            statuses["429"] = "Too many requests; `Retry-After` says in how many seconds to try again."
             if path == API_PREFIX + "auth/login/":
-                statuses["429"] = "Too many failed logins; try again later."
+                statuses["429"] = "Too many failed logins or login attempts; try again after `Retry-After` seconds."
             responses = operation.setdefault("responses", {})
             for code, description in statuses.items():
                 responses.setdefault(code, {"description": description})
+            responses["429"].setdefault("headers", {}).update(RETRY_AFTER)
             for code, response in responses.items():
                 if code[0] in "45":
                     media = {"schema": _problem_schema(response)}

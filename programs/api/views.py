@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from kat_clinic.access.viewsets import ClinicScopedViewSet
 from kat_clinic.api.schema import problem
+from kat_clinic.api.filters import StrictFilterSet
 from programs import selectors, services
 from programs.api import serializers as s
 from programs.choices import Pathway
@@ -230,7 +231,7 @@ class ProgramTemplateViewSet(
         return Response(self._read(template))
 
 
-class EnrollmentFilter(filters.FilterSet):
+class EnrollmentFilter(StrictFilterSet):
     pathway = filters.ChoiceFilter(choices=Pathway.choices)
 
     class Meta:

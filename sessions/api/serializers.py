@@ -10,6 +10,8 @@ from rest_framework import serializers
 
 from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
 from kat_clinic.api.fields import TimeZoneField
+from kat_clinic.api.filters import QuerySerializer
+from kat_clinic.api.times import AwareDateTimeField, PlausibleDateField
 from kat_clinic.models import Clinic, Patient, Room, StaffMember
 from kat_clinic.roles import Role
 from programs.choices import Medication, SessionKind, StaffMode
@@ -47,13 +49,11 @@ LATEST_DATE = dt.date(2100, 12, 31)
 
 
 def schedule_date(**kwargs) -> serializers.DateField:
-    return serializers.DateField(
-        validators=[MinValueValidator(EARLIEST_DATE), MaxValueValidator(LATEST_DATE)], **kwargs
-    )
+    return PlausibleDateField(validators=[MinValueValidator(EARLIEST_DATE), MaxValueValidator(LATEST_DATE)], **kwargs)
 
 
 def schedule_datetime(**kwargs) -> serializers.DateTimeField:
-    return serializers.DateTimeField(
+    return AwareDateTimeField(
         validators=[
             MinValueValidator(dt.datetime(2000, 1, 1, tzinfo=dt.UTC)),
             MaxValueValidator(dt.datetime(2100, 12, 31, tzinfo=dt.UTC)),
@@ -149,7 +149,7 @@ class ConflictItemSerializer(serializers.Serializer):
     resource = serializers.CharField()
     id = serializers.IntegerField(required=False)
     session = serializers.IntegerField(required=False, allow_null=True)
-    range = serializers.ListField(child=serializers.DateTimeField(), required=False)
+    range = serializers.ListField(child=AwareDateTimeField(), required=False)
     constraint = serializers.CharField(allow_null=True)
 
 
@@ -166,9 +166,9 @@ class OptionStaffSerializer(serializers.Serializer):
 
 
 class OptionSerializer(serializers.Serializer):
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
-    block_ends_at = serializers.DateTimeField()
+    starts_at = AwareDateTimeField()
+    ends_at = AwareDateTimeField()
+    block_ends_at = AwareDateTimeField()
     room = serializers.IntegerField(allow_null=True)
     telehealth = serializers.BooleanField()
     staff = OptionStaffSerializer(many=True)
@@ -361,7 +361,7 @@ class DayBoardLinkedSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     status = serializers.CharField()
-    starts_at = serializers.DateTimeField()
+    starts_at = AwareDateTimeField()
 
 
 class DayBoardSessionSerializer(serializers.Serializer):
@@ -369,10 +369,10 @@ class DayBoardSessionSerializer(serializers.Serializer):
     patient = DayBoardPatientSerializer()
     kind = serializers.CharField()
     status = serializers.CharField()
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
-    block_starts_at = serializers.DateTimeField()
-    block_ends_at = serializers.DateTimeField()
+    starts_at = AwareDateTimeField()
+    ends_at = AwareDateTimeField()
+    block_starts_at = AwareDateTimeField()
+    block_ends_at = AwareDateTimeField()
     room = serializers.IntegerField(allow_null=True)
     telehealth = serializers.BooleanField()
     staff = DayBoardStaffSerializer(many=True)
@@ -394,13 +394,13 @@ class DayBoardStaffRowSerializer(serializers.Serializer):
 
 class DayBoardSerializer(serializers.Serializer):
     clinic = serializers.IntegerField()
-    date = serializers.DateField()
+    date = PlausibleDateField()
     timezone = TimeZoneField()
     sessions = DayBoardSessionSerializer(many=True)
     by_room = DayBoardRoomSerializer(many=True)
     by_staff = DayBoardStaffRowSerializer(many=True)
 
 
-class DayBoardQuerySerializer(serializers.Serializer):
+class DayBoardQuerySerializer(QuerySerializer):
     clinic = serializers.IntegerField()
-    date = serializers.DateField()
+    date = PlausibleDateField()
