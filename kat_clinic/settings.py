@@ -259,12 +259,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["kat_clinic.access.permissions.MatrixPermission"],
     "DEFAULT_FILTER_BACKENDS": ["kat_clinic.api.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "kat_clinic.api.pagination.DefaultPagination",
-    # JSON only, bounded in size and depth before parsing (kat_clinic/api/parsers.py).
+    # JSON only (the schema advertises nothing else; any other media type is a 415), bounded in
+    # size and depth before parsing (kat_clinic/api/parsers.py).
     "DEFAULT_PARSER_CLASSES": ["kat_clinic.api.parsers.BoundedJSONParser"],
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "kat_clinic.api.schema.AutoSchema",
-    # Request bodies are JSON only (the schema advertises nothing else); any other media type is a 415.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "kat_clinic.api.exceptions.exception_handler",
     # Rate limits (kat_clinic/api/throttling.py): per address without a user, per user with one,
     # and per endpoint where a view names a scope. "n/s", "n/min", "n/hour" or "n/day".
