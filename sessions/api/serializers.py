@@ -122,7 +122,7 @@ class SessionSerializer(serializers.ModelSerializer):
 class LinkedIntegrationSessionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=Session.Status.choices)
-    starts_at = serializers.DateTimeField(help_text="In the clinic's local time, with its offset.")
+    starts_at = AwareDateTimeField(help_text="In the clinic's local time, with its offset.")
 
 
 class LinkedIntegrationOutcomeSerializer(serializers.Serializer):
