@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from controlled.models import ControlledPolicy, LedgerEntry, Product, Registration, Witnessing
+from kat_clinic.admin_phi import PhiAdminMixin
 
 
 @admin.register(Product)
@@ -36,7 +37,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyAdmin):
+class LedgerEntryAdmin(PhiAdminMixin, ReadOnlyAdmin):
+    phi_clinic_lookup = "container__clinic"
     # No patient column: the admin's list shows stock movements, the dispensing log (audited) the rest.
     list_display = ["id", "kind", "container", "change_mg", "balance_after_mg", "occurred_at", "recorded_at", "by"]
     list_filter = ["kind"]

@@ -33,6 +33,8 @@ from followups.channels import OutboundMessage, ProviderDropped, ProviderRefused
 from followups.conf import conf
 from followups.messages import UnsafePatientMessage, recipient_address, render_message
 from followups.models import Delivery, FollowUp
+from kat_clinic.patient_messages import patient_facing_name_problem
+from kat_clinic.services import clinic_message_problem_record
 from monitoring.services.alerts import alert_mark_notified
 
 logger = logging.getLogger(__name__)
@@ -202,7 +204,13 @@ def _prepare(*, followup_id: int, claim: int, now: dt.datetime) -> _Prepared | s
             try:
                 subject, body = render_message(followup)
             except UnsafePatientMessage as exc:
-                _finish(followup, status=Status.FAILED, error=str(exc), now=now)
+                # Not a delivery failure but the clinic's configuration (its name, most likely): the
+                # clinic's admin sees why on the clinic (API and admin) and on the follow-up.
+                problem = patient_facing_name_problem(followup.clinic.name_for_patients) or (
+                    f"A patient message ({followup.get_kind_display()}) was not sent: {exc}."
+                )
+                _finish(followup, status=Status.FAILED, error=f"configuration error: {problem}", now=now)
+                clinic_message_problem_record(clinic_id=followup.clinic_id, problem=problem, at=now)
                 return "failed"
             message = OutboundMessage(
                 channel=followup.channel,

@@ -5,8 +5,9 @@ picks up the phone. They carry a link to the detail instead. `assert_patient_saf
 every patient message before it leaves.
 
 Pages to staff carry no protected health information at all: the clinic's name and a link into the
-app, where the alert is read after signing in. `assert_staff_safe` checks each one against the
-patient's identifiers and the alert's own text as well.
+app, where the alert is read after signing in. `staff_page_safe` checks each one against the same
+words, the patient's identifiers and the alert's own text; a page that fails goes out without the
+clinic's name rather than not at all.
 """
 
 from __future__ import annotations
@@ -19,39 +20,15 @@ from django.utils import timezone
 from followups.conf import conf
 from followups.models import FollowUp
 from integration.links import checkin_url
-from programs.choices import SessionKind
 
-# Lower-case fragments that must never appear in a message to a patient.
-FORBIDDEN_IN_PATIENT_MESSAGES = (
-    "ketamine",
-    "esketamine",
-    "spravato",
-    "depress",
-    "ptsd",
-    "suicid",
-    "anxiety",
-    "bipolar",
-    "psychosis",
-    "diagnos",
-    "dosing",
-    "dose",
-    "rems",
+# The privacy rule lives with the clinic, which checks its name for patients by it when saved.
+from kat_clinic.patient_messages import (  # noqa: F401 - FORBIDDEN_IN_PATIENT_MESSAGES re-exported
+    FORBIDDEN_IN_PATIENT_MESSAGES,
+    UnsafePatientMessage,
+    assert_patient_safe,
+    forbidden_word,
 )
-# Word starts only, so "dose" does not match inside another word.
-_FORBIDDEN = re.compile(r"\b(?:" + "|".join(FORBIDDEN_IN_PATIENT_MESSAGES) + ")", re.IGNORECASE)
-# Links are checked by construction (a signed token carries ids only); their random characters
-# could spell anything, so the words check looks at the text around them.
-_URL = re.compile(r"https?://\S+")
-
-
-class UnsafePatientMessage(ValueError):
-    pass
-
-
-def assert_patient_safe(text: str) -> None:
-    found = _FORBIDDEN.search(_URL.sub(" ", text))
-    if found:
-        raise UnsafePatientMessage(f"patient message would carry {found.group(0)!r}")
+from programs.choices import SessionKind
 
 
 def preparation_lines(session_kind: str) -> list[str]:
@@ -71,11 +48,11 @@ def render_patient_message(followup: FollowUp) -> tuple[str, str]:
     if followup.kind == FollowUp.Kind.SESSION_REMINDER:
         session = followup.session
         local = timezone.localtime(session.starts_at, clinic.tz)
-        lines = [f"{clinic.name}: a reminder of your visit on {local:%A %B %-d at %-I:%M %p}."]
+        lines = [f"{clinic.name_for_patients}: a reminder of your visit on {local:%A %B %-d at %-I:%M %p}."]
         lines += preparation_lines(session.kind)
         if clinic.phone:
             lines.append(f"Questions or need to change it? Call {clinic.phone}.")
-        subject, body = f"Your visit at {clinic.name}", "\n".join(lines)
+        subject, body = f"Your visit at {clinic.name_for_patients}", "\n".join(lines)
     elif followup.kind in (FollowUp.Kind.CHECKIN_LINK, FollowUp.Kind.SCALE_REQUEST, FollowUp.Kind.SCALE_REMINDER):
         answers_for = followup.pk
         if followup.kind == FollowUp.Kind.SCALE_REMINDER:
@@ -89,8 +66,8 @@ def render_patient_message(followup: FollowUp) -> tuple[str, str]:
             else "Please answer a short questionnaire before your next visit"
         )
         reminder = "Reminder: " if followup.kind == FollowUp.Kind.SCALE_REMINDER else ""
-        subject = f"A short check-in from {clinic.name}"
-        body = f"{reminder}{clinic.name}: {ask}: {link}\nIf you are in crisis, call {clinic.crisis_line}."
+        subject = f"A short check-in from {clinic.name_for_patients}"
+        body = f"{reminder}{clinic.name_for_patients}: {ask}: {link}\nIf you are in crisis, call {clinic.crisis_line}."
     else:
         raise ValueError(f"{followup.kind} is not a patient message")
     assert_patient_safe(subject)
@@ -103,33 +80,44 @@ def alert_url(alert_id: int) -> str:
     return f"{settings.STAFF_APP_BASE_URL}/alerts/{alert_id}"
 
 
-def assert_staff_safe(text: str, followup: FollowUp) -> None:
-    """Refuse a page that would carry the patient's identifiers, the alert's text or clinical words."""
-    assert_patient_safe(text)
+# The page's only part that is not fixed text is the clinic's name; links carry a number only.
+_LINK = re.compile(r"https?://\S+")
+
+
+def staff_page_safe(text: str, followup: FollowUp) -> bool:
+    """Whether a page may carry `text`: no word a patient message may not carry, none of the
+    patient's identifiers, not the alert's own text."""
+    if forbidden_word(text):
+        return False
     patient, alert = followup.patient, followup.alert
-    found = _URL.sub(" ", text).casefold()
+    found = _LINK.sub(" ", text).casefold()
     identifiers = []
     if patient is not None:
         identifiers = [patient.first_name, patient.last_name, patient.preferred_name, patient.mrn, patient.phone]
         identifiers += [patient.email, patient.date_of_birth.isoformat()]
     if alert is not None:
         identifiers.append(alert.message)
-    for value in identifiers:
-        if value and len(value) > 1 and re.search(r"(?<!\w)" + re.escape(value.casefold()) + r"(?!\w)", found):
-            raise UnsafePatientMessage("page to staff would carry the patient's details or the alert's text")
+    return not any(
+        value and len(value) > 1 and re.search(r"(?<!\w)" + re.escape(value.casefold()) + r"(?!\w)", found)
+        for value in identifiers
+    )
 
 
 def render_staff_message(followup: FollowUp) -> tuple[str, str]:
-    """(subject, body) of a page to a staff member: who it is from and a link, nothing clinical."""
+    """(subject, body) of a page to a staff member: the clinic's name and a link, nothing clinical.
+
+    A page is read on a phone like a patient's message, so it names the clinic as patients see it.
+    When even that would carry something it must not, the page goes out without the name: a page
+    about a clinical alert is never held back.
+    """
     if followup.kind != FollowUp.Kind.CLINICAL_ALERT:
         raise ValueError(f"{followup.kind} is not a page to staff")
-    clinic = followup.clinic
-    subject = f"{clinic.name}: urgent alert"
-    link = alert_url(followup.alert_id)
-    body = f"{clinic.name}: an urgent alert needs you. Open it and acknowledge it in the app: {link}"
-    assert_staff_safe(subject, followup)
-    assert_staff_safe(body, followup)
-    return subject, body
+    name, link = followup.clinic.name_for_patients, alert_url(followup.alert_id)
+    subject = f"{name}: urgent alert"
+    body = f"{name}: an urgent alert needs you. Open it and acknowledge it in the app: {link}"
+    if staff_page_safe(subject, followup) and staff_page_safe(body, followup):
+        return subject, body
+    return "Urgent alert", f"An urgent alert needs you. Open it and acknowledge it in the app: {link}"
 
 
 def render_message(followup: FollowUp) -> tuple[str, str]:

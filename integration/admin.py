@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from integration.models import AlertPolicy, CheckIn, IntegrationPlan, OnCallEntry
+from kat_clinic.admin_phi import PhiAdminMixin
 
 
 @admin.register(OnCallEntry)
@@ -17,13 +18,15 @@ class AlertPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(admin.ModelAdmin):
+class CheckInAdmin(PhiAdminMixin, admin.ModelAdmin):
+    phi_operation = "checkin.read"
     list_display = ["id", "patient", "clinic", "mood_0_10", "risk_flagged", "submitted_at"]
     list_filter = ["risk_flagged", "clinic"]
     raw_id_fields = ["patient", "followup"]
 
 
 @admin.register(IntegrationPlan)
-class IntegrationPlanAdmin(admin.ModelAdmin):
+class IntegrationPlanAdmin(PhiAdminMixin, admin.ModelAdmin):
+    phi_operation = "integration_plan.read"
     list_display = ["id", "enrollment", "patient", "clinic", "version", "updated_at"]
     raw_id_fields = ["enrollment", "patient", "last_session", "updated_by"]

@@ -59,7 +59,7 @@ def checkin_link_context(*, patient_id: int, token: str) -> dict[str, Any]:
     clinic = Clinic.objects.get(pk=grant.clinic_id)
     requested = _link_request(followup_id=grant.followup_id) if grant.followup_id else None
     return {
-        "clinic_name": clinic.name,
+        "clinic_name": clinic.name_for_patients,
         "crisis_line": clinic.crisis_line,
         "scale": requested or "",
         "answered": (requested is not None and CheckIn.objects.filter(followup_id=grant.followup_id).exists())

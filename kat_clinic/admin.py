@@ -14,6 +14,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from kat_clinic.admin_phi import PhiAdminMixin
 from kat_clinic.admin_widgets import ChoiceArrayField, LabelledInlineMixin, timezone_field
 from kat_clinic.models import (
     AuditEvent,
@@ -124,9 +125,11 @@ class ClinicForm(forms.ModelForm):
 @admin.register(Clinic)
 class ClinicAdmin(admin.ModelAdmin):
     form = ClinicForm
-    list_display = ["name", "timezone", "nurse_shared_capacity", "active"]
+    list_display = ["name", "patient_facing_name", "timezone", "nurse_shared_capacity", "message_problem", "active"]
     search_fields = ["name"]
     inlines = [CertificationInline, RoomInline]
+    # Written by the follow-up engine when a patient message is refused for its content.
+    readonly_fields = ["message_problem", "message_problem_at"]
 
 
 @admin.register(Room)
@@ -165,7 +168,8 @@ class WeightInline(LabelledInlineMixin, admin.TabularInline):
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(PhiAdminMixin, admin.ModelAdmin):
+    phi_clinic_lookup, phi_patient_attr = "home_clinic", "pk"
     list_display = ["last_name", "first_name", "mrn", "home_clinic", "date_of_birth"]
     list_filter = ["home_clinic"]
     search_fields = ["last_name", "first_name", "mrn"]
@@ -191,7 +195,8 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(BreakGlassAccess)
-class BreakGlassAccessAdmin(admin.ModelAdmin):
+class BreakGlassAccessAdmin(PhiAdminMixin, admin.ModelAdmin):
+    phi_clinic_lookup = "patient__home_clinic"
     list_display = ["user", "patient", "granted_at", "expires_at", "reviewed_at"]
 
 

@@ -72,11 +72,16 @@ def seed_demo() -> Clinic:
         defaults={
             "organization": organization,
             "name": "Midtown Ketamine Clinic",
+            # What patients' messages say: the clinic's own name would tell who sees the phone.
+            "patient_facing_name": "Midtown Clinic",
             "timezone": "America/New_York",
             "address": "100 Example Avenue, New York, NY",
             "phone": "+1 212 555 0100",
         },
     )
+    if not clinic.patient_facing_name:  # a demo database seeded before clinics had one
+        clinic.patient_facing_name = "Midtown Clinic"
+        clinic.save(update_fields=["patient_facing_name"])
     ClinicCertification.objects.get_or_create(
         clinic=clinic,
         kind=ClinicCertification.Kind.ESKETAMINE_REMS,

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from kat_clinic.patient_messages import patient_facing_name_problem
 from kat_clinic.roles import LicenceKind, Role
 
 
@@ -55,6 +56,15 @@ class Clinic(models.Model):
     reminder_offset_hours = models.PositiveSmallIntegerField(default=24)
     quiet_hours_start = models.TimeField(default=dt.time(21, 0))
     quiet_hours_end = models.TimeField(default=dt.time(8, 0))
+    # What patients' messages and the check-in page call the clinic, when its name would tell who
+    # sees a patient's phone about the treatment ("Midtown Ketamine Clinic" -> "Midtown Clinic").
+    patient_facing_name = models.CharField(
+        max_length=200, blank=True, help_text="The clinic's name in messages to patients; blank: its name."
+    )
+    # The last patient message refused for its content (a configuration error for the clinic's
+    # admin to fix), with when; cleared once the clinic's name for patients passes the rule.
+    message_problem = models.TextField(blank=True)
+    message_problem_at = models.DateTimeField(null=True, blank=True)
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -64,6 +74,15 @@ class Clinic(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def name_for_patients(self) -> str:
+        return self.patient_facing_name or self.name
+
+    def clean(self) -> None:
+        problem = patient_facing_name_problem(self.name_for_patients)
+        if problem:
+            raise ValidationError({"patient_facing_name": problem})
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -212,6 +231,8 @@ class Patient(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["organization", "mrn"], name="patient_unique_mrn_per_organization"),
+            # Plausible dates of birth (the API also refuses one in the future, which a check cannot).
+            models.CheckConstraint(condition=Q(date_of_birth__gte=dt.date(1900, 1, 1)), name="patient_born_after_1900"),
         ]
         indexes = [models.Index(fields=["home_clinic", "last_name", "first_name"], name="patient_clinic_name_idx")]
 

@@ -21,10 +21,21 @@ def _assign(instance, fields: dict) -> None:
 
 @transaction.atomic
 def clinic_update(*, clinic: Clinic, **fields) -> Clinic:
-    """Change a clinic's settings (the API's editable fields: name, zone, contact, capacity, hours)."""
+    """Change a clinic's settings (the API's editable fields: name, zone, contact, capacity, hours,
+    the name for patients). A name for patients that would leak the treatment is refused; a new one
+    that passes clears the message problem it caused."""
+    renamed = any(k in fields for k in ("name", "patient_facing_name"))
     _assign(clinic, fields)
+    clinic.clean()  # DjangoValidationError (422) naming patient_facing_name; the serializer says it first
+    if renamed:
+        clinic.message_problem, clinic.message_problem_at = "", None
     clinic.save()
     return clinic
+
+
+def clinic_message_problem_record(*, clinic_id: int, problem: str, at: dt.datetime) -> None:
+    """A patient message of this clinic was refused for its content: keep why, for its admin to fix."""
+    Clinic.objects.filter(pk=clinic_id).update(message_problem=problem[:2000], message_problem_at=at)
 
 
 @transaction.atomic

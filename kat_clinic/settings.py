@@ -30,6 +30,8 @@ if not SECRET_KEY:
             "SECRET_KEY is not set. Set it to a long random value (DEBUG is false, so there is no default)."
         )
     SECRET_KEY = DEVELOPMENT_SECRET_KEY
+# The largest request body read (JSON, forms): beyond it a 413 problem, before any parsing.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -232,6 +234,18 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         processed_folder=str(_folder / "processed"),
         store_processed=True,
     )
+# The cache: Redis, shared by every process (rate-limit counts live here). Where the demo has no
+# Redis (kombu's filesystem broker), each process keeps its own in memory.
+CACHE_URL = env.str("CACHE_URL", default="locmem://" if CELERY_BROKER_URL.startswith("filesystem://") else REDIS_URL)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache"
+        if CACHE_URL.startswith("locmem://")
+        else "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="kat"),
+    }
+}
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="kat_clinic")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
@@ -243,11 +257,30 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["kat_clinic.access.permissions.MatrixPermission"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["kat_clinic.api.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "kat_clinic.api.pagination.DefaultPagination",
+    # JSON only (the schema advertises nothing else; any other media type is a 415), bounded in
+    # size and depth before parsing (kat_clinic/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["kat_clinic.api.parsers.BoundedJSONParser"],
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "kat_clinic.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "kat_clinic.api.exceptions.exception_handler",
+    # Rate limits (kat_clinic/api/throttling.py): per address without a user, per user with one,
+    # and per endpoint where a view names a scope. "n/s", "n/min", "n/hour" or "n/day".
+    "DEFAULT_THROTTLE_CLASSES": [
+        "kat_clinic.api.throttling.AnonymousThrottle",
+        "kat_clinic.api.throttling.UserThrottle",
+        "kat_clinic.api.throttling.EndpointThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("THROTTLE_ANON_RATE", default="120/min"),
+        "user": env.str("THROTTLE_USER_RATE", default="1200/min"),
+        # A clinic behind one address logs in together at 8 a.m.: generous, yet it stops a spray.
+        "login": env.str("THROTTLE_LOGIN_RATE", default="30/min"),
+        "checkin": env.str("THROTTLE_CHECKIN_RATE", default="20/min"),
+        "sms_inbound": env.str("THROTTLE_SMS_INBOUND_RATE", default="300/min"),
+        "schema": env.str("THROTTLE_SCHEMA_RATE", default="10/min"),
+    },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 REST_KNOX = {
@@ -256,11 +289,13 @@ REST_KNOX = {
     "AUTO_REFRESH": True,
     # ...bounded by an absolute lifetime.
     "AUTO_REFRESH_MAX_TTL": timedelta(hours=env.int("TOKEN_MAX_HOURS", default=12)),
-    "TOKEN_LIMIT_PER_USER": None,
+    # Signed-in devices per user at once: a login past it is refused until one signs out or expires.
+    "TOKEN_LIMIT_PER_USER": env.int("TOKEN_LIMIT_PER_USER", default=10),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "KAT Clinic API",
-    "DESCRIPTION": "Practice management for ketamine clinics: programs, scheduling, charting, follow-ups.",
+    # For integrators: paths, authentication, roles, errors, pagination, time zones.
+    "DESCRIPTION": (BASE_DIR / "kat_clinic" / "api" / "description.md").read_text(),
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -273,8 +308,45 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "kat_clinic.api.schema.nullable_references",
         "kat_clinic.api.schema.add_error_responses",
         "kat_clinic.api.schema.describe_local_times",
+        "kat_clinic.api.examples.attach_examples",
+    ],
+    # One tag per area, in this order in the docs; each app's section below adds its own. Every
+    # operation carries exactly one of them (tests/kat_clinic/test_api_docs.py).
+    "TAGS": [
+        {"name": "Authentication", "description": "Log in for a token, log out, and who you are: clinics and roles."},
+        {
+            "name": "Clinics and staff",
+            "description": "Clinics (time zone, hours, crisis line), rooms and chairs, staff.",
+        },
+        {"name": "Patients", "description": "Demographics, contacts and weights. Clinical records are under Charting."},
+        {
+            "name": "Program templates",
+            "description": "Versioned programs: steps, rules, prerequisites, scale schedule.",
+        },
+        {"name": "Enrollments", "description": "A patient in one version of a program: status, plan and progress."},
+        {"name": "Scheduling", "description": "The day board, searching free slots, booking a whole program at once."},
+        {"name": "Sessions", "description": "Booked sessions and the front desk's actions: check in, cancel, move."},
+        {"name": "Charting: session chart", "description": "A session's whole chart, its dosing gate and discharge."},
+        {"name": "Charting: vital signs and scores", "description": "Vital signs, sedation (MOAA/S), dissociation."},
+        {"name": "Charting: dosing", "description": "Ketamine and esketamine doses, other medications given."},
+        {"name": "Charting: notes", "description": "Clinical notes per author role: draft, sign, co-sign, addenda."},
+        {"name": "Charting: rating scales", "description": "PHQ-9, GAD-7, PCL-5, C-SSRS answers and trends."},
+        {"name": "Charting: patient record", "description": "Allergies, diagnoses, medications, consents, screens."},
+        {"name": "Charting: safety", "description": "Alerts, adverse events, escalations, overrides, attestations."},
+        {"name": "Charting: esketamine REMS", "description": "REMS patient enrollments and monitoring forms."},
+        {"name": "Integration care", "description": "Integration plans, patients' check-ins, the on-call list."},
+        {"name": "Patient check-in links", "description": "What a patient opens from a signed link: no login."},
+        {"name": "Follow-ups", "description": "Reminders, scale requests and staff tasks planned around sessions."},
+        {"name": "SMS gateway", "description": "The SMS provider's inbound webhook (STOP and START keywords)."},
+        {"name": "Controlled substances", "description": "The DEA ledger: stock, draws, waste, counts, losses."},
+        {"name": "FHIR", "description": "FHIR R4 export of a patient's record, and bulk export of a clinic."},
+        {"name": "Documents", "description": "PDFs: REMS monitoring form, consent, REMS enrollment, session summary."},
+        {"name": "Exports", "description": "CSV: schedule, outcomes, audit trail, accounting of disclosures."},
+        {"name": "Calendars", "description": "Private iCalendar feeds of a staff member's or a room's sessions."},
+        {"name": "Audit", "description": "The audit trail, and break-glass access to a patient outside your clinics."},
     ],
 }
 
@@ -318,6 +390,14 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "PrerequisiteKindEnum": "programs.models.TemplatePrerequisite.Kind",
         "RoomKindEnum": "kat_clinic.models.Room.Kind",
         "RoomCapabilityEnum": "kat_clinic.models.Room.Capability",
+    }
+)
+
+# --- sessions ---
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "SessionStatusEnum": "sessions.models.Session.Status",
+        "LinkedIntegrationEnum": "sessions.services.linked_integration.LinkedIntegration",
     }
 )
 

@@ -14,6 +14,16 @@ from kat_clinic.api import exceptions as problems
 from kat_clinic.health import healthz, livez
 from kat_clinic.web import web_app
 
+
+class SchemaView(SpectacularAPIView):
+    # Building the schema is costly: a low rate limit of its own (kat_clinic/api/throttling.py).
+    throttle_scope = "schema"
+
+
+class DocsView(SpectacularSwaggerView):
+    throttle_scope = "schema"
+
+
 api_v1_patterns = [
     path("", include("kat_clinic.api.urls")),
     path("", include("programs.api.urls")),
@@ -23,8 +33,8 @@ api_v1_patterns = [
     path("", include("followups.api.urls")),
     path("", include("controlled.api.urls")),
     path("", include("interop.api.urls")),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", DocsView.as_view(url_name="schema"), name="swagger-ui"),
 ]
 
 # Permanent aliases, outside the versioned API and its schema: links already sent to patients and

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from kat_clinic.admin_phi import PhiAdminMixin
 from monitoring.models import (
     Alert,
     ChartingPolicy,
@@ -54,22 +55,27 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClinicalNote)
-class ClinicalNoteAdmin(ReadOnlyAdmin):
+class ClinicalNoteAdmin(PhiAdminMixin, ReadOnlyAdmin):
+    phi_clinic_lookup, phi_operation = "session__clinic", "note.read"
     list_display = ["id", "session", "kind", "author", "status", "signed_at", "cosigned_at"]
     list_filter = ["kind", "status"]
 
 
 @admin.register(DoseAdministration)
-class DoseAdministrationAdmin(ReadOnlyAdmin):
+class DoseAdministrationAdmin(PhiAdminMixin, ReadOnlyAdmin):
+    phi_clinic_lookup, phi_operation = "session__clinic", "dose.read"
     list_display = ["id", "session", "medication", "route", "dose_mg", "started_at"]
 
 
 @admin.register(Alert)
-class AlertAdmin(ReadOnlyAdmin):
+class AlertAdmin(PhiAdminMixin, ReadOnlyAdmin):
+    phi_operation = "alert.read"
     list_display = ["id", "clinic", "kind", "priority", "raised_at", "acknowledged_at"]
     list_filter = ["kind", "priority"]
 
 
 @admin.register(RemsMonitoringForm)
-class RemsMonitoringFormAdmin(ReadOnlyAdmin):
+class RemsMonitoringFormAdmin(PhiAdminMixin, ReadOnlyAdmin):
+    phi_clinic_lookup, phi_patient_attr, phi_operation = "session__clinic", "session.patient_id", "rems.read"
+    list_select_related = ["session"]
     list_display = ["id", "session", "status", "due_on", "submitted_at"]

@@ -15,6 +15,7 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from kat_clinic.admin_phi import PhiAdminMixin
 from kat_clinic.admin_widgets import HumanDurationField, LabelledInlineMixin, human_duration
 from kat_clinic.errors import DomainError
 from programs import services
@@ -335,7 +336,7 @@ class PlannedSessionInline(LabelledInlineMixin, admin.TabularInline):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
+class EnrollmentAdmin(PhiAdminMixin, admin.ModelAdmin):
     """Read-only: enrollments change through the API, where every change is checked and audited."""
 
     list_display = ["patient", "template", "clinic", "status", "enrolled_at"]

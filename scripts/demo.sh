@@ -16,10 +16,13 @@ except OSError:
 PY
 }
 
+# shellcheck source=scripts/supervise.sh
+source scripts/supervise.sh
 pids=()
 cleanup() {
   trap - INT TERM EXIT
   echo; echo "Stopping the demo..."
+  stop_supervised
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
@@ -80,17 +83,13 @@ cat <<TXT
   Get a token            curl -s -X POST http://127.0.0.1:$PORT/api/v1/auth/login/ \\
                               -H 'Content-Type: application/json' \\
                               -d '{"username": "frontdesk", "password": "kat-demo-clinic-2026"}'
-  Web (gunicorn), Celery worker and Celery beat run below as database role '$runtime_role';
-  Ctrl-C stops all three.
+  Web (gunicorn), Celery worker and Celery beat run below as database role '$runtime_role',
+  each restarted if it stops (scripts/supervise.sh); Ctrl-C stops all three.
 
 TXT
 
-prefix() { sed -u "s/^/[$1] /"; }
-"$BIN/gunicorn" kat_clinic.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --access-logfile - \
-  > >(prefix web) 2>&1 &
-pids+=($!)
-"$BIN/celery" -A kat_clinic worker --loglevel INFO --concurrency 2 > >(prefix worker) 2>&1 &
-pids+=($!)
-"$BIN/celery" -A kat_clinic beat --loglevel INFO > >(prefix beat) 2>&1 &
-pids+=($!)
-wait -n "${pids[@]}" || true
+supervise web "$BIN/gunicorn" kat_clinic.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --access-logfile -
+supervise worker "$BIN/celery" -A kat_clinic worker --loglevel INFO --concurrency 2
+supervise beat "$BIN/celery" -A kat_clinic beat --loglevel INFO
+# Until Ctrl-C: a process that stops is restarted by its supervisor, and the others stay up.
+wait "${supervised_pids[@]}" || true

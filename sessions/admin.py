@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils import formats
 
+from kat_clinic.admin_phi import PhiAdminMixin
 from kat_clinic.admin_widgets import LabelledInlineMixin
 from sessions.models import (
     AvailabilityException,
@@ -38,7 +39,7 @@ class StaffAssignmentInline(LabelledInlineMixin, admin.TabularInline):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(PhiAdminMixin, admin.ModelAdmin):
     """Read-only: bookings change through the scheduling services, which hold the rules."""
 
     list_display = ["kind", "patient", "clinic", "status", "local_start", "room"]

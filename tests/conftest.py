@@ -26,6 +26,25 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group("serial"))
 
 
+# Rate limits the suite's own traffic never reaches (schemathesis sends hundreds of requests per
+# token); tests of the throttles set low rates themselves (tests/security/test_throttling.py).
+SUITE_THROTTLE_RATE = "1000000/min"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _unthrottled_suite_with_a_private_cache():
+    """The suite's cache keys live in a namespace of this process, so two suites (or two xdist
+    processes) on one Redis never count each other's requests; throttles are set out of reach."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    caches = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
+    rates = dict.fromkeys(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], SUITE_THROTTLE_RATE)
+    rest_framework = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    with override_settings(CACHES=caches, REST_FRAMEWORK=rest_framework):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_celery_queue(settings):
     """Each test publishes to its own queue, so a demo worker on the same Redis never eats its tasks."""

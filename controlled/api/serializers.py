@@ -19,6 +19,8 @@ from controlled.models import (
 )
 from controlled.services.common import Credentials
 from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
+from kat_clinic.api.filters import QuerySerializer
+from kat_clinic.api.times import AwareDateTimeField, PlausibleDateField
 from kat_clinic.models import Clinic
 from monitoring.api.fields import StaffField, session_field
 from monitoring.models import DoseAdministration
@@ -101,8 +103,8 @@ class ReceiveSerializer(serializers.Serializer):
     product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
     kind = serializers.ChoiceField(choices=Container.Kind.choices)
     lot_number = serializers.CharField(max_length=40)
-    expires_on = serializers.DateField()
-    received_at = serializers.DateTimeField()
+    expires_on = PlausibleDateField()
+    received_at = AwareDateTimeField()
     supplier = serializers.CharField(max_length=200)
     invoice = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
     quantity_mg = serializers.DecimalField(required=False, allow_null=True, **MG)
@@ -156,8 +158,8 @@ class DrawSerializer(serializers.Serializer):
     ordered_by = StaffField()
     route = serializers.ChoiceField(choices=DoseAdministration._meta.get_field("route").choices)
     kind = serializers.ChoiceField(choices=DoseAdministration.Kind.choices, default=DoseAdministration.Kind.INITIAL)
-    started_at = serializers.DateTimeField()
-    stopped_at = serializers.DateTimeField(required=False, allow_null=True)
+    started_at = AwareDateTimeField()
+    stopped_at = AwareDateTimeField(required=False, allow_null=True)
     dose_mg_per_kg = serializers.DecimalField(
         max_digits=5, decimal_places=3, min_value=Decimal("0.001"), required=False, allow_null=True
     )
@@ -176,7 +178,7 @@ class WasteSerializer(serializers.Serializer):
     quantity_mg = serializers.DecimalField(required=False, allow_null=True, **MG)
     devices = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=1000)
     reason = serializers.CharField(max_length=500)
-    occurred_at = serializers.DateTimeField()
+    occurred_at = AwareDateTimeField()
     witness = CredentialsSerializer(
         required=False, allow_null=True, help_text="Omit to leave the waste for a witness to confirm."
     )
@@ -187,7 +189,7 @@ class TransferSerializer(serializers.Serializer):
     to_registration = serializers.PrimaryKeyRelatedField(queryset=Registration.objects.all())
     quantity_mg = serializers.DecimalField(required=False, allow_null=True, **MG)
     devices = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=1000)
-    occurred_at = serializers.DateTimeField()
+    occurred_at = AwareDateTimeField()
     reference = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
 
 
@@ -195,7 +197,7 @@ class ReturnSerializer(serializers.Serializer):
     counterparty = serializers.CharField(max_length=200)
     quantity_mg = serializers.DecimalField(required=False, allow_null=True, **MG)
     devices = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=1000)
-    occurred_at = serializers.DateTimeField()
+    occurred_at = AwareDateTimeField()
     reference = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
 
 
@@ -210,7 +212,7 @@ class AdjustSerializer(serializers.Serializer):
 
 class LossSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=LossReport.Kind.choices)
-    discovered_at = serializers.DateTimeField()
+    discovered_at = AwareDateTimeField()
     description = serializers.CharField(max_length=4000)
     quantity_mg = serializers.DecimalField(required=False, allow_null=True, **MG)
     devices = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=1000)
@@ -265,7 +267,7 @@ class CountLineSerializer(serializers.Serializer):
 class CountCreateSerializer(serializers.Serializer):
     clinic = ClinicScopedPrimaryKeyRelatedField(clinic_lookup="id", queryset=Clinic.objects.all())
     kind = serializers.ChoiceField(choices=Count.Kind.choices)
-    counted_at = serializers.DateTimeField()
+    counted_at = AwareDateTimeField()
     lines = CountLineSerializer(many=True, max_length=500)
 
 
@@ -311,10 +313,10 @@ class ResolveSerializer(serializers.Serializer):
     resolution = serializers.CharField(max_length=2000)
 
 
-class DispensingLogQuerySerializer(serializers.Serializer):
+class DispensingLogQuerySerializer(QuerySerializer):
     registration = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
-    start = serializers.DateField()
-    end = serializers.DateField()
+    start = PlausibleDateField()
+    end = PlausibleDateField()
 
     def validate(self, attrs):
         if attrs["end"] < attrs["start"]:
@@ -340,10 +342,10 @@ class PolicySerializer(serializers.Serializer):
         return self._policy(clinic).unwitnessed_waste_alert_minutes
 
 
-class ReconciliationQuerySerializer(serializers.Serializer):
+class ReconciliationQuerySerializer(QuerySerializer):
     clinic = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
-    start = serializers.DateField()
-    end = serializers.DateField()
+    start = PlausibleDateField()
+    end = PlausibleDateField()
 
     def validate(self, attrs):
         if attrs["end"] < attrs["start"]:
@@ -366,11 +368,11 @@ class ReconciliationSerializer(serializers.Serializer):
     )
 
 
-class InventoryQuerySerializer(serializers.Serializer):
+class InventoryQuerySerializer(QuerySerializer):
     count = serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text="A count (the biennial inventory).")
 
 
-class DistributionQuerySerializer(serializers.Serializer):
+class DistributionQuerySerializer(QuerySerializer):
     registration = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     year = serializers.IntegerField(min_value=2000, max_value=2100)
 

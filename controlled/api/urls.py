@@ -16,3 +16,6 @@ router.register("controlled/policies", views.PolicyViewSet, basename="controlled
 router.register("controlled/reports", reports.ReportViewSet, basename="controlled-report")
 
 urlpatterns = router.urls
+
+# The operations' documentation (summaries, descriptions, examples), applied to the views above.
+from controlled.api import openapi  # noqa: E402, F401

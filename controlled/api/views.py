@@ -6,7 +6,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from controlled import selectors
@@ -15,6 +14,7 @@ from controlled.api.filters import DiscrepancyFilter, EntryFilter
 from controlled.models import LedgerEntry
 from controlled.services import counts, draws, stock
 from kat_clinic.access.viewsets import ClinicScopedViewSet
+from kat_clinic.api.parsers import JSON_ONLY
 from kat_clinic.models import StaffMember
 
 ERRORS = {
@@ -39,7 +39,7 @@ def _valid(serializer_class, request, **kwargs) -> dict:
 class LedgerViewSet(ClinicScopedViewSet):
     """Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one."""
 
-    parser_classes = [JSONParser]
+    parser_classes = JSON_ONLY
     audit_patient_attr = None
 
     def body(self, serializer_class) -> dict:

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from followups.models import FollowUp
 from followups.selectors import BUCKETS
+from kat_clinic.api.filters import QuerySerializer
 from kat_clinic.roles import Role
 
 
@@ -43,7 +44,7 @@ class FollowUpSerializer(serializers.ModelSerializer):
         return str(followup.staff) if followup.staff_id else None
 
 
-class FollowUpQueueQuerySerializer(serializers.Serializer):
+class FollowUpQueueQuerySerializer(QuerySerializer):
     bucket = serializers.ChoiceField(choices=BUCKETS, required=False)
     clinic = serializers.IntegerField(required=False)
     role = serializers.ChoiceField(choices=Role.choices, required=False)

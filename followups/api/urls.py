@@ -11,3 +11,6 @@ urlpatterns = [
     path("sms/inbound/", views.SmsInboundView.as_view(), name="sms-inbound"),
     *router.urls,
 ]
+
+# The operations' documentation (summaries, descriptions, examples), applied to the views above.
+from followups.api import openapi  # noqa: E402, F401

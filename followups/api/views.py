@@ -17,6 +17,7 @@ from followups.api import serializers as s
 from followups.conf import conf
 from kat_clinic.access.scoping import roles_by_clinic
 from kat_clinic.access.viewsets import AuditedViewMixin, ClinicScopedViewSet
+from kat_clinic.api.parsers import JSON_OR_FORM
 
 ERROR_RESPONSES = {
     403: OpenApiResponse(description="Not allowed for your role or not addressed to you."),
@@ -82,6 +83,9 @@ class SmsInboundView(AuditedViewMixin, APIView):
 
     public = True
     authentication_classes: list = []
+    # SMS gateways post form-encoded bodies; JSON is accepted too.
+    parser_classes = JSON_OR_FORM
+    throttle_scope = "sms_inbound"
     operations = {"post": "sms.inbound"}
     audit_resource = "sms_inbound"
     audit_patient_attr = None

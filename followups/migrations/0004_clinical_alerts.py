@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
         ('clinic_sessions', '0008_status_window'),
         ('followups', '0003_webhook_channel'),
         ('kat_clinic', '0005_audit_client_request_id'),
-        ('monitoring', '0007_alert_checkin_kinds'),
+        ('monitoring', '0008_alert_checkin_kinds'),
     ]
 
     operations = [

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from integration.models import CheckIn, IntegrationPlan, OnCallEntry
 from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
+from kat_clinic.api.times import AwareDateTimeField
 from kat_clinic.models import Clinic
 from programs.choices import Scale
 from programs.models import Enrollment
@@ -99,7 +100,7 @@ class IntegrationPlanEventSerializer(serializers.Serializer):
     homework = serializers.CharField()
     last_session = serializers.IntegerField(source="last_session_id", allow_null=True)
     updated_by = serializers.IntegerField(source="updated_by_id", allow_null=True)
-    updated_at = serializers.DateTimeField()
+    updated_at = AwareDateTimeField()
     event = serializers.CharField(source="pgh_label")
 
 

@@ -13,3 +13,6 @@ urlpatterns = [
     path("checkins/<int:patient_id>/<str:token>/", views.CheckInLinkView.as_view(), name="checkin-link"),
     *router.urls,
 ]
+
+# The operations' documentation (summaries, descriptions, examples), applied to the views above.
+from integration.api import openapi  # noqa: E402, F401

@@ -28,6 +28,7 @@ class CheckInLinkView(AuditedViewMixin, APIView):
 
     public = True
     authentication_classes: list = []
+    throttle_scope = "checkin"
     operations = {"get": "checkin.link", "post": "checkin.link"}
     audit_resource = "checkin"
 

@@ -7,7 +7,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from interop.api.renderers import FirstRendererNegotiation
+from interop.api.renderers import OCTET_STREAM, FirstRendererNegotiation
 from kat_clinic.access.scoping import clinics_for
 from kat_clinic.access.viewsets import AuditedViewMixin
 
@@ -25,8 +25,9 @@ class DownloadView(AuditedViewMixin, APIView):
         operation = operation or next(iter(self.operations.values()))
         return clinics_for(self.request.user, operation)
 
-    @staticmethod
-    def attachment(content: bytes, *, content_type: str, filename: str) -> HttpResponse:
+    def attachment(self, content: bytes, *, content_type: str, filename: str) -> HttpResponse:
+        if getattr(self.request, "accepted_media_type", None) == OCTET_STREAM:
+            content_type = OCTET_STREAM  # asked for as plain bytes (FirstRendererNegotiation)
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         # A downloaded record must not linger in shared caches.

@@ -11,11 +11,13 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 
 from interop.api.base import DownloadView
-from interop.api.renderers import CsvRenderer, PdfRenderer
+from interop.api.renderers import OCTET_STREAM, CsvRenderer, OctetStreamRenderer, PdfRenderer
 from interop.disclosures import disclosure_record_for_request
 from interop.documents import exports, pdf
 from interop.documents.rems import rems_form_sections
 from interop.models import Disclosure
+from kat_clinic.api.filters import QuerySerializer
+from kat_clinic.api.times import PlausibleDateField
 from kat_clinic.models import Clinic, ClinicCertification, Patient
 from monitoring.models import ClinicalNote, Consent, RemsMonitoringForm, RemsPatientEnrollment
 from sessions.models import Session
@@ -28,7 +30,11 @@ def pdf_schema(summary: str, description: str):
         tags=["documents"],
         summary=summary,
         description=description,
-        responses={(200, "application/pdf"): OpenApiResponse(response=OpenApiTypes.BINARY, description="The PDF.")},
+        responses={
+            (200, "application/pdf"): OpenApiResponse(response=OpenApiTypes.BINARY, description="The PDF."),
+            # The same bytes, for a client that sends `Accept: application/octet-stream`.
+            (200, OCTET_STREAM): OpenApiResponse(response=OpenApiTypes.BINARY, description="The PDF."),
+        },
     )
 
 
@@ -43,7 +49,7 @@ def csv_schema(summary: str, description: str, parameters: list):
 
 
 class PdfView(DownloadView):
-    renderer_classes = [PdfRenderer]
+    renderer_classes = [PdfRenderer, OctetStreamRenderer]
     document = ""
 
     def send(self, content: bytes, *, filename: str, resource_type: str, pk: int, patient_id: int, clinic_id: int):
@@ -169,13 +175,13 @@ class SessionSummaryPdfView(PdfView):
         )
 
 
-class ClinicQuerySerializer(serializers.Serializer):
+class ClinicQuerySerializer(QuerySerializer):
     clinic = serializers.IntegerField(min_value=1)
 
 
 class ClinicRangeQuerySerializer(ClinicQuerySerializer):
-    start = serializers.DateField()
-    end = serializers.DateField()
+    start = PlausibleDateField()
+    end = PlausibleDateField()
 
     def validate(self, attrs):
         if attrs["end"] < attrs["start"]:
@@ -282,7 +288,7 @@ class AuditCsvView(CsvView):
         )
 
 
-class PatientQuerySerializer(serializers.Serializer):
+class PatientQuerySerializer(QuerySerializer):
     patient = serializers.IntegerField(min_value=1)
 
 

@@ -12,7 +12,13 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from interop.api.renderers import FhirJsonRenderer, FhirNdjsonRenderer, FirstRendererNegotiation
+from interop.api.renderers import (
+    OCTET_STREAM,
+    FhirJsonRenderer,
+    FhirNdjsonRenderer,
+    FirstRendererNegotiation,
+    OctetStreamRenderer,
+)
 from interop.disclosures import disclosure_record_for_request
 from interop.fhir import bulk
 from interop.fhir.everything import everything_bundle
@@ -213,7 +219,7 @@ class BulkExportStatusView(FhirView):
 class BulkExportFileView(FhirView):
     operations = {"get": "fhir.bulk_export"}
     audit_resource = "fhir_bulk_file"
-    renderer_classes = [FhirNdjsonRenderer]
+    renderer_classes = [FhirNdjsonRenderer, OctetStreamRenderer]
 
     @extend_schema(
         tags=["fhir"],
@@ -221,7 +227,9 @@ class BulkExportFileView(FhirView):
         responses={
             (200, FHIR_NDJSON_MEDIA_TYPE): OpenApiResponse(
                 response=OpenApiTypes.STR, description="One resource per line (NDJSON)."
-            )
+            ),
+            # The same bytes, for a client that sends `Accept: application/octet-stream`.
+            (200, OCTET_STREAM): OpenApiResponse(response=OpenApiTypes.BINARY, description="NDJSON, as bytes."),
         },
     )
     def get(self, request, pk: int):
@@ -241,4 +249,5 @@ class BulkExportFileView(FhirView):
             patient_ids=export.patient_ids,
             clinic_id=export.clinic_id,
         )
-        return Response(file.content, content_type=FHIR_NDJSON_MEDIA_TYPE)
+        media_type = OCTET_STREAM if request.accepted_media_type == OCTET_STREAM else FHIR_NDJSON_MEDIA_TYPE
+        return Response(file.content, content_type=media_type)

@@ -9,15 +9,24 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from interop.fhir.validation import FHIR_MEDIA_TYPE, FHIR_NDJSON_MEDIA_TYPE
 
+OCTET_STREAM = "application/octet-stream"
+
 
 class FirstRendererNegotiation(BaseContentNegotiation):
     """Each download endpoint has one representation: send it whatever the Accept header says
-    (FHIR clients often send `application/json`), rather than a 406."""
+    (FHIR clients often send `application/json`), rather than a 406. A binary download also answers
+    as `application/octet-stream` to a client that asks for exactly that (code generators that do
+    not know `application/pdf` or `application/fhir+ndjson` read any download as bytes)."""
 
     def select_parser(self, request, parsers):
         return parsers[0] if parsers else None
 
     def select_renderer(self, request, renderers, format_suffix=None):
+        accepted = [part.split(";")[0].strip() for part in request.META.get("HTTP_ACCEPT", "").split(",")]
+        if OCTET_STREAM in accepted:
+            for renderer in renderers:
+                if renderer.media_type == OCTET_STREAM:
+                    return renderer, OCTET_STREAM
         return renderers[0], renderers[0].media_type
 
 
@@ -64,3 +73,10 @@ class CalendarRenderer(BinaryRenderer):
     media_type = "text/calendar"
     format = "ics"
     charset = "utf-8"
+
+
+class OctetStreamRenderer(BinaryRenderer):
+    """The same bytes as the endpoint's own media type, for a client that asks for octet-stream."""
+
+    media_type = OCTET_STREAM
+    format = "bin"

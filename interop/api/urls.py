@@ -26,3 +26,6 @@ urlpatterns = [
     path("calendars/<str:token>/", calendar_views.CalendarFeedIcsView.as_view(), name="calendar-feed"),
     *router.urls,
 ]
+
+# The operations' documentation (summaries, descriptions, examples), applied to the views above.
+from interop.api import openapi  # noqa: E402, F401

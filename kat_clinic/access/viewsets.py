@@ -2,22 +2,45 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pghistory
+from django.db.models import F
 from rest_framework import viewsets
 from rest_framework.permissions import SAFE_METHODS
 
 from kat_clinic.access.permissions import view_operation
 from kat_clinic.access.scoping import clinics_for
 
+# `audit_clinic_attr` of a clinic-scoped viewset by default: the clinic its queryset is scoped by.
+CLINIC_OF_SCOPE = "<clinic_lookup>"
+# Lists carry each row's clinic, read through `clinic_lookup` in the same query (no query per row).
+AUDIT_CLINIC_ANNOTATION = "audit_clinic_id"
+
+
+def attribute_path(path: str | None) -> Callable[[object], object] | None:
+    """A getter for a dotted attribute path ("session.patient_id"); None where a link is missing."""
+    if not path:
+        return None
+    parts = path.split(".")
+
+    def get(obj):
+        for part in parts:
+            if obj is None:
+                return None
+            obj = getattr(obj, part, None)
+        return obj
+
+    return get
+
 
 class AuditedViewMixin:
     """Tells the audit middleware what a request touched, and attaches the acting user to row history.
 
-    Subclasses set `audit_resource` (e.g. "patient") and `audit_patient_attr`, the attribute of an
-    object that holds its patient id ("id" for Patient itself, "patient_id" elsewhere, None when the
-    resource is not about one patient).
+    Subclasses set `audit_resource` (e.g. "patient") and `audit_patient_attr`, the attribute (or
+    dotted path, "session.patient_id") of an object that holds its patient id ("pk" for Patient
+    itself, "patient_id" elsewhere, None when the resource is not about one patient), and likewise
+    `audit_clinic_attr` for its clinic. Every audited object records both, read from the object itself.
     """
 
     audit_resource: str = ""
@@ -43,15 +66,20 @@ class AuditedViewMixin:
             self._pgh_context = None
         return super().finalize_response(request, response, *args, **kwargs)
 
+    def audit_clinic_getter(self) -> Callable[[object], object] | None:
+        return attribute_path(self.audit_clinic_attr)
+
     def audit_objects(self, objects: Iterable[object]) -> None:
         audit = getattr(self.request, "audit", None)
         if audit is None:
             return
+        patient_of = attribute_path(self.audit_patient_attr)
+        clinic_of = self.audit_clinic_getter()
         for obj in objects:
             audit.add_object(
                 resource_id=getattr(obj, "pk", None),
-                patient_id=getattr(obj, self.audit_patient_attr) if self.audit_patient_attr else None,
-                clinic_id=getattr(obj, self.audit_clinic_attr, None) if self.audit_clinic_attr else None,
+                patient_id=patient_of(obj) if patient_of else None,
+                clinic_id=clinic_of(obj) if clinic_of else None,
             )
 
 
@@ -61,9 +89,14 @@ class ClinicScopedViewSet(AuditedViewMixin, viewsets.GenericViewSet):
     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
     object is simply absent: 404 on detail routes, missing from lists.
+
+    The audit row records each object's clinic through the same `clinic_lookup` (a note's session's
+    clinic, a consent's patient's home clinic), so every read lands in its clinic's audit trail.
+    A viewset whose lookup is many-valued (staff, through memberships) sets `audit_clinic_attr = None`.
     """
 
     clinic_lookup: str = "clinic"
+    audit_clinic_attr: str | None = CLINIC_OF_SCOPE
     operations: dict[str, str] = {}
 
     def get_base_queryset(self):
@@ -78,7 +111,25 @@ class ClinicScopedViewSet(AuditedViewMixin, viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):
             return queryset.none()
         lookup = "pk__in" if self.clinic_lookup == "id" else f"{self.clinic_lookup}__in"
-        return queryset.filter(**{lookup: self.allowed_clinic_ids()})
+        queryset = queryset.filter(**{lookup: self.allowed_clinic_ids()})
+        if self.audit_clinic_attr == CLINIC_OF_SCOPE and "__" in self.clinic_lookup:
+            # The join is the scoping filter's own, so the clinic costs no query per row.
+            queryset = queryset.annotate(**{AUDIT_CLINIC_ANNOTATION: F(self.clinic_lookup)})
+        return queryset
+
+    def audit_clinic_getter(self) -> Callable[[object], object] | None:
+        if self.audit_clinic_attr != CLINIC_OF_SCOPE:
+            return super().audit_clinic_getter()
+        if self.clinic_lookup == "id":
+            return attribute_path("pk")
+        # Objects read through the queryset carry the annotation; created ones follow the path.
+        through_path = attribute_path(self.clinic_lookup.replace("__", ".") + "_id")
+
+        def clinic_of(obj):
+            annotated = getattr(obj, AUDIT_CLINIC_ANNOTATION, None)
+            return annotated if annotated is not None else through_path(obj)
+
+        return clinic_of
 
     def get_object(self):
         obj = super().get_object()

@@ -20,6 +20,7 @@ shape for /api/ paths (handler400/403/404/500 and `api_not_found`), HTML elsewhe
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -220,8 +221,8 @@ def _fields_of(exc: BaseException, problem: ProblemType) -> dict:
     headers = {}
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header
-    if getattr(exc, "wait", None):
-        headers["Retry-After"] = str(int(exc.wait))
+    if getattr(exc, "wait", None) is not None:
+        headers["Retry-After"] = str(max(1, math.ceil(exc.wait)))  # whole seconds, never 0
     if headers:
         fields["headers"] = headers
     return fields
@@ -265,8 +266,12 @@ def _server_error(request, message: str) -> HttpResponse:
 
 
 def axes_lockout_response(request, original_response=None, credentials=None):
-    """django-axes' lockout answer, in the API's error shape."""
-    return problem_response(request, PROBLEMS[errors.LockedOut])
+    """django-axes' lockout answer, in the API's error shape, saying when to try again."""
+    from django.conf import settings
+
+    cooloff = int(settings.AXES_COOLOFF_TIME.total_seconds()) if settings.AXES_COOLOFF_TIME else None
+    headers = {"Retry-After": str(cooloff)} if cooloff else None
+    return problem_response(request, PROBLEMS[errors.LockedOut], headers=headers)
 
 
 # --- Django's own error pages: problem details under /api/, HTML elsewhere ------------------

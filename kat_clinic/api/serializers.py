@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from decimal import Decimal
 
 from django.utils import timezone
@@ -9,6 +8,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
+from kat_clinic.api.fields import TimeZoneField
+from kat_clinic.api.times import AwareDateTimeField, refuse_future_date
 from kat_clinic.models import (
     AuditEvent,
     Clinic,
@@ -20,6 +21,7 @@ from kat_clinic.models import (
     Room,
     StaffMember,
 )
+from kat_clinic.patient_messages import patient_facing_name_problem
 
 
 class ClinicCertificationSerializer(serializers.ModelSerializer):
@@ -30,7 +32,7 @@ class ClinicCertificationSerializer(serializers.ModelSerializer):
 
 class ClinicSerializer(serializers.ModelSerializer):
     certifications = ClinicCertificationSerializer(many=True, read_only=True)
-    timezone = serializers.ChoiceField(choices=sorted(zoneinfo.available_timezones()))
+    timezone = TimeZoneField()
     nurse_shared_capacity = serializers.IntegerField(min_value=1, max_value=20)
 
     class Meta:
@@ -47,11 +49,22 @@ class ClinicSerializer(serializers.ModelSerializer):
             "reminder_offset_hours",
             "quiet_hours_start",
             "quiet_hours_end",
+            "patient_facing_name",
+            "message_problem",
+            "message_problem_at",
             "active",
             "certifications",
         ]
         # Deactivating a clinic locks its staff out: a Django admin task, not an API field.
-        read_only_fields = ["slug", "certifications", "active"]
+        read_only_fields = ["slug", "certifications", "active", "message_problem", "message_problem_at"]
+
+    def validate(self, attrs):
+        name = attrs.get("name", getattr(self.instance, "name", ""))
+        patient_facing_name = attrs.get("patient_facing_name", getattr(self.instance, "patient_facing_name", ""))
+        problem = patient_facing_name_problem(patient_facing_name or name)
+        if problem:
+            raise serializers.ValidationError({"patient_facing_name": [problem]})
+        return attrs
 
 
 class RoomSerializer(serializers.ModelSerializer):
@@ -124,6 +137,9 @@ class PatientSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["created_at"]
 
+    def validate_date_of_birth(self, value: dt.date) -> dt.date:
+        return refuse_future_date(value, "A date of birth is in the past.")
+
     def validate_home_clinic(self, clinic: Clinic) -> Clinic:
         if self.instance is not None and self.instance.home_clinic_id != clinic.pk:
             # Moving a patient between clinics changes who may read the record: an admin task.
@@ -163,7 +179,7 @@ class BreakGlassRequestSerializer(serializers.Serializer):
 class BreakGlassGrantSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     patient = serializers.IntegerField(source="patient_id")
-    expires_at = serializers.DateTimeField()
+    expires_at = AwareDateTimeField()
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
@@ -196,7 +212,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
 class MeClinicSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    timezone = serializers.CharField()
+    timezone = TimeZoneField()
     roles = serializers.ListField(child=serializers.CharField())
 
 
@@ -216,4 +232,4 @@ class LoginSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
-    expiry = serializers.DateTimeField()
+    expiry = AwareDateTimeField()

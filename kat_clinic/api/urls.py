@@ -18,3 +18,6 @@ urlpatterns = [
     path("break-glass/", views.BreakGlassView.as_view(), name="break-glass"),
     *router.urls,
 ]
+
+# The operations' documentation (summaries, descriptions, examples), applied to the views above.
+from kat_clinic.api import openapi  # noqa: E402, F401

@@ -26,6 +26,7 @@ NOT_PHI_PATHS = (
 )
 
 _API_VERSION_RE = re.compile(r"^v[0-9]+$")
+ADMIN_PREFIX = "/admin/"
 
 # Paths audited although they carry no PHI: every login attempt, failed or not, is a security event.
 AUDITED_NON_PHI_PATHS = (re.compile(r"^/api/v1/auth/login/$"),)
@@ -89,6 +90,14 @@ class AuditMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path.startswith(ADMIN_PREFIX):
+            # An admin page is audited when it shows PHI: a PHI admin (kat_clinic/admin_phi.py)
+            # names what it showed; other admin pages write nothing.
+            request.audit = AuditContext(request_id=request.request_id)
+            response = self.get_response(request)
+            if request.audit.resource_type:
+                self.write(request, response.status_code)
+            return response
         if not is_audited_path(request.path):
             return self.get_response(request)
         request.audit = AuditContext(request_id=request.request_id)

@@ -31,3 +31,6 @@ router.register("chart/sessions", views.SessionChartViewSet, basename="chart-ses
 router.register("chart/patients", views.PatientTimelineViewSet, basename="chart-patient")
 
 urlpatterns = router.urls
+
+# The operations' documentation (summaries, descriptions, examples), applied to the views above.
+from monitoring.api import openapi  # noqa: E402, F401

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pghistory
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import RegexValidator
@@ -10,6 +12,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from programs.choices import Medication, Route
+
+# The longest prior authorization: three years (and a leap day).
+PRIOR_AUTHORIZATION_MAX_DAYS = 3 * 365 + 1
 
 # ICD-10-CM: a letter (not U, reserved), two characters, then up to four after a dot. The one
 # declaration of the rule: the field's validator (so the API answers 400 on the field and the schema
@@ -174,6 +179,11 @@ class PriorAuthorization(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(valid_from__lte=F("valid_until")), name="priorauthorization_valid_dates"
+            ),
+            # Payers authorise for months, a year or two: never longer than PRIOR_AUTHORIZATION_MAX_DAYS.
+            models.CheckConstraint(
+                condition=Q(valid_until__lte=F("valid_from") + dt.timedelta(days=PRIOR_AUTHORIZATION_MAX_DAYS)),
+                name="priorauthorization_at_most_three_years",
             ),
         ]
 

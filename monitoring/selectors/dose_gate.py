@@ -40,9 +40,9 @@ def dose_items(*, session: Session, now: datetime | None = None) -> list[dict]:
                 reading_id=latest.pk,
             )
         )
-    alerts = Alert.objects.filter(
-        session=session, priority=Alert.Priority.HIGH, acknowledged_at__isnull=True
-    ).order_by("raised_at", "pk")
+    alerts = Alert.objects.filter(session=session, priority=Alert.Priority.HIGH, acknowledged_at__isnull=True).order_by(
+        "raised_at", "pk"
+    )
     items.extend(
         _item(f"{ALERT_ITEM}{alert.pk}", f"Open alert: {alert.message}", alert_id=alert.pk, kind=alert.kind)
         for alert in alerts

@@ -335,7 +335,9 @@ def discharge_items(*, session: Session, now: datetime | None = None) -> list[di
     """Every unmet discharge criterion. A session without a dose has nothing to monitor."""
     now = now or timezone.now()
     doses = list(
-        DoseAdministration.objects.filter(session=session, entered_in_error_at__isnull=True).order_by("started_at", "pk")
+        DoseAdministration.objects.filter(session=session, entered_in_error_at__isnull=True).order_by(
+            "started_at", "pk"
+        )
     )
     if not doses:
         return []

@@ -92,9 +92,7 @@ def note_create(
     require_operation(staff=author, operation="note.write", clinic_id=session.clinic_id, field="author")
     role = note_author_role(author=author, clinic_id=session.clinic_id, asked=author_role)
     if ClinicalNote.objects.filter(session=session, author_role=role, amends__isnull=True).exists():
-        raise Conflict(
-            f"This session already has the {role}'s note; edit it or add an addendum.", code="note_exists"
-        )
+        raise Conflict(f"This session already has the {role}'s note; edit it or add an addendum.", code="note_exists")
     return ClinicalNote.objects.create(
         session=session,
         patient_id=session.patient_id,

@@ -41,9 +41,7 @@ def rems_form_data(*, session: Session, ready_to_leave_at: datetime | None) -> d
     doses = list(
         DoseAdministration.objects.filter(
             session=session, medication=Medication.ESKETAMINE, entered_in_error_at__isnull=True
-        ).order_by(
-            "started_at", "pk"
-        )
+        ).order_by("started_at", "pk")
     )
     if not doses:
         raise RuleViolation("No esketamine dose is charted for this session.", code="no_esketamine_dose")
@@ -57,9 +55,7 @@ def rems_form_data(*, session: Session, ready_to_leave_at: datetime | None) -> d
     end = ready_to_leave_at or timezone.now()
     events = list(AdverseEvent.objects.filter(session=session))
     event_types = {e.type for e in events}
-    low_spo2 = valid_vitals.filter(
-        spo2_percent__lt=policy_for(session.clinic_id).discharge_min_spo2_percent
-    ).exists()
+    low_spo2 = valid_vitals.filter(spo2_percent__lt=policy_for(session.clinic_id).discharge_min_spo2_percent).exists()
     return {
         "patient_id": session.patient_id,
         "session_id": session.pk,
@@ -74,9 +70,13 @@ def rems_form_data(*, session: Session, ready_to_leave_at: datetime | None) -> d
         "bp_before_dose": _bp(before[-1] if before else None),
         "bp_at_40_min": _bp(at_40),
         "bp_at_discharge": _bp(bps[-1] if bps and bps[-1].measured_at > first_at else None),
-        "sedation": SedationScore.objects.filter(session=session, moaas__lt=5, entered_in_error_at__isnull=True).exists()
+        "sedation": SedationScore.objects.filter(
+            session=session, moaas__lt=5, entered_in_error_at__isnull=True
+        ).exists()
         or AdverseEvent.Type.SEDATION in event_types,
-        "dissociation": DissociationScore.objects.filter(session=session, total__gt=0, entered_in_error_at__isnull=True).exists()
+        "dissociation": DissociationScore.objects.filter(
+            session=session, total__gt=0, entered_in_error_at__isnull=True
+        ).exists()
         or AdverseEvent.Type.DISSOCIATION in event_types,
         "respiratory_depression": AdverseEvent.Type.RESPIRATORY_DEPRESSION in event_types or low_spo2,
         "serious_adverse_events": [

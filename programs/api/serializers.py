@@ -7,6 +7,7 @@ from rest_framework import serializers
 from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
 from kat_clinic.access.permissions import view_operation
 from kat_clinic.access.scoping import clinics_for
+from kat_clinic.api.times import PlausibleDateField
 from kat_clinic.models import Clinic, Patient
 from programs import selectors
 from programs.models import (
@@ -224,8 +225,8 @@ class EnrollmentProgressSerializer(serializers.Serializer):
     steps = StepProgressSerializer(many=True)
     totals = ProgressTotalsSerializer()
     next_session = PlannedSessionSerializer(allow_null=True, help_text="The first session of the plan still to book.")
-    booster_due_from = serializers.DateField(allow_null=True)
-    booster_due_until = serializers.DateField(allow_null=True)
+    booster_due_from = PlausibleDateField(allow_null=True)
+    booster_due_until = PlausibleDateField(allow_null=True)
     prerequisites = TemplatePrerequisiteSerializer(
         many=True, help_text="What each dosing session requires (records arrive with charting)."
     )

@@ -8,3 +8,6 @@ router.register("program-templates", views.ProgramTemplateViewSet, basename="pro
 router.register("enrollments", views.EnrollmentViewSet, basename="enrollment")
 
 urlpatterns = [*router.urls]
+
+# The operations' documentation (summaries, descriptions, examples), applied to the views above.
+from programs.api import openapi  # noqa: E402, F401

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from kat_clinic.access.viewsets import ClinicScopedViewSet
+from kat_clinic.api.schema import problem
+from kat_clinic.api.filters import StrictFilterSet
 from programs import selectors, services
 from programs.api import serializers as s
 from programs.choices import Pathway
 from programs.models import Enrollment, ProgramTemplate
 
 ERROR_RESPONSES = {
-    409: OpenApiResponse(description="The template or enrollment is not in a state that allows this."),
-    422: OpenApiResponse(description="A rule refuses it; `errors` names each field, e.g. `steps.1.block_minutes`."),
+    409: problem("The template or enrollment is not in a state that allows this."),
+    422: problem("A rule refuses it; `errors` names each field, e.g. `steps.1.block_minutes`."),
 }
 
 KAT_TEMPLATE_EXAMPLE = OpenApiExample(
@@ -98,8 +100,11 @@ INVALID_TEMPLATE_EXAMPLE = OpenApiExample(
     response_only=True,
     status_codes=["422"],
     value={
-        "type": "invalid_template",
+        "type": "urn:kat-clinic:problem:invalid_template",
+        "title": "Refused by a rule of the clinic",
+        "status": 422,
         "detail": "The template has invalid parts.",
+        "instance": "/api/v1/program-templates/",
         "errors": {
             "steps.1.block_minutes": [
                 "The block (90 min) must be at least as long as the session (150 min): "
@@ -226,7 +231,7 @@ class ProgramTemplateViewSet(
         return Response(self._read(template))
 
 
-class EnrollmentFilter(filters.FilterSet):
+class EnrollmentFilter(StrictFilterSet):
     pathway = filters.ChoiceFilter(choices=Pathway.choices)
 
     class Meta:
@@ -236,8 +241,8 @@ class EnrollmentFilter(filters.FilterSet):
 
 STATUS_CHANGE_RESPONSES = {
     200: s.EnrollmentSerializer,
-    409: OpenApiResponse(description="The enrollment's status does not allow this change."),
-    422: OpenApiResponse(description="A reason is required."),
+    409: problem("The enrollment's status does not allow this change."),
+    422: problem("A reason is required."),
 }
 
 
@@ -275,11 +280,10 @@ class EnrollmentViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.Retri
         request=s.EnrollmentCreateSerializer,
         responses={
             201: s.EnrollmentSerializer,
-            409: OpenApiResponse(
-                description="The template is not published, or the patient already has an open enrollment "
-                "in this pathway."
+            409: problem(
+                "The template is not published, or the patient already has an open enrollment in this pathway."
             ),
-            422: OpenApiResponse(description="The template is not offered at the patient's clinic."),
+            422: problem("The template is not offered at the patient's clinic."),
         },
         examples=[
             OpenApiExample("Enroll", request_only=True, value={"patient": 42, "template": 7}),
@@ -288,9 +292,12 @@ class EnrollmentViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.Retri
                 response_only=True,
                 status_codes=["409"],
                 value={
-                    "type": "already_enrolled",
+                    "type": "urn:kat-clinic:problem:already_enrolled",
+                    "title": "Conflicts with the current state",
+                    "status": 409,
                     "detail": "The patient already has an active or paused enrollment in this pathway; "
                     "complete or withdraw it first.",
+                    "instance": "/api/v1/enrollments/",
                     "errors": {"template": ["The patient already has an open enrollment in this pathway."]},
                 },
             ),

@@ -9,6 +9,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from rest_framework import serializers
 
 from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
+from kat_clinic.api.fields import TimeZoneField
+from kat_clinic.api.filters import QuerySerializer
+from kat_clinic.api.times import AwareDateTimeField, PlausibleDateField
 from kat_clinic.models import Clinic, Patient, Room, StaffMember
 from kat_clinic.roles import Role
 from programs.choices import Medication, SessionKind, StaffMode
@@ -46,13 +49,11 @@ LATEST_DATE = dt.date(2100, 12, 31)
 
 
 def schedule_date(**kwargs) -> serializers.DateField:
-    return serializers.DateField(
-        validators=[MinValueValidator(EARLIEST_DATE), MaxValueValidator(LATEST_DATE)], **kwargs
-    )
+    return PlausibleDateField(validators=[MinValueValidator(EARLIEST_DATE), MaxValueValidator(LATEST_DATE)], **kwargs)
 
 
 def schedule_datetime(**kwargs) -> serializers.DateTimeField:
-    return serializers.DateTimeField(
+    return AwareDateTimeField(
         validators=[
             MinValueValidator(dt.datetime(2000, 1, 1, tzinfo=dt.UTC)),
             MaxValueValidator(dt.datetime(2100, 12, 31, tzinfo=dt.UTC)),
@@ -118,11 +119,37 @@ class SessionSerializer(serializers.ModelSerializer):
         return f"{obj.patient.first_name} {obj.patient.last_name}"
 
 
+class LinkedIntegrationSessionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Session.Status.choices)
+    starts_at = AwareDateTimeField(help_text="In the clinic's local time, with its offset.")
+
+
+class LinkedIntegrationOutcomeSerializer(serializers.Serializer):
+    choice = serializers.ChoiceField(choices=LinkedIntegration.choices, help_text="What was done.")
+    default = serializers.ChoiceField(choices=LinkedIntegration.choices)
+    chosen_by_default = serializers.BooleanField(help_text="True when the request did not say.")
+    choices = serializers.ListField(child=serializers.ChoiceField(choices=LinkedIntegration.choices))
+    sessions = LinkedIntegrationSessionSerializer(many=True, help_text="The dosing's booked integration sessions.")
+
+
+class SessionReleasedSerializer(SessionSerializer):
+    """A cancelled or no-show session; for a dosing session, what became of its integration."""
+
+    linked_integration = LinkedIntegrationOutcomeSerializer(
+        required=False, help_text="Only for a dosing session: what was done with its booked integration sessions."
+    )
+
+    class Meta(SessionSerializer.Meta):
+        fields = [*SessionSerializer.Meta.fields, "linked_integration"]
+        read_only_fields = SessionSerializer.Meta.fields
+
+
 class ConflictItemSerializer(serializers.Serializer):
     resource = serializers.CharField()
     id = serializers.IntegerField(required=False)
     session = serializers.IntegerField(required=False, allow_null=True)
-    range = serializers.ListField(child=serializers.DateTimeField(), required=False)
+    range = serializers.ListField(child=AwareDateTimeField(), required=False)
     constraint = serializers.CharField(allow_null=True)
 
 
@@ -139,9 +166,9 @@ class OptionStaffSerializer(serializers.Serializer):
 
 
 class OptionSerializer(serializers.Serializer):
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
-    block_ends_at = serializers.DateTimeField()
+    starts_at = AwareDateTimeField()
+    ends_at = AwareDateTimeField()
+    block_ends_at = AwareDateTimeField()
     room = serializers.IntegerField(allow_null=True)
     telehealth = serializers.BooleanField()
     staff = OptionStaffSerializer(many=True)
@@ -334,7 +361,7 @@ class DayBoardLinkedSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     status = serializers.CharField()
-    starts_at = serializers.DateTimeField()
+    starts_at = AwareDateTimeField()
 
 
 class DayBoardSessionSerializer(serializers.Serializer):
@@ -342,10 +369,10 @@ class DayBoardSessionSerializer(serializers.Serializer):
     patient = DayBoardPatientSerializer()
     kind = serializers.CharField()
     status = serializers.CharField()
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
-    block_starts_at = serializers.DateTimeField()
-    block_ends_at = serializers.DateTimeField()
+    starts_at = AwareDateTimeField()
+    ends_at = AwareDateTimeField()
+    block_starts_at = AwareDateTimeField()
+    block_ends_at = AwareDateTimeField()
     room = serializers.IntegerField(allow_null=True)
     telehealth = serializers.BooleanField()
     staff = DayBoardStaffSerializer(many=True)
@@ -367,13 +394,13 @@ class DayBoardStaffRowSerializer(serializers.Serializer):
 
 class DayBoardSerializer(serializers.Serializer):
     clinic = serializers.IntegerField()
-    date = serializers.DateField()
-    timezone = serializers.CharField()
+    date = PlausibleDateField()
+    timezone = TimeZoneField()
     sessions = DayBoardSessionSerializer(many=True)
     by_room = DayBoardRoomSerializer(many=True)
     by_staff = DayBoardStaffRowSerializer(many=True)
 
 
-class DayBoardQuerySerializer(serializers.Serializer):
+class DayBoardQuerySerializer(QuerySerializer):
     clinic = serializers.IntegerField()
-    date = serializers.DateField()
+    date = PlausibleDateField()

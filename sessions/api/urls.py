@@ -13,3 +13,6 @@ urlpatterns = [
     path("scheduling/day-board/", views.DayBoardView.as_view(), name="scheduling-day-board"),
     *router.urls,
 ]
+
+# The operations' documentation (summaries, descriptions, examples), applied to the views above.
+from sessions.api import openapi  # noqa: E402, F401

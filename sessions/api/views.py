@@ -5,16 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import Http404
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kat_clinic.access.scoping import clinics_for
 from kat_clinic.access.viewsets import AuditedViewMixin, ClinicScopedViewSet
+from kat_clinic.api.filters import AwareIsoDateTimeFilter, IdFilter, StrictFilterSet
+from kat_clinic.api.parsers import JSON_ONLY
 from kat_clinic.models import Clinic
 from programs.choices import Medication
 from sessions import selectors, services
@@ -49,10 +49,10 @@ def _prefs(data: dict | None) -> Preferences:
     )
 
 
-class SessionFilter(filters.FilterSet):
-    staff = filters.NumberFilter(field_name="assignments__staff", distinct=True)
-    starts_after = filters.IsoDateTimeFilter(field_name="block_starts_at", lookup_expr="gte")
-    starts_before = filters.IsoDateTimeFilter(field_name="block_starts_at", lookup_expr="lt")
+class SessionFilter(StrictFilterSet):
+    staff = IdFilter(field_name="assignments__staff", distinct=True)
+    starts_after = AwareIsoDateTimeFilter(field_name="block_starts_at", lookup_expr="gte")
+    starts_before = AwareIsoDateTimeFilter(field_name="block_starts_at", lookup_expr="lt")
 
     class Meta:
         model = Session
@@ -65,7 +65,7 @@ class SessionViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.Retrieve
     serializer_class = s.SessionSerializer
     filterset_class = SessionFilter
     # Bodies nest lists of objects (staff, moves), which form encodings cannot carry: JSON only.
-    parser_classes = [JSONParser]
+    parser_classes = JSON_ONLY
     audit_resource = "session"
     operations = {
         "list": "session.read",
@@ -148,7 +148,7 @@ class SessionViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.Retrieve
     def complete(self, request, pk=None):
         return self._respond(services.session_complete(session_id=self.get_object().pk, by=_by(request)))
 
-    @extend_schema(request=s.CancelSerializer, responses={200: s.SessionSerializer, **ERRORS})
+    @extend_schema(request=s.CancelSerializer, responses={200: s.SessionReleasedSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         session = self.get_object()
@@ -163,7 +163,7 @@ class SessionViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.Retrieve
             )
         )
 
-    @extend_schema(request=s.NoShowSerializer, responses={200: s.SessionSerializer, **ERRORS})
+    @extend_schema(request=s.NoShowSerializer, responses={200: s.SessionReleasedSerializer, **ERRORS})
     @action(detail=True, methods=["post"], url_path="no-show")
     def no_show(self, request, pk=None):
         body = s.NoShowSerializer(data=request.data)
@@ -230,7 +230,7 @@ class SessionViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.Retrieve
 class SearchView(AuditedViewMixin, APIView):
     """Feasible options for a planned session or a session kind, best first."""
 
-    parser_classes = [JSONParser]
+    parser_classes = JSON_ONLY
 
     operations = {"post": "schedule.search"}
     audit_resource = "availability_search"
@@ -271,7 +271,7 @@ class SearchView(AuditedViewMixin, APIView):
 class ProgramBookingView(AuditedViewMixin, APIView):
     """Propose (preview) or book, all or nothing, every to-book session of an enrollment."""
 
-    parser_classes = [JSONParser]
+    parser_classes = JSON_ONLY
 
     operations = {"post": "schedule.program_booking"}
     audit_resource = "program_booking"

@@ -198,6 +198,23 @@ def test_the_page_carries_a_link_into_the_app_and_nothing_about_the_patient(api,
         assert private.lower() not in f"{page.subject} {page.body}".lower()
 
 
+def test_a_page_names_the_clinic_as_patients_see_it_and_never_waits_on_its_name(api, team, clinic, pages):
+    # given: a clinic whose name names the treatment, and no patient-facing name to use instead
+    clinic.name, clinic.patient_facing_name = "Midtown Ketamine Center", ""
+    clinic.save()
+    alert = _severe_bp(api, team)
+
+    # when
+    _run(_start(alert))
+
+    # then: the page still goes out, without the clinic's name
+    [page] = pages
+    assert (page.subject, page.body) == (
+        "Urgent alert",
+        f"An urgent alert needs you. Open it and acknowledge it in the app: https://kat.example/alerts/{alert.pk}",
+    )
+
+
 def test_an_unacknowledged_alert_goes_to_the_next_on_call_then_the_prescribers_after_the_clinics_minutes(
     api, team, clinic, pages
 ):

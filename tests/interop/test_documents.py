@@ -218,3 +218,20 @@ def test_the_session_summary_lists_vitals_and_doses_with_their_lot(api, chart):
     assert "KET-2026-117" in text
     assert "PHQ-9" in text
     assert Disclosure.objects.get().document == "session_summary_pdf"
+
+
+def test_a_client_asking_for_octet_stream_gets_the_same_pdf_as_plain_bytes(api, chart):
+    # given: what a client gets without asking
+    as_pdf = api(chart.therapist).get(f"/api/v1/documents/sessions/{chart.held.pk}/")
+
+    # when: a client that does not know application/pdf (a generated one) asks for bytes
+    as_bytes = api(chart.therapist).get(
+        f"/api/v1/documents/sessions/{chart.held.pk}/", HTTP_ACCEPT="application/octet-stream"
+    )
+
+    # then: the same document, labelled as bytes, still recorded as a disclosure
+    assert (as_pdf.status_code, as_pdf["Content-Type"]) == (200, "application/pdf")
+    assert (as_bytes.status_code, as_bytes["Content-Type"]) == (200, "application/octet-stream")
+    assert as_bytes.content.startswith(b"%PDF-")
+    assert pdf_text(as_bytes.content) == pdf_text(as_pdf.content)
+    assert Disclosure.objects.filter(document="session_summary_pdf").count() == 2

@@ -114,14 +114,12 @@ def test_a_method_the_endpoint_lacks_is_a_problem_405(api):
 
 
 def test_an_oversized_body_is_a_problem_413_and_nothing_is_written(api, scheduler, clinic, settings):
-    # given: a limit small enough to cross with a form field
+    # given: a limit small enough to cross with one field
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
     before = Patient.objects.count()
 
     # when
-    response = api(scheduler).post(
-        "/api/v1/patients/", {"home_clinic": clinic.pk, "first_name": "x" * 500}, format="multipart"
-    )
+    response = api(scheduler).post("/api/v1/patients/", {"home_clinic": clinic.pk, "first_name": "x" * 500})
 
     # then
     assert (response.status_code, response["Content-Type"]) == (413, PROBLEM)

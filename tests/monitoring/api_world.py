@@ -22,6 +22,7 @@ from monitoring.models import (
     Allergy,
     ClinicalNote,
     Diagnosis,
+    DissociationScore,
     DoseAdministration,
     PatientMedication,
     PregnancyTest,
@@ -29,7 +30,6 @@ from monitoring.models import (
     RemsMonitoringForm,
     RemsPatientEnrollment,
     SedationScore,
-    DissociationScore,
     VitalSign,
 )
 from monitoring.selectors.gate import gate_items
@@ -279,7 +279,10 @@ def _nurse_dose(world: World, role: str) -> dict:
 def _nurse_reading(world: World, role: str) -> dict:
     session = _session(world.clinic)
     reading = VitalSign.objects.create(
-        session=session, patient=session.patient, measured_at=timezone.now(), heart_rate_bpm=72,
+        session=session,
+        patient=session.patient,
+        measured_at=timezone.now(),
+        heart_rate_bpm=72,
         entered_by=world.staff[Role.NURSE],
     )
     return {"id": reading.pk}
@@ -294,7 +297,10 @@ def _nurse_sedation(world: World, role: str) -> dict:
 
 def _nurse_dissociation(world: World, role: str) -> dict:
     score = DissociationScore.objects.create(
-        session=_session(world.clinic), measured_at=timezone.now(), items=[0] * 23, total=0,
+        session=_session(world.clinic),
+        measured_at=timezone.now(),
+        items=[0] * 23,
+        total=0,
         recorded_by=world.staff[Role.NURSE],
     )
     return {"id": score.pk}
@@ -345,6 +351,19 @@ def _rems_generate_body(world: World, role: str) -> dict:
     return {"session": session.pk}
 
 
+def _prior_authorization_body(world: World, role: str) -> dict:
+    # Dates in order and within the three years an authorization may cover (generated ones rarely are).
+    start = timezone.localdate()
+    return {
+        "patient": world.ids["patients"],
+        "payer": "Aetna",
+        "reference": "PA-2026-1",
+        "authorised_sessions": 8,
+        "valid_from": start.isoformat(),
+        "valid_until": (start + dt.timedelta(days=180)).isoformat(),
+    }
+
+
 def _stop_body(world: World, role: str) -> dict:
     return {"stopped_at": timezone.now().isoformat()}
 
@@ -382,6 +401,7 @@ API_WORLD = ApiWorld(
         ("POST", "/api/v1/chart/vitals/"): _vital_body,
         ("POST", "/api/v1/chart/vitals/batch/"): _batch_body,
         ("POST", "/api/v1/chart/rems-forms/generate/"): _rems_generate_body,
+        ("POST", "/api/v1/chart/prior-authorizations/"): _prior_authorization_body,
         ("POST", "/api/v1/chart/adverse-events/"): _timed_body("onset_at", type="nausea", severity="mild"),
         ("POST", "/api/v1/chart/sedation-scores/"): _timed_body("measured_at", moaas=5),
         ("POST", "/api/v1/chart/dissociation-scores/"): _timed_body("measured_at", items=[0] * 23),
@@ -393,7 +413,9 @@ API_WORLD = ApiWorld(
             reason="Nausea.",
             ordered_by=lambda w: w.staff[Role.PRESCRIBER].pk,
         ),
-        ("POST", "/api/v1/chart/escalations/"): _timed_body("occurred_at", kind="prescriber_called", description="Called to bedside."),
+        ("POST", "/api/v1/chart/escalations/"): _timed_body(
+            "occurred_at", kind="prescriber_called", description="Called to bedside."
+        ),
         **{
             ("POST", f"/api/v1/chart/{area}/{{id}}/entered-in-error/"): _in_error_body
             for area in ("doses", "vitals", "sedation-scores", "dissociation-scores")

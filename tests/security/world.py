@@ -82,6 +82,14 @@ CLINIC_WORLD = ApiWorld(
         "room": "rooms",
         "staff": "staff",
     },
+    # A time zone is a patterned string, not an enum: a generated one is rarely a real IANA name.
+    body_bases={
+        ("PUT", "/api/v1/clinics/{id}/"): lambda world, role: {
+            "name": "World",
+            "timezone": "America/New_York",
+            "nurse_shared_capacity": 2,
+        },
+    },
     ratio_exempt={
         ("POST", "/api/v1/break-glass/"): "needs a patient outside the caller's clinics",
         ("POST", "/api/v1/auth/logout/"): "revokes the token the next examples would use",

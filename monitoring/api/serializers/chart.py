@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from kat_clinic.api.times import AwareDateTimeField
 from monitoring.api.fields import session_field
 from monitoring.api.serializers.dosing import (
     DoseAdministrationSerializer,
@@ -52,7 +53,7 @@ class RemsMonitoringFormSerializer(serializers.ModelSerializer):
 
 class RemsGenerateSerializer(serializers.Serializer):
     session = session_field()
-    ready_to_leave_at = serializers.DateTimeField(required=False, allow_null=True)
+    ready_to_leave_at = AwareDateTimeField(required=False, allow_null=True)
 
 
 class SessionChartSerializer(serializers.Serializer):
@@ -86,7 +87,7 @@ class ChartLimitsSerializer(serializers.Serializer):
 
 
 class TimelineEntrySerializer(serializers.Serializer):
-    at = serializers.DateTimeField()
+    at = AwareDateTimeField()
     type = serializers.CharField()
     id = serializers.IntegerField()
     session = serializers.IntegerField(allow_null=True)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from kat_clinic.api.times import AwareDateTimeField
 from monitoring.api.fields import ENTERED_IN_ERROR, StaffField, session_field
 from monitoring.models import (
     DoseAdministration,
@@ -63,7 +64,7 @@ class DoseAdministrationSerializer(serializers.ModelSerializer):
 
 
 class DoseStopSerializer(serializers.Serializer):
-    stopped_at = serializers.DateTimeField()
+    stopped_at = AwareDateTimeField()
 
 
 @extend_schema_field(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from kat_clinic.api.times import refuse_future_time
 from monitoring.api.fields import StaffField, patient_field, session_field
 from monitoring.models import (
     CONTRAINDICATIONS,
@@ -17,6 +18,7 @@ from monitoring.models import (
     RemsPatientEnrollment,
     SessionAttestation,
 )
+from monitoring.models.records import PRIOR_AUTHORIZATION_MAX_DAYS
 
 
 def record_serializer(model_class, record_fields: list[str], extra_read_only: tuple[str, ...] = ()):
@@ -43,11 +45,24 @@ PatientMedicationSerializer = record_serializer(
 AllergySerializer = record_serializer(Allergy, ["substance", "reaction", "severity", "recorded_at"], ("recorded_at",))
 PregnancyTestSerializer = record_serializer(PregnancyTest, ["tested_at", "result"])
 DiagnosisSerializer = record_serializer(Diagnosis, ["icd10_code", "description", "primary", "diagnosed_on"])
-PriorAuthorizationSerializer = record_serializer(
-    PriorAuthorization,
-    ["payer", "reference", "authorised_sessions", "used_sessions", "valid_from", "valid_until"],
-    ("used_sessions",),
-)
+
+
+class PriorAuthorizationSerializer(
+    record_serializer(
+        PriorAuthorization,
+        ["payer", "reference", "authorised_sessions", "used_sessions", "valid_from", "valid_until"],
+        ("used_sessions",),
+    )
+):
+    def validate(self, attrs):
+        start, end = attrs.get("valid_from"), attrs.get("valid_until")
+        if start and end and end < start:
+            raise serializers.ValidationError({"valid_until": ["On or after valid_from."]})
+        if start and end and (end - start).days > PRIOR_AUTHORIZATION_MAX_DAYS:
+            raise serializers.ValidationError({"valid_until": ["An authorization covers at most three years."]})
+        return attrs
+
+
 RemsPatientEnrollmentSerializer = record_serializer(
     RemsPatientEnrollment, ["rems_patient_id", "enrolled_on", "ended_on"]
 )
@@ -56,6 +71,9 @@ RemsPatientEnrollmentSerializer = record_serializer(
 class ConsentSerializer(serializers.ModelSerializer):
     patient = patient_field()
     witness = StaffField()
+
+    def validate_signed_at(self, value):
+        return refuse_future_time(value, "A consent is signed before it is recorded, not in the future.")
 
     class Meta:
         model = Consent

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from operator import attrgetter
-
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from kat_clinic.access.viewsets import ClinicScopedViewSet
+from kat_clinic.api.parsers import JSON_ONLY
 from kat_clinic.models import StaffMember
 
 # The audit path of rows that carry no patient of their own: they belong to their session's patient.
@@ -35,23 +32,11 @@ class ChartViewSet(ClinicScopedViewSet):
 
     clinic_lookup = "session__clinic"
     # A path: rows without a patient column (scores, overrides, ...) say "session.patient_id", and
-    # their querysets join the session so the audit costs no query per row.
+    # their querysets join the session so the audit costs no query per row. The clinic is the
+    # scope's (`clinic_lookup`), read from each row.
     audit_patient_attr = "patient_id"
-    audit_clinic_attr = None
     # Bodies carry JSON objects and lists (sections, answers, readings), which form encodings cannot: JSON only.
-    parser_classes = [JSONParser]
-
-    def audit_objects(self, objects: Iterable[object]) -> None:
-        audit = getattr(self.request, "audit", None)
-        if audit is None:
-            return
-        patient_of = attrgetter(self.audit_patient_attr) if self.audit_patient_attr else None
-        for obj in objects:
-            audit.add_object(
-                resource_id=getattr(obj, "pk", None),
-                patient_id=patient_of(obj) if patient_of else None,
-                clinic_id=getattr(obj, self.audit_clinic_attr, None) if self.audit_clinic_attr else None,
-            )
+    parser_classes = JSON_ONLY
 
 
 class CreatingChartViewSet(ChartViewSet):

@@ -22,7 +22,11 @@ class DoseViewSet(EnteredInErrorMixin, CreatingChartViewSet, mixins.ListModelMix
     serializer_class = s.DoseAdministrationSerializer
     audit_resource = "dose"
     filterset_fields = ["session", "patient", "medication", "route"]
-    operations = {"list": "dose.read", "retrieve": "dose.read", "create": "dose.administer", "stop": "dose.administer",
+    operations = {
+        "list": "dose.read",
+        "retrieve": "dose.read",
+        "create": "dose.administer",
+        "stop": "dose.administer",
         "entered_in_error": "dose.administer",
     }
 

@@ -24,7 +24,11 @@ class VitalSignViewSet(EnteredInErrorMixin, CreatingChartViewSet, mixins.ListMod
     serializer_class = s.VitalSignSerializer
     audit_resource = "vital_sign"
     filterset_fields = ["session", "patient", "source"]
-    operations = {"list": "vitals.read", "retrieve": "vitals.read", "create": "vitals.write", "batch": "vitals.write",
+    operations = {
+        "list": "vitals.read",
+        "retrieve": "vitals.read",
+        "create": "vitals.write",
+        "batch": "vitals.write",
         "entered_in_error": "vitals.write",
     }
 
@@ -51,7 +55,9 @@ class VitalSignViewSet(EnteredInErrorMixin, CreatingChartViewSet, mixins.ListMod
         serializer.is_valid(raise_exception=True)
         session = serializer.validated_data["session"]
         created, duplicates = vitals.vitals_record(
-            session=session, by=acting_staff(request), readings=[dict(r) for r in serializer.validated_data["readings"]],
+            session=session,
+            by=acting_staff(request),
+            readings=[dict(r) for r in serializer.validated_data["readings"]],
             batch=True,
         )
         self.audit_objects(created)

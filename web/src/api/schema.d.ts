@@ -11,7 +11,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The audit trail, for admins of the clinics it concerns. */
+        /**
+         * Read the audit trail
+         * @description Who did what, when, from where and with what outcome, for the clinics you administer, newest first: one row per API call that touched a record, with the patients concerned. Filter by `patient`, `user`, `since` / `until` (date-times), `outcome` or `break_glass`. Rows hold ids, never record values.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `audit.read`).
+         */
         get: operations["audit_events_list"];
         put?: never;
         post?: never;
@@ -31,10 +36,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * @description Exchange username, password (and a TOTP code for clinical roles) for an expiring token.
+         * Log in: exchange credentials for a token
+         * @description Send `username` and `password`; prescribers, nurses and therapists also send `otp`, the 6-digit code of their authenticator app. The answer is a token to send as `Authorization: Token <token>` and its `expiry`: the token lapses after 30 minutes without a call (each call pushes `expiry` on) and 12 hours after login at the latest. A wrong password answers 401 `invalid_credentials`, a missing or wrong code 401 `otp_required`; after repeated failures the username is locked for a while (429 `locked_out`).
          *
-         *     Not inside the request transaction: a failed attempt must be recorded (lockout) even though
-         *     the request is refused.
+         *     **Access:** public: no token (what proves the caller is described above).
          */
         post: operations["auth_login_create"];
         delete?: never;
@@ -52,7 +57,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Revoke the token this request was made with. */
+        /**
+         * Log out: revoke this token
+         * @description Revokes the token the request is made with, at once; other tokens of the same user (other devices) stay valid. Answers 204 with no body.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `me.read`).
+         */
         post: operations["auth_logout_create"];
         delete?: never;
         options?: never;
@@ -69,7 +79,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Open one patient outside your clinics, with a written reason, for one hour. Flagged for review. */
+        /**
+         * Break glass: open a patient outside your clinics
+         * @description In an emergency a clinician may read one patient of another clinic of the organisation for one hour, giving a written reason. Every access under the grant is flagged in the audit trail for review by the patient's clinic. A patient outside the organisation answers 404.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `breakglass.request`).
+         */
         post: operations["break_glass_create"];
         delete?: never;
         options?: never;
@@ -86,13 +101,17 @@ export interface paths {
         };
         /**
          * List calendar feeds
-         * @description Your own feeds, and at clinics you run, every feed.
+         * @description Calendar feeds you may manage: your own, and at clinics where you run the schedule (admins, the front desk) every feed, rooms' included. Revoked feeds stay listed with `revoked_at`.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `calendar.manage`).
          */
         get: operations["calendar_feeds_list"];
         put?: never;
         /**
          * Issue a calendar feed
          * @description A private iCalendar URL for your own sessions (`staff`) or a room's (`room`, admins and the front desk). Issuing again for the same calendar revokes the previous URL.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `calendar.manage`).
          */
         post: operations["calendar_feeds_create"];
         delete?: never;
@@ -112,7 +131,9 @@ export interface paths {
         put?: never;
         /**
          * Revoke a calendar feed
-         * @description The URL stops working at once, for good.
+         * @description Revokes the feed: its URL stops working at once, for good (a calendar app subscribed to it gets 404 from then on). Issue a new feed for a new URL.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `calendar.manage`).
          */
         post: operations["calendar_feeds_revoke_create"];
         delete?: never;
@@ -130,7 +151,9 @@ export interface paths {
         };
         /**
          * iCalendar feed
-         * @description Subscribe to this URL in a calendar app. Events carry the session kind, the room and the time; no patient identifier unless the clinic opted in to initials.
+         * @description Subscribe to this URL in a calendar app: the sessions of the feed's staff member or room from 30 days back to 180 days ahead. Events carry the session kind, the room and the time; no patient identifier unless the clinic opted in to initials (calendar services hold no business associate agreement). No login: the private token in the URL is the credential; a revoked one answers 404.
+         *
+         *     **Access:** public: no token (what proves the caller is described above).
          */
         get: operations["calendars_retrieve"];
         put?: never;
@@ -148,10 +171,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * List adverse events
+         * @description Adverse events charted during sessions (nausea, hypertension, emergence reaction, respiratory depression, ...), with severity and the action taken. Filter by `session`, `patient` or `type`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `vitals.read`).
+         */
         get: operations["chart_adverse_events_list"];
         put?: never;
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * Record an adverse event
+         * @description Records an adverse event of a session with its type, severity, onset and action taken. Serious events appear on the esketamine REMS monitoring form. Times must fall within the session (from its booked start to a little after now); one outside answers 422 naming the field.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `vitals.write`).
+         */
         post: operations["chart_adverse_events_create"];
         delete?: never;
         options?: never;
@@ -166,7 +199,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Base for charting endpoints: rows hang off a session unless `clinic_lookup` says otherwise. */
+        /**
+         * List alerts
+         * @description Alerts raised by the system: vital-sign thresholds during a session, a PHQ-9 item 9 answer or a positive C-SSRS at any time. Each is notified to the on-call staff once. Filter by `session`, `patient`, `kind`, `priority`, or `open=true` for those not acknowledged yet.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `alert.read`).
+         */
         get: operations["chart_alerts_list"];
         put?: never;
         post?: never;
@@ -183,7 +221,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Base for charting endpoints: rows hang off a session unless `clinic_lookup` says otherwise. */
+        /**
+         * Get one alert
+         * @description One alert with what raised it (`details`: the readings and limits, or the scale response) and its handling: when the on-call staff were notified, who acknowledged it.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `alert.read`).
+         */
         get: operations["chart_alerts_retrieve"];
         put?: never;
         post?: never;
@@ -202,7 +245,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Base for charting endpoints: rows hang off a session unless `clinic_lookup` says otherwise. */
+        /**
+         * Acknowledge an alert
+         * @description Records that a clinician has taken the alert in hand (who and when). An alert already acknowledged answers 409 `alert_acknowledged`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `alert.ack`).
+         */
         post: operations["chart_alerts_acknowledge_create"];
         delete?: never;
         options?: never;
@@ -217,10 +265,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Allergys of a patient. */
+        /**
+         * List allergies
+         * @description An allergy: substance, reaction and severity. Records of patients of your clinics; filter by `patient`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_allergies_list"];
         put?: never;
-        /** @description Allergys of a patient. */
+        /**
+         * Record an allergy
+         * @description An allergy: substance, reaction and severity. The recording staff member is taken from the token.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `record.write`).
+         */
         post: operations["chart_allergies_create"];
         delete?: never;
         options?: never;
@@ -235,7 +293,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Allergys of a patient. */
+        /**
+         * Get one allergy
+         * @description An allergy: substance, reaction and severity. A record of a patient outside your clinics answers 404.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_allergies_retrieve"];
         put?: never;
         post?: never;
@@ -252,10 +315,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Escort and fasting for one session; posting again updates the session's row. */
+        /**
+         * List escort and fasting attestations
+         * @description Per session: the escort (name, phone, present) and fasting (confirmed, last ate, last drank). Filter by `session`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_attestations_list"];
         put?: never;
-        /** @description Escort and fasting for one session; posting again updates the session's row. */
+        /**
+         * Record escort and fasting for a session
+         * @description Records the session's attestation; posting again for the same session updates its single row. Escort and fasting are items of the pre-dose gate and of discharge.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `record.write`).
+         */
         post: operations["chart_attestations_create"];
         delete?: never;
         options?: never;
@@ -270,10 +343,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Patient-level records, scoped by the patient's home clinic. */
+        /**
+         * List consents
+         * @description A treatment consent signed by the patient with a staff witness: document version, medications and routes it covers, expiry. A current consent is a prerequisite of dosing. Records of patients of your clinics; filter by `patient`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_consents_list"];
         put?: never;
-        /** @description Patient-level records, scoped by the patient's home clinic. */
+        /**
+         * Record a signed consent
+         * @description A treatment consent signed by the patient with a staff witness: document version, medications and routes it covers, expiry. A current consent is a prerequisite of dosing. The recording staff member is taken from the token.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `record.write`).
+         */
         post: operations["chart_consents_create"];
         delete?: never;
         options?: never;
@@ -288,7 +371,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Patient-level records, scoped by the patient's home clinic. */
+        /**
+         * Get one signed consent
+         * @description A treatment consent signed by the patient with a staff witness: document version, medications and routes it covers, expiry. A current consent is a prerequisite of dosing. A record of a patient outside your clinics answers 404.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_consents_retrieve"];
         put?: never;
         post?: never;
@@ -307,7 +395,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Patient-level records, scoped by the patient's home clinic. */
+        /**
+         * Revoke a consent
+         * @description Records that the patient withdrew the consent, with a reason; it no longer satisfies the dosing prerequisite. Revoking it twice answers 409 `consent_revoked`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `record.write`).
+         */
         post: operations["chart_consents_revoke_create"];
         delete?: never;
         options?: never;
@@ -322,10 +415,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Patient-level records, scoped by the patient's home clinic. */
+        /**
+         * List contraindication screens
+         * @description The ketamine contraindication screen: `answers` per item (psychosis, uncontrolled hypertension, pregnancy, ...), `true` when present. Any item present fails it; the result is computed. A passed screen reviewed by a prescriber and still valid is a prerequisite of dosing. Records of patients of your clinics; filter by `patient`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_contraindication_screens_list"];
         put?: never;
-        /** @description Patient-level records, scoped by the patient's home clinic. */
+        /**
+         * Record a contraindication screen
+         * @description The ketamine contraindication screen: `answers` per item (psychosis, uncontrolled hypertension, pregnancy, ...), `true` when present. Any item present fails it; the result is computed. A passed screen reviewed by a prescriber and still valid is a prerequisite of dosing. The recording staff member is taken from the token.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `record.write`).
+         */
         post: operations["chart_contraindication_screens_create"];
         delete?: never;
         options?: never;
@@ -340,7 +443,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Patient-level records, scoped by the patient's home clinic. */
+        /**
+         * Get one contraindication screen
+         * @description The ketamine contraindication screen: `answers` per item (psychosis, uncontrolled hypertension, pregnancy, ...), `true` when present. Any item present fails it; the result is computed. A passed screen reviewed by a prescriber and still valid is a prerequisite of dosing. A record of a patient outside your clinics answers 404.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_contraindication_screens_retrieve"];
         put?: never;
         post?: never;
@@ -359,7 +467,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description The requesting prescriber reviews the screen; nobody reviews on another's behalf. */
+        /**
+         * Review a contraindication screen
+         * @description The prescriber making the request reviews the screen; `reviewed_by` is always the caller, so nobody reviews on another's behalf.
+         *
+         *     **Access:** a token of a user holding one of the roles `prescriber` at the clinic concerned (operation `screen.review`).
+         */
         post: operations["chart_contraindication_screens_review_create"];
         delete?: never;
         options?: never;
@@ -374,10 +487,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Diagnosiss of a patient. */
+        /**
+         * List diagnoses
+         * @description A diagnosis as an ICD-10-CM code (`F33.1`) with its description; one may be marked primary. Records of patients of your clinics; filter by `patient`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_diagnoses_list"];
         put?: never;
-        /** @description Diagnosiss of a patient. */
+        /**
+         * Record a diagnosis
+         * @description A diagnosis as an ICD-10-CM code (`F33.1`) with its description; one may be marked primary. The recording staff member is taken from the token.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `record.write`).
+         */
         post: operations["chart_diagnoses_create"];
         delete?: never;
         options?: never;
@@ -392,7 +515,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Diagnosiss of a patient. */
+        /**
+         * Get one diagnosis
+         * @description A diagnosis as an ICD-10-CM code (`F33.1`) with its description; one may be marked primary. A record of a patient outside your clinics answers 404.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_diagnoses_retrieve"];
         put?: never;
         post?: never;
@@ -410,14 +538,18 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
-         *     operation its author needs (someone else's entry also needs a prescriber).
+         * List dissociation scores
+         * @description CADSS dissociation scores with their 23 items and total. Filter by `session`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `vitals.read`).
          */
         get: operations["chart_dissociation_scores_list"];
         put?: never;
         /**
-         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
-         *     operation its author needs (someone else's entry also needs a prescriber).
+         * Record a dissociation score
+         * @description Records the 23 CADSS items (each 0 to 4); the total is computed. Times must fall within the session (from its booked start to a little after now); one outside answers 422 naming the field.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `vitals.write`).
          */
         post: operations["chart_dissociation_scores_create"];
         delete?: never;
@@ -436,8 +568,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
-         *     operation its author needs (someone else's entry also needs a prescriber).
+         * Mark a dissociation score entered in error
+         * @description Marks the dissociation score as entered in error with a `reason` (10 characters or more): the row is kept, flagged with who, when and why, and no longer counts (thresholds, caps, discharge, REMS). Its author marks their own entry; someone else's needs a prescriber. Marking it twice answers 409 `already_in_error`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `vitals.write`).
          */
         post: operations["chart_dissociation_scores_entered_in_error_create"];
         delete?: never;
@@ -454,14 +588,18 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
-         *     operation its author needs (someone else's entry also needs a prescriber).
+         * List doses
+         * @description Ketamine and esketamine administrations with dose, weight used, volume, rate, lot and who ordered and gave them. Filter by `session`, `patient`, `medication` or `route`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `dose.read`).
          */
         get: operations["chart_doses_list"];
         put?: never;
         /**
-         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
-         *     operation its author needs (someone else's entry also needs a prescriber).
+         * Record a dose
+         * @description Records an administration ordered by a prescriber. Give `dose_mg_per_kg` (the patient's latest weight gives `dose_mg`) or `dose_mg`; with a concentration the volume is computed, with infusion minutes the rate. The first dose of a session must pass the pre-dose gate (consent, screen, vital signs, attestation, ...) and every dose the in-session checks: 422 `gate_unmet` listing each unmet item, which a prescriber may override. The session's cumulative dose must stay under the clinic's cap for the route (422 `dose_cap_exceeded`) unless a prescriber records an override reason; esketamine follows its label (28 mg devices, at most 84 mg). Times must fall within the session (from its booked start to a little after now); one outside answers 422 naming the field.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `dose.administer`).
          */
         post: operations["chart_doses_create"];
         delete?: never;
@@ -478,8 +616,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
-         *     operation its author needs (someone else's entry also needs a prescriber).
+         * Get one dose
+         * @description One administration with the weight used and its computed dose, volume and rate.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `dose.read`).
          */
         get: operations["chart_doses_retrieve"];
         put?: never;
@@ -500,8 +640,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
-         *     operation its author needs (someone else's entry also needs a prescriber).
+         * Mark a dose entered in error
+         * @description Marks the dose as entered in error with a `reason` (10 characters or more): the row is kept, flagged with who, when and why, and no longer counts (thresholds, caps, discharge, REMS). Its author marks their own entry; someone else's needs a prescriber. Marking it twice answers 409 `already_in_error`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `dose.administer`).
          */
         post: operations["chart_doses_entered_in_error_create"];
         delete?: never;
@@ -520,8 +662,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
-         *     operation its author needs (someone else's entry also needs a prescriber).
+         * Stop an infusion
+         * @description Records when a running infusion was stopped (`stopped_at`, not before it started).
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `dose.administer`).
          */
         post: operations["chart_doses_stop_create"];
         delete?: never;
@@ -537,10 +681,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * List escalations
+         * @description Escalations during sessions: prescriber called, rapid response, emergency transfer. Filter by `session`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `vitals.read`).
+         */
         get: operations["chart_escalations_list"];
         put?: never;
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * Record an escalation
+         * @description Records an escalation of care and what happened. Times must fall within the session (from its booked start to a little after now); one outside answers 422 naming the field.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `vitals.write`).
+         */
         post: operations["chart_escalations_create"];
         delete?: never;
         options?: never;
@@ -555,10 +709,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description One note per author role per session; signed notes are frozen in the database, corrections are addenda. */
+        /**
+         * List clinical notes
+         * @description Notes of sessions: one per author role (therapist, nurse, prescriber), with their sections, status (`draft`, `signed`) and addenda. Filter by `session`, `patient`, `kind` or `status`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `note.read`).
+         */
         get: operations["chart_notes_list"];
         put?: never;
-        /** @description One note per author role per session; signed notes are frozen in the database, corrections are addenda. */
+        /**
+         * Start a note
+         * @description Starts the author's draft note on a session. The note's kind follows the session's (`preparation`, `dosing`, `integration`, else `general`) and decides its `sections` (e.g. a dosing note: `pre_dose_checks`, `therapist_observations`, `patient_experience`); unknown sections are refused. A second note by the same author role on the session answers 409. An author holding several roles names one in `author_role`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `note.write`).
+         */
         post: operations["chart_notes_create"];
         delete?: never;
         options?: never;
@@ -573,14 +737,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description One note per author role per session; signed notes are frozen in the database, corrections are addenda. */
+        /**
+         * Get one note with its ETag
+         * @description One note; the `ETag` header (and the `etag` field) carries its version, to send back in `If-Match` when editing.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `note.read`).
+         */
         get: operations["chart_notes_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** @description One note per author role per session; signed notes are frozen in the database, corrections are addenda. */
+        /**
+         * Edit a draft note
+         * @description Edits the author's own draft. Send the `ETag` read last in `If-Match`: a missing header answers 428, a stale one 412 (someone saved in between; read again). A signed note is frozen in the database: correct it with an addendum.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `note.write`).
+         */
         patch: operations["chart_notes_partial_update"];
         trace?: never;
     };
@@ -593,7 +767,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description One note per author role per session; signed notes are frozen in the database, corrections are addenda. */
+        /**
+         * Add an addendum to a signed note
+         * @description Corrects or completes a signed note by a new, signed addendum pointing at it; the note itself never changes. Answers the note with its addenda.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `note.write`).
+         */
         post: operations["chart_notes_addenda_create"];
         delete?: never;
         options?: never;
@@ -610,7 +789,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description One note per author role per session; signed notes are frozen in the database, corrections are addenda. */
+        /**
+         * Co-sign a dosing note
+         * @description A prescriber co-signs a signed dosing note, once; nothing else of the note changes.
+         *
+         *     **Access:** a token of a user holding one of the roles `prescriber` at the clinic concerned (operation `note.cosign`).
+         */
         post: operations["chart_notes_cosign_create"];
         delete?: never;
         options?: never;
@@ -627,7 +811,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description One note per author role per session; signed notes are frozen in the database, corrections are addenda. */
+        /**
+         * Sign a note
+         * @description Signs the author's own draft: records who and when and the SHA-256 of its canonical content; from then on the database refuses any change. `If-Match` is optional here and checked when sent.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `note.sign`).
+         */
         post: operations["chart_notes_sign_create"];
         delete?: never;
         options?: never;
@@ -642,10 +831,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A prescriber's override of one unmet gate or discharge item, with the reason kept. */
+        /**
+         * List gate and discharge overrides
+         * @description A prescriber's overrides of unmet gate, dose or discharge items, with the reason. Filter by `session` or `stage`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `chart.read`).
+         */
         get: operations["chart_overrides_list"];
         put?: never;
-        /** @description A prescriber's override of one unmet gate or discharge item, with the reason kept. */
+        /**
+         * Override an unmet gate or discharge item
+         * @description A prescriber proceeds despite one item currently unmet (`stage` `gate`, `dose` or `discharge`; `item` as listed in `unmet`), with a written reason kept with who and when. An item that is not unmet answers 422 `item_not_unmet`, one already overridden 409.
+         *
+         *     **Access:** a token of a user holding one of the roles `prescriber` at the clinic concerned (operation `gate.override`).
+         */
         post: operations["chart_overrides_create"];
         delete?: never;
         options?: never;
@@ -660,10 +859,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Patient medications of a patient. */
+        /**
+         * List the patient's medications
+         * @description A medication the patient takes outside the clinic; its `concomitant_class` (benzodiazepine, stimulant, MAOI, ...) feeds the dosing checks. Records of patients of your clinics; filter by `patient`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_patient_medications_list"];
         put?: never;
-        /** @description Patient medications of a patient. */
+        /**
+         * Record a medication the patient takes
+         * @description A medication the patient takes outside the clinic; its `concomitant_class` (benzodiazepine, stimulant, MAOI, ...) feeds the dosing checks. The recording staff member is taken from the token.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `record.write`).
+         */
         post: operations["chart_patient_medications_create"];
         delete?: never;
         options?: never;
@@ -678,7 +887,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Patient medications of a patient. */
+        /**
+         * Get one medication the patient takes
+         * @description A medication the patient takes outside the clinic; its `concomitant_class` (benzodiazepine, stimulant, MAOI, ...) feeds the dosing checks. A record of a patient outside your clinics answers 404.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_patient_medications_retrieve"];
         put?: never;
         post?: never;
@@ -695,7 +909,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A patient's clinical history, newest first: notes, doses, scales, alerts, events, consents. */
+        /**
+         * Get a patient's clinical timeline
+         * @description A patient's clinical history, newest first, one line each: signed notes, doses, scale responses, alerts, adverse events and consents, with the session they belong to. A plain array.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `chart.read`).
+         */
         get: operations["chart_patients_timeline_list"];
         put?: never;
         post?: never;
@@ -712,10 +931,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Pregnancy tests of a patient. */
+        /**
+         * List pregnancy tests
+         * @description A pregnancy test result, where a program requires a recent negative one before dosing. Records of patients of your clinics; filter by `patient`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_pregnancy_tests_list"];
         put?: never;
-        /** @description Pregnancy tests of a patient. */
+        /**
+         * Record a pregnancy test
+         * @description A pregnancy test result, where a program requires a recent negative one before dosing. The recording staff member is taken from the token.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `record.write`).
+         */
         post: operations["chart_pregnancy_tests_create"];
         delete?: never;
         options?: never;
@@ -730,7 +959,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Pregnancy tests of a patient. */
+        /**
+         * Get one pregnancy test
+         * @description A pregnancy test result, where a program requires a recent negative one before dosing. A record of a patient outside your clinics answers 404.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_pregnancy_tests_retrieve"];
         put?: never;
         post?: never;
@@ -747,10 +981,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Prior authorizations of a patient. */
+        /**
+         * List prior authorizations
+         * @description A payer's prior authorization: reference, sessions authorised and used, validity. The first dose of each dosing session uses one authorised session. Records of patients of your clinics; filter by `patient`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_prior_authorizations_list"];
         put?: never;
-        /** @description Prior authorizations of a patient. */
+        /**
+         * Record a prior authorization
+         * @description A payer's prior authorization: reference, sessions authorised and used, validity. The first dose of each dosing session uses one authorised session. The recording staff member is taken from the token.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `record.write`).
+         */
         post: operations["chart_prior_authorizations_create"];
         delete?: never;
         options?: never;
@@ -765,7 +1009,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Prior authorizations of a patient. */
+        /**
+         * Get one prior authorization
+         * @description A payer's prior authorization: reference, sessions authorised and used, validity. The first dose of each dosing session uses one authorised session. A record of a patient outside your clinics answers 404.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_prior_authorizations_retrieve"];
         put?: never;
         post?: never;
@@ -782,10 +1031,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Rems patient enrollments of a patient. */
+        /**
+         * List REMS patient enrollments
+         * @description The patient's enrollment in the esketamine REMS (their REMS patient id), required before an esketamine dose. Records of patients of your clinics; filter by `patient`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_rems_enrollments_list"];
         put?: never;
-        /** @description Rems patient enrollments of a patient. */
+        /**
+         * Record a REMS patient enrollment
+         * @description The patient's enrollment in the esketamine REMS (their REMS patient id), required before an esketamine dose. The recording staff member is taken from the token.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `record.write`).
+         */
         post: operations["chart_rems_enrollments_create"];
         delete?: never;
         options?: never;
@@ -800,7 +1059,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Rems patient enrollments of a patient. */
+        /**
+         * Get one REMS patient enrollment
+         * @description The patient's enrollment in the esketamine REMS (their REMS patient id), required before an esketamine dose. A record of a patient outside your clinics answers 404.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `record.read`).
+         */
         get: operations["chart_rems_enrollments_retrieve"];
         put?: never;
         post?: never;
@@ -817,7 +1081,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Base for charting endpoints: rows hang off a session unless `clinic_lookup` says otherwise. */
+        /**
+         * List REMS monitoring forms
+         * @description Esketamine REMS patient monitoring forms of your clinics' sessions, draft or submitted. Filter by `session` or `status`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `rems.read`).
+         */
         get: operations["chart_rems_forms_list"];
         put?: never;
         post?: never;
@@ -834,7 +1103,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Base for charting endpoints: rows hang off a session unless `clinic_lookup` says otherwise. */
+        /**
+         * Get one REMS monitoring form
+         * @description One form: every field of the REMS list filled from the chart (doses and lots, blood pressure before, at 40 minutes and at discharge, sedation, dissociation, respiratory depression, serious adverse events, time ready to leave), and when it is due.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `rems.read`).
+         */
         get: operations["chart_rems_forms_retrieve"];
         put?: never;
         post?: never;
@@ -853,7 +1127,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Base for charting endpoints: rows hang off a session unless `clinic_lookup` says otherwise. */
+        /**
+         * Submit a REMS monitoring form
+         * @description Marks the form submitted (who and when); it is kept as sent from then on (409 `rems_form_submitted` on a second submit).
+         *
+         *     **Access:** a token of a user holding one of the roles `prescriber` at the clinic concerned (operation `rems.submit`).
+         */
         post: operations["chart_rems_forms_submit_create"];
         delete?: never;
         options?: never;
@@ -870,7 +1149,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Fill (or refill, while a draft) the session's form from its chart. */
+        /**
+         * Fill a session's REMS monitoring form from its chart
+         * @description Builds (or rebuilds, while still a draft) the form of an esketamine session from its chart, due 7 days after the session. `ready_to_leave_at` defaults to now when the discharge criteria hold. A session without an esketamine dose answers 422 `no_esketamine_dose`; a submitted form 409 `rems_form_submitted`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `rems.write`).
+         */
         post: operations["chart_rems_forms_generate_create"];
         delete?: never;
         options?: never;
@@ -885,10 +1169,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * List rating-scale responses
+         * @description PHQ-9, GAD-7, PCL-5 and C-SSRS responses with their total, severity band, risk flag and LOINC codes. Filter by `patient`, `session`, `enrollment` or `scale`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `scale.read`).
+         */
         get: operations["chart_scale_responses_list"];
         put?: never;
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * Record a rating-scale response
+         * @description Scores and stores one response: `answers` is the list of item scores in order (PHQ-9: 9 items 0-3; GAD-7: 7 items 0-3; PCL-5: 20 items 0-4) or, for the C-SSRS screener, an object of yes/no answers `q1`..`q6` (and `q6_recent` when `q6` is yes). A bad item answers 422 naming each. A PHQ-9 item 9 above 0 or a positive C-SSRS raises a high-priority alert, notified to the on-call staff.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `scale.write`).
+         */
         post: operations["chart_scale_responses_create"];
         delete?: never;
         options?: never;
@@ -903,7 +1197,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * Get one rating-scale response
+         * @description One response with its answers, total, severity band, risk flag and LOINC codes.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `scale.read`).
+         */
         get: operations["chart_scale_responses_retrieve"];
         put?: never;
         post?: never;
@@ -920,7 +1219,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Baseline, latest, response and remission per scale for one patient. */
+        /**
+         * Get a patient's trends per scale
+         * @description For one `patient` (optionally one `enrollment`, a course of treatment): per scale, every total in time order, the baseline, the latest, the change in percent, and whether the patient responded (PHQ-9 down at least 50 %) or remitted (PHQ-9 below 5). A plain array.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `scale.read`).
+         */
         get: operations["chart_scale_responses_trend_list"];
         put?: never;
         post?: never;
@@ -938,14 +1242,18 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
-         *     operation its author needs (someone else's entry also needs a prescriber).
+         * List sedation scores
+         * @description MOAA/S scores (0 unresponsive to 5 alert). Filter by `session`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `vitals.read`).
          */
         get: operations["chart_sedation_scores_list"];
         put?: never;
         /**
-         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
-         *     operation its author needs (someone else's entry also needs a prescriber).
+         * Record a sedation score
+         * @description Records a MOAA/S score (0 to 5); discharge requires the patient back to 5. Times must fall within the session (from its booked start to a little after now); one outside answers 422 naming the field.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `vitals.write`).
          */
         post: operations["chart_sedation_scores_create"];
         delete?: never;
@@ -964,8 +1272,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
-         *     operation its author needs (someone else's entry also needs a prescriber).
+         * Mark a sedation score entered in error
+         * @description Marks the sedation score as entered in error with a `reason` (10 characters or more): the row is kept, flagged with who, when and why, and no longer counts (thresholds, caps, discharge, REMS). Its author marks their own entry; someone else's needs a prescriber. Marking it twice answers 409 `already_in_error`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `vitals.write`).
          */
         post: operations["chart_sedation_scores_entered_in_error_create"];
         delete?: never;
@@ -981,10 +1291,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * List other medications given
+         * @description Medications other than ketamine given during sessions (ondansetron, labetalol, clonidine, lorazepam, midazolam, other). Filter by `session`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `dose.read`).
+         */
         get: operations["chart_session_medications_list"];
         put?: never;
-        /** @description A charting endpoint whose POST validates the body and hands it to one service. */
+        /**
+         * Record another medication given
+         * @description Records a medication given during the session, with dose, route, time, reason and the prescriber who ordered it. Times must fall within the session (from its booked start to a little after now); one outside answers 422 naming the field.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `dose.administer`).
+         */
         post: operations["chart_session_medications_create"];
         delete?: never;
         options?: never;
@@ -999,7 +1319,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A session's whole chart in one response, in a fixed number of queries. */
+        /**
+         * Get a session's whole chart
+         * @description Everything charted on one session in one response: notes, doses, other medications, escalations, vital signs, sedation and dissociation scores, adverse events, alerts, scales, the escort and fasting attestation, the pre-dose gate and discharge status, and the REMS form.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `chart.read`).
+         */
         get: operations["chart_sessions_retrieve"];
         put?: never;
         post?: never;
@@ -1016,7 +1341,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A session's whole chart in one response, in a fixed number of queries. */
+        /**
+         * Get a session's discharge status
+         * @description Whether the patient may leave (`ready`): monitoring time after the last dose, vital signs, MOAA/S back to 5, escort present; each unmet item with why.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `chart.read`).
+         */
         get: operations["chart_sessions_discharge_retrieve"];
         put?: never;
         post?: never;
@@ -1033,7 +1363,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A session's whole chart in one response, in a fixed number of queries. */
+        /**
+         * Get a session's pre-dose gate
+         * @description Whether the first dose may be given (`ready`), each unmet item with why, and the items a prescriber overrode.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `chart.read`).
+         */
         get: operations["chart_sessions_gate_retrieve"];
         put?: never;
         post?: never;
@@ -1050,7 +1385,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The clinic's thresholds, caps and discharge policy for this session, for drawing the chart. */
+        /**
+         * Get the limits a session's chart applies
+         * @description The clinic's vital-sign thresholds (null when switched off), dose caps per medication and route, and discharge policy, for drawing the chart. The server applies them; a client only shows them.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `chart.read`).
+         */
         get: operations["chart_sessions_limits_retrieve"];
         put?: never;
         post?: never;
@@ -1068,14 +1408,18 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
-         *     operation its author needs (someone else's entry also needs a prescriber).
+         * List vital signs
+         * @description Blood pressure, heart rate, SpO2, respiratory rate and temperature readings, entered by hand or from a monitor. Filter by `session`, `patient` or `source` (`manual`, `device`).
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `vitals.read`).
          */
         get: operations["chart_vitals_list"];
         put?: never;
         /**
-         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
-         *     operation its author needs (someone else's entry also needs a prescriber).
+         * Record a vital-sign reading
+         * @description Records one reading; any measure may be left out, each within its plausible range. The session's threshold rules (severe or critical blood pressure, sustained tachycardia, low SpO2) are re-evaluated at once and raise alerts. A reading with a `device_reading_id` already stored is not stored twice: the stored one answers. Times must fall within the session (from its booked start to a little after now); one outside answers 422 naming the field.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `vitals.write`).
          */
         post: operations["chart_vitals_create"];
         delete?: never;
@@ -1092,8 +1436,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
-         *     operation its author needs (someone else's entry also needs a prescriber).
+         * Get one vital-sign reading
+         * @description One reading with its source, who entered it and when, and whether it was entered in error.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `vitals.read`).
          */
         get: operations["chart_vitals_retrieve"];
         put?: never;
@@ -1114,8 +1460,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * @description Adds POST `<id>/entered-in-error/`; the viewset's `operations["entered_in_error"]` names the
-         *     operation its author needs (someone else's entry also needs a prescriber).
+         * Mark a vital-sign reading entered in error
+         * @description Marks the vital-sign reading as entered in error with a `reason` (10 characters or more): the row is kept, flagged with who, when and why, and no longer counts (thresholds, caps, discharge, REMS). Its author marks their own entry; someone else's needs a prescriber. Marking it twice answers 409 `already_in_error`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `vitals.write`).
          */
         post: operations["chart_vitals_entered_in_error_create"];
         delete?: never;
@@ -1133,7 +1481,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Readings from a monitor; resending a reading (same device_reading_id) is a no-op. */
+        /**
+         * Record a batch of monitor readings
+         * @description Records readings from a monitor in one call. Resending a reading (same `device_reading_id`) is a no-op counted in `duplicates`, so a monitor may resend a whole batch after a network failure. Answers the readings stored and the ids of the session's alerts. Times must fall within the session (from its booked start to a little after now); one outside answers 422 naming the field.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `vitals.write`).
+         */
         post: operations["chart_vitals_batch_create"];
         delete?: never;
         options?: never;
@@ -1148,10 +1501,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A patient's check-in through a signed, expiring link. No login: the link is the credential. */
+        /**
+         * Open a check-in link
+         * @description What a patient's signed check-in link asks for: the clinic's name, its crisis line, the rating scale requested (if the link is a scale request, e.g. `phq9`) and whether it was already answered. No login: the signed, expiring token in the path is the credential, for this patient only; an invalid or expired link answers 403 `link_invalid`. A browser asking for HTML is sent on to the check-in page.
+         *
+         *     **Access:** public: no token (what proves the caller is described above).
+         */
         get: operations["checkins_retrieve"];
         put?: never;
-        /** @description A patient's check-in through a signed, expiring link. No login: the link is the credential. */
+        /**
+         * Submit a check-in
+         * @description The patient's mood (0-10), sleep, a note and, when requested, the scale's answers. A link answers once (409 `already_answered` after). A check-in that signals risk (PHQ-9 item 9 above 0, a positive C-SSRS) answers at once with the clinic's crisis line in `crisis`, and pages the on-call list in the same transaction; otherwise `crisis` is null.
+         *
+         *     **Access:** public: no token (what proves the caller is described above).
+         */
         post: operations["checkins_create"];
         delete?: never;
         options?: never;
@@ -1167,11 +1530,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * List your clinics
+         * @description The clinics where you hold a role, with their time zone, contact details, the crisis line shown to patients, reminder lead time, quiet hours (local wall-clock, no messages to patients inside them) and certifications such as the esketamine REMS site certification.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `clinic.read`).
          */
         get: operations["clinics_list"];
         put?: never;
@@ -1190,19 +1552,17 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * Get one clinic
+         * @description One clinic's settings and certifications. A clinic where you hold no role answers 404.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `clinic.read`).
          */
         get: operations["clinics_retrieve"];
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * Replace a clinic's settings
+         * @description Replaces every writable setting of the clinic (name, time zone, address, phone, nurse shared capacity, crisis line, reminder lead time, quiet hours). `slug`, `active` and certifications are managed by the operator, not through the API. A time zone must be an IANA name (`America/Chicago`); the clinic's local times (quiet hours, working hours, the day board's day) are read in it from then on.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `clinic.write`).
          */
         put: operations["clinics_update"];
         post?: never;
@@ -1210,11 +1570,10 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * Change some of a clinic's settings
+         * @description Changes only the settings sent, e.g. the reminder lead time or the quiet hours (`HH:MM`, local). Same rules as a full update.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `clinic.write`).
          */
         patch: operations["clinics_partial_update"];
         trace?: never;
@@ -1226,10 +1585,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Containers; POST receives one (checked in by a second person's credentials). */
+        /**
+         * List containers
+         * @description Vials, ampoules and device packs of your clinics with their lot, expiry and quantity on hand. Filter by `clinic`, `product`, `registration` or `lot_number`.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber` at the clinic concerned (operation `controlled.read`).
+         */
         get: operations["controlled_containers_list"];
         put?: never;
-        /** @description Containers; POST receives one (checked in by a second person's credentials). */
+        /**
+         * Receive a container
+         * @description Receives stock into a registration: product, lot, expiry, supplier and quantity (mg, or `devices` for whole-unit products). A second person checks it in by re-entering their credentials (`checked_by`: username, password and their one-time code). Every movement is an entry the database keeps for good; the balance moves only through entries.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `controlled.receive`).
+         */
         post: operations["controlled_containers_create"];
         delete?: never;
         options?: never;
@@ -1244,7 +1613,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Containers; POST receives one (checked in by a second person's credentials). */
+        /**
+         * Get one container
+         * @description One container with its product, lot, expiry, what it held when received and what it holds now.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber` at the clinic concerned (operation `controlled.read`).
+         */
         get: operations["controlled_containers_retrieve"];
         put?: never;
         post?: never;
@@ -1263,7 +1637,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description A count adjustment: the registrant's own sign-off, with a reason. */
+        /**
+         * Adjust a container's count
+         * @description The registrant's own adjustment after a count, with a reason, optionally closing a discrepancy. Only the registration's registrant may adjust.
+         *
+         *     **Access:** a token of a user holding one of the roles `prescriber` at the clinic concerned (operation `controlled.signoff`).
+         */
         post: operations["controlled_containers_adjust_create"];
         delete?: never;
         options?: never;
@@ -1280,7 +1659,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Report a loss or theft: alerts the registrant at once, plans the notice and Form 106. */
+        /**
+         * Report a loss or theft
+         * @description Records a loss, theft or loss in transit: its entry, an alert to the registrant at once, and follow-ups for the written notice (next business day, 17:00 local) and DEA Form 106 (within 45 days).
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `controlled.loss`).
+         */
         post: operations["controlled_containers_loss_create"];
         delete?: never;
         options?: never;
@@ -1297,7 +1681,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Containers; POST receives one (checked in by a second person's credentials). */
+        /**
+         * Return stock to the supplier
+         * @description Returns a quantity to a supplier or reverse distributor (`counterparty`) with its reference. Every movement is an entry the database keeps for good; the balance moves only through entries.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `controlled.transfer`).
+         */
         post: operations["controlled_containers_return_create"];
         delete?: never;
         options?: never;
@@ -1314,7 +1703,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description To another clinic of the organisation; returns the transfer-in entry of the new container. */
+        /**
+         * Transfer stock to another clinic
+         * @description Transfers a quantity to another clinic and registration of the organisation: a `transfer_out` here and a new container there; answers the `transfer_in` entry of the new container.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `controlled.transfer`).
+         */
         post: operations["controlled_containers_transfer_create"];
         delete?: never;
         options?: never;
@@ -1331,7 +1725,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Containers; POST receives one (checked in by a second person's credentials). */
+        /**
+         * Waste from a container
+         * @description Records a waste (the rest of an opened vial, a dropped device) with a reason. With `witness` credentials the witness re-authenticated in this request; without, the waste waits for a witness to confirm it from their own session (`entries/{id}/witness/`), and the registrant is alerted if nobody has.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `controlled.waste`).
+         */
         post: operations["controlled_containers_waste_create"];
         delete?: never;
         options?: never;
@@ -1346,7 +1745,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description What a blind count covers: the containers holding stock, without any figure. */
+        /**
+         * Get a blind count sheet
+         * @description What a count of the `clinic` covers: every container holding stock, with product and lot but without any quantity, so the counter does not see what to expect. A plain array.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `controlled.count`).
+         */
         get: operations["controlled_containers_count_sheet_list"];
         put?: never;
         post?: never;
@@ -1363,10 +1767,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Blind counts: the counter posts what they see and is answered with what they entered. */
+        /**
+         * List counts
+         * @description Shift, daily and biennial counts with what the counter entered per container. Counts are blind: the expected figures are not shown here.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `controlled.count`).
+         */
         get: operations["controlled_counts_list"];
         put?: never;
-        /** @description Blind counts: the counter posts what they see and is answered with what they entered. */
+        /**
+         * Record a blind count
+         * @description Records what the counter saw per container (mg, or devices). The expected quantity of each is read under a lock as the count is recorded; every difference opens a discrepancy for the registrant. The answer repeats what was entered, not what was expected.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `controlled.count`).
+         */
         post: operations["controlled_counts_create"];
         delete?: never;
         options?: never;
@@ -1381,7 +1795,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one. */
+        /**
+         * List count discrepancies
+         * @description Differences between a count and the ledger, open or resolved, with expected, counted and difference in mg.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `prescriber` at the clinic concerned (operation `controlled.report`).
+         */
         get: operations["controlled_discrepancies_list"];
         put?: never;
         post?: never;
@@ -1398,7 +1817,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one. */
+        /**
+         * Get one count discrepancy
+         * @description One discrepancy with the count and container it concerns and how it was resolved.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `prescriber` at the clinic concerned (operation `controlled.report`).
+         */
         get: operations["controlled_discrepancies_retrieve"];
         put?: never;
         post?: never;
@@ -1417,7 +1841,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one. */
+        /**
+         * Resolve a count discrepancy
+         * @description The registrant closes a discrepancy with the reason (an adjustment, an error found, a loss reported). A resolved discrepancy answers 409 `already_resolved`.
+         *
+         *     **Access:** a token of a user holding one of the roles `prescriber` at the clinic concerned (operation `controlled.signoff`).
+         */
         post: operations["controlled_discrepancies_resolve_create"];
         delete?: never;
         options?: never;
@@ -1434,7 +1863,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description POST a dose drawn from a container: the charted dose and its draw entry, in one transaction. */
+        /**
+         * Draw a dose from a container
+         * @description Records a dose given from a container: the charted dose (every charting rule applies, see Charting: dosing) and its draw entry commit together or not at all. Nasal devices are whole units (`devices`: 2 = 56 mg). When more is drawn than given (`drawn_mg`), the rest is wasted in the same transaction, witnessed at once with `witness` credentials or left for a witness to confirm.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `controlled.draw`).
+         */
         post: operations["controlled_draws_create"];
         delete?: never;
         options?: never;
@@ -1449,7 +1883,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The ledger, read-only; a correction is a new entry, a witness confirms from their own session. */
+        /**
+         * List ledger entries
+         * @description The ledger, read-only: receipts, draws, wastes, transfers, returns, adjustments, losses and corrections, each with the balance after it. Filter by `container`, `kind`, `dose` or `patient`.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber` at the clinic concerned (operation `controlled.read`).
+         */
         get: operations["controlled_entries_list"];
         put?: never;
         post?: never;
@@ -1466,7 +1905,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The ledger, read-only; a correction is a new entry, a witness confirms from their own session. */
+        /**
+         * Get one ledger entry
+         * @description One entry with who recorded, checked, witnessed or signed it off and the balance after it.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber` at the clinic concerned (operation `controlled.read`).
+         */
         get: operations["controlled_entries_retrieve"];
         put?: never;
         post?: never;
@@ -1485,7 +1929,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description A correcting entry referencing this one; on a draw with no change_mg it reverses the draw. */
+        /**
+         * Correct a ledger entry
+         * @description Entries are never edited: a correction is a new entry referencing this one, with a reason. On a draw whose dose was charted in error, send no `change_mg`: the draw is reversed (the stock goes back).
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `controlled.correct`).
+         */
         post: operations["controlled_entries_correct_create"];
         delete?: never;
         options?: never;
@@ -1502,7 +1951,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description The signed-in user witnesses this pending waste (their own session is the proof). */
+        /**
+         * Witness a pending waste
+         * @description The signed-in user witnesses a waste waiting for a witness; their own session is the proof, never someone else's word. The one who wasted cannot witness it (422); a waste already witnessed answers 409 `already_witnessed`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `controlled.witness`).
+         */
         post: operations["controlled_entries_witness_create"];
         delete?: never;
         options?: never;
@@ -1517,7 +1971,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one. */
+        /**
+         * List loss and theft reports
+         * @description Losses and thefts reported, with the written notice deadline, the Form 106 due date and the registrant's sign-off.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `prescriber` at the clinic concerned (operation `controlled.report`).
+         */
         get: operations["controlled_loss_reports_list"];
         put?: never;
         post?: never;
@@ -1534,7 +1993,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one. */
+        /**
+         * Get one loss or theft report
+         * @description One report with its ledger entry, deadlines and whether the registrant signed it off.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `prescriber` at the clinic concerned (operation `controlled.report`).
+         */
         get: operations["controlled_loss_reports_retrieve"];
         put?: never;
         post?: never;
@@ -1553,7 +2017,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one. */
+        /**
+         * Sign off a loss or theft report
+         * @description The registrant signs the report off, with an optional note. Signing it twice answers 409 `already_signed_off`.
+         *
+         *     **Access:** a token of a user holding one of the roles `prescriber` at the clinic concerned (operation `controlled.signoff`).
+         */
         post: operations["controlled_loss_reports_sign_off_create"];
         delete?: never;
         options?: never;
@@ -1568,7 +2037,6 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Each clinic's ledger policy as it applies (the dose form asks whether a container is required). */
         get: operations["controlled_policies_list"];
         put?: never;
         post?: never;
@@ -1585,7 +2053,6 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Each clinic's ledger policy as it applies (the dose form asks whether a container is required). */
         get: operations["controlled_policies_retrieve"];
         put?: never;
         post?: never;
@@ -1602,7 +2069,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The catalogue: not of one clinic, readable by whoever may read the ledger somewhere. */
+        /**
+         * List controlled products
+         * @description The catalogue of products the ledger tracks: name, medication, form, strength, concentration or unit per device, NDC and DEA schedule. Not of one clinic.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber` at the clinic concerned (operation `controlled.read`).
+         */
         get: operations["controlled_products_list"];
         put?: never;
         post?: never;
@@ -1619,7 +2091,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Base of the ledger's viewsets: JSON bodies, no patient unless the resource names one. */
+        /**
+         * List DEA registrations
+         * @description Each clinic's DEA registrations: number, name, registrant (the prescriber who signs off), schedules and expiry. Stock is held under one registration.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber` at the clinic concerned (operation `controlled.read`).
+         */
         get: operations["controlled_registrations_list"];
         put?: never;
         post?: never;
@@ -1637,9 +2114,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description The dispensing log of one registration over [start, end] (clinic dates), as CSV: per entry
-         *     the patient's name and address, the drug's name, strength and form, the quantity, the date,
-         *     who administered it, and the container's balance after it.
+         * Download a registration's dispensing log (CSV)
+         * @description The dispensing log of one `registration` from `start` to `end` (the clinic's local dates), as CSV with a header row: per entry the date and time, kind, container and lot, drug name, strength, form, NDC and schedule, quantity and balance after, the patient's name and address for a dose, who administered, witnessed, checked and signed off. Every row is an audited read of the patient's record.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `prescriber` at the clinic concerned (operation `controlled.report`).
          */
         get: operations["controlled_reports_dispensing_log_retrieve"];
         put?: never;
@@ -1657,7 +2135,6 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Distributions to other registrations in a calendar year against the practitioner's 5 % limit. */
         get: operations["controlled_reports_distributions_retrieve"];
         put?: never;
         post?: never;
@@ -1674,7 +2151,6 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description An inventory (the biennial one, or any count) as a dated snapshot, one row per container. */
         get: operations["controlled_reports_inventory_retrieve"];
         put?: never;
         post?: never;
@@ -1691,10 +2167,6 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * @description Per container of the clinic over [start, end]: opening, received, administered, wasted and
-         *     other movements, the expected closing figure, and the period's last count against the ledger.
-         */
         get: operations["controlled_reports_reconciliation_list"];
         put?: never;
         post?: never;
@@ -1713,7 +2185,9 @@ export interface paths {
         };
         /**
          * Signed consent (PDF)
-         * @description The patient's signed consent with the signature time and the witness.
+         * @description The patient's signed treatment consent, with the signature time and the witness. Send `Accept: application/octet-stream` to receive the same bytes as plain binary. Recorded as a disclosure.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `document.consent`).
          */
         get: operations["documents_consents_retrieve"];
         put?: never;
@@ -1733,7 +2207,9 @@ export interface paths {
         };
         /**
          * REMS patient enrollment (PDF)
-         * @description The patient's esketamine REMS enrollment, signed, with its date.
+         * @description The patient's esketamine REMS patient enrollment, signed, with its date. Send `Accept: application/octet-stream` to receive the same bytes as plain binary. Recorded as a disclosure.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `document.rems_enrollment`).
          */
         get: operations["documents_rems_enrollments_retrieve"];
         put?: never;
@@ -1753,7 +2229,9 @@ export interface paths {
         };
         /**
          * Esketamine REMS Patient Monitoring Form (PDF)
-         * @description The monitoring form of one esketamine session, every field of the REMS list, ready to print or file.
+         * @description The monitoring form of one esketamine session, every field of the REMS list, ready to print or file. Send `Accept: application/octet-stream` to receive the same bytes as plain binary. Recorded as a disclosure.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `document.rems_form`).
          */
         get: operations["documents_rems_forms_retrieve"];
         put?: never;
@@ -1773,7 +2251,9 @@ export interface paths {
         };
         /**
          * Printable session summary (PDF)
-         * @description One session on a page: times, room, staff, vital signs, doses with lots, scales, adverse events, the note.
+         * @description One session on a page: times, room, staff, vital signs, doses with lots, scales, adverse events, the note. Send `Accept: application/octet-stream` to receive the same bytes as plain binary. Recorded as a disclosure.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `document.session_summary`).
          */
         get: operations["documents_sessions_retrieve"];
         put?: never;
@@ -1793,21 +2273,17 @@ export interface paths {
         };
         /**
          * Enrollments of your clinics; filter by patient, status, template, pathway
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Enrollments at your clinics: a patient in one version of a program, with its status (`active`, `paused`, `completed`, `withdrawn`). Filter by `patient`, `status`, `template`, `pathway` or `clinic`.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `enrollment.read`).
          */
         get: operations["enrollments_list"];
         put?: never;
         /**
          * Enroll a patient in a published template; plans every session it calls for
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Enrolls a patient of your clinics in a published template and plans every session it calls for (to book through Scheduling). A patient has at most one open (active or paused) enrollment per pathway: another answers 409 `already_enrolled`. A template of another clinic answers 422 `template_not_offered`.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `enrollment.write`).
          */
         post: operations["enrollments_create"];
         delete?: never;
@@ -1825,11 +2301,9 @@ export interface paths {
         };
         /**
          * One enrollment
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description One enrollment with its template version and status history fields.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `enrollment.read`).
          */
         get: operations["enrollments_retrieve"];
         put?: never;
@@ -1851,11 +2325,9 @@ export interface paths {
         put?: never;
         /**
          * Complete; sessions still to book are cancelled
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Completes an active or paused enrollment (`reason` optional): planned sessions still to book are cancelled and follow-ups still to come for it are called off; booked sessions stay on the schedule for the front desk to cancel or keep.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `enrollment.write`).
          */
         post: operations["enrollments_complete_create"];
         delete?: never;
@@ -1875,11 +2347,9 @@ export interface paths {
         put?: never;
         /**
          * Pause (reason required)
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Pauses an active enrollment; `reason` is required (422 `reason_required`), and any other status answers 409 `illegal_transition`. Its planned and booked sessions stay as they are.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `enrollment.write`).
          */
         post: operations["enrollments_pause_create"];
         delete?: never;
@@ -1896,12 +2366,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The planned sessions, in plan order
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * List the planned sessions, in plan order
+         * @description Every session the plan calls for, in order, with its status (`to_book`, `booked`, `completed`, `cancelled`); an integration session names the dosing session it follows (`linked_dosing`) and its window after it (`window_min`, `window_max`). A plain array.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `enrollment.read`).
          */
         get: operations["enrollments_planned_sessions_list"];
         put?: never;
@@ -1921,11 +2389,9 @@ export interface paths {
         };
         /**
          * Progress: per step completed / booked / to book, next session due, booster due dates
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Per step: planned, completed, booked, still to book and cancelled sessions; the totals; the next session to book; for maintenance, the window a booster is due in; and the prerequisites each dosing session requires.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `enrollment.read`).
          */
         get: operations["enrollments_progress_retrieve"];
         put?: never;
@@ -1947,11 +2413,9 @@ export interface paths {
         put?: never;
         /**
          * Resume a paused enrollment
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Resumes a paused enrollment; `reason` is optional. Any other status answers 409 `illegal_transition`.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `enrollment.write`).
          */
         post: operations["enrollments_resume_create"];
         delete?: never;
@@ -1971,11 +2435,9 @@ export interface paths {
         put?: never;
         /**
          * Withdraw (reason required); sessions still to book are cancelled
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Withdraws the patient from an active or paused enrollment; `reason` is required. Planned sessions still to book are cancelled and follow-ups still to come for it are called off; booked sessions stay on the schedule for the front desk to cancel or keep.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `enrollment.write`).
          */
         post: operations["enrollments_withdraw_create"];
         delete?: never;
@@ -1994,6 +2456,8 @@ export interface paths {
         /**
          * Audit trail (CSV)
          * @description Every audited access at the clinic in the date range, oldest first. Ids and outcomes, no record values.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `export.audit`).
          */
         get: operations["exports_audit_events_retrieve"];
         put?: never;
@@ -2014,6 +2478,8 @@ export interface paths {
         /**
          * Accounting of disclosures of a patient (CSV)
          * @description Every release of the patient's information recorded by the system: FHIR exports, document and CSV downloads, calendar fetches and webhook deliveries; when, what and to whom (45 CFR 164.528).
+         *
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `export.disclosures`).
          */
         get: operations["exports_disclosures_retrieve"];
         put?: never;
@@ -2034,6 +2500,8 @@ export interface paths {
         /**
          * Outcomes per program (CSV)
          * @description Per program version: enrollments, how many have a PHQ-9 baseline and a later PHQ-9, and how many responded (PHQ-9 down at least 50 %) or remitted (PHQ-9 below 5). Counts only, no patient data.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `export.outcomes`).
          */
         get: operations["exports_outcomes_retrieve"];
         put?: never;
@@ -2054,6 +2522,8 @@ export interface paths {
         /**
          * Clinic schedule (CSV)
          * @description Every session starting in the date range (the clinic's local dates), with room, patient and staff.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `export.schedule`).
          */
         get: operations["exports_schedule_retrieve"];
         put?: never;
@@ -2071,7 +2541,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description FHIR content in `application/fhir+json`; errors keep the API's JSON error body. */
+        /**
+         * Download one file of a bulk export
+         * @description One NDJSON file of a completed export: one FHIR resource per line. Send `Accept: application/octet-stream` to receive it as plain bytes. Recorded as a disclosure of every patient it holds.
+         *
+         *     **Access:** a token of a user holding one of the roles `prescriber` at the clinic concerned (operation `fhir.bulk_export`).
+         */
         get: operations["fhir_bulk_export_file"];
         put?: never;
         post?: never;
@@ -2088,7 +2563,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description FHIR content in `application/fhir+json`; errors keep the API's JSON error body. */
+        /**
+         * Poll a bulk export
+         * @description While the export runs: 202 with its `status` (and `X-Progress`, `Retry-After: 5`). When done: 200 with the manifest, one NDJSON file per resource type with its URL and count. A failed export answers 400 naming why.
+         *
+         *     **Access:** a token of a user holding one of the roles `prescriber` at the clinic concerned (operation `fhir.bulk_export`).
+         */
         get: operations["fhir_bulk_export_status"];
         put?: never;
         post?: never;
@@ -2105,7 +2585,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description FHIR content in `application/fhir+json`; errors keep the API's JSON error body. */
+        /**
+         * Get the FHIR CapabilityStatement
+         * @description What this read-only FHIR R4 (4.0.1) server offers: `Patient/{id}/$everything` and the bulk `Group/{clinic}/$export`. FHIR content is `application/fhir+json`; errors keep the API's problem+json.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `fhir.read`).
+         */
         get: operations["fhir_metadata_retrieve"];
         put?: never;
         post?: never;
@@ -2122,7 +2607,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The follow-up queue: upcoming, due, overdue, sent, failed, acknowledged, cancelled. */
+        /**
+         * List the follow-up queue
+         * @description Follow-ups you may see, by due time: reminders and scale requests to patients, staff alerts and tasks (no-show review, integration not booked, REMS form due, crisis pages). Alerts addressed to you or to a role you hold; clinicians also see patient messages and crisis pages, the front desk schedule reminders. `bucket` picks `upcoming`, `due`, `overdue` (15 minutes past due), `sent`, `failed`, `acknowledged` or `cancelled`; filter also by `clinic`, `role`, `kind` or `patient`.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `followup.read`).
+         */
         get: operations["followups_list"];
         put?: never;
         post?: never;
@@ -2139,7 +2629,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The follow-up queue: upcoming, due, overdue, sent, failed, acknowledged, cancelled. */
+        /**
+         * Get one follow-up
+         * @description One follow-up with its channel, target, payload, due time, delivery attempts and status.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `followup.read`).
+         */
         get: operations["followups_retrieve"];
         put?: never;
         post?: never;
@@ -2158,7 +2653,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description The follow-up queue: upcoming, due, overdue, sent, failed, acknowledged, cancelled. */
+        /**
+         * Acknowledge a staff alert
+         * @description Takes a staff alert in hand (who and when). Only alerts addressed to you, or to a role you hold, or a crisis page for any clinician of the clinic (403 `not_your_alert` otherwise); patient messages are not acknowledged (422 `not_an_alert`). Acknowledging twice changes nothing; a cancelled or failed alert answers 409 `alert_closed`.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `followup.acknowledge`).
+         */
         post: operations["followups_acknowledge_create"];
         delete?: never;
         options?: never;
@@ -2173,10 +2673,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Integration plans per enrollment. POST writes a new version (creating the plan if needed). */
+        /**
+         * List integration plans
+         * @description Each enrollment's integration plan (themes, goals, practices, homework) at its current version. Filter by `enrollment`, `patient` or `clinic`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `integration_plan.read`).
+         */
         get: operations["integration_plans_list"];
         put?: never;
-        /** @description Integration plans per enrollment. POST writes a new version (creating the plan if needed). */
+        /**
+         * Write an integration plan's next version
+         * @description Creates the enrollment's plan, or writes its next version: the fields sent replace theirs, the others are kept, and `version` goes up by one. Send the `version` you read as `expected_version` to refuse a lost update (412 when the plan moved on meanwhile). Answers 200 with the plan.
+         *
+         *     **Access:** a token of a user holding one of the roles `prescriber`, `therapist` at the clinic concerned (operation `integration_plan.write`).
+         */
         post: operations["integration_plans_create"];
         delete?: never;
         options?: never;
@@ -2191,7 +2701,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Integration plans per enrollment. POST writes a new version (creating the plan if needed). */
+        /**
+         * Get one integration plan
+         * @description One plan at its current version, with the integration session it was last updated in.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `integration_plan.read`).
+         */
         get: operations["integration_plans_retrieve"];
         put?: never;
         post?: never;
@@ -2208,7 +2723,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Integration plans per enrollment. POST writes a new version (creating the plan if needed). */
+        /**
+         * List an integration plan's versions
+         * @description Every version of the plan, oldest first, each with who wrote it and when (`event` is `insert` for the first, `update` after). A plain array.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `integration_plan.read`).
+         */
         get: operations["integration_plans_history_list"];
         put?: never;
         post?: never;
@@ -2226,11 +2746,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description Tells the audit middleware what a request touched, and attaches the acting user to row history.
+         * Who you are: your clinics, their time zones and your roles
+         * @description The signed-in user, their staff record, and per clinic they work at its name, its IANA time zone (show and enter that clinic's times in it) and the roles they hold there. Call it after login to choose a clinic and to know which operations to offer.
          *
-         *     Subclasses set `audit_resource` (e.g. "patient") and `audit_patient_attr`, the attribute of an
-         *     object that holds its patient id ("id" for Patient itself, "patient_id" elsewhere, None when the
-         *     resource is not about one patient).
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `me.read`).
          */
         get: operations["me_retrieve"];
         put?: never;
@@ -2248,7 +2767,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Each clinic's on-call list for crisis pages, first to page first. */
+        /**
+         * List the on-call list
+         * @description Each clinic's on-call list for crisis pages, in order: the first is paged first. Filter by `clinic`.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `oncall.read`).
+         */
         get: operations["on_call_list"];
         put?: never;
         post?: never;
@@ -2267,7 +2791,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Each clinic's on-call list for crisis pages, first to page first. */
+        /**
+         * Replace a clinic's on-call list
+         * @description Sets the clinic's whole on-call list in one write, in paging order (`staff`: ids of clinicians of the clinic). Answers the new list as a plain array.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `oncall.write`).
+         */
         post: operations["on_call_replace_create"];
         delete?: never;
         options?: never;
@@ -2282,7 +2811,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Check-ins as clinicians read them. */
+        /**
+         * List patients' check-ins
+         * @description Check-ins patients sent through their links: mood, sleep, note, scale answers and total, and whether they signalled risk (with why). Filter by `patient`, `clinic` or `risk_flagged`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `checkin.read`).
+         */
         get: operations["patient_checkins_list"];
         put?: never;
         post?: never;
@@ -2299,7 +2833,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Check-ins as clinicians read them. */
+        /**
+         * Get one check-in
+         * @description One check-in with the follow-up that asked for it (if any) and its risk assessment.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `checkin.read`).
+         */
         get: operations["patient_checkins_retrieve"];
         put?: never;
         post?: never;
@@ -2316,10 +2855,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Patients' demographics. Clinical records live in their own endpoints, out of the front desk's reach. */
+        /**
+         * List or search patients
+         * @description Patients whose home clinic is one of yours. `search` matches the start of the first or last name, or the exact MRN; filter by `home_clinic` or `mrn`. Demographics and contacts only: clinical records are under Charting and out of the front desk's reach. Each patient listed is recorded in the audit trail.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `patient.read`).
+         */
         get: operations["patients_list"];
         put?: never;
-        /** @description Patients' demographics. Clinical records live in their own endpoints, out of the front desk's reach. */
+        /**
+         * Register a patient
+         * @description Registers a patient at one of your clinics. The MRN is unique within the organisation (409 `duplicate` otherwise). `sms_opt_in` and `email_opt_in` decide whether reminders and check-in links are sent on that channel; a patient texting STOP opts out of SMS.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler` at the clinic concerned (operation `patient.write`).
+         */
         post: operations["patients_create"];
         delete?: never;
         options?: never;
@@ -2334,15 +2883,30 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Patients' demographics. Clinical records live in their own endpoints, out of the front desk's reach. */
+        /**
+         * Get one patient
+         * @description One patient's demographics and contacts. A patient of another clinic answers 404 unless you opened them with break-glass in the last hour (then the read is flagged for review).
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `patient.read`).
+         */
         get: operations["patients_retrieve"];
-        /** @description Patients' demographics. Clinical records live in their own endpoints, out of the front desk's reach. */
+        /**
+         * Replace a patient's demographics
+         * @description Replaces demographics and contacts. The home clinic cannot be changed here (moving a patient changes who may read the record: an administrator's task).
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler` at the clinic concerned (operation `patient.write`).
+         */
         put: operations["patients_update"];
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** @description Patients' demographics. Clinical records live in their own endpoints, out of the front desk's reach. */
+        /**
+         * Change a patient's demographics
+         * @description Changes only the fields sent, e.g. a new phone number or an SMS opt-out.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler` at the clinic concerned (operation `patient.write`).
+         */
         patch: operations["patients_partial_update"];
         trace?: never;
     };
@@ -2353,10 +2917,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Patients' demographics. Clinical records live in their own endpoints, out of the front desk's reach. */
+        /**
+         * List a patient's weights
+         * @description Every recorded body weight of the patient, newest first, as a plain array. Dosing in mg/kg uses the latest weight, which must be recent enough for the program's prerequisite.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `patient.weight.read`).
+         */
         get: operations["patients_weights_list"];
         put?: never;
-        /** @description Patients' demographics. Clinical records live in their own endpoints, out of the front desk's reach. */
+        /**
+         * Record a patient's weight
+         * @description Records a body weight in kg (1.0 to 499.9, one decimal, as a string) measured at `measured_at` (not in the future). The recording nurse or prescriber is taken from the token.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `patient.weight.write`).
+         */
         post: operations["patients_weights_create"];
         delete?: never;
         options?: never;
@@ -2373,21 +2947,17 @@ export interface paths {
         };
         /**
          * Program templates you can use: organisation-wide, or of your clinics
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Templates you can enroll patients in or edit: those offered at every clinic of the organisation (`clinic` null) and those of your clinics. Each lists its steps (sessions with kind, count, durations, room and staff needs, dose), rules (order, windows, caps), prerequisites of each dosing session and rating-scale schedule. Filter by `pathway`, `state`, `clinic` or `family` (all versions of one template).
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `program_template.read`).
          */
         get: operations["program_templates_list"];
         put?: never;
         /**
          * Create a draft template with all its parts in one write
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Creates a draft (version 1 of a new family) with all its parts in one write, checked as a whole: every refusal names its field by dotted path (`steps.1.block_minutes`). Intervals are ISO 8601 durations (`P1D`) and answer as `D HH:MM:SS`. A draft is not offered for enrollment until published.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `program_template.write`).
          */
         post: operations["program_templates_create"];
         delete?: never;
@@ -2405,41 +2975,33 @@ export interface paths {
         };
         /**
          * One template version with its steps, rules, prerequisites and scales
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description One version of a template with all its parts. Enrollments keep the version they were made with, so an id names content that never changes once published.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `program_template.read`).
          */
         get: operations["program_templates_retrieve"];
         /**
          * Replace a draft (a published version is frozen: clone it)
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Replaces a draft with all its parts. A published or retired version is frozen (409 `template_frozen`): clone it into a new draft version instead.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `program_template.write`).
          */
         put: operations["program_templates_update"];
         post?: never;
         /**
          * Delete a draft
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Deletes a draft; answers 204 with no body. Published and retired versions are kept for good (409): retire a published version instead.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `program_template.write`).
          */
         delete: operations["program_templates_destroy"];
         options?: never;
         head?: never;
         /**
          * Change part of a draft; a list given replaces the stored list
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Changes the fields sent of a draft; a list sent (`steps`, `rules`, `prerequisites`, `scale_schedule`) replaces the stored list as a whole.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `program_template.write`).
          */
         patch: operations["program_templates_partial_update"];
         trace?: never;
@@ -2455,11 +3017,9 @@ export interface paths {
         put?: never;
         /**
          * Copy this version into a new draft version of the same family, to edit
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Copies this version, with every part, into a new draft version of the same family, to edit and publish in its place.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `program_template.write`).
          */
         post: operations["program_templates_clone_create"];
         delete?: never;
@@ -2479,11 +3039,9 @@ export interface paths {
         put?: never;
         /**
          * Publish a complete draft (the family's published version is retired); frozen from then on
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Publishes a draft complete enough to book (422 `template_incomplete` otherwise): from then on it is frozen in the database and offered for enrollment. The family's previously published version is retired, and its enrollments keep it.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `program_template.write`).
          */
         post: operations["program_templates_publish_create"];
         delete?: never;
@@ -2503,11 +3061,9 @@ export interface paths {
         put?: never;
         /**
          * Retire a published version: no new enrollments, existing ones keep it
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * @description Stops offering a published version for new enrollments; enrollments already made keep it.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `program_template.write`).
          */
         post: operations["program_templates_retire_create"];
         delete?: never;
@@ -2524,20 +3080,18 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * List rooms and chairs
+         * @description Treatment rooms, infusion and recovery chairs and consult rooms of your clinics, with their capabilities (`monitored`, `recovery`, `iv`, `therapy`) that program steps require. Filter by `clinic`, `kind` or `active`.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `room.read`).
          */
         get: operations["rooms_list"];
         put?: never;
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * Add a room or chair
+         * @description Adds a room to one of your clinics. Its kind and capabilities decide which sessions may be booked in it (a dosing step needing a `monitored` room never lands in a consult room).
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `room.write`).
          */
         post: operations["rooms_create"];
         delete?: never;
@@ -2554,19 +3108,17 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * Get one room
+         * @description One room or chair with its kind, its capabilities and whether it is in service.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `room.read`).
          */
         get: operations["rooms_retrieve"];
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * Replace a room
+         * @description Replaces the room's name, kind, capabilities and active flag. Deactivating a room keeps its booked sessions; search and booking no longer offer it.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `room.write`).
          */
         put: operations["rooms_update"];
         post?: never;
@@ -2574,11 +3126,10 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * Change a room
+         * @description Changes the fields sent, e.g. `active: false` to take a room out of service for new bookings.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `room.write`).
          */
         patch: operations["rooms_partial_update"];
         trace?: never;
@@ -2590,7 +3141,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description One clinic's local day: sessions by room and by staff member, with front-desk flags. */
+        /**
+         * Get a clinic's day board
+         * @description Every session of one local day of a clinic (`date` in the clinic's time zone, which the answer repeats), grouped by room and by staff member, with the patient, kind, status, staff, linked sessions and front-desk flags (`late`, `late_cancel`, a missing prerequisite, a ride not confirmed). A daylight-saving day is 23 or 25 hours long and counted so.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `schedule.day_board`).
+         */
         get: operations["scheduling_day_board_retrieve"];
         put?: never;
         post?: never;
@@ -2609,7 +3165,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Propose (preview) or book, all or nothing, every to-book session of an enrollment. */
+        /**
+         * Book a whole program at once
+         * @description Places every session of the enrollment still to book, in plan order, within `horizon_days` of `date_from`, honouring the program's rules (windows, gaps, weekly caps) and `preferences`. With `preview: true` it answers the `proposal` and books nothing; otherwise it books them all in one transaction, or none (422 `program_unschedulable` naming the session that cannot be placed, 409 on a clash).
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `schedule.program_booking`).
+         */
         post: operations["scheduling_program_booking_create"];
         delete?: never;
         options?: never;
@@ -2626,7 +3187,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Feasible options for a planned session or a session kind, best first. */
+        /**
+         * Search free slots for a session
+         * @description Feasible options, best first, for a planned session (its step gives the durations, room and staff needs) or for a session kind with its minutes and `needs`, between two local dates (at most 62 days). Each option names the start, room and staff per role, and respects working hours, licences, every booking and the program's rules; `preferences` (staff, rooms, weekdays, earliest and latest local start) rank the options. Nothing is booked.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `schedule.search`).
+         */
         post: operations["scheduling_search_create"];
         delete?: never;
         options?: never;
@@ -2641,10 +3207,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Booked sessions and their front-desk actions. Sessions carry no clinical data. */
+        /**
+         * List booked sessions
+         * @description Booked sessions of your clinics with their staff assignments, in order of start. Sessions carry no clinical data. Filter by `clinic`, `patient`, `status`, `kind`, `room`, `enrollment`, `planned_session`, `staff`, or a range of block starts (`starts_after`, `starts_before`).
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `session.read`).
+         */
         get: operations["sessions_list"];
         put?: never;
-        /** @description Booked sessions and their front-desk actions. Sessions carry no clinical data. */
+        /**
+         * Book an ad-hoc session
+         * @description Books a session outside any program (a medical intake, a check-in visit): the clinic, patient, kind, start, session and block minutes (the block includes monitoring and recovery), a room unless by telehealth, and the staff needed for the whole block. A clash with another booking of the room, the patient or a staff member answers 409 `overlap` with the `conflicts` (resource, id, the other session, the overlapping range); a program rule (order, window, weekly cap, a staff member off duty or unlicensed) answers 422 with its `type` and `violations`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `session.book`).
+         */
         post: operations["sessions_create"];
         delete?: never;
         options?: never;
@@ -2659,7 +3235,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Booked sessions and their front-desk actions. Sessions carry no clinical data. */
+        /**
+         * Get one session
+         * @description One session with its times, room, staff assignments and status history fields.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `session.read`).
+         */
         get: operations["sessions_retrieve"];
         put?: never;
         post?: never;
@@ -2678,7 +3259,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Booked sessions and their front-desk actions. Sessions carry no clinical data. */
+        /**
+         * Cancel a session
+         * @description Cancels a scheduled or checked-in session with a `reason`, freeing room, patient and staff; `late_cancel` is set inside the clinic's late-cancel window (24 hours unless the clinic set another). For a dosing session, `linked_integration` says what to do with its booked integration session: `cancel` (the default) or `keep`; the answer's `linked_integration` states what was done.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `session.cancel`).
+         */
         post: operations["sessions_cancel_create"];
         delete?: never;
         options?: never;
@@ -2695,7 +3281,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Booked sessions and their front-desk actions. Sessions carry no clinical data. */
+        /**
+         * Check a patient in
+         * @description Marks the patient arrived (`scheduled` to `checked_in`), only inside the clinic's window around the booked start (422 `outside_status_window`). Repeating it is a no-op; from another status it answers 409 `illegal_transition` with the `current_status`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `session.check_in`).
+         */
         post: operations["sessions_check_in_create"];
         delete?: never;
         options?: never;
@@ -2712,7 +3303,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Booked sessions and their front-desk actions. Sessions carry no clinical data. */
+        /**
+         * Complete a session
+         * @description A clinician completes the session (`in_progress` to `completed`). For a dosing session the discharge criteria must be met first (monitoring time, vital signs, MOAA/S, escort): 422 listing what is `unmet` otherwise. Completing plans the follow-ups that come after the session.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `session.complete`).
+         */
         post: operations["sessions_complete_create"];
         delete?: never;
         options?: never;
@@ -2729,7 +3325,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Booked sessions and their front-desk actions. Sessions carry no clinical data. */
+        /**
+         * Mark a patient absent
+         * @description Marks a scheduled session `no_show`, once its start has passed (422 `no_show_before_start` before). A dosing session's booked integration is cancelled or kept as for a cancellation.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `session.no_show`).
+         */
         post: operations["sessions_no_show_create"];
         delete?: never;
         options?: never;
@@ -2746,7 +3347,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Move a scheduled session. Moving a dosing session whose integration would leave its window answers 422 `integration_window` with a `proposal` of moves for both; send them to `reschedule-together`. */
+        /**
+         * Move a session
+         * @description Moves a scheduled session to a new start (and optionally room and staff): the old booking is released and a new session answers 201 with `rescheduled_from`. Moving a dosing session so that its integration would leave its window answers 422 `integration_window` with a `proposal` of moves for both: send them to `reschedule-together`. A clash with another booking of the room, the patient or a staff member answers 409 `overlap` with the `conflicts` (resource, id, the other session, the overlapping range); a program rule (order, window, weekly cap, a staff member off duty or unlicensed) answers 422 with its `type` and `violations`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `session.reschedule`).
+         */
         post: operations["sessions_reschedule_create"];
         delete?: never;
         options?: never;
@@ -2763,7 +3369,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Booked sessions and their front-desk actions. Sessions carry no clinical data. */
+        /**
+         * Start a session
+         * @description A clinician starts the session (`checked_in` to `in_progress`), which opens its chart. Refused outside the clinic's window (422) and while a session it depends on (the preparation before a first dosing) is not completed (409 `dependencies_not_completed`).
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `session.start`).
+         */
         post: operations["sessions_start_create"];
         delete?: never;
         options?: never;
@@ -2780,7 +3391,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Booked sessions and their front-desk actions. Sessions carry no clinical data. */
+        /**
+         * Book one planned session of an enrollment
+         * @description Books a session the enrollment's plan calls for, with the staff per role the step needs; durations, room kind and staff modes come from the program step. A clash with another booking of the room, the patient or a staff member answers 409 `overlap` with the `conflicts` (resource, id, the other session, the overlapping range); a program rule (order, window, weekly cap, a staff member off duty or unlicensed) answers 422 with its `type` and `violations`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `session.book`).
+         */
         post: operations["sessions_book_planned_create"];
         delete?: never;
         options?: never;
@@ -2797,7 +3413,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Booked sessions and their front-desk actions. Sessions carry no clinical data. */
+        /**
+         * Move linked sessions together
+         * @description Moves up to ten sessions in one transaction, all or nothing: typically a dosing session and its integration session, whose window is checked against the dosing's new time. Answers the new sessions. A clash with another booking of the room, the patient or a staff member answers 409 `overlap` with the `conflicts` (resource, id, the other session, the overlapping range); a program rule (order, window, weekly cap, a staff member off duty or unlicensed) answers 422 with its `type` and `violations`.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `session.reschedule`).
+         */
         post: operations["sessions_reschedule_together_create"];
         delete?: never;
         options?: never;
@@ -2815,9 +3436,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * @description The SMS gateway's inbound webhook: STOP opts a patient out, START back in.
+         * Receive an inbound SMS from the gateway
+         * @description The SMS provider forwards texts patients send: `from` (the number) and `body`. STOP (and the carrier's other stop words) opts the patient out of SMS and cancels their queued texts; START opts back in; anything else is ignored. Numbers match on their last 10 digits. No login: the gateway proves itself with the shared secret in the `X-Webhook-Token` header (403 otherwise).
          *
-         *     No login; the gateway proves itself with the shared token in X-Webhook-Token.
+         *     **Access:** public: no token (what proves the caller is described above).
          */
         post: operations["sms_inbound_create"];
         delete?: never;
@@ -2834,11 +3456,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * List staff
+         * @description Staff of your clinics with their licences (kind, state, number, expiry) and their roles per clinic. Staff records are maintained by administrators in the admin site.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `staff.read`).
          */
         get: operations["staff_list"];
         put?: never;
@@ -2857,11 +3478,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description A viewset whose queryset holds only objects of clinics where this action is allowed.
+         * Get one staff member
+         * @description One staff member with licences and memberships. Someone with no role at your clinics answers 404.
          *
-         *     Set `clinic_lookup` (the path to the clinic, e.g. "home_clinic" or "session__clinic") and
-         *     implement `get_base_queryset()` (usually a selector with its joins applied). Another clinic's
-         *     object is simply absent: 404 on detail routes, missing from lists.
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `staff.read`).
          */
         get: operations["staff_retrieve"];
         put?: never;
@@ -2882,12 +3502,16 @@ export interface paths {
         /**
          * List webhook endpoints
          * @description The webhook endpoints of the clinics you administer. Secrets are never listed.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `webhook.read`).
          */
         get: operations["webhook_endpoints_list"];
         put?: never;
         /**
          * Add a webhook endpoint
          * @description Send a clinic's events to a URL. The answer carries the signing secret, once. A URL that is not https or whose host resolves to a private, loopback or link-local address is refused (422). Each event is POSTed as JSON `{type, timestamp, data}`, where `data` holds ids only (`session_id`, `alert_id`, `scale_response_id`, `patient_id`, `clinic_id`): fetch the details through this API with your own credentials. Deliveries follow the Standard Webhooks spec: headers `webhook-id` (the same on every retry: dedupe on it), `webhook-timestamp` and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `"{webhook-id}.{webhook-timestamp}.{body}"` under the secret). Any answer but 2xx is retried with backoff; delivery is at least once.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `webhook.write`).
          */
         post: operations["webhook_endpoints_create"];
         delete?: never;
@@ -2906,17 +3530,23 @@ export interface paths {
         /**
          * Read a webhook endpoint
          * @description One endpoint; its secret is not shown again.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `webhook.read`).
          */
         get: operations["webhook_endpoints_retrieve"];
         /**
          * Replace a webhook endpoint's settings
          * @description URL, description, events and whether it is active. Deliveries still to go use the new URL; switching it off cancels them.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `webhook.write`).
          */
         put: operations["webhook_endpoints_update"];
         post?: never;
         /**
          * Delete a webhook endpoint
          * @description Deliveries still to go are cancelled. Disclosures already made stay in the audit trail.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `webhook.write`).
          */
         delete: operations["webhook_endpoints_destroy"];
         options?: never;
@@ -2924,6 +3554,8 @@ export interface paths {
         /**
          * Change a webhook endpoint
          * @description Change some of URL, description, events and active.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `webhook.write`).
          */
         patch: operations["webhook_endpoints_partial_update"];
         trace?: never;
@@ -2940,6 +3572,8 @@ export interface paths {
         /**
          * Rotate a webhook endpoint's secret
          * @description Issues a new secret (shown once). For `grace_hours` the previous secret keeps signing too: each delivery carries both signatures, space-separated, so the receiver can switch without losing one.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `webhook.write`).
          */
         post: operations["webhook_endpoints_rotate_secret_create"];
         delete?: never;
@@ -2955,7 +3589,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description FHIR content in `application/fhir+json`; errors keep the API's JSON error body. */
+        /**
+         * Start a bulk export of a clinic (FHIR Bulk Data)
+         * @description Starts an asynchronous NDJSON export of every patient of the clinic (optionally only the resource types in `_type`) and answers 202 at once; poll the URL in the `Content-Location` header (`fhir/bulk-status/{id}`) until it answers 200 with the manifest.
+         *
+         *     **Access:** a token of a user holding one of the roles `prescriber` at the clinic concerned (operation `fhir.bulk_export`).
+         */
         get: operations["fhir_group_export"];
         put?: never;
         post?: never;
@@ -2972,7 +3611,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description FHIR content in `application/fhir+json`; errors keep the API's JSON error body. */
+        /**
+         * Export a patient's record as a FHIR Bundle
+         * @description The patient's record as a FHIR R4 searchset Bundle: Patient, Appointment (booked sessions), Encounter (held sessions), Observation (vital signs and rating-scale totals with their LOINC codes), QuestionnaireResponse, MedicationAdministration (with lot), Condition (ICD-10), AllergyIntolerance, Consent and CarePlan. Recorded as a disclosure in the patient's accounting of disclosures.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `fhir.read`).
+         */
         get: operations["fhir_patient_everything"];
         put?: never;
         post?: never;
@@ -3252,7 +3896,7 @@ export interface components {
         CheckInReceipt: {
             id: number;
             received: boolean;
-            crisis: components["schemas"]["Crisis"] | null;
+            crisis: components["schemas"]["Crisis"] | components["schemas"]["NullEnum"];
         };
         CheckInSubmitRequest: {
             mood_0_10: number;
@@ -3293,7 +3937,11 @@ export interface components {
             readonly id: number;
             name: string;
             readonly slug: string;
-            timezone: components["schemas"]["TimezoneEnum"];
+            /**
+             * @description An IANA time zone name (the tz database), e.g. `America/New_York`. Local dates and times of this clinic are in this zone.
+             * @example America/New_York
+             */
+            timezone: string;
             address?: string;
             phone?: string;
             nurse_shared_capacity: number;
@@ -3303,6 +3951,11 @@ export interface components {
             quiet_hours_start?: string;
             /** @description Wall-clock time in the clinic's time zone (no offset), e.g. 09:00. */
             quiet_hours_end?: string;
+            /** @description The clinic's name in messages to patients; blank: its name. */
+            patient_facing_name?: string;
+            readonly message_problem: string;
+            /** Format: date-time */
+            readonly message_problem_at: string | null;
             readonly active: boolean;
             readonly certifications: components["schemas"]["ClinicCertification"][];
         };
@@ -3332,7 +3985,11 @@ export interface components {
         };
         ClinicRequest: {
             name: string;
-            timezone: components["schemas"]["TimezoneEnum"];
+            /**
+             * @description An IANA time zone name (the tz database), e.g. `America/New_York`. Local dates and times of this clinic are in this zone.
+             * @example America/New_York
+             */
+            timezone: string;
             address?: string;
             phone?: string;
             nurse_shared_capacity: number;
@@ -3342,6 +3999,8 @@ export interface components {
             quiet_hours_start?: string;
             /** @description Wall-clock time in the clinic's time zone (no offset), e.g. 09:00. */
             quiet_hours_end?: string;
+            /** @description The clinic's name in messages to patients; blank: its name. */
+            patient_facing_name?: string;
         };
         ClinicalNote: {
             readonly id: number;
@@ -3561,6 +4220,10 @@ export interface components {
             clinic: number;
             /** Format: date */
             date: string;
+            /**
+             * @description An IANA time zone name (the tz database), e.g. `America/New_York`. Local dates and times of this clinic are in this zone.
+             * @example America/New_York
+             */
             timezone: string;
             sessions: components["schemas"]["DayBoardSession"][];
             by_room: components["schemas"]["DayBoardRoom"][];
@@ -3789,7 +4452,7 @@ export interface components {
             drawn_mg?: string | null;
             /** @default  */
             waste_reason: string;
-            witness?: components["schemas"]["CredentialsRequest"] | null;
+            witness?: components["schemas"]["CredentialsRequest"] | components["schemas"]["NullEnum"];
         };
         /**
          * @description * `ondansetron` - Ondansetron
@@ -3829,7 +4492,7 @@ export interface components {
             steps: components["schemas"]["StepProgress"][];
             totals: components["schemas"]["ProgressTotals"];
             /** @description The first session of the plan still to book. */
-            next_session: components["schemas"]["PlannedSession"] | null;
+            next_session: components["schemas"]["PlannedSession"] | components["schemas"]["NullEnum"];
             /** Format: date */
             booster_due_from: string | null;
             /** Format: date */
@@ -4055,6 +4718,30 @@ export interface components {
          * @enum {string}
          */
         LinkedIntegrationEnum: "cancel" | "keep";
+        LinkedIntegrationOutcome: {
+            /**
+             * @description What was done.
+             *
+             *     * `cancel` - Cancel it too
+             *     * `keep` - Keep it booked
+             */
+            choice: components["schemas"]["LinkedIntegrationEnum"];
+            default: components["schemas"]["LinkedIntegrationEnum"];
+            /** @description True when the request did not say. */
+            chosen_by_default: boolean;
+            choices: components["schemas"]["LinkedIntegrationEnum"][];
+            /** @description The dosing's booked integration sessions. */
+            sessions: components["schemas"]["LinkedIntegrationSession"][];
+        };
+        LinkedIntegrationSession: {
+            id: number;
+            status: components["schemas"]["SessionStatusEnum"];
+            /**
+             * Format: date-time
+             * @description In the clinic's local time, with its offset.
+             */
+            starts_at: string;
+        };
         LoginRequest: {
             username: string;
             password: string;
@@ -4110,6 +4797,10 @@ export interface components {
         MeClinic: {
             id: number;
             name: string;
+            /**
+             * @description An IANA time zone name (the tz database), e.g. `America/New_York`. Local dates and times of this clinic are in this zone.
+             * @example America/New_York
+             */
             timezone: string;
             roles: string[];
         };
@@ -4204,653 +4895,872 @@ export interface components {
          */
         OutcomeEnum: "success" | "denied" | "not_found" | "rejected" | "error";
         PaginatedAdverseEventList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["AdverseEvent"][];
         };
         PaginatedAlertList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Alert"][];
         };
         PaginatedAllergyList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Allergy"][];
         };
         PaginatedAuditEventList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["AuditEvent"][];
         };
         PaginatedCalendarFeedList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["CalendarFeed"][];
         };
         PaginatedCheckInList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["CheckIn"][];
         };
         PaginatedChecklistOverrideList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["ChecklistOverride"][];
         };
         PaginatedClinicList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Clinic"][];
         };
         PaginatedClinicalNoteList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["ClinicalNote"][];
         };
         PaginatedConsentList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Consent"][];
         };
         PaginatedContainerList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Container"][];
         };
         PaginatedContraindicationScreenList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["ContraindicationScreen"][];
         };
         PaginatedCountList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Count"][];
         };
         PaginatedDiagnosisList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Diagnosis"][];
         };
         PaginatedDiscrepancyList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Discrepancy"][];
         };
         PaginatedDissociationScoreList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["DissociationScore"][];
         };
         PaginatedDoseAdministrationList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["DoseAdministration"][];
         };
         PaginatedEnrollmentList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Enrollment"][];
         };
         PaginatedEntryList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Entry"][];
         };
         PaginatedEscalationList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Escalation"][];
         };
         PaginatedFollowUpList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["FollowUp"][];
         };
         PaginatedIntegrationPlanList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["IntegrationPlan"][];
         };
         PaginatedLossReportList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["LossReport"][];
         };
         PaginatedOnCallEntryList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["OnCallEntry"][];
         };
         PaginatedPatientList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Patient"][];
         };
         PaginatedPatientMedicationList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["PatientMedication"][];
         };
         PaginatedPolicyList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Policy"][];
         };
         PaginatedPregnancyTestList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["PregnancyTest"][];
         };
         PaginatedPriorAuthorizationList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["PriorAuthorization"][];
         };
         PaginatedProductList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Product"][];
         };
         PaginatedProgramTemplateList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["ProgramTemplate"][];
         };
         PaginatedRegistrationList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Registration"][];
         };
         PaginatedRemsMonitoringFormList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["RemsMonitoringForm"][];
         };
         PaginatedRemsPatientEnrollmentList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["RemsPatientEnrollment"][];
         };
         PaginatedRoomList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Room"][];
         };
         PaginatedScaleResponseList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["ScaleResponse"][];
         };
         PaginatedSedationScoreList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["SedationScore"][];
         };
         PaginatedSessionAttestationList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["SessionAttestation"][];
         };
         PaginatedSessionList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["Session"][];
         };
         PaginatedSessionMedicationList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["SessionMedication"][];
         };
         PaginatedStaffMemberList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["StaffMember"][];
         };
         PaginatedVitalSignList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["VitalSign"][];
         };
         PaginatedWebhookEndpointList: {
-            /** @example 123 */
+            /**
+             * @description How many objects all pages hold together.
+             * @example 1
+             */
             count: number;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=4
+             * @description The next page's URL; null on the last page.
+             * @example null
              */
             next?: string | null;
             /**
              * Format: uri
-             * @example http://api.example.org/accounts/?page=2
+             * @description The previous page's URL; null on the first page.
+             * @example null
              */
             previous?: string | null;
             results: components["schemas"]["WebhookEndpoint"][];
         };
         PatchedClinicRequest: {
             name?: string;
-            timezone?: components["schemas"]["TimezoneEnum"];
+            /**
+             * @description An IANA time zone name (the tz database), e.g. `America/New_York`. Local dates and times of this clinic are in this zone.
+             * @example America/New_York
+             */
+            timezone?: string;
             address?: string;
             phone?: string;
             nurse_shared_capacity?: number;
@@ -4860,6 +5770,8 @@ export interface components {
             quiet_hours_start?: string;
             /** @description Wall-clock time in the clinic's time zone (no offset), e.g. 09:00. */
             quiet_hours_end?: string;
+            /** @description The clinic's name in messages to patients; blank: its name. */
+            patient_facing_name?: string;
         };
         PatchedNoteUpdateRequest: {
             sections?: unknown;
@@ -5575,7 +6487,7 @@ export interface components {
             session: {
                 [key: string]: unknown;
             };
-            note: components["schemas"]["ClinicalNote"] | null;
+            note: components["schemas"]["ClinicalNote"] | components["schemas"]["NullEnum"];
             doses: components["schemas"]["DoseAdministration"][];
             other_medications: components["schemas"]["SessionMedication"][];
             escalations: components["schemas"]["Escalation"][];
@@ -5585,10 +6497,10 @@ export interface components {
             adverse_events: components["schemas"]["AdverseEvent"][];
             alerts: components["schemas"]["Alert"][];
             scales: components["schemas"]["ScaleResponse"][];
-            attestation: components["schemas"]["SessionAttestation"] | null;
+            attestation: components["schemas"]["SessionAttestation"] | components["schemas"]["NullEnum"];
             gate: components["schemas"]["ChecklistStatus"];
             discharge: components["schemas"]["ChecklistStatus"];
-            rems_form: components["schemas"]["RemsMonitoringForm"] | null;
+            rems_form: components["schemas"]["RemsMonitoringForm"] | components["schemas"]["NullEnum"];
         };
         /**
          * @description * `medical_intake` - Medical intake
@@ -5626,6 +6538,50 @@ export interface components {
             given_at: string;
             reason: string;
             ordered_by: number;
+        };
+        /** @description A cancelled or no-show session; for a dosing session, what became of its integration. */
+        SessionReleased: {
+            readonly id: number;
+            readonly clinic: number;
+            readonly patient: number;
+            readonly patient_name: string;
+            readonly kind: components["schemas"]["SessionKindEnum"];
+            readonly status: components["schemas"]["SessionStatusEnum"];
+            /** @default true */
+            readonly active: boolean;
+            /** Format: date-time */
+            readonly starts_at: string;
+            /** Format: date-time */
+            readonly ends_at: string;
+            /** Format: date-time */
+            readonly block_starts_at: string;
+            /** Format: date-time */
+            readonly block_ends_at: string;
+            readonly room: number | null;
+            readonly telehealth: boolean;
+            readonly planned_session: number | null;
+            readonly enrollment: number | null;
+            readonly assignments: components["schemas"]["StaffAssignment"][];
+            readonly booked_by: number | null;
+            /** Format: date-time */
+            readonly checked_in_at: string | null;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly completed_at: string | null;
+            /** Format: date-time */
+            readonly cancelled_at: string | null;
+            readonly cancelled_by: number | null;
+            readonly cancellation_reason: string;
+            readonly late_cancel: boolean;
+            /** Format: date-time */
+            readonly no_show_at: string | null;
+            readonly no_show_by: number | null;
+            readonly rescheduled_from: number | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** @description Only for a dosing session: what was done with its booked integration sessions. */
+            linked_integration?: components["schemas"]["LinkedIntegrationOutcome"];
         };
         /**
          * @description * `scheduled` - Scheduled
@@ -5861,609 +6817,6 @@ export interface components {
             summary: string;
         };
         /**
-         * @description * `Africa/Abidjan` - Africa/Abidjan
-         *     * `Africa/Accra` - Africa/Accra
-         *     * `Africa/Addis_Ababa` - Africa/Addis_Ababa
-         *     * `Africa/Algiers` - Africa/Algiers
-         *     * `Africa/Asmara` - Africa/Asmara
-         *     * `Africa/Asmera` - Africa/Asmera
-         *     * `Africa/Bamako` - Africa/Bamako
-         *     * `Africa/Bangui` - Africa/Bangui
-         *     * `Africa/Banjul` - Africa/Banjul
-         *     * `Africa/Bissau` - Africa/Bissau
-         *     * `Africa/Blantyre` - Africa/Blantyre
-         *     * `Africa/Brazzaville` - Africa/Brazzaville
-         *     * `Africa/Bujumbura` - Africa/Bujumbura
-         *     * `Africa/Cairo` - Africa/Cairo
-         *     * `Africa/Casablanca` - Africa/Casablanca
-         *     * `Africa/Ceuta` - Africa/Ceuta
-         *     * `Africa/Conakry` - Africa/Conakry
-         *     * `Africa/Dakar` - Africa/Dakar
-         *     * `Africa/Dar_es_Salaam` - Africa/Dar_es_Salaam
-         *     * `Africa/Djibouti` - Africa/Djibouti
-         *     * `Africa/Douala` - Africa/Douala
-         *     * `Africa/El_Aaiun` - Africa/El_Aaiun
-         *     * `Africa/Freetown` - Africa/Freetown
-         *     * `Africa/Gaborone` - Africa/Gaborone
-         *     * `Africa/Harare` - Africa/Harare
-         *     * `Africa/Johannesburg` - Africa/Johannesburg
-         *     * `Africa/Juba` - Africa/Juba
-         *     * `Africa/Kampala` - Africa/Kampala
-         *     * `Africa/Khartoum` - Africa/Khartoum
-         *     * `Africa/Kigali` - Africa/Kigali
-         *     * `Africa/Kinshasa` - Africa/Kinshasa
-         *     * `Africa/Lagos` - Africa/Lagos
-         *     * `Africa/Libreville` - Africa/Libreville
-         *     * `Africa/Lome` - Africa/Lome
-         *     * `Africa/Luanda` - Africa/Luanda
-         *     * `Africa/Lubumbashi` - Africa/Lubumbashi
-         *     * `Africa/Lusaka` - Africa/Lusaka
-         *     * `Africa/Malabo` - Africa/Malabo
-         *     * `Africa/Maputo` - Africa/Maputo
-         *     * `Africa/Maseru` - Africa/Maseru
-         *     * `Africa/Mbabane` - Africa/Mbabane
-         *     * `Africa/Mogadishu` - Africa/Mogadishu
-         *     * `Africa/Monrovia` - Africa/Monrovia
-         *     * `Africa/Nairobi` - Africa/Nairobi
-         *     * `Africa/Ndjamena` - Africa/Ndjamena
-         *     * `Africa/Niamey` - Africa/Niamey
-         *     * `Africa/Nouakchott` - Africa/Nouakchott
-         *     * `Africa/Ouagadougou` - Africa/Ouagadougou
-         *     * `Africa/Porto-Novo` - Africa/Porto-Novo
-         *     * `Africa/Sao_Tome` - Africa/Sao_Tome
-         *     * `Africa/Timbuktu` - Africa/Timbuktu
-         *     * `Africa/Tripoli` - Africa/Tripoli
-         *     * `Africa/Tunis` - Africa/Tunis
-         *     * `Africa/Windhoek` - Africa/Windhoek
-         *     * `America/Adak` - America/Adak
-         *     * `America/Anchorage` - America/Anchorage
-         *     * `America/Anguilla` - America/Anguilla
-         *     * `America/Antigua` - America/Antigua
-         *     * `America/Araguaina` - America/Araguaina
-         *     * `America/Argentina/Buenos_Aires` - America/Argentina/Buenos_Aires
-         *     * `America/Argentina/Catamarca` - America/Argentina/Catamarca
-         *     * `America/Argentina/ComodRivadavia` - America/Argentina/ComodRivadavia
-         *     * `America/Argentina/Cordoba` - America/Argentina/Cordoba
-         *     * `America/Argentina/Jujuy` - America/Argentina/Jujuy
-         *     * `America/Argentina/La_Rioja` - America/Argentina/La_Rioja
-         *     * `America/Argentina/Mendoza` - America/Argentina/Mendoza
-         *     * `America/Argentina/Rio_Gallegos` - America/Argentina/Rio_Gallegos
-         *     * `America/Argentina/Salta` - America/Argentina/Salta
-         *     * `America/Argentina/San_Juan` - America/Argentina/San_Juan
-         *     * `America/Argentina/San_Luis` - America/Argentina/San_Luis
-         *     * `America/Argentina/Tucuman` - America/Argentina/Tucuman
-         *     * `America/Argentina/Ushuaia` - America/Argentina/Ushuaia
-         *     * `America/Aruba` - America/Aruba
-         *     * `America/Asuncion` - America/Asuncion
-         *     * `America/Atikokan` - America/Atikokan
-         *     * `America/Atka` - America/Atka
-         *     * `America/Bahia` - America/Bahia
-         *     * `America/Bahia_Banderas` - America/Bahia_Banderas
-         *     * `America/Barbados` - America/Barbados
-         *     * `America/Belem` - America/Belem
-         *     * `America/Belize` - America/Belize
-         *     * `America/Blanc-Sablon` - America/Blanc-Sablon
-         *     * `America/Boa_Vista` - America/Boa_Vista
-         *     * `America/Bogota` - America/Bogota
-         *     * `America/Boise` - America/Boise
-         *     * `America/Buenos_Aires` - America/Buenos_Aires
-         *     * `America/Cambridge_Bay` - America/Cambridge_Bay
-         *     * `America/Campo_Grande` - America/Campo_Grande
-         *     * `America/Cancun` - America/Cancun
-         *     * `America/Caracas` - America/Caracas
-         *     * `America/Catamarca` - America/Catamarca
-         *     * `America/Cayenne` - America/Cayenne
-         *     * `America/Cayman` - America/Cayman
-         *     * `America/Chicago` - America/Chicago
-         *     * `America/Chihuahua` - America/Chihuahua
-         *     * `America/Ciudad_Juarez` - America/Ciudad_Juarez
-         *     * `America/Coral_Harbour` - America/Coral_Harbour
-         *     * `America/Cordoba` - America/Cordoba
-         *     * `America/Costa_Rica` - America/Costa_Rica
-         *     * `America/Coyhaique` - America/Coyhaique
-         *     * `America/Creston` - America/Creston
-         *     * `America/Cuiaba` - America/Cuiaba
-         *     * `America/Curacao` - America/Curacao
-         *     * `America/Danmarkshavn` - America/Danmarkshavn
-         *     * `America/Dawson` - America/Dawson
-         *     * `America/Dawson_Creek` - America/Dawson_Creek
-         *     * `America/Denver` - America/Denver
-         *     * `America/Detroit` - America/Detroit
-         *     * `America/Dominica` - America/Dominica
-         *     * `America/Edmonton` - America/Edmonton
-         *     * `America/Eirunepe` - America/Eirunepe
-         *     * `America/El_Salvador` - America/El_Salvador
-         *     * `America/Ensenada` - America/Ensenada
-         *     * `America/Fort_Nelson` - America/Fort_Nelson
-         *     * `America/Fort_Wayne` - America/Fort_Wayne
-         *     * `America/Fortaleza` - America/Fortaleza
-         *     * `America/Glace_Bay` - America/Glace_Bay
-         *     * `America/Godthab` - America/Godthab
-         *     * `America/Goose_Bay` - America/Goose_Bay
-         *     * `America/Grand_Turk` - America/Grand_Turk
-         *     * `America/Grenada` - America/Grenada
-         *     * `America/Guadeloupe` - America/Guadeloupe
-         *     * `America/Guatemala` - America/Guatemala
-         *     * `America/Guayaquil` - America/Guayaquil
-         *     * `America/Guyana` - America/Guyana
-         *     * `America/Halifax` - America/Halifax
-         *     * `America/Havana` - America/Havana
-         *     * `America/Hermosillo` - America/Hermosillo
-         *     * `America/Indiana/Indianapolis` - America/Indiana/Indianapolis
-         *     * `America/Indiana/Knox` - America/Indiana/Knox
-         *     * `America/Indiana/Marengo` - America/Indiana/Marengo
-         *     * `America/Indiana/Petersburg` - America/Indiana/Petersburg
-         *     * `America/Indiana/Tell_City` - America/Indiana/Tell_City
-         *     * `America/Indiana/Vevay` - America/Indiana/Vevay
-         *     * `America/Indiana/Vincennes` - America/Indiana/Vincennes
-         *     * `America/Indiana/Winamac` - America/Indiana/Winamac
-         *     * `America/Indianapolis` - America/Indianapolis
-         *     * `America/Inuvik` - America/Inuvik
-         *     * `America/Iqaluit` - America/Iqaluit
-         *     * `America/Jamaica` - America/Jamaica
-         *     * `America/Jujuy` - America/Jujuy
-         *     * `America/Juneau` - America/Juneau
-         *     * `America/Kentucky/Louisville` - America/Kentucky/Louisville
-         *     * `America/Kentucky/Monticello` - America/Kentucky/Monticello
-         *     * `America/Knox_IN` - America/Knox_IN
-         *     * `America/Kralendijk` - America/Kralendijk
-         *     * `America/La_Paz` - America/La_Paz
-         *     * `America/Lima` - America/Lima
-         *     * `America/Los_Angeles` - America/Los_Angeles
-         *     * `America/Louisville` - America/Louisville
-         *     * `America/Lower_Princes` - America/Lower_Princes
-         *     * `America/Maceio` - America/Maceio
-         *     * `America/Managua` - America/Managua
-         *     * `America/Manaus` - America/Manaus
-         *     * `America/Marigot` - America/Marigot
-         *     * `America/Martinique` - America/Martinique
-         *     * `America/Matamoros` - America/Matamoros
-         *     * `America/Mazatlan` - America/Mazatlan
-         *     * `America/Mendoza` - America/Mendoza
-         *     * `America/Menominee` - America/Menominee
-         *     * `America/Merida` - America/Merida
-         *     * `America/Metlakatla` - America/Metlakatla
-         *     * `America/Mexico_City` - America/Mexico_City
-         *     * `America/Miquelon` - America/Miquelon
-         *     * `America/Moncton` - America/Moncton
-         *     * `America/Monterrey` - America/Monterrey
-         *     * `America/Montevideo` - America/Montevideo
-         *     * `America/Montreal` - America/Montreal
-         *     * `America/Montserrat` - America/Montserrat
-         *     * `America/Nassau` - America/Nassau
-         *     * `America/New_York` - America/New_York
-         *     * `America/Nipigon` - America/Nipigon
-         *     * `America/Nome` - America/Nome
-         *     * `America/Noronha` - America/Noronha
-         *     * `America/North_Dakota/Beulah` - America/North_Dakota/Beulah
-         *     * `America/North_Dakota/Center` - America/North_Dakota/Center
-         *     * `America/North_Dakota/New_Salem` - America/North_Dakota/New_Salem
-         *     * `America/Nuuk` - America/Nuuk
-         *     * `America/Ojinaga` - America/Ojinaga
-         *     * `America/Panama` - America/Panama
-         *     * `America/Pangnirtung` - America/Pangnirtung
-         *     * `America/Paramaribo` - America/Paramaribo
-         *     * `America/Phoenix` - America/Phoenix
-         *     * `America/Port-au-Prince` - America/Port-au-Prince
-         *     * `America/Port_of_Spain` - America/Port_of_Spain
-         *     * `America/Porto_Acre` - America/Porto_Acre
-         *     * `America/Porto_Velho` - America/Porto_Velho
-         *     * `America/Puerto_Rico` - America/Puerto_Rico
-         *     * `America/Punta_Arenas` - America/Punta_Arenas
-         *     * `America/Rainy_River` - America/Rainy_River
-         *     * `America/Rankin_Inlet` - America/Rankin_Inlet
-         *     * `America/Recife` - America/Recife
-         *     * `America/Regina` - America/Regina
-         *     * `America/Resolute` - America/Resolute
-         *     * `America/Rio_Branco` - America/Rio_Branco
-         *     * `America/Rosario` - America/Rosario
-         *     * `America/Santa_Isabel` - America/Santa_Isabel
-         *     * `America/Santarem` - America/Santarem
-         *     * `America/Santiago` - America/Santiago
-         *     * `America/Santo_Domingo` - America/Santo_Domingo
-         *     * `America/Sao_Paulo` - America/Sao_Paulo
-         *     * `America/Scoresbysund` - America/Scoresbysund
-         *     * `America/Shiprock` - America/Shiprock
-         *     * `America/Sitka` - America/Sitka
-         *     * `America/St_Barthelemy` - America/St_Barthelemy
-         *     * `America/St_Johns` - America/St_Johns
-         *     * `America/St_Kitts` - America/St_Kitts
-         *     * `America/St_Lucia` - America/St_Lucia
-         *     * `America/St_Thomas` - America/St_Thomas
-         *     * `America/St_Vincent` - America/St_Vincent
-         *     * `America/Swift_Current` - America/Swift_Current
-         *     * `America/Tegucigalpa` - America/Tegucigalpa
-         *     * `America/Thule` - America/Thule
-         *     * `America/Thunder_Bay` - America/Thunder_Bay
-         *     * `America/Tijuana` - America/Tijuana
-         *     * `America/Toronto` - America/Toronto
-         *     * `America/Tortola` - America/Tortola
-         *     * `America/Vancouver` - America/Vancouver
-         *     * `America/Virgin` - America/Virgin
-         *     * `America/Whitehorse` - America/Whitehorse
-         *     * `America/Winnipeg` - America/Winnipeg
-         *     * `America/Yakutat` - America/Yakutat
-         *     * `America/Yellowknife` - America/Yellowknife
-         *     * `Antarctica/Casey` - Antarctica/Casey
-         *     * `Antarctica/Davis` - Antarctica/Davis
-         *     * `Antarctica/DumontDUrville` - Antarctica/DumontDUrville
-         *     * `Antarctica/Macquarie` - Antarctica/Macquarie
-         *     * `Antarctica/Mawson` - Antarctica/Mawson
-         *     * `Antarctica/McMurdo` - Antarctica/McMurdo
-         *     * `Antarctica/Palmer` - Antarctica/Palmer
-         *     * `Antarctica/Rothera` - Antarctica/Rothera
-         *     * `Antarctica/South_Pole` - Antarctica/South_Pole
-         *     * `Antarctica/Syowa` - Antarctica/Syowa
-         *     * `Antarctica/Troll` - Antarctica/Troll
-         *     * `Antarctica/Vostok` - Antarctica/Vostok
-         *     * `Arctic/Longyearbyen` - Arctic/Longyearbyen
-         *     * `Asia/Aden` - Asia/Aden
-         *     * `Asia/Almaty` - Asia/Almaty
-         *     * `Asia/Amman` - Asia/Amman
-         *     * `Asia/Anadyr` - Asia/Anadyr
-         *     * `Asia/Aqtau` - Asia/Aqtau
-         *     * `Asia/Aqtobe` - Asia/Aqtobe
-         *     * `Asia/Ashgabat` - Asia/Ashgabat
-         *     * `Asia/Ashkhabad` - Asia/Ashkhabad
-         *     * `Asia/Atyrau` - Asia/Atyrau
-         *     * `Asia/Baghdad` - Asia/Baghdad
-         *     * `Asia/Bahrain` - Asia/Bahrain
-         *     * `Asia/Baku` - Asia/Baku
-         *     * `Asia/Bangkok` - Asia/Bangkok
-         *     * `Asia/Barnaul` - Asia/Barnaul
-         *     * `Asia/Beirut` - Asia/Beirut
-         *     * `Asia/Bishkek` - Asia/Bishkek
-         *     * `Asia/Brunei` - Asia/Brunei
-         *     * `Asia/Calcutta` - Asia/Calcutta
-         *     * `Asia/Chita` - Asia/Chita
-         *     * `Asia/Choibalsan` - Asia/Choibalsan
-         *     * `Asia/Chongqing` - Asia/Chongqing
-         *     * `Asia/Chungking` - Asia/Chungking
-         *     * `Asia/Colombo` - Asia/Colombo
-         *     * `Asia/Dacca` - Asia/Dacca
-         *     * `Asia/Damascus` - Asia/Damascus
-         *     * `Asia/Dhaka` - Asia/Dhaka
-         *     * `Asia/Dili` - Asia/Dili
-         *     * `Asia/Dubai` - Asia/Dubai
-         *     * `Asia/Dushanbe` - Asia/Dushanbe
-         *     * `Asia/Famagusta` - Asia/Famagusta
-         *     * `Asia/Gaza` - Asia/Gaza
-         *     * `Asia/Harbin` - Asia/Harbin
-         *     * `Asia/Hebron` - Asia/Hebron
-         *     * `Asia/Ho_Chi_Minh` - Asia/Ho_Chi_Minh
-         *     * `Asia/Hong_Kong` - Asia/Hong_Kong
-         *     * `Asia/Hovd` - Asia/Hovd
-         *     * `Asia/Irkutsk` - Asia/Irkutsk
-         *     * `Asia/Istanbul` - Asia/Istanbul
-         *     * `Asia/Jakarta` - Asia/Jakarta
-         *     * `Asia/Jayapura` - Asia/Jayapura
-         *     * `Asia/Jerusalem` - Asia/Jerusalem
-         *     * `Asia/Kabul` - Asia/Kabul
-         *     * `Asia/Kamchatka` - Asia/Kamchatka
-         *     * `Asia/Karachi` - Asia/Karachi
-         *     * `Asia/Kashgar` - Asia/Kashgar
-         *     * `Asia/Kathmandu` - Asia/Kathmandu
-         *     * `Asia/Katmandu` - Asia/Katmandu
-         *     * `Asia/Khandyga` - Asia/Khandyga
-         *     * `Asia/Kolkata` - Asia/Kolkata
-         *     * `Asia/Krasnoyarsk` - Asia/Krasnoyarsk
-         *     * `Asia/Kuala_Lumpur` - Asia/Kuala_Lumpur
-         *     * `Asia/Kuching` - Asia/Kuching
-         *     * `Asia/Kuwait` - Asia/Kuwait
-         *     * `Asia/Macao` - Asia/Macao
-         *     * `Asia/Macau` - Asia/Macau
-         *     * `Asia/Magadan` - Asia/Magadan
-         *     * `Asia/Makassar` - Asia/Makassar
-         *     * `Asia/Manila` - Asia/Manila
-         *     * `Asia/Muscat` - Asia/Muscat
-         *     * `Asia/Nicosia` - Asia/Nicosia
-         *     * `Asia/Novokuznetsk` - Asia/Novokuznetsk
-         *     * `Asia/Novosibirsk` - Asia/Novosibirsk
-         *     * `Asia/Omsk` - Asia/Omsk
-         *     * `Asia/Oral` - Asia/Oral
-         *     * `Asia/Phnom_Penh` - Asia/Phnom_Penh
-         *     * `Asia/Pontianak` - Asia/Pontianak
-         *     * `Asia/Pyongyang` - Asia/Pyongyang
-         *     * `Asia/Qatar` - Asia/Qatar
-         *     * `Asia/Qostanay` - Asia/Qostanay
-         *     * `Asia/Qyzylorda` - Asia/Qyzylorda
-         *     * `Asia/Rangoon` - Asia/Rangoon
-         *     * `Asia/Riyadh` - Asia/Riyadh
-         *     * `Asia/Saigon` - Asia/Saigon
-         *     * `Asia/Sakhalin` - Asia/Sakhalin
-         *     * `Asia/Samarkand` - Asia/Samarkand
-         *     * `Asia/Seoul` - Asia/Seoul
-         *     * `Asia/Shanghai` - Asia/Shanghai
-         *     * `Asia/Singapore` - Asia/Singapore
-         *     * `Asia/Srednekolymsk` - Asia/Srednekolymsk
-         *     * `Asia/Taipei` - Asia/Taipei
-         *     * `Asia/Tashkent` - Asia/Tashkent
-         *     * `Asia/Tbilisi` - Asia/Tbilisi
-         *     * `Asia/Tehran` - Asia/Tehran
-         *     * `Asia/Tel_Aviv` - Asia/Tel_Aviv
-         *     * `Asia/Thimbu` - Asia/Thimbu
-         *     * `Asia/Thimphu` - Asia/Thimphu
-         *     * `Asia/Tokyo` - Asia/Tokyo
-         *     * `Asia/Tomsk` - Asia/Tomsk
-         *     * `Asia/Ujung_Pandang` - Asia/Ujung_Pandang
-         *     * `Asia/Ulaanbaatar` - Asia/Ulaanbaatar
-         *     * `Asia/Ulan_Bator` - Asia/Ulan_Bator
-         *     * `Asia/Urumqi` - Asia/Urumqi
-         *     * `Asia/Ust-Nera` - Asia/Ust-Nera
-         *     * `Asia/Vientiane` - Asia/Vientiane
-         *     * `Asia/Vladivostok` - Asia/Vladivostok
-         *     * `Asia/Yakutsk` - Asia/Yakutsk
-         *     * `Asia/Yangon` - Asia/Yangon
-         *     * `Asia/Yekaterinburg` - Asia/Yekaterinburg
-         *     * `Asia/Yerevan` - Asia/Yerevan
-         *     * `Atlantic/Azores` - Atlantic/Azores
-         *     * `Atlantic/Bermuda` - Atlantic/Bermuda
-         *     * `Atlantic/Canary` - Atlantic/Canary
-         *     * `Atlantic/Cape_Verde` - Atlantic/Cape_Verde
-         *     * `Atlantic/Faeroe` - Atlantic/Faeroe
-         *     * `Atlantic/Faroe` - Atlantic/Faroe
-         *     * `Atlantic/Jan_Mayen` - Atlantic/Jan_Mayen
-         *     * `Atlantic/Madeira` - Atlantic/Madeira
-         *     * `Atlantic/Reykjavik` - Atlantic/Reykjavik
-         *     * `Atlantic/South_Georgia` - Atlantic/South_Georgia
-         *     * `Atlantic/St_Helena` - Atlantic/St_Helena
-         *     * `Atlantic/Stanley` - Atlantic/Stanley
-         *     * `Australia/ACT` - Australia/ACT
-         *     * `Australia/Adelaide` - Australia/Adelaide
-         *     * `Australia/Brisbane` - Australia/Brisbane
-         *     * `Australia/Broken_Hill` - Australia/Broken_Hill
-         *     * `Australia/Canberra` - Australia/Canberra
-         *     * `Australia/Currie` - Australia/Currie
-         *     * `Australia/Darwin` - Australia/Darwin
-         *     * `Australia/Eucla` - Australia/Eucla
-         *     * `Australia/Hobart` - Australia/Hobart
-         *     * `Australia/LHI` - Australia/LHI
-         *     * `Australia/Lindeman` - Australia/Lindeman
-         *     * `Australia/Lord_Howe` - Australia/Lord_Howe
-         *     * `Australia/Melbourne` - Australia/Melbourne
-         *     * `Australia/NSW` - Australia/NSW
-         *     * `Australia/North` - Australia/North
-         *     * `Australia/Perth` - Australia/Perth
-         *     * `Australia/Queensland` - Australia/Queensland
-         *     * `Australia/South` - Australia/South
-         *     * `Australia/Sydney` - Australia/Sydney
-         *     * `Australia/Tasmania` - Australia/Tasmania
-         *     * `Australia/Victoria` - Australia/Victoria
-         *     * `Australia/West` - Australia/West
-         *     * `Australia/Yancowinna` - Australia/Yancowinna
-         *     * `Brazil/Acre` - Brazil/Acre
-         *     * `Brazil/DeNoronha` - Brazil/DeNoronha
-         *     * `Brazil/East` - Brazil/East
-         *     * `Brazil/West` - Brazil/West
-         *     * `CET` - CET
-         *     * `CST6CDT` - CST6CDT
-         *     * `Canada/Atlantic` - Canada/Atlantic
-         *     * `Canada/Central` - Canada/Central
-         *     * `Canada/Eastern` - Canada/Eastern
-         *     * `Canada/Mountain` - Canada/Mountain
-         *     * `Canada/Newfoundland` - Canada/Newfoundland
-         *     * `Canada/Pacific` - Canada/Pacific
-         *     * `Canada/Saskatchewan` - Canada/Saskatchewan
-         *     * `Canada/Yukon` - Canada/Yukon
-         *     * `Chile/Continental` - Chile/Continental
-         *     * `Chile/EasterIsland` - Chile/EasterIsland
-         *     * `Cuba` - Cuba
-         *     * `EET` - EET
-         *     * `EST` - EST
-         *     * `EST5EDT` - EST5EDT
-         *     * `Egypt` - Egypt
-         *     * `Eire` - Eire
-         *     * `Etc/GMT` - Etc/GMT
-         *     * `Etc/GMT+0` - Etc/GMT+0
-         *     * `Etc/GMT+1` - Etc/GMT+1
-         *     * `Etc/GMT+10` - Etc/GMT+10
-         *     * `Etc/GMT+11` - Etc/GMT+11
-         *     * `Etc/GMT+12` - Etc/GMT+12
-         *     * `Etc/GMT+2` - Etc/GMT+2
-         *     * `Etc/GMT+3` - Etc/GMT+3
-         *     * `Etc/GMT+4` - Etc/GMT+4
-         *     * `Etc/GMT+5` - Etc/GMT+5
-         *     * `Etc/GMT+6` - Etc/GMT+6
-         *     * `Etc/GMT+7` - Etc/GMT+7
-         *     * `Etc/GMT+8` - Etc/GMT+8
-         *     * `Etc/GMT+9` - Etc/GMT+9
-         *     * `Etc/GMT-0` - Etc/GMT-0
-         *     * `Etc/GMT-1` - Etc/GMT-1
-         *     * `Etc/GMT-10` - Etc/GMT-10
-         *     * `Etc/GMT-11` - Etc/GMT-11
-         *     * `Etc/GMT-12` - Etc/GMT-12
-         *     * `Etc/GMT-13` - Etc/GMT-13
-         *     * `Etc/GMT-14` - Etc/GMT-14
-         *     * `Etc/GMT-2` - Etc/GMT-2
-         *     * `Etc/GMT-3` - Etc/GMT-3
-         *     * `Etc/GMT-4` - Etc/GMT-4
-         *     * `Etc/GMT-5` - Etc/GMT-5
-         *     * `Etc/GMT-6` - Etc/GMT-6
-         *     * `Etc/GMT-7` - Etc/GMT-7
-         *     * `Etc/GMT-8` - Etc/GMT-8
-         *     * `Etc/GMT-9` - Etc/GMT-9
-         *     * `Etc/GMT0` - Etc/GMT0
-         *     * `Etc/Greenwich` - Etc/Greenwich
-         *     * `Etc/UCT` - Etc/UCT
-         *     * `Etc/UTC` - Etc/UTC
-         *     * `Etc/Universal` - Etc/Universal
-         *     * `Etc/Zulu` - Etc/Zulu
-         *     * `Europe/Amsterdam` - Europe/Amsterdam
-         *     * `Europe/Andorra` - Europe/Andorra
-         *     * `Europe/Astrakhan` - Europe/Astrakhan
-         *     * `Europe/Athens` - Europe/Athens
-         *     * `Europe/Belfast` - Europe/Belfast
-         *     * `Europe/Belgrade` - Europe/Belgrade
-         *     * `Europe/Berlin` - Europe/Berlin
-         *     * `Europe/Bratislava` - Europe/Bratislava
-         *     * `Europe/Brussels` - Europe/Brussels
-         *     * `Europe/Bucharest` - Europe/Bucharest
-         *     * `Europe/Budapest` - Europe/Budapest
-         *     * `Europe/Busingen` - Europe/Busingen
-         *     * `Europe/Chisinau` - Europe/Chisinau
-         *     * `Europe/Copenhagen` - Europe/Copenhagen
-         *     * `Europe/Dublin` - Europe/Dublin
-         *     * `Europe/Gibraltar` - Europe/Gibraltar
-         *     * `Europe/Guernsey` - Europe/Guernsey
-         *     * `Europe/Helsinki` - Europe/Helsinki
-         *     * `Europe/Isle_of_Man` - Europe/Isle_of_Man
-         *     * `Europe/Istanbul` - Europe/Istanbul
-         *     * `Europe/Jersey` - Europe/Jersey
-         *     * `Europe/Kaliningrad` - Europe/Kaliningrad
-         *     * `Europe/Kiev` - Europe/Kiev
-         *     * `Europe/Kirov` - Europe/Kirov
-         *     * `Europe/Kyiv` - Europe/Kyiv
-         *     * `Europe/Lisbon` - Europe/Lisbon
-         *     * `Europe/Ljubljana` - Europe/Ljubljana
-         *     * `Europe/London` - Europe/London
-         *     * `Europe/Luxembourg` - Europe/Luxembourg
-         *     * `Europe/Madrid` - Europe/Madrid
-         *     * `Europe/Malta` - Europe/Malta
-         *     * `Europe/Mariehamn` - Europe/Mariehamn
-         *     * `Europe/Minsk` - Europe/Minsk
-         *     * `Europe/Monaco` - Europe/Monaco
-         *     * `Europe/Moscow` - Europe/Moscow
-         *     * `Europe/Nicosia` - Europe/Nicosia
-         *     * `Europe/Oslo` - Europe/Oslo
-         *     * `Europe/Paris` - Europe/Paris
-         *     * `Europe/Podgorica` - Europe/Podgorica
-         *     * `Europe/Prague` - Europe/Prague
-         *     * `Europe/Riga` - Europe/Riga
-         *     * `Europe/Rome` - Europe/Rome
-         *     * `Europe/Samara` - Europe/Samara
-         *     * `Europe/San_Marino` - Europe/San_Marino
-         *     * `Europe/Sarajevo` - Europe/Sarajevo
-         *     * `Europe/Saratov` - Europe/Saratov
-         *     * `Europe/Simferopol` - Europe/Simferopol
-         *     * `Europe/Skopje` - Europe/Skopje
-         *     * `Europe/Sofia` - Europe/Sofia
-         *     * `Europe/Stockholm` - Europe/Stockholm
-         *     * `Europe/Tallinn` - Europe/Tallinn
-         *     * `Europe/Tirane` - Europe/Tirane
-         *     * `Europe/Tiraspol` - Europe/Tiraspol
-         *     * `Europe/Ulyanovsk` - Europe/Ulyanovsk
-         *     * `Europe/Uzhgorod` - Europe/Uzhgorod
-         *     * `Europe/Vaduz` - Europe/Vaduz
-         *     * `Europe/Vatican` - Europe/Vatican
-         *     * `Europe/Vienna` - Europe/Vienna
-         *     * `Europe/Vilnius` - Europe/Vilnius
-         *     * `Europe/Volgograd` - Europe/Volgograd
-         *     * `Europe/Warsaw` - Europe/Warsaw
-         *     * `Europe/Zagreb` - Europe/Zagreb
-         *     * `Europe/Zaporozhye` - Europe/Zaporozhye
-         *     * `Europe/Zurich` - Europe/Zurich
-         *     * `Factory` - Factory
-         *     * `GB` - GB
-         *     * `GB-Eire` - GB-Eire
-         *     * `GMT` - GMT
-         *     * `GMT+0` - GMT+0
-         *     * `GMT-0` - GMT-0
-         *     * `GMT0` - GMT0
-         *     * `Greenwich` - Greenwich
-         *     * `HST` - HST
-         *     * `Hongkong` - Hongkong
-         *     * `Iceland` - Iceland
-         *     * `Indian/Antananarivo` - Indian/Antananarivo
-         *     * `Indian/Chagos` - Indian/Chagos
-         *     * `Indian/Christmas` - Indian/Christmas
-         *     * `Indian/Cocos` - Indian/Cocos
-         *     * `Indian/Comoro` - Indian/Comoro
-         *     * `Indian/Kerguelen` - Indian/Kerguelen
-         *     * `Indian/Mahe` - Indian/Mahe
-         *     * `Indian/Maldives` - Indian/Maldives
-         *     * `Indian/Mauritius` - Indian/Mauritius
-         *     * `Indian/Mayotte` - Indian/Mayotte
-         *     * `Indian/Reunion` - Indian/Reunion
-         *     * `Iran` - Iran
-         *     * `Israel` - Israel
-         *     * `Jamaica` - Jamaica
-         *     * `Japan` - Japan
-         *     * `Kwajalein` - Kwajalein
-         *     * `Libya` - Libya
-         *     * `MET` - MET
-         *     * `MST` - MST
-         *     * `MST7MDT` - MST7MDT
-         *     * `Mexico/BajaNorte` - Mexico/BajaNorte
-         *     * `Mexico/BajaSur` - Mexico/BajaSur
-         *     * `Mexico/General` - Mexico/General
-         *     * `NZ` - NZ
-         *     * `NZ-CHAT` - NZ-CHAT
-         *     * `Navajo` - Navajo
-         *     * `PRC` - PRC
-         *     * `PST8PDT` - PST8PDT
-         *     * `Pacific/Apia` - Pacific/Apia
-         *     * `Pacific/Auckland` - Pacific/Auckland
-         *     * `Pacific/Bougainville` - Pacific/Bougainville
-         *     * `Pacific/Chatham` - Pacific/Chatham
-         *     * `Pacific/Chuuk` - Pacific/Chuuk
-         *     * `Pacific/Easter` - Pacific/Easter
-         *     * `Pacific/Efate` - Pacific/Efate
-         *     * `Pacific/Enderbury` - Pacific/Enderbury
-         *     * `Pacific/Fakaofo` - Pacific/Fakaofo
-         *     * `Pacific/Fiji` - Pacific/Fiji
-         *     * `Pacific/Funafuti` - Pacific/Funafuti
-         *     * `Pacific/Galapagos` - Pacific/Galapagos
-         *     * `Pacific/Gambier` - Pacific/Gambier
-         *     * `Pacific/Guadalcanal` - Pacific/Guadalcanal
-         *     * `Pacific/Guam` - Pacific/Guam
-         *     * `Pacific/Honolulu` - Pacific/Honolulu
-         *     * `Pacific/Johnston` - Pacific/Johnston
-         *     * `Pacific/Kanton` - Pacific/Kanton
-         *     * `Pacific/Kiritimati` - Pacific/Kiritimati
-         *     * `Pacific/Kosrae` - Pacific/Kosrae
-         *     * `Pacific/Kwajalein` - Pacific/Kwajalein
-         *     * `Pacific/Majuro` - Pacific/Majuro
-         *     * `Pacific/Marquesas` - Pacific/Marquesas
-         *     * `Pacific/Midway` - Pacific/Midway
-         *     * `Pacific/Nauru` - Pacific/Nauru
-         *     * `Pacific/Niue` - Pacific/Niue
-         *     * `Pacific/Norfolk` - Pacific/Norfolk
-         *     * `Pacific/Noumea` - Pacific/Noumea
-         *     * `Pacific/Pago_Pago` - Pacific/Pago_Pago
-         *     * `Pacific/Palau` - Pacific/Palau
-         *     * `Pacific/Pitcairn` - Pacific/Pitcairn
-         *     * `Pacific/Pohnpei` - Pacific/Pohnpei
-         *     * `Pacific/Ponape` - Pacific/Ponape
-         *     * `Pacific/Port_Moresby` - Pacific/Port_Moresby
-         *     * `Pacific/Rarotonga` - Pacific/Rarotonga
-         *     * `Pacific/Saipan` - Pacific/Saipan
-         *     * `Pacific/Samoa` - Pacific/Samoa
-         *     * `Pacific/Tahiti` - Pacific/Tahiti
-         *     * `Pacific/Tarawa` - Pacific/Tarawa
-         *     * `Pacific/Tongatapu` - Pacific/Tongatapu
-         *     * `Pacific/Truk` - Pacific/Truk
-         *     * `Pacific/Wake` - Pacific/Wake
-         *     * `Pacific/Wallis` - Pacific/Wallis
-         *     * `Pacific/Yap` - Pacific/Yap
-         *     * `Poland` - Poland
-         *     * `Portugal` - Portugal
-         *     * `ROC` - ROC
-         *     * `ROK` - ROK
-         *     * `Singapore` - Singapore
-         *     * `Turkey` - Turkey
-         *     * `UCT` - UCT
-         *     * `US/Alaska` - US/Alaska
-         *     * `US/Aleutian` - US/Aleutian
-         *     * `US/Arizona` - US/Arizona
-         *     * `US/Central` - US/Central
-         *     * `US/East-Indiana` - US/East-Indiana
-         *     * `US/Eastern` - US/Eastern
-         *     * `US/Hawaii` - US/Hawaii
-         *     * `US/Indiana-Starke` - US/Indiana-Starke
-         *     * `US/Michigan` - US/Michigan
-         *     * `US/Mountain` - US/Mountain
-         *     * `US/Pacific` - US/Pacific
-         *     * `US/Samoa` - US/Samoa
-         *     * `UTC` - UTC
-         *     * `Universal` - Universal
-         *     * `W-SU` - W-SU
-         *     * `WET` - WET
-         *     * `Zulu` - Zulu
-         *     * `localtime` - localtime
-         * @enum {string}
-         */
-        TimezoneEnum: "Africa/Abidjan" | "Africa/Accra" | "Africa/Addis_Ababa" | "Africa/Algiers" | "Africa/Asmara" | "Africa/Asmera" | "Africa/Bamako" | "Africa/Bangui" | "Africa/Banjul" | "Africa/Bissau" | "Africa/Blantyre" | "Africa/Brazzaville" | "Africa/Bujumbura" | "Africa/Cairo" | "Africa/Casablanca" | "Africa/Ceuta" | "Africa/Conakry" | "Africa/Dakar" | "Africa/Dar_es_Salaam" | "Africa/Djibouti" | "Africa/Douala" | "Africa/El_Aaiun" | "Africa/Freetown" | "Africa/Gaborone" | "Africa/Harare" | "Africa/Johannesburg" | "Africa/Juba" | "Africa/Kampala" | "Africa/Khartoum" | "Africa/Kigali" | "Africa/Kinshasa" | "Africa/Lagos" | "Africa/Libreville" | "Africa/Lome" | "Africa/Luanda" | "Africa/Lubumbashi" | "Africa/Lusaka" | "Africa/Malabo" | "Africa/Maputo" | "Africa/Maseru" | "Africa/Mbabane" | "Africa/Mogadishu" | "Africa/Monrovia" | "Africa/Nairobi" | "Africa/Ndjamena" | "Africa/Niamey" | "Africa/Nouakchott" | "Africa/Ouagadougou" | "Africa/Porto-Novo" | "Africa/Sao_Tome" | "Africa/Timbuktu" | "Africa/Tripoli" | "Africa/Tunis" | "Africa/Windhoek" | "America/Adak" | "America/Anchorage" | "America/Anguilla" | "America/Antigua" | "America/Araguaina" | "America/Argentina/Buenos_Aires" | "America/Argentina/Catamarca" | "America/Argentina/ComodRivadavia" | "America/Argentina/Cordoba" | "America/Argentina/Jujuy" | "America/Argentina/La_Rioja" | "America/Argentina/Mendoza" | "America/Argentina/Rio_Gallegos" | "America/Argentina/Salta" | "America/Argentina/San_Juan" | "America/Argentina/San_Luis" | "America/Argentina/Tucuman" | "America/Argentina/Ushuaia" | "America/Aruba" | "America/Asuncion" | "America/Atikokan" | "America/Atka" | "America/Bahia" | "America/Bahia_Banderas" | "America/Barbados" | "America/Belem" | "America/Belize" | "America/Blanc-Sablon" | "America/Boa_Vista" | "America/Bogota" | "America/Boise" | "America/Buenos_Aires" | "America/Cambridge_Bay" | "America/Campo_Grande" | "America/Cancun" | "America/Caracas" | "America/Catamarca" | "America/Cayenne" | "America/Cayman" | "America/Chicago" | "America/Chihuahua" | "America/Ciudad_Juarez" | "America/Coral_Harbour" | "America/Cordoba" | "America/Costa_Rica" | "America/Coyhaique" | "America/Creston" | "America/Cuiaba" | "America/Curacao" | "America/Danmarkshavn" | "America/Dawson" | "America/Dawson_Creek" | "America/Denver" | "America/Detroit" | "America/Dominica" | "America/Edmonton" | "America/Eirunepe" | "America/El_Salvador" | "America/Ensenada" | "America/Fort_Nelson" | "America/Fort_Wayne" | "America/Fortaleza" | "America/Glace_Bay" | "America/Godthab" | "America/Goose_Bay" | "America/Grand_Turk" | "America/Grenada" | "America/Guadeloupe" | "America/Guatemala" | "America/Guayaquil" | "America/Guyana" | "America/Halifax" | "America/Havana" | "America/Hermosillo" | "America/Indiana/Indianapolis" | "America/Indiana/Knox" | "America/Indiana/Marengo" | "America/Indiana/Petersburg" | "America/Indiana/Tell_City" | "America/Indiana/Vevay" | "America/Indiana/Vincennes" | "America/Indiana/Winamac" | "America/Indianapolis" | "America/Inuvik" | "America/Iqaluit" | "America/Jamaica" | "America/Jujuy" | "America/Juneau" | "America/Kentucky/Louisville" | "America/Kentucky/Monticello" | "America/Knox_IN" | "America/Kralendijk" | "America/La_Paz" | "America/Lima" | "America/Los_Angeles" | "America/Louisville" | "America/Lower_Princes" | "America/Maceio" | "America/Managua" | "America/Manaus" | "America/Marigot" | "America/Martinique" | "America/Matamoros" | "America/Mazatlan" | "America/Mendoza" | "America/Menominee" | "America/Merida" | "America/Metlakatla" | "America/Mexico_City" | "America/Miquelon" | "America/Moncton" | "America/Monterrey" | "America/Montevideo" | "America/Montreal" | "America/Montserrat" | "America/Nassau" | "America/New_York" | "America/Nipigon" | "America/Nome" | "America/Noronha" | "America/North_Dakota/Beulah" | "America/North_Dakota/Center" | "America/North_Dakota/New_Salem" | "America/Nuuk" | "America/Ojinaga" | "America/Panama" | "America/Pangnirtung" | "America/Paramaribo" | "America/Phoenix" | "America/Port-au-Prince" | "America/Port_of_Spain" | "America/Porto_Acre" | "America/Porto_Velho" | "America/Puerto_Rico" | "America/Punta_Arenas" | "America/Rainy_River" | "America/Rankin_Inlet" | "America/Recife" | "America/Regina" | "America/Resolute" | "America/Rio_Branco" | "America/Rosario" | "America/Santa_Isabel" | "America/Santarem" | "America/Santiago" | "America/Santo_Domingo" | "America/Sao_Paulo" | "America/Scoresbysund" | "America/Shiprock" | "America/Sitka" | "America/St_Barthelemy" | "America/St_Johns" | "America/St_Kitts" | "America/St_Lucia" | "America/St_Thomas" | "America/St_Vincent" | "America/Swift_Current" | "America/Tegucigalpa" | "America/Thule" | "America/Thunder_Bay" | "America/Tijuana" | "America/Toronto" | "America/Tortola" | "America/Vancouver" | "America/Virgin" | "America/Whitehorse" | "America/Winnipeg" | "America/Yakutat" | "America/Yellowknife" | "Antarctica/Casey" | "Antarctica/Davis" | "Antarctica/DumontDUrville" | "Antarctica/Macquarie" | "Antarctica/Mawson" | "Antarctica/McMurdo" | "Antarctica/Palmer" | "Antarctica/Rothera" | "Antarctica/South_Pole" | "Antarctica/Syowa" | "Antarctica/Troll" | "Antarctica/Vostok" | "Arctic/Longyearbyen" | "Asia/Aden" | "Asia/Almaty" | "Asia/Amman" | "Asia/Anadyr" | "Asia/Aqtau" | "Asia/Aqtobe" | "Asia/Ashgabat" | "Asia/Ashkhabad" | "Asia/Atyrau" | "Asia/Baghdad" | "Asia/Bahrain" | "Asia/Baku" | "Asia/Bangkok" | "Asia/Barnaul" | "Asia/Beirut" | "Asia/Bishkek" | "Asia/Brunei" | "Asia/Calcutta" | "Asia/Chita" | "Asia/Choibalsan" | "Asia/Chongqing" | "Asia/Chungking" | "Asia/Colombo" | "Asia/Dacca" | "Asia/Damascus" | "Asia/Dhaka" | "Asia/Dili" | "Asia/Dubai" | "Asia/Dushanbe" | "Asia/Famagusta" | "Asia/Gaza" | "Asia/Harbin" | "Asia/Hebron" | "Asia/Ho_Chi_Minh" | "Asia/Hong_Kong" | "Asia/Hovd" | "Asia/Irkutsk" | "Asia/Istanbul" | "Asia/Jakarta" | "Asia/Jayapura" | "Asia/Jerusalem" | "Asia/Kabul" | "Asia/Kamchatka" | "Asia/Karachi" | "Asia/Kashgar" | "Asia/Kathmandu" | "Asia/Katmandu" | "Asia/Khandyga" | "Asia/Kolkata" | "Asia/Krasnoyarsk" | "Asia/Kuala_Lumpur" | "Asia/Kuching" | "Asia/Kuwait" | "Asia/Macao" | "Asia/Macau" | "Asia/Magadan" | "Asia/Makassar" | "Asia/Manila" | "Asia/Muscat" | "Asia/Nicosia" | "Asia/Novokuznetsk" | "Asia/Novosibirsk" | "Asia/Omsk" | "Asia/Oral" | "Asia/Phnom_Penh" | "Asia/Pontianak" | "Asia/Pyongyang" | "Asia/Qatar" | "Asia/Qostanay" | "Asia/Qyzylorda" | "Asia/Rangoon" | "Asia/Riyadh" | "Asia/Saigon" | "Asia/Sakhalin" | "Asia/Samarkand" | "Asia/Seoul" | "Asia/Shanghai" | "Asia/Singapore" | "Asia/Srednekolymsk" | "Asia/Taipei" | "Asia/Tashkent" | "Asia/Tbilisi" | "Asia/Tehran" | "Asia/Tel_Aviv" | "Asia/Thimbu" | "Asia/Thimphu" | "Asia/Tokyo" | "Asia/Tomsk" | "Asia/Ujung_Pandang" | "Asia/Ulaanbaatar" | "Asia/Ulan_Bator" | "Asia/Urumqi" | "Asia/Ust-Nera" | "Asia/Vientiane" | "Asia/Vladivostok" | "Asia/Yakutsk" | "Asia/Yangon" | "Asia/Yekaterinburg" | "Asia/Yerevan" | "Atlantic/Azores" | "Atlantic/Bermuda" | "Atlantic/Canary" | "Atlantic/Cape_Verde" | "Atlantic/Faeroe" | "Atlantic/Faroe" | "Atlantic/Jan_Mayen" | "Atlantic/Madeira" | "Atlantic/Reykjavik" | "Atlantic/South_Georgia" | "Atlantic/St_Helena" | "Atlantic/Stanley" | "Australia/ACT" | "Australia/Adelaide" | "Australia/Brisbane" | "Australia/Broken_Hill" | "Australia/Canberra" | "Australia/Currie" | "Australia/Darwin" | "Australia/Eucla" | "Australia/Hobart" | "Australia/LHI" | "Australia/Lindeman" | "Australia/Lord_Howe" | "Australia/Melbourne" | "Australia/NSW" | "Australia/North" | "Australia/Perth" | "Australia/Queensland" | "Australia/South" | "Australia/Sydney" | "Australia/Tasmania" | "Australia/Victoria" | "Australia/West" | "Australia/Yancowinna" | "Brazil/Acre" | "Brazil/DeNoronha" | "Brazil/East" | "Brazil/West" | "CET" | "CST6CDT" | "Canada/Atlantic" | "Canada/Central" | "Canada/Eastern" | "Canada/Mountain" | "Canada/Newfoundland" | "Canada/Pacific" | "Canada/Saskatchewan" | "Canada/Yukon" | "Chile/Continental" | "Chile/EasterIsland" | "Cuba" | "EET" | "EST" | "EST5EDT" | "Egypt" | "Eire" | "Etc/GMT" | "Etc/GMT+0" | "Etc/GMT+1" | "Etc/GMT+10" | "Etc/GMT+11" | "Etc/GMT+12" | "Etc/GMT+2" | "Etc/GMT+3" | "Etc/GMT+4" | "Etc/GMT+5" | "Etc/GMT+6" | "Etc/GMT+7" | "Etc/GMT+8" | "Etc/GMT+9" | "Etc/GMT-0" | "Etc/GMT-1" | "Etc/GMT-10" | "Etc/GMT-11" | "Etc/GMT-12" | "Etc/GMT-13" | "Etc/GMT-14" | "Etc/GMT-2" | "Etc/GMT-3" | "Etc/GMT-4" | "Etc/GMT-5" | "Etc/GMT-6" | "Etc/GMT-7" | "Etc/GMT-8" | "Etc/GMT-9" | "Etc/GMT0" | "Etc/Greenwich" | "Etc/UCT" | "Etc/UTC" | "Etc/Universal" | "Etc/Zulu" | "Europe/Amsterdam" | "Europe/Andorra" | "Europe/Astrakhan" | "Europe/Athens" | "Europe/Belfast" | "Europe/Belgrade" | "Europe/Berlin" | "Europe/Bratislava" | "Europe/Brussels" | "Europe/Bucharest" | "Europe/Budapest" | "Europe/Busingen" | "Europe/Chisinau" | "Europe/Copenhagen" | "Europe/Dublin" | "Europe/Gibraltar" | "Europe/Guernsey" | "Europe/Helsinki" | "Europe/Isle_of_Man" | "Europe/Istanbul" | "Europe/Jersey" | "Europe/Kaliningrad" | "Europe/Kiev" | "Europe/Kirov" | "Europe/Kyiv" | "Europe/Lisbon" | "Europe/Ljubljana" | "Europe/London" | "Europe/Luxembourg" | "Europe/Madrid" | "Europe/Malta" | "Europe/Mariehamn" | "Europe/Minsk" | "Europe/Monaco" | "Europe/Moscow" | "Europe/Nicosia" | "Europe/Oslo" | "Europe/Paris" | "Europe/Podgorica" | "Europe/Prague" | "Europe/Riga" | "Europe/Rome" | "Europe/Samara" | "Europe/San_Marino" | "Europe/Sarajevo" | "Europe/Saratov" | "Europe/Simferopol" | "Europe/Skopje" | "Europe/Sofia" | "Europe/Stockholm" | "Europe/Tallinn" | "Europe/Tirane" | "Europe/Tiraspol" | "Europe/Ulyanovsk" | "Europe/Uzhgorod" | "Europe/Vaduz" | "Europe/Vatican" | "Europe/Vienna" | "Europe/Vilnius" | "Europe/Volgograd" | "Europe/Warsaw" | "Europe/Zagreb" | "Europe/Zaporozhye" | "Europe/Zurich" | "Factory" | "GB" | "GB-Eire" | "GMT" | "GMT+0" | "GMT-0" | "GMT0" | "Greenwich" | "HST" | "Hongkong" | "Iceland" | "Indian/Antananarivo" | "Indian/Chagos" | "Indian/Christmas" | "Indian/Cocos" | "Indian/Comoro" | "Indian/Kerguelen" | "Indian/Mahe" | "Indian/Maldives" | "Indian/Mauritius" | "Indian/Mayotte" | "Indian/Reunion" | "Iran" | "Israel" | "Jamaica" | "Japan" | "Kwajalein" | "Libya" | "MET" | "MST" | "MST7MDT" | "Mexico/BajaNorte" | "Mexico/BajaSur" | "Mexico/General" | "NZ" | "NZ-CHAT" | "Navajo" | "PRC" | "PST8PDT" | "Pacific/Apia" | "Pacific/Auckland" | "Pacific/Bougainville" | "Pacific/Chatham" | "Pacific/Chuuk" | "Pacific/Easter" | "Pacific/Efate" | "Pacific/Enderbury" | "Pacific/Fakaofo" | "Pacific/Fiji" | "Pacific/Funafuti" | "Pacific/Galapagos" | "Pacific/Gambier" | "Pacific/Guadalcanal" | "Pacific/Guam" | "Pacific/Honolulu" | "Pacific/Johnston" | "Pacific/Kanton" | "Pacific/Kiritimati" | "Pacific/Kosrae" | "Pacific/Kwajalein" | "Pacific/Majuro" | "Pacific/Marquesas" | "Pacific/Midway" | "Pacific/Nauru" | "Pacific/Niue" | "Pacific/Norfolk" | "Pacific/Noumea" | "Pacific/Pago_Pago" | "Pacific/Palau" | "Pacific/Pitcairn" | "Pacific/Pohnpei" | "Pacific/Ponape" | "Pacific/Port_Moresby" | "Pacific/Rarotonga" | "Pacific/Saipan" | "Pacific/Samoa" | "Pacific/Tahiti" | "Pacific/Tarawa" | "Pacific/Tongatapu" | "Pacific/Truk" | "Pacific/Wake" | "Pacific/Wallis" | "Pacific/Yap" | "Poland" | "Portugal" | "ROC" | "ROK" | "Singapore" | "Turkey" | "UCT" | "US/Alaska" | "US/Aleutian" | "US/Arizona" | "US/Central" | "US/East-Indiana" | "US/Eastern" | "US/Hawaii" | "US/Indiana-Starke" | "US/Michigan" | "US/Mountain" | "US/Pacific" | "US/Samoa" | "UTC" | "Universal" | "W-SU" | "WET" | "Zulu" | "localtime";
-        /**
          * @description * `baseline` - At baseline
          *     * `before_each_dosing` - Before each dosing session
          *     * `end_of_program` - At the end of the program
@@ -6573,7 +6926,7 @@ export interface components {
             /** Format: date-time */
             occurred_at: string;
             /** @description Omit to leave the waste for a witness to confirm. */
-            witness?: components["schemas"]["CredentialsRequest"] | null;
+            witness?: components["schemas"]["CredentialsRequest"] | components["schemas"]["NullEnum"];
         };
         WebhookEndpoint: {
             readonly id: number;
@@ -6636,6 +6989,8 @@ export interface components {
          * @enum {string}
          */
         WebhookEventEnum: "session.booked" | "session.cancelled" | "session.completed" | "alert.raised" | "scale.completed";
+        /** @enum {unknown} */
+        NullEnum: null;
         /** @description Every error, as RFC 9457 problem details (`application/problem+json`). `type` is `urn:kat-clinic:problem:<slug>` (the slug names the refusal, e.g. `overlap`, `gate_unmet`, `invalid`); `errors` holds messages per field, keyed by dotted field path; some problems carry extra members: `conflicts` for a clash, `violations` for program rules, `unmet` for a gate, `constraint` and `sqlstate` for a database rule, `reason` for a locked record. */
         Problem: {
             /**
@@ -6740,6 +7095,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     auth_login_create: {
@@ -6752,8 +7118,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["LoginRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["LoginRequest"];
-                "multipart/form-data": components["schemas"]["LoginRequest"];
             };
         };
         responses: {
@@ -6819,9 +7183,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many failed logins; try again later. */
+            /** @description Too many failed logins or login attempts; try again after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6900,6 +7266,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     break_glass_create: {
@@ -6912,8 +7289,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["BreakGlassRequestRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["BreakGlassRequestRequest"];
-                "multipart/form-data": components["schemas"]["BreakGlassRequestRequest"];
             };
         };
         responses: {
@@ -6973,6 +7348,17 @@ export interface operations {
             /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7039,6 +7425,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     calendar_feeds_create: {
@@ -7051,8 +7448,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["CalendarFeedIssueRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["CalendarFeedIssueRequest"];
-                "multipart/form-data": components["schemas"]["CalendarFeedIssueRequest"];
             };
         };
         responses: {
@@ -7112,6 +7507,17 @@ export interface operations {
             /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7194,6 +7600,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     calendars_retrieve: {
@@ -7246,6 +7663,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7325,6 +7753,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_adverse_events_create: {
@@ -7396,6 +7835,17 @@ export interface operations {
             /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7480,6 +7930,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_alerts_retrieve: {
@@ -7532,6 +7993,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7614,6 +8086,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_allergies_list: {
@@ -7669,6 +8152,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7752,6 +8246,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_allergies_retrieve: {
@@ -7804,6 +8309,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7865,6 +8381,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7948,6 +8475,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_consents_list: {
@@ -8003,6 +8541,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8086,6 +8635,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_consents_retrieve: {
@@ -8138,6 +8698,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8224,6 +8795,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_contraindication_screens_list: {
@@ -8279,6 +8861,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8362,6 +8955,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_contraindication_screens_retrieve: {
@@ -8414,6 +9018,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8496,6 +9111,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_diagnoses_list: {
@@ -8551,6 +9177,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8634,6 +9271,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_diagnoses_retrieve: {
@@ -8686,6 +9334,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8747,6 +9406,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8830,6 +9500,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_dissociation_scores_entered_in_error_create: {
@@ -8848,12 +9529,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description No response body */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DissociationScore"];
+                };
             };
             /** @description Invalid input; `errors` holds field-level messages. */
             400: {
@@ -8891,7 +9573,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflicts with the current state (e.g. a signed record). */
+            /** @description Conflicts with the current state: a double booking (`conflicts`), a duplicate, a locked record. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8900,9 +9582,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A clinical rule refuses the request; `unmet` lists gate items. */
+            /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8978,6 +9671,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9061,6 +9765,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_doses_retrieve: {
@@ -9119,6 +9834,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_doses_entered_in_error_create: {
@@ -9137,12 +9863,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description No response body */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DoseAdministration"];
+                };
             };
             /** @description Invalid input; `errors` holds field-level messages. */
             400: {
@@ -9180,7 +9907,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflicts with the current state (e.g. a signed record). */
+            /** @description Conflicts with the current state: a double booking (`conflicts`), a duplicate, a locked record. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9189,9 +9916,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A clinical rule refuses the request; `unmet` lists gate items. */
+            /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9278,6 +10016,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_escalations_list: {
@@ -9333,6 +10082,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9416,6 +10176,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_notes_list: {
@@ -9484,6 +10255,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9567,6 +10349,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_notes_retrieve: {
@@ -9621,6 +10414,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9728,6 +10532,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_notes_addenda_create: {
@@ -9802,6 +10617,17 @@ export interface operations {
             /** @description A clinical rule refuses the request; `unmet` lists gate items. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9884,6 +10710,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_notes_sign_create: {
@@ -9960,6 +10797,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_overrides_list: {
@@ -10021,6 +10869,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10104,6 +10963,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_patient_medications_list: {
@@ -10159,6 +11029,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10242,6 +11123,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_patient_medications_retrieve: {
@@ -10294,6 +11186,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10358,6 +11261,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_pregnancy_tests_list: {
@@ -10413,6 +11327,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10496,6 +11421,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_pregnancy_tests_retrieve: {
@@ -10548,6 +11484,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10609,6 +11556,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10692,6 +11650,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_prior_authorizations_retrieve: {
@@ -10744,6 +11713,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10805,6 +11785,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10888,6 +11879,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_rems_enrollments_retrieve: {
@@ -10940,6 +11942,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11012,6 +12025,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_rems_forms_retrieve: {
@@ -11064,6 +12088,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11140,6 +12175,17 @@ export interface operations {
             /** @description A clinical rule refuses the request; `unmet` lists gate items. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11223,6 +12269,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_scale_responses_list: {
@@ -11287,6 +12344,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11370,6 +12438,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_scale_responses_retrieve: {
@@ -11422,6 +12501,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11486,6 +12576,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_sedation_scores_list: {
@@ -11541,6 +12642,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11624,6 +12736,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_sedation_scores_entered_in_error_create: {
@@ -11642,12 +12765,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description No response body */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SedationScore"];
+                };
             };
             /** @description Invalid input; `errors` holds field-level messages. */
             400: {
@@ -11685,7 +12809,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflicts with the current state (e.g. a signed record). */
+            /** @description Conflicts with the current state: a double booking (`conflicts`), a duplicate, a locked record. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -11694,9 +12818,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A clinical rule refuses the request; `unmet` lists gate items. */
+            /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11758,6 +12893,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11841,6 +12987,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_sessions_retrieve: {
@@ -11893,6 +13050,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11957,6 +13125,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_sessions_gate_retrieve: {
@@ -12015,6 +13194,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_sessions_limits_retrieve: {
@@ -12067,6 +13257,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12134,6 +13335,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12217,6 +13429,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_vitals_retrieve: {
@@ -12275,6 +13498,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     chart_vitals_entered_in_error_create: {
@@ -12293,12 +13527,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description No response body */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["VitalSign"];
+                };
             };
             /** @description Invalid input; `errors` holds field-level messages. */
             400: {
@@ -12336,7 +13571,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflicts with the current state (e.g. a signed record). */
+            /** @description Conflicts with the current state: a double booking (`conflicts`), a duplicate, a locked record. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -12345,9 +13580,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A clinical rule refuses the request; `unmet` lists gate items. */
+            /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12431,6 +13677,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     checkins_retrieve: {
@@ -12489,6 +13746,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     checkins_create: {
@@ -12504,8 +13772,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["CheckInSubmitRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["CheckInSubmitRequest"];
-                "multipart/form-data": components["schemas"]["CheckInSubmitRequest"];
             };
         };
         responses: {
@@ -12580,6 +13846,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     clinics_list: {
@@ -12634,6 +13911,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12698,6 +13986,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     clinics_update: {
@@ -12713,8 +14012,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ClinicRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["ClinicRequest"];
-                "multipart/form-data": components["schemas"]["ClinicRequest"];
             };
         };
         responses: {
@@ -12792,6 +14089,17 @@ export interface operations {
             /** @description If-Match is required for this change. */
             428: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12813,8 +14121,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedClinicRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedClinicRequest"];
-                "multipart/form-data": components["schemas"]["PatchedClinicRequest"];
             };
         };
         responses: {
@@ -12892,6 +14198,17 @@ export interface operations {
             /** @description If-Match is required for this change. */
             428: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12956,6 +14273,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13039,6 +14367,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_containers_retrieve: {
@@ -13091,6 +14430,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13177,6 +14527,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_containers_loss_create: {
@@ -13251,6 +14612,17 @@ export interface operations {
             /** @description A ledger rule refuses the request (stock, expiry, witness, registrant). */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13337,6 +14709,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_containers_transfer_create: {
@@ -13411,6 +14794,17 @@ export interface operations {
             /** @description A ledger rule refuses the request (stock, expiry, witness, registrant). */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13497,6 +14891,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_containers_count_sheet_list: {
@@ -13548,6 +14953,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13615,6 +15031,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13698,6 +15125,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_discrepancies_list: {
@@ -13762,6 +15200,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_discrepancies_retrieve: {
@@ -13814,6 +15263,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13900,6 +15360,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_draws_create: {
@@ -13971,6 +15442,17 @@ export interface operations {
             /** @description A ledger rule refuses the request (stock, expiry, witness, registrant). */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14056,6 +15538,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_entries_retrieve: {
@@ -14108,6 +15601,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14194,6 +15698,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_entries_witness_create: {
@@ -14270,6 +15785,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_loss_reports_list: {
@@ -14330,6 +15856,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_loss_reports_retrieve: {
@@ -14382,6 +15919,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14468,6 +16016,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_policies_list: {
@@ -14522,6 +16081,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14586,6 +16156,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_products_list: {
@@ -14640,6 +16221,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14707,6 +16299,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_reports_dispensing_log_retrieve: {
@@ -14767,6 +16370,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_reports_distributions_retrieve: {
@@ -14819,6 +16433,17 @@ export interface operations {
             /** @description Not in your clinics. */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14884,6 +16509,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     controlled_reports_reconciliation_list: {
@@ -14943,11 +16579,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     documents_consents_retrieve: {
         parameters: {
-            query?: never;
+            query?: {
+                format?: "bin" | "pdf";
+            };
             header?: never;
             path: {
                 id: number;
@@ -14963,6 +16612,7 @@ export interface operations {
                 };
                 content: {
                     "application/pdf": string;
+                    "application/octet-stream": string;
                 };
             };
             /** @description Invalid input; `errors` holds field-level messages. */
@@ -14995,6 +16645,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15005,7 +16666,9 @@ export interface operations {
     };
     documents_rems_enrollments_retrieve: {
         parameters: {
-            query?: never;
+            query?: {
+                format?: "bin" | "pdf";
+            };
             header?: never;
             path: {
                 id: number;
@@ -15021,6 +16684,7 @@ export interface operations {
                 };
                 content: {
                     "application/pdf": string;
+                    "application/octet-stream": string;
                 };
             };
             /** @description Invalid input; `errors` holds field-level messages. */
@@ -15053,6 +16717,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15063,7 +16738,9 @@ export interface operations {
     };
     documents_rems_forms_retrieve: {
         parameters: {
-            query?: never;
+            query?: {
+                format?: "bin" | "pdf";
+            };
             header?: never;
             path: {
                 id: number;
@@ -15079,6 +16756,7 @@ export interface operations {
                 };
                 content: {
                     "application/pdf": string;
+                    "application/octet-stream": string;
                 };
             };
             /** @description Invalid input; `errors` holds field-level messages. */
@@ -15111,6 +16789,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15121,7 +16810,9 @@ export interface operations {
     };
     documents_sessions_retrieve: {
         parameters: {
-            query?: never;
+            query?: {
+                format?: "bin" | "pdf";
+            };
             header?: never;
             path: {
                 id: number;
@@ -15137,6 +16828,7 @@ export interface operations {
                 };
                 content: {
                     "application/pdf": string;
+                    "application/octet-stream": string;
                 };
             };
             /** @description Invalid input; `errors` holds field-level messages. */
@@ -15169,6 +16861,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15250,6 +16953,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     enrollments_create: {
@@ -15262,8 +16976,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["EnrollmentCreateRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["EnrollmentCreateRequest"];
-                "multipart/form-data": components["schemas"]["EnrollmentCreateRequest"];
             };
         };
         responses: {
@@ -15329,6 +17041,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     enrollments_retrieve: {
@@ -15387,6 +17110,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     enrollments_complete_create: {
@@ -15402,8 +17136,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["EnrollmentStatusChangeRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["EnrollmentStatusChangeRequest"];
-                "multipart/form-data": components["schemas"]["EnrollmentStatusChangeRequest"];
             };
         };
         responses: {
@@ -15463,6 +17195,17 @@ export interface operations {
             /** @description A reason is required. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15484,8 +17227,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["EnrollmentReasonedChangeRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["EnrollmentReasonedChangeRequest"];
-                "multipart/form-data": components["schemas"]["EnrollmentReasonedChangeRequest"];
             };
         };
         responses: {
@@ -15545,6 +17286,17 @@ export interface operations {
             /** @description A reason is required. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15609,6 +17361,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     enrollments_progress_retrieve: {
@@ -15667,6 +17430,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     enrollments_resume_create: {
@@ -15682,8 +17456,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["EnrollmentStatusChangeRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["EnrollmentStatusChangeRequest"];
-                "multipart/form-data": components["schemas"]["EnrollmentStatusChangeRequest"];
             };
         };
         responses: {
@@ -15743,6 +17515,17 @@ export interface operations {
             /** @description A reason is required. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15764,8 +17547,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["EnrollmentReasonedChangeRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["EnrollmentReasonedChangeRequest"];
-                "multipart/form-data": components["schemas"]["EnrollmentReasonedChangeRequest"];
             };
         };
         responses: {
@@ -15825,6 +17606,17 @@ export interface operations {
             /** @description A reason is required. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15894,6 +17686,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     exports_disclosures_retrieve: {
@@ -15953,6 +17756,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     exports_outcomes_retrieve: {
@@ -16006,6 +17820,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16075,11 +17900,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     fhir_bulk_export_file: {
         parameters: {
-            query?: never;
+            query?: {
+                format?: "bin" | "ndjson";
+            };
             header?: never;
             path: {
                 id: number;
@@ -16095,6 +17933,7 @@ export interface operations {
                 };
                 content: {
                     "application/fhir+ndjson": string;
+                    "application/octet-stream": string;
                 };
             };
             /** @description Invalid input; `errors` holds field-level messages. */
@@ -16127,6 +17966,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16204,6 +18054,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     fhir_metadata_retrieve: {
@@ -16258,6 +18119,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16362,6 +18234,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     followups_retrieve: {
@@ -16414,6 +18297,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16505,6 +18399,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     integration_plans_list: {
@@ -16568,6 +18473,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     integration_plans_create: {
@@ -16580,8 +18496,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["IntegrationPlanWriteRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["IntegrationPlanWriteRequest"];
-                "multipart/form-data": components["schemas"]["IntegrationPlanWriteRequest"];
             };
         };
         responses: {
@@ -16656,6 +18570,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     integration_plans_retrieve: {
@@ -16708,6 +18633,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16772,6 +18708,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     me_retrieve: {
@@ -16821,6 +18768,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16888,6 +18846,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     on_call_replace_create: {
@@ -16900,8 +18869,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["OnCallReplaceRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["OnCallReplaceRequest"];
-                "multipart/form-data": components["schemas"]["OnCallReplaceRequest"];
             };
         };
         responses: {
@@ -16976,6 +18943,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     patient_checkins_list: {
@@ -17039,6 +19017,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     patient_checkins_retrieve: {
@@ -17091,6 +19080,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17160,6 +19160,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     patients_create: {
@@ -17172,8 +19183,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PatientRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatientRequest"];
-                "multipart/form-data": components["schemas"]["PatientRequest"];
             };
         };
         responses: {
@@ -17233,6 +19242,17 @@ export interface operations {
             /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17297,6 +19317,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     patients_update: {
@@ -17312,8 +19343,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PatientRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatientRequest"];
-                "multipart/form-data": components["schemas"]["PatientRequest"];
             };
         };
         responses: {
@@ -17391,6 +19420,17 @@ export interface operations {
             /** @description If-Match is required for this change. */
             428: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17412,8 +19452,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedPatientRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedPatientRequest"];
-                "multipart/form-data": components["schemas"]["PatchedPatientRequest"];
             };
         };
         responses: {
@@ -17491,6 +19529,17 @@ export interface operations {
             /** @description If-Match is required for this change. */
             428: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17555,6 +19604,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     patients_weights_create: {
@@ -17570,8 +19630,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PatientWeightRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatientWeightRequest"];
-                "multipart/form-data": components["schemas"]["PatientWeightRequest"];
             };
         };
         responses: {
@@ -17631,6 +19689,17 @@ export interface operations {
             /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17710,6 +19779,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     program_templates_create: {
@@ -17722,8 +19802,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ProgramTemplateRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["ProgramTemplateRequest"];
-                "multipart/form-data": components["schemas"]["ProgramTemplateRequest"];
             };
         };
         responses: {
@@ -17789,6 +19867,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     program_templates_retrieve: {
@@ -17847,6 +19936,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     program_templates_update: {
@@ -17862,8 +19962,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ProgramTemplateRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["ProgramTemplateRequest"];
-                "multipart/form-data": components["schemas"]["ProgramTemplateRequest"];
             };
         };
         responses: {
@@ -17941,6 +20039,17 @@ export interface operations {
             /** @description If-Match is required for this change. */
             428: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18040,6 +20149,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     program_templates_partial_update: {
@@ -18055,8 +20175,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedProgramTemplateRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedProgramTemplateRequest"];
-                "multipart/form-data": components["schemas"]["PatchedProgramTemplateRequest"];
             };
         };
         responses: {
@@ -18134,6 +20252,17 @@ export interface operations {
             /** @description If-Match is required for this change. */
             428: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18216,6 +20345,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     program_templates_publish_create: {
@@ -18286,6 +20426,17 @@ export interface operations {
             /** @description A rule refuses it; `errors` names each field, e.g. `steps.1.block_minutes`. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18368,6 +20519,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     rooms_list: {
@@ -18437,6 +20599,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     rooms_create: {
@@ -18449,8 +20622,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["RoomRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["RoomRequest"];
-                "multipart/form-data": components["schemas"]["RoomRequest"];
             };
         };
         responses: {
@@ -18516,6 +20687,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     rooms_retrieve: {
@@ -18574,6 +20756,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     rooms_update: {
@@ -18589,8 +20782,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["RoomRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["RoomRequest"];
-                "multipart/form-data": components["schemas"]["RoomRequest"];
             };
         };
         responses: {
@@ -18668,6 +20859,17 @@ export interface operations {
             /** @description If-Match is required for this change. */
             428: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18689,8 +20891,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedRoomRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedRoomRequest"];
-                "multipart/form-data": components["schemas"]["PatchedRoomRequest"];
             };
         };
         responses: {
@@ -18768,6 +20968,17 @@ export interface operations {
             /** @description If-Match is required for this change. */
             428: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18827,6 +21038,17 @@ export interface operations {
             /** @description No such session in your clinics. */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18910,6 +21132,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     scheduling_search_create: {
@@ -18981,6 +21214,17 @@ export interface operations {
             /** @description A scheduling or program rule refuses it; `type` names it. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -19072,6 +21316,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     sessions_create: {
@@ -19149,6 +21404,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     sessions_retrieve: {
@@ -19207,6 +21473,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     sessions_cancel_create: {
@@ -19230,7 +21507,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Session"];
+                    "application/json": components["schemas"]["SessionReleased"];
                 };
             };
             /** @description Malformed request. */
@@ -19281,6 +21558,17 @@ export interface operations {
             /** @description A scheduling or program rule refuses it; `type` names it. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -19363,6 +21651,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     sessions_complete_create: {
@@ -19439,6 +21738,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     sessions_no_show_create: {
@@ -19462,7 +21772,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Session"];
+                    "application/json": components["schemas"]["SessionReleased"];
                 };
             };
             /** @description Malformed request. */
@@ -19513,6 +21823,17 @@ export interface operations {
             /** @description A scheduling or program rule refuses it; `type` names it. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -19599,6 +21920,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     sessions_start_create: {
@@ -19669,6 +22001,17 @@ export interface operations {
             /** @description A scheduling or program rule refuses it; `type` names it. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -19752,6 +22095,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     sessions_reschedule_together_create: {
@@ -19829,6 +22183,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     sms_inbound_create: {
@@ -19844,7 +22209,6 @@ export interface operations {
             content: {
                 "application/json": components["schemas"]["SmsInboundRequest"];
                 "application/x-www-form-urlencoded": components["schemas"]["SmsInboundRequest"];
-                "multipart/form-data": components["schemas"]["SmsInboundRequest"];
             };
         };
         responses: {
@@ -19904,6 +22268,17 @@ export interface operations {
             /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -19970,6 +22345,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     staff_retrieve: {
@@ -20022,6 +22408,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -20088,6 +22485,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     webhook_endpoints_create: {
@@ -20100,8 +22508,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["WebhookEndpointRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["WebhookEndpointRequest"];
-                "multipart/form-data": components["schemas"]["WebhookEndpointRequest"];
             };
         };
         responses: {
@@ -20167,6 +22573,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     webhook_endpoints_retrieve: {
@@ -20225,6 +22642,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     webhook_endpoints_update: {
@@ -20240,8 +22668,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["WebhookEndpointRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["WebhookEndpointRequest"];
-                "multipart/form-data": components["schemas"]["WebhookEndpointRequest"];
             };
         };
         responses: {
@@ -20319,6 +22745,17 @@ export interface operations {
             /** @description If-Match is required for this change. */
             428: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -20418,6 +22855,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     webhook_endpoints_partial_update: {
@@ -20433,8 +22881,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["PatchedWebhookEndpointRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedWebhookEndpointRequest"];
-                "multipart/form-data": components["schemas"]["PatchedWebhookEndpointRequest"];
             };
         };
         responses: {
@@ -20518,6 +22964,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     webhook_endpoints_rotate_secret_create: {
@@ -20533,8 +22990,6 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["RotateSecretRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["RotateSecretRequest"];
-                "multipart/form-data": components["schemas"]["RotateSecretRequest"];
             };
         };
         responses: {
@@ -20594,6 +23049,17 @@ export interface operations {
             /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -20667,6 +23133,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     fhir_patient_everything: {
@@ -20723,6 +23200,17 @@ export interface operations {
             /** @description Not found (objects of clinics you do not work at are not found either). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -1,0 +1,82 @@
+"""Query parameters are input like any other: a value given must be valid, or the answer is a 400
+naming the parameter. Blank is not a value, and an id is a whole number.
+
+django-filter skips a blank parameter as if absent and reads a number filter as a decimal
+(`?user=0.5`), and DRF skips a blank query value of an optional serializer field (it reads the query
+string as an HTML form). `StrictFilterSet` (the base of every filter set, and of the ones the filter
+backend builds from `filterset_fields`) and `QuerySerializer` (the base of serializers of query
+parameters) refuse both.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
+from rest_framework import serializers
+from rest_framework.fields import empty
+
+from kat_clinic.api.times import NAIVE, TIME_OUT_OF_RANGE, plausible_year
+
+BLANK = "Give a value, or leave the parameter out."
+INTEGER_FIELDS = (models.AutoField, models.BigAutoField, models.IntegerField, models.BigIntegerField)
+
+
+class IdFilter(filters.NumberFilter):
+    """A number filter on an id: whole numbers only."""
+
+    field_class = forms.IntegerField
+
+
+class AwareIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 instant with its offset, in a plausible year (kat_clinic/api/times.py)."""
+
+    def to_python(self, value):
+        parsed = parse_datetime(value.strip()) if isinstance(value, str) and value.strip() else None
+        if parsed is not None and timezone.is_naive(parsed):
+            raise ValidationError(NAIVE, code="naive")
+        if parsed is not None and not plausible_year(parsed):
+            raise ValidationError(TIME_OUT_OF_RANGE, code="out_of_range")
+        return super().to_python(value)
+
+
+class AwareIsoDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = AwareIsoDateTimeField
+
+
+class StrictFilterSet(filters.FilterSet):
+    @classmethod
+    def filter_for_lookup(cls, field, lookup_type):
+        filter_class, params = super().filter_for_lookup(field, lookup_type)
+        if filter_class is filters.NumberFilter and isinstance(field, INTEGER_FIELDS):
+            filter_class = IdFilter
+        elif filter_class is filters.IsoDateTimeFilter:
+            filter_class = AwareIsoDateTimeFilter
+        return filter_class, params
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name in self.filters:
+            if name in self.data and any(not value.strip() for value in self.data.getlist(name)):
+                self.form.add_error(name, BLANK)
+                valid = False
+        return valid
+
+
+class StrictFilterBackend(filters.DjangoFilterBackend):
+    """The filter backend of every list: filter sets built from `filterset_fields` are strict too."""
+
+    filterset_base = StrictFilterSet
+
+
+class QuerySerializer(serializers.Serializer):
+    """A serializer of query parameters, read as plain values: a blank one is refused, not skipped."""
+
+    def __init__(self, instance=None, data=empty, **kwargs):
+        if hasattr(data, "getlist"):
+            data = data.dict()  # the last value of each parameter, as request.query_params.get gives
+        super().__init__(instance, data, **kwargs)
