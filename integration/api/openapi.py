@@ -91,8 +91,9 @@ document(
         "summary": "Submit a check-in",
         "description": "The patient's mood (0-10), sleep, a note and, when requested, the scale's answers. A link "
         "answers once (409 `already_answered` after). A check-in that signals risk (PHQ-9 item 9 above 0, a positive "
-        "C-SSRS) answers at once with the clinic's crisis line in `crisis`, and pages the on-call list in the same "
-        "transaction; otherwise `crisis` is null.",
+        "C-SSRS), or that the clinic's review rule flags (a mood at or below its threshold, one of its risk words in "
+        "the note), answers at once with the clinic's crisis line in `crisis` and raises a clinical alert in the "
+        "same transaction, which pages the on-call list; otherwise `crisis` is null.",
     },
 )
 document(
@@ -137,8 +138,8 @@ document(
     tag="Integration care",
     list={
         "summary": "List the on-call list",
-        "description": "Each clinic's on-call list for crisis pages, in order: the first is paged first. Filter by "
-        "`clinic`.",
+        "description": "Each clinic's on-call list for clinical alerts, in order: the first is paged first, the next "
+        "after the clinic's escalation minutes. Filter by `clinic`.",
     },
     replace={
         "summary": "Replace a clinic's on-call list",

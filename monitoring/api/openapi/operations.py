@@ -132,18 +132,20 @@ document(
     list={
         "summary": "List alerts",
         "description": "Alerts raised by the system: vital-sign thresholds during a session, a PHQ-9 item 9 answer "
-        "or a positive C-SSRS at any time. Each is notified to the on-call staff once. Filter by `session`, "
-        "`patient`, `kind`, `priority`, or `open=true` for those not acknowledged yet.",
+        "or a positive C-SSRS at any time, a patient's check-in the clinic's review rule flags (very low mood, risk "
+        "words). Each goes in-app to the session's clinicians and the on-call list, pages the on-call list in turn "
+        "and then the prescribers until someone acknowledges it (its items: `GET /followups/?alert=`). Filter by "
+        "`session`, `patient`, `kind`, `priority`, or `open=true` for those not acknowledged yet.",
     },
     retrieve={
         "summary": "Get one alert",
         "description": "One alert with what raised it (`details`: the readings and limits, or the scale response) "
-        "and its handling: when the on-call staff were notified, who acknowledged it.",
+        "and its handling: when someone was first told, who acknowledged it.",
     },
     acknowledge={
         "summary": "Acknowledge an alert",
-        "description": "Records that a clinician has taken the alert in hand (who and when). An alert already "
-        "acknowledged answers 409 `alert_acknowledged`.",
+        "description": "Records that a clinician has taken the alert in hand (who and when); no one else is paged "
+        "for it after this. An alert already acknowledged answers 409 `alert_acknowledged`.",
         "examples": [
             examples.response(
                 {**world.ALERT, "acknowledged_by": 3, "acknowledged_at": "2026-03-02T14:02:00Z"},

@@ -201,7 +201,7 @@ export interface paths {
         };
         /**
          * List alerts
-         * @description Alerts raised by the system: vital-sign thresholds during a session, a PHQ-9 item 9 answer or a positive C-SSRS at any time. Each is notified to the on-call staff once. Filter by `session`, `patient`, `kind`, `priority`, or `open=true` for those not acknowledged yet.
+         * @description Alerts raised by the system: vital-sign thresholds during a session, a PHQ-9 item 9 answer or a positive C-SSRS at any time, a patient's check-in the clinic's review rule flags (very low mood, risk words). Each goes in-app to the session's clinicians and the on-call list, pages the on-call list in turn and then the prescribers until someone acknowledges it (its items: `GET /followups/?alert=`). Filter by `session`, `patient`, `kind`, `priority`, or `open=true` for those not acknowledged yet.
          *
          *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `alert.read`).
          */
@@ -223,7 +223,7 @@ export interface paths {
         };
         /**
          * Get one alert
-         * @description One alert with what raised it (`details`: the readings and limits, or the scale response) and its handling: when the on-call staff were notified, who acknowledged it.
+         * @description One alert with what raised it (`details`: the readings and limits, or the scale response) and its handling: when someone was first told, who acknowledged it.
          *
          *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `therapist` at the clinic concerned (operation `alert.read`).
          */
@@ -247,7 +247,7 @@ export interface paths {
         put?: never;
         /**
          * Acknowledge an alert
-         * @description Records that a clinician has taken the alert in hand (who and when). An alert already acknowledged answers 409 `alert_acknowledged`.
+         * @description Records that a clinician has taken the alert in hand (who and when); no one else is paged for it after this. An alert already acknowledged answers 409 `alert_acknowledged`.
          *
          *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber` at the clinic concerned (operation `alert.ack`).
          */
@@ -1511,7 +1511,7 @@ export interface paths {
         put?: never;
         /**
          * Submit a check-in
-         * @description The patient's mood (0-10), sleep, a note and, when requested, the scale's answers. A link answers once (409 `already_answered` after). A check-in that signals risk (PHQ-9 item 9 above 0, a positive C-SSRS) answers at once with the clinic's crisis line in `crisis`, and pages the on-call list in the same transaction; otherwise `crisis` is null.
+         * @description The patient's mood (0-10), sleep, a note and, when requested, the scale's answers. A link answers once (409 `already_answered` after). A check-in that signals risk (PHQ-9 item 9 above 0, a positive C-SSRS), or that the clinic's review rule flags (a mood at or below its threshold, one of its risk words in the note), answers at once with the clinic's crisis line in `crisis` and raises a clinical alert in the same transaction, which pages the on-call list; otherwise `crisis` is null.
          *
          *     **Access:** public: no token (what proves the caller is described above).
          */
@@ -2609,7 +2609,7 @@ export interface paths {
         };
         /**
          * List the follow-up queue
-         * @description Follow-ups you may see, by due time: reminders and scale requests to patients, staff alerts and tasks (no-show review, integration not booked, REMS form due, crisis pages). Alerts addressed to you or to a role you hold; clinicians also see patient messages and crisis pages, the front desk schedule reminders. `bucket` picks `upcoming`, `due`, `overdue` (15 minutes past due), `sent`, `failed`, `acknowledged` or `cancelled`; filter also by `clinic`, `role`, `kind` or `patient`.
+         * @description Follow-ups you may see, by due time: reminders and scale requests to patients, staff alerts and tasks (no-show review, integration not booked, REMS form due), and each clinical alert's items and pages (`clinical_alert`: in-app to the session's clinicians and the on-call list, SMS or email pages to the on-call list in turn, then the prescribers, while nobody acknowledges it). Alerts addressed to you or to a role you hold; clinicians also see patient messages and every clinical alert's items, the front desk schedule reminders. `bucket` picks `upcoming`, `due`, `overdue` (15 minutes past due), `sent`, `failed`, `acknowledged` or `cancelled`; filter also by `clinic`, `role`, `kind`, `patient` or `alert` (one clinical alert's escalation).
          *
          *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `followup.read`).
          */
@@ -2655,7 +2655,7 @@ export interface paths {
         put?: never;
         /**
          * Acknowledge a staff alert
-         * @description Takes a staff alert in hand (who and when). Only alerts addressed to you, or to a role you hold, or a crisis page for any clinician of the clinic (403 `not_your_alert` otherwise); patient messages are not acknowledged (422 `not_an_alert`). Acknowledging twice changes nothing; a cancelled or failed alert answers 409 `alert_closed`.
+         * @description Takes a staff alert in hand (who and when). Only alerts addressed to you, or to a role you hold (403 `not_your_alert` otherwise); patient messages are not acknowledged (422 `not_an_alert`). Acknowledging a clinical alert's item acknowledges the alert itself, for any nurse or prescriber of the clinic (403 `role_required` otherwise): its pages not sent yet are cancelled. Acknowledging twice changes nothing; a cancelled or failed alert answers 409 `alert_closed`.
          *
          *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `followup.acknowledge`).
          */
@@ -2769,7 +2769,7 @@ export interface paths {
         };
         /**
          * List the on-call list
-         * @description Each clinic's on-call list for crisis pages, in order: the first is paged first. Filter by `clinic`.
+         * @description Each clinic's on-call list for clinical alerts, in order: the first is paged first, the next after the clinic's escalation minutes. Filter by `clinic`.
          *
          *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `oncall.read`).
          */
