@@ -31,6 +31,11 @@ def roles_by_clinic(user: User) -> dict[int, frozenset[str]]:
     return frozen
 
 
+def set_roles_by_clinic(user: User, roles: dict[int, frozenset[str]]) -> None:
+    """Hand over a roles map read elsewhere (token authentication reads it with the token)."""
+    setattr(user, _CACHE_ATTR, roles)
+
+
 def clinics_for(user: User, operation: str) -> frozenset[int]:
     """Ids of the clinics where one of the user's roles allows `operation`."""
     allowed = roles_for(operation)

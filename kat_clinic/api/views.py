@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kat_clinic import selectors, services
+from kat_clinic.access.authentication import TokenAuthentication, delete_expired_tokens
 from kat_clinic.access.permissions import MatrixPermission
 from kat_clinic.access.scoping import clinics_for, roles_by_clinic
 from kat_clinic.access.viewsets import AuditedViewMixin, ClinicScopedViewSet
@@ -65,6 +66,7 @@ class LoginView(APIView):
                     code="otp_required",
                     errors={"otp": ["Enter the 6-digit code from your authenticator app."]},
                 )
+        delete_expired_tokens(user)
         _refuse_past_token_limit(user)
         instance, token = AuthToken.objects.create(user=user)
         if audit is not None:
@@ -89,6 +91,7 @@ def _holds_clinical_role(user) -> bool:
 class LogoutView(knox_views.LogoutView):
     """Revoke the token this request was made with."""
 
+    authentication_classes = [TokenAuthentication]
     permission_classes = [MatrixPermission]
     operations = {"post": "me.read"}
 
