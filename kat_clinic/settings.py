@@ -262,6 +262,11 @@ REST_FRAMEWORK = {
     # JSON only (the schema advertises nothing else; any other media type is a 415), bounded in
     # size and depth before parsing (kat_clinic/api/parsers.py).
     "DEFAULT_PARSER_CLASSES": ["kat_clinic.api.parsers.BoundedJSONParser"],
+    # DRF's JSON, written by orjson (kat_clinic/api/renderers.py); the browsable API as DRF has it.
+    "DEFAULT_RENDERER_CLASSES": [
+        "kat_clinic.api.renderers.OrjsonRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "kat_clinic.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "kat_clinic.api.exceptions.exception_handler",
