@@ -205,6 +205,13 @@ def measure(handler, ctx: dict, scenario: CpuScenario, tokens: dict[str, str], n
     return result
 
 
+def revoke_tokens_of(usernames) -> None:
+    """Delete the bench users' tokens (the probe's and this run's logins)."""
+    from knox.models import AuthToken
+
+    AuthToken.objects.filter(user__username__in=list(usernames)).delete()
+
+
 def use_runtime_role() -> str:
     """Reconnect this process as the least-privilege runtime role (created or updated as the owner)."""
     from django.core.management import call_command
@@ -311,10 +318,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.role == "runtime":
         print(f"requests as database role {use_runtime_role()}")
     only = {n.strip() for n in args.only.split(",") if n.strip()} or None
-    if args.profile:
-        profile(ctx, args.profile, args.n)
-        return 0
-    results = run(ctx, args.n, only)
+    try:
+        if args.profile:
+            profile(ctx, args.profile, args.n)
+            return 0
+        results = run(ctx, args.n, only)
+    finally:
+        # Signed-in devices per user are limited: the run's tokens go, so that the next run can log in.
+        revoke_tokens_of(ctx["usernames"].values())
     print(f"{args.n} requests per scenario, CPU of this process (time.process_time), scale {args.scale:g}")
     print(table(results))
     if args.json:
