@@ -11,6 +11,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from followups.api import views as followup_views
 from integration.api import views as integration_views
 from kat_clinic.api import exceptions as problems
+from kat_clinic.api import transactions
 from kat_clinic.health import healthz, livez
 from kat_clinic.web import web_app
 
@@ -24,18 +25,21 @@ class DocsView(SpectacularSwaggerView):
     throttle_scope = "schema"
 
 
-api_v1_patterns = [
-    path("", include("kat_clinic.api.urls")),
-    path("", include("programs.api.urls")),
-    path("", include("sessions.api.urls")),
-    path("", include("monitoring.api.urls")),
-    path("", include("integration.api.urls")),
-    path("", include("followups.api.urls")),
-    path("", include("controlled.api.urls")),
-    path("", include("interop.api.urls")),
-    path("schema/", SchemaView.as_view(), name="schema"),
-    path("docs/", DocsView.as_view(url_name="schema"), name="swagger-ui"),
-]
+# The request transaction, except for the plain reads views name (kat_clinic/api/transactions.py).
+api_v1_patterns = transactions.apply(
+    [
+        path("", include("kat_clinic.api.urls")),
+        path("", include("programs.api.urls")),
+        path("", include("sessions.api.urls")),
+        path("", include("monitoring.api.urls")),
+        path("", include("integration.api.urls")),
+        path("", include("followups.api.urls")),
+        path("", include("controlled.api.urls")),
+        path("", include("interop.api.urls")),
+        path("schema/", SchemaView.as_view(), name="schema"),
+        path("docs/", DocsView.as_view(url_name="schema"), name="swagger-ui"),
+    ]
+)
 
 # Permanent aliases, outside the versioned API and its schema: links already sent to patients and
 # the webhook address configured at the SMS provider keep answering where they always have.

@@ -98,6 +98,8 @@ class ClinicScopedViewSet(AuditedViewMixin, viewsets.GenericViewSet):
     clinic_lookup: str = "clinic"
     audit_clinic_attr: str | None = CLINIC_OF_SCOPE
     operations: dict[str, str] = {}
+    # Lists and reads of one object write nothing: no request transaction (kat_clinic/api/transactions.py).
+    reads_outside_transaction = frozenset({"list", "retrieve"})
 
     def get_base_queryset(self):
         raise NotImplementedError

@@ -102,6 +102,7 @@ class LogoutView(knox_views.LogoutView):
 
 class MeView(AuditedViewMixin, APIView):
     operations = {"get": "me.read"}
+    reads_outside_transaction = frozenset({"get"})
     audit_resource = "me"
     audit_patient_attr = None
 

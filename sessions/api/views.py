@@ -306,6 +306,7 @@ class DayBoardView(AuditedViewMixin, APIView):
     """One clinic's local day: sessions by room and by staff member, with front-desk flags."""
 
     operations = {"get": "schedule.day_board"}
+    reads_outside_transaction = frozenset({"get"})
     audit_resource = "day_board"
 
     @extend_schema(

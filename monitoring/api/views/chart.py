@@ -104,6 +104,7 @@ class PatientTimelineViewSet(ChartViewSet):
     audit_patient_attr = "pk"
     audit_clinic_attr = "home_clinic_id"
     operations = {"timeline": "chart.read"}
+    reads_outside_transaction = frozenset({"timeline"})
 
     def get_base_queryset(self):
         return Patient.objects.all()
