@@ -1,9 +1,28 @@
-"""One page envelope for every list: {count, next, previous, results}, ?page= and ?page_size=."""
+"""One page envelope for every list: {count, next, previous, results}, ?page= and ?page_size=.
+
+The count comes with the page: `COUNT(*) OVER ()` in the page's own query, so a list costs one
+query instead of a COUNT and a SELECT. An empty page past the first has no row to carry it: that
+page is out of range (404, as before), and the first page empty is a count of 0. Lists the window
+cannot count the same way (DISTINCT, combined queries, rows as dicts, Python lists) and the
+"last" page keep Django's paginator: a COUNT, then the page.
+"""
 
 from __future__ import annotations
 
-from rest_framework.exceptions import ValidationError
+from django.core.paginator import InvalidPage, Page
+from django.db.models import Count, QuerySet, Window
+from django.db.models.query import ModelIterable
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
+
+TOTAL = "_kat_page_total"
+
+
+def _countable_with_the_page(queryset) -> bool:
+    if not isinstance(queryset, QuerySet) or queryset._iterable_class is not ModelIterable:
+        return False
+    query = queryset.query
+    return not (query.distinct or query.combinator or query.is_sliced or TOTAL in query.annotations)
 
 
 def _positive_whole_number(raw: str) -> int | None:
@@ -27,6 +46,34 @@ class DefaultPagination(PageNumberPagination):
         properties["next"].update(example=None, description="The next page's URL; null on the last page.")
         properties["previous"].update(example=None, description="The previous page's URL; null on the first page.")
         return paginated
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        page_size = self.get_page_size(request)
+        if not page_size:
+            return None
+        raw = request.query_params.get(self.page_query_param)
+        if not _countable_with_the_page(queryset) or (raw is not None and raw in self.last_page_strings):
+            return super().paginate_queryset(queryset, request, view)
+        paginator = self.django_paginator_class(queryset, page_size)
+        number = int(self.get_page_number(request, paginator))
+        offset = (number - 1) * page_size
+        rows = list(queryset.annotate(**{TOTAL: Window(Count("*"))})[offset : offset + page_size])
+        if rows:
+            paginator.count = getattr(rows[0], TOTAL)  # the cached property, set: no COUNT query
+        elif number == 1 and paginator.allow_empty_first_page:
+            paginator.count = 0
+        else:
+            raise NotFound(
+                self.invalid_page_message.format(page_number=number, message="That page contains no results")
+            )
+        try:
+            self.page = Page(rows, paginator.validate_number(number), paginator)
+        except InvalidPage as exc:  # pragma: no cover - a row came back, so the page exists
+            raise NotFound(self.invalid_page_message.format(page_number=number, message=str(exc))) from exc
+        if paginator.num_pages > 1 and self.template is not None:
+            self.display_page_controls = True
+        return rows
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)

@@ -1,0 +1,105 @@
+"""A list page carries its count from the page's own query; the envelope and its errors are as before."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from kat_clinic.roles import Role
+from tests.factories import PatientFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def five_patients(clinic):
+    return [PatientFactory(home_clinic=clinic, last_name=f"Name{i}", first_name="A") for i in range(5)]
+
+
+def _selects_of_patients(queries) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if 'FROM "kat_clinic_patient"' in q["sql"]]
+
+
+def test_a_page_and_its_count_are_one_query(api, scheduler, five_patients):
+    # when the first page of two is asked
+    with CaptureQueriesContext(connection) as queries:
+        response = api(scheduler).get("/api/v1/patients/", {"page_size": 2})
+
+    # then one query read the page and the count, and the envelope is the same
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 5
+    assert body["next"] == "http://testserver/api/v1/patients/?page=2&page_size=2"
+    assert body["previous"] is None
+    assert [p["id"] for p in body["results"]] == [p.pk for p in five_patients[:2]]
+    selects = _selects_of_patients(queries)
+    assert len(selects) == 1
+    assert "COUNT(*) OVER ()" in selects[0]
+
+
+def test_the_last_page_counts_all_and_links_back(api, scheduler, five_patients):
+    # when the third page of two is asked (one patient on it)
+    response = api(scheduler).get("/api/v1/patients/", {"page_size": 2, "page": 3})
+
+    # then
+    assert response.status_code == 200
+    assert response.json() == {
+        "count": 5,
+        "next": None,
+        "previous": "http://testserver/api/v1/patients/?page=2&page_size=2",
+        "results": [response.json()["results"][0]],
+    }
+    assert response.json()["results"][0]["id"] == five_patients[4].pk
+
+
+def test_last_is_the_last_page(api, scheduler, five_patients):
+    response = api(scheduler).get("/api/v1/patients/", {"page_size": 2, "page": "last"})
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 5
+    assert [p["id"] for p in response.json()["results"]] == [five_patients[4].pk]
+
+
+def test_an_empty_list_is_a_first_page_with_count_zero(api, scheduler):
+    response = api(scheduler).get("/api/v1/patients/")
+
+    assert response.status_code == 200
+    assert response.json() == {"count": 0, "next": None, "previous": None, "results": []}
+
+
+def test_a_page_past_the_last_is_404_as_before(api, scheduler, five_patients):
+    response = api(scheduler).get("/api/v1/patients/", {"page_size": 2, "page": 4})
+
+    assert response.status_code == 404
+    assert response.json()["detail"] == "Invalid page."
+
+
+def test_a_page_past_an_empty_list_is_404(api, scheduler):
+    response = api(scheduler).get("/api/v1/patients/", {"page": 2})
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "two", ""])
+def test_a_malformed_page_number_is_400_naming_it(api, scheduler, page):
+    response = api(scheduler).get("/api/v1/patients/", {"page": page})
+
+    assert response.status_code == 400
+    assert "page" in response.json()["errors"]
+
+
+def test_a_distinct_list_keeps_counting_distinct_rows(api, clinic, other_clinic, make_staff):
+    # given an admin at two clinics (two memberships in scope: two joined rows, one staff member)
+    admin = make_staff(clinic, Role.ADMIN)
+    from kat_clinic.models import ClinicMembership
+
+    ClinicMembership.objects.create(staff=admin, clinic=other_clinic, role=Role.ADMIN)
+
+    # when the staff list is read
+    response = api(admin).get("/api/v1/staff/")
+
+    # then the admin is counted once
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+    assert [s["id"] for s in response.json()["results"]] == [admin.pk]
