@@ -5,10 +5,11 @@ from rest_framework import serializers
 from followups.models import FollowUp
 from followups.selectors import BUCKETS
 from kat_clinic.api.filters import QuerySerializer
+from kat_clinic.api.lean import LeanRepresentationMixin
 from kat_clinic.roles import Role
 
 
-class FollowUpSerializer(serializers.ModelSerializer):
+class FollowUpSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
     # Blank unless the follow-up is addressed to a role: the schema must say so.
     role = serializers.ChoiceField(choices=Role.choices, allow_blank=True, read_only=True)
     # Who the item is addressed to, by name (staff names are not health information).

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
 from kat_clinic.api.fields import TimeZoneField
+from kat_clinic.api.lean import LeanRepresentationMixin
 from kat_clinic.api.times import AwareDateTimeField, refuse_future_date
 from kat_clinic.models import (
     AuditEvent,
@@ -109,7 +110,7 @@ class StaffMemberSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PatientSerializer(serializers.ModelSerializer):
+class PatientSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
     home_clinic = ClinicScopedPrimaryKeyRelatedField(clinic_lookup="id", queryset=Clinic.objects.all())
 
     class Meta:

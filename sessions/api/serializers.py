@@ -11,6 +11,7 @@ from rest_framework import serializers
 from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
 from kat_clinic.api.fields import TimeZoneField
 from kat_clinic.api.filters import QuerySerializer
+from kat_clinic.api.lean import LeanRepresentationMixin
 from kat_clinic.api.times import AwareDateTimeField, PlausibleDateField
 from kat_clinic.models import Clinic, Patient, Room, StaffMember
 from kat_clinic.roles import Role
@@ -65,7 +66,7 @@ def schedule_datetime(**kwargs) -> serializers.DateTimeField:
 # --- responses -----------------------------------------------------------------------------------
 
 
-class StaffAssignmentSerializer(serializers.ModelSerializer):
+class StaffAssignmentSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
     staff_name = serializers.SerializerMethodField()
 
     class Meta:
@@ -77,7 +78,7 @@ class StaffAssignmentSerializer(serializers.ModelSerializer):
         return str(obj.staff)
 
 
-class SessionSerializer(serializers.ModelSerializer):
+class SessionSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
     patient_name = serializers.SerializerMethodField()
     assignments = StaffAssignmentSerializer(many=True, read_only=True)
 

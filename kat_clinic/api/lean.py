@@ -1,0 +1,223 @@
+"""A lean representation for the hot list serializers: DRF's output, without DRF's per-row machinery.
+
+DRF builds a serializer's fields for every serializer instance (a deep copy of the declared fields,
+and a field built per model field), then for every row and every field walks `get_attribute` and
+`to_representation` through several layers. A list of 50 patients spends most of its time there.
+
+`LeanRepresentationMixin` reads the fields once per class into a recipe, one step per readable
+field, and serializes a row with it:
+- a model column (text, number, boolean, choice, date, JSON) is read with `getattr` and converted
+  exactly as its DRF field does (the class's own field instance does the less common conversions);
+- a date-time already in UTC (as the database returns it) is written in ISO 8601 with "Z" when the
+  current time zone is UTC, as DRF writes it; any other goes through the field itself, so a naive or
+  implausible one fails exactly as before;
+- a primary key relation is the foreign key column;
+- a method field calls the serializer's method;
+- a nested `many=True` serializer that is itself lean reads the related rows and serializes each;
+- any other field, or a class whose fields cannot all be read this way, is DRF's own path.
+The recipe holds no per-request state: `context` and the method fields are the live serializer's.
+tests/kat_clinic/test_lean_serializers.py compares the output with DRF's for every lean class.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.db.models.manager import BaseManager
+from django.utils import timezone
+from rest_framework import fields as drf_fields
+from rest_framework import relations, serializers
+from rest_framework.settings import api_settings
+
+from kat_clinic.api.times import plausible_year
+
+_UTC = dt.UTC
+# Field classes whose to_representation depends only on the value (never on context or parent).
+_TEXT = (drf_fields.CharField, drf_fields.EmailField, drf_fields.SlugField, drf_fields.URLField, drf_fields.RegexField)
+_VALUE_CLASSES = (
+    *_TEXT,
+    drf_fields.IntegerField,
+    drf_fields.BooleanField,
+    drf_fields.ChoiceField,
+    drf_fields.DateField,
+    drf_fields.DateTimeField,
+    drf_fields.JSONField,
+    drf_fields.DecimalField,
+    drf_fields.FloatField,
+    drf_fields.UUIDField,
+)
+
+
+def _identity_or(field):
+    """A converter for a column's value, exactly the field's own to_representation."""
+    cls = type(field)
+    convert = field.to_representation
+    if cls.to_representation is drf_fields.CharField.to_representation:
+        return lambda value: value if type(value) is str else convert(value)
+    if cls.to_representation is drf_fields.IntegerField.to_representation:
+        return lambda value: value if type(value) is int else convert(value)
+    if cls.to_representation is drf_fields.BooleanField.to_representation:
+        return lambda value: value if type(value) is bool else convert(value)
+    if cls.to_representation is drf_fields.ChoiceField.to_representation:
+        mapping = field.choice_strings_to_values
+
+        def choice(value):
+            if value == "":
+                return value
+            return mapping.get(value if type(value) is str else str(value), value)
+
+        return choice
+    if cls.to_representation is drf_fields.JSONField.to_representation and not field.binary:
+        return lambda value: value
+    if cls.to_representation is drf_fields.DateTimeField.to_representation:
+        return _datetime_converter(field)
+    return convert
+
+
+def _datetime_converter(field):
+    convert = field.to_representation
+    iso = getattr(field, "format", api_settings.DATETIME_FORMAT)
+    if iso is None or iso.lower() != "iso-8601" or hasattr(field, "timezone"):
+        return convert
+    checks_year = isinstance(field, _aware_field_class())
+
+    def datetime_iso(value):
+        if (
+            type(value) is dt.datetime
+            and value.tzinfo is _UTC
+            and (not checks_year or plausible_year(value))
+            and _current_zone_is_utc()
+        ):
+            text = value.isoformat()
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
+        return convert(value)
+
+    return datetime_iso
+
+
+def _aware_field_class():
+    from kat_clinic.api.times import AwareDateTimeField
+
+    return AwareDateTimeField
+
+
+def _current_zone_is_utc() -> bool:
+    zone = timezone.get_current_timezone()
+    return zone is _UTC or getattr(zone, "key", None) == "UTC"
+
+
+def _model_field(model, name: str):
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def _plain_source(field) -> str | None:
+    source = field.source
+    if not source or source == "*" or "." in source:
+        return None
+    return source
+
+
+def _step(serializer, name: str, field):
+    """One field's step: (name, kind, key, convert), or None when only DRF's path will do."""
+    model = getattr(getattr(serializer, "Meta", None), "model", None)
+    source = _plain_source(field)
+    if isinstance(field, serializers.SerializerMethodField):
+        return (name, "method", field.method_name, None)
+    if model is None or source is None:
+        return None
+    column = _model_field(model, source)
+    if isinstance(field, relations.PrimaryKeyRelatedField):
+        cls, base = type(field), relations.PrimaryKeyRelatedField
+        plain = (
+            cls.to_representation is base.to_representation
+            and cls.get_attribute is relations.RelatedField.get_attribute
+            and cls.use_pk_only_optimization is base.use_pk_only_optimization
+            and field.pk_field is None
+        )
+        if plain and isinstance(column, models.ForeignKey):
+            return (name, "column", column.attname, None)
+        return None
+    if isinstance(field, serializers.ListSerializer):
+        child = field.child
+        if (
+            isinstance(child, LeanRepresentationMixin)
+            and type(field).to_representation is serializers.ListSerializer.to_representation
+            and column is not None
+            and column.is_relation
+            and (column.one_to_many or column.many_to_many)
+        ):
+            return (name, "many", source, type(child))
+        return None
+    if type(field).get_attribute is not drf_fields.Field.get_attribute:
+        return None
+    if not isinstance(field, _VALUE_CLASSES) or column is None or column.is_relation or not column.concrete:
+        return None
+    if column.attname != source:
+        return None
+    return (name, "column", source, _identity_or(field))
+
+
+def build_recipe(serializer) -> tuple | None:
+    """The steps for every readable field, in order; None when one of them needs DRF's path."""
+    if type(serializer).get_fields is not serializers.ModelSerializer.get_fields:
+        return None  # fields chosen per request: no recipe can stand for them
+    steps = []
+    for name, field in serializer.fields.items():
+        if field.write_only:
+            continue
+        step = _step(serializer, name, field)
+        if step is None:
+            return None
+        steps.append(step)
+    return tuple(steps)
+
+
+class LeanRepresentationMixin:
+    """DRF's representation of a model serializer, from a recipe read once per class."""
+
+    _lean_recipes: dict[type, tuple | None] = {}
+
+    @classmethod
+    def _lean_recipe(cls) -> tuple | None:
+        try:
+            return LeanRepresentationMixin._lean_recipes[cls]
+        except KeyError:
+            recipe = build_recipe(cls())
+            LeanRepresentationMixin._lean_recipes[cls] = recipe
+            return recipe
+
+    def to_representation(self, instance):
+        recipe = self._lean_recipe()
+        if recipe is None or not isinstance(instance, models.Model):
+            return super().to_representation(instance)
+        ret = {}
+        try:
+            for name, kind, key, extra in recipe:
+                if kind == "column":
+                    value = getattr(instance, key)
+                    ret[name] = None if value is None else (extra(value) if extra is not None else value)
+                elif kind == "method":
+                    ret[name] = getattr(self, key)(instance)
+                else:  # many: the related rows, each by a lean child
+                    children = self._lean_children(name, extra)
+                    related = getattr(instance, key)
+                    if related is None:
+                        ret[name] = None
+                        continue
+                    rows = related.all() if isinstance(related, BaseManager) else related
+                    ret[name] = [children.to_representation(row) for row in rows]
+        except AttributeError:
+            return super().to_representation(instance)
+        return ret
+
+    def _lean_children(self, name: str, child_class):
+        cache = self.__dict__.setdefault("_lean_child_serializers", {})
+        child = cache.get(name)
+        if child is None:
+            child = cache[name] = child_class(context=self.context)
+        return child

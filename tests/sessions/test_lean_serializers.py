@@ -1,0 +1,130 @@
+"""The lean representation of the hot list serializers gives DRF's own output, byte for byte."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+from django.utils import timezone
+
+from followups.api.serializers import FollowUpSerializer
+from followups.models import FollowUp
+from kat_clinic.api.lean import LeanRepresentationMixin
+from kat_clinic.api.serializers import PatientSerializer
+from kat_clinic.roles import Role
+from sessions.api.serializers import SessionSerializer, StaffAssignmentSerializer
+from tests.factories import PatientFactory
+from tests.followups.factories import FollowUpFactory
+
+pytestmark = pytest.mark.django_db
+LEAN = (PatientSerializer, SessionSerializer, StaffAssignmentSerializer, FollowUpSerializer)
+
+
+@pytest.fixture
+def plain_drf(monkeypatch):
+    """Within it, every lean serializer takes DRF's own path (no recipe)."""
+
+    def use():
+        monkeypatch.setattr(LeanRepresentationMixin, "_lean_recipe", classmethod(lambda cls: None))
+
+    return use
+
+
+def test_every_hot_serializer_reads_all_its_fields_the_lean_way():
+    # the recipes cover every field: none of these falls back to DRF's path
+    for serializer_class in LEAN:
+        recipe = serializer_class._lean_recipe()
+        assert recipe is not None, serializer_class.__name__
+        readable = [n for n, f in serializer_class().fields.items() if not f.write_only]
+        assert [step[0] for step in recipe] == readable
+
+
+def test_patient_list_and_detail_are_the_same_bytes(api, scheduler, clinic, plain_drf):
+    # given patients with empty, unicode and microsecond values
+    PatientFactory(home_clinic=clinic, last_name="Ñúñez", preferred_name="", email="")
+    late = PatientFactory(home_clinic=clinic, last_name="O'Brien", phone="+1 212 555 0100")
+    PatientFactory._meta.model.objects.filter(pk=late.pk).update(
+        created_at=dt.datetime(2026, 3, 8, 7, 0, 0, 123456, tzinfo=dt.UTC)
+    )
+    client = api(scheduler)
+    paths = ["/api/v1/patients/", f"/api/v1/patients/{late.pk}/"]
+
+    # when read lean, then with DRF's own path
+    lean = [client.get(p).content for p in paths]
+    plain_drf()
+    plain = [client.get(p).content for p in paths]
+
+    # then
+    assert lean == plain
+    assert b'"created_at":"2026-03-08T07:00:00.123456Z"' in lean[1]
+
+
+def test_sessions_with_their_assignments_are_the_same_bytes(api, booked_course, clinic, plain_drf, make_staff):
+    # given a booked KAT course (sessions with staff assignments), one session cancelled
+    scheduler = make_staff(clinic, Role.SCHEDULER)
+    cancelled = booked_course["prep2"]
+    type(cancelled).objects.filter(pk=cancelled.pk).update(
+        cancelled_at=timezone.now(), cancellation_reason="Patient ill", status="cancelled", active=False
+    )
+    client = api(scheduler)
+    paths = ["/api/v1/sessions/", f"/api/v1/sessions/{booked_course['dosing'].pk}/"]
+
+    # when read lean, then with DRF's own path
+    lean = [client.get(p).content for p in paths]
+    plain_drf()
+    plain = [client.get(p).content for p in paths]
+
+    # then
+    assert lean == plain
+    assert b'"assignments":[{' in lean[1]
+
+
+def test_the_follow_up_queue_is_the_same_bytes(api, scheduler, clinic, plain_drf):
+    # given items addressed to the scheduler's role, one to a named staff member with a payload
+    FollowUpFactory(
+        clinic=clinic,
+        target=FollowUp.Target.ROLE,
+        role=Role.SCHEDULER,
+        channel=FollowUp.Channel.IN_APP,
+        kind=FollowUp.Kind.NO_SHOW_REVIEW,
+        payload={"note": "ç", "n": [1, 2.5, None]},
+    )
+    FollowUpFactory(
+        clinic=clinic,
+        target=FollowUp.Target.STAFF,
+        staff=scheduler,
+        channel=FollowUp.Channel.IN_APP,
+        kind=FollowUp.Kind.NO_SHOW_REVIEW,
+        attempts=2,
+        last_error="timeout",
+    )
+    client = api(scheduler)
+
+    # when read lean, then with DRF's own path
+    lean = client.get("/api/v1/followups/").content
+    plain_drf()
+    plain = client.get("/api/v1/followups/").content
+
+    # then
+    assert lean == plain
+    assert lean.count(b'"kind":"no_show_review"') == 2
+
+
+def test_a_zone_other_than_utc_and_a_naive_time_take_drfs_path(clinic):
+    # given a patient whose created_at is in New York time, and one with a naive time
+    patient = PatientFactory(home_clinic=clinic)
+    patient.created_at = dt.datetime(2026, 3, 8, 2, 30, tzinfo=zoneinfo.ZoneInfo("America/New_York"))
+    lean = PatientSerializer(patient).data
+    assert lean["created_at"] == "2026-03-08T07:30:00Z"
+
+    # when the current zone is not UTC, the output is DRF's in that zone
+    with timezone.override(zoneinfo.ZoneInfo("Asia/Kolkata")):
+        assert PatientSerializer(patient).data["created_at"] == "2026-03-08T13:00:00+05:30"
+
+    # a naive time fails as DRF's field fails
+    from rest_framework.exceptions import ValidationError
+
+    patient.created_at = dt.datetime(2026, 3, 8, 2, 30)
+    with pytest.raises(ValidationError):
+        PatientSerializer(patient).data  # noqa: B018
