@@ -10,11 +10,19 @@ Rates are `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`, read at each request (so a
 change takes effect at once). The client address is `client_ip()`, the audit trail's and the login
 lockout's, which trusts X-Forwarded-For only behind TRUSTED_PROXY_COUNT proxies. A refusal is a 429
 problem with Retry-After (kat_clinic/api/exceptions.py).
+
+With Redis as the cache, each count is one round trip: a Lua script keeps DRF's sliding window (a
+list of request times, newest first; times a window old or older dropped; refused at the limit,
+else the time added) on the server, where DRF reads the pickled list and writes it back (two round
+trips, and two requests at once could both read the old list). A refusal carries what DRF's
+`wait()` needs, so Retry-After is computed exactly as before. Any other cache keeps DRF's own code.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache.backends.redis import RedisCache
 from rest_framework import throttling
 
 from kat_clinic.audit.middleware import client_ip
@@ -29,11 +37,64 @@ class _Configured:
         return client_ip(request) or "unknown"
 
 
-class AnonymousThrottle(_Configured, throttling.AnonRateThrottle):
+# KEYS[1]: the count's key; ARGV: now, window (s), limit. Returns {allowed, count, oldest time}.
+SLIDING_WINDOW = """
+local key = KEYS[1]
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
+while true do
+  local oldest = redis.call('LINDEX', key, -1)
+  if not oldest or tonumber(oldest) > now - window then break end
+  redis.call('RPOP', key)
+end
+local count = redis.call('LLEN', key)
+if count >= limit then
+  return {0, count, redis.call('LINDEX', key, -1) or ARGV[1]}
+end
+redis.call('LPUSH', key, ARGV[1])
+redis.call('EXPIRE', key, math.ceil(window))
+return {1, count + 1, redis.call('LINDEX', key, -1)}
+"""
+_script = None
+
+
+def _sliding_window(client):
+    """The script (its SHA computed once; each call is EVALSHA on `client`, loading it if Redis lacks it)."""
+    global _script
+    if _script is None:
+        _script = client.register_script(SLIDING_WINDOW)
+    return _script
+
+
+class _OneRoundTrip(throttling.SimpleRateThrottle):
+    """DRF's SimpleRateThrottle.allow_request, counted by one Lua script when the cache is Redis."""
+
+    def allow_request(self, request, view):
+        backend = caches[DEFAULT_CACHE_ALIAS]
+        if self.rate is None or not isinstance(backend, RedisCache):
+            return super().allow_request(request, view)
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        key = backend.make_and_validate_key(self.key)
+        client = backend._cache.get_client(key, write=True)
+        self.now = self.timer()
+        allowed, count, oldest = _sliding_window(client)(
+            keys=[key], args=[repr(self.now), self.duration, self.num_requests], client=client
+        )
+        if allowed:
+            return True
+        # What DRF's wait() reads: how many requests the window holds, and the oldest one's time.
+        self.history = [self.now] * (int(count) - 1) + [float(oldest)]
+        return self.throttle_failure()
+
+
+class AnonymousThrottle(_Configured, throttling.AnonRateThrottle, _OneRoundTrip):
     scope = "anon"
 
 
-class UserThrottle(_Configured, throttling.UserRateThrottle):
+class UserThrottle(_Configured, throttling.UserRateThrottle, _OneRoundTrip):
     scope = "user"
 
     def get_cache_key(self, request, view):
@@ -42,5 +103,5 @@ class UserThrottle(_Configured, throttling.UserRateThrottle):
         return super().get_cache_key(request, view)
 
 
-class EndpointThrottle(_Configured, throttling.ScopedRateThrottle):
+class EndpointThrottle(_Configured, throttling.ScopedRateThrottle, _OneRoundTrip):
     pass
