@@ -67,10 +67,40 @@ class StrictFilterSet(filters.FilterSet):
         return valid
 
 
+def _ignores_no_input(filterset_class) -> bool:
+    """Whether a filter set given no parameters leaves the queryset as it is (nothing required, no
+    filtering of its own besides its filters, which skip an absent value)."""
+    cached = _NO_INPUT_IS_NO_FILTER.get(filterset_class)
+    if cached is None:
+        cached = _NO_INPUT_IS_NO_FILTER[filterset_class] = (
+            filterset_class.filter_queryset is filters.FilterSet.filter_queryset
+            and filterset_class.qs is filters.FilterSet.qs
+            and filterset_class.is_valid is StrictFilterSet.is_valid
+            and not any(f.extra.get("required") for f in filterset_class.base_filters.values())
+        )
+    return cached
+
+
+_NO_INPUT_IS_NO_FILTER: dict[type, bool] = {}
+
+
 class StrictFilterBackend(filters.DjangoFilterBackend):
-    """The filter backend of every list: filter sets built from `filterset_fields` are strict too."""
+    """The filter backend of every list: filter sets built from `filterset_fields` are strict too.
+
+    A request without query parameters skips building the filter set and its form when that would
+    leave the queryset as it is (the common case: a read of one object, a list unfiltered).
+    """
 
     filterset_base = StrictFilterSet
+
+    def filter_queryset(self, request, queryset, view):
+        if not request.query_params:
+            # No filter set, or one built from `filterset_fields` (strict, nothing required), or a
+            # declared one that does nothing without input: the queryset as django-filter returns it.
+            declared = getattr(view, "filterset_class", None)
+            if declared is None or _ignores_no_input(declared):
+                return queryset
+        return super().filter_queryset(request, queryset, view)
 
 
 class QuerySerializer(serializers.Serializer):

@@ -116,3 +116,38 @@ def test_every_list_filters_through_the_strict_filter_sets():
     # then
     assert loose == set()
     assert other_backends == set()
+
+
+def test_without_parameters_the_filter_backend_leaves_the_queryset_as_the_filter_set_would(rf):
+    from django_filters import rest_framework as filters
+    from rest_framework.exceptions import ValidationError
+    from rest_framework.request import Request
+
+    from kat_clinic.models import Patient
+
+    class Optional(StrictFilterSet):
+        class Meta:
+            model = Patient
+            fields = ["home_clinic"]
+
+    class Required(StrictFilterSet):
+        home_clinic = filters.NumberFilter(required=True)
+
+        class Meta:
+            model = Patient
+            fields = ["home_clinic"]
+
+    class View:
+        filterset_class = None
+
+    queryset = Patient.objects.all()
+    request = Request(rf.get("/api/v1/patients/"))
+    backend = StrictFilterBackend()
+
+    # an optional filter set given nothing: the queryset itself, no form built
+    View.filterset_class = Optional
+    assert backend.filter_queryset(request, queryset, View()) is queryset
+    # a required parameter missing: still django-filter's 400
+    View.filterset_class = Required
+    with pytest.raises(ValidationError):
+        backend.filter_queryset(request, queryset, View())
