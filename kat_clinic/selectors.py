@@ -47,11 +47,9 @@ def patient_weights(*, patient: Patient) -> QuerySet[PatientWeight]:
     return PatientWeight.objects.filter(patient=patient).select_related("recorded_by").order_by("-measured_at")
 
 
-def break_glass_patient_ids(*, user: User) -> list[int]:
-    """Patients this user holds an unexpired break-glass grant for."""
-    return list(
-        BreakGlassAccess.objects.filter(user=user, expires_at__gt=timezone.now()).values_list("patient_id", flat=True)
-    )
+def break_glass_patient_ids(*, user: User) -> QuerySet[BreakGlassAccess]:
+    """Patients this user holds an unexpired break-glass grant for, as a subquery to filter by."""
+    return BreakGlassAccess.objects.filter(user_id=user.pk, expires_at__gt=timezone.now()).values("patient_id")
 
 
 def audit_event_list(*, clinic_ids, patient_id: int | None = None) -> QuerySet[AuditEvent]:

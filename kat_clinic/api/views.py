@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -241,14 +242,13 @@ class PatientViewSet(
         serializer.instance = services.patient_update(patient=serializer.instance, **serializer.validated_data)
 
     def get_queryset(self):
-        queryset = super().get_queryset()
         if self.action == "retrieve" and not getattr(self, "swagger_fake_view", False):
-            # Break-glass: a clinician's unexpired grant opens one record outside their clinics.
-            granted = selectors.break_glass_patient_ids(user=self.request.user)
-            if granted:
-                in_scope = queryset
-                queryset = (in_scope | self.get_base_queryset().filter(pk__in=granted)).distinct()
-        return queryset
+            # Break-glass: a clinician's unexpired grant opens one record outside their clinics;
+            # the grants are a subquery of the same query, not a query of their own.
+            in_scope = Q(home_clinic__in=self.allowed_clinic_ids())
+            granted = Q(pk__in=selectors.break_glass_patient_ids(user=self.request.user))
+            return self.get_base_queryset().filter(in_scope | granted)
+        return super().get_queryset()
 
     def get_object(self):
         obj = super().get_object()

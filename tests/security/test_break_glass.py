@@ -81,3 +81,34 @@ def test_break_glass_opens_reading_only(api, nurse, other_clinic):
     assert response.status_code == 404
     theirs.refresh_from_db()
     assert theirs.phone == "+1 212 555 0100"
+
+
+def test_reading_a_patient_costs_the_same_queries_with_or_without_a_grant(api, nurse, clinic, other_clinic):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given a patient of the nurse's clinic, another clinic's patient and a grant for a third one
+    ours = PatientFactory(home_clinic=clinic)
+    theirs = PatientFactory(home_clinic=other_clinic)
+    granted = PatientFactory(home_clinic=other_clinic)
+    BreakGlassAccess.objects.create(
+        user=nurse.user, patient=granted, reason=REASON, expires_at=timezone.now() + dt.timedelta(hours=1)
+    )
+    from knox.models import AuthToken
+    from rest_framework.test import APIClient
+
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=nurse.user)[1]}")
+
+    # when each is read: the token with the roles, the patient with the grants as a subquery, the
+    # audit row (the savepoints around the read are the test's own transaction's)
+    answers, statements = {}, {}
+    for patient in (ours, theirs, granted):
+        with CaptureQueriesContext(connection) as queries:
+            answers[patient.pk] = client.get(f"/api/v1/patients/{patient.pk}/").status_code
+        statements[patient.pk] = [q["sql"].split()[0] for q in queries if "SAVEPOINT" not in q["sql"]]
+
+    # then the grant opens only its patient, and only its read is flagged
+    assert answers == {ours.pk: 200, theirs.pk: 404, granted.pk: 200}
+    assert list(statements.values()) == [["SELECT", "SELECT", "INSERT"]] * 3
+    flagged = AuditEvent.objects.filter(break_glass=True).values_list("patient_ids", flat=True)
+    assert list(flagged) == [[granted.pk]]
