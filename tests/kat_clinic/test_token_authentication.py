@@ -179,3 +179,20 @@ def test_the_schema_names_the_token_scheme_as_knox_did(db):
     knox_scheme = KnoxTokenScheme(KnoxTokenAuthentication()).get_security_definition(None)
     assert schema["components"]["securitySchemes"]["knoxApiToken"] == knox_scheme
     assert {"knoxApiToken": []} in schema["paths"]["/api/v1/me/"]["get"]["security"]
+
+
+def test_the_token_and_user_read_are_the_rows_the_orm_reads(scheduler):
+    # given a token
+    _, token = AuthToken.objects.create(user=scheduler.user)
+
+    # when it is checked
+    user, auth = TokenAuthentication().authenticate(_request(token))
+
+    # then every field of both is what the ORM gives for the same rows
+    orm = AuthToken.objects.select_related("user").get(pk=auth.pk)
+    for field in AuthToken._meta.concrete_fields:
+        assert getattr(auth, field.attname) == getattr(orm, field.attname), field.name
+    for field in type(user)._meta.concrete_fields:
+        assert getattr(user, field.attname) == getattr(orm.user, field.attname), field.name
+    assert auth.user is user
+    assert auth._state.adding is False and user._state.adding is False
