@@ -83,17 +83,14 @@ def _datetime_converter(field):
         return convert
     checks_year = isinstance(field, _aware_field_class())
 
-    def datetime_iso(value):
-        if (
-            type(value) is dt.datetime
-            and value.tzinfo is _UTC
-            and (not checks_year or plausible_year(value))
-            and _current_zone_is_utc()
-        ):
+    def datetime_iso(value, current_zone_is_utc: bool):
+        fast = current_zone_is_utc and type(value) is dt.datetime and value.tzinfo is _UTC
+        if fast and (not checks_year or plausible_year(value)):
             text = value.isoformat()
             return text[:-6] + "Z" if text.endswith("+00:00") else text
         return convert(value)
 
+    datetime_iso.takes_zone_flag = True
     return datetime_iso
 
 
@@ -159,7 +156,8 @@ def _step(serializer, name: str, field):
         return None
     if column.attname != source:
         return None
-    return (name, "column", source, _identity_or(field))
+    convert = _identity_or(field)
+    return (name, "time" if getattr(convert, "takes_zone_flag", False) else "column", source, convert)
 
 
 def build_recipe(serializer) -> tuple | None:
@@ -196,9 +194,13 @@ class LeanRepresentationMixin:
         if recipe is None or not isinstance(instance, models.Model):
             return super().to_representation(instance)
         ret = {}
+        utc = _current_zone_is_utc()  # once per row, not per date-time: the zone is a context variable
         try:
             for name, kind, key, extra in recipe:
-                if kind == "column":
+                if kind == "time":
+                    value = getattr(instance, key)
+                    ret[name] = None if value is None else extra(value, utc)
+                elif kind == "column":
                     value = getattr(instance, key)
                     ret[name] = None if value is None else (extra(value) if extra is not None else value)
                 elif kind == "method":
