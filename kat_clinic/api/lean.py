@@ -176,7 +176,8 @@ def build_recipe(serializer) -> tuple | None:
 
 
 class LeanRepresentationMixin:
-    """DRF's representation of a model serializer, from a recipe read once per class."""
+    # DRF's representation of a model serializer, from a recipe read once per class. (No class
+    # docstring: drf-spectacular would describe every lean serializer's schema with it.)
 
     _lean_recipes: dict[type, tuple | None] = {}
 
