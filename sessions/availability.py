@@ -10,6 +10,7 @@ which is what keeps the availability search fast.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -109,6 +110,21 @@ class Calendar:
     def touch(self) -> None:
         """Call after changing a busy list: the sorted copies are rebuilt on next use."""
         self._version += 1
+
+    def fork(self) -> Calendar:
+        """A copy whose busy lists can change without touching this one (hours, rooms and staff are
+        shared: nothing changes them): whole-program booking proposes on one and books on the other,
+        from a single read."""
+        return dataclasses.replace(
+            self,
+            room_busy={k: list(v) for k, v in self.room_busy.items()},
+            patient_busy={k: list(v) for k, v in self.patient_busy.items()},
+            staff_busy={k: list(v) for k, v in self.staff_busy.items()},
+            names=dict(self.names),
+            _starts=dict(self._starts),
+            _busy_index={},
+            _version=0,
+        )
 
     def open_starts(self, key: tuple, intervals: list[Interval]) -> list[dt.datetime]:
         cached = self._starts.get(key)

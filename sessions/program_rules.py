@@ -74,6 +74,12 @@ class ProgramContext:
     def release(self, planned_id: int) -> None:
         self.booked.pop(planned_id, None)
 
+    def fork(self) -> ProgramContext:
+        """A copy whose bookings can change without touching this one (the plan and rules are shared)."""
+        return ProgramContext(
+            enrollment=self.enrollment, planned=self.planned, rules=self.rules, booked=dict(self.booked)
+        )
+
 
 def program_context_load(*, enrollment: Enrollment, exclude_session_ids=()) -> ProgramContext:
     """Plan (with steps and staff needs), rules and active bookings of the enrollment: four queries."""
@@ -86,6 +92,8 @@ def program_context_load(*, enrollment: Enrollment, exclude_session_ids=()) -> P
         )
         .order_by("sequence")
     }
+    for p in planned.values():
+        p.enrollment = enrollment  # what booking and its receivers read, without one query per session
     rules = list(TemplateRule.objects.filter(template_id=enrollment.template_id).order_by("id"))
     ctx = ProgramContext(enrollment=enrollment, planned=planned, rules=rules)
     rows = (
