@@ -170,10 +170,11 @@ def _prep_before_first_dosing(rule: TemplateRule, c: _Candidate) -> list[Violati
     """Every preparation ends (plus the rule's gap) before the first dosing starts."""
     gap = rule.min_interval or _ZERO
     me, info, booked = c.me, c.ctx.info, c.ctx.booked
+    step_id = rule.step_id
     preps = [
         i
         for i in info.values()
-        if (i.step_id == rule.step_id if rule.step_id else i.kind == SessionKind.PREPARATION)
+        if (i.step_id == step_id if step_id else i.kind == SessionKind.PREPARATION)
         and i.status != PlannedSession.Status.CANCELLED
     ]
     violations = []
