@@ -30,7 +30,7 @@ def _measure(fn, runs: int) -> tuple[float, int]:
     for _ in range(runs):
         count = [0]
 
-        def counter(execute, sql, params, many, context):
+        def counter(execute, sql, params, many, context, count=count):
             count[0] += 1
             return execute(sql, params, many, context)
 
