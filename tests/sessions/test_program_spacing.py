@@ -10,7 +10,6 @@ import pytest
 from kat_clinic.errors import RuleViolation
 from programs.models import TemplateRule
 from programs.validation import validate_for_save
-from sessions import services
 from sessions.models import ClinicHoliday, Session
 from sessions.services import enrollment_book_program
 from tests.sessions.conftest import MONDAY, at, planned
@@ -41,9 +40,7 @@ def test_the_shipped_kat_template_spaces_preparations_a_day_apart_and_doses_a_da
 
 def test_the_shipped_kat_template_carries_the_spacing_rules(shipped):
     # given / when
-    rules = {
-        r.kind: (r.step.position, r.min_interval) for r in shipped["ketamine_assisted_therapy"].rules.all()
-    }
+    rules = {r.kind: (r.step.position, r.min_interval) for r in shipped["ketamine_assisted_therapy"].rules.all()}
 
     # then
     assert rules[TemplateRule.Kind.PREP_MIN_GAP] == (1, DAY)

@@ -54,6 +54,8 @@ DOSE = {
     "stopped_at": None,
     "cap_override_reason": "",
     "cap_overridden_by": None,
+    "step_override_reason": "",
+    "step_overridden_by": None,
     "recorded_at": STAMP,
     **_not_in_error(),
 }
@@ -105,6 +107,7 @@ ESCALATION = {
     "kind": "prescriber_called",
     "occurred_at": "2026-03-02T14:31:00Z",
     "description": "BP 148/92 at 20 minutes; prescriber reviewed at the chair, continue monitoring every 5 min.",
+    "destination": "",
     "recorded_by": w.NURSE,
 }
 ALERT = {
