@@ -158,7 +158,9 @@ def rems_form_data(
 
     bps = bp_readings(session)
     before, at_40 = bp_before(bps, first_at), bp_at_40(bps, first_at)
-    after = [r for r in bps if r.measured_at > first_at and (end is None or r.measured_at <= end)]
+    # The last reading before the patient left (or was transferred), whenever they were ready.
+    left_at = transfer.occurred_at if transfer is not None else discharged_at
+    after = [r for r in bps if r.measured_at > first_at and (left_at is None or r.measured_at <= left_at)]
     at_discharge = after[-1] if after else None
     valid_vitals = VitalSign.objects.filter(session=session, entered_in_error_at__isnull=True)
     lowest_spo2 = (
