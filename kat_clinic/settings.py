@@ -342,6 +342,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "Follow-ups", "description": "Reminders, scale requests and staff tasks planned around sessions."},
         {"name": "SMS gateway", "description": "The SMS provider's inbound webhook (STOP and START keywords)."},
         {"name": "Controlled substances", "description": "The DEA ledger: stock, draws, waste, counts, losses."},
+        {"name": "Webhooks", "description": "Signed event deliveries to a clinic's own systems (Standard Webhooks)."},
         {"name": "FHIR", "description": "FHIR R4 export of a patient's record, and bulk export of a clinic."},
         {"name": "Documents", "description": "PDFs: REMS monitoring form, consent, REMS enrollment, session summary."},
         {"name": "Exports", "description": "CSV: schedule, outcomes, audit trail, accounting of disclosures."},

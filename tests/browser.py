@@ -11,6 +11,7 @@ missing). Playwright's wheel carries its driver; it never downloads a browser of
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,26 @@ def page(browser, live_server, settings):
     page = context.new_page()
     yield page
     context.close()
+    _wait_for_requests_in_flight_to_finish()
+
+
+def _wait_for_requests_in_flight_to_finish(limit_s: float = 15.0) -> None:
+    """A screen that refreshes itself may have a request in the live server when the page closes.
+    The database is flushed next (TRUNCATE of every table); a request still holding row locks then
+    deadlocks with it and the flush fails, taking the next test's clean database with it. So wait
+    until no other connection to this database is inside a statement or a transaction."""
+    from django.db import connection
+
+    deadline = time.monotonic() + limit_s
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND state IS NOT NULL AND state <> 'idle'"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.05)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from controlled import selectors
 from controlled.api import reports, views
 from kat_clinic.api import example_world as w
 from kat_clinic.api import examples
@@ -212,6 +213,32 @@ examples.register(
     SignOffRequest={"note": "Reviewed with the nurse; cabinet restocking now done by two people."},
 )
 
+POLICY = {"clinic": w.CLINIC, "keeps_ledger": True, "require_container": True, "unwitnessed_waste_alert_minutes": 30}
+RECONCILIATION_ROW = {
+    "container_id": VIAL,
+    "lot_number": "KTM-24117B",
+    "opening_mg": "500.00",
+    "received_mg": "0.00",
+    "administered_mg": "51.30",
+    "wasted_mg": "8.70",
+    "other_mg": "-10.00",
+    "expected_mg": "430.00",
+    "counted_mg": "430.00",
+    "difference_mg": "0.00",
+}
+DISTRIBUTIONS = {
+    "registration": REGISTRATION,
+    "year": 2026,
+    "distributed_mg": "200.00",
+    "dispensed_mg": "9800.00",
+    "share_percent": "2.00",
+    "limit_percent": "5.00",
+    "within_limit": True,
+    "note": "Distributions to other registrations in 2026: 200.00 mg, 2.00 % of the 10000.00 mg dispensed and "
+    "distributed; a practitioner may distribute up to 5 % without a distributor's registration "
+    "(21 CFR 1307.11(a)(1)(iv)).",
+}
+
 LEDGER = "Every movement is an entry the database keeps for good; the balance moves only through entries."
 
 document(
@@ -412,8 +439,51 @@ document(
     },
 )
 document(
+    views.PolicyViewSet,
+    tag="Controlled substances",
+    list={
+        "summary": "List the ledger policies of your clinics",
+        "description": "Per clinic: whether it keeps a ledger (it holds an active DEA registration), whether a "
+        "controlled dose must name the container it was drawn from (the hard stop, on by default), and after how "
+        "many minutes an unwitnessed waste alerts the registrant. The dose form reads it to ask for a container.",
+        "examples": [examples.response(POLICY)],
+    },
+    retrieve={
+        "summary": "Get one clinic's ledger policy",
+        "description": "The ledger policy of one clinic, by the clinic's id: whether it keeps a ledger, whether a "
+        "controlled dose must name its container, and the unwitnessed-waste alert delay in minutes.",
+        "examples": [examples.response(POLICY)],
+    },
+)
+document(
     reports.ReportViewSet,
     tag="Controlled substances",
+    reconciliation={
+        "summary": "Reconcile a clinic's stock over a period",
+        "description": "Per container of the `clinic` from `start` to `end` (the clinic's local dates): the opening "
+        "balance, what was received, administered, wasted and otherwise moved (transfers, returns, losses), the "
+        "expected closing balance, and the period's last count against the ledger at that time. A plain array.",
+        "examples": [examples.response(RECONCILIATION_ROW)],
+    },
+    inventory={
+        "summary": "Download an inventory snapshot (CSV)",
+        "description": "A count (the biennial inventory, or any shift or daily count) as a dated snapshot for an "
+        "inspector, as CSV with a header row: one row per container with drug name, strength, form, NDC, "
+        "schedule, lot, what was counted and what the ledger held then.",
+        "examples": [
+            examples.response(
+                media_type="text/csv",
+                value=",".join(selectors.INVENTORY_COLUMNS) + "\r\n",
+            )
+        ],
+    },
+    distributions={
+        "summary": "A registration's distributions against the 5 % limit",
+        "description": "The mg a `registration` distributed to other registrations in a calendar `year` against "
+        "what it dispensed, as a share of its total, next to the practitioner's 5 % annual limit "
+        "(21 CFR 1307.11), with a note saying whether the limit holds.",
+        "examples": [examples.response(DISTRIBUTIONS)],
+    },
     dispensing_log={
         "summary": "Download a registration's dispensing log (CSV)",
         "description": "The dispensing log of one `registration` from `start` to `end` (the clinic's local dates), as "

@@ -103,19 +103,20 @@ _DELIVERY_NOTE = (
 
 @extend_schema_view(
     list=extend_schema(
-        tags=["webhooks"],
+        tags=["Webhooks"],
         summary="List webhook endpoints",
         description="The webhook endpoints of the clinics you administer. Secrets are never listed.",
         examples=[_ENDPOINT_RESPONSE_EXAMPLE],
     ),
     retrieve=extend_schema(
-        tags=["webhooks"],
+        tags=["Webhooks"],
         summary="Read a webhook endpoint",
-        description="One endpoint; its secret is not shown again.",
+        description="One webhook endpoint of a clinic you administer: its URL, description, events and whether it is "
+        "active. Its signing secret was shown once, when it was created or rotated, and is not shown again.",
         examples=[_ENDPOINT_RESPONSE_EXAMPLE],
     ),
     create=extend_schema(
-        tags=["webhooks"],
+        tags=["Webhooks"],
         summary="Add a webhook endpoint",
         description="Send a clinic's events to a URL. The answer carries the signing secret, once. A URL that is "
         "not https or whose host resolves to a private, loopback or link-local address is refused (422). "
@@ -124,28 +125,29 @@ _DELIVERY_NOTE = (
         examples=[_REQUEST_EXAMPLE, _ISSUED_EXAMPLE],
     ),
     update=extend_schema(
-        tags=["webhooks"],
+        tags=["Webhooks"],
         summary="Replace a webhook endpoint's settings",
         description="URL, description, events and whether it is active. Deliveries still to go use the new URL; "
         "switching it off cancels them.",
         examples=[_REQUEST_EXAMPLE, _ENDPOINT_RESPONSE_EXAMPLE],
     ),
     partial_update=extend_schema(
-        tags=["webhooks"],
+        tags=["Webhooks"],
         summary="Change a webhook endpoint",
-        description="Change some of URL, description, events and active.",
+        description="Change some of an endpoint's URL, description, events and whether it is active. Deliveries still "
+        "to go use the new URL; switching it off cancels them.",
         examples=[
             OpenApiExample("Switch it off", request_only=True, value={"active": False}),
             _ENDPOINT_RESPONSE_EXAMPLE,
         ],
     ),
     destroy=extend_schema(
-        tags=["webhooks"],
+        tags=["Webhooks"],
         summary="Delete a webhook endpoint",
         description="Deliveries still to go are cancelled. Disclosures already made stay in the audit trail.",
     ),
     rotate_secret=extend_schema(
-        tags=["webhooks"],
+        tags=["Webhooks"],
         summary="Rotate a webhook endpoint's secret",
         description="Issues a new secret (shown once). For `grace_hours` the previous secret keeps signing too: each "
         "delivery carries both signatures, space-separated, so the receiver can switch without losing one.",

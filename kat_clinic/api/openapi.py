@@ -173,7 +173,8 @@ document(
         "6-digit code of their authenticator app. The answer is a token to send as `Authorization: Token <token>` "
         "and its `expiry`: the token lapses after 30 minutes without a call (each call pushes `expiry` on) and 12 "
         "hours after login at the latest. A wrong password answers 401 `invalid_credentials`, a missing or wrong "
-        "code 401 `otp_required`; after repeated failures the username is locked for a while (429 `locked_out`).",
+        "code 401 `otp_required`, any code within seconds of a wrong one 401 `otp_throttled` saying how long to "
+        "wait (1 s, then 2, 4...); after repeated failures the username is locked for a while (429 `locked_out`).",
         "examples": [WRONG_PASSWORD, OTP_REQUIRED],
     },
 )

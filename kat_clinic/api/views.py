@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import math
+
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.shortcuts import get_object_or_404
@@ -59,6 +61,8 @@ class LoginView(APIView):
         if settings.OTP_REQUIRED_FOR_CLINICAL_ROLES and _holds_clinical_role(user):
             from django_otp import match_token
 
+            if data.get("otp"):
+                _refuse_while_codes_are_throttled(user)
             if not data.get("otp") or match_token(user, data["otp"]) is None:
                 raise NotAuthenticated(
                     "A valid one-time code from your authenticator is required.",
@@ -79,6 +83,27 @@ def _refuse_past_token_limit(user) -> None:
         raise NotAllowed(
             f"You are signed in on {limit} devices already; sign out on one of them, or wait until one expires.",
             code="token_limit",
+        )
+
+
+def _refuse_while_codes_are_throttled(user) -> None:
+    """After a wrong code django-otp refuses every code for 1, 2, 4... seconds; say so, rather than
+    calling the right code wrong."""
+    from django_otp import devices_for_user
+
+    waits = []
+    for device in devices_for_user(user, confirmed=True):
+        allowed, why = device.verify_is_allowed()
+        if allowed:
+            return
+        if why and why.get("locked_until"):
+            waits.append(why["locked_until"])
+    if waits:
+        seconds = max(1, math.ceil((min(waits) - timezone.now()).total_seconds()))
+        raise NotAuthenticated(
+            f"Too many wrong codes: wait {seconds} s, then enter the code your authenticator shows.",
+            code="otp_throttled",
+            errors={"otp": [f"Wait {seconds} s, then enter the current code."]},
         )
 
 

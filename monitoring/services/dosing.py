@@ -58,11 +58,11 @@ def dose_record(
     The first dose of a session passes the pre-dose gate, and every dose (titrations and boluses
     too) the in-session one of `monitoring.selectors.dose_gate` (422 `gate_unmet` listing every
     blocking item; a prescriber overrides an item at stage `dose`). The first dose uses one prior
-    authorization when the session needs one. Every dose counts towards
-    the clinic's per-route cap on the session's cumulative dose (422 `dose_cap_exceeded`) unless a
-    prescriber records it with an override reason. Esketamine follows its label: whole 28 mg devices,
-    never above 84 mg, the blood pressure taken before the first device, and the course's step for
-    this session (above it, a prescriber's `step_override_reason`). The session row is locked, so two doses
+    authorization when the session needs one. Every dose counts towards the clinic's per-route
+    cap on the session's cumulative dose (422 `dose_cap_exceeded`) unless a prescriber records it
+    with an override reason. Esketamine follows its label: whole 28 mg devices, never above 84 mg,
+    the blood pressure taken before the first device, and the course's step for this session
+    (above it, a prescriber's `step_override_reason`). The session row is locked, so two doses
     recorded at once cannot both slip under the cap.
     """
     require_operation(staff=by, operation="dose.administer", clinic_id=session.clinic_id)

@@ -9,8 +9,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from kat_clinic.access.viewsets import ClinicScopedViewSet
-from kat_clinic.api.schema import problem
 from kat_clinic.api.filters import StrictFilterSet
+from kat_clinic.api.schema import problem
 from programs import selectors, services
 from programs.api import serializers as s
 from programs.choices import Pathway

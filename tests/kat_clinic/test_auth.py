@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -118,6 +119,31 @@ def test_a_wrong_totp_code_issues_no_token(nurse, settings):
     assert response.status_code == 401
     assert response.json()["errors"] == {"otp": ["Enter the 6-digit code from your authenticator app."]}
     assert AuthToken.objects.count() == 0
+
+
+def test_the_right_code_just_after_a_wrong_one_is_told_to_wait_then_accepted(nurse, settings):
+    # given: a nurse whose wrong code was just refused
+    settings.OTP_REQUIRED_FOR_CLINICAL_ROLES = True
+    device = TOTPDevice.objects.create(user=nurse.user, name="phone", confirmed=True)
+    wrong = "000000" if totp_code(device) != "000000" else "111111"
+    assert login(nurse.user.username, otp=wrong).status_code == 401
+
+    # when: the right code at once
+    hurried = login(nurse.user.username, otp=totp_code(device))
+
+    # then: told to wait, not that the code is wrong, and no token
+    assert hurried.status_code == 401
+    assert hurried.json()["type"] == "urn:kat-clinic:problem:otp_throttled"
+    assert hurried.json()["errors"] == {"otp": ["Wait 1 s, then enter the current code."]}
+    assert AuthToken.objects.count() == 0
+
+    # when: the second has passed
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=2), tick=False):
+        accepted = login(nurse.user.username, otp=totp_code(device))
+
+    # then: signed in
+    assert accepted.status_code == 200
+    assert AuthToken.objects.filter(user=nurse.user).count() == 1
 
 
 def test_front_desk_logs_in_without_totp(scheduler, settings):

@@ -59,9 +59,7 @@ def test_a_sedation_score_from_year_1_is_outside_the_session(api, nurse, session
     assert not SedationScore.objects.exists()
 
 
-def test_a_reading_three_hours_before_the_booked_block_is_refused_but_one_in_the_margin_is_kept(
-    api, nurse, session
-):
+def test_a_reading_three_hours_before_the_booked_block_is_refused_but_one_in_the_margin_is_kept(api, nurse, session):
     # given: the block starts 30 min ago; the clinic's margin is the default 2 h
     start = session.block_starts_at
     client = api(nurse)

@@ -82,7 +82,12 @@ def test_a_prescriber_overrides_each_item_with_a_reason_and_the_titration_is_giv
     overrides = [
         client.post(
             "/api/v1/chart/overrides/",
-            {"session": dosed_session.pk, "stage": "dose", "item": item, "reason": "Labetalol given, BP trending down."},
+            {
+                "session": dosed_session.pk,
+                "stage": "dose",
+                "item": item,
+                "reason": "Labetalol given, BP trending down.",
+            },
         )
         for item in (f"bp_above_limit:{reading_id}", f"open_alert:{alert.pk}")
     ]
@@ -104,7 +109,12 @@ def test_an_override_covers_its_reading_only(api, nurse, prescriber, dosed_sessi
     reading_id = dosed_session.vitals.order_by("-measured_at").first().pk
     api(prescriber).post(
         "/api/v1/chart/overrides/",
-        {"session": dosed_session.pk, "stage": "dose", "item": f"bp_above_limit:{reading_id}", "reason": "Rechecked manually."},
+        {
+            "session": dosed_session.pk,
+            "stage": "dose",
+            "item": f"bp_above_limit:{reading_id}",
+            "reason": "Rechecked manually.",
+        },
     )
     Alert.objects.filter(session=dosed_session).update(acknowledged_by=nurse, acknowledged_at=timezone.now())
     newer = VitalFactory(session=dosed_session, entered_by=nurse, systolic_mmhg=190, diastolic_mmhg=118)

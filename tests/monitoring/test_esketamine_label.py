@@ -22,7 +22,9 @@ def _esketamine(session, prescriber, mg, **extra):
 @pytest.fixture
 def rems_session(ready_session, nurse):
     RemsPatientEnrollment.objects.create(
-        patient=ready_session.patient, rems_patient_id="P-1", enrolled_on=clinic_today(ready_session.clinic),
+        patient=ready_session.patient,
+        rems_patient_id="P-1",
+        enrolled_on=clinic_today(ready_session.clinic),
         recorded_by=nurse,
     )
     return ready_session

@@ -18,7 +18,10 @@ def test_therapist_nurse_and_prescriber_each_write_and_sign_their_own_note(api, 
         response = api(who).post("/api/v1/chart/notes/", {"session": session.pk, "body": body})
         assert response.status_code == 201
         created[who.pk] = response.json()
-    signed = {who.pk: api(who).post(f"/api/v1/chart/notes/{created[who.pk]['id']}/sign/") for who in (therapist, nurse, prescriber)}
+    signed = {
+        who.pk: api(who).post(f"/api/v1/chart/notes/{created[who.pk]['id']}/sign/")
+        for who in (therapist, nurse, prescriber)
+    }
 
     # then: three notes side by side, one per role, each signed by its own author
     assert {c["author_role"] for c in created.values()} == {"therapist", "nurse", "prescriber"}

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from monitoring.models import CONTRAINDICATIONS, Consent, ContraindicationScreen, Diagnosis, SessionAttestation
+from monitoring.models import CONTRAINDICATIONS, Consent, Diagnosis, SessionAttestation
 from monitoring.selectors.gate import gate_unmet
 
 pytestmark = pytest.mark.django_db

@@ -37,7 +37,7 @@ export interface paths {
         put?: never;
         /**
          * Log in: exchange credentials for a token
-         * @description Send `username` and `password`; prescribers, nurses and therapists also send `otp`, the 6-digit code of their authenticator app. The answer is a token to send as `Authorization: Token <token>` and its `expiry`: the token lapses after 30 minutes without a call (each call pushes `expiry` on) and 12 hours after login at the latest. A wrong password answers 401 `invalid_credentials`, a missing or wrong code 401 `otp_required`; after repeated failures the username is locked for a while (429 `locked_out`).
+         * @description Send `username` and `password`; prescribers, nurses and therapists also send `otp`, the 6-digit code of their authenticator app. The answer is a token to send as `Authorization: Token <token>` and its `expiry`: the token lapses after 30 minutes without a call (each call pushes `expiry` on) and 12 hours after login at the latest. A wrong password answers 401 `invalid_credentials`, a missing or wrong code 401 `otp_required`, any code within seconds of a wrong one 401 `otp_throttled` saying how long to wait (1 s, then 2, 4...); after repeated failures the username is locked for a while (429 `locked_out`).
          *
          *     **Access:** public: no token (what proves the caller is described above).
          */
@@ -2059,6 +2059,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * List the ledger policies of your clinics
+         * @description Per clinic: whether it keeps a ledger (it holds an active DEA registration), whether a controlled dose must name the container it was drawn from (the hard stop, on by default), and after how many minutes an unwitnessed waste alerts the registrant. The dose form reads it to ask for a container.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber` at the clinic concerned (operation `controlled.read`).
+         */
         get: operations["controlled_policies_list"];
         put?: never;
         post?: never;
@@ -2075,6 +2081,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Get one clinic's ledger policy
+         * @description The ledger policy of one clinic, by the clinic's id: whether it keeps a ledger, whether a controlled dose must name its container, and the unwitnessed-waste alert delay in minutes.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `nurse`, `prescriber` at the clinic concerned (operation `controlled.read`).
+         */
         get: operations["controlled_policies_retrieve"];
         put?: never;
         post?: never;
@@ -2157,6 +2169,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * A registration's distributions against the 5 % limit
+         * @description The mg a `registration` distributed to other registrations in a calendar `year` against what it dispensed, as a share of its total, next to the practitioner's 5 % annual limit (21 CFR 1307.11), with a note saying whether the limit holds.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `prescriber` at the clinic concerned (operation `controlled.report`).
+         */
         get: operations["controlled_reports_distributions_retrieve"];
         put?: never;
         post?: never;
@@ -2173,6 +2191,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Download an inventory snapshot (CSV)
+         * @description A count (the biennial inventory, or any shift or daily count) as a dated snapshot for an inspector, as CSV with a header row: one row per container with drug name, strength, form, NDC, schedule, lot, what was counted and what the ledger held then.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `prescriber` at the clinic concerned (operation `controlled.report`).
+         */
         get: operations["controlled_reports_inventory_retrieve"];
         put?: never;
         post?: never;
@@ -2189,6 +2213,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Reconcile a clinic's stock over a period
+         * @description Per container of the `clinic` from `start` to `end` (the clinic's local dates): the opening balance, what was received, administered, wasted and otherwise moved (transfers, returns, losses), the expected closing balance, and the period's last count against the ledger at that time. A plain array.
+         *
+         *     **Access:** a token of a user holding one of the roles `admin`, `prescriber` at the clinic concerned (operation `controlled.report`).
+         */
         get: operations["controlled_reports_reconciliation_list"];
         put?: never;
         post?: never;
@@ -3551,7 +3581,7 @@ export interface paths {
         };
         /**
          * Read a webhook endpoint
-         * @description One endpoint; its secret is not shown again.
+         * @description One webhook endpoint of a clinic you administer: its URL, description, events and whether it is active. Its signing secret was shown once, when it was created or rotated, and is not shown again.
          *
          *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `webhook.read`).
          */
@@ -3575,7 +3605,7 @@ export interface paths {
         head?: never;
         /**
          * Change a webhook endpoint
-         * @description Change some of URL, description, events and active.
+         * @description Change some of an endpoint's URL, description, events and whether it is active. Deliveries still to go use the new URL; switching it off cancels them.
          *
          *     **Access:** a token of a user holding one of the roles `admin` at the clinic concerned (operation `webhook.write`).
          */
