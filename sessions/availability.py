@@ -1,7 +1,7 @@
 """Who and what can be booked when: one calendar loaded per clinic and range, then pure Python.
 
 `calendar_load` reads everything a booking or a search needs for a time range in a fixed number of
-queries (closures, rooms and their hours, memberships, working hours, exceptions, licences,
+queries (closures and marked holidays, rooms and their hours, memberships, working hours, exceptions, licences,
 certifications, busy sessions, busy assignments). `placement_violations` and
 `placement_conflicts` then judge any number of candidate placements without touching the database,
 which is what keeps the availability search fast.
@@ -26,6 +26,7 @@ from sessions.models import (
     MAX_BLOCK,
     AvailabilityException,
     ClinicClosure,
+    ClinicHoliday,
     RoomHours,
     Session,
     StaffAssignment,
@@ -160,6 +161,23 @@ def _weekly_intervals(
     return intervals
 
 
+def _holiday_intervals(clinic: Clinic, days: Sequence[dt.date], tz: ZoneInfo) -> list[Interval]:
+    """The clinic's marked public holidays among `days`, each its whole local day (23 or 25 hours on
+    a daylight-saving change day). One query."""
+    if not days:
+        return []
+    holidays = list(
+        ClinicHoliday.objects.filter(clinic=clinic).filter(
+            Q(date__in=list(days)) | Q(repeats_yearly=True, date__lte=days[-1])
+        )
+    )
+    return [
+        (local_to_aware(day, dt.time(0), tz), local_to_aware(day + dt.timedelta(days=1), dt.time(0), tz))
+        for day in days
+        if any(h.falls_on(day) for h in holidays)
+    ]
+
+
 def calendar_load(
     *,
     clinic: Clinic,
@@ -187,9 +205,12 @@ def calendar_load(
     excluded = list(exclude_session_ids)
 
     cal.closures = merge(
-        ClinicClosure.objects.filter(clinic=clinic, starts_at__lt=pad_end, ends_at__gt=pad_start).values_list(
-            "starts_at", "ends_at"
-        )
+        [
+            *ClinicClosure.objects.filter(clinic=clinic, starts_at__lt=pad_end, ends_at__gt=pad_start).values_list(
+                "starts_at", "ends_at"
+            ),
+            *_holiday_intervals(clinic, days, tz),
+        ]
     )
 
     rooms = Room.objects.filter(clinic=clinic, active=True)

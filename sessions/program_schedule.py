@@ -179,7 +179,9 @@ _REASONS = {
     "integration_window": "its dosing session's integration window has no free slot",
     "dosing_weekly_cap": "the weekly cap of dosing sessions is reached",
     "dosing_min_gap": "the minimum gap between dosing sessions leaves no slot",
-    "prep_before_first_dosing": "its preparation sessions are not placed first",
+    "prep_before_first_dosing": "its preparation sessions are not placed first, or not long enough before",
+    "prep_min_gap": "the minimum spacing between preparation sessions leaves no slot",
+    "clinic_closed": "the clinic is closed",
     "horizon": "the horizon has no start left",
 }
 
