@@ -3,6 +3,8 @@ every rule kept and the exclusion constraints still the last word."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from kat_clinic.errors import Conflict
@@ -22,20 +24,21 @@ DOSING_TEAM = [("nurse", "nurse", "shared", 1), ("prescriber", "prescriber", "pr
 
 # (sequence, kind, local start, local end, local block end, room, [(who, role, mode, lane)])
 SHIPPED_KAT_PLAN_FROM_MONDAY = [
+    # one preparation a day, the first dosing at least a day after the last (the shipped template's spacing)
     (1, PREP, "Mon 2027-06-07 08:00", "09:00", "09:00", "Consult 1", [THERAPIST]),
-    (2, PREP, "Mon 2027-06-07 09:00", "10:00", "10:00", "Consult 1", [THERAPIST]),
-    (3, DOSING, "Mon 2027-06-07 10:00", "12:30", "13:00", "Treatment 1", DOSING_TEAM),
-    (4, INTEGRATION, "Tue 2027-06-08 13:00", "14:00", "14:00", "Consult 1", [THERAPIST]),
-    (5, DOSING, "Tue 2027-06-08 14:00", "16:30", "17:00", "Treatment 1", DOSING_TEAM),
-    (6, INTEGRATION, "Wed 2027-06-09 17:00", "18:00", "18:00", "Consult 1", [THERAPIST]),
-    (7, DOSING, "Mon 2027-06-14 10:00", "12:30", "13:00", "Treatment 1", DOSING_TEAM),
-    (8, INTEGRATION, "Tue 2027-06-15 13:00", "14:00", "14:00", "Consult 1", [THERAPIST]),
-    (9, DOSING, "Tue 2027-06-15 14:00", "16:30", "17:00", "Treatment 1", DOSING_TEAM),
-    (10, INTEGRATION, "Wed 2027-06-16 17:00", "18:00", "18:00", "Consult 1", [THERAPIST]),
-    (11, DOSING, "Mon 2027-06-21 10:00", "12:30", "13:00", "Treatment 1", DOSING_TEAM),
-    (12, INTEGRATION, "Tue 2027-06-22 13:00", "14:00", "14:00", "Consult 1", [THERAPIST]),
-    (13, DOSING, "Tue 2027-06-22 14:00", "16:30", "17:00", "Treatment 1", DOSING_TEAM),
-    (14, INTEGRATION, "Wed 2027-06-23 17:00", "18:00", "18:00", "Consult 1", [THERAPIST]),
+    (2, PREP, "Tue 2027-06-08 08:00", "09:00", "09:00", "Consult 1", [THERAPIST]),
+    (3, DOSING, "Wed 2027-06-09 09:00", "11:30", "12:00", "Treatment 1", DOSING_TEAM),
+    (4, INTEGRATION, "Thu 2027-06-10 12:00", "13:00", "13:00", "Consult 1", [THERAPIST]),
+    (5, DOSING, "Thu 2027-06-10 13:00", "15:30", "16:00", "Treatment 1", DOSING_TEAM),
+    (6, INTEGRATION, "Fri 2027-06-11 16:00", "17:00", "17:00", "Consult 1", [THERAPIST]),
+    (7, DOSING, "Wed 2027-06-16 09:00", "11:30", "12:00", "Treatment 1", DOSING_TEAM),
+    (8, INTEGRATION, "Thu 2027-06-17 12:00", "13:00", "13:00", "Consult 1", [THERAPIST]),
+    (9, DOSING, "Thu 2027-06-17 13:00", "15:30", "16:00", "Treatment 1", DOSING_TEAM),
+    (10, INTEGRATION, "Fri 2027-06-18 16:00", "17:00", "17:00", "Consult 1", [THERAPIST]),
+    (11, DOSING, "Wed 2027-06-23 09:00", "11:30", "12:00", "Treatment 1", DOSING_TEAM),
+    (12, INTEGRATION, "Thu 2027-06-24 12:00", "13:00", "13:00", "Consult 1", [THERAPIST]),
+    (13, DOSING, "Thu 2027-06-24 13:00", "15:30", "16:00", "Treatment 1", DOSING_TEAM),
+    (14, INTEGRATION, "Fri 2027-06-25 16:00", "17:00", "17:00", "Consult 1", [THERAPIST]),
 ]
 
 
@@ -79,11 +82,11 @@ def test_booking_the_shipped_kat_plan_takes_at_most_40_queries_and_books_exactly
 def test_a_clash_only_the_database_sees_refuses_the_whole_plan_with_409_and_writes_nothing(
     kat_enrollment, clinic, kat_clinic_setup, patient, book, monkeypatch
 ):
-    # given: the patient has a telehealth visit at 10:00 on Monday, which another transaction
+    # given: the patient has a telehealth visit at 09:00 on Wednesday, which another transaction
     # booked after this one read its calendar (simulated: the calendar does not see the patient)
     visit = book(
         patient,
-        at(clinic, MONDAY, 10),
+        at(clinic, MONDAY + dt.timedelta(days=2), 9),
         None,
         shape=adhoc_shape(kind=SessionKind.CHECK_IN, session_minutes=30, block_minutes=60, staff=[], telehealth=True),
     )
@@ -92,7 +95,7 @@ def test_a_clash_only_the_database_sees_refuses_the_whole_plan_with_409_and_writ
         program_booking, "calendar_load", lambda **kw: real_load(**{**kw, "patient_ids": []}), raising=True
     )
 
-    # when: the proposal puts the first dosing at 10:00 over the visit
+    # when: the proposal puts the first dosing at 09:00 on Wednesday over the visit
     with pytest.raises(Conflict) as refused:
         enrollment_book_program(enrollment=kat_enrollment, date_from=MONDAY, by=None)
 
