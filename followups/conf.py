@@ -10,6 +10,9 @@ DEFAULTS: dict[str, Any] = {
     # Engine
     "FOLLOWUP_LEASE_SECONDS": 120,
     "FOLLOWUP_DISPATCH_BATCH": 500,
+    # Claims per delivery task: its rows are locked, their intents written and their outcomes
+    # recorded together. A worker killed mid-task leaves at most this many rows to settle by lookup.
+    "FOLLOWUP_DELIVERY_BATCH": 25,
     "FOLLOWUP_DISPATCH_INTERVAL_SECONDS": 5,
     "FOLLOWUP_MAX_ATTEMPTS": 8,
     "FOLLOWUP_RETRY_BASE_SECONDS": 30,

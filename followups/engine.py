@@ -4,11 +4,14 @@ Exactly-once rests on PostgreSQL, never on Redis:
 - `followups_dispatch` claims due rows (and rows whose lease ran out) in one statement with
   `FOR UPDATE SKIP LOCKED`, so two dispatchers never claim the same row; each claim bumps
   `attempts`, which the delivery task carries as a fencing token.
-- The delivery task is published after the claim commits. If Redis loses it (flush, restart,
-  worker killed), nothing waits on Redis: the lease runs out and the next pass claims it again.
-- Before the provider call, `followup_deliver` commits a Delivery in state "sending" with the key the
-  provider receives. A later try that finds "sending" asks the provider (`lookup`) before sending,
-  so a crash between the provider call and our commit does not send twice.
+- Delivery tasks, one per batch of claims (FOLLOWUP_DELIVERY_BATCH), are published after the claim
+  commits. If Redis loses one (flush, restart, worker killed), nothing waits on Redis: the lease
+  runs out and the next pass claims its rows again.
+- Before the provider calls, `followups_deliver` commits, for the whole batch, a Delivery in state
+  "sending" with the key the provider receives; what went out is recorded in one transaction after
+  the calls. A later try that finds "sending" asks the provider (`lookup`) before sending, so a
+  crash between a provider call and our commit does not send twice. Rows of the batch whose
+  provider was never asked (the task failed or ran short of lease) are given back at once.
 - The provider call must finish well inside the lease, or a re-claim could overlap it: providers
   get timeouts shorter than FOLLOWUP_LEASE_SECONDS.
 - Webhook rows (channel "webhook", target "endpoint", written by `interop`) skip the patient rules
@@ -23,6 +26,7 @@ import datetime as dt
 import json
 import logging
 from dataclasses import dataclass
+from time import monotonic
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -81,14 +85,20 @@ def followups_claim_due(*, now: dt.datetime | None = None, batch: int | None = N
     return [(pk, attempts) for pk, attempts, status in rows if status == Status.CLAIMED]
 
 
+def delivery_batches(claims: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """The claims in groups of FOLLOWUP_DELIVERY_BATCH: one delivery task each."""
+    size = max(1, conf("FOLLOWUP_DELIVERY_BATCH"))
+    return [claims[i : i + size] for i in range(0, len(claims), size)]
+
+
 def followups_publish(claims: list[tuple[int, int]]) -> None:
-    """Publish one delivery task per claim. Called after the claim committed, never inside it.
+    """Publish one delivery task per batch of claims. Called after the claim committed, never inside it.
 
     A failure here loses nothing: the rows stay claimed and are claimed again when the lease ends.
     """
     if not claims:
         return
-    from followups.tasks import deliver_followup
+    from followups.tasks import deliver_followups
     from kat_clinic.celery import app
 
     queue_name = app.conf.task_default_queue
@@ -97,8 +107,8 @@ def followups_publish(claims: list[tuple[int, int]]) -> None:
             # Declared on every pass, not through kombu's declaration cache: a Redis flush removes
             # the queue binding, and without it the Redis transport silently drops what we publish.
             app.amqp.queues[queue_name].bind(producer.channel).declare()
-            for pk, claim in claims:
-                deliver_followup.apply_async((pk, claim), producer=producer, queue=queue_name)
+            for batch in delivery_batches(claims):
+                deliver_followups.apply_async((batch,), producer=producer, queue=queue_name)
     except Exception:  # the broker is down: the lease brings these rows back
         logger.exception("publishing %d follow-up deliveries failed; they will be claimed again", len(claims))
 
@@ -129,120 +139,182 @@ class _Prepared:
 def followup_deliver(*, followup_id: int, claim: int, now: dt.datetime | None = None) -> str:
     """Deliver one claimed follow-up. Safe to run twice: a stale or finished claim is a no-op.
 
-    Returns what happened: sent, stale, cancelled, postponed, retry, failed or held.
+    Returns what happened: sent, stale, cancelled, postponed, retry, failed, held or released
+    (given back to the queue unsent).
+    """
+    return followups_deliver(claims=[(followup_id, claim)], now=now)[followup_id]
+
+
+def followups_deliver(*, claims: list[tuple[int, int]], now: dt.datetime | None = None) -> dict[int, str]:
+    """Deliver a batch of claimed follow-ups: {id: what happened}, as `followup_deliver` says it.
+
+    One transaction locks the batch's rows, applies the rules and commits every intent ("sending");
+    then each message goes to its provider; then one transaction records what went out. A worker
+    killed in between leaves the batch's intents behind: the lease brings the rows back and each is
+    settled by asking the provider, as a single interrupted try is.
     """
     now = now or timezone.now()
-    prepared = _prepare(followup_id=followup_id, claim=claim, now=now)
-    if isinstance(prepared, str):
-        return prepared
-    message, provider = prepared.message, provider_for(prepared.message.channel)
+    outcomes, prepared = _prepare_batch(claims=claims, now=now)
+    # Every provider call of the batch starts inside the first half of the lease and ends within
+    # its own timeout, well under the other half, so no re-claim overlaps a call.
+    deadline = monotonic() + settings.FOLLOWUP_LEASE_SECONDS / 2
+    sent: list[tuple[_Prepared, str]] = []
+    asked = 0
+    try:
+        for item in prepared:
+            if monotonic() > deadline:
+                break
+            asked += 1
+            outcomes[item.followup.pk] = _send(item, sent)
+    finally:
+        # The provider was never asked for the rest: they go back to the queue at once.
+        for item in _release(prepared[asked:], now=timezone.now()):
+            outcomes[item.followup.pk] = "released"
+        _record_sent_batch(sent, now=timezone.now())
+    return outcomes
 
-    if prepared.interrupted_before:
+
+def _send(item: _Prepared, sent: list[tuple[_Prepared, str]]) -> str:
+    """Ask the provider; a message that went out is added to `sent`, recorded with its batch."""
+    message, provider = item.message, provider_for(item.message.channel)
+    if item.interrupted_before:
         # An earlier try wrote its intent and then died: it may or may not have reached the provider.
         seen = provider.lookup(message.idempotency_key)
         if seen is True:
-            return _record_sent(prepared, provider_message_id="", now=timezone.now())
+            sent.append((item, ""))
+            return "sent"
         if seen is None:
-            return _record_held(prepared, now=timezone.now())
-
+            return _record_held(item, now=timezone.now())
     try:
         provider_message_id = provider.send(message)
     except ProviderRefused as exc:
-        return _record_refused(prepared, error=str(exc), now=timezone.now())
+        return _record_refused(item, error=str(exc), now=timezone.now())
     except ProviderDropped as exc:
-        return _record_dropped(prepared, error=str(exc), status=exc.status, now=timezone.now())
-    return _record_sent(prepared, provider_message_id=provider_message_id, now=timezone.now())
+        return _record_dropped(item, error=str(exc), status=exc.status, now=timezone.now())
+    sent.append((item, provider_message_id))
+    return "sent"
 
 
-def _prepare(*, followup_id: int, claim: int, now: dt.datetime) -> _Prepared | str:
-    """Under the row lock: check the claim is ours, apply the patient rules, commit the intent."""
+def _prepare_batch(*, claims: list[tuple[int, int]], now: dt.datetime) -> tuple[dict[int, str], list[_Prepared]]:
+    """Under the rows' locks: check each claim is ours, apply the patient rules, commit the intents."""
+    claim_of = dict(claims)
+    outcomes: dict[int, str] = {pk: "stale" for pk in claim_of}
     with transaction.atomic():
-        followup = (
+        # In id order, so two batches never wait on each other's locks in a cycle.
+        followups = list(
             FollowUp.objects.select_for_update(of=("self",))
             .select_related("clinic", "patient", "session", "staff__user", "alert")
-            .filter(pk=followup_id)
-            .first()
+            .filter(pk__in=list(claim_of))
+            .order_by("pk")
         )
-        if followup is None or followup.status != Status.CLAIMED or followup.attempts != claim:
-            return "stale"
+        messages: list[tuple[FollowUp, OutboundMessage]] = []
+        for followup in followups:
+            judged = _judge(followup, claim=claim_of[followup.pk], now=now)
+            if isinstance(judged, str):
+                outcomes[followup.pk] = judged
+            else:
+                messages.append((followup, judged))
+        if not messages:
+            return outcomes, []
+        # The rows' locks serialise every try of these follow-ups, so no savepoint dance.
+        existing = {d.followup_id: d for d in Delivery.objects.filter(followup_id__in=[f.pk for f, _ in messages])}
+        new: list[Delivery] = []
+        again: list[Delivery] = []
+        prepared: list[_Prepared] = []
+        for followup, message in messages:
+            delivery = existing.get(followup.pk)
+            if delivery is None:
+                delivery = Delivery(
+                    followup=followup,
+                    provider_key=followup.idempotency_key,
+                    channel=followup.channel,
+                    state=Delivery.State.SENDING,
+                    tries=1,
+                    started_at=now,
+                )
+                new.append(delivery)
+            elif delivery.state in (Delivery.State.SENT, Delivery.State.UNKNOWN):
+                # Already settled by an earlier try whose follow-up update was lost: settle it again.
+                status = Status.SENT if delivery.state == Delivery.State.SENT else Status.FAILED
+                _finish(followup, status=status, error=followup.last_error, now=now)
+                continue
+            else:
+                interrupted = delivery.state == Delivery.State.SENDING
+                delivery.state, delivery.tries, delivery.started_at = Delivery.State.SENDING, delivery.tries + 1, now
+                again.append(delivery)
+                prepared.append(_Prepared(followup, delivery, message, interrupted_before=interrupted))
+                continue
+            prepared.append(_Prepared(followup, delivery, message, interrupted_before=False))
+        Delivery.objects.bulk_create(new)
+        if again:
+            Delivery.objects.bulk_update(again, ["state", "tries", "started_at"])
+        if prepared:
+            # A whole lease for the batch's provider calls, counted from now.
+            lease = _lease_until(now)
+            FollowUp.objects.filter(pk__in=[p.followup.pk for p in prepared]).update(lease_expires_at=lease)
+            for p in prepared:
+                p.followup.lease_expires_at = lease
+    return outcomes, prepared
 
-        reason = rules.no_longer_needed(followup, now=now)
-        if reason:
-            _finish(followup, status=Status.CANCELLED, error=reason, now=now)
+
+def _judge(followup: FollowUp, *, claim: int, now: dt.datetime) -> OutboundMessage | str:
+    """Under the row lock: the message to send, or what happened instead (stale, cancelled,
+    postponed, sent in-app, failed), already written."""
+    if followup.status != Status.CLAIMED or followup.attempts != claim:
+        return "stale"
+
+    reason = rules.no_longer_needed(followup, now=now)
+    if reason:
+        _finish(followup, status=Status.CANCELLED, error=reason, now=now)
+        return "cancelled"
+
+    if followup.target == FollowUp.Target.STAFF:
+        refusal = rules.staff_refuses(followup)
+        if refusal:
+            _finish(followup, status=Status.CANCELLED, error=refusal, now=now)
             return "cancelled"
 
-        if followup.target == FollowUp.Target.STAFF:
-            refusal = rules.staff_refuses(followup)
-            if refusal:
-                _finish(followup, status=Status.CANCELLED, error=refusal, now=now)
-                return "cancelled"
+    if followup.target == FollowUp.Target.PATIENT:
+        refusal = rules.patient_refuses(followup)
+        if refusal:
+            _finish(followup, status=Status.CANCELLED, error=refusal, now=now)
+            return "cancelled"
+        quiet_until = rules.quiet_hours_end(followup.clinic, now)
+        if quiet_until is not None:
+            # Postponed, not dropped. `attempts` is not given back: it is also the fencing token,
+            # and a claim number must never be reused.
+            followup.status, followup.due_at, followup.lease_expires_at = Status.PENDING, quiet_until, None
+            followup.save(update_fields=["status", "due_at", "lease_expires_at"])
+            return "postponed"
 
-        if followup.target == FollowUp.Target.PATIENT:
-            refusal = rules.patient_refuses(followup)
-            if refusal:
-                _finish(followup, status=Status.CANCELLED, error=refusal, now=now)
-                return "cancelled"
-            quiet_until = rules.quiet_hours_end(followup.clinic, now)
-            if quiet_until is not None:
-                # Postponed, not dropped. `attempts` is not given back: it is also the fencing token,
-                # and a claim number must never be reused.
-                followup.status, followup.due_at, followup.lease_expires_at = Status.PENDING, quiet_until, None
-                followup.save(update_fields=["status", "due_at", "lease_expires_at"])
-                return "postponed"
+    if followup.channel == FollowUp.Channel.IN_APP:
+        # The row is the alert: delivering it is making it visible in the staff queue.
+        _finish(followup, status=Status.SENT, error="", now=now)
+        if followup.kind == FollowUp.Kind.CLINICAL_ALERT:
+            alert_mark_notified(alert_id=followup.alert_id, at=now)
+        return "sent"
 
-        if followup.channel == FollowUp.Channel.IN_APP:
-            # The row is the alert: delivering it is making it visible in the staff queue.
-            _finish(followup, status=Status.SENT, error="", now=now)
-            if followup.kind == FollowUp.Kind.CLINICAL_ALERT:
-                alert_mark_notified(alert_id=followup.alert_id, at=now)
-            return "sent"
-
-        if followup.channel == FollowUp.Channel.WEBHOOK:
-            # System to system: the patient-message rules (quiet hours, the privacy filter) do not apply.
-            message = webhook_message(followup)
-        else:
-            try:
-                subject, body = render_message(followup)
-            except UnsafePatientMessage as exc:
-                # Not a delivery failure but the clinic's configuration (its name, most likely): the
-                # clinic's admin sees why on the clinic (API and admin) and on the follow-up.
-                problem = patient_facing_name_problem(followup.clinic.name_for_patients) or (
-                    f"A patient message ({followup.get_kind_display()}) was not sent: {exc}."
-                )
-                _finish(followup, status=Status.FAILED, error=f"configuration error: {problem}", now=now)
-                clinic_message_problem_record(clinic_id=followup.clinic_id, problem=problem, at=now)
-                return "failed"
-            message = OutboundMessage(
-                channel=followup.channel,
-                to=recipient_address(followup),
-                subject=subject,
-                body=body,
-                idempotency_key=followup.idempotency_key,
-            )
-        # The follow-up's row lock serialises every try of this follow-up, so no savepoint dance.
-        delivery = Delivery.objects.filter(followup=followup).first()
-        interrupted_before = delivery is not None and delivery.state == Delivery.State.SENDING
-        if delivery is None:
-            delivery = Delivery.objects.create(
-                followup=followup,
-                provider_key=followup.idempotency_key,
-                channel=followup.channel,
-                state=Delivery.State.SENDING,
-                tries=1,
-                started_at=now,
-            )
-        elif delivery.state in (Delivery.State.SENT, Delivery.State.UNKNOWN):
-            # Already settled by an earlier try whose follow-up update was lost: settle it again.
-            status = Status.SENT if delivery.state == Delivery.State.SENT else Status.FAILED
-            _finish(followup, status=status, error=followup.last_error, now=now)
-            return "stale"
-        else:
-            delivery.state, delivery.tries, delivery.started_at = Delivery.State.SENDING, delivery.tries + 1, now
-            delivery.save(update_fields=["state", "tries", "started_at"])
-        # A whole lease for the provider call, counted from now.
-        followup.lease_expires_at = _lease_until(now)
-        followup.save(update_fields=["lease_expires_at"])
-    return _Prepared(followup=followup, delivery=delivery, message=message, interrupted_before=interrupted_before)
+    if followup.channel == FollowUp.Channel.WEBHOOK:
+        # System to system: the patient-message rules (quiet hours, the privacy filter) do not apply.
+        return webhook_message(followup)
+    try:
+        subject, body = render_message(followup)
+    except UnsafePatientMessage as exc:
+        # Not a delivery failure but the clinic's configuration (its name, most likely): the
+        # clinic's admin sees why on the clinic (API and admin) and on the follow-up.
+        problem = patient_facing_name_problem(followup.clinic.name_for_patients) or (
+            f"A patient message ({followup.get_kind_display()}) was not sent: {exc}."
+        )
+        _finish(followup, status=Status.FAILED, error=f"configuration error: {problem}", now=now)
+        clinic_message_problem_record(clinic_id=followup.clinic_id, problem=problem, at=now)
+        return "failed"
+    return OutboundMessage(
+        channel=followup.channel,
+        to=recipient_address(followup),
+        subject=subject,
+        body=body,
+        idempotency_key=followup.idempotency_key,
+    )
 
 
 def webhook_message(followup: FollowUp) -> OutboundMessage:
@@ -272,15 +344,38 @@ def _finish(followup: FollowUp, *, status: str, error: str, now: dt.datetime) ->
 
 
 @transaction.atomic
-def _record_sent(prepared: _Prepared, *, provider_message_id: str, now: dt.datetime) -> str:
-    Delivery.objects.filter(pk=prepared.delivery.pk).update(
-        state=Delivery.State.SENT, provider_message_id=provider_message_id, finished_at=now
-    )
+def _record_sent_batch(sent: list[tuple[_Prepared, str]], *, now: dt.datetime) -> None:
+    """Record the batch's messages that went out: two statements however many."""
+    if not sent:
+        return
+    deliveries = []
+    for item, provider_message_id in sent:
+        delivery = item.delivery
+        delivery.state, delivery.provider_message_id, delivery.finished_at = (
+            Delivery.State.SENT,
+            provider_message_id,
+            now,
+        )
+        deliveries.append(delivery)
+    Delivery.objects.bulk_update(deliveries, ["state", "provider_message_id", "finished_at"])
     # Conditional: only a claimed row becomes sent (a cancel that raced the call keeps its status).
-    FollowUp.objects.filter(pk=prepared.followup.pk, status=Status.CLAIMED).update(
+    FollowUp.objects.filter(pk__in=[item.followup.pk for item, _ in sent], status=Status.CLAIMED).update(
         status=Status.SENT, sent_at=now, lease_expires_at=None, last_error=""
     )
-    return "sent"
+
+
+@transaction.atomic
+def _release(unsent: list[_Prepared], *, now: dt.datetime) -> list[_Prepared]:
+    """Give back rows whose provider was never called (the batch stopped before them): their
+    intent is closed as not sent and the row is due again at once, under the same fencing."""
+    for item in unsent:
+        Delivery.objects.filter(pk=item.delivery.pk, state=Delivery.State.SENDING).update(
+            state=Delivery.State.NOT_SENT, finished_at=now
+        )
+        FollowUp.objects.filter(pk=item.followup.pk, status=Status.CLAIMED, attempts=item.followup.attempts).update(
+            status=Status.PENDING, due_at=now, lease_expires_at=None
+        )
+    return unsent
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from followups.conf import conf
-from followups.engine import followup_deliver, followups_dispatch
+from followups.engine import followup_deliver, followups_deliver, followups_dispatch
 
 # A retry's countdown is a broker ETA; it must stay well inside the visibility timeout, or Redis
 # would hand the message to a second worker while the first still holds it.
@@ -28,8 +28,26 @@ RETRY_COUNTDOWN_CAP_SECONDS = min(60, settings.CELERY_VISIBILITY_TIMEOUT_SECONDS
     ignore_result=True,
 )
 def deliver_followup(followup_id: int, claim: int) -> str:
+    # One claim: the task published before batches (messages still queued at an upgrade).
     # If retries run out, nothing is lost: the row stays claimed and its lease brings it back.
     return followup_deliver(followup_id=followup_id, claim=claim)
+
+
+@shared_task(
+    name="integration.deliver_followups",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=2,
+    retry_backoff_max=RETRY_COUNTDOWN_CAP_SECONDS,
+    retry_jitter=True,
+    max_retries=5,
+    ignore_result=True,
+)
+def deliver_followups(claims: list[list[int]]) -> dict[int, str]:
+    """A batch of claims, [[follow-up id, claim], ...]: what the dispatcher publishes. A retry after
+    a database error is safe: settled rows are stale, interrupted ones are settled by lookup."""
+    return followups_deliver(claims=[(pk, claim) for pk, claim in claims])
 
 
 @shared_task(name="integration.dispatch_followups", ignore_result=True)

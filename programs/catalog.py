@@ -154,8 +154,9 @@ SHIPPED_TEMPLATES: list[dict] = [
         "catalog_key": "ketamine_assisted_therapy",
         "name": "Ketamine-assisted therapy",
         "description": (
-            "Two preparation sessions, six dosing sessions with a therapist present for the whole block "
-            "(at most two in any 7 days), and an integration session 24-72 hours after each dosing."
+            "Two preparation sessions at least a day apart, the first dosing at least a day after the last "
+            "preparation, six dosing sessions with a therapist present for the whole block (at most two in "
+            "any 7 days), and an integration session 24-72 hours after each dosing."
         ),
         "pathway": Pathway.KAT,
         "steps": [
@@ -205,7 +206,9 @@ SHIPPED_TEMPLATES: list[dict] = [
             },
         ],
         "rules": [
-            {"kind": Rule.PREP_BEFORE_FIRST_DOSING, "step_position": 1},
+            # One preparation a day, and the first dosing at least a day after the last preparation.
+            {"kind": Rule.PREP_MIN_GAP, "step_position": 1, "min_interval": DAY},
+            {"kind": Rule.PREP_BEFORE_FIRST_DOSING, "step_position": 1, "min_interval": DAY},
             {"kind": Rule.INTEGRATION_WINDOW, "step_position": 3, "min_interval": 24 * HOUR, "max_interval": 72 * HOUR},
             {"kind": Rule.DOSING_WEEKLY_CAP, "step_position": 2, "max_count": 2, "period": WEEK},
         ],

@@ -258,6 +258,8 @@ class TemplateRule(models.Model):
       before the first dosing, at least `min_interval` earlier if set.
     - integration_window: each session of `step` (an integration step) starts between
       `min_interval` and `max_interval` after the end of its linked dosing block.
+    - prep_min_gap: preparation sessions (of `step`, or all) start at least `min_interval` apart
+      (one a day: 1 day), so a plan never packs them back to back.
     - dosing_min_gap: consecutive dosing sessions (of `step`, or all) start at least `min_interval` apart.
     - dosing_weekly_cap: at most `max_count` dosing sessions (of `step`, or all) in any rolling `period`.
     - booster_due: a booster is due between `min_interval` and `max_interval` after the last session
@@ -266,6 +268,7 @@ class TemplateRule(models.Model):
 
     class Kind(models.TextChoices):
         PREP_BEFORE_FIRST_DOSING = "prep_before_first_dosing", "Preparation before the first dosing"
+        PREP_MIN_GAP = "prep_min_gap", "Minimum spacing between preparation sessions"
         INTEGRATION_WINDOW = "integration_window", "Integration within a window after its dosing"
         DOSING_MIN_GAP = "dosing_min_gap", "Minimum gap between dosing sessions"
         DOSING_WEEKLY_CAP = "dosing_weekly_cap", "At most N dosing sessions per rolling period"

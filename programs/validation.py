@@ -31,6 +31,7 @@ MAX_INTERVAL = dt.timedelta(days=3650)
 # Which rule kinds need which fields, and what kind of step they may point at.
 RULE_STEP_KINDS: dict[str, frozenset[str]] = {
     TemplateRule.Kind.PREP_BEFORE_FIRST_DOSING: frozenset({SessionKind.PREPARATION}),
+    TemplateRule.Kind.PREP_MIN_GAP: frozenset({SessionKind.PREPARATION}),
     TemplateRule.Kind.INTEGRATION_WINDOW: frozenset({SessionKind.INTEGRATION}),
     TemplateRule.Kind.DOSING_MIN_GAP: frozenset({SessionKind.DOSING}),
     TemplateRule.Kind.DOSING_WEEKLY_CAP: frozenset({SessionKind.DOSING}),
@@ -179,7 +180,7 @@ def _validate_rule(errors: Errors, i: int, rule: dict, steps_by_position: dict[i
             _add(errors, f"{p}.max_interval", "The window must end after it starts.")
     elif high is not None:
         _add(errors, f"{p}.max_interval", "Only a window (integration, booster) has a maximum.")
-    if kind == TemplateRule.Kind.DOSING_MIN_GAP and (low is None or low <= ZERO):
+    if kind in (TemplateRule.Kind.DOSING_MIN_GAP, TemplateRule.Kind.PREP_MIN_GAP) and (low is None or low <= ZERO):
         _add(errors, f"{p}.min_interval", "A minimum gap must be more than 0.")
     if kind == TemplateRule.Kind.DOSING_WEEKLY_CAP:
         if max_count is None or max_count < 1:

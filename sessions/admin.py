@@ -6,6 +6,7 @@ from kat_clinic.admin_widgets import LabelledInlineMixin
 from sessions.models import (
     AvailabilityException,
     ClinicClosure,
+    ClinicHoliday,
     RoomHours,
     SchedulingPolicy,
     Session,
@@ -92,6 +93,16 @@ class RoomHoursAdmin(admin.ModelAdmin):
 class ClinicClosureAdmin(admin.ModelAdmin):
     list_display = ["clinic", "starts_at", "ends_at", "reason"]
     list_filter = ["clinic"]
+
+
+@admin.register(ClinicHoliday)
+class ClinicHolidayAdmin(admin.ModelAdmin):
+    """The clinic's yearly list of public holidays: a fixed-date one repeats, a movable one is
+    added for each year."""
+
+    list_display = ["clinic", "date", "name", "repeats_yearly"]
+    list_filter = ["clinic", "repeats_yearly"]
+    search_fields = ["name"]
 
 
 @admin.register(SchedulingPolicy)

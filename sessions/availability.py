@@ -1,7 +1,7 @@
 """Who and what can be booked when: one calendar loaded per clinic and range, then pure Python.
 
 `calendar_load` reads everything a booking or a search needs for a time range in a fixed number of
-queries (closures, rooms and their hours, memberships, working hours, exceptions, licences,
+queries (closures and marked holidays, rooms and their hours, memberships, working hours, exceptions, licences,
 certifications, busy sessions, busy assignments). `placement_violations` and
 `placement_conflicts` then judge any number of candidate placements without touching the database,
 which is what keeps the availability search fast.
@@ -10,6 +10,7 @@ which is what keeps the availability search fast.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -25,6 +26,7 @@ from sessions.models import (
     MAX_BLOCK,
     AvailabilityException,
     ClinicClosure,
+    ClinicHoliday,
     RoomHours,
     Session,
     StaffAssignment,
@@ -110,6 +112,21 @@ class Calendar:
         """Call after changing a busy list: the sorted copies are rebuilt on next use."""
         self._version += 1
 
+    def fork(self) -> Calendar:
+        """A copy whose busy lists can change without touching this one (hours, rooms and staff are
+        shared: nothing changes them): whole-program booking proposes on one and books on the other,
+        from a single read."""
+        return dataclasses.replace(
+            self,
+            room_busy={k: list(v) for k, v in self.room_busy.items()},
+            patient_busy={k: list(v) for k, v in self.patient_busy.items()},
+            staff_busy={k: list(v) for k, v in self.staff_busy.items()},
+            names=dict(self.names),
+            _starts=dict(self._starts),
+            _busy_index={},
+            _version=0,
+        )
+
     def open_starts(self, key: tuple, intervals: list[Interval]) -> list[dt.datetime]:
         cached = self._starts.get(key)
         if cached is None:
@@ -117,7 +134,20 @@ class Calendar:
         return cached
 
 
-def _weekly_intervals(rows: Iterable, days: Sequence[dt.date], tz: ZoneInfo, *, dated: bool) -> list[Interval]:
+def _weekly_intervals(
+    rows: Iterable, days: Sequence[dt.date], tz: ZoneInfo, *, dated: bool, instants: dict | None = None
+) -> list[Interval]:
+    """The rows' weekly clock times on `days`, as UTC intervals. `instants` memoizes (day, clock) ->
+    instant across calls: rooms and staff of a clinic mostly share their hours."""
+    instants = {} if instants is None else instants
+
+    def instant(day: dt.date, clock: dt.time) -> dt.datetime:
+        key = (day, clock)
+        found = instants.get(key)
+        if found is None:
+            found = instants[key] = local_to_aware(day, clock, tz).astimezone(dt.UTC)
+        return found
+
     by_weekday: dict[int, list] = defaultdict(list)
     for row in rows:
         by_weekday[row.weekday].append(row)
@@ -127,13 +157,25 @@ def _weekly_intervals(rows: Iterable, days: Sequence[dt.date], tz: ZoneInfo, *, 
             if dated and (day < row.valid_from or (row.valid_until and day > row.valid_until)):
                 continue
             # In UTC: comparing instants that share one tzinfo is several times faster than across zones.
-            intervals.append(
-                (
-                    local_to_aware(day, row.start_time, tz).astimezone(dt.UTC),
-                    local_to_aware(day, row.end_time, tz).astimezone(dt.UTC),
-                )
-            )
+            intervals.append((instant(day, row.start_time), instant(day, row.end_time)))
     return intervals
+
+
+def _holiday_intervals(clinic: Clinic, days: Sequence[dt.date], tz: ZoneInfo) -> list[Interval]:
+    """The clinic's marked public holidays among `days`, each its whole local day (23 or 25 hours on
+    a daylight-saving change day). One query."""
+    if not days:
+        return []
+    holidays = list(
+        ClinicHoliday.objects.filter(clinic=clinic).filter(
+            Q(date__in=list(days)) | Q(repeats_yearly=True, date__lte=days[-1])
+        )
+    )
+    return [
+        (local_to_aware(day, dt.time(0), tz), local_to_aware(day + dt.timedelta(days=1), dt.time(0), tz))
+        for day in days
+        if any(h.falls_on(day) for h in holidays)
+    ]
 
 
 def calendar_load(
@@ -159,12 +201,16 @@ def calendar_load(
         (end + dt.timedelta(days=1)).astimezone(dt.UTC),
     )
     cal = Calendar(clinic=clinic, tz=tz, start=start, end=end)
+    instants: dict[tuple[dt.date, dt.time], dt.datetime] = {}
     excluded = list(exclude_session_ids)
 
     cal.closures = merge(
-        ClinicClosure.objects.filter(clinic=clinic, starts_at__lt=pad_end, ends_at__gt=pad_start).values_list(
-            "starts_at", "ends_at"
-        )
+        [
+            *ClinicClosure.objects.filter(clinic=clinic, starts_at__lt=pad_end, ends_at__gt=pad_start).values_list(
+                "starts_at", "ends_at"
+            ),
+            *_holiday_intervals(clinic, days, tz),
+        ]
     )
 
     rooms = Room.objects.filter(clinic=clinic, active=True)
@@ -176,7 +222,9 @@ def calendar_load(
         hours_by_room[row.room_id].append(row)
     for room_id in cal.rooms:
         rows = hours_by_room.get(room_id)
-        opened = merge(_weekly_intervals(rows, days, tz, dated=False)) if rows else [(pad_start, pad_end)]
+        opened = (
+            merge(_weekly_intervals(rows, days, tz, dated=False, instants=instants)) if rows else [(pad_start, pad_end)]
+        )
         cal.room_open[room_id] = subtract(opened, cal.closures)
 
     memberships = ClinicMembership.objects.filter(clinic=clinic, active=True, staff__active=True)
@@ -200,7 +248,10 @@ def calendar_load(
     for staff_id, kind, s, e in exceptions:
         (extra if kind == AvailabilityException.Kind.EXTRA_SHIFT else off)[staff_id].append((s, e))
     for staff_id in members:
-        worked = merge(_weekly_intervals(hours_by_staff.get(staff_id, ()), days, tz, dated=True) + extra[staff_id])
+        worked = merge(
+            _weekly_intervals(hours_by_staff.get(staff_id, ()), days, tz, dated=True, instants=instants)
+            + extra[staff_id]
+        )
         cal.staff_open[staff_id] = subtract(subtract(worked, off[staff_id]), cal.closures)
 
     for licence in Licence.objects.filter(staff_id__in=members):

@@ -345,3 +345,28 @@ class ClinicClosure(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="clinicclosure_starts_before_ends"),
         ]
+
+
+class ClinicHoliday(models.Model):
+    """A public holiday the clinic marks as closed, the whole local day. A fixed-date holiday
+    (25 December) repeats every year from the year of `date`; a movable one (Thanksgiving) is listed
+    for each year with its date. Nothing is booked or proposed on it (`sessions.availability`)."""
+
+    clinic = models.ForeignKey("kat_clinic.Clinic", on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField(help_text="The local date; for a yearly holiday, its first year.")
+    name = models.CharField(max_length=200)
+    repeats_yearly = models.BooleanField(default=False, help_text="The same day and month every year.")
+
+    class Meta:
+        ordering = ["clinic_id", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "date"], name="clinicholiday_one_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.date:%d %B}{' yearly' if self.repeats_yearly else f' {self.date.year}'})"
+
+    def falls_on(self, day: dt.date) -> bool:
+        if not self.repeats_yearly:
+            return day == self.date
+        return day.year >= self.date.year and (day.month, day.day) == (self.date.month, self.date.day)

@@ -67,6 +67,8 @@ def slot_length(clinic: Clinic) -> dt.timedelta:
 def slot_grid(cal: Calendar, start: dt.datetime, end: dt.datetime, slot: dt.timedelta) -> list[dt.datetime]:
     """Starts on the local slot grid in [start, end). Local midnight is the anchor of each day."""
     starts = []
+    # Compared in UTC, like the grid: the same instants, without a zone conversion per comparison.
+    start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
     for day in local_days(start, end, cal.tz):
         # UTC instants: every later comparison then stays within one tzinfo (much faster).
         t = local_to_aware(day, dt.time(0), cal.tz).astimezone(dt.UTC)

@@ -74,6 +74,12 @@ class ProgramContext:
     def release(self, planned_id: int) -> None:
         self.booked.pop(planned_id, None)
 
+    def fork(self) -> ProgramContext:
+        """A copy whose bookings can change without touching this one (the plan and rules are shared)."""
+        return ProgramContext(
+            enrollment=self.enrollment, planned=self.planned, rules=self.rules, booked=dict(self.booked)
+        )
+
 
 def program_context_load(*, enrollment: Enrollment, exclude_session_ids=()) -> ProgramContext:
     """Plan (with steps and staff needs), rules and active bookings of the enrollment: four queries."""
@@ -86,6 +92,8 @@ def program_context_load(*, enrollment: Enrollment, exclude_session_ids=()) -> P
         )
         .order_by("sequence")
     }
+    for p in planned.values():
+        p.enrollment = enrollment  # what booking and its receivers read, without one query per session
     rules = list(TemplateRule.objects.filter(template_id=enrollment.template_id).order_by("id"))
     ctx = ProgramContext(enrollment=enrollment, planned=planned, rules=rules)
     rows = (
@@ -162,10 +170,11 @@ def _prep_before_first_dosing(rule: TemplateRule, c: _Candidate) -> list[Violati
     """Every preparation ends (plus the rule's gap) before the first dosing starts."""
     gap = rule.min_interval or _ZERO
     me, info, booked = c.me, c.ctx.info, c.ctx.booked
+    step_id = rule.step_id
     preps = [
         i
         for i in info.values()
-        if (i.step_id == rule.step_id if rule.step_id else i.kind == SessionKind.PREPARATION)
+        if (i.step_id == step_id if step_id else i.kind == SessionKind.PREPARATION)
         and i.status != PlannedSession.Status.CANCELLED
     ]
     violations = []
@@ -187,8 +196,8 @@ def _prep_before_first_dosing(rule: TemplateRule, c: _Candidate) -> list[Violati
                     Violation(
                         "prep_before_first_dosing",
                         "starts_at",
-                        f"{_called(c, prep.pk).capitalize()} ({_local(c, b.start)}) "
-                        "must end before the dosing session starts.",
+                        f"{_called(c, prep.pk).capitalize()} ({_local(c, b.start)}) must end "
+                        f"{f'at least {_fmt(gap)} ' if gap else ''}before the dosing session starts.",
                     )
                 )
     elif any(p.pk == me.pk for p in preps):
@@ -198,10 +207,32 @@ def _prep_before_first_dosing(rule: TemplateRule, c: _Candidate) -> list[Violati
                 Violation(
                     "prep_before_first_dosing",
                     "starts_at",
-                    "A preparation session must end before the first dosing session.",
+                    f"A preparation session must end {f'at least {_fmt(gap)} ' if gap else ''}"
+                    "before the first dosing session.",
                 )
             )
     return violations
+
+
+def _prep_min_gap(rule: TemplateRule, c: _Candidate) -> list[Violation]:
+    """Preparation sessions (of the rule's step, else all) start at least the rule's interval apart."""
+    me, info = c.me, c.ctx.info
+
+    def judged(i: PlannedInfo) -> bool:
+        return i.step_id == rule.step_id if rule.step_id else i.kind == SessionKind.PREPARATION
+
+    if not judged(me):
+        return []
+    gap = rule.min_interval or _ZERO
+    return [
+        Violation(
+            "prep_min_gap",
+            "starts_at",
+            f"Preparation sessions must start at least {_fmt(gap)} apart ({_called(c, pid)}, {_local(c, b.start)}).",
+        )
+        for pid, b in c.ctx.booked.items()
+        if pid != me.pk and judged(info[pid]) and abs(b.start - c.start) < gap
+    ]
 
 
 def _integration_window(rule: TemplateRule, c: _Candidate) -> list[Violation]:
@@ -295,6 +326,7 @@ def _dosing_weekly_cap(rule: TemplateRule, c: _Candidate) -> list[Violation]:
 # a follow-up the engine plans, not a placement rule).
 RULE_CHECKERS: dict[str, Callable[[TemplateRule, _Candidate], list[Violation]]] = {
     Rule.PREP_BEFORE_FIRST_DOSING: _prep_before_first_dosing,
+    Rule.PREP_MIN_GAP: _prep_min_gap,
     Rule.INTEGRATION_WINDOW: _integration_window,
     Rule.DOSING_MIN_GAP: _dosing_min_gap,
     Rule.DOSING_WEEKLY_CAP: _dosing_weekly_cap,

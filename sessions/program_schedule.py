@@ -23,6 +23,23 @@ from sessions.program_rules import ProgramContext, planned_shape, program_contex
 from sessions.timeutil import local_to_aware
 
 
+def program_to_book(ctx: ProgramContext) -> list[PlannedSession]:
+    """The planned sessions still to book, in plan order."""
+    return [p for p in ctx.planned.values() if p.status == PlannedSession.Status.TO_BOOK and p.pk not in ctx.booked]
+
+
+def program_window(
+    ctx: ProgramContext, *, date_from: dt.date, horizon_days: int, now: dt.datetime
+) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
+    """Where a proposal may start sessions, [start, end), and the end of the calendar it needs
+    (the longest block past `end`)."""
+    tz = ctx.enrollment.clinic.tz
+    start = max(local_to_aware(date_from, dt.time(0), tz), now)
+    end = local_to_aware(date_from + dt.timedelta(days=horizon_days), dt.time(0), tz)
+    longest = max((p.step.block_minutes for p in program_to_book(ctx)), default=0)
+    return start, end, end + dt.timedelta(minutes=longest)
+
+
 @dataclass
 class ProgramPlanItem:
     planned: PlannedSession
@@ -44,14 +61,10 @@ def program_schedule_propose(
     now = now or timezone.now()
     clinic = enrollment.clinic
     tz = clinic.tz
-    start = max(local_to_aware(date_from, dt.time(0), tz), now)
-    end = local_to_aware(date_from + dt.timedelta(days=horizon_days), dt.time(0), tz)
     ctx = context or program_context_load(enrollment=enrollment)
-    to_book = [p for p in ctx.planned.values() if p.status == PlannedSession.Status.TO_BOOK and p.pk not in ctx.booked]
-    longest = max((p.step.block_minutes for p in to_book), default=0)
-    cal = calendar or calendar_load(
-        clinic=clinic, start=start, end=end + dt.timedelta(minutes=longest), patient_ids=[enrollment.patient_id]
-    )
+    to_book = program_to_book(ctx)
+    start, end, calendar_end = program_window(ctx, date_from=date_from, horizon_days=horizon_days, now=now)
+    cal = calendar or calendar_load(clinic=clinic, start=start, end=calendar_end, patient_ids=[enrollment.patient_id])
     grid = slot_grid(cal, start, end, slot_length(clinic))
     if not to_book:
         return []
@@ -166,7 +179,9 @@ _REASONS = {
     "integration_window": "its dosing session's integration window has no free slot",
     "dosing_weekly_cap": "the weekly cap of dosing sessions is reached",
     "dosing_min_gap": "the minimum gap between dosing sessions leaves no slot",
-    "prep_before_first_dosing": "its preparation sessions are not placed first",
+    "prep_before_first_dosing": "its preparation sessions are not placed first, or not long enough before",
+    "prep_min_gap": "the minimum spacing between preparation sessions leaves no slot",
+    "clinic_closed": "the clinic is closed",
     "horizon": "the horizon has no start left",
 }
 

@@ -8,6 +8,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from kat_clinic.models import Clinic, Room
+from sessions import signals
 from sessions.models import MAX_BLOCK, Session, StaffAssignment
 from sessions.timeutil import local_to_aware
 
@@ -35,9 +36,10 @@ def local_day_bounds(clinic: Clinic, day: dt.date) -> tuple[dt.datetime, dt.date
 def day_board(*, clinic: Clinic, day: dt.date, now: dt.datetime | None = None) -> dict:
     """The clinic's sessions of one local day, grouped by room and by staff member, with flags.
 
-    Four queries at most whatever the day's size: sessions (with patient, room and planned
-    session), their assignments (with staff), the clinic's rooms, and the sessions linked to the
-    day's program sessions (a dosing session and its integration sessions), when there are any.
+    Five queries at most whatever the day's size: sessions (with patient, room and planned
+    session), their assignments (with staff), the clinic's rooms, the sessions linked to the day's
+    program sessions (a dosing session and its integration sessions), when there are any, and
+    charting's one query for the dosing sessions' flags (`signals.day_board_flags`).
     """
     now = now or timezone.now()
     if BOARD_FIRST_DAY <= day <= BOARD_LAST_DAY:
@@ -55,6 +57,7 @@ def day_board(*, clinic: Clinic, day: dt.date, now: dt.datetime | None = None) -
         sessions = []
     rooms = list(Room.objects.filter(clinic=clinic, active=True).order_by("name", "pk"))
     linked = _linked_sessions(sessions)
+    answered = _answered_flags(sessions, now)
     by_room: dict[int, list[int]] = {r.pk: [] for r in rooms}
     by_staff: dict[int, dict] = {}
     items = []
@@ -85,11 +88,13 @@ def day_board(*, clinic: Clinic, day: dt.date, now: dt.datetime | None = None) -
                     # Not checked in and the start has passed.
                     "late": s.status == Session.Status.SCHEDULED and now > s.starts_at,
                     "late_cancel": s.late_cancel,
-                    # Filled in by charting (prerequisites) and follow-ups (ride confirmation); None
-                    # means "not known here", never "all clear".
-                    "prerequisite_missing": None,
-                    "ride_not_confirmed": None,
+                    # Answered by charting (`signals.day_board_flags`); None means "not known
+                    # here", never "all clear".
+                    "prerequisite_missing": answered.get(s.pk, {}).get("prerequisite_missing"),
+                    "ride_not_confirmed": answered.get(s.pk, {}).get("ride_not_confirmed"),
                 },
+                # The prior authorization's status only (active, missing, not_required), no detail.
+                "authorization": answered.get(s.pk, {}).get("authorization"),
             }
         )
     names = {r.pk: r.name for r in rooms}
@@ -101,6 +106,17 @@ def day_board(*, clinic: Clinic, day: dt.date, now: dt.datetime | None = None) -
         "by_room": [{"room": rid, "name": names.get(rid, ""), "sessions": ids} for rid, ids in by_room.items()],
         "by_staff": sorted(by_staff.values(), key=lambda e: e["name"]),
     }
+
+
+def _answered_flags(sessions: list[Session], now: dt.datetime) -> dict[int, dict]:
+    """The flags the apps above answer (`signals.day_board_flags`), merged per session."""
+    merged: dict[int, dict] = {}
+    if not sessions:
+        return merged
+    for _receiver, answer in signals.day_board_flags.send(sender=Session, sessions=sessions, now=now):
+        for session_id, flags in (answer or {}).items():
+            merged.setdefault(session_id, {}).update(flags)
+    return merged
 
 
 def _linked_sessions(sessions: list[Session]) -> dict[int, list[dict]]:

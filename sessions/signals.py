@@ -27,3 +27,9 @@ session_completing = Signal()
 
 # A session was completed (the transition happened, once). kwargs: session: Session.
 session_completed = Signal()
+
+# Asked by the day board (`sessions.selectors.day_board`) for the flags scheduling cannot know.
+# kwargs: sessions: list[Session], now: datetime. A receiver answers {session id: {flag: value}}
+# (`prerequisite_missing`, `ride_not_confirmed`, `authorization`) in a fixed number of queries,
+# whatever the number of sessions; a session it does not answer for keeps None ("not known here").
+day_board_flags = Signal()

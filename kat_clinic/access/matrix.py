@@ -60,6 +60,8 @@ PERMISSION_MATRIX: dict[str, frozenset[str]] = {
     "schedule.search": CARE_TEAM,
     "schedule.program_booking": CARE_TEAM,
     "schedule.day_board": CARE_TEAM,
+    # The ride home and its escort (name, phone, here): the front desk's part of the attestation.
+    "ride.write": CARE_TEAM,
     # --- monitoring (charting) ------------------------------------------------------------------
     # The front desk holds none of these; therapists chart notes and scales but order no doses.
     "chart.read": CLINICIANS,

@@ -25,6 +25,7 @@ router.register("chart/diagnoses", views.DiagnosisViewSet, basename="chart-diagn
 router.register("chart/prior-authorizations", views.PriorAuthorizationViewSet, basename="chart-prior-authorization")
 router.register("chart/rems-enrollments", views.RemsEnrollmentViewSet, basename="chart-rems-enrollment")
 router.register("chart/attestations", views.SessionAttestationViewSet, basename="chart-attestation")
+router.register("chart/ride-confirmations", views.RideConfirmationViewSet, basename="chart-ride-confirmation")
 router.register("chart/overrides", views.ChecklistOverrideViewSet, basename="chart-override")
 router.register("chart/rems-forms", views.RemsFormViewSet, basename="chart-rems-form")
 router.register("chart/sessions", views.SessionChartViewSet, basename="chart-session")

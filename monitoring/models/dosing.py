@@ -45,6 +45,12 @@ class DoseAdministration(EnteredInError):
     cap_overridden_by = models.ForeignKey(
         "kat_clinic.StaffMember", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Esketamine: a dose outside the template's step for this occurrence (e.g. 84 mg where the first
+    # session says 56 mg) is a prescriber's decision, with the reason kept.
+    step_override_reason = models.TextField(blank=True)
+    step_overridden_by = models.ForeignKey(
+        "kat_clinic.StaffMember", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     recorded_at = models.DateTimeField(default=timezone.now, editable=False)
 
     author_field = "administered_by"
@@ -64,6 +70,10 @@ class DoseAdministration(EnteredInError):
             models.CheckConstraint(
                 condition=Q(cap_overridden_by__isnull=True) | ~Q(cap_override_reason=""),
                 name="doseadministration_override_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(step_overridden_by__isnull=True) | ~Q(step_override_reason=""),
+                name="doseadministration_step_override_has_reason",
             ),
         ]
         indexes = [models.Index(fields=["session", "started_at"], name="doseadmin_session_idx")]
@@ -111,4 +121,14 @@ class Escalation(models.Model):
     kind = models.CharField(max_length=24, choices=Kind.choices)
     occurred_at = models.DateTimeField()
     description = models.TextField()
+    # An emergency transfer says where the patient went (e.g. the emergency department it called).
+    destination = models.CharField(max_length=200, blank=True)
     recorded_by = models.ForeignKey("kat_clinic.StaffMember", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="emergency_transfer") | ~Q(destination=""),
+                name="escalation_transfer_has_destination",
+            ),
+        ]

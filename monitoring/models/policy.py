@@ -25,6 +25,12 @@ class ChartingPolicy(models.Model):
     discharge_min_spo2_percent = models.PositiveSmallIntegerField(default=92)
     pcl5_probable_ptsd_cutoff = models.PositiveSmallIntegerField(default=33)
     rems_form_due_days = models.PositiveSmallIntegerField(default=7)
+    # The esketamine label's region: the US label starts every adult at 56 mg (empty here); some
+    # other labels start patients aged `esketamine_older_adult_age` or more at 28 mg.
+    esketamine_older_adult_first_dose_mg = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, help_text="Empty: the US label (56 mg for every adult)."
+    )
+    esketamine_older_adult_age = models.PositiveSmallIntegerField(default=65)
     # A clinical event (dose, vital, score) may be charted at most this far ahead of the server's
     # clock, and only inside the session's booked block widened by the margin on either side.
     clock_skew_minutes = models.PositiveSmallIntegerField(default=5)

@@ -103,6 +103,7 @@ class PatientMedication(models.Model):
         SEDATIVE_HYPNOTIC = "sedative_hypnotic", "Sedative-hypnotic"
         STIMULANT = "stimulant", "Stimulant"
         MAOI = "maoi", "MAOI"
+        OPIOID = "opioid", "Opioid"
 
     patient = models.ForeignKey("kat_clinic.Patient", on_delete=models.PROTECT, related_name="medications")
     name = models.CharField(max_length=200)

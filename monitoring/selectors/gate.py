@@ -17,6 +17,7 @@ from monitoring.models import (
     Consent,
     ContraindicationScreen,
     DoseAdministration,
+    Escalation,
     PatientMedication,
     PregnancyTest,
     PriorAuthorization,
@@ -226,7 +227,7 @@ def recent_weight(
     )
 
 
-def _check_predose_vitals(session: Session, now: datetime, ctx: _Context) -> dict | None:
+def _check_predose_vitals(session: Session, now: datetime, ctx: _Context, medication: str | None) -> dict | None:
     limits = ctx.limits.get(ThresholdRuleKind.PREDOSE_HOLD)
     max_age = timedelta(minutes=ctx.policy.predose_vitals_max_age_minutes)
     reading = (
@@ -236,7 +237,9 @@ def _check_predose_vitals(session: Session, now: datetime, ctx: _Context) -> dic
         .first()
     )
     if reading is None or now - reading.measured_at > max_age:
-        return _item(PREDOSE_VITALS, "No blood pressure taken recently enough before the dose.")
+        # The esketamine REMS: a blood pressure before the first device, always (not a prescriber's call).
+        extra = {"overridable": False} if medication == Medication.ESKETAMINE else {}
+        return _item(PREDOSE_VITALS, "No blood pressure taken recently enough before the dose.", **extra)
     if limits and bp_above_hold(reading, limits):
         return _item(
             PREDOSE_VITALS,
@@ -283,7 +286,7 @@ def gate_items(
         found = _check_prerequisite(prereq, session=session, medication=medication, route=route, now=now, ctx=ctx)
         if found:
             unmet.append(found)
-    predose = _check_predose_vitals(session, now, ctx)
+    predose = _check_predose_vitals(session, now, ctx, medication)
     if predose:
         unmet.append(predose)
     unmet.extend(_check_concomitant(session, now))
@@ -300,7 +303,8 @@ def _overrides(session: Session, stage: str) -> dict[str, ChecklistOverride]:
 def _split(items: list[dict], overrides: dict[str, ChecklistOverride]) -> tuple[list[dict], list[dict]]:
     blocking, overridden = [], []
     for item in items:
-        override = overrides.get(item["item"])
+        # An item the label makes mandatory (`overridable: False`) blocks whatever was overridden.
+        override = overrides.get(item["item"]) if item.get("overridable", True) else None
         if override is None:
             blocking.append(item)
         else:
@@ -341,6 +345,9 @@ def discharge_items(*, session: Session, now: datetime | None = None) -> list[di
     )
     if not doses:
         return []
+    # The one early end of monitoring: a transfer to emergency care, recorded with time and destination.
+    if emergency_transfer(session) is not None:
+        return []
     policy = policy_for(session.clinic_id)
     unmet = []
     last_dose_at = max((d.stopped_at or d.started_at) for d in doses)
@@ -348,11 +355,40 @@ def discharge_items(*, session: Session, now: datetime | None = None) -> list[di
     minutes = policy.discharge_minutes_esketamine if esketamine else policy.discharge_minutes_ketamine
     ready_at = last_dose_at + timedelta(minutes=minutes)
     if now < ready_at:
+        # The esketamine REMS' 2 hours is the label's, not a prescriber's call.
+        extra = {"overridable": False} if esketamine else {}
         unmet.append(
             _item(
-                "monitoring_time", f"Monitor at least {minutes} min after the last dose.", ready_at=ready_at.isoformat()
+                "monitoring_time",
+                f"Monitor at least {minutes} min after the last dose.",
+                ready_at=ready_at.isoformat(),
+                **extra,
             )
         )
+    if esketamine:
+        first_at = min(d.started_at for d in doses if d.medication == Medication.ESKETAMINE)
+        due = first_at + timedelta(minutes=40)
+        window = timedelta(minutes=15)
+        near_40 = VitalSign.objects.filter(
+            session=session,
+            systolic_mmhg__isnull=False,
+            entered_in_error_at__isnull=True,
+            measured_at__gte=due - window,
+            measured_at__lte=due + window,
+        )
+        if not near_40.exists():
+            missed = now > due + window
+            unmet.append(
+                _item(
+                    "bp_at_40_min",
+                    "The blood pressure about 40 minutes after the first device was not taken (a prescriber "
+                    "records why)."
+                    if missed
+                    else "The blood pressure about 40 minutes after the first device is due.",
+                    due_at=due.isoformat(),
+                    missed=missed,
+                )
+            )
     after = VitalSign.objects.filter(
         session=session, measured_at__gte=last_dose_at, measured_at__lte=now, entered_in_error_at__isnull=True
     )
@@ -392,6 +428,15 @@ def discharge_items(*, session: Session, now: datetime | None = None) -> list[di
     if attestation is None or not attestation.escort_present:
         unmet.append(_item("escort_present", "The responsible adult escort is not recorded as present."))
     return unmet
+
+
+def emergency_transfer(session: Session):
+    """The session's transfer to emergency care, when one is recorded (the earliest)."""
+    return (
+        Escalation.objects.filter(session=session, kind=Escalation.Kind.EMERGENCY_TRANSFER)
+        .order_by("occurred_at", "pk")
+        .first()
+    )
 
 
 def discharge_unmet(*, session: Session) -> list[dict]:

@@ -8,15 +8,26 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from kat_clinic.errors import RuleViolation
+from monitoring.models import ChartingPolicy
 from monitoring.selectors.policy import policy_for
 from sessions.models import Session
 
 
-def chart_time_check(*, session: Session, at: datetime | None, field: str, now: datetime | None = None) -> None:
-    """422 with a message on `field` when `at` is too far in the future or outside the session's time."""
+def chart_time_check(
+    *,
+    session: Session,
+    at: datetime | None,
+    field: str,
+    now: datetime | None = None,
+    policy: ChartingPolicy | None = None,
+) -> None:
+    """422 with a message on `field` when `at` is too far in the future or outside the session's time.
+
+    `policy` is the clinic's charting policy when the caller has it (a batch checks every reading
+    against one read of it)."""
     if at is None:
         return
-    policy = policy_for(session.clinic_id)
+    policy = policy or policy_for(session.clinic_id)
     now = now or timezone.now()
     skew = timedelta(minutes=policy.clock_skew_minutes)
     if at > now + skew:

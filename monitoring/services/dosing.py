@@ -18,8 +18,10 @@ from monitoring.models import (
     PriorAuthorization,
     PriorAuthorizationUse,
     SessionMedication,
+    VitalSign,
 )
 from monitoring.selectors.dose_gate import dose_unmet
+from monitoring.selectors.esketamine import DEVICE_MG, LABEL_MAX_MG, dose_step
 from monitoring.selectors.gate import Prereq, gate_unmet, recent_weight, session_prerequisites
 from monitoring.selectors.policy import dose_cap_for
 from monitoring.services.chart_time import chart_time_check
@@ -49,6 +51,7 @@ def dose_record(
     infusion_minutes: int | None = None,
     stopped_at: datetime | None = None,
     cap_override_reason: str = "",
+    step_override_reason: str = "",
 ) -> DoseAdministration:
     """Record one administration by `by`, ordered by a prescriber.
 
@@ -57,7 +60,9 @@ def dose_record(
     blocking item; a prescriber overrides an item at stage `dose`). The first dose uses one prior
     authorization when the session needs one. Every dose counts towards the clinic's per-route
     cap on the session's cumulative dose (422 `dose_cap_exceeded`) unless a prescriber records it
-    with an override reason. The session row is locked, so two doses
+    with an override reason. Esketamine follows its label: whole 28 mg devices, never above 84 mg,
+    the blood pressure taken before the first device, and the course's step for this session
+    (above it, a prescriber's `step_override_reason`). The session row is locked, so two doses
     recorded at once cannot both slip under the cap.
     """
     require_operation(staff=by, operation="dose.administer", clinic_id=session.clinic_id)
@@ -99,8 +104,16 @@ def dose_record(
     except DoseInputError as exc:
         raise RuleViolation("The dose cannot be computed.", code="invalid_dose", errors=exc.errors)
 
+    step_overridden_by = None
     if medication == Medication.ESKETAMINE:
         _esketamine_label_check(dose_mg=figures.dose_mg, previous=previous)
+        if first:
+            _esketamine_bp_before_first_device(session=session, started_at=started_at)
+        if _esketamine_off_step(
+            session=session, dose_mg=figures.dose_mg, previous=previous, reason=step_override_reason
+        ):
+            require_operation(staff=by, operation="dose.override", clinic_id=session.clinic_id)
+            step_overridden_by = by
     cap = dose_cap_for(clinic_id=session.clinic_id, medication=medication, route=route)
     cap_overridden_by = None
     if cap is not None:
@@ -150,13 +163,15 @@ def dose_record(
         stopped_at=stopped_at,
         cap_override_reason=cap_override_reason.strip() if cap_overridden_by else "",
         cap_overridden_by=cap_overridden_by,
+        step_override_reason=step_override_reason.strip() if step_overridden_by else "",
+        step_overridden_by=step_overridden_by,
     )
     dose_recorded.send(sender=DoseAdministration, dose=dose, by=by)
     return dose
 
 
-ESKETAMINE_DEVICE_MG = Decimal("28")
-ESKETAMINE_LABEL_MAX_MG = Decimal("84")
+ESKETAMINE_DEVICE_MG = DEVICE_MG
+ESKETAMINE_LABEL_MAX_MG = LABEL_MAX_MG
 
 
 def _esketamine_label_check(*, dose_mg: Decimal, previous) -> None:
@@ -173,6 +188,39 @@ def _esketamine_label_check(*, dose_mg: Decimal, previous) -> None:
             f"The session's esketamine would be {given + dose_mg} mg; the label's maximum is 84 mg.",
             code="esketamine_label_maximum",
             errors={"dose_mg": ["Never above 84 mg in a session; not overridable."]},
+        )
+
+
+def _esketamine_off_step(*, session: Session, dose_mg: Decimal, previous, reason: str) -> bool:
+    """True when the session's total goes above the course's step for this occurrence (a prescriber's
+    override, with `reason`); 422 `esketamine_dose_step` without a reason."""
+    step = dose_step(session=session)
+    given = previous.filter(medication=Medication.ESKETAMINE).aggregate(total=Sum("dose_mg"))["total"] or 0
+    total = given + dose_mg
+    if total <= step.high_mg:
+        return False
+    if not reason.strip():
+        raise RuleViolation(
+            f"The course gives {step.describe()}; {total.normalize()} mg is a prescriber's decision with a reason.",
+            code="esketamine_dose_step",
+            errors={"step_override_reason": [f"{total.normalize()} mg is outside the step: say why (a prescriber)."]},
+            total_mg=str(total),
+            step_low_mg=str(step.low_mg),
+            step_high_mg=str(step.high_mg),
+        )
+    return True
+
+
+def _esketamine_bp_before_first_device(*, session: Session, started_at: datetime) -> None:
+    """The REMS: blood pressure is taken before the first device. Not overridable (a high reading
+    is the gate's `predose_vitals`, a prescriber's call)."""
+    if not VitalSign.objects.filter(
+        session=session, systolic_mmhg__isnull=False, measured_at__lte=started_at, entered_in_error_at__isnull=True
+    ).exists():
+        raise RuleViolation(
+            "Take the blood pressure before the first esketamine device.",
+            code="predose_bp_required",
+            errors={"started_at": ["No blood pressure is recorded before this time."]},
         )
 
 
@@ -226,10 +274,30 @@ def session_medication_record(
 
 @transaction.atomic
 def escalation_record(
-    *, session: Session, by: StaffMember, kind: str, description: str, occurred_at: datetime | None = None
+    *,
+    session: Session,
+    by: StaffMember,
+    kind: str,
+    description: str,
+    occurred_at: datetime | None = None,
+    destination: str = "",
 ) -> Escalation:
+    """An escalation with when it happened. An emergency transfer names where the patient went (422
+    without); it is the one early end of a session's monitoring (`monitoring.selectors.gate`)."""
     require_operation(staff=by, operation="vitals.write", clinic_id=session.clinic_id)
     chart_time_check(session=session, at=occurred_at, field="occurred_at")
+    destination = (destination or "").strip()
+    if kind == Escalation.Kind.EMERGENCY_TRANSFER and not destination:
+        raise RuleViolation(
+            "Say where the patient was transferred.",
+            code="transfer_destination_required",
+            errors={"destination": ["The emergency department (or other emergency care) the patient went to."]},
+        )
     return Escalation.objects.create(
-        session=session, kind=kind, description=description, occurred_at=occurred_at or timezone.now(), recorded_by=by
+        session=session,
+        kind=kind,
+        description=description,
+        occurred_at=occurred_at or timezone.now(),
+        destination=destination,
+        recorded_by=by,
     )

@@ -44,11 +44,19 @@ def checklist_override(*, session: Session, stage: str, item: str, reason: str, 
         ChecklistOverride.Stage.DISCHARGE: discharge_items,
         ChecklistOverride.Stage.DOSE: dose_items,
     }[stage](session=session)
-    if item not in {i["item"] for i in items}:
+    found = next((i for i in items if i["item"] == item), None)
+    if found is None:
         raise RuleViolation(
             "Only an unmet item can be overridden.",
             code="item_not_unmet",
             errors={"item": [f"{item!r} is not unmet for this session."]},
+        )
+    if found.get("overridable", True) is False:
+        raise RuleViolation(
+            "The esketamine label makes this item mandatory: it cannot be overridden. The only early end of "
+            "monitoring is a transfer to emergency care, recorded as an escalation.",
+            code="not_overridable",
+            errors={"item": [f"{item!r} cannot be overridden."]},
         )
     if ChecklistOverride.objects.filter(session=session, stage=stage, item=item).exists():
         raise Conflict("This item is already overridden.", code="already_overridden")

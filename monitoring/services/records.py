@@ -84,3 +84,19 @@ def session_attestation_record(*, session: Session, by: StaffMember, **fields) -
         session=session, defaults={**fields, "recorded_by": by, "recorded_at": timezone.now()}
     )
     return attestation
+
+
+@transaction.atomic
+def ride_confirmation_record(
+    *, session: Session, by: StaffMember, escort_name: str, escort_phone: str, escort_present: bool | None = None
+) -> SessionAttestation:
+    """The front desk confirms the ride home: the escort's name and phone, and on the day that the
+    escort is here. Only these fields of the session's attestation; fasting stays the nurse's."""
+    require_operation(staff=by, operation="ride.write", clinic_id=session.clinic_id)
+    fields = {"escort_name": escort_name.strip(), "escort_phone": escort_phone.strip()}
+    if escort_present is not None:
+        fields["escort_present"] = escort_present
+    attestation, _ = SessionAttestation.objects.update_or_create(
+        session=session, defaults={**fields, "recorded_by": by, "recorded_at": timezone.now()}
+    )
+    return attestation

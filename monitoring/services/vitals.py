@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from kat_clinic.models import StaffMember
 from monitoring.models import (
@@ -17,7 +18,7 @@ from monitoring.models import (
     VitalSign,
 )
 from monitoring.models.vitals import VITAL_READING_FIELDS
-from monitoring.selectors.policy import thresholds_for
+from monitoring.selectors.policy import policy_for, thresholds_for
 from monitoring.services.alerts import AlertCandidate, alerts_raise
 from monitoring.services.chart_time import chart_time_check
 from monitoring.services.common import lock_session, require_operation
@@ -36,9 +37,12 @@ def vitals_record(
     """
     require_operation(staff=by, operation="vitals.write", clinic_id=session.clinic_id)
     session = lock_session(session_id=session.pk)
+    # The clinic's charting policy and thresholds are read once for the whole batch.
+    policy = policy_for(session.clinic_id)
+    now = timezone.now()
     for index, reading in enumerate(readings):
         field = f"readings.{index}.measured_at" if batch else "measured_at"
-        chart_time_check(session=session, at=reading.get("measured_at"), field=field)
+        chart_time_check(session=session, at=reading.get("measured_at"), field=field, now=now, policy=policy)
     seen: set[str] = set()
     unique: list[dict] = []
     for reading in readings:
@@ -64,11 +68,14 @@ def vitals_record(
     # ON CONFLICT DO NOTHING: the unique (session, device_reading_id) drops a resent reading.
     VitalSign.objects.bulk_create(from_device, ignore_conflicts=True)
     if from_device:
-        created += list(
+        stored = list(
             VitalSign.objects.filter(
                 session=session, device_reading_id__in=[row.device_reading_id for row in from_device]
             )
         )
+        for row in stored:
+            row.session = session  # what the caller's audit and response read, without a query per row
+        created += stored
     created.sort(key=lambda r: (r.measured_at, r.pk))
     session_vitals_evaluate(session=session)
     return created, len(readings) - len(rows)
@@ -152,19 +159,29 @@ MESSAGES = {
 }
 
 
+# What the threshold rules and the alert details read of a reading.
+_EVALUATED = ("pk", "measured_at", "systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm", "spo2_percent")
+
+
 def session_vitals_evaluate(*, session: Session) -> list[Alert]:
     """Evaluate every in-session rule over ALL readings of the session in measured order (late
     entries included) and raise one alert per rule per episode. Safe to run again: an episode that
     already holds an alert of its rule raises nothing new. Call with the session row locked."""
+    # Plain rows, not model instances: the rules read a few values of every reading of the session.
     readings = list(
-        VitalSign.objects.filter(session=session, entered_in_error_at__isnull=True).order_by("measured_at", "pk")
+        VitalSign.objects.filter(session=session, entered_in_error_at__isnull=True)
+        .order_by("measured_at", "pk")
+        .values_list(*_EVALUATED, named=True)
     )
     limits = thresholds_for(clinic=session.clinic_id)
+    breaches = session_breaches(readings=readings, limits=limits)
+    if not breaches:
+        return []
     existing: dict[str, list] = {}
     for kind, started in Alert.objects.filter(session=session).values_list("kind", "episode_started_at"):
         existing.setdefault(kind, []).append(started)
     candidates = []
-    for kind, episode, trigger in session_breaches(readings=readings, limits=limits):
+    for kind, episode, trigger in breaches:
         start, end = episode[0].measured_at, episode[-1].measured_at
         # A late reading may extend an episode backwards; it is still the same episode.
         if any(start <= started <= end for started in existing.get(kind, [])):

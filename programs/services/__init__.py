@@ -11,6 +11,7 @@ from programs.services.enrollments import (
     planned_session_mark_booked,
     planned_session_mark_completed,
     planned_session_mark_to_book,
+    planned_sessions_mark_booked,
 )
 from programs.services.templates import (
     STEP_FIELDS,
@@ -35,6 +36,7 @@ __all__ = [
     "planned_session_mark_booked",
     "planned_session_mark_completed",
     "planned_session_mark_to_book",
+    "planned_sessions_mark_booked",
     "template_clone",
     "template_create",
     "template_delete",

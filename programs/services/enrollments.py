@@ -236,6 +236,26 @@ def planned_session_mark_booked(*, planned_session: PlannedSession) -> bool:
     )
 
 
+def planned_sessions_mark_booked(*, planned_sessions: Iterable[PlannedSession]) -> list[PlannedSession]:
+    """to_book -> booked for many planned sessions in one conditional UPDATE.
+
+    Returns those that were not to be booked (left unchanged, like the rest if the caller then
+    refuses); an empty list when every one moved. The caller's transaction holds the enrollment."""
+    planned_sessions = list(planned_sessions)
+    ids = [p.pk for p in planned_sessions]
+    changed = PlannedSession.objects.filter(pk__in=ids, status=PlannedSession.Status.TO_BOOK).update(
+        status=PlannedSession.Status.BOOKED, status_changed_at=timezone.now()
+    )
+    if changed == len(set(ids)):
+        for p in planned_sessions:
+            p.status = PlannedSession.Status.BOOKED
+        return []
+    booked_now = set(
+        PlannedSession.objects.filter(pk__in=ids, status=PlannedSession.Status.BOOKED).values_list("pk", flat=True)
+    )
+    return [p for p in planned_sessions if p.pk not in booked_now]
+
+
 @transaction.atomic
 def planned_session_mark_to_book(*, planned_session: PlannedSession) -> bool:
     """booked -> to_book, when its booking is cancelled. False if it was not booked. Safe to call twice."""

@@ -212,6 +212,7 @@ DAY_BOARD = {
                 }
             ],
             "flags": {"late": False, "late_cancel": False, "prerequisite_missing": False, "ride_not_confirmed": True},
+            "authorization": "active",
         }
     ],
     "by_room": [{"room": w.TREATMENT_ROOM, "name": "Treatment Room 1", "sessions": [w.SESSION]}],
@@ -425,7 +426,10 @@ document(
         "summary": "Get a clinic's day board",
         "description": "Every session of one local day of a clinic (`date` in the clinic's time zone, which the "
         "answer repeats), grouped by room and by staff member, with the patient, kind, status, staff, linked "
-        "sessions and front-desk flags (`late`, `late_cancel`, a missing prerequisite, a ride not confirmed). A "
+        "sessions and front-desk flags (`late`, `late_cancel`, `prerequisite_missing`: a consent, reviewed "
+        "contraindication screen, REMS enrollment or prior authorization a dosing session needs is not in place "
+        "for its date; `ride_not_confirmed`: no escort name and phone yet), and `authorization`, the prior "
+        "authorization's status only (`active`, `missing`, `not_required`). No clinical detail is shown. A "
         "daylight-saving day is 23 or 25 hours long and counted so.",
     },
 )

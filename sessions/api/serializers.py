@@ -379,6 +379,11 @@ class DayBoardSessionSerializer(serializers.Serializer):
     staff = DayBoardStaffSerializer(many=True)
     linked = DayBoardLinkedSerializer(many=True)
     flags = DayBoardFlagsSerializer()
+    authorization = serializers.ChoiceField(
+        choices=["active", "missing", "not_required"],
+        allow_null=True,
+        help_text="The prior authorization's status for this session (none of its detail); null when not known.",
+    )
 
 
 class DayBoardRoomSerializer(serializers.Serializer):

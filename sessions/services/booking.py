@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -129,7 +130,15 @@ def check_same_clinic(*, clinic: Clinic, patient: Patient, room: Room | None) ->
     raise_rule_violations(violations)
 
 
-def book_placement(
+@dataclass
+class Prepared:
+    """A placement that passed every Python check: the unsaved session and its assignments."""
+
+    session: Session
+    assignments: tuple[ProposedAssignment, ...]
+
+
+def prepare_placement(
     *,
     clinic: Clinic,
     patient: Patient,
@@ -141,11 +150,13 @@ def book_placement(
     now: dt.datetime | None = None,
     calendar=None,
     **session_fields,
-) -> Session:
-    """Validate and insert one session with its assignments. Raises 422 / 409; writes nothing then.
+) -> Prepared:
+    """Every check of a booking (422 rules, 409 clashes), in Python; writes nothing.
 
-    Must run inside a transaction (the public services are atomic). `calendar` may be passed by
-    whole-program booking, which loads one calendar for all its sessions.
+    Without `calendar`, one is loaded for the placement. A shared calendar (whole-program booking)
+    was loaded in this transaction with the enrollment locked and is kept current as the plan is
+    booked: when it says nothing clashes, the finder's two queries are skipped (the database keeps
+    the last word). Only a clash needs its list.
     """
     now = now or timezone.now()
     start = placement.starts_at
@@ -184,9 +195,6 @@ def book_placement(
         for need, staff_id, lane in zip(shape.needs, placement.staff_ids, lanes, strict=True)
     )
     room_id = None if shape.telehealth else placement.room_id
-    # A shared calendar (whole-program booking) was loaded in this transaction with the enrollment
-    # locked and is kept current as the plan is booked: when it says nothing clashes, the finder's
-    # two queries are skipped (the database keeps the last word). Only a clash needs its list.
     trusted_free = calendar is not None and placement_is_free(cal, shape, placement, patient.pk)
     if check and not trusted_free:
         conflicts = find_conflicts(
@@ -201,25 +209,51 @@ def book_placement(
         )
         if conflicts:
             raise _overlap_conflict(conflicts)
+    session = Session(
+        clinic=clinic,
+        patient=patient,
+        kind=shape.kind,
+        starts_at=start,
+        ends_at=start + dt.timedelta(minutes=shape.session_minutes),
+        block_starts_at=start,
+        block_ends_at=block_end,
+        room_id=room_id,
+        telehealth=shape.telehealth,
+        booked_by=by,
+        **session_fields,
+    )
+    return Prepared(session=session, assignments=assignments)
 
-    # No savepoint: a refusal here aborts the whole booking anyway (the caller is atomic).
+
+def hold_prepared(cal, prepared: Prepared) -> None:
+    """Keep a shared calendar current: the prepared session's room, patient and staff are busy
+    (under its id once inserted, 0 before)."""
+    session = prepared.session
+    sid = session.pk or 0
+    start, block_end = session.block_starts_at, session.block_ends_at
+    cal.touch()
+    if session.room_id is not None:
+        cal.room_busy.setdefault(session.room_id, []).append(Busy(start, block_end, sid))
+    cal.patient_busy.setdefault(session.patient_id, []).append(Busy(start, block_end, sid))
+    for a in prepared.assignments:
+        if a.mode != StaffMode.PRESENT:
+            cal.staff_busy.setdefault(a.staff_id, []).append(Busy(a.starts_at, a.ends_at, sid, a.lane))
+
+
+def insert_prepared(prepared: Sequence[Prepared]) -> list[Session]:
+    """Insert checked sessions and all their assignments: two statements however many sessions.
+
+    No savepoint: a refusal here aborts the whole booking anyway (the caller is atomic). The
+    exclusion constraints judge every row; a refusal only they saw is the same 409 as ours.
+    """
     try:
-        session = Session.objects.create(
-            clinic=clinic,
-            patient=patient,
-            kind=shape.kind,
-            starts_at=start,
-            ends_at=start + dt.timedelta(minutes=shape.session_minutes),
-            block_starts_at=start,
-            block_ends_at=block_end,
-            room_id=room_id,
-            telehealth=shape.telehealth,
-            booked_by=by,
-            **session_fields,
-        )
+        if len(prepared) == 1:
+            prepared[0].session.save(force_insert=True)
+        else:
+            Session.objects.bulk_create([p.session for p in prepared])
         StaffAssignment.objects.bulk_create(
             StaffAssignment(
-                session=session,
+                session=p.session,
                 staff_id=a.staff_id,
                 role=a.role,
                 mode=a.mode,
@@ -227,23 +261,27 @@ def book_placement(
                 starts_at=a.starts_at,
                 ends_at=a.ends_at,
             )
-            for a in assignments
+            for p in prepared
+            for a in p.assignments
         )
     except IntegrityError as exc:
         refusal = _database_refusal(exc)
         if refusal is None:
             raise
         raise refusal from exc
+    return [p.session for p in prepared]
 
+
+def book_placement(*, calendar=None, **kwargs) -> Session:
+    """Validate and insert one session with its assignments. Raises 422 / 409; writes nothing then.
+
+    Must run inside a transaction (the public services are atomic). `calendar` may be passed by a
+    caller that loaded one for several sessions; it is kept current.
+    """
+    prepared = prepare_placement(calendar=calendar, **kwargs)
+    (session,) = insert_prepared([prepared])
     if calendar is not None:
-        # Keep the shared calendar current for the next sessions of a whole-program booking.
-        cal.touch()
-        if room_id is not None:
-            cal.room_busy.setdefault(room_id, []).append(Busy(start, block_end, session.pk))
-        cal.patient_busy.setdefault(patient.pk, []).append(Busy(start, block_end, session.pk))
-        for a in assignments:
-            if a.mode != StaffMode.PRESENT:
-                cal.staff_busy.setdefault(a.staff_id, []).append(Busy(a.starts_at, a.ends_at, session.pk, a.lane))
+        hold_prepared(calendar, prepared)
     return session
 
 
@@ -279,6 +317,51 @@ def session_book(
     return session
 
 
+def refuse_already_booked(planned: PlannedSession, *, meanwhile: bool = False) -> Conflict:
+    if meanwhile:
+        return Conflict(
+            f"{planned.ordinal_name.capitalize()} was booked meanwhile.",
+            code="already_booked",
+            errors={"planned_session": ["This planned session is already booked."]},
+        )
+    return Conflict(
+        f"{planned.ordinal_name.capitalize()} is {planned.status}, not to be booked.",
+        code="already_booked",
+        errors={"planned_session": ["This planned session is not to be booked."]},
+    )
+
+
+def prepare_planned_placement(
+    *,
+    enrollment: Enrollment,
+    planned: PlannedSession,
+    shape: Shape,
+    placement: Placement,
+    by: StaffMember | None,
+    ctx: ProgramContext,
+    now: dt.datetime | None = None,
+    calendar=None,
+) -> Prepared:
+    """Every check of booking one planned session at `placement`: its template's rules, then those
+    of any booking. Writes nothing."""
+    if planned.status != PlannedSession.Status.TO_BOOK or planned.pk in ctx.booked:
+        raise refuse_already_booked(planned)
+    start = placement.starts_at
+    violations = program_violations(ctx, planned, start, start + shape.block, telehealth=shape.telehealth)
+    return prepare_placement(
+        clinic=enrollment.clinic,
+        patient=enrollment.patient,
+        shape=shape,
+        placement=placement,
+        by=by,
+        extra_violations=violations,
+        now=now,
+        calendar=calendar,
+        planned_session=planned,
+        enrollment=enrollment,
+    )
+
+
 def book_planned_placement(
     *,
     enrollment: Enrollment,
@@ -294,34 +377,23 @@ def book_planned_placement(
     """Book one planned session at `placement` under its template's rules; `ctx` is kept current.
 
     `plan_followups=False` leaves the follow-ups to a caller that plans a batch at once."""
-    if planned.status != PlannedSession.Status.TO_BOOK or planned.pk in ctx.booked:
-        raise Conflict(
-            f"{planned.ordinal_name.capitalize()} is {planned.status}, not to be booked.",
-            code="already_booked",
-            errors={"planned_session": ["This planned session is not to be booked."]},
-        )
-    start = placement.starts_at
-    violations = program_violations(ctx, planned, start, start + shape.block, telehealth=shape.telehealth)
-    session = book_placement(
-        clinic=enrollment.clinic,
-        patient=enrollment.patient,
+    prepared = prepare_planned_placement(
+        enrollment=enrollment,
+        planned=planned,
         shape=shape,
         placement=placement,
         by=by,
-        extra_violations=violations,
+        ctx=ctx,
         now=now,
         calendar=calendar,
-        planned_session=planned,
-        enrollment=enrollment,
     )
+    (session,) = insert_prepared([prepared])
+    if calendar is not None:
+        hold_prepared(calendar, prepared)
     if not planned_session_mark_booked(planned_session=planned):
-        raise Conflict(
-            f"{planned.ordinal_name.capitalize()} was booked meanwhile.",
-            code="already_booked",
-            errors={"planned_session": ["This planned session is already booked."]},
-        )
+        raise refuse_already_booked(planned, meanwhile=True)
     planned.status = PlannedSession.Status.BOOKED
-    ctx.place(planned.pk, start, start + shape.block, session.pk)
+    ctx.place(planned.pk, session.block_starts_at, session.block_ends_at, session.pk)
     if plan_followups:
         signals.session_booked.send(sender=Session, session=session)
     return session

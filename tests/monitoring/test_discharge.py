@@ -42,9 +42,15 @@ def test_a_session_without_a_dose_has_nothing_to_wait_for(session):
     assert discharge_unmet(session=session) == []
 
 
+def _bp_at_40(session, nurse, *, minutes_ago: int):
+    """The REMS blood pressure about 40 minutes after the first device (dosed `minutes_ago`)."""
+    VitalFactory(session=session, entered_by=nurse, measured_at=timezone.now() - dt.timedelta(minutes=minutes_ago - 40))
+
+
 def test_esketamine_needs_120_minutes_after_the_last_dose(ready_session, nurse, prescriber):
     # given
     _dosed(ready_session, nurse, prescriber, minutes_ago=119)
+    _bp_at_40(ready_session, nurse, minutes_ago=119)
     _recovered(ready_session, nurse)
 
     # when / then
@@ -77,6 +83,7 @@ def test_every_unmet_discharge_criterion_is_listed(ready_session, nurse, prescri
 def test_a_prescriber_overrides_a_discharge_criterion_with_a_reason(api, ready_session, nurse, prescriber):
     # given
     _dosed(ready_session, nurse, prescriber, minutes_ago=130)
+    _bp_at_40(ready_session, nurse, minutes_ago=130)
     _recovered(ready_session, nurse)
     SessionAttestation.objects.update(escort_present=False)
 
@@ -126,7 +133,20 @@ def test_adverse_events_are_charted(api, nurse, session):
 
 
 def test_the_rems_form_is_filled_from_the_chart(api, nurse, prescriber, ready_session):
-    # given: BP 128/82 before, 150/92 at 41 min, 130/84 at discharge; sedated once
+    # given: BP 128/82 before, 150/92 at 41 min, 130/84 at discharge; sedated once; the REMS ids of
+    # the patient and the site, and the clinic's address and phone, on file
+    from kat_clinic.models import Clinic
+    from monitoring.models import RemsPatientEnrollment
+    from tests.factories import CertificationFactory
+
+    Clinic.objects.filter(pk=ready_session.clinic_id).update(address="1 Main St", phone="+1 212 555 0100")
+    CertificationFactory(clinic=ready_session.clinic, identifier="REMS-SITE-301")
+    RemsPatientEnrollment.objects.create(
+        patient=ready_session.patient,
+        rems_patient_id="RP-1",
+        enrolled_on=ready_session.clinic.local_date(ready_session.starts_at) - dt.timedelta(days=1),
+        recorded_by=nurse,
+    )
     dose_at = timezone.now() - dt.timedelta(minutes=150)
     DoseAdministration.objects.create(
         session=ready_session,

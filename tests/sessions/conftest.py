@@ -143,14 +143,14 @@ def planned(enrollment, sequence):
 
 @pytest.fixture
 def booked_course(kat_enrollment, kat_clinic_setup, clinic):
-    """A KAT course booked: preparation Monday 09:00 and 10:00, dosing Tuesday 09:00-12:00,
-    integration Wednesday 12:00."""
+    """A KAT course booked: preparation Saturday and Sunday 09:00 (one a day, a day before the
+    dosing), dosing Tuesday 09:00-12:00, integration Wednesday 12:00."""
     from tests.sessions.test_program_rules import book_dosing, book_integration, book_prep
 
-    monday, tuesday, wednesday = (MONDAY + dt.timedelta(days=n) for n in range(3))
+    saturday, sunday, tuesday, wednesday = (MONDAY + dt.timedelta(days=n) for n in (-2, -1, 1, 2))
     return {
-        "prep1": book_prep(kat_enrollment, kat_clinic_setup, 1, at(clinic, monday, 9)),
-        "prep2": book_prep(kat_enrollment, kat_clinic_setup, 2, at(clinic, monday, 10)),
+        "prep1": book_prep(kat_enrollment, kat_clinic_setup, 1, at(clinic, saturday, 9)),
+        "prep2": book_prep(kat_enrollment, kat_clinic_setup, 2, at(clinic, sunday, 9)),
         "dosing": book_dosing(kat_enrollment, kat_clinic_setup, 3, at(clinic, tuesday, 9)),
         "integration": book_integration(kat_enrollment, kat_clinic_setup, 4, at(clinic, wednesday, 12)),
     }

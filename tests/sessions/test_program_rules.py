@@ -111,8 +111,8 @@ def test_completing_a_planned_session_marks_it_completed(kat_enrollment, kat_cli
 
 
 def test_dosing_before_preparation_is_refused(kat_enrollment, kat_clinic_setup, clinic):
-    # given: one of two preparations booked
-    book_prep(kat_enrollment, kat_clinic_setup, 1, at(clinic, MONDAY, 9))
+    # given: one of two preparations booked (a day before the dosing, as the template asks)
+    book_prep(kat_enrollment, kat_clinic_setup, 1, at(clinic, MONDAY - dt.timedelta(days=1), 9))
 
     # when
     error = refused(
@@ -126,9 +126,9 @@ def test_dosing_before_preparation_is_refused(kat_enrollment, kat_clinic_setup, 
 
 
 def test_preparation_after_the_first_dosing_is_refused(kat_enrollment, kat_clinic_setup, clinic):
-    # given
-    book_prep(kat_enrollment, kat_clinic_setup, 1, at(clinic, MONDAY, 9))
-    book_prep(kat_enrollment, kat_clinic_setup, 2, at(clinic, MONDAY, 10))
+    # given: one preparation a day, the first dosing a day after the last
+    book_prep(kat_enrollment, kat_clinic_setup, 1, at(clinic, MONDAY - dt.timedelta(days=2), 9))
+    book_prep(kat_enrollment, kat_clinic_setup, 2, at(clinic, MONDAY - dt.timedelta(days=1), 9))
     dosing = book_dosing(kat_enrollment, kat_clinic_setup, 3, at(clinic, MONDAY + dt.timedelta(days=2), 9))
     services.session_cancel(
         session_id=Session.objects.get(planned_session=planned(kat_enrollment, 2)).pk, by=None, reason="moved"
@@ -147,8 +147,9 @@ def test_preparation_after_the_first_dosing_is_refused(kat_enrollment, kat_clini
 
 @pytest.fixture
 def prepared(kat_enrollment, kat_clinic_setup, clinic):
-    book_prep(kat_enrollment, kat_clinic_setup, 1, at(clinic, MONDAY, 9))
-    book_prep(kat_enrollment, kat_clinic_setup, 2, at(clinic, MONDAY, 10))
+    """Both preparations booked, one a day (Saturday and Sunday 09:00), a day before Tuesday's dosing."""
+    book_prep(kat_enrollment, kat_clinic_setup, 1, at(clinic, MONDAY - dt.timedelta(days=2), 9))
+    book_prep(kat_enrollment, kat_clinic_setup, 2, at(clinic, MONDAY - dt.timedelta(days=1), 9))
     return kat_enrollment
 
 

@@ -99,12 +99,12 @@ def test_search_prefers_the_preferred_staff_member(clinic, patient, chair, worki
 
 
 def test_search_for_a_planned_integration_stays_inside_its_window(shipped, kat_enrollment, kat_clinic_setup, clinic):
-    # given: preparation Monday, dosing Tuesday 09:00-12:00
+    # given: preparation Saturday and Sunday, dosing Tuesday 09:00-12:00
     setup = kat_clinic_setup
-    for seq, hour in ((1, 9), (2, 10)):
+    for seq, days_before in ((1, 2), (2, 1)):
         services.session_book_planned(
             planned_session=planned(kat_enrollment, seq),
-            starts_at=at(clinic, MONDAY, hour),
+            starts_at=at(clinic, MONDAY - dt.timedelta(days=days_before), 9),
             room=setup["consult"][0],
             staff=[setup["therapist"]],
             by=None,
@@ -198,12 +198,12 @@ def test_whole_program_honours_days_and_times(kat_enrollment, clinic):
 def test_whole_program_that_cannot_fit_says_which_step_and_why_and_books_nothing(
     kat_enrollment, clinic, kat_clinic_setup
 ):
-    # given: the only therapist is off from Wednesday for a month
+    # given: the only therapist is off from Friday for a month
     from tests.sessions.factories import TimeOffFactory
 
     TimeOffFactory(
         staff=kat_clinic_setup["therapist"],
-        starts_at=at(clinic, MONDAY + dt.timedelta(days=2), 0),
+        starts_at=at(clinic, MONDAY + dt.timedelta(days=4), 0),
         ends_at=at(clinic, MONDAY + dt.timedelta(days=40), 0),
     )
 
@@ -211,8 +211,8 @@ def test_whole_program_that_cannot_fit_says_which_step_and_why_and_books_nothing
     with pytest.raises(RuleViolation) as refused:
         enrollment_book_program(enrollment=kat_enrollment, date_from=MONDAY, by=None, horizon_days=21)
 
-    # then: Monday holds both preparations and the first dosing, Tuesday its integration; the
-    # second dosing needs the therapist from Wednesday on
+    # then: a preparation Monday and Tuesday, the first dosing Wednesday, its integration Thursday;
+    # the second dosing (and its integration) needs the therapist from Friday on
     assert refused.value.type == "program_unschedulable"
     assert refused.value.extra["sequence"] == 5
     assert refused.value.extra["reason"] == "no_free_room_or_staff"

@@ -266,8 +266,8 @@ def test_day_board_query_count_does_not_depend_on_the_days_size(
     make_day(clinic, size, working_nurse)
     client = api(scheduler)
 
-    # when / then: roles, clinic, sessions, assignments, rooms, audit (and a savepoint pair)
-    with django_assert_max_num_queries(8):
+    # when / then: roles, clinic, sessions, assignments, rooms, charting's flags, audit (and a savepoint pair)
+    with django_assert_max_num_queries(9):
         response = client.get(f"/api/v1/scheduling/day-board/?clinic={clinic.pk}&date={MONDAY.isoformat()}")
     assert response.status_code == 200
     assert len(response.json()["sessions"]) == size
@@ -284,12 +284,14 @@ def test_day_board_groups_by_room_and_staff_with_flags(api, scheduler, clinic, p
     (item,) = data["sessions"]
     assert item["patient"] == {"id": patient.pk, "name": f"{patient.first_name} {patient.last_name}"}
     assert (item["kind"], item["status"]) == ("dosing", "scheduled")
+    # (no consent, screen or escort on file for this dosing session)
     assert item["flags"] == {
         "late": False,
         "late_cancel": False,
-        "prerequisite_missing": None,
-        "ride_not_confirmed": None,
+        "prerequisite_missing": True,
+        "ride_not_confirmed": True,
     }
+    assert item["authorization"] == "not_required"
     assert data["by_room"] == [{"room": chair.pk, "name": "Chair 1", "sessions": [session.pk]}]
     assert data["by_staff"] == [{"staff": working_nurse.pk, "name": str(working_nurse), "sessions": [session.pk]}]
 
@@ -393,14 +395,14 @@ def test_a_cancellation_keeps_the_previous_row_and_who_cancelled(api, scheduler,
 def test_moving_a_dosing_past_its_integration_answers_422_with_a_joint_proposal(
     api, scheduler, kat_enrollment, kat_clinic_setup, clinic
 ):
-    # given: preparations Monday, dosing Tuesday 09:00-12:00, its integration Wednesday 14:00
+    # given: preparations Saturday and Sunday, dosing Tuesday 09:00-12:00, its integration Wednesday 14:00
     from sessions import services
 
     setup = kat_clinic_setup
-    for seq, hour in ((1, 9), (2, 10)):
+    for seq, days_before in ((1, 2), (2, 1)):
         services.session_book_planned(
             planned_session=planned(kat_enrollment, seq),
-            starts_at=at(clinic, MONDAY, hour),
+            starts_at=at(clinic, MONDAY - dt.timedelta(days=days_before), 9),
             room=setup["consult"][0],
             staff=[setup["therapist"]],
             by=None,

@@ -104,7 +104,7 @@ def test_check_in_a_day_early_through_the_api_is_a_422_problem(api, scheduler, s
 
 def test_dosing_cannot_start_before_every_preparation_is_completed(booked_course, kat_enrollment, clinic):
     # given: the first preparation was completed, the second was never started
-    walk(booked_course["prep1"], until=S.COMPLETED, now=at(clinic, MONDAY, 9))
+    walk(booked_course["prep1"], until=S.COMPLETED, now=at(clinic, MONDAY - dt.timedelta(days=2), 9))
     dosing = booked_course["dosing"]
     services.session_check_in(session_id=dosing.pk, now=at(clinic, TUESDAY, 8, 45))
 
@@ -129,8 +129,8 @@ def test_dosing_cannot_start_before_every_preparation_is_completed(booked_course
 
 def test_dosing_starts_once_both_preparations_are_completed(booked_course, clinic):
     # given
-    walk(booked_course["prep1"], until=S.COMPLETED, now=at(clinic, MONDAY, 9))
-    walk(booked_course["prep2"], until=S.COMPLETED, now=at(clinic, MONDAY, 10))
+    walk(booked_course["prep1"], until=S.COMPLETED, now=at(clinic, MONDAY - dt.timedelta(days=2), 9))
+    walk(booked_course["prep2"], until=S.COMPLETED, now=at(clinic, MONDAY - dt.timedelta(days=1), 9))
     dosing = booked_course["dosing"]
     services.session_check_in(session_id=dosing.pk, now=at(clinic, TUESDAY, 8, 45))
 

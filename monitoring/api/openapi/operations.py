@@ -386,6 +386,17 @@ document(
     },
 )
 document(
+    views.RideConfirmationViewSet,
+    tag=SAFETY,
+    create={
+        "summary": "Confirm a session's ride home and escort",
+        "description": "The front desk (or a clinician) records the escort who takes the patient home: name and "
+        "phone confirm the ride (the gate's `ride_confirmed` item and the day board's `ride_not_confirmed` flag), "
+        "and `escort_present` on the day that the escort is here. Posting again updates the session's single "
+        "attestation; fasting and every clinical field stay the nurse's and are neither read nor written here.",
+    },
+)
+document(
     views.ChecklistOverrideViewSet,
     tag=SAFETY,
     list={

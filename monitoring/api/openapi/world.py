@@ -54,6 +54,8 @@ DOSE = {
     "stopped_at": None,
     "cap_override_reason": "",
     "cap_overridden_by": None,
+    "step_override_reason": "",
+    "step_overridden_by": None,
     "recorded_at": STAMP,
     **_not_in_error(),
 }
@@ -105,6 +107,7 @@ ESCALATION = {
     "kind": "prescriber_called",
     "occurred_at": "2026-03-02T14:31:00Z",
     "description": "BP 148/92 at 20 minutes; prescriber reviewed at the chair, continue monitoring every 5 min.",
+    "destination": "",
     "recorded_by": w.NURSE,
 }
 ALERT = {
@@ -449,6 +452,20 @@ examples.register(
         "remission": False,
     },
     SessionAttestation=ATTESTATION,
+    RideConfirmation={
+        "id": ATTESTATION["id"],
+        "session": w.SESSION,
+        "escort_name": "Morgan Bennett (sister)",
+        "escort_phone": "+1 212 555 0188",
+        "escort_present": False,
+        "ride_confirmed": True,
+        "recorded_at": "2026-03-01T16:20:00Z",
+    },
+    RideConfirmationRequest={
+        "session": w.SESSION,
+        "escort_name": "Morgan Bennett (sister)",
+        "escort_phone": "+1 212 555 0188",
+    },
     ChecklistOverride=OVERRIDE,
     ChecklistStatus=GATE,
     ChartLimits=LIMITS,

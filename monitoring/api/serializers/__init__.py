@@ -41,6 +41,7 @@ from monitoring.api.serializers.records import (
     PregnancyTestSerializer,
     PriorAuthorizationSerializer,
     RemsPatientEnrollmentSerializer,
+    RideConfirmationSerializer,
     SessionAttestationSerializer,
     record_serializer,
 )
@@ -97,6 +98,7 @@ __all__ = [
     "ConsentRevokeSerializer",
     "ContraindicationScreenSerializer",
     "SessionAttestationSerializer",
+    "RideConfirmationSerializer",
     "ChartLimitsSerializer",
     "ChecklistOverrideSerializer",
     "ChecklistStatusSerializer",

@@ -20,6 +20,13 @@ class DoseAdministrationSerializer(serializers.ModelSerializer):
     session = session_field()
     ordered_by = StaffField()
     cap_override_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    step_override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        help_text="Esketamine: a prescriber's reason for a dose outside the course's step for this session.",
+    )
 
     class Meta:
         model = DoseAdministration
@@ -46,6 +53,8 @@ class DoseAdministrationSerializer(serializers.ModelSerializer):
             "stopped_at",
             "cap_override_reason",
             "cap_overridden_by",
+            "step_override_reason",
+            "step_overridden_by",
             "recorded_at",
             *ENTERED_IN_ERROR,
         ]
@@ -58,6 +67,7 @@ class DoseAdministrationSerializer(serializers.ModelSerializer):
             "rate_mg_per_h",
             "administered_by",
             "cap_overridden_by",
+            "step_overridden_by",
             "recorded_at",
         ]
         extra_kwargs = {"dose_mg": {"required": False, "allow_null": True}}
@@ -104,6 +114,9 @@ class EscalationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Escalation
-        fields = ["id", "session", "kind", "occurred_at", "description", "recorded_by"]
+        fields = ["id", "session", "kind", "occurred_at", "description", "destination", "recorded_by"]
         read_only_fields = ["recorded_by"]
-        extra_kwargs = {"occurred_at": {"required": False}}
+        extra_kwargs = {
+            "occurred_at": {"required": False},
+            "destination": {"help_text": "Required for an emergency transfer: where the patient went."},
+        }

@@ -146,3 +146,24 @@ class SessionAttestationSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["recorded_by", "recorded_at"]
         validators: list = []
+
+
+class RideConfirmationSerializer(serializers.ModelSerializer):
+    """The front desk's part of the session's attestation: the ride home and its escort, nothing clinical."""
+
+    session = session_field()
+    escort_name = serializers.CharField(max_length=200, allow_blank=False, trim_whitespace=True)
+    escort_phone = serializers.CharField(max_length=40, allow_blank=False, trim_whitespace=True)
+    escort_present = serializers.BooleanField(
+        required=False, default=None, allow_null=True, help_text="On the day: the escort is here. Omitted: unchanged."
+    )
+    ride_confirmed = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SessionAttestation
+        fields = ["id", "session", "escort_name", "escort_phone", "escort_present", "ride_confirmed", "recorded_at"]
+        read_only_fields = ["recorded_at"]
+        validators: list = []
+
+    def get_ride_confirmed(self, obj: SessionAttestation) -> bool:
+        return bool(obj.escort_name and obj.escort_phone)

@@ -27,6 +27,7 @@ from monitoring.api.views.records import (
     PriorAuthorizationViewSet,
     RecordViewSet,
     RemsEnrollmentViewSet,
+    RideConfirmationViewSet,
     SessionAttestationViewSet,
 )
 from monitoring.api.views.scales import (
@@ -62,6 +63,7 @@ __all__ = [
     "ConsentViewSet",
     "ContraindicationScreenViewSet",
     "SessionAttestationViewSet",
+    "RideConfirmationViewSet",
     "ChecklistOverrideViewSet",
     "RemsFormViewSet",
     "SessionChartViewSet",

@@ -115,3 +115,18 @@ class SessionAttestationViewSet(CreatingChartViewSet, mixins.ListModelMixin):
 
     def perform_service_create(self, data, by):
         return records.session_attestation_record(by=by, **data)
+
+
+class RideConfirmationViewSet(CreatingChartViewSet):
+    """The front desk confirms a session's ride home and escort (no fasting, nothing clinical)."""
+
+    serializer_class = s.RideConfirmationSerializer
+    audit_resource = "ride_confirmation"
+    audit_patient_attr = SESSION_PATIENT
+    operations = {"create": "ride.write"}
+
+    def get_base_queryset(self):
+        return selectors.session_rows(SessionAttestation)
+
+    def perform_service_create(self, data, by):
+        return records.ride_confirmation_record(by=by, **data)

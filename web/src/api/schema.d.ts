@@ -1162,6 +1162,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/chart/ride-confirmations/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm a session's ride home and escort
+         * @description The front desk (or a clinician) records the escort who takes the patient home: name and phone confirm the ride (the gate's `ride_confirmed` item and the day board's `ride_not_confirmed` flag), and `escort_present` on the day that the escort is here. Posting again updates the session's single attestation; fasting and every clinical field stay the nurse's and are neither read nor written here.
+         *
+         *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `ride.write`).
+         */
+        post: operations["chart_ride_confirmations_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/chart/scale-responses/": {
         parameters: {
             query?: never;
@@ -3173,7 +3195,7 @@ export interface paths {
         };
         /**
          * Get a clinic's day board
-         * @description Every session of one local day of a clinic (`date` in the clinic's time zone, which the answer repeats), grouped by room and by staff member, with the patient, kind, status, staff, linked sessions and front-desk flags (`late`, `late_cancel`, a missing prerequisite, a ride not confirmed). A daylight-saving day is 23 or 25 hours long and counted so.
+         * @description Every session of one local day of a clinic (`date` in the clinic's time zone, which the answer repeats), grouped by room and by staff member, with the patient, kind, status, staff, linked sessions and front-desk flags (`late`, `late_cancel`, `prerequisite_missing`: a consent, reviewed contraindication screen, REMS enrollment or prior authorization a dosing session needs is not in place for its date; `ride_not_confirmed`: no escort name and phone yet), and `authorization`, the prior authorization's status only (`active`, `missing`, `not_required`). No clinical detail is shown. A daylight-saving day is 23 or 25 hours long and counted so.
          *
          *     **Access:** a token of a user holding one of the roles `nurse`, `prescriber`, `scheduler`, `therapist` at the clinic concerned (operation `schedule.day_board`).
          */
@@ -3791,6 +3813,13 @@ export interface components {
          * @enum {string}
          */
         AuthorRoleEnum: "therapist" | "nurse" | "prescriber";
+        /**
+         * @description * `active` - active
+         *     * `missing` - missing
+         *     * `not_required` - not_required
+         * @enum {string}
+         */
+        AuthorizationEnum: "active" | "missing" | "not_required";
         /** @enum {unknown} */
         BlankEnum: "";
         BlindLine: {
@@ -4078,9 +4107,10 @@ export interface components {
          *     * `sedative_hypnotic` - Sedative-hypnotic
          *     * `stimulant` - Stimulant
          *     * `maoi` - MAOI
+         *     * `opioid` - Opioid
          * @enum {string}
          */
-        ConcomitantClassEnum: "benzodiazepine" | "sedative_hypnotic" | "stimulant" | "maoi";
+        ConcomitantClassEnum: "benzodiazepine" | "sedative_hypnotic" | "stimulant" | "maoi" | "opioid";
         ConflictItem: {
             resource: string;
             id?: number;
@@ -4300,6 +4330,14 @@ export interface components {
             staff: components["schemas"]["DayBoardStaff"][];
             linked: components["schemas"]["DayBoardLinked"][];
             flags: components["schemas"]["DayBoardFlags"];
+            /**
+             * @description The prior authorization's status for this session (none of its detail); null when not known.
+             *
+             *     * `active` - active
+             *     * `missing` - missing
+             *     * `not_required` - not_required
+             */
+            authorization: (components["schemas"]["AuthorizationEnum"] | components["schemas"]["NullEnum"]) | null;
         };
         DayBoardStaff: {
             staff: number;
@@ -4418,6 +4456,12 @@ export interface components {
             /** @default  */
             cap_override_reason: string;
             readonly cap_overridden_by: number | null;
+            /**
+             * @description Esketamine: a prescriber's reason for a dose outside the course's step for this session.
+             * @default
+             */
+            step_override_reason: string;
+            readonly step_overridden_by: number | null;
             /** Format: date-time */
             readonly recorded_at: string;
             /** Format: date-time */
@@ -4447,6 +4491,11 @@ export interface components {
             stopped_at?: string | null;
             /** @default  */
             cap_override_reason: string;
+            /**
+             * @description Esketamine: a prescriber's reason for a dose outside the course's step for this session.
+             * @default
+             */
+            step_override_reason: string;
         };
         /**
          * @description * `initial` - Initial dose
@@ -4591,6 +4640,8 @@ export interface components {
             /** Format: date-time */
             occurred_at?: string;
             description: string;
+            /** @description Required for an emergency transfer: where the patient went. */
+            destination?: string;
             readonly recorded_by: number;
         };
         /**
@@ -4606,6 +4657,8 @@ export interface components {
             /** Format: date-time */
             occurred_at?: string;
             description: string;
+            /** @description Required for an emergency transfer: where the patient went. */
+            destination?: string;
         };
         FollowUp: {
             readonly id: number;
@@ -4887,6 +4940,8 @@ export interface components {
              */
             author_role?: components["schemas"]["AuthorRoleEnum"];
         };
+        /** @enum {unknown} */
+        NullEnum: null;
         OnCallEntry: {
             readonly id: number;
             readonly clinic: number;
@@ -6285,6 +6340,26 @@ export interface components {
             /** @default  */
             reference: string;
         };
+        /** @description The front desk's part of the session's attestation: the ride home and its escort, nothing clinical. */
+        RideConfirmation: {
+            readonly id: number;
+            session: number;
+            escort_name: string;
+            escort_phone: string;
+            /** @description On the day: the escort is here. Omitted: unchanged. */
+            escort_present?: boolean | null;
+            readonly ride_confirmed: boolean;
+            /** Format: date-time */
+            readonly recorded_at: string;
+        };
+        /** @description The front desk's part of the session's attestation: the ride home and its escort, nothing clinical. */
+        RideConfirmationRequest: {
+            session: number;
+            escort_name: string;
+            escort_phone: string;
+            /** @description On the day: the escort is here. Omitted: unchanged. */
+            escort_present?: boolean | null;
+        };
         /**
          * @description * `admin` - Admin
          *     * `scheduler` - Scheduler (front desk)
@@ -6760,13 +6835,14 @@ export interface components {
         };
         /**
          * @description * `prep_before_first_dosing` - Preparation before the first dosing
+         *     * `prep_min_gap` - Minimum spacing between preparation sessions
          *     * `integration_window` - Integration within a window after its dosing
          *     * `dosing_min_gap` - Minimum gap between dosing sessions
          *     * `dosing_weekly_cap` - At most N dosing sessions per rolling period
          *     * `booster_due` - Booster due after the induction
          * @enum {string}
          */
-        TemplateRuleKindEnum: "prep_before_first_dosing" | "integration_window" | "dosing_min_gap" | "dosing_weekly_cap" | "booster_due";
+        TemplateRuleKindEnum: "prep_before_first_dosing" | "prep_min_gap" | "integration_window" | "dosing_min_gap" | "dosing_weekly_cap" | "booster_due";
         TemplateRuleRequest: {
             kind: components["schemas"]["TemplateRuleKindEnum"];
             /** @description Position of the step the rule applies to. */
@@ -7019,8 +7095,6 @@ export interface components {
          * @enum {string}
          */
         WebhookEventEnum: "session.booked" | "session.cancelled" | "session.completed" | "alert.raised" | "scale.completed";
-        /** @enum {unknown} */
-        NullEnum: null;
         /** @description Every error, as RFC 9457 problem details (`application/problem+json`). `type` is `urn:kat-clinic:problem:<slug>` (the slug names the refusal, e.g. `overlap`, `gate_unmet`, `invalid`); `errors` holds messages per field, keyed by dotted field path; some problems carry extra members: `conflicts` for a clash, `violations` for program rules, `unmet` for a gate, `constraint` and `sqlstate` for a database rule, `reason` for a locked record. */
         Problem: {
             /**
@@ -12291,6 +12365,94 @@ export interface operations {
                 };
             };
             /** @description A clinical rule refuses the request; `unmet` lists gate items. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; `Retry-After` says in how many seconds to try again. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    chart_ride_confirmations_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RideConfirmationRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RideConfirmation"];
+                };
+            };
+            /** @description Invalid input; `errors` holds field-level messages. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (objects of clinics you do not work at are not found either). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state: a double booking (`conflicts`), a duplicate, a locked record. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but refused by a rule of the clinic; `type` names the rule. */
             422: {
                 headers: {
                     [name: string]: unknown;

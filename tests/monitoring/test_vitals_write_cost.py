@@ -1,0 +1,118 @@
+"""A vitals write, and a monitor's batch, in a fixed handful of queries: the clinic's policy and
+thresholds read once, the readings inserted at once, the rules evaluated once over plain rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from monitoring.models import Alert, VitalSign
+from monitoring.services.vitals import vitals_record
+
+pytestmark = pytest.mark.django_db
+
+
+def _reading(session, seconds: int, **values) -> dict:
+    return {"measured_at": session.block_starts_at + dt.timedelta(seconds=seconds), **values}
+
+
+def test_one_manual_reading_is_stored_and_judged_in_at_most_8_queries(session, nurse, django_assert_max_num_queries):
+    # given
+    reading = _reading(session, 600, systolic_mmhg=128, diastolic_mmhg=80, heart_rate_bpm=74, spo2_percent=98)
+
+    # when
+    with django_assert_max_num_queries(8):
+        created, duplicates = vitals_record(session=session, by=nurse, readings=[reading])
+
+    # then
+    stored = VitalSign.objects.get()
+    assert [r.pk for r in created] == [stored.pk]
+    assert duplicates == 0
+    assert (stored.systolic_mmhg, stored.diastolic_mmhg, stored.heart_rate_bpm, stored.spo2_percent) == (
+        128,
+        80,
+        74,
+        98,
+    )
+    assert stored.measured_at == reading["measured_at"]
+    assert (stored.session_id, stored.patient_id, stored.entered_by_id) == (session.pk, session.patient_id, nurse.pk)
+    assert not Alert.objects.exists()
+
+
+def _monitor_batch(session, *, low_spo2: range = range(0)) -> list[dict]:
+    """60 readings 20 s apart from a monitor; SpO2 89 % on the readings in `low_spo2`, else 97 %."""
+    return [
+        _reading(
+            session,
+            20 * i,
+            heart_rate_bpm=80,
+            spo2_percent=89 if i in low_spo2 else 97,
+            source=VitalSign.Source.DEVICE,
+            device_reading_id=f"mon-{i}",
+        )
+        for i in range(60)
+    ]
+
+
+def test_a_monitor_batch_of_60_readings_takes_at_most_10_queries(
+    session, nurse, django_assert_max_num_queries, django_assert_num_queries
+):
+    # given
+    readings = _monitor_batch(session)
+
+    # when
+    with django_assert_max_num_queries(10):
+        created, duplicates = vitals_record(session=session, by=nurse, readings=readings, batch=True)
+
+    # then: every reading stored once, in measured order, nothing raised
+    assert duplicates == 0
+    assert [r.device_reading_id for r in created] == [f"mon-{i}" for i in range(60)]
+    assert [r.measured_at for r in created] == [r["measured_at"] for r in readings]
+    assert VitalSign.objects.filter(session=session).count() == 60
+    assert not Alert.objects.exists()
+    # and the rows answer for their session without a query each (the caller audits them by clinic)
+    with django_assert_num_queries(0):
+        assert {r.session.clinic_id for r in created} == {session.clinic_id}
+
+
+def test_a_breach_in_a_batch_of_60_raises_one_alert_for_its_episode_at_a_fixed_cost(
+    session, nurse, django_assert_max_num_queries
+):
+    # given: SpO2 below 92 % on readings 30 to 32
+    readings = _monitor_batch(session, low_spo2=range(30, 33))
+
+    # when: the batch, plus raising and routing one alert (a fixed handful of queries)
+    with django_assert_max_num_queries(21):
+        created, _ = vitals_record(session=session, by=nurse, readings=readings, batch=True)
+
+    # then
+    alert = Alert.objects.get()
+    episode = [r.pk for r in created[30:33]]
+    assert (alert.kind, alert.session_id, alert.episode_started_at) == (
+        "spo2_low",
+        session.pk,
+        readings[30]["measured_at"],
+    )
+    assert alert.message == "SpO2 89 % below the limit."
+    assert alert.details["reading_ids"] == episode
+    assert alert.details["trigger_reading_id"] == episode[0]
+
+
+def test_resending_the_batch_stores_nothing_new_and_raises_nothing_new(session, nurse, django_assert_max_num_queries):
+    # given
+    readings = [
+        _reading(session, 20 * i, spo2_percent=90, source=VitalSign.Source.DEVICE, device_reading_id=f"mon-{i}")
+        for i in range(60)
+    ]
+    vitals_record(session=session, by=nurse, readings=readings, batch=True)
+    before = list(VitalSign.objects.order_by("pk").values_list("pk", flat=True))
+
+    # when
+    with django_assert_max_num_queries(10):
+        created, duplicates = vitals_record(session=session, by=nurse, readings=readings, batch=True)
+
+    # then
+    assert (created, duplicates) == ([], 60)
+    assert list(VitalSign.objects.order_by("pk").values_list("pk", flat=True)) == before
+    assert Alert.objects.count() == 1
