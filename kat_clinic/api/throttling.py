@@ -56,6 +56,7 @@ redis.call('LPUSH', key, ARGV[1])
 redis.call('EXPIRE', key, math.ceil(window))
 return {1, count + 1, redis.call('LINDEX', key, -1)}
 """
+WINDOW_KEY_SUFFIX = ":window"
 _script = None
 
 
@@ -77,7 +78,9 @@ class _OneRoundTrip(throttling.SimpleRateThrottle):
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
-        key = backend.make_and_validate_key(self.key)
+        # A key of its own: DRF's pickled list under the plain key (written by a process of the
+        # previous release during a rolling deploy, or still in Redis after it) is another type.
+        key = backend.make_and_validate_key(f"{self.key}{WINDOW_KEY_SUFFIX}")
         client = backend._cache.get_client(key, write=True)
         self.now = self.timer()
         allowed, count, oldest = _sliding_window(client)(

@@ -109,3 +109,17 @@ def test_the_same_sequence_through_drfs_own_code_decides_the_same(scheduler, use
     # then every decision and every wait is the same
     assert ours == theirs
     assert [allowed for allowed, _ in ours] == [True, True, False, False, True, False, True, True, True, False]
+
+
+def test_a_count_left_by_drfs_own_throttle_under_the_same_name_breaks_nothing(api, scheduler, user_rate):
+    # given DRF's pickled list under the plain key, as a process of the previous release leaves it
+    user_rate("2/min")
+    caches["default"].set(f"throttle_user_{scheduler.user.pk}", [1.0, 2.0], 60)
+    client = api(scheduler)
+
+    # when the user sends three requests
+    answers = [client.get("/api/v1/me/").status_code for _ in range(3)]
+
+    # then the count is ours, in a key of its own, and the old value is left as it was
+    assert answers == [200, 200, 429]
+    assert caches["default"].get(f"throttle_user_{scheduler.user.pk}") == [1.0, 2.0]
