@@ -92,10 +92,9 @@ def test_a_clinic_that_switched_the_policy_off_may_chart_a_dose_without_a_contai
 
 
 def test_an_expired_container_is_refused(registration, nurse, nurse2, prescriber, ready_session):
-    # given: a vial expiring today, drawn from tomorrow
-    expired = receive(
-        registration=registration, by=nurse, checker=nurse2, expires_on=timezone.localdate(), lot_number="OLD-1"
-    )
+    # given: a vial expiring today (the clinic's day), drawn from tomorrow
+    today = registration.clinic.local_date()
+    expired = receive(registration=registration, by=nurse, checker=nurse2, expires_on=today, lot_number="OLD-1")
     tomorrow = timezone.now() + dt.timedelta(days=1)
 
     # when
@@ -174,7 +173,7 @@ def test_an_unwitnessed_rest_waits_for_a_witness_and_alerts_the_registrant(vial,
 
 def _esketamine_ready(session, clinic, nurse):
     RemsPatientEnrollment.objects.create(
-        patient=session.patient, rems_patient_id="REMS-9", enrolled_on=timezone.localdate(), recorded_by=nurse
+        patient=session.patient, rems_patient_id="REMS-9", enrolled_on=clinic.local_date(), recorded_by=nurse
     )
     ClinicCertification.objects.create(
         clinic=clinic,
