@@ -132,19 +132,19 @@ def test_an_interrupted_delivery_is_sent_again_under_the_same_id_at_least_once(
 ):
     # given a worker that dies after the receiver accepted the POST, before recording it
     booking()
-    real_record_sent = followups.engine._record_sent
+    real_record_sent = followups.engine._record_sent_batch
 
     def worker_dies(*args, **kwargs):
         raise SystemExit("worker killed")
 
-    monkeypatch.setattr(followups.engine, "_record_sent", worker_dies)
+    monkeypatch.setattr(followups.engine, "_record_sent_batch", worker_dies)
     with pytest.raises(SystemExit):
         deliver_due()
     row = webhook_rows().get()
     assert (row.status, row.delivery.state) == ("claimed", "sending")
 
     # when the lease runs out and another worker claims the row
-    monkeypatch.setattr(followups.engine, "_record_sent", real_record_sent)
+    monkeypatch.setattr(followups.engine, "_record_sent_batch", real_record_sent)
     after_lease = row.lease_expires_at + dt.timedelta(seconds=1)
     outcomes = deliver_due(now=after_lease)
 

@@ -33,6 +33,7 @@ from monitoring.models import (
     VitalSign,
 )
 from monitoring.selectors.gate import gate_items
+from monitoring.services import rems
 from monitoring.services.scales import scale_response_record
 from programs.choices import Medication, Route, SessionKind
 from sessions.models import Session
@@ -205,9 +206,43 @@ def _active_consent(world: World, role: str) -> dict:
     return {"id": ConsentFactory(patient=patient, witness=nurse, recorded_by=nurse).pk}
 
 
+# A generated form holding every fact the REMS requires (monitoring.services.rems.REQUIRED_FIELDS),
+# so that submitting it is a role's question, not a missing field's.
+COMPLETE_FORM_DATA = {
+    "patient_name": "Avery Bennett",
+    "patient_date_of_birth": "1984-05-17",
+    "rems_patient_id": "REMS-P-1001",
+    "setting_name": "Midtown Clinic",
+    "setting_address": "12 West 31st Street, New York, NY 10001",
+    "setting_rems_certification_id": "REMS-S-2001",
+    "prescriber": "Priya Shah, MD",
+    "monitoring_clinician": "Noah Kim, RN",
+    "monitoring_clinician_contact": "+1 212 555 0100",
+    "session_date": "2026-03-02",
+    "total_dose_mg": "56",
+    "lot_numbers": ["ESK-001"],
+    "first_device_at": "2026-03-02T09:05:00-05:00",
+    "bp_before_dose": {"systolic": 122, "diastolic": 78, "at": "2026-03-02T09:00:00-05:00"},
+    "bp_at_40_min": {"systolic": 130, "diastolic": 82, "at": "2026-03-02T09:45:00-05:00"},
+    "vitals_acceptable_before_dose": True,
+    "vitals_acceptable_at_discharge": True,
+    "sedation": False,
+    "dissociation": True,
+    "respiratory_depression": False,
+    "serious_adverse_events": [],
+    "transferred_to_emergency_care": False,
+    "concomitant_medications": dict.fromkeys(rems.CONCOMITANT_KEYS, False),
+    "ready_to_leave_at": "2026-03-02T11:10:00-05:00",
+    "minutes_monitored": 125,
+}
+
+
 def _draft_form(world: World, role: str) -> dict:
     session = _session(world.clinic)
-    return {"id": RemsMonitoringForm.objects.create(session=session, data={}, due_on=clinic_today(world.clinic)).pk}
+    form = RemsMonitoringForm.objects.create(
+        session=session, data=COMPLETE_FORM_DATA, due_on=clinic_today(world.clinic)
+    )
+    return {"id": form.pk}
 
 
 def _note_body(world: World, role: str) -> dict:

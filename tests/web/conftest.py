@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -53,6 +54,31 @@ def scheduler_staff(clinic, make_staff):
 def round_the_clock_nurse(clinic, make_staff):
     """A nurse who works every hour of every day, so a session can be booked 'soon' whatever the hour."""
     return works_every_day(make_staff(clinic, Role.NURSE), clinic, start=dt.time(0, 0), end=dt.time(23, 59))
+
+
+# Zones tried in order; their offsets are never more than 5 hours apart around the globe, so at any
+# hour one of them has a local clock between 06:00 and 12:00.
+DAYTIME_ZONES = (
+    "America/New_York",
+    "America/Los_Angeles",
+    "Pacific/Honolulu",
+    "Pacific/Auckland",
+    "Asia/Tokyo",
+    "Asia/Kolkata",
+    "Asia/Dubai",
+    "Europe/London",
+)
+
+
+@pytest.fixture
+def clinic_in_daytime(clinic):
+    """The clinic, moved (if need be) to a zone where it is now between 06:00 and 12:00, so a session
+    booked soon() ends the same local day whatever hour the suite runs at (working hours and the
+    day board are per local day). New York is kept when it is morning there."""
+    now = timezone.now()
+    clinic.timezone = next(z for z in DAYTIME_ZONES if 6 <= now.astimezone(ZoneInfo(z)).hour < 12)
+    clinic.save(update_fields=["timezone"])
+    return clinic
 
 
 def soon(minutes: int = 60) -> dt.datetime:

@@ -13,7 +13,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def booked_session(clinic, round_the_clock_nurse):
+def booked_session(clinic_in_daytime, round_the_clock_nurse):
+    clinic = clinic_in_daytime
     patient = PatientFactory(home_clinic=clinic, first_name="Casey", last_name="Ellis")
     return session_book(
         clinic=clinic,

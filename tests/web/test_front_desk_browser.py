@@ -46,7 +46,10 @@ def test_front_desk_enrolls_a_patient_in_kat_books_the_whole_program_and_sees_it
     assert page.url.endswith(f"/desk/board?date={local_date(first, clinic)}")
 
 
-def test_front_desk_checks_a_patient_in_from_the_day_board(app_login, scheduler_staff, clinic, round_the_clock_nurse):
+def test_front_desk_checks_a_patient_in_from_the_day_board(
+    app_login, scheduler_staff, clinic_in_daytime, round_the_clock_nurse
+):
+    clinic = clinic_in_daytime
     # given a session booked for soon
     patient = PatientFactory(home_clinic=clinic, first_name="Jordan", last_name="Castillo")
     chair = RoomFactory(clinic=clinic, name="Chair 1")

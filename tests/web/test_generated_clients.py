@@ -69,8 +69,9 @@ def generated_package(tmp_path):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_generated_python_client_logs_in_reads_the_day_board_and_creates_a_template(
-    live_server, tmp_path, generated_package, clinic, make_staff, round_the_clock_nurse
+    live_server, tmp_path, generated_package, clinic_in_daytime, make_staff, round_the_clock_nurse
 ):
+    clinic = clinic_in_daytime
     # given: a session on today's board, and a staff member who runs the front desk and the programs
     staff = make_staff(clinic, Role.SCHEDULER, Role.ADMIN)
     patient = PatientFactory(home_clinic=clinic, first_name="Casey", last_name="Ellis")
@@ -110,7 +111,7 @@ def test_a_generated_python_client_logs_in_reads_the_day_board_and_creates_a_tem
     board = generated_package("api.scheduling.scheduling_day_board_retrieve").sync(
         client=client, clinic=clinic.pk, date=dt.date.fromisoformat(local_date(session, clinic))
     )
-    assert (board.clinic, board.timezone) == (clinic.pk, "America/New_York")
+    assert (board.clinic, board.timezone) == (clinic.pk, clinic.timezone)
     assert [(s.id, s.patient.name, s.kind, s.status) for s in board.sessions] == [
         (session.pk, "Casey Ellis", "dosing", "scheduled")
     ]

@@ -85,7 +85,8 @@ def test_staff_of_two_clinics_switch_clinic_and_see_its_board(app_login, clinic,
     assert page.get_by_text(f"{first} Chair").count() == 0
 
 
-def test_the_day_board_refreshes_by_itself(page, app_login, clinic, make_staff, round_the_clock_nurse):
+def test_the_day_board_refreshes_by_itself(page, app_login, clinic_in_daytime, make_staff, round_the_clock_nurse):
+    clinic = clinic_in_daytime
     # given: the desk's board of the day a session is about to be booked on
     room = RoomFactory(clinic=clinic, name="Chair 1")
     starts_at = soon()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from kat_clinic.api import example_world as w
 from kat_clinic.api import examples
+from monitoring.api.openapi.records_world import RECORDS
 
 DOSE_AT = "2026-03-02T14:10:00Z"
 STAMP = "2026-03-02T14:11:30Z"
@@ -221,101 +222,6 @@ DISCHARGE = {
     "ready": False,
     "unmet": [{"item": "minutes_monitored", "detail": "Monitored 50 of the 60 minutes required after the last dose."}],
     "overridden": [],
-}
-RECORDS = {
-    "Allergy": {
-        "id": 14,
-        "patient": w.PATIENT,
-        "substance": "Penicillin",
-        "reaction": "Hives",
-        "severity": "moderate",
-        "recorded_at": "2026-02-09T16:40:00Z",
-        "recorded_by": w.NURSE,
-    },
-    "Diagnosis": {
-        "id": 22,
-        "patient": w.PATIENT,
-        "icd10_code": "F33.1",
-        "description": "Major depressive disorder, recurrent, moderate",
-        "primary": True,
-        "diagnosed_on": "2026-02-20",
-        "recorded_by": w.PRESCRIBER,
-    },
-    "PatientMedication": {
-        "id": 31,
-        "patient": w.PATIENT,
-        "name": "Lorazepam",
-        "dose": "0.5 mg",
-        "frequency": "at night as needed",
-        "concomitant_class": "benzodiazepine",
-        "started_on": "2025-11-01",
-        "stopped_on": None,
-        "recorded_at": "2026-02-20T15:20:00Z",
-        "recorded_by": w.PRESCRIBER,
-    },
-    "PregnancyTest": {
-        "id": 6,
-        "patient": w.PATIENT,
-        "tested_at": "2026-03-02T13:50:00Z",
-        "result": "negative",
-        "recorded_by": w.NURSE,
-    },
-    "PriorAuthorization": {
-        "id": 8,
-        "patient": w.PATIENT,
-        "payer": "Empire Health Plan",
-        "reference": "PA-2026-118442",
-        "authorised_sessions": 6,
-        "used_sessions": 1,
-        "valid_from": "2026-02-15",
-        "valid_until": "2026-05-15",
-        "recorded_by": w.FRONT_DESK,
-    },
-    "RemsPatientEnrollment": {
-        "id": 5,
-        "patient": 318,
-        "rems_patient_id": "SPR-4471902",
-        "enrolled_on": "2026-02-18",
-        "ended_on": None,
-        "recorded_by": w.PRESCRIBER,
-    },
-    "Consent": {
-        "id": 19,
-        "patient": w.PATIENT,
-        "document_version": "KAT-consent-v3",
-        "medications": ["ketamine"],
-        "routes": ["im"],
-        "program_name": w.TEMPLATE_NAME,
-        "signed_at": "2026-02-20T15:30:00Z",
-        "witness": w.NURSE,
-        "recorded_by": w.PRESCRIBER,
-        "expires_on": "2027-02-20",
-        "revoked_at": None,
-        "revocation_reason": "",
-    },
-    "ContraindicationScreen": {
-        "id": 11,
-        "patient": w.PATIENT,
-        "answers": {
-            "pregnancy": False,
-            "active_psychosis": False,
-            "severe_liver_disease": False,
-            "cardiovascular_disease": False,
-            "substance_use_disorder": False,
-            "uncontrolled_hypertension": False,
-            "raised_intraocular_pressure": False,
-            "raised_intracranial_pressure": False,
-            "intracerebral_haemorrhage_history": False,
-            "aneurysmal_vascular_disease_or_avm": False,
-        },
-        "result": "passed",
-        "notes": "Reviewed with the patient at intake.",
-        "screened_at": "2026-02-20T15:10:00Z",
-        "valid_until": "2026-08-20",
-        "recorded_by": w.NURSE,
-        "reviewed_by": w.PRESCRIBER,
-        "reviewed_at": "2026-02-20T17:02:00Z",
-    },
 }
 REMS_FORM = {
     "id": 4,
