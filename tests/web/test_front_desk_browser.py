@@ -1,5 +1,6 @@
 """The front desk in a real browser: enroll and book a whole program, see it on the day board,
-check a patient in, read local times right on daylight-saving days, and stay out of charts."""
+check a patient in, confirm a ride home, read local times right on daylight-saving days, and stay
+out of charts."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 
+from monitoring.models import SessionAttestation
 from programs.models import Enrollment
 from sessions.models import Session
 from sessions.services import session_book
@@ -74,6 +77,53 @@ def test_front_desk_checks_a_patient_in_from_the_day_board(
     session.refresh_from_db()
     assert session.status == Session.Status.CHECKED_IN
     assert session.checked_in_at is not None
+
+
+def test_front_desk_confirms_a_ride_home_and_the_ride_badge_leaves_the_day_board(
+    app_login, scheduler_staff, clinic, round_the_clock_nurse, axe_violations
+):
+    # given a dosing session booked for 10:00 tomorrow (clinic time), with no escort recorded
+    patient = PatientFactory(home_clinic=clinic, first_name="Morgan", last_name="Fischer")
+    chair = RoomFactory(clinic=clinic, name="Chair 1")
+    tomorrow = timezone.now().astimezone(clinic.tz).date() + dt.timedelta(days=1)
+    session = session_book(
+        clinic=clinic,
+        patient=patient,
+        shape=NURSE_SHARED,
+        starts_at=dt.datetime.combine(tomorrow, dt.time(10, 0), tzinfo=clinic.tz),
+        room=chair,
+        staff=[round_the_clock_nurse],
+        by=None,
+    )
+    page = app_login(scheduler_staff, f"/desk/board?date={local_date(session, clinic)}")
+    board = page.get_by_role("region", name="Sessions by room")
+    block = page.get_by_role("button", name=re.compile(r"^Morgan Fischer\s*,\s*Dosing · Scheduled"))
+    block.wait_for()
+    assert "Ride not confirmed" in block.text_content()
+
+    # when the desk opens the block and confirms the ride with the escort, who is here
+    block.click()
+    panel = page.get_by_role("complementary")
+    panel.get_by_text("Ride not confirmed").wait_for()
+    form = panel.get_by_role("form", name="Confirm ride home")
+    form.get_by_label("Escort's name").fill("  Dana Fischer ")
+    form.get_by_label("Escort's phone").fill("+1 212 555 0142")
+    form.get_by_label("The escort is here").check()
+    assert axe_violations(page) == []
+    form.get_by_role("button", name="Confirm ride").click()
+
+    # then the panel says so, the badge leaves the board and the panel, and the ride is stored as typed
+    page.get_by_role("status").filter(has_text="Ride home confirmed with Dana Fischer, who is here.").wait_for()
+    board.get_by_text("Ride not confirmed").wait_for(state="detached")
+    assert panel.get_by_text("Ride not confirmed").count() == 0
+    ride = SessionAttestation.objects.get(session=session)
+    assert (ride.escort_name, ride.escort_phone, ride.escort_present, ride.recorded_by_id) == (
+        "Dana Fischer",
+        "+1 212 555 0142",
+        True,
+        scheduler_staff.pk,
+    )
+    assert SessionAttestation.objects.count() == 1
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,9 @@ import { ProblemBanner } from "../../components/ProblemBanner";
 import { kindLabel, statusLabel } from "../../lib/labels";
 import { addDays, formatDate, formatTime, hourTicks, localDate } from "../../lib/time";
 import { useClinic } from "../../session";
+import { sessionBadges } from "./boardFlags";
 import { boardAxis, placeOnAxis, type Axis } from "./boardLayout";
+import { FlagBadges } from "./FlagBadges";
 import { SessionPanel } from "./SessionPanel";
 
 /** The board asks again on its own: check-ins and cancellations at the desk show up without a reload. */
@@ -140,10 +142,11 @@ function Block({ session: s, axis, tz, selected, onSelect }: { session: DayBoard
   const place = placeOnAxis(axis, s.block_starts_at, s.block_ends_at);
   const time = `${formatTime(s.starts_at, tz)}–${formatTime(s.ends_at, tz)}`;
   const flags = [s.flags.late ? "late" : "", s.flags.late_cancel ? "late cancel" : "", s.linked.length ? `${s.linked.length} linked` : ""].filter(Boolean);
+  const badges = sessionBadges(s);
   return (
     <li className={`block status-${s.status}${selected ? " selected" : ""}`} style={{ left: `${place.left}%`, width: `${place.width}%` }}>
       {/* The visible text is the accessible name; the hidden parts finish it for screen readers. */}
-      <button type="button" onClick={onSelect} aria-pressed={selected} title={`${s.patient.name}, ${time}`}>
+      <button type="button" onClick={onSelect} aria-pressed={selected} title={[`${s.patient.name}, ${time}`, ...badges.map((b) => b.label)].join(", ")}>
         <span className="block-patient">
           {s.patient.name}
           <span className="sr-only">, </span>
@@ -158,6 +161,7 @@ function Block({ session: s, axis, tz, selected, onSelect }: { session: DayBoard
           {flags.length > 0 && <span className="sr-only">, </span>}
         </span>
         {flags.length > 0 && <span className="block-flags">{flags.join(" · ")}</span>}
+        <FlagBadges badges={badges} className="block-badges" />
       </button>
     </li>
   );

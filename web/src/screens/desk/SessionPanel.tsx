@@ -7,7 +7,10 @@ import { ProblemBanner } from "../../components/ProblemBanner";
 import { kindLabel, statusLabel } from "../../lib/labels";
 import { formatDateTime, formatTime } from "../../lib/time";
 import { useClinic } from "../../session";
+import { canConfirmRide, sessionBadges } from "./boardFlags";
+import { FlagBadges } from "./FlagBadges";
 import { ReschedulePanel } from "./ReschedulePanel";
+import { RideConfirmForm } from "./RideConfirmForm";
 
 /** One board block opened: who, when, where, with whom, what it is linked to, and the desk's actions. */
 export function SessionPanel({ session: s, board, onClose }: { session: DayBoardSession; board: DayBoard; onClose: () => void }) {
@@ -53,6 +56,7 @@ export function SessionPanel({ session: s, board, onClose }: { session: DayBoard
           {kindLabel(s.kind)} · <strong>{statusLabel(s.status)}</strong>
           {s.flags.late && <span className="badge badge-warn">Late</span>}
           {s.flags.late_cancel && <span className="badge badge-danger">Late cancel</span>}
+          <FlagBadges badges={sessionBadges(s)} />
         </dd>
         <dt>Time</dt>
         <dd>
@@ -132,6 +136,7 @@ export function SessionPanel({ session: s, board, onClose }: { session: DayBoard
           </div>
         </form>
       )}
+      {mode === "none" && canConfirmRide(s) && <RideConfirmForm key={s.id} sessionId={s.id} onDone={setNotice} />}
       {mode === "reschedule" && (
         <ReschedulePanel
           session={s}
