@@ -181,7 +181,9 @@ def login(handler, username: str) -> str:
     )
     if code != 200:
         raise RuntimeError(f"login of {username} failed: {code} {content[:200]!r}")
-    return json.loads(content)["token"]
+    token = json.loads(content)["token"]
+    ISSUED.append(token)
+    return token
 
 
 def measure(handler, ctx: dict, scenario: CpuScenario, tokens: dict[str, str], n: int, warmup: int = 5) -> Result:
@@ -205,11 +207,18 @@ def measure(handler, ctx: dict, scenario: CpuScenario, tokens: dict[str, str], n
     return result
 
 
-def revoke_tokens_of(usernames) -> None:
-    """Delete the bench users' tokens (the probe's and this run's logins)."""
-    from knox.models import AuthToken
+# Tokens this run signed in with; only these are revoked at the end, so a `make bench` or another
+# run beside this one keeps its own.
+ISSUED: list[str] = []
 
-    AuthToken.objects.filter(user__username__in=list(usernames)).delete()
+
+def revoke_tokens(tokens) -> None:
+    """Delete the given tokens (the probe's and this run's logins)."""
+    from knox.models import AuthToken
+    from knox.settings import CONSTANTS
+
+    keys = [t[: CONSTANTS.TOKEN_KEY_LENGTH] for t in tokens if t]
+    AuthToken.objects.filter(token_key__in=keys).delete()
 
 
 def use_runtime_role() -> str:
@@ -325,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         results = run(ctx, args.n, only)
     finally:
         # Signed-in devices per user are limited: the run's tokens go, so that the next run can log in.
-        revoke_tokens_of(ctx["usernames"].values())
+        revoke_tokens([*ctx["tokens"].values(), *ISSUED])
     print(f"{args.n} requests per scenario, CPU of this process (time.process_time), scale {args.scale:g}")
     print(table(results))
     if args.json:

@@ -140,14 +140,18 @@ def collect_context(scale: float) -> dict:
             [clinic.pk],
         )
         ctx["chart_sessions"] = [r[0] for r in cur.fetchall()]
-        # Vitals are posted during a dosing session: today's sessions, in progress or checked in first.
+        # Vitals are charted inside their session's block (charting refuses a time in the future or
+        # far outside the block): the latest dosing sessions whose block has begun, each reading
+        # timed 30 minutes into its block.
         cur.execute(
-            "SELECT id FROM clinic_sessions_session WHERE clinic_id = %s AND kind = 'dosing' "
-            "AND status IN ('in_progress', 'checked_in', 'scheduled', 'completed') "
-            "ORDER BY (status = 'in_progress') DESC, abs(extract(epoch FROM block_starts_at - now())) LIMIT 50",
+            "SELECT id, block_starts_at + interval '30 minutes' FROM clinic_sessions_session "
+            "WHERE clinic_id = %s AND kind = 'dosing' AND active "
+            "AND block_starts_at + interval '30 minutes' <= now() ORDER BY block_starts_at DESC LIMIT 50",
             [clinic.pk],
         )
-        ctx["vitals_sessions"] = [r[0] for r in cur.fetchall()]
+        rows = cur.fetchall()
+        ctx["vitals_sessions"] = [r[0] for r in rows]
+        ctx["vitals_at"] = {str(r[0]): r[1].isoformat() for r in rows}
     ctx["paths"] = discover_paths()
     _extend_context(ctx, clinic)
     return ctx

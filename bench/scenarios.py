@@ -78,6 +78,8 @@ def vitals_write(ctx: dict, i: int):
     session = _pick(ctx, "vitals_sessions", i)
     path = ctx["paths"]["vitals_write"].format(session=session)
     body = _fill(ctx["vitals_body"], i, session=session)
+    if str(session) in ctx.get("vitals_at", {}):
+        body["measured_at"] = ctx["vitals_at"][str(session)]
     return "POST", path, body
 
 
