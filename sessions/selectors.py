@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -33,71 +34,121 @@ def local_day_bounds(clinic: Clinic, day: dt.date) -> tuple[dt.datetime, dt.date
     return local_to_aware(day, dt.time(0), tz), local_to_aware(day + dt.timedelta(days=1), dt.time(0), tz)
 
 
+class BoardSession(NamedTuple):
+    """What the flag receivers (`signals.day_board_flags`) read of a board session: its id and kind."""
+
+    pk: int
+    kind: str
+
+
+_BOARD_COLUMNS = (
+    "id",
+    "patient_id",
+    "patient__first_name",
+    "patient__last_name",
+    "kind",
+    "status",
+    "starts_at",
+    "ends_at",
+    "block_starts_at",
+    "block_ends_at",
+    "room_id",
+    "telehealth",
+    "active",
+    "late_cancel",
+    "planned_session_id",
+    "planned_session__linked_dosing_id",
+)
+
+
 def day_board(*, clinic: Clinic, day: dt.date, now: dt.datetime | None = None) -> dict:
     """The clinic's sessions of one local day, grouped by room and by staff member, with flags.
 
-    Five queries at most whatever the day's size: sessions (with patient, room and planned
-    session), their assignments (with staff), the clinic's rooms, the sessions linked to the day's
-    program sessions (a dosing session and its integration sessions), when there are any, and
-    charting's one query for the dosing sessions' flags (`signals.day_board_flags`).
+    Five queries at most whatever the day's size: sessions (with patient and planned session),
+    their assignments (with staff), the clinic's rooms, the sessions linked to the day's program
+    sessions (a dosing session and its integration sessions), when there are any, and charting's
+    one query for the dosing sessions' flags (`signals.day_board_flags`). Rows are read as tuples,
+    not model instances: a busy board has hundreds of sessions and assignments.
     """
     now = now or timezone.now()
     if BOARD_FIRST_DAY <= day <= BOARD_LAST_DAY:
         start, end = local_day_bounds(clinic, day)
-        sessions = list(
-            session_list()
-            .select_related("planned_session")
-            .filter(
+        rows = list(
+            Session.objects.filter(
                 clinic=clinic, block_starts_at__gt=start - MAX_BLOCK, block_starts_at__lt=end, block_ends_at__gt=start
             )
+            .order_by("block_starts_at", "pk")
+            .values_list(*_BOARD_COLUMNS)
         )
     else:
         # Nothing is ever booked this far out (bookings are refused in the past and limited to this
         # century), and the date arithmetic near the calendar's ends would overflow.
-        sessions = []
-    rooms = list(Room.objects.filter(clinic=clinic, active=True).order_by("name", "pk"))
-    linked = _linked_sessions(sessions)
-    answered = _answered_flags(sessions, now)
-    by_room: dict[int, list[int]] = {r.pk: [] for r in rooms}
+        rows = []
+    staff_of = _assignments([r[0] for r in rows])
+    rooms = list(Room.objects.filter(clinic=clinic, active=True).order_by("name", "pk").values_list("pk", "name"))
+    linked = _linked_sessions([(r[0], r[14], r[15]) for r in rows])
+    answered = _answered_flags([BoardSession(r[0], r[4]) for r in rows], now)
+    by_room: dict[int, list[int]] = {pk: [] for pk, _name in rooms}
     by_staff: dict[int, dict] = {}
     items = []
-    for s in sessions:
-        if s.room_id is not None:
-            by_room.setdefault(s.room_id, []).append(s.pk)
-        staff = []
-        for a in s.assignments.all():
-            staff.append({"staff": a.staff_id, "name": str(a.staff), "role": a.role, "mode": a.mode, "lane": a.lane})
-            if s.active:
-                entry = by_staff.setdefault(a.staff_id, {"staff": a.staff_id, "name": str(a.staff), "sessions": []})
-                entry["sessions"].append(s.pk)
+    scheduled = Session.Status.SCHEDULED
+    unknown: dict = {}
+    for (
+        pk,
+        patient_id,
+        first_name,
+        last_name,
+        kind,
+        status,
+        starts_at,
+        ends_at,
+        block_starts_at,
+        block_ends_at,
+        room_id,
+        telehealth,
+        active,
+        late_cancel,
+        _planned,
+        _dosing,
+    ) in rows:
+        if room_id is not None:
+            by_room.setdefault(room_id, []).append(pk)
+        staff = staff_of.get(pk, [])
+        if active:
+            for a in staff:
+                entry = by_staff.get(a["staff"])
+                if entry is None:
+                    entry = by_staff[a["staff"]] = {"staff": a["staff"], "name": a["name"], "sessions": []}
+                entry["sessions"].append(pk)
+        flags = answered.get(pk, unknown)
         items.append(
             {
-                "id": s.pk,
-                "patient": {"id": s.patient_id, "name": f"{s.patient.first_name} {s.patient.last_name}"},
-                "kind": s.kind,
-                "status": s.status,
-                "starts_at": s.starts_at,
-                "ends_at": s.ends_at,
-                "block_starts_at": s.block_starts_at,
-                "block_ends_at": s.block_ends_at,
-                "room": s.room_id,
-                "telehealth": s.telehealth,
+                "id": pk,
+                "patient": {"id": patient_id, "name": f"{first_name} {last_name}"},
+                "kind": kind,
+                "status": status,
+                "starts_at": starts_at,
+                "ends_at": ends_at,
+                "block_starts_at": block_starts_at,
+                "block_ends_at": block_ends_at,
+                "room": room_id,
+                "telehealth": telehealth,
                 "staff": staff,
-                "linked": linked.get(s.pk, []),
+                "linked": linked.get(pk, []),
                 "flags": {
                     # Not checked in and the start has passed.
-                    "late": s.status == Session.Status.SCHEDULED and now > s.starts_at,
-                    "late_cancel": s.late_cancel,
+                    "late": status == scheduled and now > starts_at,
+                    "late_cancel": late_cancel,
                     # Answered by charting (`signals.day_board_flags`); None means "not known
                     # here", never "all clear".
-                    "prerequisite_missing": answered.get(s.pk, {}).get("prerequisite_missing"),
-                    "ride_not_confirmed": answered.get(s.pk, {}).get("ride_not_confirmed"),
+                    "prerequisite_missing": flags.get("prerequisite_missing"),
+                    "ride_not_confirmed": flags.get("ride_not_confirmed"),
                 },
                 # The prior authorization's status only (active, missing, not_required), no detail.
-                "authorization": answered.get(s.pk, {}).get("authorization"),
+                "authorization": flags.get("authorization"),
             }
         )
-    names = {r.pk: r.name for r in rooms}
+    names = dict(rooms)
     return {
         "clinic": clinic.pk,
         "date": day,
@@ -108,7 +159,35 @@ def day_board(*, clinic: Clinic, day: dt.date, now: dt.datetime | None = None) -
     }
 
 
-def _answered_flags(sessions: list[Session], now: dt.datetime) -> dict[int, dict]:
+def _assignments(session_ids: list[int]) -> dict[int, list[dict]]:
+    """Per session id: its staff in assignment order, with the staff member's display name."""
+    out: dict[int, list[dict]] = {}
+    if not session_ids:
+        return out
+    rows = (
+        StaffAssignment.objects.filter(session_id__in=session_ids)
+        .order_by("pk")
+        .values_list(
+            "session_id",
+            "staff_id",
+            "role",
+            "mode",
+            "lane",
+            "staff__first_name",
+            "staff__last_name",
+            "staff__credentials_suffix",
+        )
+    )
+    for session_id, staff_id, role, mode, lane, first_name, last_name, suffix in rows:
+        # As StaffMember.__str__ writes it.
+        name = f"{first_name} {last_name}, {suffix}" if suffix else f"{first_name} {last_name}"
+        out.setdefault(session_id, []).append(
+            {"staff": staff_id, "name": name, "role": role, "mode": mode, "lane": lane}
+        )
+    return out
+
+
+def _answered_flags(sessions: list[BoardSession], now: dt.datetime) -> dict[int, dict]:
     """The flags the apps above answer (`signals.day_board_flags`), merged per session."""
     merged: dict[int, dict] = {}
     if not sessions:
@@ -119,16 +198,18 @@ def _answered_flags(sessions: list[Session], now: dt.datetime) -> dict[int, dict
     return merged
 
 
-def _linked_sessions(sessions: list[Session]) -> dict[int, list[dict]]:
+def _linked_sessions(sessions: list[tuple[int, int | None, int | None]]) -> dict[int, list[dict]]:
     """Per session: the active bookings of its program partners (a dosing session's integration
-    sessions, an integration session's dosing session), whatever day they fall on."""
-    planned = {s.planned_session_id: s for s in sessions if s.planned_session_id is not None}
+    sessions, an integration session's dosing session), whatever day they fall on.
+
+    `sessions` holds (session id, planned session id, the planned session's linked dosing id)."""
+    planned = {planned_id: pk for pk, planned_id, _dosing in sessions if planned_id is not None}
     if not planned:
         return {}
     dosing_of = {
-        s.planned_session_id: s.planned_session.linked_dosing_id
-        for s in sessions
-        if s.planned_session_id is not None and s.planned_session.linked_dosing_id is not None
+        planned_id: dosing_id
+        for _pk, planned_id, dosing_id in sessions
+        if planned_id is not None and dosing_id is not None
     }
     partners = (
         Session.objects.filter(active=True)
@@ -141,10 +222,10 @@ def _linked_sessions(sessions: list[Session]) -> dict[int, list[dict]]:
         item = {"id": p["id"], "kind": p["kind"], "status": p["status"], "starts_at": p["starts_at"]}
         # p is an integration of one of the day's dosing sessions ...
         dosing = planned.get(p["planned_session__linked_dosing_id"])
-        if dosing is not None and dosing.pk != p["id"]:
-            out.setdefault(dosing.pk, []).append(item)
+        if dosing is not None and dosing != p["id"]:
+            out.setdefault(dosing, []).append(item)
         # ... or the dosing session of one of the day's integration sessions.
         for planned_id, dosing_id in dosing_of.items():
-            if dosing_id == p["planned_session_id"] and planned[planned_id].pk != p["id"]:
-                out.setdefault(planned[planned_id].pk, []).append(item)
+            if dosing_id == p["planned_session_id"] and planned[planned_id] != p["id"]:
+                out.setdefault(planned[planned_id], []).append(item)
     return out

@@ -14,6 +14,7 @@ on the day, at the gate.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
@@ -61,59 +62,62 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def _load(session_ids: list[int]):
+    return _loader().filter(pk__in=session_ids)
+
+
+@functools.cache
+def _loader():
+    """The board's query without its sessions, built once per process: resolving its dozen
+    subqueries took more of a board request's time than running them. Each call filters a clone."""
     patient = OuterRef("patient_id")
-    return (
-        Session.objects.filter(pk__in=session_ids)
-        .values(
-            "pk",
-            "patient_id",
-            "starts_at",
-            "clinic__timezone",
-            "planned_session_id",
-            "planned_session__step__medication",
-            "planned_session__step__route",
-        )
-        .annotate(
-            template_prereqs=_rows(
-                TemplatePrerequisite.objects.filter(template_id=OuterRef("planned_session__enrollment__template_id")),
-                kind="kind",
-                max_age_days="max_age_days",
-            ),
-            consents=_rows(
-                Consent.objects.filter(patient_id=patient),
-                signed_at="signed_at",
-                revoked_at="revoked_at",
-                expires_on="expires_on",
-                medications="medications",
-                routes="routes",
-            ),
-            screens=_rows(
-                ContraindicationScreen.objects.filter(patient_id=patient, reviewed_at__isnull=False),
-                screened_at="screened_at",
-                valid_until="valid_until",
-                result="result",
-            ),
-            rems=_rows(
-                RemsPatientEnrollment.objects.filter(patient_id=patient), enrolled_on="enrolled_on", ended_on="ended_on"
-            ),
-            authorizations=_rows(
-                PriorAuthorization.objects.filter(patient_id=patient),
-                valid_from="valid_from",
-                valid_until="valid_until",
-                left=F("authorised_sessions") - F("used_sessions"),
-            ),
-            authorization_used=Exists(PriorAuthorizationUse.objects.filter(session_id=OuterRef("pk"))),
-            ride_confirmed=Exists(
-                SessionAttestation.objects.filter(session_id=OuterRef("pk"))
-                .exclude(escort_name="")
-                .exclude(escort_phone="")
-            ),
-            overridden=ArraySubquery(
-                ChecklistOverride.objects.filter(session_id=OuterRef("pk"), stage=ChecklistOverride.Stage.GATE).values(
-                    "item"
-                )
-            ),
-        )
+    return Session.objects.values(
+        "pk",
+        "patient_id",
+        "starts_at",
+        "clinic__timezone",
+        "planned_session_id",
+        "planned_session__step__medication",
+        "planned_session__step__route",
+    ).annotate(
+        template_prereqs=_rows(
+            TemplatePrerequisite.objects.filter(template_id=OuterRef("planned_session__enrollment__template_id")),
+            kind="kind",
+            max_age_days="max_age_days",
+        ),
+        consents=_rows(
+            Consent.objects.filter(patient_id=patient),
+            signed_at="signed_at",
+            revoked_at="revoked_at",
+            expires_on="expires_on",
+            medications="medications",
+            routes="routes",
+        ),
+        screens=_rows(
+            ContraindicationScreen.objects.filter(patient_id=patient, reviewed_at__isnull=False),
+            screened_at="screened_at",
+            valid_until="valid_until",
+            result="result",
+        ),
+        rems=_rows(
+            RemsPatientEnrollment.objects.filter(patient_id=patient), enrolled_on="enrolled_on", ended_on="ended_on"
+        ),
+        authorizations=_rows(
+            PriorAuthorization.objects.filter(patient_id=patient),
+            valid_from="valid_from",
+            valid_until="valid_until",
+            left=F("authorised_sessions") - F("used_sessions"),
+        ),
+        authorization_used=Exists(PriorAuthorizationUse.objects.filter(session_id=OuterRef("pk"))),
+        ride_confirmed=Exists(
+            SessionAttestation.objects.filter(session_id=OuterRef("pk"))
+            .exclude(escort_name="")
+            .exclude(escort_phone="")
+        ),
+        overridden=ArraySubquery(
+            ChecklistOverride.objects.filter(session_id=OuterRef("pk"), stage=ChecklistOverride.Stage.GATE).values(
+                "item"
+            )
+        ),
     )
 
 

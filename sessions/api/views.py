@@ -19,6 +19,7 @@ from kat_clinic.models import Clinic
 from programs.choices import Medication
 from sessions import selectors, services
 from sessions.api import serializers as s
+from sessions.api.board import day_board_data
 from sessions.availability import adhoc_shape
 from sessions.models import Session
 from sessions.placement import Preferences
@@ -326,4 +327,4 @@ class DayBoardView(AuditedViewMixin, APIView):
         board = selectors.day_board(clinic=clinic, day=query.validated_data["date"])
         for item in board["sessions"]:
             request.audit.add_object(resource_id=item["id"], patient_id=item["patient"]["id"], clinic_id=clinic.pk)
-        return Response(s.DayBoardSerializer(board).data)
+        return Response(day_board_data(board))

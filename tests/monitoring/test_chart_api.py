@@ -9,13 +9,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from kat_clinic.api.lean import LeanRepresentationMixin
 from kat_clinic.roles import Role
 from monitoring.models import AdverseEvent, DoseAdministration, SedationScore
 from monitoring.services.notes import note_create, note_sign
 from monitoring.services.scales import scale_response_record
 from monitoring.services.vitals import vitals_record
 from tests.factories import PatientFactory
-from tests.monitoring.factories import SessionFactory
+from tests.monitoring.factories import AttestationFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +94,33 @@ def test_the_session_chart_holds_everything_in_a_fixed_number_of_queries(
     assert {a["kind"] for a in body["alerts"]} >= {"spo2_low", "phq9_item9"}
     assert set(body["gate"]) == {"ready", "unmet", "overridden"}
     assert set(body["discharge"]) == {"ready", "unmet", "overridden"}
+
+
+def test_the_session_chart_is_the_same_bytes_lean_and_through_drf(
+    api, nurse, prescriber, therapist, patient, monkeypatch
+):
+    # given a chart with doses, vitals (and their alerts), sedation, events, scales, a signed note
+    # and the attestation, with microseconds in its times
+    session = SessionFactory(patient=patient)
+    _chart(session, nurse, prescriber, therapist, size=3)
+    AttestationFactory(
+        session=session, recorded_by=nurse, last_ate_at=dt.datetime(2026, 3, 8, 7, 0, 0, 123456, tzinfo=dt.UTC)
+    )
+    client = api(nurse)
+    url = f"/api/v1/chart/sessions/{session.pk}/"
+
+    # when read lean, then with DRF's own path for every serializer
+    lean = client.get(url)
+    monkeypatch.setattr(LeanRepresentationMixin, "_lean_recipe", classmethod(lambda cls: None))
+    plain = client.get(url)
+
+    # then
+    assert (lean.status_code, plain.status_code) == (200, 200)
+    assert lean.content == plain.content
+    body = lean.json()
+    assert (len(body["doses"]), len(body["vitals"]), len(body["sedation"]), len(body["adverse_events"])) == (3, 3, 3, 3)
+    assert body["attestation"]["last_ate_at"] == "2026-03-08T07:00:00.123456Z"
+    assert body["doses"][0]["dose_mg"] == "10.00"
 
 
 def test_the_patient_timeline_is_newest_first(api, nurse, prescriber, therapist, patient):

@@ -13,12 +13,29 @@ from followups.models import FollowUp
 from kat_clinic.api.lean import LeanRepresentationMixin
 from kat_clinic.api.serializers import PatientSerializer
 from kat_clinic.roles import Role
+from monitoring.api import serializers as mon
 from sessions.api.serializers import SessionSerializer, StaffAssignmentSerializer
 from tests.factories import PatientFactory
 from tests.followups.factories import FollowUpFactory
 
 pytestmark = pytest.mark.django_db
-LEAN = (PatientSerializer, SessionSerializer, StaffAssignmentSerializer, FollowUpSerializer)
+LEAN = (
+    PatientSerializer,
+    SessionSerializer,
+    StaffAssignmentSerializer,
+    FollowUpSerializer,
+    # the session chart's rows
+    mon.DoseAdministrationSerializer,
+    mon.SessionMedicationSerializer,
+    mon.EscalationSerializer,
+    mon.VitalSignSerializer,
+    mon.SedationScoreSerializer,
+    mon.AdverseEventSerializer,
+    mon.AlertSerializer,
+    mon.ScaleResponseSerializer,
+    mon.SessionAttestationSerializer,
+    mon.RemsMonitoringFormSerializer,
+)
 
 
 @pytest.fixture

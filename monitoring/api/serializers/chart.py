@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from kat_clinic.api.lean import LeanRepresentationMixin
 from kat_clinic.api.times import AwareDateTimeField
 from monitoring.api.fields import session_field
 from monitoring.api.serializers.dosing import (
@@ -44,7 +45,7 @@ class ChecklistStatusSerializer(serializers.Serializer):
     overridden = serializers.ListField(child=serializers.DictField())
 
 
-class RemsMonitoringFormSerializer(serializers.ModelSerializer):
+class RemsMonitoringFormSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
     class Meta:
         model = RemsMonitoringForm
         fields = ["id", "session", "data", "due_on", "status", "generated_at", "submitted_at", "submitted_by"]

@@ -7,6 +7,7 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from kat_clinic.api.lean import LeanRepresentationMixin
 from kat_clinic.api.times import AwareDateTimeField
 from monitoring.api.fields import ENTERED_IN_ERROR, StaffField, session_field
 from monitoring.models import (
@@ -16,7 +17,7 @@ from monitoring.models import (
 )
 
 
-class DoseAdministrationSerializer(serializers.ModelSerializer):
+class DoseAdministrationSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
     session = session_field()
     ordered_by = StaffField()
     cap_override_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
@@ -87,7 +88,7 @@ class PositiveMgField(serializers.DecimalField):
         super().__init__(max_digits=7, decimal_places=2, min_value=Decimal("0.01"), **kwargs)
 
 
-class SessionMedicationSerializer(serializers.ModelSerializer):
+class SessionMedicationSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
     session = session_field()
     ordered_by = StaffField()
     dose_mg = PositiveMgField()
@@ -109,7 +110,7 @@ class SessionMedicationSerializer(serializers.ModelSerializer):
         read_only_fields = ["given_by"]
 
 
-class EscalationSerializer(serializers.ModelSerializer):
+class EscalationSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
     session = session_field()
 
     class Meta:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from kat_clinic.api.lean import LeanRepresentationMixin
 from kat_clinic.api.times import refuse_future_time
 from monitoring.api.fields import StaffField, patient_field, session_field
 from monitoring.models import (
@@ -127,7 +128,7 @@ class ContraindicationScreenSerializer(serializers.ModelSerializer):
         return answers
 
 
-class SessionAttestationSerializer(serializers.ModelSerializer):
+class SessionAttestationSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
     session = session_field()
 
     class Meta:

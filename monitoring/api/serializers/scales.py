@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
+from kat_clinic.api.lean import LeanRepresentationMixin
 from monitoring.api.fields import patient_field, session_field
 from monitoring.models import (
     Scale,
@@ -13,7 +14,7 @@ from monitoring.models import (
 from programs.models import Enrollment
 
 
-class ScaleResponseSerializer(serializers.ModelSerializer):
+class ScaleResponseSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
     patient = patient_field()
     session = session_field(required=False, allow_null=True)
     enrollment = ClinicScopedPrimaryKeyRelatedField(

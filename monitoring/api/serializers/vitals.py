@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from kat_clinic.api.lean import LeanRepresentationMixin
 from monitoring.api.fields import ENTERED_IN_ERROR, session_field
 from monitoring.models import (
     AdverseEvent,
@@ -26,7 +27,7 @@ def _plausible_kwargs(plausible: PlausibleRange) -> dict:
     }
 
 
-class VitalSignSerializer(serializers.ModelSerializer):
+class VitalSignSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
     session = session_field()
 
     class Meta:
@@ -72,7 +73,7 @@ class VitalBatchResultSerializer(serializers.Serializer):
     alerts = serializers.ListField(child=serializers.IntegerField())
 
 
-class SedationScoreSerializer(serializers.ModelSerializer):
+class SedationScoreSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
     session = session_field()
     moaas = serializers.IntegerField(min_value=0, max_value=5)
 
@@ -94,7 +95,7 @@ class DissociationScoreSerializer(serializers.ModelSerializer):
         read_only_fields = ["total", "recorded_by", *ENTERED_IN_ERROR]
 
 
-class AdverseEventSerializer(serializers.ModelSerializer):
+class AdverseEventSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
     session = session_field()
 
     class Meta:
@@ -114,7 +115,7 @@ class AdverseEventSerializer(serializers.ModelSerializer):
         read_only_fields = ["patient", "recorded_by"]
 
 
-class AlertSerializer(serializers.ModelSerializer):
+class AlertSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
     class Meta:
         model = Alert
         fields = [

@@ -1,0 +1,131 @@
+"""The day board's body is written without DRF's nested serializers (`sessions.api.board`): byte for
+byte what `DayBoardSerializer` writes, on boards with several sessions, staff, flags and links."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rest_framework.renderers import JSONRenderer
+
+from sessions import selectors, services
+from sessions.api.serializers import DayBoardSerializer
+from sessions.models import Session
+from tests.factories import PatientFactory
+from tests.sessions.conftest import MONDAY, NURSE_SHARED, THERAPIST_EXCLUSIVE, at, works_every_day
+
+
+def _board(client, clinic, day):
+    return client.get(f"/api/v1/scheduling/day-board/?clinic={clinic.pk}&date={day.isoformat()}")
+
+
+def _drf_body(clinic, day, now) -> bytes:
+    return JSONRenderer().render(DayBoardSerializer(selectors.day_board(clinic=clinic, day=day, now=now)).data)
+
+
+def _z(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def test_an_ad_hoc_board_is_written_exactly(
+    api, scheduler, clinic, chair, chair2, working_nurse, make_staff, book, django_assert_max_num_queries
+):
+    # given a dosing session, a preparation with a titled therapist and a cancelled dosing session
+    therapist = works_every_day(make_staff(clinic, "therapist", credentials_suffix="LCSW"), clinic)
+    anna, ben, cleo = (PatientFactory(home_clinic=clinic, first_name=n, last_name="Quinn") for n in "ABC")
+    dosing = book(anna, at(clinic, MONDAY, 9), chair, [working_nurse], shape=NURSE_SHARED)
+    prep = book(ben, at(clinic, MONDAY, 11), chair2, [therapist], shape=THERAPIST_EXCLUSIVE)
+    cancelled = book(cleo, at(clinic, MONDAY, 13), chair, [working_nurse], shape=NURSE_SHARED)
+    services.session_cancel(session_id=cancelled.pk, by=None, reason="patient asked")
+    cancelled.refresh_from_db()
+    nurse = working_nurse.assignments.get(session=dosing)
+
+    # when
+    with django_assert_max_num_queries(9):
+        response = _board(api(scheduler), clinic, MONDAY)
+
+    # then: every byte, in DRF's field order
+    def session(s, patient, staff, flags, authorization):
+        return {
+            "id": s.pk,
+            "patient": {"id": patient.pk, "name": f"{patient.first_name} Quinn"},
+            "kind": s.kind,
+            "status": s.status,
+            "starts_at": _z(s.starts_at),
+            "ends_at": _z(s.ends_at),
+            "block_starts_at": _z(s.block_starts_at),
+            "block_ends_at": _z(s.block_ends_at),
+            "room": s.room_id,
+            "telehealth": False,
+            "staff": staff,
+            "linked": [],
+            "flags": flags,
+            "authorization": authorization,
+        }
+
+    nurse_row = {"staff": working_nurse.pk, "name": str(working_nurse), "role": "nurse", "mode": "shared"}
+    missing = {"late": False, "late_cancel": False, "prerequisite_missing": True, "ride_not_confirmed": True}
+    clear = {"late": False, "late_cancel": False, "prerequisite_missing": False, "ride_not_confirmed": False}
+    expected = {
+        "clinic": clinic.pk,
+        "date": MONDAY.isoformat(),
+        "timezone": clinic.timezone,
+        "sessions": [
+            session(dosing, anna, [{**nurse_row, "lane": nurse.lane}], missing, "not_required"),
+            session(
+                prep,
+                ben,
+                [
+                    {
+                        "staff": therapist.pk,
+                        "name": f"{therapist.first_name} {therapist.last_name}, LCSW",
+                        "role": "therapist",
+                        "mode": "exclusive",
+                        "lane": None,
+                    }
+                ],
+                clear,
+                "not_required",
+            ),
+            session(
+                cancelled,
+                cleo,
+                [{**nurse_row, "lane": cancelled.assignments.get().lane}],
+                {**missing, "late_cancel": cancelled.late_cancel},
+                "not_required",
+            ),
+        ],
+        "by_room": [
+            {"room": chair.pk, "name": "Chair 1", "sessions": [dosing.pk, cancelled.pk]},
+            {"room": chair2.pk, "name": "Chair 2", "sessions": [prep.pk]},
+        ],
+        "by_staff": sorted(
+            [
+                {"staff": working_nurse.pk, "name": str(working_nurse), "sessions": [dosing.pk]},
+                {"staff": therapist.pk, "name": str(therapist), "sessions": [prep.pk]},
+            ],
+            key=lambda e: e["name"],
+        ),
+    }
+    assert response.status_code == 200
+    assert response.content == JSONRenderer().render(expected)
+    assert response.content == _drf_body(clinic, MONDAY, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+
+
+def test_a_program_board_with_links_and_flags_matches_the_serializer(api, scheduler, clinic, kat_enrollment):
+    # given the KAT program booked in full (dosing sessions with integration partners and flags)
+    response = api(scheduler).post(
+        "/api/v1/scheduling/program-booking/", {"enrollment": kat_enrollment.pk, "date_from": MONDAY.isoformat()}
+    )
+    assert response.status_code == 200, response.json()
+    days = sorted({s.starts_at.astimezone(clinic.tz).date() for s in Session.objects.filter(enrollment=kat_enrollment)})
+    client = api(scheduler)
+
+    # when / then: each day's body is the serializer's, byte for byte, and the links are there
+    linked = 0
+    for day in days:
+        response = _board(client, clinic, day)
+        assert response.status_code == 200
+        # (the board's `late` flag is as of now: the program lies in the future, so it is False either way)
+        assert response.content == _drf_body(clinic, day, dt.datetime.now(dt.UTC))
+        linked += sum(len(item["linked"]) for item in response.json()["sessions"])
+    assert linked > 0
