@@ -7,6 +7,7 @@ counts as PHI unless it stands on the allow-list below.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import uuid
@@ -144,27 +145,6 @@ class AuditMiddleware:
         )
 
 
-# The audit row's columns, in the order of AUDIT_INSERT's placeholders (the model's fields but its id).
-AUDIT_COLUMNS = (
-    "occurred_at",
-    "user_id",
-    "username",
-    "roles",
-    "clinic_id",
-    "action",
-    "operation",
-    "method",
-    "path",
-    "resource_type",
-    "resource_ids",
-    "patient_ids",
-    "outcome",
-    "status_code",
-    "request_id",
-    "client_request_id",
-    "ip",
-    "break_glass",
-)
 # Typed placeholders: an empty list is an empty array of the column's type, an address an inet.
 _CASTS = {
     "roles": "::varchar(16)[]",
@@ -173,16 +153,29 @@ _CASTS = {
     "request_id": "::uuid",
     "ip": "::inet",
 }
-AUDIT_INSERT = "INSERT INTO kat_clinic_auditevent ({}) VALUES ({})".format(
-    ", ".join(f'"{c}"' for c in AUDIT_COLUMNS), ", ".join("%s" + _CASTS.get(c, "") for c in AUDIT_COLUMNS)
-)
+
+
+@functools.cache
+def audit_insert_statement() -> tuple[str, tuple[str, ...]]:
+    """The INSERT of one audit row and its columns in placeholder order: every column of the
+    AuditEvent model but its id, read from the model so the two cannot drift apart."""
+    from kat_clinic.audit.models import AuditEvent
+
+    columns = tuple(f.column for f in AuditEvent._meta.concrete_fields if not f.primary_key)
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        AuditEvent._meta.db_table,
+        ", ".join(f'"{c}"' for c in columns),
+        ", ".join("%s" + _CASTS.get(c, "") for c in columns),
+    )
+    return sql, columns
 
 
 def insert_audit_event(**values) -> None:
     """One audit row in one INSERT, without the ORM's model instance and signals (the row is the
     same: kat_clinic.audit.models.AuditEvent; the sealer chains it later, kat_clinic.audit.chain)."""
+    sql, columns = audit_insert_statement()
     with connection.cursor() as cursor:
-        cursor.execute(AUDIT_INSERT, [values[c] for c in AUDIT_COLUMNS])
+        cursor.execute(sql, [values[c] for c in columns])
 
 
 def _resource_from_path(path: str) -> str:
