@@ -28,6 +28,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bench.probe import QueryCounter
+
 # Rates so high that the throttles never refuse, yet every request still counts in Redis (as bench.run).
 THROTTLE_SCOPES = ("ANON", "USER", "LOGIN", "CHECKIN", "SCHEMA")
 
@@ -58,15 +60,6 @@ class CpuScenario:
     name: str
     role: str  # "none" for no credentials, else a key of the tokens logged in
     build: Callable[[dict, int], tuple[str, str, dict | None]]
-
-
-class QueryCounter:
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
 
 
 def configure_environment() -> None:

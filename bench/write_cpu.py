@@ -17,6 +17,8 @@ import secrets
 import statistics
 import time
 
+from bench.probe import QueryCounter
+
 
 class _Rollback(Exception):
     pass
@@ -28,11 +30,7 @@ def _measure(fn, runs: int) -> tuple[float, int]:
     cpu: list[float] = []
     queries = 0
     for _ in range(runs):
-        count = [0]
-
-        def counter(execute, sql, params, many, context, count=count):
-            count[0] += 1
-            return execute(sql, params, many, context)
+        counter = QueryCounter()
 
         try:
             with transaction.atomic(), connection.execute_wrapper(counter):
@@ -42,7 +40,7 @@ def _measure(fn, runs: int) -> tuple[float, int]:
                 raise _Rollback
         except _Rollback:
             pass
-        queries = count[0]
+        queries = counter.count
     return statistics.median(cpu) * 1000, queries
 
 

@@ -16,34 +16,27 @@ from followups.engine import followup_deliver, followups_deliver, followups_disp
 RETRY_COUNTDOWN_CAP_SECONDS = min(60, settings.CELERY_VISIBILITY_TIMEOUT_SECONDS // 4)
 
 
-@shared_task(
-    name="integration.deliver_followup",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=2,
-    retry_backoff_max=RETRY_COUNTDOWN_CAP_SECONDS,
-    retry_jitter=True,
-    max_retries=5,
-    ignore_result=True,
-)
+# Both delivery tasks: acknowledged after the work, retried with backoff on a database error.
+DELIVERY_TASK_OPTIONS = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 2,
+    "retry_backoff_max": RETRY_COUNTDOWN_CAP_SECONDS,
+    "retry_jitter": True,
+    "max_retries": 5,
+    "ignore_result": True,
+}
+
+
+@shared_task(name="integration.deliver_followup", **DELIVERY_TASK_OPTIONS)
 def deliver_followup(followup_id: int, claim: int) -> str:
     # One claim: the task published before batches (messages still queued at an upgrade).
     # If retries run out, nothing is lost: the row stays claimed and its lease brings it back.
     return followup_deliver(followup_id=followup_id, claim=claim)
 
 
-@shared_task(
-    name="integration.deliver_followups",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=2,
-    retry_backoff_max=RETRY_COUNTDOWN_CAP_SECONDS,
-    retry_jitter=True,
-    max_retries=5,
-    ignore_result=True,
-)
+@shared_task(name="integration.deliver_followups", **DELIVERY_TASK_OPTIONS)
 def deliver_followups(claims: list[list[int]]) -> dict[int, str]:
     """A batch of claims, [[follow-up id, claim], ...]: what the dispatcher publishes. A retry after
     a database error is safe: settled rows are stale, interrupted ones are settled by lookup."""
