@@ -17,7 +17,6 @@ The machine is shared: compare ratios within one run, not milliseconds across ru
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import io
 import json
 import os
@@ -75,20 +74,12 @@ def configure_environment() -> None:
         os.environ[f"THROTTLE_{scope}_RATE"] = "1000000/min"
 
 
-def _session_list(ctx: dict, i: int):
-    anchor = dt.date.fromisoformat(ctx["anchor"])
-    day = anchor + dt.timedelta(days=(i % 7) - 3)
-    after = f"{day.isoformat()}T00:00:00Z"
-    before = f"{(day + dt.timedelta(days=1)).isoformat()}T00:00:00Z"
-    return "GET", f"/api/v1/sessions/?clinic={ctx['clinic_id']}&starts_after={after}&starts_before={before}", None
-
-
 def _me(ctx: dict, i: int):
     return "GET", "/api/v1/me/", None
 
 
 def scenarios(ctx: dict) -> list[CpuScenario]:
-    """`/livez`, `/me/` and the hot reads of bench.scenarios that exist on this branch, plus the session list."""
+    """`/livez`, `/me/` and the hot reads of bench.scenarios that exist on this branch."""
     from bench.scenarios import PATH_KEYS, SCENARIOS
 
     by_name = {sc.name: sc for sc in SCENARIOS}
@@ -104,9 +95,6 @@ def scenarios(ctx: dict) -> list[CpuScenario]:
         "availability search",
     ]
     for name in order:
-        if name == "session list":
-            out.append(CpuScenario(name, "scheduler", _session_list))
-            continue
         sc = by_name[name]
         key = PATH_KEYS.get(name)
         if key and key not in ctx["paths"]:

@@ -11,6 +11,13 @@ CEILING = "livez (ceiling)"
 RATIO_TARGET = 0.40
 RSS_TARGET_MB = 200
 GROWTH_TARGET = 1.5
+CPU_FLAT_TOLERANCE = 0.15
+# The round-2 performance goals, judged on the one-at-a-time run (the workers' CPU with nothing
+# contending for the cores): hot reads at most 6x the ceiling's CPU with a p95 of 15 ms; booking
+# and the vitals write by their own CPU and query budgets.
+HOT_READ_CPU_RATIO = 6.0
+HOT_READ_SERIAL_P95_MS = 15.0
+WRITE_GOALS = {"whole-program booking": {"cpu_ms": 60.0, "queries": 40}, "vitals write": {"cpu_ms": 5.0}}
 BY_NAME = {s.name: s for s in SCENARIOS}
 
 
@@ -39,8 +46,70 @@ def evaluate(results: dict) -> None:
         if errors:
             misses.append(f"{errors} errors")
         info["missed"] = misses
+    _evaluate_goals(scenarios)
     rss = (results.get("rss") or {}).get("max_worker_mb")
     results["rss_ok"] = rss is not None and rss < RSS_TARGET_MB
+
+
+def _serial_cpu(info: dict) -> float | None:
+    return (info.get("serial") or {}).get("worker_cpu_ms_per_request")
+
+
+def _evaluate_goals(scenarios: dict) -> None:
+    """Each scenario's round-2 goal and whether the one-at-a-time run meets it (`goal`, `goal_missed`)."""
+    ceiling_cpu = _serial_cpu(scenarios.get(CEILING, {}))
+    for name, info in scenarios.items():
+        sc = BY_NAME.get(name)
+        cpu = _serial_cpu(info)
+        if not info.get("available") or sc is None or sc.kind == "ceiling" or cpu is None:
+            continue
+        misses = []
+        if sc.hot_read:
+            info["goal"] = f"≤ {HOT_READ_CPU_RATIO:g}× ceiling CPU, serial p95 ≤ {HOT_READ_SERIAL_P95_MS:g} ms"
+            if ceiling_cpu:
+                info["cpu_ratio_to_ceiling"] = round(cpu / ceiling_cpu, 1)
+                if info["cpu_ratio_to_ceiling"] > HOT_READ_CPU_RATIO:
+                    misses.append(f"CPU {info['cpu_ratio_to_ceiling']:g}× ceiling")
+            p95 = (info.get("serial") or {}).get("p95_ms")
+            if p95 is not None and p95 > HOT_READ_SERIAL_P95_MS:
+                misses.append(f"serial p95 {p95:g} ms")
+        elif name in WRITE_GOALS:
+            goal = WRITE_GOALS[name]
+            info["goal"] = f"CPU ≤ {goal['cpu_ms']:g} ms" + (
+                f", ≤ {goal['queries']} queries" if "queries" in goal else ""
+            )
+            if cpu > goal["cpu_ms"]:
+                misses.append(f"CPU {cpu:g} ms")
+            if "queries" in goal and (info.get("queries_per_request") or 0) > goal["queries"]:
+                misses.append(f"{info['queries_per_request']} queries")
+        else:
+            continue
+        info["goal_missed"] = misses
+
+
+def goals_table(r: dict) -> list[str]:
+    """The round-2 goals at one scale: the one-at-a-time run's worker CPU next to the ceiling's."""
+    lines = [
+        f"Round-2 goals at scale {r['scale']:g}, from the one-at-a-time run (worker CPU per request with one "
+        "request in flight; the table above has the CPU under the closed loop, where six users and four "
+        "workers share the two cores):",
+        "",
+        "| endpoint | worker CPU ms/req (serial) | × ceiling CPU | serial p95 ms | queries/req | goal | verdict |",
+        "|---|---:|---:|---:|---:|---|---|",
+    ]
+    for name, info in r["scenarios"].items():
+        cpu = _serial_cpu(info)
+        if not info.get("available") or cpu is None or (name != CEILING and "goal" not in info):
+            continue
+        verdict = "ceiling" if name == CEILING else ("; ".join(info["goal_missed"]) or "met")
+        if name != CEILING and info["goal_missed"]:
+            verdict = "missed: " + verdict
+        lines.append(
+            f"| {name} | {cpu:.2f} | {_fmt(info.get('cpu_ratio_to_ceiling'))} | "
+            f"{_fmt((info.get('serial') or {}).get('p95_ms'))} | {_fmt(info.get('queries_per_request'))} | "
+            f"{info.get('goal', '–')} | {verdict} |"
+        )
+    return lines + [""]
 
 
 def load_all(results_dir: Path) -> list[dict]:
@@ -137,34 +206,50 @@ def growth_table(runs: list[dict]) -> list[str]:
         + " | ".join(f"p95 @{s:g}" for s in scales)
         + " | "
         + " | ".join(f"queries @{s:g}" for s in scales)
+        + " | "
+        + " | ".join(f"CPU ms @{s:g}" for s in scales)
     )
-    lines = ["## Growth with data", "", head + " | growth 1→10 |", "|---|" + "---:|" * (2 * len(scales) + 1)]
+    lines = [
+        "## Growth with data",
+        "",
+        head + " | p95 1→10 | CPU 1→10 |",
+        "|---|" + "---:|" * (3 * len(scales) + 2),
+    ]
     names = [s.name for s in SCENARIOS]
     for name in names:
-        p95s, qs = [], []
+        p95s, qs, cpus = [], [], []
         for r in runs:
             info = r["scenarios"].get(name, {})
             m = info.get("serial") or info.get("closed") or {}
             p95s.append(m.get("p95_ms"))
             qs.append(info.get("queries_per_request"))
+            cpus.append(_serial_cpu(info))
         if all(p is None for p in p95s):
             continue
-        growth = "–"
+        growth, cpu_growth = "–", "–"
         if 1.0 in scales and 10.0 in scales:
-            a, b = p95s[scales.index(1.0)], p95s[scales.index(10.0)]
+            one, ten = scales.index(1.0), scales.index(10.0)
+            a, b = p95s[one], p95s[ten]
             if a and b:
                 growth = f"{b / a:.2f}×" + (" (missed)" if b / a >= GROWTH_TARGET else "")
+            a, b = cpus[one], cpus[ten]
+            if a and b:
+                change = b / a - 1
+                cpu_growth = f"{change:+.0%}" + (" (missed)" if abs(change) > CPU_FLAT_TOLERANCE else "")
         lines.append(
             f"| {name} | "
             + " | ".join(_fmt(p) for p in p95s)
             + " | "
             + " | ".join(_fmt(q) for q in qs)
-            + f" | {growth} |"
+            + " | "
+            + " | ".join(_fmt(c) for c in cpus)
+            + f" | {growth} | {cpu_growth} |"
         )
     return lines + [
         "",
-        "p95 here is the serial one (one request at a time): service time without queueing, so the",
-        "growth reflects the data, not what else the shared machine was running.",
+        "p95 and CPU here are the serial run's (one request at a time): service time without queueing",
+        "and the workers' own CPU, so the growth reflects the data, not what else the shared machine was",
+        f"running. The goal: the same queries at every scale and CPU within ±{CPU_FLAT_TOLERANCE:.0%} from 1 to 10.",
         "",
     ]
 
@@ -217,6 +302,7 @@ def write_all(results_dir: Path) -> None:
     ]
     for r in runs:
         lines += scale_table(r)
+        lines += goals_table(r)
     lines += growth_table(runs)
     if chart(runs, results_dir / "latency_vs_scale.png"):
         lines += ["![p95 latency against data scale](latency_vs_scale.png)", ""]
@@ -233,7 +319,18 @@ def write_all(results_dir: Path) -> None:
                     n: {
                         k: v
                         for k, v in i.items()
-                        if k in ("available", "reason", "queries_per_request", "ratio_to_ceiling", "missed", "path")
+                        if k
+                        in (
+                            "available",
+                            "reason",
+                            "queries_per_request",
+                            "ratio_to_ceiling",
+                            "missed",
+                            "path",
+                            "goal",
+                            "goal_missed",
+                            "cpu_ratio_to_ceiling",
+                        )
                     }
                     | {
                         "closed": {
@@ -250,6 +347,7 @@ def write_all(results_dir: Path) -> None:
                         "fixed_rate_p95_ms": (i.get("fixed_rate") or {}).get("p95_ms"),
                         "serial_p50_ms": (i.get("serial") or {}).get("p50_ms"),
                         "serial_p95_ms": (i.get("serial") or {}).get("p95_ms"),
+                        "serial_worker_cpu_ms_per_request": _serial_cpu(i),
                     }
                     for n, i in r["scenarios"].items()
                 },

@@ -263,16 +263,23 @@ def bench_scale(scale: float, opts: argparse.Namespace) -> dict:
             if not sc.pool:
                 closed_loop(HOST, server.port, factory, concurrency=2, duration_s=1.5)  # warm-up
             # One user, one request at a time: service time without queueing, the figure that shows
-            # how latency grows with data whatever else the machine is doing.
+            # how latency grows with data whatever else the machine is doing. The workers' CPU over
+            # it is the request's own cost: one worker busy at a time, nothing contending for the
+            # cores (under the closed loop below, six users and four workers share two cores).
+            cpu0 = server.worker_cpu_s()
             serial = closed_loop(
                 HOST,
                 server.port,
                 factory,
                 concurrency=1,
                 duration_s=opts.serial_duration,
-                max_requests=min(40, max_requests) if max_requests is not None else 40,
+                max_requests=min(40, max_requests) if max_requests is not None else None,
             )
             info["serial"] = serial.summary()
+            if serial.samples:
+                info["serial"]["worker_cpu_ms_per_request"] = round(
+                    (server.worker_cpu_s() - cpu0) * 1000 / len(serial.samples), 2
+                )
             if sc.pool:
                 pool_offsets[sc.pool] = pool_offsets.get(sc.pool, 0) + serial.attempted
                 max_requests = max(0, len(ctx[sc.pool]) - pool_offsets[sc.pool])

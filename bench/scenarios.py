@@ -57,6 +57,13 @@ def day_board(ctx: dict, i: int):
     return "GET", ctx["paths"]["day_board"].format(clinic=ctx["clinic_id"], date=_day(ctx, i)), None
 
 
+def session_list(ctx: dict, i: int):
+    """One clinic's booked sessions of a day, as the front desk's list view pages through the week."""
+    day = dt.date.fromisoformat(_day(ctx, i))
+    after, before = f"{day.isoformat()}T00:00:00Z", f"{(day + dt.timedelta(days=1)).isoformat()}T00:00:00Z"
+    return "GET", f"/api/v1/sessions/?clinic={ctx['clinic_id']}&starts_after={after}&starts_before={before}", None
+
+
 def availability(ctx: dict, i: int):
     """A KAT dosing block for a patient over the next week: the front desk's most common search."""
     start, end = _search_window(ctx, i)
@@ -126,6 +133,7 @@ SCENARIOS: list[Scenario] = [
     Scenario("patient list", "scheduler", patient_list, p95_target_ms=50, hot_read=True, needs=("patients",)),
     Scenario("patient detail", "scheduler", patient_detail, p95_target_ms=50, hot_read=True, needs=("patients",)),
     Scenario("day board", "scheduler", day_board, p95_target_ms=30, hot_read=True),
+    Scenario("session list", "scheduler", session_list, p95_target_ms=50, hot_read=True),
     Scenario(
         "availability search",
         "scheduler",

@@ -58,6 +58,9 @@ return {1, count + 1, redis.call('LINDEX', key, -1)}
 """
 WINDOW_KEY_SUFFIX = ":window"
 _script = None
+# One client per connection pool for the life of the process: Django's cache builds a new client
+# (and its table of ~170 reply callbacks) on every call, which showed in every request's profile.
+_clients: dict = {}
 
 
 def _sliding_window(client):
@@ -66,6 +69,15 @@ def _sliding_window(client):
     if _script is None:
         _script = client.register_script(SLIDING_WINDOW)
     return _script
+
+
+def _client(backend: RedisCache, key: str):
+    """The Redis client of the cache's write pool, built once per pool."""
+    pool = backend._cache._get_connection_pool(True)
+    client = _clients.get(pool)
+    if client is None:
+        client = _clients[pool] = backend._cache.get_client(key, write=True)
+    return client
 
 
 class _OneRoundTrip(throttling.SimpleRateThrottle):
@@ -81,7 +93,7 @@ class _OneRoundTrip(throttling.SimpleRateThrottle):
         # A key of its own: DRF's pickled list under the plain key (written by a process of the
         # previous release during a rolling deploy, or still in Redis after it) is another type.
         key = backend.make_and_validate_key(f"{self.key}{WINDOW_KEY_SUFFIX}")
-        client = backend._cache.get_client(key, write=True)
+        client = _client(backend, key)
         self.now = self.timer()
         allowed, count, oldest = _sliding_window(client)(
             keys=[key], args=[repr(self.now), self.duration, self.num_requests], client=client

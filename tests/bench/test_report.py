@@ -73,3 +73,64 @@ def test_copy_encoding_escapes_text_and_writes_nulls_and_arrays():
     assert encode("a\tb\nc\\d") == "a\\tb\\nc\\\\d"
     assert encode(["monitored", 'say "hi"']) == '{"monitored","say \\\\"hi\\\\""}'
     assert encode(True) == "t"
+
+
+def _serial(cpu_ms: float, p95_ms: float) -> dict:
+    return {"worker_cpu_ms_per_request": cpu_ms, "p95_ms": p95_ms}
+
+
+def test_round_two_goals_are_judged_on_the_serial_run_next_to_the_ceilings_cpu():
+    # given a ceiling at 0.5 ms of worker CPU, a read at 2.9 ms (p95 8 ms), another at 3.5 ms
+    # (p95 20 ms), booking at 55 ms in 41 queries and a vitals write at 4.9 ms
+    closed = {"throughput_rps": 100.0, "errors": 0, "p95_ms": 10.0}
+    results = _results(
+        **{
+            "livez (ceiling)": {"available": True, "closed": closed, "serial": _serial(0.5, 1.0)},
+            "patient detail": {"available": True, "closed": closed, "serial": _serial(2.9, 8.0)},
+            "day board": {"available": True, "closed": closed, "serial": _serial(3.5, 20.0)},
+            "whole-program booking": {
+                "available": True,
+                "closed": closed,
+                "serial": _serial(55.0, 90.0),
+                "queries_per_request": 41,
+            },
+            "vitals write": {"available": True, "closed": closed, "serial": _serial(4.9, 9.0)},
+        }
+    )
+
+    # when evaluated
+    report.evaluate(results)
+
+    # then each is held to its own goal
+    s = results["scenarios"]
+    assert s["patient detail"]["cpu_ratio_to_ceiling"] == 5.8
+    assert s["patient detail"]["goal_missed"] == []
+    assert s["day board"]["cpu_ratio_to_ceiling"] == 7.0
+    assert s["day board"]["goal_missed"] == ["CPU 7× ceiling", "serial p95 20 ms"]
+    assert s["whole-program booking"]["goal_missed"] == ["41 queries"]
+    assert s["vitals write"]["goal_missed"] == []
+    assert "goal" not in s["livez (ceiling)"]
+    # and the goals table shows the serial CPU, the ratio and the verdict of each
+    table = "\n".join(report.goals_table({"scale": 1.0, **results}))
+    assert "| livez (ceiling) | 0.50 | – | 1.0 | – | – | ceiling |" in table
+    assert "| day board | 3.50 | 7.0 | 20.0 | – |" in table
+    assert table.count("missed: ") == 2
+
+
+def test_growth_compares_queries_and_serial_cpu_from_scale_one_to_ten():
+    # given the same read at scales 1 and 10: same queries, CPU 2.0 then 2.2 ms; another 2.0 then 2.6 ms
+    def run(scale, cpu_a, cpu_b):
+        return {
+            "scale": scale,
+            "scenarios": {
+                "patient list": {"serial": _serial(cpu_a, 5.0), "queries_per_request": 4},
+                "day board": {"serial": _serial(cpu_b, 5.0), "queries_per_request": 7},
+            },
+        }
+
+    # when the growth table is written
+    lines = report.growth_table([run(1.0, 2.0, 2.0), run(10.0, 2.2, 2.6)])
+
+    # then +10 % is within the ±15 % goal and +30 % is not
+    assert "| patient list | 5.0 | 5.0 | 4 | 4 | 2.0 | 2.2 | 1.00× | +10% |" in lines
+    assert "| day board | 5.0 | 5.0 | 7 | 7 | 2.0 | 2.6 | 1.00× | +30% (missed) |" in lines
