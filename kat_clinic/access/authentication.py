@@ -1,9 +1,10 @@
-"""Token authentication in one query: the token, its user and the user's roles per clinic.
+"""Token authentication in one query: the token, its user, the user's staff record and roles per clinic.
 
 knox's TokenAuthentication reads the token with its user, then every other token of the user (to
 delete the expired ones), and the permission matrix then reads the user's memberships: three
-queries before a view does anything. Here one query carries the token, the user and the roles the
-matrix needs (the same active memberships `kat_clinic.access.scoping.roles_by_clinic` reads, as of
+queries before a view does anything, and every charting view reads the acting staff member
+(`request.user.staff`) with one more. Here one query carries the token, the user, the user's staff
+record (or none) and the roles the matrix needs (the same active memberships `kat_clinic.access.scoping.roles_by_clinic` reads, as of
 this request: a membership changed or revoked counts from the next request on, as before).
 
 What knox decided stays as it was: an unknown or wrong token is "Invalid token."; an expired one
@@ -47,9 +48,14 @@ class _TokenQuery:
         qn = connection.ops.quote_name
         self.token_fields = list(AuthToken._meta.concrete_fields)
         self.user_fields = list(User._meta.concrete_fields)
+        self.staff_fields = list(StaffMember._meta.concrete_fields)
         token, user = AuthToken._meta.db_table, User._meta.db_table
-        columns = [f"t.{qn(f.column)}" for f in self.token_fields] + [f"u.{qn(f.column)}" for f in self.user_fields]
         membership, staff, clinic = (m._meta.db_table for m in (ClinicMembership, StaffMember, Clinic))
+        columns = (
+            [f"t.{qn(f.column)}" for f in self.token_fields]
+            + [f"u.{qn(f.column)}" for f in self.user_fields]
+            + [f"sm.{qn(f.column)}" for f in self.staff_fields]
+        )
         roles = (
             f"ARRAY(SELECT m.clinic_id::text || ':' || m.role FROM {qn(membership)} m"
             f" JOIN {qn(staff)} s ON s.id = m.staff_id JOIN {qn(clinic)} c ON c.id = m.clinic_id"
@@ -58,10 +64,14 @@ class _TokenQuery:
         self.sql = (
             f"SELECT {', '.join(columns)}, {roles} FROM {qn(token)} t"
             f" JOIN {qn(user)} u ON u.{qn(User._meta.pk.column)} = t.{qn(AuthToken._meta.get_field('user').column)}"
+            f" LEFT JOIN {qn(staff)} sm ON sm.{qn(StaffMember._meta.get_field('user').column)}"
+            f" = u.{qn(User._meta.pk.column)}"
             f" WHERE t.{qn(AuthToken._meta.get_field('token_key').column)} = %s"
         )
         self.token_converters = [self._converters(f, token) for f in self.token_fields]
         self.user_converters = [self._converters(f, user) for f in self.user_fields]
+        self.staff_converters = [self._converters(f, staff) for f in self.staff_fields]
+        self.staff_cache_name = User._meta.get_field("staff").cache_name
 
     @staticmethod
     def _converters(field, table):
@@ -77,17 +87,25 @@ class _TokenQuery:
         return model.from_db(connection.alias, [f.attname for f in fields], row)
 
     def run(self, token_key: str):
-        """[(AuthToken with .user, roles as "clinic_id:role")] for this key."""
-        from kat_clinic.models import User
+        """[(AuthToken with .user and .user.staff, roles as "clinic_id:role")] for this key."""
+        from kat_clinic.models import StaffMember, User
 
         with connection.cursor() as cursor:
             cursor.execute(self.sql, [token_key])
             rows = cursor.fetchall()
-        n = len(self.token_fields)
+        n, m = len(self.token_fields), len(self.token_fields) + len(self.user_fields)
         found = []
         for values in rows:
             auth_token = self._instance(AuthToken, self.token_fields, self.token_converters, values[:n])
-            user = self._instance(User, self.user_fields, self.user_converters, values[n:-1])
+            user = self._instance(User, self.user_fields, self.user_converters, values[n:m])
+            staff_values = values[m:-1]
+            staff = None
+            if staff_values[0] is not None:  # the LEFT JOIN's id: a user without a staff record has none
+                staff = self._instance(StaffMember, self.staff_fields, self.staff_converters, staff_values)
+                staff.user = user
+            # What `user.staff` reads: the reverse one-to-one's cache (None raises DoesNotExist, as a
+            # query finding no row would).
+            user._state.fields_cache[self.staff_cache_name] = staff
             auth_token.user = user
             found.append((auth_token, values[-1]))
         return found

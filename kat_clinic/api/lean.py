@@ -16,11 +16,14 @@ field, and serializes a row with it:
 - a nested `many=True` serializer that is itself lean reads the related rows and serializes each;
 - any other field, or a class whose fields cannot all be read this way, is DRF's own path.
 The recipe holds no per-request state: `context` and the method fields are the live serializer's.
-tests/kat_clinic/test_lean_serializers.py compares the output with DRF's for every lean class.
+The fields themselves (which a validating serializer needs) are built from the model once per class
+and deep-copied for each instance, as DRF copies declared fields.
+tests/sessions/test_lean_serializers.py compares the output with DRF's for every lean class.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 from django.core.exceptions import FieldDoesNotExist
@@ -162,7 +165,7 @@ def _step(serializer, name: str, field):
 
 def build_recipe(serializer) -> tuple | None:
     """The steps for every readable field, in order; None when one of them needs DRF's path."""
-    if type(serializer).get_fields is not serializers.ModelSerializer.get_fields:
+    if type(serializer).get_fields not in (serializers.ModelSerializer.get_fields, LeanRepresentationMixin.get_fields):
         return None  # fields chosen per request: no recipe can stand for them
     steps = []
     for name, field in serializer.fields.items():
@@ -180,6 +183,17 @@ class LeanRepresentationMixin:
     # docstring: drf-spectacular would describe every lean serializer's schema with it.)
 
     _lean_recipes: dict[type, tuple | None] = {}
+    _built_fields: dict[type, dict] = {}
+
+    def get_fields(self):
+        # ModelSerializer builds every field from the model on each instance (a validating serializer
+        # builds its fields for each request body); built once per class, each instance gets a deep
+        # copy, as DRF gives each instance of its declared fields.
+        cls = type(self)
+        built = LeanRepresentationMixin._built_fields.get(cls)
+        if built is None:
+            built = LeanRepresentationMixin._built_fields[cls] = super().get_fields()
+        return copy.deepcopy(built)
 
     @classmethod
     def _lean_recipe(cls) -> tuple | None:
