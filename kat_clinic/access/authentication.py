@@ -4,8 +4,9 @@ knox's TokenAuthentication reads the token with its user, then every other token
 delete the expired ones), and the permission matrix then reads the user's memberships: three
 queries before a view does anything, and every charting view reads the acting staff member
 (`request.user.staff`) with one more. Here one query carries the token, the user, the user's staff
-record (or none) and the roles the matrix needs (the same active memberships `kat_clinic.access.scoping.roles_by_clinic` reads, as of
-this request: a membership changed or revoked counts from the next request on, as before).
+record (or none) and the roles the matrix needs (the same active memberships
+`kat_clinic.access.scoping.roles_by_clinic` reads, as of this request: a membership changed or
+revoked counts from the next request on, as before).
 
 What knox decided stays as it was: an unknown or wrong token is "Invalid token."; an expired one
 is deleted and refused the same way (knox's `token_expired` signal is sent); an inactive user is
