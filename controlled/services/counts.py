@@ -109,7 +109,9 @@ def _counted_mg(container: Container, line: CountedLine) -> Decimal:
 @transaction.atomic
 def discrepancy_resolve(*, discrepancy: Discrepancy, by: StaffMember, resolution: str) -> Discrepancy:
     """Close a discrepancy with the registrant's reason (an adjustment, a found error, a loss report)."""
-    discrepancy = Discrepancy.objects.select_for_update().select_related("registration").get(pk=discrepancy.pk)
+    discrepancy = (
+        Discrepancy.objects.select_for_update(of=("self",)).select_related("registration").get(pk=discrepancy.pk)
+    )
     require_registrant(staff=by, registration=discrepancy.registration)
     if discrepancy.resolved_at is not None:
         raise Conflict("This discrepancy is already resolved.", code="already_resolved")

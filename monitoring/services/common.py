@@ -19,5 +19,8 @@ def require_operation(*, staff: StaffMember, operation: str, clinic_id: int, fie
 
 
 def lock_session(*, session_id: int) -> Session:
-    """Lock the session row: serialises the writes whose rules read sibling rows (cap, gate, PA)."""
-    return Session.objects.select_for_update().select_related("clinic", "patient").get(pk=session_id)
+    """Lock the session row: serialises the writes whose rules read sibling rows (cap, gate, PA).
+
+    Only the session's row (`of=("self",)`): a plain FOR UPDATE would also lock the joined clinic
+    and patient rows, and every charting write of a clinic would wait for every other."""
+    return Session.objects.select_for_update(of=("self",)).select_related("clinic", "patient").get(pk=session_id)

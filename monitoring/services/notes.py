@@ -151,7 +151,7 @@ def note_sign(*, note: ClinicalNote, by: StaffMember, expected_version: int | No
 @transaction.atomic
 def note_cosign(*, note: ClinicalNote, by: StaffMember) -> ClinicalNote:
     """A prescriber co-signs a signed dosing note, once. The trigger allows only these two columns."""
-    note = ClinicalNote.objects.select_for_update().select_related("session").get(pk=note.pk)
+    note = ClinicalNote.objects.select_for_update(of=("self",)).select_related("session").get(pk=note.pk)
     require_operation(staff=by, operation="note.cosign", clinic_id=note.session.clinic_id)
     if not note.needs_cosignature:
         raise RuleViolation("Only dosing notes take a co-signature.", code="cosign_not_applicable")
