@@ -85,15 +85,19 @@ class Finder:
 
     def __init__(self, cal: Calendar, shape: Shape, patient_id: int, prefs: Preferences) -> None:
         self.cal, self.shape, self.patient_id, self.prefs = cal, shape, patient_id, prefs
-        self.rooms = sorted(
-            (
-                r
-                for r in cal.rooms.values()
-                if (not shape.room_kind or r.kind == shape.room_kind)
-                and (not shape.room_capability or shape.room_capability in r.capabilities)
-            ),
-            key=lambda r: (r.pk not in prefs.room_ids, r.name, r.pk),
-        )
+        # Room ids, in the order they are tried (the search reads them for every start).
+        self.room_ids = [
+            r.pk
+            for r in sorted(
+                (
+                    r
+                    for r in cal.rooms.values()
+                    if (not shape.room_kind or r.kind == shape.room_kind)
+                    and (not shape.room_capability or shape.room_capability in r.capabilities)
+                ),
+                key=lambda r: (r.pk not in prefs.room_ids, r.name, r.pk),
+            )
+        ]
         self.staff_by_need = [
             sorted(
                 (sid for sid, roles in cal.roles.items() if need.role in roles),
@@ -131,12 +135,12 @@ class Finder:
             return None
         room_id = None
         if not shape.telehealth:
-            for room in self.rooms:
-                opened = cal.room_open.get(room.pk, [])
-                if covers(opened, start, end, cal.open_starts(("room", room.pk), opened)) and self._free(
-                    cal.room_busy.get(room.pk, []), start, end
+            for candidate in self.room_ids:
+                opened = cal.room_open.get(candidate, [])
+                if covers(opened, start, end, cal.open_starts(("room", candidate), opened)) and self._free(
+                    cal.room_busy.get(candidate, []), start, end
                 ):
-                    room_id = room.pk
+                    room_id = candidate
                     break
             if room_id is None:
                 return None

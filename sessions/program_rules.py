@@ -44,6 +44,23 @@ class PlannedInfo:
     telehealth_allowed: bool
 
 
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """A template rule's fields as plain values: a foreign key's id on a model is a descriptor call,
+    and the search reads every rule for every start it tries."""
+
+    kind: str
+    step_id: int | None
+    min_interval: dt.timedelta | None
+    max_interval: dt.timedelta | None
+    max_count: int | None
+    period: dt.timedelta | None
+
+    @classmethod
+    def of(cls, rule: TemplateRule) -> RuleInfo:
+        return cls(rule.kind, rule.step_id, rule.min_interval, rule.max_interval, rule.max_count, rule.period)
+
+
 @dataclass
 class ProgramContext:
     enrollment: Enrollment
@@ -51,6 +68,10 @@ class ProgramContext:
     rules: list[TemplateRule]
     booked: dict[int, Booked] = field(default_factory=dict)  # planned session id -> its active booking
     info: dict[int, PlannedInfo] = field(default_factory=dict)
+    rule_info: tuple[RuleInfo, ...] = ()
+    # Lists the rules derive from the plan and its bookings, kept until a booking is placed or
+    # released (`place` and `release` clear it): the search judges hundreds of starts in between.
+    derived: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.info = {
@@ -67,12 +88,16 @@ class ProgramContext:
             )
             for p in self.planned.values()
         }
+        self.rule_info = tuple(RuleInfo.of(r) for r in self.rules)
+        self.derived = {}
 
     def place(self, planned_id: int, start: dt.datetime, block_end: dt.datetime, session_id: int | None) -> None:
         self.booked[planned_id] = Booked(start, block_end, session_id)
+        self.derived.clear()
 
     def release(self, planned_id: int) -> None:
         self.booked.pop(planned_id, None)
+        self.derived.clear()
 
     def fork(self) -> ProgramContext:
         """A copy whose bookings can change without touching this one (the plan and rules are shared)."""
@@ -153,30 +178,41 @@ class _Candidate:
 
     def dosing_starts(self, step_id: int | None) -> list[tuple[int, dt.datetime]]:
         """(planned id, start) of the other booked dosing sessions, of `step_id` when given."""
-        info = self.ctx.info
-        return [
-            (pid, b.start)
-            for pid, b in self.ctx.booked.items()
-            if pid != self.me.pk
-            and info[pid].kind == SessionKind.DOSING
-            and (step_id is None or info[pid].step_id == step_id)
-        ]
+        key = ("dosing_starts", self.me.pk, step_id)
+        found = self.ctx.derived.get(key)
+        if found is None:
+            info = self.ctx.info
+            found = self.ctx.derived[key] = [
+                (pid, b.start)
+                for pid, b in self.ctx.booked.items()
+                if pid != self.me.pk
+                and info[pid].kind == SessionKind.DOSING
+                and (step_id is None or info[pid].step_id == step_id)
+            ]
+        return found
+
+    def preparations(self, step_id: int | None) -> list[PlannedInfo]:
+        """The plan's preparation sessions not cancelled (those of `step_id` when given)."""
+        key = ("preparations", step_id)
+        found = self.ctx.derived.get(key)
+        if found is None:
+            found = self.ctx.derived[key] = [
+                i
+                for i in self.ctx.info.values()
+                if (i.step_id == step_id if step_id else i.kind == SessionKind.PREPARATION)
+                and i.status != PlannedSession.Status.CANCELLED
+            ]
+        return found
 
 
 _ZERO = dt.timedelta(0)
 
 
-def _prep_before_first_dosing(rule: TemplateRule, c: _Candidate) -> list[Violation]:
+def _prep_before_first_dosing(rule: RuleInfo, c: _Candidate) -> list[Violation]:
     """Every preparation ends (plus the rule's gap) before the first dosing starts."""
     gap = rule.min_interval or _ZERO
-    me, info, booked = c.me, c.ctx.info, c.ctx.booked
-    step_id = rule.step_id
-    preps = [
-        i
-        for i in info.values()
-        if (i.step_id == step_id if step_id else i.kind == SessionKind.PREPARATION)
-        and i.status != PlannedSession.Status.CANCELLED
-    ]
+    me, booked = c.me, c.ctx.booked
+    preps = c.preparations(rule.step_id)
     violations = []
     if me.kind == SessionKind.DOSING:
         for prep in preps:
@@ -214,7 +250,7 @@ def _prep_before_first_dosing(rule: TemplateRule, c: _Candidate) -> list[Violati
     return violations
 
 
-def _prep_min_gap(rule: TemplateRule, c: _Candidate) -> list[Violation]:
+def _prep_min_gap(rule: RuleInfo, c: _Candidate) -> list[Violation]:
     """Preparation sessions (of the rule's step, else all) start at least the rule's interval apart."""
     me, info = c.me, c.ctx.info
 
@@ -235,7 +271,7 @@ def _prep_min_gap(rule: TemplateRule, c: _Candidate) -> list[Violation]:
     ]
 
 
-def _integration_window(rule: TemplateRule, c: _Candidate) -> list[Violation]:
+def _integration_window(rule: RuleInfo, c: _Candidate) -> list[Violation]:
     """An integration starts inside its window after its dosing block; moving a dosing session
     must keep its booked integrations inside theirs."""
     me, info, booked = c.me, c.ctx.info, c.ctx.booked
@@ -285,12 +321,12 @@ def _integration_window(rule: TemplateRule, c: _Candidate) -> list[Violation]:
     return violations
 
 
-def _judges_this_dosing(rule: TemplateRule, c: _Candidate) -> bool:
+def _judges_this_dosing(rule: RuleInfo, c: _Candidate) -> bool:
     """Dosing rules judge dosing sessions only, of the rule's step when it names one."""
     return c.me.kind == SessionKind.DOSING and (rule.step_id is None or rule.step_id == c.me.step_id)
 
 
-def _dosing_min_gap(rule: TemplateRule, c: _Candidate) -> list[Violation]:
+def _dosing_min_gap(rule: RuleInfo, c: _Candidate) -> list[Violation]:
     if not _judges_this_dosing(rule, c):
         return []
     gap = rule.min_interval or _ZERO
@@ -305,7 +341,7 @@ def _dosing_min_gap(rule: TemplateRule, c: _Candidate) -> list[Violation]:
     ]
 
 
-def _dosing_weekly_cap(rule: TemplateRule, c: _Candidate) -> list[Violation]:
+def _dosing_weekly_cap(rule: RuleInfo, c: _Candidate) -> list[Violation]:
     if not _judges_this_dosing(rule, c):
         return []
     period, cap = rule.period or dt.timedelta(days=7), rule.max_count or 0
@@ -324,7 +360,7 @@ def _dosing_weekly_cap(rule: TemplateRule, c: _Candidate) -> list[Violation]:
 
 # One checker per rule kind. A kind without one constrains nothing at booking time (booster_due is
 # a follow-up the engine plans, not a placement rule).
-RULE_CHECKERS: dict[str, Callable[[TemplateRule, _Candidate], list[Violation]]] = {
+RULE_CHECKERS: dict[str, Callable[[RuleInfo, _Candidate], list[Violation]]] = {
     Rule.PREP_BEFORE_FIRST_DOSING: _prep_before_first_dosing,
     Rule.PREP_MIN_GAP: _prep_min_gap,
     Rule.INTEGRATION_WINDOW: _integration_window,
@@ -350,7 +386,7 @@ def program_violations(
     violations: list[Violation] = []
     if telehealth and not candidate.me.telehealth_allowed:
         violations.append(Violation("telehealth_not_allowed", "telehealth", "This step must be held in person."))
-    for rule in ctx.rules:
+    for rule in ctx.rule_info:
         checker = RULE_CHECKERS.get(rule.kind)
         if checker is not None:
             violations.extend(checker(rule, candidate))

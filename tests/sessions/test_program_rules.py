@@ -10,6 +10,7 @@ from kat_clinic.errors import Conflict, RuleViolation
 from programs.models import PlannedSession
 from sessions import services
 from sessions.models import Session, StaffAssignment
+from sessions.program_rules import program_context_load, program_violations
 from tests.sessions.conftest import MONDAY, at, planned
 
 pytestmark = pytest.mark.django_db
@@ -402,3 +403,24 @@ def test_the_joint_proposal_books_both_moves_at_once(dosed, clinic, prepared):
     assert new_integration.starts_at - new_dosing.block_ends_at == dt.timedelta(hours=24)
     assert set(prepared.planned_sessions.filter(sequence__in=[3, 4]).values_list("status", flat=True)) == {P.BOOKED}
     assert Session.objects.filter(active=True).count() == 4
+
+
+def test_the_weekly_cap_counts_a_dosing_held_or_released_during_a_search(prepared, clinic):
+    # given the plan's context with two dosing sessions held Tuesday and Thursday, judged once
+    ctx = program_context_load(enrollment=prepared)
+    third = planned(prepared, 7)
+    saturday = at(clinic, MONDAY + dt.timedelta(days=5), 9)
+    block = dt.timedelta(hours=3)
+    for sequence, day in ((3, 1), (5, 3)):
+        start = at(clinic, MONDAY + dt.timedelta(days=day), 9)
+        ctx.place(planned(prepared, sequence).pk, start, start + block, None)
+    assert [v.rule for v in program_violations(ctx, third, saturday, saturday + block)] == ["dosing_weekly_cap"]
+
+    # when the Thursday one is released (as a search takes back a tentative placement)
+    ctx.release(planned(prepared, 5).pk)
+
+    # then Saturday is allowed, and refused again once Thursday is held again
+    assert program_violations(ctx, third, saturday, saturday + block) == []
+    thursday = at(clinic, MONDAY + dt.timedelta(days=3), 9)
+    ctx.place(planned(prepared, 5).pk, thursday, thursday + block, None)
+    assert [v.rule for v in program_violations(ctx, third, saturday, saturday + block)] == ["dosing_weekly_cap"]
