@@ -218,7 +218,10 @@ def calendar_load(
         rooms = rooms.filter(pk__in=list(room_ids))
     cal.rooms = {room.pk: room for room in rooms}
     hours_by_room: dict[int, list] = defaultdict(list)
-    for row in RoomHours.objects.filter(room_id__in=list(cal.rooms)):
+    # Plain named rows, not model instances: the calendar reads only these columns.
+    for row in RoomHours.objects.filter(room_id__in=list(cal.rooms)).values_list(
+        "room_id", "weekday", "start_time", "end_time", named=True
+    ):
         hours_by_room[row.room_id].append(row)
     for room_id in cal.rooms:
         rows = hours_by_room.get(room_id)
@@ -238,7 +241,9 @@ def calendar_load(
     members = list(cal.roles)
 
     hours_by_staff: dict[int, list] = defaultdict(list)
-    for row in WorkingHours.objects.filter(clinic=clinic, staff_id__in=members):
+    for row in WorkingHours.objects.filter(clinic=clinic, staff_id__in=members).values_list(
+        "staff_id", "weekday", "start_time", "end_time", "valid_from", "valid_until", named=True
+    ):
         hours_by_staff[row.staff_id].append(row)
     extra: dict[int, list[Interval]] = defaultdict(list)
     off: dict[int, list[Interval]] = defaultdict(list)

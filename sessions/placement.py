@@ -186,6 +186,16 @@ class Finder:
         score += int(bool(prefs.earliest or prefs.latest) and self.in_time_of_day(local))
         return score
 
+    def best_possible_score(self) -> int:
+        """The score of an option meeting every preference given: nothing later can beat it."""
+        prefs = self.prefs
+        return (
+            (len(self.shape.needs) if prefs.staff_ids else 0)
+            + int(bool(prefs.room_ids))
+            + int(bool(prefs.weekdays))
+            + int(bool(prefs.earliest or prefs.latest))
+        )
+
     def in_time_of_day(self, local: dt.datetime) -> bool:
         clock = local.time()
         return (self.prefs.earliest is None or clock >= self.prefs.earliest) and (
@@ -207,6 +217,9 @@ def first_fit(
     """The earliest start (then the best-scored option of that day) that satisfies everything, plus
     a tally of why the other starts were refused, to explain a failure."""
     finder = Finder(cal, shape, patient_id, prefs)
+    # Without preferences every option scores 0: the first that fits is the answer, and the rest of
+    # its day need not be tried (the tally of refusals only explains a failure).
+    top = finder.best_possible_score()
     reasons: dict[str, int] = {}
     best: Option | None = None
     best_day = None
@@ -228,6 +241,8 @@ def first_fit(
             continue
         if best is None or option.score > best.score:
             best, best_day = option, day
+            if best.score >= top:
+                break
     return best, reasons
 
 

@@ -250,14 +250,15 @@ def _prep_before_first_dosing(rule: RuleInfo, c: _Candidate) -> list[Violation]:
     return violations
 
 
+def _prep_gap_judges(rule: RuleInfo, i: PlannedInfo) -> bool:
+    """The preparation gap judges the rule's step when it names one, else every preparation."""
+    return i.step_id == rule.step_id if rule.step_id else i.kind == SessionKind.PREPARATION
+
+
 def _prep_min_gap(rule: RuleInfo, c: _Candidate) -> list[Violation]:
     """Preparation sessions (of the rule's step, else all) start at least the rule's interval apart."""
     me, info = c.me, c.ctx.info
-
-    def judged(i: PlannedInfo) -> bool:
-        return i.step_id == rule.step_id if rule.step_id else i.kind == SessionKind.PREPARATION
-
-    if not judged(me):
+    if not _prep_gap_judges(rule, me):
         return []
     gap = rule.min_interval or _ZERO
     return [
@@ -267,7 +268,7 @@ def _prep_min_gap(rule: RuleInfo, c: _Candidate) -> list[Violation]:
             f"Preparation sessions must start at least {_fmt(gap)} apart ({_called(c, pid)}, {_local(c, b.start)}).",
         )
         for pid, b in c.ctx.booked.items()
-        if pid != me.pk and judged(info[pid]) and abs(b.start - c.start) < gap
+        if pid != me.pk and _prep_gap_judges(rule, info[pid]) and abs(b.start - c.start) < gap
     ]
 
 
@@ -321,9 +322,13 @@ def _integration_window(rule: RuleInfo, c: _Candidate) -> list[Violation]:
     return violations
 
 
-def _judges_this_dosing(rule: RuleInfo, c: _Candidate) -> bool:
+def _dosing_rule_judges(rule: RuleInfo, me: PlannedInfo) -> bool:
     """Dosing rules judge dosing sessions only, of the rule's step when it names one."""
-    return c.me.kind == SessionKind.DOSING and (rule.step_id is None or rule.step_id == c.me.step_id)
+    return me.kind == SessionKind.DOSING and (rule.step_id is None or rule.step_id == me.step_id)
+
+
+def _judges_this_dosing(rule: RuleInfo, c: _Candidate) -> bool:
+    return _dosing_rule_judges(rule, c.me)
 
 
 def _dosing_min_gap(rule: RuleInfo, c: _Candidate) -> list[Violation]:
@@ -386,8 +391,29 @@ def program_violations(
     violations: list[Violation] = []
     if telehealth and not candidate.me.telehealth_allowed:
         violations.append(Violation("telehealth_not_allowed", "telehealth", "This step must be held in person."))
-    for rule in ctx.rule_info:
-        checker = RULE_CHECKERS.get(rule.kind)
-        if checker is not None:
-            violations.extend(checker(rule, candidate))
+    for rule, checker in _checks_for(ctx, candidate.me):
+        violations.extend(checker(rule, candidate))
     return violations
+
+
+def _checks_for(ctx: ProgramContext, me: PlannedInfo) -> list[tuple[RuleInfo, Callable]]:
+    """The template's rules, with their checkers, that can judge `me` at all, in the template's order.
+
+    A dosing rule never judges a preparation or an integration, nor the preparation gap anything but
+    a preparation, whatever the time: the search skips them instead of calling them for every start.
+    """
+    key = ("checks", me.pk)
+    found = ctx.derived.get(key)
+    if found is None:
+        found = []
+        for rule in ctx.rule_info:
+            checker = RULE_CHECKERS.get(rule.kind)
+            if checker is None:
+                continue
+            if rule.kind in (Rule.DOSING_MIN_GAP, Rule.DOSING_WEEKLY_CAP) and not _dosing_rule_judges(rule, me):
+                continue
+            if rule.kind == Rule.PREP_MIN_GAP and not _prep_gap_judges(rule, me):
+                continue
+            found.append((rule, checker))
+        ctx.derived[key] = found
+    return found

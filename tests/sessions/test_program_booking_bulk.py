@@ -8,13 +8,15 @@ import datetime as dt
 import pytest
 
 from kat_clinic.errors import Conflict
+from kat_clinic.roles import Role
 from programs.choices import SessionKind
 from programs.models import PlannedSession
 from sessions import availability
 from sessions.availability import adhoc_shape
 from sessions.models import Session, StaffAssignment
+from sessions.placement import Preferences
 from sessions.services import enrollment_book_program, program_booking
-from tests.sessions.conftest import MONDAY, at
+from tests.sessions.conftest import MONDAY, at, works_every_day
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +107,28 @@ def test_a_clash_only_the_database_sees_refuses_the_whole_plan_with_409_and_writ
     assert list(Session.objects.values_list("pk", flat=True)) == [visit.pk]
     assert StaffAssignment.objects.count() == 0
     assert set(kat_enrollment.planned_sessions.values_list("status", flat=True)) == {PlannedSession.Status.TO_BOOK}
+
+
+def test_a_preferred_therapist_later_in_the_day_wins_over_the_first_free_start(
+    kat_enrollment, kat_clinic_setup, clinic, make_staff
+):
+    # given a second therapist working from 11:00, preferred for the program
+    later = works_every_day(make_staff(clinic, Role.THERAPIST), clinic, start=dt.time(11))
+
+    # when the plan is proposed without and then with the preference
+    plain, _ = enrollment_book_program(enrollment=kat_enrollment, date_from=MONDAY, preview=True, by=None)
+    preferred, _ = enrollment_book_program(
+        enrollment=kat_enrollment,
+        date_from=MONDAY,
+        prefs=Preferences(staff_ids=frozenset({later.pk})),
+        preview=True,
+        by=None,
+    )
+
+    # then the first fit is the day's first start; with the preference, the same day at 11:00 with them
+    first_plain, first_preferred = plain[0], preferred[0]
+    assert first_plain["starts_at"][:10] == first_preferred["starts_at"][:10]
+    assert first_plain["staff"][0]["staff"] == kat_clinic_setup["therapist"].pk
+    assert first_preferred["starts_at"][11:16] == "11:00"
+    assert first_preferred["staff"][0]["staff"] == later.pk
+    assert first_preferred["score"] == 1
