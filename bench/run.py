@@ -321,7 +321,7 @@ def bench_scale(scale: float, opts: argparse.Namespace) -> dict:
         log(f"  gunicorn worker RSS (MB): {results['rss']['workers_mb']}")
     results["machine"]["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
     report.evaluate(results)
-    slow = [n for n, s in results["scenarios"].items() if s.get("missed")]
+    slow = [n for n, s in results["scenarios"].items() if s.get("missed") or s.get("goal_missed")]
     if slow and opts.profile:
         log(f"profiling what missed a target: {', '.join(slow)}")
         prof_file = TMP / f"profiles-{label}.json"
