@@ -295,7 +295,7 @@ def bench_scale(scale: float, opts: argparse.Namespace) -> dict:
             info["closed"] = res.summary()
             if res.samples:
                 info["closed"]["worker_cpu_ms_per_request"] = round(
-                    (server.worker_cpu_s() - cpu0) * 1000 / len(res.samples), 1
+                    (server.worker_cpu_s() - cpu0) * 1000 / len(res.samples), 2
                 )
             if sc.pool:
                 pool_offsets[sc.pool] = pool_offsets.get(sc.pool, 0) + res.attempted
