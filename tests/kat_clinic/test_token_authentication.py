@@ -35,13 +35,15 @@ def test_a_token_its_user_and_the_roles_the_matrix_needs_cost_one_query(
     ClinicMembership.objects.create(staff=staff, clinic=other_clinic, role=Role.SCHEDULER)
     _, token = AuthToken.objects.create(user=staff.user)
 
-    # when the token is checked and the matrix reads the roles
+    # when the token is checked, the matrix reads the roles and a view reads the acting staff member
     with django_assert_num_queries(1):
         user, auth = TokenAuthentication().authenticate(_request(token))
         roles = roles_by_clinic(user)
+        acting = user.staff
 
-    # then the user and the roles per clinic are those of the memberships
+    # then the user and the roles per clinic are those of the memberships, the staff record the user's
     assert user.pk == staff.user.pk
+    assert acting.pk == staff.pk and acting.user is user
     assert auth.user_id == staff.user.pk
     assert roles == {clinic.pk: frozenset({Role.NURSE}), other_clinic.pk: frozenset({Role.SCHEDULER})}
 
@@ -199,3 +201,21 @@ def test_the_token_and_user_read_are_the_rows_the_orm_reads(scheduler):
         assert getattr(user, field.attname) == getattr(orm.user, field.attname), field.name
     assert auth.user is user
     assert auth._state.adding is False and user._state.adding is False
+    for field in type(scheduler)._meta.concrete_fields:
+        assert getattr(user.staff, field.attname) == getattr(scheduler, field.attname), field.name
+    assert user.staff._state.adding is False
+
+
+def test_a_user_without_a_staff_record_reads_as_none_without_a_query(django_user_model, django_assert_num_queries):
+    # given a signed-in account that is not a staff member (a network administrator, say)
+    account = django_user_model.objects.create_user(username="network-admin", password=PASSWORD)
+    _, token = AuthToken.objects.create(user=account)
+
+    # when its token is checked and a view asks for the acting staff member
+    with django_assert_num_queries(1):
+        user, _ = TokenAuthentication().authenticate(_request(token))
+        acting = getattr(user, "staff", None)
+
+    # then there is none, as a query finding no row would say
+    assert user.pk == account.pk
+    assert acting is None

@@ -7,6 +7,7 @@ import zoneinfo
 
 import pytest
 from django.utils import timezone
+from rest_framework import serializers
 
 from followups.api.serializers import FollowUpSerializer
 from followups.models import FollowUp
@@ -145,3 +146,26 @@ def test_a_zone_other_than_utc_and_a_naive_time_take_drfs_path(clinic):
     patient.created_at = dt.datetime(2026, 3, 8, 2, 30)
     with pytest.raises(ValidationError):
         PatientSerializer(patient).data  # noqa: B018
+
+
+def test_a_lean_serializer_builds_its_model_fields_once_and_gives_each_instance_its_own(monkeypatch):
+    # given the vitals serializer's fields built once
+    first = mon.VitalSignSerializer(context={"marker": 1})
+    first_fields = first.fields
+    builds = []
+    original = serializers.ModelSerializer.get_fields
+    monkeypatch.setattr(serializers.ModelSerializer, "get_fields", lambda self: builds.append(1) or original(self))
+
+    # when another instance validates a body
+    second = mon.VitalSignSerializer(data={}, context={"marker": 2})
+    second_fields = second.fields
+    second.is_valid()
+
+    # then nothing was built from the model again, and no field is shared: each is bound to its own
+    # serializer and reads its own context
+    assert builds == []
+    assert list(second_fields) == list(first_fields)
+    assert all(second_fields[name] is not first_fields[name] for name in first_fields)
+    assert {f.parent for f in first_fields.values()} == {first}
+    assert {f.parent for f in second_fields.values()} == {second}
+    assert second_fields["session"].context == {"marker": 2}
