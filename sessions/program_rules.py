@@ -327,12 +327,8 @@ def _dosing_rule_judges(rule: RuleInfo, me: PlannedInfo) -> bool:
     return me.kind == SessionKind.DOSING and (rule.step_id is None or rule.step_id == me.step_id)
 
 
-def _judges_this_dosing(rule: RuleInfo, c: _Candidate) -> bool:
-    return _dosing_rule_judges(rule, c.me)
-
-
 def _dosing_min_gap(rule: RuleInfo, c: _Candidate) -> list[Violation]:
-    if not _judges_this_dosing(rule, c):
+    if not _dosing_rule_judges(rule, c.me):
         return []
     gap = rule.min_interval or _ZERO
     return [
@@ -347,7 +343,7 @@ def _dosing_min_gap(rule: RuleInfo, c: _Candidate) -> list[Violation]:
 
 
 def _dosing_weekly_cap(rule: RuleInfo, c: _Candidate) -> list[Violation]:
-    if not _judges_this_dosing(rule, c):
+    if not _dosing_rule_judges(rule, c.me):
         return []
     period, cap = rule.period or dt.timedelta(days=7), rule.max_count or 0
     start = c.start

@@ -20,6 +20,8 @@ trips, and two requests at once could both read the old list). A refusal carries
 
 from __future__ import annotations
 
+import weakref
+
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.redis import RedisCache
@@ -58,9 +60,10 @@ return {1, count + 1, redis.call('LINDEX', key, -1)}
 """
 WINDOW_KEY_SUFFIX = ":window"
 _script = None
-# One client per connection pool for the life of the process: Django's cache builds a new client
-# (and its table of ~170 reply callbacks) on every call, which showed in every request's profile.
-_clients: dict = {}
+# One client per connection pool while the pool lives: Django's cache builds a new client (and its
+# table of ~170 reply callbacks) on every call, which showed in every request's profile. Keyed
+# weakly, so a pool dropped with its thread's cache is not kept alive here.
+_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _sliding_window(client):
