@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from followups.models import FollowUp
 from integration.services import oncall_set
@@ -72,12 +73,12 @@ def test_a_nurse_records_vitals_above_threshold_and_sees_the_alert_at_once(app_l
     banner = page.get_by_role("alert", name="Open alerts")
     banner.wait_for()
     assert "Blood pressure 205/125 at or above the critical limit." in banner.inner_text()
-    assert page.get_by_role("cell", name="205/125").count() == 1
+    expect(page.get_by_role("cell", name="205/125")).to_have_count(1)
     alert = Alert.objects.get(session=dosing_session)
     assert (alert.kind, alert.acknowledged_at) == ("bp_critical", None)
     assert VitalSign.objects.filter(session=dosing_session, systolic_mmhg=205, diastolic_mmhg=125).count() == 1
     # and the clinic's thresholds are drawn on the chart
-    assert page.locator("[data-threshold='bp_critical.systolic_mmhg']").count() == 1
+    expect(page.locator("[data-threshold='bp_critical.systolic_mmhg']")).to_have_count(1)
 
 
 def test_a_prescriber_overrides_a_gate_item_with_a_reason_and_records_a_dose(
@@ -101,7 +102,7 @@ def test_a_prescriber_overrides_a_gate_item_with_a_reason_and_records_a_dose(
     dose.get_by_label("Route").select_option("im")
     dose.get_by_label("Dose (mg/kg)").fill("0.5")
     dose.get_by_label("Concentration (mg/ml)").fill("50")
-    assert page.get_by_test_id("dose-preview").inner_text().startswith("Preview: 40.00 mg · 0.80 ml")
+    expect(page.get_by_test_id("dose-preview")).to_have_text(re.compile(r"^Preview: 40\.00 mg · 0\.80 ml"))
     dose.get_by_label("Lot number").fill("KX-2291")
     dose.get_by_label("Lot expires on").fill((timezone.localdate() + dt.timedelta(days=200)).isoformat())
     dose.get_by_role("button", name="Record dose").click()

@@ -9,6 +9,7 @@ import re
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from monitoring.models import SessionAttestation
 from programs.models import Enrollment
@@ -159,7 +160,7 @@ def test_the_day_board_on_a_daylight_saving_change_day_shows_local_times(
     # then the block and its details read the clinic's wall clock, with the right abbreviation
     assert shown in block.text_content()
     block.click()
-    assert shown in page.get_by_role("complementary").inner_text()
+    expect(page.get_by_role("complementary")).to_contain_text(shown)
 
 
 def test_the_front_desk_cannot_reach_a_chart_screen_and_the_api_refuses_it_too(app_login, scheduler_staff, clinic):

@@ -13,6 +13,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from controlled.models import (
     Container,
@@ -116,9 +117,10 @@ def test_receive_a_vial_chart_a_dose_from_it_waste_the_rest_count_and_download_a
     assert DoseAdministration.objects.count() == 0
     # the vial is picked: the container gives lot, expiry and concentration
     expected = f"Ketamine HCl 50 mg/mL, lot KX-501 (#{vial.pk}): 500.00 mg left, expires {vial.expires_on}"
-    assert picker.locator("option").all_inner_texts() == ["Choose the container…", expected]
+    # (the containers arrive after the form: wait for them rather than read the list as it stands)
+    expect(picker.locator("option")).to_have_text(["Choose the container…", expected])
     picker.select_option(str(vial.pk))
-    assert page.get_by_test_id("dose-preview").inner_text().startswith("Preview: 40.00 mg · 0.80 ml")
+    expect(page.get_by_test_id("dose-preview")).to_have_text(re.compile(r"^Preview: 40\.00 mg · 0\.80 ml"))
     dose.get_by_role("button", name="Record dose").click()
     page.get_by_role("cell", name=f"#{vial.pk}, lot KX-501").wait_for()
     given = DoseAdministration.objects.get(session=dosing_session)
@@ -133,7 +135,7 @@ def test_receive_a_vial_chart_a_dose_from_it_waste_the_rest_count_and_download_a
 
     # 3. waste the rest with a witness: a wrong password is refused and nothing is written
     page.goto("/ledger")
-    assert page.get_by_test_id(f"on-hand-{vial.pk}").inner_text() == "460.00 mg"
+    expect(page.get_by_test_id(f"on-hand-{vial.pk}")).to_have_text("460.00 mg")
     page.get_by_role("button", name=f"Waste from lot KX-501 (#{vial.pk})").click()
     waste = page.get_by_role("form", name="Waste")
     assert waste.get_by_label("Quantity wasted (mg)").input_value() == "460.00"
