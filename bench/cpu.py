@@ -79,7 +79,8 @@ def _me(ctx: dict, i: int):
 
 
 def scenarios(ctx: dict) -> list[CpuScenario]:
-    """`/livez`, `/me/` and the hot reads of bench.scenarios that exist on this branch."""
+    """`/livez`, `/me/`, the hot reads of bench.scenarios that exist on this branch, and the vitals
+    write (a reading is stored per request, as under the load)."""
     from bench.scenarios import PATH_KEYS, SCENARIOS
 
     by_name = {sc.name: sc for sc in SCENARIOS}
@@ -93,6 +94,7 @@ def scenarios(ctx: dict) -> list[CpuScenario]:
         "patient timeline",
         "follow-up queue",
         "availability search",
+        "vitals write",
     ]
     for name in order:
         sc = by_name[name]
@@ -234,8 +236,9 @@ def run(
     return results
 
 
-def profile(ctx: dict, name: str, n: int, top: int = 45) -> None:
-    """cProfile over n requests of one scenario: the functions by own time, then by cumulative time."""
+def profile(ctx: dict, name: str, n: int, top: int = 45, callers: str = "") -> None:
+    """cProfile over n requests of one scenario: the functions by own time, then by cumulative time
+    (and who calls the functions whose names match `callers`, when given)."""
     import cProfile
     import pstats
 
@@ -252,6 +255,31 @@ def profile(ctx: dict, name: str, n: int, top: int = 45) -> None:
     stats = pstats.Stats(profiler)
     stats.sort_stats("tottime").print_stats(top)
     stats.sort_stats("cumulative").print_stats(top)
+    if callers:
+        stats.print_callers(callers)
+
+
+def show_sql(ctx: dict, name: str) -> None:
+    """The statements of one request of a scenario (after a warm-up), in order: where its queries go."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import connection
+
+    handler = WSGIHandler()
+    sc = next(sc for sc in scenarios(ctx) if sc.name == name)
+    token = None if sc.role == "none" else login(handler, ctx["usernames"][sc.role])
+    measure(handler, ctx, sc, {sc.role: token}, 0)
+    statements: list[tuple[str, object]] = []
+
+    def record(execute, sql, params, many, context):
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    method, path, body = sc.build(ctx, 0)
+    with connection.execute_wrapper(record):
+        code, _ = send(handler, method, path, body, token)
+    print(f"{name}: {method} {path} -> {code}, {len(statements)} statements")
+    for i, (sql, params) in enumerate(statements, 1):
+        print(f"{i:>3}. {sql}\n     params: {params!r}")
 
 
 def table(results: list[Result]) -> str:
@@ -290,6 +318,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--role", choices=("runtime", "owner"), default="runtime", help="database role of the requests")
     parser.add_argument("--json", help="write the figures to this file")
     parser.add_argument("--profile", default="", help="cProfile this one scenario instead (stats by tottime)")
+    parser.add_argument("--sql", default="", help="print the statements of one request of this scenario instead")
+    parser.add_argument("--callers", default="", help="with --profile: who calls the functions matching this")
     args = parser.parse_args(argv)
 
     from bench.benchdb import bench_db_name, database_exists, use_bench_database
@@ -309,8 +339,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"requests as database role {use_runtime_role()}")
     only = {n.strip() for n in args.only.split(",") if n.strip()} or None
     try:
+        if args.sql:
+            show_sql(ctx, args.sql)
+            return 0
         if args.profile:
-            profile(ctx, args.profile, args.n)
+            profile(ctx, args.profile, args.n, callers=args.callers)
             return 0
         results = run(ctx, args.n, only)
     finally:

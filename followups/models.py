@@ -132,6 +132,8 @@ class FollowUp(models.Model):
                 fields=["due_at"], name="followup_open_due_idx", condition=Q(status__in=["pending", "claimed"])
             ),
             models.Index(fields=["clinic", "status", "due_at"], name="followup_clinic_status_idx"),
+            # The queue as it is listed: a clinic's rows in due order, read up to the page's last row.
+            models.Index(fields=["clinic", "due_at", "id"], name="followup_clinic_due_idx"),
             models.Index(fields=["session", "status"], name="followup_session_status_idx"),
             models.Index(
                 fields=["alert", "status"], name="followup_alert_status_idx", condition=Q(alert__isnull=False)

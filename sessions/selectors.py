@@ -8,18 +8,28 @@ from typing import NamedTuple
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from kat_clinic.api.lean import PREFETCHED_SUFFIX
 from kat_clinic.models import Clinic, Room
 from sessions import signals
 from sessions.models import MAX_BLOCK, Session, StaffAssignment
 from sessions.timeutil import local_to_aware
 
+_SESSION_COLUMNS = tuple(field.name for field in Session._meta.concrete_fields)
+_ASSIGNMENT_COLUMNS = tuple(field.name for field in StaffAssignment._meta.concrete_fields)
+
 
 def session_list() -> QuerySet[Session]:
+    """Sessions as the session serializer writes them: every column of the session and its staff
+    assignments, of the patient and the staff only their names (the serializer reads no more)."""
+    assignments = (
+        StaffAssignment.objects.select_related("staff")
+        .only(*_ASSIGNMENT_COLUMNS, "staff__first_name", "staff__last_name", "staff__credentials_suffix")
+        .order_by("pk")
+    )
     return (
-        Session.objects.select_related("patient", "room")
-        .prefetch_related(
-            Prefetch("assignments", queryset=StaffAssignment.objects.select_related("staff").order_by("pk"))
-        )
+        Session.objects.select_related("patient")
+        .only(*_SESSION_COLUMNS, "patient__first_name", "patient__last_name")
+        .prefetch_related(Prefetch("assignments", queryset=assignments, to_attr="assignments" + PREFETCHED_SUFFIX))
         .order_by("block_starts_at", "pk")
     )
 

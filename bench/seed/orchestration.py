@@ -143,14 +143,21 @@ def ensure_seeded(scale: float, *, force: bool = False, log: Callable[[str], Non
 
     executor = MigrationExecutor(connection)
     pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    if (pending or force) and _has_rows():
+    indexes_only = bool(pending) and not force and all(_only_indexes(migration) for migration, _ in pending)
+    if (pending or force) and _has_rows() and not indexes_only:
         # New migrations (or --force): the old rows may not satisfy new constraints; start afresh.
         log(f"bench database {name} predates {len(pending)} migration(s); rebuilding it")
         connection.close()
         create_database(name, drop_first=True)
     marker = None if force else read_marker()
+    seeded_on = schema_version()
     call_command("migrate", verbosity=0, interactive=False)
-    if marker and marker["scale"] == scale and marker["schema_version"] == schema_version():
+    if marker and marker["scale"] == scale and marker["schema_version"] == seeded_on:
+        if indexes_only:
+            # An index cannot make the seeded rows invalid: build it on them instead of reseeding.
+            _restamp_marker()
+            log(f"bench database {name}: {len(pending)} index-only migration(s) applied to the seeded data")
+            return read_marker() or marker
         log(f"bench database {name} already seeded at scale {scale:g} ({marker['seeded_at']}); reusing it")
         return marker
     if marker or _has_rows():
@@ -171,6 +178,23 @@ def ensure_seeded(scale: float, *, force: bool = False, log: Callable[[str], Non
     write_marker(st, seconds)
     log(f"seeded in {seconds:.1f}s (inserts {t_seed:.1f}s): {json.dumps(st.counts)}")
     return read_marker() or {}
+
+
+def _only_indexes(migration) -> bool:
+    """Whether a migration only adds, removes or renames indexes (it leaves every row valid)."""
+    from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
+    from django.db.migrations.operations import AddIndex, RemoveIndex, RenameIndex
+
+    kinds = (AddIndex, RemoveIndex, RenameIndex, AddIndexConcurrently, RemoveIndexConcurrently)
+    return bool(migration.operations) and all(isinstance(op, kinds) for op in migration.operations)
+
+
+def _restamp_marker() -> None:
+    """The marker names the schema as it is now (after index-only migrations), the data unchanged."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE {MARKER_TABLE} SET schema_version = %s", [schema_version()])
 
 
 def _has_rows() -> bool:

@@ -17,6 +17,7 @@ from followups.api import serializers as s
 from followups.conf import conf
 from kat_clinic.access.scoping import roles_by_clinic
 from kat_clinic.access.viewsets import AuditedViewMixin, ClinicScopedViewSet
+from kat_clinic.api.pagination import LongListPagination
 from kat_clinic.api.parsers import JSON_OR_FORM
 
 ERROR_RESPONSES = {
@@ -31,6 +32,8 @@ class FollowUpViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.Retriev
     """The follow-up queue: upcoming, due, overdue, sent, failed, acknowledged, cancelled."""
 
     serializer_class = s.FollowUpSerializer
+    # A clinic's every reminder and page, ever: counted apart from the page (kat_clinic/api/pagination.py).
+    pagination_class = LongListPagination
     audit_resource = "followup"
     operations = {"list": "followup.read", "retrieve": "followup.read", "acknowledge": "followup.acknowledge"}
 

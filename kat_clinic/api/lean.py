@@ -13,7 +13,9 @@ field, and serializes a row with it:
   implausible one fails exactly as before;
 - a primary key relation is the foreign key column;
 - a method field calls the serializer's method;
-- a nested `many=True` serializer that is itself lean reads the related rows and serializes each;
+- a nested `many=True` serializer that is itself lean reads the related rows and serializes each:
+  the list a selector prefetched into `<source>_prefetched` (`Prefetch(..., to_attr=...)`, which
+  spares Django a queryset per row to hold them), else the relation's manager;
 - any other field, or a class whose fields cannot all be read this way, is DRF's own path.
 The recipe holds no per-request state: `context` and the method fields are the live serializer's.
 The fields themselves (which a validating serializer needs) are built from the model once per class
@@ -37,6 +39,8 @@ from rest_framework.settings import api_settings
 from kat_clinic.api.times import plausible_year
 
 _UTC = dt.UTC
+# A selector's `Prefetch(to_attr=<source> + PREFETCHED_SUFFIX)` is what a nested many field reads.
+PREFETCHED_SUFFIX = "_prefetched"
 # Field classes whose to_representation depends only on the value (never on context or parent).
 _TEXT = (drf_fields.CharField, drf_fields.EmailField, drf_fields.SlugField, drf_fields.URLField, drf_fields.RegexField)
 _VALUE_CLASSES = (
@@ -222,7 +226,9 @@ class LeanRepresentationMixin:
                     ret[name] = getattr(self, key)(instance)
                 else:  # many: the related rows, each by a lean child
                     children = self._lean_children(name, extra)
-                    related = getattr(instance, key)
+                    related = instance.__dict__.get(key + PREFETCHED_SUFFIX)
+                    if related is None:
+                        related = getattr(instance, key)
                     if related is None:
                         ret[name] = None
                         continue

@@ -5,12 +5,17 @@ query instead of a COUNT and a SELECT. An empty page past the first has no row t
 page is out of range (404, as before), and the first page empty is a count of 0. Lists the window
 cannot count the same way (DISTINCT, combined queries, rows as dicts, Python lists) and the
 "last" page keep Django's paginator: a COUNT, then the page.
+
+A window makes PostgreSQL read every row of the list, all its columns, before the first page
+leaves: right for a list of a day or a patient, costly for a clinic's whole history.
+`LongListPagination` (for such lists) counts in a subquery of the list's ids instead, still in the
+page's own query: computed once, narrow, and the page itself is read by index up to its last row.
 """
 
 from __future__ import annotations
 
 from django.core.paginator import InvalidPage, Page
-from django.db.models import Count, QuerySet, Window
+from django.db.models import Count, IntegerField, QuerySet, Subquery, Window
 from django.db.models.query import ModelIterable
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -58,7 +63,7 @@ class DefaultPagination(PageNumberPagination):
         paginator = self.django_paginator_class(queryset, page_size)
         number = int(self.get_page_number(request, paginator))
         offset = (number - 1) * page_size
-        rows = list(queryset.annotate(**{TOTAL: Window(Count("*"))})[offset : offset + page_size])
+        rows = list(queryset.annotate(**{TOTAL: self.total(queryset)})[offset : offset + page_size])
         if rows:
             paginator.count = getattr(rows[0], TOTAL)  # the cached property, set: no COUNT query
         elif number == 1 and paginator.allow_empty_first_page:
@@ -74,6 +79,10 @@ class DefaultPagination(PageNumberPagination):
         if paginator.num_pages > 1 and self.template is not None:
             self.display_page_controls = True
         return rows
+
+    def total(self, queryset):
+        """The expression that counts the whole list in each row of the page."""
+        return Window(Count("*"))
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
@@ -93,3 +102,18 @@ class DefaultPagination(PageNumberPagination):
         if _positive_whole_number(raw) is None:
             raise ValidationError({self.page_query_param: ["Give a page number from 1, or 'last'."]})
         return raw
+
+
+class CountOfIds(Subquery):
+    """How many rows a queryset holds, as a scalar subquery over their ids (uncorrelated: computed once)."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
+    output_field = IntegerField()
+
+
+class LongListPagination(DefaultPagination):
+    """The envelope of `DefaultPagination`, for lists that grow with a clinic's history: the count
+    is a subquery of the list's ids, not a window over its rows (see the module's docstring)."""
+
+    def total(self, queryset):
+        return CountOfIds(queryset.order_by().values("pk"))

@@ -13,6 +13,14 @@ def session_field(**kwargs) -> ClinicScopedPrimaryKeyRelatedField:
     )
 
 
+def locked_session_field(**kwargs) -> ClinicScopedPrimaryKeyRelatedField:
+    """A session for a service that locks and re-reads it first (the vitals): only the columns the
+    scope check and the service's own first look read, not the clinic and patient rows."""
+    return ClinicScopedPrimaryKeyRelatedField(
+        clinic_lookup="clinic", queryset=Session.objects.only("id", "clinic_id", "patient_id"), **kwargs
+    )
+
+
 def patient_field(**kwargs) -> ClinicScopedPrimaryKeyRelatedField:
     return ClinicScopedPrimaryKeyRelatedField(
         clinic_lookup="home_clinic", queryset=Patient.objects.select_related("home_clinic"), **kwargs

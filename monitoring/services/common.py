@@ -18,9 +18,12 @@ def require_operation(*, staff: StaffMember, operation: str, clinic_id: int, fie
         )
 
 
-def lock_session(*, session_id: int) -> Session:
+def lock_session(*, session_id: int, related: tuple[str, ...] = ("clinic", "patient")) -> Session:
     """Lock the session row: serialises the writes whose rules read sibling rows (cap, gate, PA).
 
     Only the session's row (`of=("self",)`): a plain FOR UPDATE would also lock the joined clinic
-    and patient rows, and every charting write of a clinic would wait for every other."""
-    return Session.objects.select_for_update(of=("self",)).select_related("clinic", "patient").get(pk=session_id)
+    and patient rows, and every charting write of a clinic would wait for every other. `related`
+    are the rows read with it (a caller that reads neither the clinic nor the patient says so)."""
+    locked = Session.objects.select_for_update(of=("self",))
+    # (`select_related()` with no names would follow every foreign key: none is none.)
+    return (locked.select_related(*related) if related else locked).get(pk=session_id)

@@ -36,7 +36,9 @@ def vitals_record(
     readings and how many were duplicates.
     """
     require_operation(staff=by, operation="vitals.write", clinic_id=session.clinic_id)
-    session = lock_session(session_id=session.pk)
+    # Neither the clinic's row nor the patient's is read here (the clinic's zone only to word a
+    # refusal, which may read it then).
+    session = lock_session(session_id=session.pk, related=())
     # The clinic's charting policy and thresholds are read once for the whole batch.
     policy = policy_for(session.clinic_id)
     now = timezone.now()

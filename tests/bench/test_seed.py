@@ -68,3 +68,47 @@ def test_marker_records_scale_and_counts(tiny_network):
     assert marker["scale"] == 0.01
     assert marker["anchor"] == "2026-03-06"
     assert marker["counts"]["patients"] == 200
+
+
+def _migration(*operations):
+    from django.db import migrations
+
+    migration = migrations.Migration("0099_example", "followups")
+    migration.operations = list(operations)
+    return migration
+
+
+def test_only_a_migration_of_indexes_leaves_the_seeded_data_usable():
+    from django.contrib.postgres.operations import AddIndexConcurrently
+    from django.db import migrations, models
+
+    from bench.seed.orchestration import _only_indexes
+
+    # given an index added, one removed, one built concurrently, a column added, and nothing at all
+    add = migrations.AddIndex("followup", models.Index(fields=["due_at"], name="followup_example_idx"))
+    remove = migrations.RemoveIndex("followup", "followup_example_idx")
+    concurrently = AddIndexConcurrently("followup", models.Index(fields=["kind"], name="followup_kind_idx"))
+    column = migrations.AddField("followup", "note", models.TextField(default=""))
+
+    # then only migrations made wholly of index operations keep the seed
+    assert _only_indexes(_migration(add, remove, concurrently)) is True
+    assert _only_indexes(_migration(add, column)) is False
+    assert _only_indexes(_migration(column)) is False
+    assert _only_indexes(_migration()) is False
+
+
+def test_after_index_only_migrations_the_marker_names_the_current_schema_and_keeps_the_counts(tiny_network):
+    from bench.seed.orchestration import MARKER_TABLE, _restamp_marker, schema_version
+
+    # given a marker written before a migration (an older schema version)
+    write_marker(tiny_network, seconds=1.5)
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE {MARKER_TABLE} SET schema_version = 'older'")
+
+    # when it is restamped
+    _restamp_marker()
+
+    # then it names the schema as it is now, with the same seed
+    marker = read_marker()
+    assert marker["schema_version"] == schema_version()
+    assert (marker["scale"], marker["anchor"], marker["counts"]["patients"]) == (0.01, "2026-03-06", 200)

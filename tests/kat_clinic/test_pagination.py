@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from kat_clinic.roles import Role
 from tests.factories import PatientFactory
@@ -103,3 +106,43 @@ def test_a_distinct_list_keeps_counting_distinct_rows(api, clinic, other_clinic,
     assert response.status_code == 200
     assert response.json()["count"] == 1
     assert [s["id"] for s in response.json()["results"]] == [admin.pk]
+
+
+def test_the_follow_up_queue_counts_its_ids_in_the_pages_query_not_a_window(api, scheduler, clinic, other_clinic):
+    from followups.models import FollowUp
+    from tests.followups.factories import FollowUpFactory
+
+    # given five reminders the desk sees, in due order, and one of another clinic it does not
+    now = timezone.now()
+    mine = [
+        FollowUpFactory(clinic=clinic, kind=FollowUp.Kind.SESSION_REMINDER, due_at=now + dt.timedelta(hours=i))
+        for i in range(5)
+    ]
+    FollowUpFactory(clinic=other_clinic, kind=FollowUp.Kind.SESSION_REMINDER, due_at=now)
+
+    # when the second page of two is asked
+    with CaptureQueriesContext(connection) as queries:
+        response = api(scheduler).get("/api/v1/followups/", {"page_size": 2, "page": 2})
+
+    # then the envelope is as every list's, counted by one subquery of ids in the page's one query
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["count"], body["next"], body["previous"]) == (
+        5,
+        "http://testserver/api/v1/followups/?page=3&page_size=2",
+        "http://testserver/api/v1/followups/?page_size=2",
+    )
+    assert [row["id"] for row in body["results"]] == [mine[2].pk, mine[3].pk]
+    selects = [q["sql"] for q in queries.captured_queries if 'FROM "followups_followup"' in q["sql"]]
+    assert len(selects) == 1
+    assert "(SELECT COUNT(*) FROM (SELECT" in selects[0]
+    assert "OVER ()" not in selects[0]
+
+
+def test_a_page_past_the_follow_up_queue_is_404_and_an_empty_queue_counts_zero(api, scheduler, clinic):
+    # given an empty queue
+    client = api(scheduler)
+
+    # then its first page is empty with a count of 0, and its second is not found
+    assert client.get("/api/v1/followups/").json() == {"count": 0, "next": None, "previous": None, "results": []}
+    assert client.get("/api/v1/followups/", {"page": 2}).status_code == 404

@@ -226,3 +226,26 @@ def test_a_resent_single_device_reading_answers_with_the_stored_one(api, nurse, 
     assert (first.status_code, again.status_code) == (201, 201)
     assert first.json()["id"] == again.json()["id"]
     assert VitalSign.objects.count() == 1
+
+
+def test_a_reading_reads_the_session_twice_by_its_own_row_only_and_locks_it(api, nurse, session):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # when a nurse records a reading
+    with CaptureQueriesContext(connection) as queries:
+        response = api(nurse).post(
+            "/api/v1/chart/vitals/",
+            {"session": session.pk, "measured_at": T0.isoformat(), "systolic_mmhg": 118, "diastolic_mmhg": 76},
+        )
+
+    # then it is stored, and the session was read twice (the body's check, then the lock), each
+    # time its own row alone: neither the clinic's row nor the patient's is joined or read
+    assert response.status_code == 201
+    assert VitalSign.objects.get(pk=response.json()["id"]).systolic_mmhg == 118
+    reads = [q["sql"] for q in queries.captured_queries if 'FROM "clinic_sessions_session"' in q["sql"]]
+    assert len(reads) == 2
+    assert ["JOIN" in sql for sql in reads] == [False, False]
+    assert reads[1].endswith('FOR UPDATE OF "clinic_sessions_session"')
+    assert not [q for q in queries.captured_queries if 'FROM "kat_clinic_patient"' in q["sql"]]
+    assert not [q for q in queries.captured_queries if 'FROM "kat_clinic_clinic"' in q["sql"]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from kat_clinic.api.lean import LeanRepresentationMixin
-from monitoring.api.fields import ENTERED_IN_ERROR, session_field
+from monitoring.api.fields import ENTERED_IN_ERROR, locked_session_field, session_field
 from monitoring.models import (
     AdverseEvent,
     Alert,
@@ -28,7 +28,7 @@ def _plausible_kwargs(plausible: PlausibleRange) -> dict:
 
 
 class VitalSignSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
-    session = session_field()
+    session = locked_session_field()
 
     class Meta:
         model = VitalSign
@@ -62,7 +62,7 @@ class VitalReadingSerializer(VitalSignSerializer):
 
 
 class VitalBatchSerializer(serializers.Serializer):
-    session = session_field()
+    session = locked_session_field()
     readings = VitalReadingSerializer(many=True, allow_empty=False, max_length=500)
 
 
