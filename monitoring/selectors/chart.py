@@ -6,8 +6,11 @@ from kat_clinic.models import Patient
 from monitoring.models import (
     DEFAULT_DOSE_CAPS,
     AdverseEvent,
+    Alert,
+    ClinicalNote,
     Consent,
     DissociationScore,
+    DoseAdministration,
     Escalation,
     RemsMonitoringForm,
     ScaleResponse,
@@ -15,9 +18,9 @@ from monitoring.models import (
     SessionAttestation,
     SessionMedication,
 )
-from monitoring.selectors.gate import discharge_status, gate_status
+from monitoring.selectors.gate import ChartReads, chart_statuses
 from monitoring.selectors.policy import dose_cap_for, policy_for, thresholds_for
-from monitoring.selectors.querysets import alert_list, dose_list, note_any, note_list, vital_list
+from monitoring.selectors.querysets import alert_list, dose_list, note_list, vital_list
 from sessions.models import Session
 
 
@@ -26,6 +29,13 @@ def session_chart(*, session: Session) -> dict:
     fixed number of queries. Shaped for `SessionChartSerializer`."""
     session_id = session.pk
     notes = list(note_list().filter(session_id=session_id))
+    doses = list(dose_list().filter(session_id=session_id))
+    escalations = list(Escalation.objects.filter(session_id=session_id).order_by("occurred_at", "pk"))
+    attestation = SessionAttestation.objects.filter(session_id=session_id).first()
+    # The gate and discharge status read these rows from here, not again.
+    gate, discharge = chart_statuses(
+        session=session, known=ChartReads(doses=doses, escalations=escalations, attestation=attestation)
+    )
     return {
         "session": {
             "id": session.pk,
@@ -37,19 +47,19 @@ def session_chart(*, session: Session) -> dict:
             "clinic": session.clinic_id,
         },
         "note": notes[0] if notes else None,
-        "doses": list(dose_list().filter(session_id=session_id)),
+        "doses": doses,
         "other_medications": list(SessionMedication.objects.filter(session_id=session_id).order_by("given_at", "pk")),
-        "escalations": list(Escalation.objects.filter(session_id=session_id).order_by("occurred_at", "pk")),
+        "escalations": escalations,
         "vitals": list(vital_list().filter(session_id=session_id)),
         "sedation": list(SedationScore.objects.filter(session_id=session_id).order_by("measured_at", "pk")),
         "dissociation": list(DissociationScore.objects.filter(session_id=session_id).order_by("measured_at", "pk")),
         "adverse_events": list(AdverseEvent.objects.filter(session_id=session_id).order_by("onset_at", "pk")),
         "alerts": list(alert_list().filter(session_id=session_id)),
         "scales": list(ScaleResponse.objects.filter(session_id=session_id).order_by("completed_at", "pk")),
-        "attestation": SessionAttestation.objects.filter(session_id=session_id).first(),
+        "attestation": attestation,
         "rems_form": RemsMonitoringForm.objects.filter(session_id=session_id).first(),
-        "gate": gate_status(session=session),
-        "discharge": discharge_status(session=session),
+        "gate": gate,
+        "discharge": discharge,
     }
 
 
@@ -79,27 +89,51 @@ def chart_limits(*, session: Session) -> dict:
     }
 
 
+def _display(model, field: str):
+    """The field's choice labels, as `get_<field>_display()` reads them: {value: label}."""
+    return dict(model._meta.get_field(field).flatchoices)
+
+
 def patient_timeline(*, patient: Patient) -> list[dict]:
     """A patient's clinical history, newest first: signed notes, doses, scales, alerts, adverse events
-    and consents, one query per kind. Shaped for `TimelineEntrySerializer`."""
+    and consents, one query per kind. Shaped for `TimelineEntrySerializer`.
+
+    Each kind is read as the few values its entry shows (no note sections, no dose details): a
+    long history costs its rows, not its records."""
     entries = []
-    for note in note_any().filter(patient=patient, status="signed"):
-        label = "Addendum" if note.amends_id else f"{note.get_kind_display()} note"
-        entries.append((note.signed_at, "note", note.pk, note.session_id, f"{label} signed"))
-    for dose in dose_list().filter(patient=patient):
-        summary = f"{dose.get_medication_display()} {dose.dose_mg} mg {dose.get_route_display()}"
-        entries.append((dose.started_at, "dose", dose.pk, dose.session_id, summary))
-    for response in ScaleResponse.objects.filter(patient=patient):
-        total = "" if response.total is None else f" {response.total}"
-        summary = f"{response.get_scale_display()}{total} ({response.severity})"
-        entries.append((response.completed_at, "scale", response.pk, response.session_id, summary))
-    for alert in alert_list().filter(patient=patient):
-        entries.append((alert.raised_at, "alert", alert.pk, alert.session_id, alert.message))
-    for event in AdverseEvent.objects.filter(patient=patient):
-        summary = f"{event.get_type_display()} ({event.severity})"
-        entries.append((event.onset_at, "adverse_event", event.pk, event.session_id, summary))
-    for consent in Consent.objects.filter(patient=patient):
-        entries.append((consent.signed_at, "consent", consent.pk, None, f"Consent {consent.document_version}"))
+    kinds = _display(ClinicalNote, "kind")
+    signed_notes = ClinicalNote.objects.filter(patient=patient, status="signed").values_list(
+        "signed_at", "pk", "session_id", "amends_id", "kind"
+    )
+    for at, pk, session_id, amends_id, kind in signed_notes:
+        label = "Addendum" if amends_id else f"{kinds.get(kind, kind)} note"
+        entries.append((at, "note", pk, session_id, f"{label} signed"))
+    medications, routes = _display(DoseAdministration, "medication"), _display(DoseAdministration, "route")
+    doses = DoseAdministration.objects.filter(patient=patient).values_list(
+        "started_at", "pk", "session_id", "medication", "dose_mg", "route"
+    )
+    for at, pk, session_id, medication, dose_mg, route in doses:
+        summary = f"{medications.get(medication, medication)} {dose_mg} mg {routes.get(route, route)}"
+        entries.append((at, "dose", pk, session_id, summary))
+    scales = _display(ScaleResponse, "scale")
+    responses = ScaleResponse.objects.filter(patient=patient).values_list(
+        "completed_at", "pk", "session_id", "scale", "total", "severity"
+    )
+    for at, pk, session_id, scale, total, severity in responses:
+        shown = "" if total is None else f" {total}"
+        entries.append((at, "scale", pk, session_id, f"{scales.get(scale, scale)}{shown} ({severity})"))
+    for at, pk, session_id, message in Alert.objects.filter(patient=patient).values_list(
+        "raised_at", "pk", "session_id", "message"
+    ):
+        entries.append((at, "alert", pk, session_id, message))
+    types = _display(AdverseEvent, "type")
+    events = AdverseEvent.objects.filter(patient=patient).values_list(
+        "onset_at", "pk", "session_id", "type", "severity"
+    )
+    for at, pk, session_id, kind, severity in events:
+        entries.append((at, "adverse_event", pk, session_id, f"{types.get(kind, kind)} ({severity})"))
+    for at, pk, version in Consent.objects.filter(patient=patient).values_list("signed_at", "pk", "document_version"):
+        entries.append((at, "consent", pk, None, f"Consent {version}"))
     entries.sort(key=lambda e: (e[0], e[2]), reverse=True)
     return [
         {"at": at, "type": kind, "id": pk, "session": session, "summary": summary}

@@ -64,6 +64,21 @@ DEFAULT_PREREQUISITES = (
 DEFAULT_PREGNANCY_TEST_MAX_AGE_DAYS = 7
 
 
+@dataclass(frozen=True)
+class ChartReads:
+    """Rows of one session that the chart has already read, so that its gate and discharge status
+    take them from here instead of reading them again: every dose (entered in error too) in
+    (started_at, pk) order, every escalation in (occurred_at, pk) order, and the attestation."""
+
+    doses: list[DoseAdministration]
+    escalations: list[Escalation]
+    attestation: SessionAttestation | None
+
+    def given_doses(self) -> list[DoseAdministration]:
+        """The doses not entered in error, in the order they were started."""
+        return [dose for dose in self.doses if dose.entered_in_error_at is None]
+
+
 def _follow(obj, *path: str):
     """Follow optional relations; None as soon as one is missing."""
     for attr in path:
@@ -81,15 +96,18 @@ def session_template(session: Session):
     return _follow(session, "planned_session", "enrollment", "template")
 
 
-def session_medication(session: Session, medication: str | None = None) -> str | None:
+def session_medication(session: Session, medication: str | None = None, known: ChartReads | None = None) -> str | None:
     """The medication of the session: as asked, else already given, else the plan step's."""
     if medication:
         return medication
-    given = (
-        DoseAdministration.objects.filter(session=session, entered_in_error_at__isnull=True)
-        .order_by("started_at", "pk")
-        .first()
-    )
+    if known is not None:
+        given = next(iter(known.given_doses()), None)
+    else:
+        given = (
+            DoseAdministration.objects.filter(session=session, entered_in_error_at__isnull=True)
+            .order_by("started_at", "pk")
+            .first()
+        )
     if given is not None:
         return given.medication
     return _follow(session, "planned_session", "step", "medication") or None
@@ -270,16 +288,23 @@ def _check_concomitant(session: Session, now: datetime) -> list[dict]:
 
 
 def gate_items(
-    *, session: Session, medication: str | None = None, route: str | None = None, now: datetime | None = None
+    *,
+    session: Session,
+    medication: str | None = None,
+    route: str | None = None,
+    now: datetime | None = None,
+    known: ChartReads | None = None,
 ) -> list[dict]:
-    """Every unmet pre-dose item, overridden or not."""
+    """Every unmet pre-dose item, overridden or not (`known`: rows the caller has read already)."""
     now = now or timezone.now()
-    medication = session_medication(session, medication)
+    medication = session_medication(session, medication, known)
     ctx = _Context(
         policy=policy_for(session.clinic_id),
         limits=thresholds_for(clinic=session.clinic_id),
         prerequisites=session_prerequisites(session, medication),
-        attestation=SessionAttestation.objects.filter(session=session).first(),
+        attestation=(
+            known.attestation if known is not None else SessionAttestation.objects.filter(session=session).first()
+        ),
     )
     unmet = []
     for prereq in ctx.prerequisites:
@@ -294,10 +319,15 @@ def gate_items(
 
 
 def _overrides(session: Session, stage: str) -> dict[str, ChecklistOverride]:
-    return {
-        o.item: o
-        for o in ChecklistOverride.objects.filter(session=session, stage=stage).select_related("overridden_by")
-    }
+    return {o.item: o for o in ChecklistOverride.objects.filter(session=session, stage=stage)}
+
+
+def _overrides_by_stage(session: Session) -> dict[str, dict[str, ChecklistOverride]]:
+    """Both stages' overrides in one read: {stage: {item: override}}."""
+    by_stage: dict[str, dict[str, ChecklistOverride]] = {stage: {} for stage in ChecklistOverride.Stage.values}
+    for override in ChecklistOverride.objects.filter(session=session):
+        by_stage.setdefault(override.stage, {})[override.item] = override
+    return by_stage
 
 
 def _split(items: list[dict], overrides: dict[str, ChecklistOverride]) -> tuple[list[dict], list[dict]]:
@@ -335,18 +365,22 @@ def gate_status(*, session: Session) -> dict:
 # --- discharge -------------------------------------------------------------------------------------
 
 
-def discharge_items(*, session: Session, now: datetime | None = None) -> list[dict]:
-    """Every unmet discharge criterion. A session without a dose has nothing to monitor."""
+def discharge_items(*, session: Session, now: datetime | None = None, known: ChartReads | None = None) -> list[dict]:
+    """Every unmet discharge criterion. A session without a dose has nothing to monitor.
+    (`known`: rows the caller has read already.)"""
     now = now or timezone.now()
-    doses = list(
-        DoseAdministration.objects.filter(session=session, entered_in_error_at__isnull=True).order_by(
-            "started_at", "pk"
+    if known is not None:
+        doses = known.given_doses()
+    else:
+        doses = list(
+            DoseAdministration.objects.filter(session=session, entered_in_error_at__isnull=True).order_by(
+                "started_at", "pk"
+            )
         )
-    )
     if not doses:
         return []
     # The one early end of monitoring: a transfer to emergency care, recorded with time and destination.
-    if emergency_transfer(session) is not None:
+    if emergency_transfer(session, known) is not None:
         return []
     policy = policy_for(session.clinic_id)
     unmet = []
@@ -424,14 +458,16 @@ def discharge_items(*, session: Session, now: datetime | None = None) -> list[di
                 moaas=sedation.moaas if sedation else None,
             )
         )
-    attestation = SessionAttestation.objects.filter(session=session).first()
+    attestation = known.attestation if known is not None else SessionAttestation.objects.filter(session=session).first()
     if attestation is None or not attestation.escort_present:
         unmet.append(_item("escort_present", "The responsible adult escort is not recorded as present."))
     return unmet
 
 
-def emergency_transfer(session: Session):
+def emergency_transfer(session: Session, known: ChartReads | None = None):
     """The session's transfer to emergency care, when one is recorded (the earliest)."""
+    if known is not None:
+        return next((e for e in known.escalations if e.kind == Escalation.Kind.EMERGENCY_TRANSFER), None)
     return (
         Escalation.objects.filter(session=session, kind=Escalation.Kind.EMERGENCY_TRANSFER)
         .order_by("occurred_at", "pk")
@@ -447,3 +483,18 @@ def discharge_unmet(*, session: Session) -> list[dict]:
 def discharge_status(*, session: Session) -> dict:
     blocking, overridden = _split(discharge_items(session=session), _overrides(session, "discharge"))
     return {"ready": not blocking, "unmet": blocking, "overridden": overridden}
+
+
+def chart_statuses(*, session: Session, known: ChartReads) -> tuple[dict, dict]:
+    """The gate and discharge status as `gate_status` and `discharge_status` give them, from the rows
+    the chart has read and both stages' overrides in one read."""
+    overrides = _overrides_by_stage(session)
+    now = timezone.now()
+    statuses = []
+    for stage, items in (
+        (ChecklistOverride.Stage.GATE, gate_items(session=session, now=now, known=known)),
+        (ChecklistOverride.Stage.DISCHARGE, discharge_items(session=session, now=now, known=known)),
+    ):
+        blocking, overridden = _split(items, overrides[stage])
+        statuses.append({"ready": not blocking, "unmet": blocking, "overridden": overridden})
+    return statuses[0], statuses[1]

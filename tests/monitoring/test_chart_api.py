@@ -12,7 +12,7 @@ from django.utils import timezone
 from kat_clinic.api.lean import LeanRepresentationMixin
 from kat_clinic.roles import Role
 from monitoring.models import AdverseEvent, DoseAdministration, SedationScore
-from monitoring.services.notes import note_create, note_sign
+from monitoring.services.notes import note_add_addendum, note_create, note_sign
 from monitoring.services.scales import scale_response_record
 from monitoring.services.vitals import vitals_record
 from tests.factories import PatientFactory
@@ -136,6 +136,67 @@ def test_the_patient_timeline_is_newest_first(api, nurse, prescriber, therapist,
     entries = response.json()
     assert {e["type"] for e in entries} == {"note", "dose", "scale", "alert", "adverse_event"}
     assert [e["at"] for e in entries] == sorted((e["at"] for e in entries), reverse=True)
+
+
+def test_each_timeline_entry_says_what_the_record_says(nurse, prescriber, therapist, patient):
+    from monitoring.models import Alert, ClinicalNote, Consent, ScaleResponse
+    from monitoring.selectors.chart import patient_timeline
+    from tests.monitoring.factories import ConsentFactory
+
+    # given a charted session (doses, scales, alerts, adverse events, a signed note and its signed
+    # addendum) and a consent
+    session = SessionFactory(patient=patient)
+    _chart(session, nurse, prescriber, therapist, size=2)
+    original = ClinicalNote.objects.get(session=session)
+    addendum = note_add_addendum(note=original, author=therapist, body="Called the next day: sleeping well.")
+    if addendum.status != "signed":
+        note_sign(note=addendum, by=therapist)
+    ConsentFactory(patient=patient, witness=nurse, recorded_by=nurse)
+
+    # when
+    timeline = patient_timeline(patient=patient)
+
+    # then every record is there once, worded from the record itself, newest first
+    expected = [
+        *(
+            (
+                n.signed_at,
+                "note",
+                n.pk,
+                n.session_id,
+                "Addendum signed" if n.amends_id else f"{n.get_kind_display()} note signed",
+            )
+            for n in ClinicalNote.objects.filter(patient=patient)
+        ),
+        *(
+            (
+                d.started_at,
+                "dose",
+                d.pk,
+                d.session_id,
+                f"{d.get_medication_display()} {d.dose_mg} mg {d.get_route_display()}",
+            )
+            for d in DoseAdministration.objects.filter(patient=patient)
+        ),
+        *(
+            (r.completed_at, "scale", r.pk, r.session_id, f"{r.get_scale_display()} {r.total} ({r.severity})")
+            for r in ScaleResponse.objects.filter(patient=patient)
+        ),
+        *((a.raised_at, "alert", a.pk, a.session_id, a.message) for a in Alert.objects.filter(patient=patient)),
+        *(
+            (e.onset_at, "adverse_event", e.pk, e.session_id, f"{e.get_type_display()} ({e.severity})")
+            for e in AdverseEvent.objects.filter(patient=patient)
+        ),
+        *(
+            (c.signed_at, "consent", c.pk, None, f"Consent {c.document_version}")
+            for c in Consent.objects.filter(patient=patient)
+        ),
+    ]
+    expected.sort(key=lambda e: (e[0], e[2]), reverse=True)
+    assert [(e["at"], e["type"], e["id"], e["session"], e["summary"]) for e in timeline] == expected
+    assert {e["type"] for e in timeline} == {"note", "dose", "scale", "alert", "adverse_event", "consent"}
+    assert [e["summary"] for e in timeline if e["type"] == "note"].count("Addendum signed") == 1
+    assert next(e["summary"] for e in timeline if e["type"] == "dose") == "Ketamine (racemic) 10.00 mg Intramuscular"
 
 
 def test_another_clinics_session_chart_and_timeline_answer_404(api, nurse, other_clinic):

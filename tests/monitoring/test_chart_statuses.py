@@ -1,0 +1,148 @@
+"""The chart's gate and discharge status, computed from the rows the chart has read, are exactly the
+ones `gate_status` and `discharge_status` read for themselves, in every state a session goes
+through; and the chart reads those rows once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from monitoring.models import ChecklistOverride, DoseAdministration, Escalation, SedationScore, SessionAttestation
+from monitoring.selectors.chart import session_chart
+from monitoring.selectors.gate import ChartReads, chart_statuses, discharge_status, gate_status
+from tests.monitoring.factories import VitalFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _dose(session, nurse, prescriber, *, minutes_ago: int, medication="ketamine", route="im", **extra):
+    return DoseAdministration.objects.create(
+        session=session,
+        patient=session.patient,
+        medication=medication,
+        route=route,
+        dose_mg=D("40.00"),
+        lot_number="KX-1",
+        lot_expires_on=dt.date(2030, 1, 1),
+        ordered_by=prescriber,
+        administered_by=nurse,
+        started_at=timezone.now() - dt.timedelta(minutes=minutes_ago),
+        **extra,
+    )
+
+
+def _recovered(session, nurse, *, minutes_ago: int = 1):
+    at = timezone.now() - dt.timedelta(minutes=minutes_ago)
+    VitalFactory(
+        session=session, entered_by=nurse, measured_at=at, systolic_mmhg=128, diastolic_mmhg=82, spo2_percent=97
+    )
+    SedationScore.objects.create(session=session, measured_at=at, moaas=5, recorded_by=nurse)
+
+
+def _no_dose(session, nurse, prescriber):
+    pass
+
+
+def _dosed_and_waiting(session, nurse, prescriber):
+    _dose(session, nurse, prescriber, minutes_ago=20)
+
+
+def _dosed_and_recovered(session, nurse, prescriber):
+    _dose(session, nurse, prescriber, minutes_ago=90)
+    _recovered(session, nurse)
+    SessionAttestation.objects.filter(session=session).update(escort_present=True)
+
+
+def _esketamine_without_the_40_minute_pressure(session, nurse, prescriber):
+    _dose(session, nurse, prescriber, minutes_ago=70, medication="esketamine", route="intranasal")
+
+
+def _a_dose_entered_in_error_only(session, nurse, prescriber):
+    _dose(
+        session,
+        nurse,
+        prescriber,
+        minutes_ago=30,
+        entered_in_error_at=timezone.now(),
+        entered_in_error_by=nurse,
+        entered_in_error_reason="Wrong patient's chart",
+    )
+
+
+def _transferred_to_emergency_care(session, nurse, prescriber):
+    _dose(session, nurse, prescriber, minutes_ago=30)
+    Escalation.objects.create(
+        session=session,
+        kind=Escalation.Kind.EMERGENCY_TRANSFER,
+        occurred_at=timezone.now() - dt.timedelta(minutes=5),
+        description="BP 210/125 after 25 minutes.",
+        destination="County General ED",
+        recorded_by=nurse,
+    )
+
+
+def _overridden_at_both_stages(session, nurse, prescriber):
+    _dose(session, nurse, prescriber, minutes_ago=20)
+    SessionAttestation.objects.filter(session=session).update(escort_name="", escort_present=False)
+    for stage, item in (("gate", "ride_confirmed"), ("discharge", "sedation"), ("discharge", "escort_present")):
+        ChecklistOverride.objects.create(
+            session=session, stage=stage, item=item, reason="Prescriber's judgement", overridden_by=prescriber
+        )
+
+
+STATES = [
+    _no_dose,
+    _dosed_and_waiting,
+    _dosed_and_recovered,
+    _esketamine_without_the_40_minute_pressure,
+    _a_dose_entered_in_error_only,
+    _transferred_to_emergency_care,
+    _overridden_at_both_stages,
+]
+
+
+@pytest.mark.parametrize("state", STATES, ids=lambda f: f.__name__.strip("_"))
+def test_the_charts_statuses_are_the_ones_read_for_themselves(ready_session, nurse, prescriber, state):
+    # given a session in this state
+    state(ready_session, nurse, prescriber)
+    session = type(ready_session).objects.select_related("clinic", "patient").get(pk=ready_session.pk)
+
+    # when the statuses are computed from the rows the chart read, and each by itself
+    known = ChartReads(
+        doses=list(DoseAdministration.objects.filter(session=session).order_by("started_at", "pk")),
+        escalations=list(Escalation.objects.filter(session=session).order_by("occurred_at", "pk")),
+        attestation=SessionAttestation.objects.filter(session=session).first(),
+    )
+    from_the_chart = chart_statuses(session=session, known=known)
+    by_themselves = (gate_status(session=session), discharge_status(session=session))
+
+    # then they are the same
+    assert from_the_chart == by_themselves
+
+
+def test_the_chart_reads_the_doses_the_attestation_and_the_overrides_once(ready_session, nurse, prescriber):
+    # given a dosed session with an override at each stage
+    _overridden_at_both_stages(ready_session, nurse, prescriber)
+    session = type(ready_session).objects.select_related("clinic", "patient").get(pk=ready_session.pk)
+
+    # when the whole chart is read
+    with CaptureQueriesContext(connection) as queries:
+        chart = session_chart(session=session)
+
+    # then each of those tables is read once, and the statuses carry the overrides
+    def reads(table: str) -> int:
+        return sum(1 for q in queries.captured_queries if f'FROM "{table}"' in q["sql"])
+
+    assert [
+        reads("monitoring_doseadministration"),
+        reads("monitoring_sessionattestation"),
+        reads("monitoring_checklistoverride"),
+        reads("monitoring_escalation"),
+    ] == [1, 1, 1, 1]
+    assert [i["item"] for i in chart["gate"]["overridden"]] == ["ride_confirmed"]
+    assert sorted(i["item"] for i in chart["discharge"]["overridden"]) == ["escort_present", "sedation"]
