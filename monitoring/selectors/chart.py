@@ -18,7 +18,8 @@ from monitoring.models import (
     SessionAttestation,
     SessionMedication,
 )
-from monitoring.selectors.gate import ChartReads, chart_statuses
+from monitoring.selectors.chart_reads import ChartReads
+from monitoring.selectors.gate import chart_statuses
 from monitoring.selectors.policy import dose_cap_for, policy_for, thresholds_for
 from monitoring.selectors.querysets import alert_list, dose_list, note_list, vital_list
 from sessions.models import Session
@@ -32,9 +33,14 @@ def session_chart(*, session: Session) -> dict:
     doses = list(dose_list().filter(session_id=session_id))
     escalations = list(Escalation.objects.filter(session_id=session_id).order_by("occurred_at", "pk"))
     attestation = SessionAttestation.objects.filter(session_id=session_id).first()
+    vitals = list(vital_list().filter(session_id=session_id))
+    sedation = list(SedationScore.objects.filter(session_id=session_id).order_by("measured_at", "pk"))
     # The gate and discharge status read these rows from here, not again.
     gate, discharge = chart_statuses(
-        session=session, known=ChartReads(doses=doses, escalations=escalations, attestation=attestation)
+        session=session,
+        known=ChartReads(
+            doses=doses, escalations=escalations, attestation=attestation, vitals=vitals, sedation=sedation
+        ),
     )
     return {
         "session": {
@@ -50,8 +56,8 @@ def session_chart(*, session: Session) -> dict:
         "doses": doses,
         "other_medications": list(SessionMedication.objects.filter(session_id=session_id).order_by("given_at", "pk")),
         "escalations": escalations,
-        "vitals": list(vital_list().filter(session_id=session_id)),
-        "sedation": list(SedationScore.objects.filter(session_id=session_id).order_by("measured_at", "pk")),
+        "vitals": vitals,
+        "sedation": sedation,
         "dissociation": list(DissociationScore.objects.filter(session_id=session_id).order_by("measured_at", "pk")),
         "adverse_events": list(AdverseEvent.objects.filter(session_id=session_id).order_by("onset_at", "pk")),
         "alerts": list(alert_list().filter(session_id=session_id)),

@@ -3,7 +3,7 @@ prescriber overrides that let a session proceed. The overrides are written by `m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -27,6 +27,7 @@ from monitoring.models import (
     VitalSign,
 )
 from monitoring.models.policy import ThresholdRuleKind
+from monitoring.selectors.chart_reads import ChartReads, known_limits, known_policy
 from monitoring.selectors.policy import bp_above_hold, policy_for, thresholds_for
 from programs.choices import Medication
 from sessions.models import Session
@@ -62,21 +63,6 @@ DEFAULT_PREREQUISITES = (
     Prerequisite(Prereq.WEIGHT_RECENT),
 )
 DEFAULT_PREGNANCY_TEST_MAX_AGE_DAYS = 7
-
-
-@dataclass(frozen=True)
-class ChartReads:
-    """Rows of one session that the chart has already read, so that its gate and discharge status
-    take them from here instead of reading them again: every dose (entered in error too) in
-    (started_at, pk) order, every escalation in (occurred_at, pk) order, and the attestation."""
-
-    doses: list[DoseAdministration]
-    escalations: list[Escalation]
-    attestation: SessionAttestation | None
-
-    def given_doses(self) -> list[DoseAdministration]:
-        """The doses not entered in error, in the order they were started."""
-        return [dose for dose in self.doses if dose.entered_in_error_at is None]
 
 
 def _follow(obj, *path: str):
@@ -245,15 +231,20 @@ def recent_weight(
     )
 
 
-def _check_predose_vitals(session: Session, now: datetime, ctx: _Context, medication: str | None) -> dict | None:
+def _check_predose_vitals(
+    session: Session, now: datetime, ctx: _Context, medication: str | None, known: ChartReads | None = None
+) -> dict | None:
     limits = ctx.limits.get(ThresholdRuleKind.PREDOSE_HOLD)
     max_age = timedelta(minutes=ctx.policy.predose_vitals_max_age_minutes)
-    reading = (
-        VitalSign.objects.filter(session=session, systolic_mmhg__isnull=False, measured_at__lte=now)
-        .filter(entered_in_error_at__isnull=True)
-        .order_by("-measured_at", "-pk")
-        .first()
-    )
+    if known is not None:
+        reading = known.latest_vital(start=None, end=now, measures="systolic_mmhg")
+    else:
+        reading = (
+            VitalSign.objects.filter(session=session, systolic_mmhg__isnull=False, measured_at__lte=now)
+            .filter(entered_in_error_at__isnull=True)
+            .order_by("-measured_at", "-pk")
+            .first()
+        )
     if reading is None or now - reading.measured_at > max_age:
         # The esketamine REMS: a blood pressure before the first device, always (not a prescriber's call).
         extra = {"overridable": False} if medication == Medication.ESKETAMINE else {}
@@ -299,8 +290,8 @@ def gate_items(
     now = now or timezone.now()
     medication = session_medication(session, medication, known)
     ctx = _Context(
-        policy=policy_for(session.clinic_id),
-        limits=thresholds_for(clinic=session.clinic_id),
+        policy=known_policy(known) or policy_for(session.clinic_id),
+        limits=known_limits(known) or thresholds_for(clinic=session.clinic_id),
         prerequisites=session_prerequisites(session, medication),
         attestation=(
             known.attestation if known is not None else SessionAttestation.objects.filter(session=session).first()
@@ -311,7 +302,7 @@ def gate_items(
         found = _check_prerequisite(prereq, session=session, medication=medication, route=route, now=now, ctx=ctx)
         if found:
             unmet.append(found)
-    predose = _check_predose_vitals(session, now, ctx, medication)
+    predose = _check_predose_vitals(session, now, ctx, medication, known)
     if predose:
         unmet.append(predose)
     unmet.extend(_check_concomitant(session, now))
@@ -382,7 +373,7 @@ def discharge_items(*, session: Session, now: datetime | None = None, known: Cha
     # The one early end of monitoring: a transfer to emergency care, recorded with time and destination.
     if emergency_transfer(session, known) is not None:
         return []
-    policy = policy_for(session.clinic_id)
+    policy = known_policy(known) or policy_for(session.clinic_id)
     unmet = []
     last_dose_at = max((d.stopped_at or d.started_at) for d in doses)
     esketamine = any(d.medication == Medication.ESKETAMINE for d in doses)
@@ -403,14 +394,17 @@ def discharge_items(*, session: Session, now: datetime | None = None, known: Cha
         first_at = min(d.started_at for d in doses if d.medication == Medication.ESKETAMINE)
         due = first_at + timedelta(minutes=40)
         window = timedelta(minutes=15)
-        near_40 = VitalSign.objects.filter(
-            session=session,
-            systolic_mmhg__isnull=False,
-            entered_in_error_at__isnull=True,
-            measured_at__gte=due - window,
-            measured_at__lte=due + window,
-        )
-        if not near_40.exists():
+        if known is not None:
+            taken = known.latest_vital(start=due - window, end=due + window, measures="systolic_mmhg") is not None
+        else:
+            taken = VitalSign.objects.filter(
+                session=session,
+                systolic_mmhg__isnull=False,
+                entered_in_error_at__isnull=True,
+                measured_at__gte=due - window,
+                measured_at__lte=due + window,
+            ).exists()
+        if not taken:
             missed = now > due + window
             unmet.append(
                 _item(
@@ -423,12 +417,16 @@ def discharge_items(*, session: Session, now: datetime | None = None, known: Cha
                     missed=missed,
                 )
             )
-    after = VitalSign.objects.filter(
-        session=session, measured_at__gte=last_dose_at, measured_at__lte=now, entered_in_error_at__isnull=True
-    )
-    last_bp = after.filter(systolic_mmhg__isnull=False).order_by("-measured_at", "-pk").first()
-    last_spo2 = after.filter(spo2_percent__isnull=False).order_by("-measured_at", "-pk").first()
-    limits = thresholds_for(clinic=session.clinic_id)
+    if known is not None:
+        last_bp = known.latest_vital(start=last_dose_at, end=now, measures="systolic_mmhg")
+        last_spo2 = known.latest_vital(start=last_dose_at, end=now, measures="spo2_percent")
+    else:
+        after = VitalSign.objects.filter(
+            session=session, measured_at__gte=last_dose_at, measured_at__lte=now, entered_in_error_at__isnull=True
+        )
+        last_bp = after.filter(systolic_mmhg__isnull=False).order_by("-measured_at", "-pk").first()
+        last_spo2 = after.filter(spo2_percent__isnull=False).order_by("-measured_at", "-pk").first()
+    limits = known_limits(known) or thresholds_for(clinic=session.clinic_id)
     hold = limits.get(ThresholdRuleKind.PREDOSE_HOLD)
     problems = []
     if last_bp is None:
@@ -444,12 +442,15 @@ def discharge_items(*, session: Session, now: datetime | None = None, known: Cha
         problems.append(f"SpO2 {last_spo2.spo2_percent} % not above {policy.discharge_min_spo2_percent} %")
     if problems:
         unmet.append(_item("vitals_in_limits", "Vitals are not back inside limits: " + "; ".join(problems) + "."))
-    sedation = (
-        SedationScore.objects.filter(session=session, measured_at__gte=last_dose_at, measured_at__lte=now)
-        .filter(entered_in_error_at__isnull=True)
-        .order_by("-measured_at", "-pk")
-        .first()
-    )
+    if known is not None:
+        sedation = known.latest_sedation(start=last_dose_at, end=now)
+    else:
+        sedation = (
+            SedationScore.objects.filter(session=session, measured_at__gte=last_dose_at, measured_at__lte=now)
+            .filter(entered_in_error_at__isnull=True)
+            .order_by("-measured_at", "-pk")
+            .first()
+        )
     if sedation is None or sedation.moaas != 5:
         unmet.append(
             _item(
@@ -487,7 +488,10 @@ def discharge_status(*, session: Session) -> dict:
 
 def chart_statuses(*, session: Session, known: ChartReads) -> tuple[dict, dict]:
     """The gate and discharge status as `gate_status` and `discharge_status` give them, from the rows
-    the chart has read and both stages' overrides in one read."""
+    the chart has read, the clinic's policy and thresholds read once, and both stages' overrides in
+    one read."""
+    if known.policy is None or known.limits is None:
+        known = replace(known, policy=policy_for(session.clinic_id), limits=thresholds_for(clinic=session.clinic_id))
     overrides = _overrides_by_stage(session)
     now = timezone.now()
     statuses = []

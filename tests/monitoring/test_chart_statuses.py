@@ -12,9 +12,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from monitoring.models import ChecklistOverride, DoseAdministration, Escalation, SedationScore, SessionAttestation
+from monitoring.models import (
+    ChecklistOverride,
+    DoseAdministration,
+    Escalation,
+    SedationScore,
+    SessionAttestation,
+    VitalSign,
+)
 from monitoring.selectors.chart import session_chart
-from monitoring.selectors.gate import ChartReads, chart_statuses, discharge_status, gate_status
+from monitoring.selectors.chart_reads import ChartReads
+from monitoring.selectors.gate import chart_statuses, discharge_status, gate_status
 from tests.monitoring.factories import VitalFactory
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +70,45 @@ def _esketamine_without_the_40_minute_pressure(session, nurse, prescriber):
     _dose(session, nurse, prescriber, minutes_ago=70, medication="esketamine", route="intranasal")
 
 
+def _esketamine_with_the_40_minute_pressure_and_recovered(session, nurse, prescriber):
+    _dose(session, nurse, prescriber, minutes_ago=130, medication="esketamine", route="intranasal")
+    VitalFactory(session=session, entered_by=nurse, measured_at=timezone.now() - dt.timedelta(minutes=88))
+    _recovered(session, nurse)
+    SessionAttestation.objects.filter(session=session).update(escort_present=True)
+
+
+def _recovered_but_the_good_readings_entered_in_error(session, nurse, prescriber):
+    _dose(session, nurse, prescriber, minutes_ago=90)
+    VitalFactory(
+        session=session,
+        entered_by=nurse,
+        measured_at=timezone.now() - dt.timedelta(minutes=30),
+        systolic_mmhg=150,
+        diastolic_mmhg=95,
+        spo2_percent=91,
+    )
+    SedationScore.objects.create(
+        session=session, measured_at=timezone.now() - dt.timedelta(minutes=30), moaas=3, recorded_by=nurse
+    )
+    _recovered(session, nurse, minutes_ago=2)
+    VitalSign.objects.filter(session=session, measured_at__gte=timezone.now() - dt.timedelta(minutes=15)).update(
+        entered_in_error_at=timezone.now(), entered_in_error_by=nurse, entered_in_error_reason="Other patient's cuff"
+    )
+    SedationScore.objects.filter(session=session, moaas=5).update(
+        entered_in_error_at=timezone.now(), entered_in_error_by=nurse, entered_in_error_reason="Other patient"
+    )
+
+
+def _pressure_above_the_hold_before_the_dose(session, nurse, prescriber):
+    VitalFactory(
+        session=session,
+        entered_by=nurse,
+        measured_at=timezone.now() - dt.timedelta(minutes=1),
+        systolic_mmhg=162,
+        diastolic_mmhg=97,
+    )
+
+
 def _a_dose_entered_in_error_only(session, nurse, prescriber):
     _dose(
         session,
@@ -100,10 +147,28 @@ STATES = [
     _dosed_and_waiting,
     _dosed_and_recovered,
     _esketamine_without_the_40_minute_pressure,
+    _esketamine_with_the_40_minute_pressure_and_recovered,
+    _recovered_but_the_good_readings_entered_in_error,
+    _pressure_above_the_hold_before_the_dose,
     _a_dose_entered_in_error_only,
     _transferred_to_emergency_care,
     _overridden_at_both_stages,
 ]
+
+
+# What each state leaves unmet (gate, discharge): the comparison above is of statuses that say something.
+UNMET = {
+    _no_dose: ([], []),
+    _dosed_and_waiting: ([], ["monitoring_time", "sedation"]),
+    _dosed_and_recovered: ([], []),
+    _esketamine_without_the_40_minute_pressure: (["rems_enrollment"], ["monitoring_time", "bp_at_40_min", "sedation"]),
+    _esketamine_with_the_40_minute_pressure_and_recovered: (["rems_enrollment"], []),
+    _recovered_but_the_good_readings_entered_in_error: (["predose_vitals"], ["vitals_in_limits", "sedation"]),
+    _pressure_above_the_hold_before_the_dose: (["predose_vitals"], []),
+    _a_dose_entered_in_error_only: ([], []),
+    _transferred_to_emergency_care: ([], []),
+    _overridden_at_both_stages: ([], ["monitoring_time"]),
+}
 
 
 @pytest.mark.parametrize("state", STATES, ids=lambda f: f.__name__.strip("_"))
@@ -117,15 +182,19 @@ def test_the_charts_statuses_are_the_ones_read_for_themselves(ready_session, nur
         doses=list(DoseAdministration.objects.filter(session=session).order_by("started_at", "pk")),
         escalations=list(Escalation.objects.filter(session=session).order_by("occurred_at", "pk")),
         attestation=SessionAttestation.objects.filter(session=session).first(),
+        vitals=list(VitalSign.objects.filter(session=session).order_by("measured_at", "pk")),
+        sedation=list(SedationScore.objects.filter(session=session).order_by("measured_at", "pk")),
     )
     from_the_chart = chart_statuses(session=session, known=known)
     by_themselves = (gate_status(session=session), discharge_status(session=session))
 
     # then they are the same
     assert from_the_chart == by_themselves
+    gate, discharge = from_the_chart
+    assert ([i["item"] for i in gate["unmet"]], [i["item"] for i in discharge["unmet"]]) == UNMET[state]
 
 
-def test_the_chart_reads_the_doses_the_attestation_and_the_overrides_once(ready_session, nurse, prescriber):
+def test_the_chart_reads_each_of_the_rows_its_statuses_judge_once(ready_session, nurse, prescriber):
     # given a dosed session with an override at each stage
     _overridden_at_both_stages(ready_session, nurse, prescriber)
     session = type(ready_session).objects.select_related("clinic", "patient").get(pk=ready_session.pk)
@@ -143,6 +212,10 @@ def test_the_chart_reads_the_doses_the_attestation_and_the_overrides_once(ready_
         reads("monitoring_sessionattestation"),
         reads("monitoring_checklistoverride"),
         reads("monitoring_escalation"),
-    ] == [1, 1, 1, 1]
+        reads("monitoring_vitalsign"),
+        reads("monitoring_sedationscore"),
+        reads("monitoring_chartingpolicy"),
+        reads("monitoring_vitalthresholdrule"),
+    ] == [1, 1, 1, 1, 1, 1, 1, 1]
     assert [i["item"] for i in chart["gate"]["overridden"]] == ["ride_confirmed"]
     assert sorted(i["item"] for i in chart["discharge"]["overridden"]) == ["escort_present", "sedation"]
