@@ -12,6 +12,8 @@ from monitoring.models import (
     CONTRAINDICATIONS,
     Consent,
     ContraindicationScreen,
+    DoseAdministration,
+    SedationScore,
     SessionAttestation,
     VitalSign,
 )
@@ -82,3 +84,39 @@ class AttestationFactory(factory.django.DjangoModelFactory):
 
 
 DEFAULT_WEIGHT_KG = Decimal("80.0")
+
+
+def dose_given(
+    session,
+    nurse,
+    prescriber,
+    *,
+    minutes_ago: int,
+    medication="esketamine",
+    route="intranasal",
+    dose_mg="56.00",
+    **extra,
+) -> DoseAdministration:
+    """A dose started `minutes_ago`, ordered by the prescriber and given by the nurse."""
+    return DoseAdministration.objects.create(
+        session=session,
+        patient=session.patient,
+        medication=medication,
+        route=route,
+        dose_mg=Decimal("56.00"),
+        lot_number="SPR-1",
+        lot_expires_on=dt.date(2030, 1, 1),
+        ordered_by=prescriber,
+        administered_by=nurse,
+        started_at=timezone.now() - dt.timedelta(minutes=minutes_ago),
+        **extra,
+    )
+
+
+def recovered(session, nurse, *, minutes_ago: int = 1) -> None:
+    """Vitals back inside limits and MOAA/S 5, `minutes_ago`."""
+    at = timezone.now() - dt.timedelta(minutes=minutes_ago)
+    VitalFactory(
+        session=session, entered_by=nurse, measured_at=at, systolic_mmhg=132, diastolic_mmhg=84, spo2_percent=97
+    )
+    SedationScore.objects.create(session=session, measured_at=at, moaas=5, recorded_by=nurse)

@@ -5,7 +5,6 @@ through; and the chart reads those rows once."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal as D
 
 import pytest
 from django.db import connection
@@ -23,33 +22,9 @@ from monitoring.models import (
 from monitoring.selectors.chart import session_chart
 from monitoring.selectors.chart_reads import ChartReads
 from monitoring.selectors.gate import chart_statuses, discharge_status, gate_status
-from tests.monitoring.factories import VitalFactory
+from tests.monitoring.factories import VitalFactory, dose_given, recovered
 
 pytestmark = pytest.mark.django_db
-
-
-def _dose(session, nurse, prescriber, *, minutes_ago: int, medication="ketamine", route="im", **extra):
-    return DoseAdministration.objects.create(
-        session=session,
-        patient=session.patient,
-        medication=medication,
-        route=route,
-        dose_mg=D("40.00"),
-        lot_number="KX-1",
-        lot_expires_on=dt.date(2030, 1, 1),
-        ordered_by=prescriber,
-        administered_by=nurse,
-        started_at=timezone.now() - dt.timedelta(minutes=minutes_ago),
-        **extra,
-    )
-
-
-def _recovered(session, nurse, *, minutes_ago: int = 1):
-    at = timezone.now() - dt.timedelta(minutes=minutes_ago)
-    VitalFactory(
-        session=session, entered_by=nurse, measured_at=at, systolic_mmhg=128, diastolic_mmhg=82, spo2_percent=97
-    )
-    SedationScore.objects.create(session=session, measured_at=at, moaas=5, recorded_by=nurse)
 
 
 def _no_dose(session, nurse, prescriber):
@@ -57,28 +32,28 @@ def _no_dose(session, nurse, prescriber):
 
 
 def _dosed_and_waiting(session, nurse, prescriber):
-    _dose(session, nurse, prescriber, minutes_ago=20)
+    dose_given(session, nurse, prescriber, minutes_ago=20, medication="ketamine", route="im")
 
 
 def _dosed_and_recovered(session, nurse, prescriber):
-    _dose(session, nurse, prescriber, minutes_ago=90)
-    _recovered(session, nurse)
+    dose_given(session, nurse, prescriber, minutes_ago=90, medication="ketamine", route="im")
+    recovered(session, nurse)
     SessionAttestation.objects.filter(session=session).update(escort_present=True)
 
 
 def _esketamine_without_the_40_minute_pressure(session, nurse, prescriber):
-    _dose(session, nurse, prescriber, minutes_ago=70, medication="esketamine", route="intranasal")
+    dose_given(session, nurse, prescriber, minutes_ago=70, medication="esketamine", route="intranasal")
 
 
 def _esketamine_with_the_40_minute_pressure_and_recovered(session, nurse, prescriber):
-    _dose(session, nurse, prescriber, minutes_ago=130, medication="esketamine", route="intranasal")
+    dose_given(session, nurse, prescriber, minutes_ago=130, medication="esketamine", route="intranasal")
     VitalFactory(session=session, entered_by=nurse, measured_at=timezone.now() - dt.timedelta(minutes=88))
-    _recovered(session, nurse)
+    recovered(session, nurse)
     SessionAttestation.objects.filter(session=session).update(escort_present=True)
 
 
 def _recovered_but_the_good_readings_entered_in_error(session, nurse, prescriber):
-    _dose(session, nurse, prescriber, minutes_ago=90)
+    dose_given(session, nurse, prescriber, minutes_ago=90, medication="ketamine", route="im")
     VitalFactory(
         session=session,
         entered_by=nurse,
@@ -90,7 +65,7 @@ def _recovered_but_the_good_readings_entered_in_error(session, nurse, prescriber
     SedationScore.objects.create(
         session=session, measured_at=timezone.now() - dt.timedelta(minutes=30), moaas=3, recorded_by=nurse
     )
-    _recovered(session, nurse, minutes_ago=2)
+    recovered(session, nurse, minutes_ago=2)
     VitalSign.objects.filter(session=session, measured_at__gte=timezone.now() - dt.timedelta(minutes=15)).update(
         entered_in_error_at=timezone.now(), entered_in_error_by=nurse, entered_in_error_reason="Other patient's cuff"
     )
@@ -110,11 +85,13 @@ def _pressure_above_the_hold_before_the_dose(session, nurse, prescriber):
 
 
 def _a_dose_entered_in_error_only(session, nurse, prescriber):
-    _dose(
+    dose_given(
         session,
         nurse,
         prescriber,
         minutes_ago=30,
+        medication="ketamine",
+        route="im",
         entered_in_error_at=timezone.now(),
         entered_in_error_by=nurse,
         entered_in_error_reason="Wrong patient's chart",
@@ -122,7 +99,7 @@ def _a_dose_entered_in_error_only(session, nurse, prescriber):
 
 
 def _transferred_to_emergency_care(session, nurse, prescriber):
-    _dose(session, nurse, prescriber, minutes_ago=30)
+    dose_given(session, nurse, prescriber, minutes_ago=30, medication="ketamine", route="im")
     Escalation.objects.create(
         session=session,
         kind=Escalation.Kind.EMERGENCY_TRANSFER,
@@ -134,7 +111,7 @@ def _transferred_to_emergency_care(session, nurse, prescriber):
 
 
 def _overridden_at_both_stages(session, nurse, prescriber):
-    _dose(session, nurse, prescriber, minutes_ago=20)
+    dose_given(session, nurse, prescriber, minutes_ago=20, medication="ketamine", route="im")
     SessionAttestation.objects.filter(session=session).update(escort_name="", escort_present=False)
     for stage, item in (("gate", "ride_confirmed"), ("discharge", "sedation"), ("discharge", "escort_present")):
         ChecklistOverride.objects.create(

@@ -10,32 +10,9 @@ from kat_clinic.errors import RuleViolation
 from monitoring.models import DoseAdministration, SedationScore, SessionAttestation
 from monitoring.selectors.gate import discharge_unmet
 from monitoring.services.gate import session_discharge_check
-from tests.monitoring.factories import VitalFactory
+from tests.monitoring.factories import VitalFactory, dose_given, recovered
 
 pytestmark = pytest.mark.django_db
-
-
-def _dosed(session, nurse, prescriber, *, minutes_ago: int, medication="esketamine", route="intranasal"):
-    DoseAdministration.objects.create(
-        session=session,
-        patient=session.patient,
-        medication=medication,
-        route=route,
-        dose_mg=D("56.00"),
-        lot_number="SPR-1",
-        lot_expires_on=dt.date(2030, 1, 1),
-        ordered_by=prescriber,
-        administered_by=nurse,
-        started_at=timezone.now() - dt.timedelta(minutes=minutes_ago),
-    )
-
-
-def _recovered(session, nurse, *, minutes_ago: int = 1):
-    at = timezone.now() - dt.timedelta(minutes=minutes_ago)
-    VitalFactory(
-        session=session, entered_by=nurse, measured_at=at, systolic_mmhg=132, diastolic_mmhg=84, spo2_percent=97
-    )
-    SedationScore.objects.create(session=session, measured_at=at, moaas=5, recorded_by=nurse)
 
 
 def test_a_session_without_a_dose_has_nothing_to_wait_for(session):
@@ -49,9 +26,9 @@ def _bp_at_40(session, nurse, *, minutes_ago: int):
 
 def test_esketamine_needs_120_minutes_after_the_last_dose(ready_session, nurse, prescriber):
     # given
-    _dosed(ready_session, nurse, prescriber, minutes_ago=119)
+    dose_given(ready_session, nurse, prescriber, minutes_ago=119)
     _bp_at_40(ready_session, nurse, minutes_ago=119)
-    _recovered(ready_session, nurse)
+    recovered(ready_session, nurse)
 
     # when / then
     assert [i["item"] for i in discharge_unmet(session=ready_session)] == ["monitoring_time"]
@@ -61,7 +38,7 @@ def test_esketamine_needs_120_minutes_after_the_last_dose(ready_session, nurse, 
 
 def test_every_unmet_discharge_criterion_is_listed(ready_session, nurse, prescriber):
     # given: just dosed, BP still high, sedated, escort not here
-    _dosed(ready_session, nurse, prescriber, minutes_ago=30)
+    dose_given(ready_session, nurse, prescriber, minutes_ago=30)
     VitalFactory(session=ready_session, entered_by=nurse, systolic_mmhg=150, diastolic_mmhg=95, spo2_percent=92)
     SedationScore.objects.create(session=ready_session, measured_at=timezone.now(), moaas=4, recorded_by=nurse)
     SessionAttestation.objects.update(escort_present=False)
@@ -82,9 +59,9 @@ def test_every_unmet_discharge_criterion_is_listed(ready_session, nurse, prescri
 
 def test_a_prescriber_overrides_a_discharge_criterion_with_a_reason(api, ready_session, nurse, prescriber):
     # given
-    _dosed(ready_session, nurse, prescriber, minutes_ago=130)
+    dose_given(ready_session, nurse, prescriber, minutes_ago=130)
     _bp_at_40(ready_session, nurse, minutes_ago=130)
-    _recovered(ready_session, nurse)
+    recovered(ready_session, nurse)
     SessionAttestation.objects.update(escort_present=False)
 
     # when
