@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from django.utils import timezone
+
 from kat_clinic.models import Patient
 from monitoring.models import (
     DEFAULT_DOSE_CAPS,
     AdverseEvent,
     Alert,
+    ChecklistOverride,
     ClinicalNote,
     Consent,
     DissociationScore,
@@ -19,7 +24,7 @@ from monitoring.models import (
     SessionMedication,
 )
 from monitoring.selectors.chart_reads import ChartReads
-from monitoring.selectors.gate import chart_statuses
+from monitoring.selectors.gate import _split, discharge_items, gate_items
 from monitoring.selectors.policy import dose_cap_for, policy_for, thresholds_for
 from monitoring.selectors.querysets import alert_list, dose_list, note_list, vital_list
 from sessions.models import Session
@@ -67,6 +72,32 @@ def session_chart(*, session: Session) -> dict:
         "gate": gate,
         "discharge": discharge,
     }
+
+
+def _overrides_by_stage(session: Session) -> dict[str, dict[str, ChecklistOverride]]:
+    """Both stages' overrides in one read: {stage: {item: override}}."""
+    by_stage: dict[str, dict[str, ChecklistOverride]] = {stage: {} for stage in ChecklistOverride.Stage.values}
+    for override in ChecklistOverride.objects.filter(session=session):
+        by_stage.setdefault(override.stage, {})[override.item] = override
+    return by_stage
+
+
+def chart_statuses(*, session: Session, known: ChartReads) -> tuple[dict, dict]:
+    """The gate and discharge status as `gate_status` and `discharge_status` give them, from the rows
+    the chart has read, the clinic's policy and thresholds read once, and both stages' overrides in
+    one read."""
+    if known.policy is None or known.limits is None:
+        known = replace(known, policy=policy_for(session.clinic_id), limits=thresholds_for(clinic=session.clinic_id))
+    overrides = _overrides_by_stage(session)
+    now = timezone.now()
+    statuses = []
+    for stage, items in (
+        (ChecklistOverride.Stage.GATE, gate_items(session=session, now=now, known=known)),
+        (ChecklistOverride.Stage.DISCHARGE, discharge_items(session=session, now=now, known=known)),
+    ):
+        blocking, overridden = _split(items, overrides[stage])
+        statuses.append({"ready": not blocking, "unmet": blocking, "overridden": overridden})
+    return statuses[0], statuses[1]
 
 
 def chart_limits(*, session: Session) -> dict:

@@ -3,7 +3,7 @@ prescriber overrides that let a session proceed. The overrides are written by `m
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -313,14 +313,6 @@ def _overrides(session: Session, stage: str) -> dict[str, ChecklistOverride]:
     return {o.item: o for o in ChecklistOverride.objects.filter(session=session, stage=stage)}
 
 
-def _overrides_by_stage(session: Session) -> dict[str, dict[str, ChecklistOverride]]:
-    """Both stages' overrides in one read: {stage: {item: override}}."""
-    by_stage: dict[str, dict[str, ChecklistOverride]] = {stage: {} for stage in ChecklistOverride.Stage.values}
-    for override in ChecklistOverride.objects.filter(session=session):
-        by_stage.setdefault(override.stage, {})[override.item] = override
-    return by_stage
-
-
 def _split(items: list[dict], overrides: dict[str, ChecklistOverride]) -> tuple[list[dict], list[dict]]:
     blocking, overridden = [], []
     for item in items:
@@ -484,21 +476,3 @@ def discharge_unmet(*, session: Session) -> list[dict]:
 def discharge_status(*, session: Session) -> dict:
     blocking, overridden = _split(discharge_items(session=session), _overrides(session, "discharge"))
     return {"ready": not blocking, "unmet": blocking, "overridden": overridden}
-
-
-def chart_statuses(*, session: Session, known: ChartReads) -> tuple[dict, dict]:
-    """The gate and discharge status as `gate_status` and `discharge_status` give them, from the rows
-    the chart has read, the clinic's policy and thresholds read once, and both stages' overrides in
-    one read."""
-    if known.policy is None or known.limits is None:
-        known = replace(known, policy=policy_for(session.clinic_id), limits=thresholds_for(clinic=session.clinic_id))
-    overrides = _overrides_by_stage(session)
-    now = timezone.now()
-    statuses = []
-    for stage, items in (
-        (ChecklistOverride.Stage.GATE, gate_items(session=session, now=now, known=known)),
-        (ChecklistOverride.Stage.DISCHARGE, discharge_items(session=session, now=now, known=known)),
-    ):
-        blocking, overridden = _split(items, overrides[stage])
-        statuses.append({"ready": not blocking, "unmet": blocking, "overridden": overridden})
-    return statuses[0], statuses[1]

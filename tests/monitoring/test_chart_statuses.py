@@ -19,9 +19,9 @@ from monitoring.models import (
     SessionAttestation,
     VitalSign,
 )
-from monitoring.selectors.chart import session_chart
+from monitoring.selectors.chart import chart_statuses, session_chart
 from monitoring.selectors.chart_reads import ChartReads
-from monitoring.selectors.gate import chart_statuses, discharge_status, gate_status
+from monitoring.selectors.gate import discharge_status, gate_status
 from tests.monitoring.factories import VitalFactory, dose_given, recovered
 
 pytestmark = pytest.mark.django_db

@@ -506,11 +506,10 @@ def test_a_missed_40_minute_reading_explained_by_the_prescriber_completes_the_fo
 
 def test_a_session_without_esketamine_gets_no_form(api, nurse, prescriber, ready_session):
     # given: racemic ketamine IM, monitored and recovered
-    from tests.monitoring.test_discharge import _dosed as ketamine_dosed
-    from tests.monitoring.test_discharge import _recovered
+    from tests.monitoring.factories import dose_given, recovered
 
-    ketamine_dosed(ready_session, nurse, prescriber, minutes_ago=90, medication="ketamine", route="im")
-    _recovered(ready_session, nurse)
+    dose_given(ready_session, nurse, prescriber, minutes_ago=90, medication="ketamine", route="im")
+    recovered(ready_session, nurse)
 
     # when
     completed = api(nurse).post(f"/api/v1/sessions/{ready_session.pk}/complete/")
