@@ -150,7 +150,8 @@ def ensure_seeded(scale: float, *, force: bool = False, log: Callable[[str], Non
         connection.close()
         create_database(name, drop_first=True)
     marker = None if force else read_marker()
-    seeded_on = schema_version()
+    # (A marker means a migrated database; a new or rebuilt one has no migrations table yet.)
+    seeded_on = schema_version() if marker else None
     call_command("migrate", verbosity=0, interactive=False)
     if marker and marker["scale"] == scale and marker["schema_version"] == seeded_on:
         if indexes_only:
