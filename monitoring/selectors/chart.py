@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from django.utils import timezone
 
 from kat_clinic.models import Patient
@@ -16,17 +14,14 @@ from monitoring.models import (
     Consent,
     DissociationScore,
     DoseAdministration,
-    Escalation,
     RemsMonitoringForm,
     ScaleResponse,
-    SedationScore,
-    SessionAttestation,
     SessionMedication,
 )
 from monitoring.selectors.chart_reads import ChartReads
 from monitoring.selectors.gate import _split, discharge_items, gate_items
 from monitoring.selectors.policy import dose_cap_for, policy_for, thresholds_for
-from monitoring.selectors.querysets import alert_list, dose_list, note_list, vital_list
+from monitoring.selectors.querysets import alert_list, note_list
 from sessions.models import Session
 
 
@@ -35,18 +30,9 @@ def session_chart(*, session: Session) -> dict:
     fixed number of queries. Shaped for `SessionChartSerializer`."""
     session_id = session.pk
     notes = list(note_list().filter(session_id=session_id))
-    doses = list(dose_list().filter(session_id=session_id))
-    escalations = list(Escalation.objects.filter(session_id=session_id).order_by("occurred_at", "pk"))
-    attestation = SessionAttestation.objects.filter(session_id=session_id).first()
-    vitals = list(vital_list().filter(session_id=session_id))
-    sedation = list(SedationScore.objects.filter(session_id=session_id).order_by("measured_at", "pk"))
-    # The gate and discharge status read these rows from here, not again.
-    gate, discharge = chart_statuses(
-        session=session,
-        known=ChartReads(
-            doses=doses, escalations=escalations, attestation=attestation, vitals=vitals, sedation=sedation
-        ),
-    )
+    # The rows the gate and discharge status judge, each read once, for the chart and its statuses.
+    reads = ChartReads(session)
+    gate, discharge = chart_statuses(session=session, reads=reads)
     return {
         "session": {
             "id": session.pk,
@@ -58,16 +44,16 @@ def session_chart(*, session: Session) -> dict:
             "clinic": session.clinic_id,
         },
         "note": notes[0] if notes else None,
-        "doses": doses,
+        "doses": reads.doses,
         "other_medications": list(SessionMedication.objects.filter(session_id=session_id).order_by("given_at", "pk")),
-        "escalations": escalations,
-        "vitals": vitals,
-        "sedation": sedation,
+        "escalations": reads.escalations,
+        "vitals": reads.vitals,
+        "sedation": reads.sedation,
         "dissociation": list(DissociationScore.objects.filter(session_id=session_id).order_by("measured_at", "pk")),
         "adverse_events": list(AdverseEvent.objects.filter(session_id=session_id).order_by("onset_at", "pk")),
         "alerts": list(alert_list().filter(session_id=session_id)),
         "scales": list(ScaleResponse.objects.filter(session_id=session_id).order_by("completed_at", "pk")),
-        "attestation": attestation,
+        "attestation": reads.attestation,
         "rems_form": RemsMonitoringForm.objects.filter(session_id=session_id).first(),
         "gate": gate,
         "discharge": discharge,
@@ -82,18 +68,15 @@ def _overrides_by_stage(session: Session) -> dict[str, dict[str, ChecklistOverri
     return by_stage
 
 
-def chart_statuses(*, session: Session, known: ChartReads) -> tuple[dict, dict]:
-    """The gate and discharge status as `gate_status` and `discharge_status` give them, from the rows
-    the chart has read, the clinic's policy and thresholds read once, and both stages' overrides in
-    one read."""
-    if known.policy is None or known.limits is None:
-        known = replace(known, policy=policy_for(session.clinic_id), limits=thresholds_for(clinic=session.clinic_id))
+def chart_statuses(*, session: Session, reads: ChartReads) -> tuple[dict, dict]:
+    """The gate and discharge status as `gate_status` and `discharge_status` give them, judging one
+    set of the session's rows, with both stages' overrides in one read."""
     overrides = _overrides_by_stage(session)
     now = timezone.now()
     statuses = []
     for stage, items in (
-        (ChecklistOverride.Stage.GATE, gate_items(session=session, now=now, known=known)),
-        (ChecklistOverride.Stage.DISCHARGE, discharge_items(session=session, now=now, known=known)),
+        (ChecklistOverride.Stage.GATE, gate_items(session=session, now=now, reads=reads)),
+        (ChecklistOverride.Stage.DISCHARGE, discharge_items(session=session, now=now, reads=reads)),
     ):
         blocking, overridden = _split(items, overrides[stage])
         statuses.append({"ready": not blocking, "unmet": blocking, "overridden": overridden})

@@ -1,10 +1,11 @@
-"""What the chart has already read of one session, handed to its gate and discharge status so that
-they judge those rows instead of reading them again (`monitoring.selectors.gate.chart_statuses`)."""
+"""One session's rows that its pre-dose gate and discharge criteria judge, each read once, when
+first asked for: the chart hands over the rows it has already read, so its statuses read nothing
+again; a service checking a dose or a discharge reads only what its checks ask for."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from monitoring.models import (
     ChartingPolicy,
@@ -14,30 +15,65 @@ from monitoring.models import (
     SessionAttestation,
     VitalSign,
 )
+from monitoring.selectors.policy import policy_for, thresholds_for
+from monitoring.selectors.querysets import dose_list, vital_list
+from sessions.models import Session
 
 
-@dataclass(frozen=True)
 class ChartReads:
-    """Rows of one session that the chart has already read, so that its gate and discharge status
-    take them from here instead of reading them again: every dose (entered in error too) in
-    (started_at, pk) order, every escalation in (occurred_at, pk) order, and the attestation."""
+    """`ChartReads(session)` reads each kind of row on first use; `ChartReads(session, doses=[...])`
+    takes rows already read, in the order the properties below read them."""
 
-    doses: list[DoseAdministration]
-    escalations: list[Escalation]
-    attestation: SessionAttestation | None
-    vitals: list[VitalSign]
-    sedation: list[SedationScore]
-    # The clinic's charting policy and thresholds, when the caller has read them.
-    policy: ChartingPolicy | None = None
-    limits: dict | None = None
+    def __init__(self, session: Session, **already_read) -> None:
+        self.session = session
+        unknown = set(already_read) - _KINDS
+        if unknown:
+            raise TypeError(f"not a kind of row the checks read: {sorted(unknown)}")
+        self.__dict__.update(already_read)
+
+    @cached_property
+    def doses(self) -> list[DoseAdministration]:
+        """Every dose, entered in error too, in (started_at, pk) order."""
+        return list(dose_list().filter(session_id=self.session.pk))
+
+    @cached_property
+    def escalations(self) -> list[Escalation]:
+        """Every escalation in (occurred_at, pk) order."""
+        return list(Escalation.objects.filter(session_id=self.session.pk).order_by("occurred_at", "pk"))
+
+    @cached_property
+    def attestation(self) -> SessionAttestation | None:
+        return SessionAttestation.objects.filter(session_id=self.session.pk).first()
+
+    @cached_property
+    def vitals(self) -> list[VitalSign]:
+        """Every reading, entered in error too, in (measured_at, pk) order."""
+        return list(vital_list().filter(session_id=self.session.pk))
+
+    @cached_property
+    def sedation(self) -> list[SedationScore]:
+        """Every MOAA/S score, entered in error too, in (measured_at, pk) order."""
+        return list(SedationScore.objects.filter(session_id=self.session.pk).order_by("measured_at", "pk"))
+
+    @cached_property
+    def policy(self) -> ChartingPolicy:
+        return policy_for(self.session.clinic_id)
+
+    @cached_property
+    def limits(self) -> dict:
+        return thresholds_for(clinic=self.session.clinic_id)
 
     def given_doses(self) -> list[DoseAdministration]:
         """The doses not entered in error, in the order they were started."""
         return [dose for dose in self.doses if dose.entered_in_error_at is None]
 
+    def emergency_transfer(self) -> Escalation | None:
+        """The session's transfer to emergency care, when one is recorded (the earliest)."""
+        return next((e for e in self.escalations if e.kind == Escalation.Kind.EMERGENCY_TRANSFER), None)
+
     def latest_vital(self, *, start: datetime | None, end: datetime, measures: str) -> VitalSign | None:
         """The latest reading (by time, then id) not entered in error, measured in [start, end] and
-        holding `measures`: what `order_by("-measured_at", "-pk").first()` returns of the same filter."""
+        holding `measures`."""
         found = [
             v
             for v in self.vitals
@@ -53,9 +89,4 @@ class ChartReads:
         return max(found, key=lambda s: (s.measured_at, s.pk), default=None)
 
 
-def known_policy(known: ChartReads | None) -> ChartingPolicy | None:
-    return known.policy if known is not None else None
-
-
-def known_limits(known: ChartReads | None) -> dict | None:
-    return known.limits if known is not None else None
+_KINDS = frozenset({"doses", "escalations", "attestation", "vitals", "sedation", "policy", "limits"})

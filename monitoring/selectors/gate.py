@@ -16,19 +16,15 @@ from monitoring.models import (
     ChecklistOverride,
     Consent,
     ContraindicationScreen,
-    DoseAdministration,
-    Escalation,
     PatientMedication,
     PregnancyTest,
     PriorAuthorization,
     RemsPatientEnrollment,
-    SedationScore,
     SessionAttestation,
-    VitalSign,
 )
 from monitoring.models.policy import ThresholdRuleKind
-from monitoring.selectors.chart_reads import ChartReads, known_limits, known_policy
-from monitoring.selectors.policy import bp_above_hold, policy_for, thresholds_for
+from monitoring.selectors.chart_reads import ChartReads
+from monitoring.selectors.policy import bp_above_hold, policy_for
 from programs.choices import Medication
 from sessions.models import Session
 
@@ -82,18 +78,11 @@ def session_template(session: Session):
     return _follow(session, "planned_session", "enrollment", "template")
 
 
-def session_medication(session: Session, medication: str | None = None, known: ChartReads | None = None) -> str | None:
+def session_medication(session: Session, medication: str | None, reads: ChartReads) -> str | None:
     """The medication of the session: as asked, else already given, else the plan step's."""
     if medication:
         return medication
-    if known is not None:
-        given = next(iter(known.given_doses()), None)
-    else:
-        given = (
-            DoseAdministration.objects.filter(session=session, entered_in_error_at__isnull=True)
-            .order_by("started_at", "pk")
-            .first()
-        )
+    given = next(iter(reads.given_doses()), None)
     if given is not None:
         return given.medication
     return _follow(session, "planned_session", "step", "medication") or None
@@ -231,20 +220,10 @@ def recent_weight(
     )
 
 
-def _check_predose_vitals(
-    session: Session, now: datetime, ctx: _Context, medication: str | None, known: ChartReads | None = None
-) -> dict | None:
+def _check_predose_vitals(now: datetime, ctx: _Context, medication: str | None, reads: ChartReads) -> dict | None:
     limits = ctx.limits.get(ThresholdRuleKind.PREDOSE_HOLD)
     max_age = timedelta(minutes=ctx.policy.predose_vitals_max_age_minutes)
-    if known is not None:
-        reading = known.latest_vital(start=None, end=now, measures="systolic_mmhg")
-    else:
-        reading = (
-            VitalSign.objects.filter(session=session, systolic_mmhg__isnull=False, measured_at__lte=now)
-            .filter(entered_in_error_at__isnull=True)
-            .order_by("-measured_at", "-pk")
-            .first()
-        )
+    reading = reads.latest_vital(start=None, end=now, measures="systolic_mmhg")
     if reading is None or now - reading.measured_at > max_age:
         # The esketamine REMS: a blood pressure before the first device, always (not a prescriber's call).
         extra = {"overridable": False} if medication == Medication.ESKETAMINE else {}
@@ -284,25 +263,25 @@ def gate_items(
     medication: str | None = None,
     route: str | None = None,
     now: datetime | None = None,
-    known: ChartReads | None = None,
+    reads: ChartReads | None = None,
 ) -> list[dict]:
-    """Every unmet pre-dose item, overridden or not (`known`: rows the caller has read already)."""
+    """Every unmet pre-dose item, overridden or not (`reads`: the session's rows, some perhaps read
+    already by the caller)."""
     now = now or timezone.now()
-    medication = session_medication(session, medication, known)
+    reads = reads or ChartReads(session)
+    medication = session_medication(session, medication, reads)
     ctx = _Context(
-        policy=known_policy(known) or policy_for(session.clinic_id),
-        limits=known_limits(known) or thresholds_for(clinic=session.clinic_id),
+        policy=reads.policy,
+        limits=reads.limits,
         prerequisites=session_prerequisites(session, medication),
-        attestation=(
-            known.attestation if known is not None else SessionAttestation.objects.filter(session=session).first()
-        ),
+        attestation=reads.attestation,
     )
     unmet = []
     for prereq in ctx.prerequisites:
         found = _check_prerequisite(prereq, session=session, medication=medication, route=route, now=now, ctx=ctx)
         if found:
             unmet.append(found)
-    predose = _check_predose_vitals(session, now, ctx, medication, known)
+    predose = _check_predose_vitals(now, ctx, medication, reads)
     if predose:
         unmet.append(predose)
     unmet.extend(_check_concomitant(session, now))
@@ -348,24 +327,18 @@ def gate_status(*, session: Session) -> dict:
 # --- discharge -------------------------------------------------------------------------------------
 
 
-def discharge_items(*, session: Session, now: datetime | None = None, known: ChartReads | None = None) -> list[dict]:
+def discharge_items(*, session: Session, now: datetime | None = None, reads: ChartReads | None = None) -> list[dict]:
     """Every unmet discharge criterion. A session without a dose has nothing to monitor.
-    (`known`: rows the caller has read already.)"""
+    (`reads`: the session's rows, some perhaps read already by the caller.)"""
     now = now or timezone.now()
-    if known is not None:
-        doses = known.given_doses()
-    else:
-        doses = list(
-            DoseAdministration.objects.filter(session=session, entered_in_error_at__isnull=True).order_by(
-                "started_at", "pk"
-            )
-        )
+    reads = reads or ChartReads(session)
+    doses = reads.given_doses()
     if not doses:
         return []
     # The one early end of monitoring: a transfer to emergency care, recorded with time and destination.
-    if emergency_transfer(session, known) is not None:
+    if reads.emergency_transfer() is not None:
         return []
-    policy = known_policy(known) or policy_for(session.clinic_id)
+    policy = reads.policy
     unmet = []
     last_dose_at = max((d.stopped_at or d.started_at) for d in doses)
     esketamine = any(d.medication == Medication.ESKETAMINE for d in doses)
@@ -386,17 +359,7 @@ def discharge_items(*, session: Session, now: datetime | None = None, known: Cha
         first_at = min(d.started_at for d in doses if d.medication == Medication.ESKETAMINE)
         due = first_at + timedelta(minutes=40)
         window = timedelta(minutes=15)
-        if known is not None:
-            taken = known.latest_vital(start=due - window, end=due + window, measures="systolic_mmhg") is not None
-        else:
-            taken = VitalSign.objects.filter(
-                session=session,
-                systolic_mmhg__isnull=False,
-                entered_in_error_at__isnull=True,
-                measured_at__gte=due - window,
-                measured_at__lte=due + window,
-            ).exists()
-        if not taken:
+        if reads.latest_vital(start=due - window, end=due + window, measures="systolic_mmhg") is None:
             missed = now > due + window
             unmet.append(
                 _item(
@@ -409,16 +372,9 @@ def discharge_items(*, session: Session, now: datetime | None = None, known: Cha
                     missed=missed,
                 )
             )
-    if known is not None:
-        last_bp = known.latest_vital(start=last_dose_at, end=now, measures="systolic_mmhg")
-        last_spo2 = known.latest_vital(start=last_dose_at, end=now, measures="spo2_percent")
-    else:
-        after = VitalSign.objects.filter(
-            session=session, measured_at__gte=last_dose_at, measured_at__lte=now, entered_in_error_at__isnull=True
-        )
-        last_bp = after.filter(systolic_mmhg__isnull=False).order_by("-measured_at", "-pk").first()
-        last_spo2 = after.filter(spo2_percent__isnull=False).order_by("-measured_at", "-pk").first()
-    limits = known_limits(known) or thresholds_for(clinic=session.clinic_id)
+    last_bp = reads.latest_vital(start=last_dose_at, end=now, measures="systolic_mmhg")
+    last_spo2 = reads.latest_vital(start=last_dose_at, end=now, measures="spo2_percent")
+    limits = reads.limits
     hold = limits.get(ThresholdRuleKind.PREDOSE_HOLD)
     problems = []
     if last_bp is None:
@@ -434,15 +390,7 @@ def discharge_items(*, session: Session, now: datetime | None = None, known: Cha
         problems.append(f"SpO2 {last_spo2.spo2_percent} % not above {policy.discharge_min_spo2_percent} %")
     if problems:
         unmet.append(_item("vitals_in_limits", "Vitals are not back inside limits: " + "; ".join(problems) + "."))
-    if known is not None:
-        sedation = known.latest_sedation(start=last_dose_at, end=now)
-    else:
-        sedation = (
-            SedationScore.objects.filter(session=session, measured_at__gte=last_dose_at, measured_at__lte=now)
-            .filter(entered_in_error_at__isnull=True)
-            .order_by("-measured_at", "-pk")
-            .first()
-        )
+    sedation = reads.latest_sedation(start=last_dose_at, end=now)
     if sedation is None or sedation.moaas != 5:
         unmet.append(
             _item(
@@ -451,21 +399,15 @@ def discharge_items(*, session: Session, now: datetime | None = None, known: Cha
                 moaas=sedation.moaas if sedation else None,
             )
         )
-    attestation = known.attestation if known is not None else SessionAttestation.objects.filter(session=session).first()
+    attestation = reads.attestation
     if attestation is None or not attestation.escort_present:
         unmet.append(_item("escort_present", "The responsible adult escort is not recorded as present."))
     return unmet
 
 
-def emergency_transfer(session: Session, known: ChartReads | None = None):
+def emergency_transfer(session: Session):
     """The session's transfer to emergency care, when one is recorded (the earliest)."""
-    if known is not None:
-        return next((e for e in known.escalations if e.kind == Escalation.Kind.EMERGENCY_TRANSFER), None)
-    return (
-        Escalation.objects.filter(session=session, kind=Escalation.Kind.EMERGENCY_TRANSFER)
-        .order_by("occurred_at", "pk")
-        .first()
-    )
+    return ChartReads(session).emergency_transfer()
 
 
 def discharge_unmet(*, session: Session) -> list[dict]:

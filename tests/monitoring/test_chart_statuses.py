@@ -1,6 +1,6 @@
-"""The chart's gate and discharge status, computed from the rows the chart has read, are exactly the
-ones `gate_status` and `discharge_status` read for themselves, in every state a session goes
-through; and the chart reads those rows once."""
+"""The chart's gate and discharge status, judged over the rows the chart reads once, are the ones
+`gate_status` and `discharge_status` give, in every state a session goes through, each state's
+unmet items named; and the chart reads each of those rows once."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from monitoring.models import (
     ChecklistOverride,
-    DoseAdministration,
     Escalation,
     SedationScore,
     SessionAttestation,
@@ -155,14 +154,7 @@ def test_the_charts_statuses_are_the_ones_read_for_themselves(ready_session, nur
     session = type(ready_session).objects.select_related("clinic", "patient").get(pk=ready_session.pk)
 
     # when the statuses are computed from the rows the chart read, and each by itself
-    known = ChartReads(
-        doses=list(DoseAdministration.objects.filter(session=session).order_by("started_at", "pk")),
-        escalations=list(Escalation.objects.filter(session=session).order_by("occurred_at", "pk")),
-        attestation=SessionAttestation.objects.filter(session=session).first(),
-        vitals=list(VitalSign.objects.filter(session=session).order_by("measured_at", "pk")),
-        sedation=list(SedationScore.objects.filter(session=session).order_by("measured_at", "pk")),
-    )
-    from_the_chart = chart_statuses(session=session, known=known)
+    from_the_chart = chart_statuses(session=session, reads=ChartReads(session))
     by_themselves = (gate_status(session=session), discharge_status(session=session))
 
     # then they are the same
