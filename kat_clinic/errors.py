@@ -19,6 +19,11 @@ CHECK_VIOLATION = "23514"
 FOREIGN_KEY_VIOLATION = "23503"
 NOT_NULL_VIOLATION = "23502"
 RAISE_EXCEPTION = "P0001"  # raised by our triggers (signed, published, append-only)
+# Two transactions writing the same rows at the same moment: PostgreSQL rolls one back. Nothing of
+# it was saved, and the same request run again sees the other's rows (a clash, or room after all).
+DEADLOCK_DETECTED = "40P01"
+SERIALIZATION_FAILURE = "40001"
+CONCURRENT_WRITE = frozenset({DEADLOCK_DETECTED, SERIALIZATION_FAILURE})
 
 
 class DomainError(Exception):
@@ -80,6 +85,11 @@ class NotAuthenticated(DomainError):
 class LockedOut(DomainError):
     default_code = "locked_out"
     default_detail = "Too many failed logins; try again later."
+
+
+def is_concurrent_write(exc: BaseException) -> bool:
+    """A transaction PostgreSQL rolled back for another's sake: safe to run again from its start."""
+    return pg_error(exc)[0] in CONCURRENT_WRITE
 
 
 def pg_error(exc: BaseException) -> tuple[str | None, str | None, str]:

@@ -28,7 +28,7 @@ from django.core import signals
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError, InternalError
+from django.db import DataError, IntegrityError, InternalError, OperationalError
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import Resolver404, resolve
 from django.views import defaults
@@ -39,11 +39,14 @@ from rest_framework.views import set_rollback
 from kat_clinic import errors
 from kat_clinic.errors import (  # noqa: F401  (re-exported: the SQLSTATE names the handler maps)
     CHECK_VIOLATION,
+    DEADLOCK_DETECTED,
     EXCLUSION_VIOLATION,
     FOREIGN_KEY_VIOLATION,
     NOT_NULL_VIOLATION,
     RAISE_EXCEPTION,
+    SERIALIZATION_FAILURE,
     UNIQUE_VIOLATION,
+    is_concurrent_write,
     pg_error,
 )
 
@@ -109,6 +112,17 @@ DATABASE_PROBLEMS: dict[str, ProblemType] = {
     NOT_NULL_VIOLATION: ProblemType(422, "invalid", INVALID, "The data breaks a rule of the database."),
     FOREIGN_KEY_VIOLATION: ProblemType(422, "invalid", INVALID, "The data breaks a rule of the database."),
 }
+CONCURRENT_WRITE_PROBLEM = ProblemType(
+    409,
+    "concurrent_write",
+    "Changed by another request at the same moment",
+    "Another change to the same records was being saved at the same moment; nothing was saved. Try again.",
+)
+DATABASE_PROBLEMS[DEADLOCK_DETECTED] = DATABASE_PROBLEMS[SERIALIZATION_FAILURE] = CONCURRENT_WRITE_PROBLEM
+
+# Set on a request whose transaction the request wrapper would run again (kat_clinic/api/transactions.py):
+# the handler lets a concurrent-write refusal through to it instead of answering.
+RETRY_ON_CONCURRENT_WRITE = "kat_retry_on_concurrent_write"
 
 SERVER_ERROR = ProblemType(500, "server_error", "Server error", "Something went wrong on our side; nothing was saved.")
 
@@ -176,6 +190,8 @@ def _database_fields(exc: BaseException) -> tuple[ProblemType, dict] | None:
         extra = {"conflicts": [{"constraint": constraint}]}
     elif pgcode == RAISE_EXCEPTION:
         extra = {"reason": message}
+    elif problem is CONCURRENT_WRITE_PROBLEM:
+        extra = {"headers": {"Retry-After": "1"}}
     else:
         extra = {"constraint": constraint}
     return problem, {**extra, "sqlstate": pgcode}
@@ -228,8 +244,10 @@ def _fields_of(exc: BaseException, problem: ProblemType) -> dict:
     return fields
 
 
-def exception_handler(exc: Exception, context: dict) -> HttpResponse:
+def exception_handler(exc: Exception, context: dict) -> HttpResponse | None:
     request = context["request"]
+    if is_concurrent_write(exc) and getattr(request, RETRY_ON_CONCURRENT_WRITE, False):
+        return None  # DRF raises it again; the request's transaction is rolled back and run anew
     response = _error_response(exc, request)
     if _runs_in_request_transaction(context.get("view")):
         # The request's transaction (ATOMIC_REQUESTS) must not commit anything of a refused request.
@@ -245,7 +263,9 @@ def _runs_in_request_transaction(view) -> bool:
 
 
 def _error_response(exc: Exception, request) -> HttpResponse:
-    if isinstance(exc, (IntegrityError, InternalError, DataError)):
+    if isinstance(exc, (IntegrityError, InternalError, DataError)) or (
+        isinstance(exc, OperationalError) and is_concurrent_write(exc)
+    ):
         mapped = _database_fields(exc)
         if mapped is not None:
             problem, extra = mapped

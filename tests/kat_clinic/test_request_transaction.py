@@ -85,11 +85,22 @@ def test_only_listed_reads_skip_the_transaction():
     for method in ("get", "head", "post", "delete"):
         wrapped(getattr(RequestFactory(), method)("/x/"))
 
-    plain = lambda request: None  # noqa: E731
-    plain.cls = Plain
     assert states == [False, False, True, True]
     assert wrapped._non_atomic_requests == {DEFAULT_DB_ALIAS}
-    assert atomic_except_reads(plain) is plain
+
+    # a view that lists no reads runs every method in the transaction opened here
+    record.cls = Plain
+    plain = atomic_except_reads(record)
+    for method in ("get", "post"):
+        plain(getattr(RequestFactory(), method)("/x/"))
+    assert states[4:] == [True, True]
+    assert plain._non_atomic_requests == {DEFAULT_DB_ALIAS}
+
+    # a view marked non-atomic (login) is left as it is
+    login = lambda request: None  # noqa: E731
+    login.cls = Plain
+    login._non_atomic_requests = {DEFAULT_DB_ALIAS}
+    assert atomic_except_reads(login) is login
 
 
 def test_a_read_the_database_refuses_outside_a_transaction_is_a_400_and_still_audited(api, admin_staff):
