@@ -95,6 +95,7 @@ def scenarios(ctx: dict) -> list[CpuScenario]:
         "follow-up queue",
         "availability search",
         "vitals write",
+        "vitals batch (60 readings)",
     ]
     for name in order:
         sc = by_name[name]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -31,6 +32,7 @@ PATH_CANDIDATES: dict[str, list[str]] = {
     "booking": ["/api/v1/scheduling/program-booking/"],
     "session_chart": ["/api/v1/chart/sessions/{session}/", "/api/v1/sessions/{session}/chart/"],
     "vitals_write": ["/api/v1/chart/vitals/", "/api/v1/sessions/{session}/vitals/"],
+    "vitals_batch": ["/api/v1/chart/vitals/batch/"],
     "patient_timeline": ["/api/v1/chart/patients/{patient}/timeline/", "/api/v1/patients/{patient}/timeline/"],
     "followup_queue": [
         "/api/v1/followups/?clinic={clinic}",
@@ -97,6 +99,7 @@ def collect_context(scale: float) -> dict:
     clinic = Clinic.objects.filter(organization__slug="bench-network").order_by("id").first()
     ctx: dict = {
         "scale": scale,
+        "run_id": secrets.token_hex(4),  # tells this run's monitor reading ids from earlier runs'
         "anchor": marker.get("anchor"),
         "clinic_id": clinic.pk,
         "clinic_tz": clinic.timezone,

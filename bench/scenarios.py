@@ -90,6 +90,28 @@ def vitals_write(ctx: dict, i: int):
     return "POST", path, body
 
 
+BATCH_READINGS = 60
+
+
+def vitals_batch(ctx: dict, i: int):
+    """A monitor's minute of readings (60, one a second) for a session, each with its own reading id."""
+    session = _pick(ctx, "vitals_sessions", i)
+    start = dt.datetime.fromisoformat(ctx["vitals_at"][str(session)]) - dt.timedelta(minutes=5)
+    readings = [
+        {
+            "measured_at": (start + dt.timedelta(seconds=k)).isoformat(),
+            "source": "device",
+            "device_reading_id": f"bench-{ctx['run_id']}-{i}-{k}",
+            "systolic_mmhg": 112 + (i + k) % 23,
+            "diastolic_mmhg": 66 + (i + k) % 19,
+            "heart_rate_bpm": 62 + (i + k) % 31,
+            "spo2_percent": 95 + (i + k) % 5,
+        }
+        for k in range(BATCH_READINGS)
+    ]
+    return "POST", ctx["paths"]["vitals_batch"], {"session": session, "readings": readings}
+
+
 def patient_timeline(ctx: dict, i: int):
     return "GET", ctx["paths"]["patient_timeline"].format(patient=_pick(ctx, "patients", i)), None
 
@@ -163,6 +185,14 @@ SCENARIOS: list[Scenario] = [
         p95_target_ms=30,
         needs=("vitals_sessions", "vitals_body"),
     ),
+    Scenario(
+        "vitals batch (60 readings)",
+        "nurse",
+        vitals_batch,
+        kind="write",
+        p95_target_ms=60,
+        needs=("vitals_sessions", "run_id"),
+    ),
     Scenario("patient timeline", "clinician", patient_timeline, p95_target_ms=50, hot_read=True, needs=("patients",)),
     Scenario("follow-up queue", "followups", followup_queue, p95_target_ms=50, hot_read=True),
 ]
@@ -174,6 +204,7 @@ PATH_KEYS = {
     "whole-program booking": "booking",
     "session chart": "session_chart",
     "vitals write": "vitals_write",
+    "vitals batch (60 readings)": "vitals_batch",
     "patient timeline": "patient_timeline",
     "follow-up queue": "followup_queue",
 }

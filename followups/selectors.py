@@ -20,24 +20,38 @@ SCHEDULE_PATIENT_KINDS = (Kind.SESSION_REMINDER,)
 BUCKETS = ("upcoming", "due", "overdue", "sent", "failed", "acknowledged", "cancelled")
 
 
-def followup_visibility(*, staff_id: int | None, roles_by_clinic: dict[int, frozenset[str]]) -> Q:
+def followup_visibility(
+    *, staff_id: int | None, roles_by_clinic: dict[int, frozenset[str]], clinic_id: int | None = None
+) -> Q:
     """Which follow-ups a staff member sees: alerts addressed to them or to a role they hold at that
     clinic; patient messages to the clinic's clinicians, and schedule reminders to the front desk.
+
+    With `clinic_id`, only that clinic's, and its clinic stands once, outside the alternatives: the
+    same rows, but PostgreSQL then counts the clinic's share once instead of once more inside each
+    alternative, and expects a clinic's whole queue rather than a hundredth of it (which made it
+    sort every row instead of walking the queue's index to the first page).
     """
-    visible = Q(pk__in=[])
-    if staff_id is not None:
-        visible |= Q(target=FollowUp.Target.STAFF, staff_id=staff_id)
-    for clinic_id, roles in roles_by_clinic.items():
-        here = Q(target=FollowUp.Target.ROLE, role__in=sorted(roles))
-        if roles & CLINICAL_ROLES:
-            here |= Q(target=FollowUp.Target.PATIENT)
-            # A clinical alert is every clinician's business until someone takes it: each sees who
-            # was told and paged (the escalation), not only their own item.
-            here |= Q(kind__in=(Kind.CLINICAL_ALERT, Kind.CRISIS_PAGE))
-        elif Role.SCHEDULER in roles:
-            here |= Q(target=FollowUp.Target.PATIENT, kind__in=SCHEDULE_PATIENT_KINDS)
-        visible |= Q(clinic_id=clinic_id) & here
+    mine = Q(target=FollowUp.Target.STAFF, staff_id=staff_id) if staff_id is not None else Q(pk__in=[])
+    if clinic_id is not None:
+        roles = roles_by_clinic.get(clinic_id)
+        return Q(clinic_id=clinic_id) & (mine | _visible_at(roles) if roles else mine)
+    visible = mine
+    for clinic, roles in roles_by_clinic.items():
+        visible |= Q(clinic_id=clinic) & _visible_at(roles)
     return visible
+
+
+def _visible_at(roles: frozenset[str]) -> Q:
+    """What the holder of `roles` at a clinic sees of its follow-ups, besides those addressed to them."""
+    here = Q(target=FollowUp.Target.ROLE, role__in=sorted(roles))
+    if roles & CLINICAL_ROLES:
+        here |= Q(target=FollowUp.Target.PATIENT)
+        # A clinical alert is every clinician's business until someone takes it: each sees who
+        # was told and paged (the escalation), not only their own item.
+        here |= Q(kind__in=(Kind.CLINICAL_ALERT, Kind.CRISIS_PAGE))
+    elif Role.SCHEDULER in roles:
+        here |= Q(target=FollowUp.Target.PATIENT, kind__in=SCHEDULE_PATIENT_KINDS)
+    return here
 
 
 def followup_bucket(queryset: QuerySet[FollowUp], bucket: str, *, now: dt.datetime | None = None) -> QuerySet:

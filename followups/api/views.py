@@ -46,17 +46,22 @@ class FollowUpViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.Retriev
             return queryset
         user = self.request.user
         staff = getattr(user, "staff", None)
-        queryset = queryset.filter(
-            selectors.followup_visibility(staff_id=staff.pk if staff else None, roles_by_clinic=roles_by_clinic(user))
-        )
+        params: dict = {}
         if self.action == "list":
             query = s.FollowUpQueueQuerySerializer(data=self.request.query_params)
             query.is_valid(raise_exception=True)
             params = query.validated_data
+        queryset = queryset.filter(
+            selectors.followup_visibility(
+                staff_id=staff.pk if staff else None,
+                roles_by_clinic=roles_by_clinic(user),
+                clinic_id=params.get("clinic"),
+            )
+        )
+        if self.action == "list":
             if "bucket" in params:
                 queryset = selectors.followup_bucket(queryset, params["bucket"])
             for name, lookup in (
-                ("clinic", "clinic_id"),
                 ("role", "role"),
                 ("kind", "kind"),
                 ("patient", "patient_id"),

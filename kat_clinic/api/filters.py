@@ -6,6 +6,11 @@ django-filter skips a blank parameter as if absent and reads a number filter as 
 string as an HTML form). `StrictFilterSet` (the base of every filter set, and of the ones the filter
 backend builds from `filterset_fields`) and `QuerySerializer` (the base of serializers of query
 parameters) refuse both.
+
+A filter on a clinic (`?clinic=`, `?home_clinic=`) accepts a clinic the caller works at from the
+roles their token brought (no query): it only checks that the clinic exists, and those do. Any
+other id is looked up as before (a missing one is a 400; one that exists gives what the view's
+scope allows of it, which is nothing for a clinic that is not the caller's).
 """
 
 from __future__ import annotations
@@ -17,10 +22,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
+from django_filters.fields import ModelChoiceField as FilterModelChoiceField
 from rest_framework import serializers
 from rest_framework.fields import empty
 
+from kat_clinic.access.scoping import roles_by_clinic
 from kat_clinic.api.times import NAIVE, TIME_OUT_OF_RANGE, plausible_year
+from kat_clinic.models import Clinic
 
 BLANK = "Give a value, or leave the parameter out."
 INTEGER_FIELDS = (models.AutoField, models.BigAutoField, models.IntegerField, models.BigIntegerField)
@@ -48,6 +56,26 @@ class AwareIsoDateTimeFilter(filters.IsoDateTimeFilter):
     field_class = AwareIsoDateTimeField
 
 
+class CallersClinicField(FilterModelChoiceField):
+    """A clinic choice that knows the caller's clinics (`callers_clinics`, set by the filter set)."""
+
+    callers_clinics: frozenset[int] = frozenset()
+
+    def to_python(self, value):
+        if value not in self.empty_values and not isinstance(value, Clinic):
+            try:
+                clinic_id = int(value)
+            except (TypeError, ValueError):
+                clinic_id = None
+            if clinic_id in self.callers_clinics:
+                return Clinic(pk=clinic_id)  # the filter reads its id only
+        return super().to_python(value)
+
+
+class ClinicFilter(filters.ModelChoiceFilter):
+    field_class = CallersClinicField
+
+
 class StrictFilterSet(filters.FilterSet):
     @classmethod
     def filter_for_lookup(cls, field, lookup_type):
@@ -56,7 +84,19 @@ class StrictFilterSet(filters.FilterSet):
             filter_class = IdFilter
         elif filter_class is filters.IsoDateTimeFilter:
             filter_class = AwareIsoDateTimeFilter
+        elif filter_class is filters.ModelChoiceFilter and field.related_model is Clinic:
+            filter_class = ClinicFilter
         return filter_class, params
+
+    @property
+    def form(self):
+        form = super().form
+        user = getattr(self.request, "user", None)
+        if user is not None and user.is_authenticated:
+            for field in form.fields.values():
+                if isinstance(field, CallersClinicField):
+                    field.callers_clinics = frozenset(roles_by_clinic(user))
+        return form
 
     def is_valid(self) -> bool:
         valid = super().is_valid()

@@ -190,3 +190,45 @@ def test_the_sms_webhook_refuses_a_caller_without_the_token(api, clinic, setting
     assert response.status_code == 403
     patient.refresh_from_db()
     assert patient.sms_opt_in is True
+
+
+def test_given_roles_at_two_clinics_when_the_queue_is_filtered_by_each_then_each_shows_what_the_whole_queue_shows_there(
+    api, make_staff, clinic, other_clinic
+):
+    # given: a nurse here who is the front desk there, and one of every kind of addressee at both
+    from kat_clinic.models import ClinicMembership
+
+    nurse = make_staff(clinic, Role.NURSE)
+    ClinicMembership.objects.create(staff=nurse, clinic=other_clinic, role=Role.SCHEDULER)
+    someone_else = make_staff(clinic, Role.NURSE)
+
+    def addressed(where, **fields):
+        return FollowUpFactory(clinic=where, channel=FollowUp.Channel.IN_APP, **fields)
+
+    seen_here = [
+        _alert(clinic, Role.NURSE),
+        addressed(clinic, target=FollowUp.Target.STAFF, staff=nurse, kind=K.NO_SHOW_REVIEW),
+        FollowUpFactory(clinic=clinic, kind=K.SCALE_REQUEST),  # a patient message, clinical
+        addressed(clinic, target=FollowUp.Target.STAFF, staff=someone_else, kind=K.CRISIS_PAGE),
+    ]
+    _alert(clinic, Role.SCHEDULER)  # a role the nurse does not hold here
+    addressed(clinic, target=FollowUp.Target.STAFF, staff=someone_else, kind=K.NO_SHOW_REVIEW)
+    seen_there = [
+        _alert(other_clinic, Role.SCHEDULER),
+        addressed(other_clinic, target=FollowUp.Target.STAFF, staff=nurse, kind=K.NO_SHOW_REVIEW),
+        FollowUpFactory(clinic=other_clinic, kind=K.SESSION_REMINDER),
+    ]
+    _alert(other_clinic, Role.NURSE)  # a role the nurse does not hold there
+    FollowUpFactory(clinic=other_clinic, kind=K.SCALE_REQUEST)  # clinical: not the front desk's
+    addressed(other_clinic, target=FollowUp.Target.STAFF, staff=someone_else, kind=K.CRISIS_PAGE)
+    client = api(nurse)
+
+    # when
+    everything = _ids(client.get("/api/v1/followups/?page_size=50"))
+    here = _ids(client.get(f"/api/v1/followups/?clinic={clinic.pk}&page_size=50"))
+    there = _ids(client.get(f"/api/v1/followups/?clinic={other_clinic.pk}&page_size=50"))
+
+    # then
+    assert sorted(here) == sorted(f.pk for f in seen_here)
+    assert sorted(there) == sorted(f.pk for f in seen_there)
+    assert sorted(everything) == sorted(here + there)
