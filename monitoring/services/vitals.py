@@ -79,7 +79,8 @@ def vitals_record(
             row.session = session  # what the caller's audit and response read, without a query per row
         created += stored
     created.sort(key=lambda r: (r.measured_at, r.pk))
-    session_vitals_evaluate(session=session)
+    if created:
+        session_vitals_evaluate(session=session, since=(created[0].measured_at, created[0].pk), stored=len(created))
     return created, len(readings) - len(rows)
 
 
@@ -115,39 +116,69 @@ def _first_spanning(episode: list[VitalSign], minutes: int) -> VitalSign | None:
     return None
 
 
+Rule = tuple[str, Callable[[VitalSign], bool | None], int | None]
+
+
+def threshold_rules(limits: dict[str, dict | None]) -> list[Rule]:
+    """The clinic's active rules: (kind, whether a reading breaches it, the minutes an episode must
+    last before it alerts, or None). A reading that lacks the rule's measure neither breaches it
+    nor is within it (None)."""
+    rules: list[Rule] = []
+    severe = limits.get(ThresholdRuleKind.BP_SEVERE_REPEATED)
+    if severe:
+        rules.append(
+            (
+                ThresholdRuleKind.BP_SEVERE_REPEATED,
+                lambda r: (
+                    None
+                    if r.systolic_mmhg is None
+                    else r.systolic_mmhg >= severe["systolic_mmhg"] or r.diastolic_mmhg >= severe["diastolic_mmhg"]
+                ),
+                severe["minutes"],
+            )
+        )
+    critical = limits.get(ThresholdRuleKind.BP_CRITICAL)
+    if critical:
+        rules.append(
+            (
+                ThresholdRuleKind.BP_CRITICAL,
+                lambda r: (
+                    None
+                    if r.systolic_mmhg is None
+                    else r.systolic_mmhg >= critical["systolic_mmhg"] or r.diastolic_mmhg >= critical["diastolic_mmhg"]
+                ),
+                None,
+            )
+        )
+    tachy = limits.get(ThresholdRuleKind.HR_SUSTAINED)
+    if tachy:
+        rules.append(
+            (
+                ThresholdRuleKind.HR_SUSTAINED,
+                lambda r: None if r.heart_rate_bpm is None else r.heart_rate_bpm > tachy["heart_rate_bpm"],
+                tachy["minutes"],
+            )
+        )
+    hypoxia = limits.get(ThresholdRuleKind.SPO2_LOW)
+    if hypoxia:
+        rules.append(
+            (
+                ThresholdRuleKind.SPO2_LOW,
+                lambda r: None if r.spo2_percent is None else r.spo2_percent < hypoxia["spo2_percent"],
+                None,
+            )
+        )
+    return rules
+
+
 def session_breaches(*, readings: list[VitalSign], limits: dict[str, dict | None]) -> list[tuple[str, list, VitalSign]]:
     """[(rule kind, episode readings, reading that triggered)] over readings sorted by measured_at."""
     found: list[tuple[str, list, VitalSign]] = []
-
-    def bp(predicate):
-        return lambda r: None if r.systolic_mmhg is None else predicate(r)
-
-    severe = limits.get(ThresholdRuleKind.BP_SEVERE_REPEATED)
-    if severe:
-        rule = bp(lambda r: r.systolic_mmhg >= severe["systolic_mmhg"] or r.diastolic_mmhg >= severe["diastolic_mmhg"])
-        for episode in _episodes(readings, rule):
-            trigger = _first_spanning(episode, severe["minutes"])
+    for kind, breaches, minutes in threshold_rules(limits):
+        for episode in _episodes(readings, breaches):
+            trigger = episode[0] if minutes is None else _first_spanning(episode, minutes)
             if trigger:
-                found.append((ThresholdRuleKind.BP_SEVERE_REPEATED, episode, trigger))
-    critical = limits.get(ThresholdRuleKind.BP_CRITICAL)
-    if critical:
-        rule = bp(
-            lambda r: r.systolic_mmhg >= critical["systolic_mmhg"] or r.diastolic_mmhg >= critical["diastolic_mmhg"]
-        )
-        for episode in _episodes(readings, rule):
-            found.append((ThresholdRuleKind.BP_CRITICAL, episode, episode[0]))
-    tachy = limits.get(ThresholdRuleKind.HR_SUSTAINED)
-    if tachy:
-        rule = lambda r: None if r.heart_rate_bpm is None else r.heart_rate_bpm > tachy["heart_rate_bpm"]  # noqa: E731
-        for episode in _episodes(readings, rule):
-            trigger = _first_spanning(episode, tachy["minutes"])
-            if trigger:
-                found.append((ThresholdRuleKind.HR_SUSTAINED, episode, trigger))
-    hypoxia = limits.get(ThresholdRuleKind.SPO2_LOW)
-    if hypoxia:
-        rule = lambda r: None if r.spo2_percent is None else r.spo2_percent < hypoxia["spo2_percent"]  # noqa: E731
-        for episode in _episodes(readings, rule):
-            found.append((ThresholdRuleKind.SPO2_LOW, episode, episode[0]))
+                found.append((kind, episode, trigger))
     return found
 
 
@@ -165,17 +196,78 @@ MESSAGES = {
 _EVALUATED = ("pk", "measured_at", "systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm", "spo2_percent")
 
 
-def session_vitals_evaluate(*, session: Session) -> list[Alert]:
-    """Evaluate every in-session rule over ALL readings of the session in measured order (late
-    entries included) and raise one alert per rule per episode. Safe to run again: an episode that
-    already holds an alert of its rule raises nothing new. Call with the session row locked."""
-    # Plain rows, not model instances: the rules read a few values of every reading of the session.
-    readings = list(
-        VitalSign.objects.filter(session=session, entered_in_error_at__isnull=True)
-        .order_by("measured_at", "pk")
-        .values_list(*_EVALUATED, named=True)
+def _evaluated_rows(session: Session):
+    # Plain rows, not model instances: the rules read a few values of every reading evaluated.
+    return VitalSign.objects.filter(session=session, entered_in_error_at__isnull=True).values_list(
+        *_EVALUATED, named=True
     )
+
+
+# How many readings besides the new ones are read first, in one statement; more only when none of
+# them is all clear.
+WINDOW_MARGIN = 60
+
+
+def readings_since_all_clear(*, session: Session, since: tuple, stored: int, rules: list[Rule]) -> list:
+    """The readings, in measured order, after the latest reading that comes before `since` and is
+    within every rule (each of its measures present and inside its limit).
+
+    Such a reading ends every rule's run, so the episodes after it are the same whatever came
+    before it; the episodes before it hold none of the new readings and were judged when their own
+    readings were stored. The session's readings are read newest first, and only back to there: a
+    monitor's batch late in a long session reads a few rows, not the whole session."""
+    first_read = stored + WINDOW_MARGIN
+    newest_first = list(_evaluated_rows(session).order_by("-measured_at", "-pk")[:first_read])
+    window = after_all_clear(newest_first, since=since, rules=rules)
+    if len(window) == first_read:
+        # No all-clear reading among them (a batch of late entries, a long episode): read on.
+        window = after_all_clear(
+            _evaluated_rows(session).order_by("-measured_at", "-pk").iterator(chunk_size=1000), since=since, rules=rules
+        )
+    return window
+
+
+def after_all_clear(newest_first: Iterable, *, since: tuple, rules: list[Rule]) -> list:
+    """Of readings given newest first, those after the latest all-clear reading before `since`,
+    oldest first (all of them when there is none)."""
+    window = []
+    for row in newest_first:
+        if (row.measured_at, row.pk) < since and all(breaches(row) is False for _, breaches, _ in rules):
+            break
+        window.append(row)
+    window.reverse()
+    return window
+
+
+def episodes_to_alert(breaches: list[tuple[str, list, VitalSign]], existing: dict[str, list]) -> list[tuple]:
+    """The breaches whose episode holds no alert of its rule yet (`existing`: kind -> the episode
+    starts of the session's alerts). A late reading may extend an episode backwards; it is still
+    the same episode."""
+    return [
+        (kind, episode, trigger)
+        for kind, episode, trigger in breaches
+        if not any(episode[0].measured_at <= started <= episode[-1].measured_at for started in existing.get(kind, []))
+    ]
+
+
+def session_vitals_evaluate(*, session: Session, since: tuple | None = None, stored: int = 0) -> list[Alert]:
+    """Evaluate every in-session rule over the readings of the session in measured order (late
+    entries included) and raise one alert per rule per episode. Safe to run again: an episode that
+    already holds an alert of its rule raises nothing new. Call with the session row locked.
+
+    `since`, the (measured_at, id) of the earliest of the `stored` readings just stored, limits the
+    evaluation to what those readings can change: the readings after the last one before them that
+    is within every rule (`readings_since_all_clear`). Without it, every reading of the session
+    (after a correction, which may join or split any episode)."""
     limits = thresholds_for(clinic=session.clinic_id)
+    rules = threshold_rules(limits)
+    if not rules:
+        return []
+    readings = (
+        readings_since_all_clear(session=session, since=since, stored=stored, rules=rules)
+        if since is not None
+        else list(_evaluated_rows(session).order_by("measured_at", "pk"))
+    )
     breaches = session_breaches(readings=readings, limits=limits)
     if not breaches:
         return []
@@ -183,11 +275,8 @@ def session_vitals_evaluate(*, session: Session) -> list[Alert]:
     for kind, started in Alert.objects.filter(session=session).values_list("kind", "episode_started_at"):
         existing.setdefault(kind, []).append(started)
     candidates = []
-    for kind, episode, trigger in breaches:
-        start, end = episode[0].measured_at, episode[-1].measured_at
-        # A late reading may extend an episode backwards; it is still the same episode.
-        if any(start <= started <= end for started in existing.get(kind, [])):
-            continue
+    for kind, episode, trigger in episodes_to_alert(breaches, existing):
+        start = episode[0].measured_at
         rule = limits[kind]
         message = MESSAGES[kind].format(
             systolic=trigger.systolic_mmhg,
