@@ -159,8 +159,13 @@ class StaffMember(models.Model):
     clinics = models.ManyToManyField(Clinic, through="ClinicMembership", related_name="staff_members")
 
     def __str__(self) -> str:
-        suffix = f", {self.credentials_suffix}" if self.credentials_suffix else ""
-        return f"{self.first_name} {self.last_name}{suffix}"
+        return self.display_name(self.first_name, self.last_name, self.credentials_suffix)
+
+    @staticmethod
+    def display_name(first_name: str, last_name: str, credentials_suffix: str) -> str:
+        """How a staff member is named to others ("Ana Ruiz, RN"), from the three columns."""
+        suffix = f", {credentials_suffix}" if credentials_suffix else ""
+        return f"{first_name} {last_name}{suffix}"
 
 
 class Licence(models.Model):

@@ -5,33 +5,72 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
+from django.db.models.query import ModelIterable
 from django.utils import timezone
 
 from kat_clinic.api.lean import PREFETCHED_SUFFIX
-from kat_clinic.models import Clinic, Room
+from kat_clinic.models import Clinic, Room, StaffMember
 from sessions import signals
 from sessions.models import MAX_BLOCK, Session, StaffAssignment
 from sessions.timeutil import local_to_aware
 
 _SESSION_COLUMNS = tuple(field.name for field in Session._meta.concrete_fields)
-_ASSIGNMENT_COLUMNS = tuple(field.name for field in StaffAssignment._meta.concrete_fields)
+
+
+class AssignmentRow(NamedTuple):
+    """A staff assignment as the session list shows it: its columns and the staff member's name."""
+
+    id: int
+    session_id: int
+    staff_id: int
+    role: str
+    mode: str
+    lane: int | None
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    active: bool
+    staff_name: str
+
+
+_ASSIGNMENT_ROW_COLUMNS = tuple(name for name in AssignmentRow._fields if name != "staff_name")
+_STAFF_NAME_COLUMNS = ("staff__first_name", "staff__last_name", "staff__credentials_suffix")
+
+
+class SessionsWithAssignmentRows(ModelIterable):
+    """Sessions, each with its staff assignments as plain rows in `assignments_prefetched` (what the
+    lean session serializer reads), in one more query for all the sessions read: no model instance
+    per assignment and per staff member, and none of Django's prefetch machinery per page."""
+
+    def __iter__(self):
+        sessions = list(super().__iter__())
+        by_session: dict[int, list[AssignmentRow]] = {session.pk: [] for session in sessions}
+        if sessions:
+            rows = (
+                StaffAssignment.objects.filter(session_id__in=list(by_session))
+                .order_by("pk")
+                .values_list(*_ASSIGNMENT_ROW_COLUMNS, *_STAFF_NAME_COLUMNS)
+            )
+            name = StaffMember.display_name
+            for *columns, first, last, suffix in rows:
+                by_session[columns[1]].append(AssignmentRow(*columns, name(first, last, suffix)))
+        for session in sessions:
+            session.__dict__["assignments" + PREFETCHED_SUFFIX] = by_session[session.pk]
+        yield from sessions
 
 
 def session_list() -> QuerySet[Session]:
     """Sessions as the session serializer writes them: every column of the session and its staff
-    assignments, of the patient and the staff only their names (the serializer reads no more)."""
-    assignments = (
-        StaffAssignment.objects.select_related("staff")
-        .only(*_ASSIGNMENT_COLUMNS, "staff__first_name", "staff__last_name", "staff__credentials_suffix")
-        .order_by("pk")
-    )
-    return (
+    assignments (as `AssignmentRow`s), of the patient and the staff only their names (the
+    serializer reads no more)."""
+    sessions = (
         Session.objects.select_related("patient")
         .only(*_SESSION_COLUMNS, "patient__first_name", "patient__last_name")
-        .prefetch_related(Prefetch("assignments", queryset=assignments, to_attr="assignments" + PREFETCHED_SUFFIX))
         .order_by("block_starts_at", "pk")
     )
+    # Kept by every clone (filter, slice, get); a `values()` replaces it with its own.
+    sessions._iterable_class = SessionsWithAssignmentRows
+    return sessions
 
 
 BOARD_FIRST_DAY = dt.date(2000, 1, 1)

@@ -15,7 +15,8 @@ field, and serializes a row with it:
 - a method field calls the serializer's method;
 - a nested `many=True` serializer that is itself lean reads the related rows and serializes each:
   the list a selector prefetched into `<source>_prefetched` (`Prefetch(..., to_attr=...)`, which
-  spares Django a queryset per row to hold them), else the relation's manager;
+  spares Django a queryset per row to hold them, or named tuples of the columns, which spare a model
+  instance per row), else the relation's manager;
 - any other field, or a class whose fields cannot all be read this way, is DRF's own path.
 The recipe holds no per-request state: `context` and the method fields are the live serializer's.
 The fields themselves (which a validating serializer needs) are built from the model once per class
@@ -182,6 +183,11 @@ def build_recipe(serializer) -> tuple | None:
     return tuple(steps)
 
 
+def _is_plain_row(instance) -> bool:
+    """A selector's named tuple standing for a model row: it carries every column by its attname."""
+    return isinstance(instance, tuple) and hasattr(instance, "_fields")
+
+
 class LeanRepresentationMixin:
     # DRF's representation of a model serializer, from a recipe read once per class. (No class
     # docstring: drf-spectacular would describe every lean serializer's schema with it.)
@@ -210,7 +216,7 @@ class LeanRepresentationMixin:
 
     def to_representation(self, instance):
         recipe = self._lean_recipe()
-        if recipe is None or not isinstance(instance, models.Model):
+        if recipe is None or not (isinstance(instance, models.Model) or _is_plain_row(instance)):
             return super().to_representation(instance)
         ret = {}
         utc = _current_zone_is_utc()  # once per row, not per date-time: the zone is a context variable

@@ -24,7 +24,8 @@ TOTAL = "_kat_page_total"
 
 
 def _countable_with_the_page(queryset) -> bool:
-    if not isinstance(queryset, QuerySet) or queryset._iterable_class is not ModelIterable:
+    # Model instances (a selector's ModelIterable may add to them), not values or tuples.
+    if not isinstance(queryset, QuerySet) or not issubclass(queryset._iterable_class, ModelIterable):
         return False
     query = queryset.query
     return not (query.distinct or query.combinator or query.is_sliced or TOTAL in query.annotations)

@@ -18,6 +18,7 @@ from kat_clinic.roles import Role
 from programs.choices import Medication, SessionKind, StaffMode
 from programs.models import Enrollment, PlannedSession
 from sessions.models import Session, StaffAssignment
+from sessions.selectors import AssignmentRow
 from sessions.services.linked_integration import LinkedIntegration
 
 
@@ -74,8 +75,9 @@ class StaffAssignmentSerializer(LeanRepresentationMixin, serializers.ModelSerial
         fields = ["id", "staff", "staff_name", "role", "mode", "lane", "starts_at", "ends_at", "active"]
         read_only_fields = fields
 
-    def get_staff_name(self, obj: StaffAssignment) -> str:
-        return str(obj.staff)
+    def get_staff_name(self, obj: StaffAssignment | AssignmentRow) -> str:
+        # The session list reads its assignments as rows, the name with them (sessions/selectors.py).
+        return obj.staff_name if isinstance(obj, AssignmentRow) else str(obj.staff)
 
 
 class SessionSerializer(LeanRepresentationMixin, serializers.ModelSerializer):

@@ -221,10 +221,14 @@ def test_session_list_query_count_is_fixed(api, scheduler, clinic, working_nurse
         )
     client = api(scheduler)
 
-    # when / then: roles, count, page, assignments, audit (and the test transaction's savepoint pair)
-    with django_assert_max_num_queries(8):
+    # when / then: roles, the page with its count, every assignment of the page, audit (and the test
+    # transaction's savepoint pair); the clinic is the caller's, so the filter does not read it
+    with django_assert_max_num_queries(6):
         response = client.get(f"/api/v1/sessions/?clinic={clinic.pk}&status=scheduled")
-    assert response.json()["count"] == 12
+    body = response.json()
+    assert body["count"] == 12
+    assert {a["staff_name"] for s in body["results"] for a in s["assignments"]} == {str(working_nurse)}
+    assert sorted(a["lane"] for s in body["results"] for a in s["assignments"]) == [1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]
 
 
 def test_sessions_filter_by_staff(api, scheduler, clinic, patient, chair, working_nurse, book):
