@@ -145,14 +145,16 @@ def collect_context(scale: float) -> dict:
         ctx["chart_sessions"] = [r[0] for r in cur.fetchall()]
         # Vitals are charted inside their session's block (charting refuses a time in the future or
         # far outside the block): the latest dosing sessions whose block has begun, each reading
-        # timed 30 minutes into its block.
+        # timed 30 minutes into its block. Not the charts' sessions: the vitals scenarios store
+        # thousands of readings a run, which would grow the charts the bench reads run after run.
         cur.execute(
             "SELECT id, block_starts_at + interval '30 minutes' FROM clinic_sessions_session "
             "WHERE clinic_id = %s AND kind = 'dosing' AND active "
-            "AND block_starts_at + interval '30 minutes' <= now() ORDER BY block_starts_at DESC LIMIT 50",
-            [clinic.pk],
+            "AND block_starts_at + interval '30 minutes' <= now() ORDER BY block_starts_at DESC LIMIT %s",
+            [clinic.pk, len(ctx["chart_sessions"]) + 50],
         )
-        rows = cur.fetchall()
+        charts = set(ctx["chart_sessions"])
+        rows = [row for row in cur.fetchall() if row[0] not in charts][:50]
         ctx["vitals_sessions"] = [r[0] for r in rows]
         ctx["vitals_at"] = {str(r[0]): r[1].isoformat() for r in rows}
     ctx["paths"] = discover_paths()
