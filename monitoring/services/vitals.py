@@ -119,6 +119,15 @@ def _first_spanning(episode: list[VitalSign], minutes: int) -> VitalSign | None:
 Rule = tuple[str, Callable[[VitalSign], bool | None], int | None]
 
 
+def _bp_at_or_above(limit: dict) -> Callable[[VitalSign], bool | None]:
+    """Either pressure at or above the limit's (a reading has both or neither)."""
+    return lambda r: (
+        None
+        if r.systolic_mmhg is None
+        else r.systolic_mmhg >= limit["systolic_mmhg"] or r.diastolic_mmhg >= limit["diastolic_mmhg"]
+    )
+
+
 def threshold_rules(limits: dict[str, dict | None]) -> list[Rule]:
     """The clinic's active rules: (kind, whether a reading breaches it, the minutes an episode must
     last before it alerts, or None). A reading that lacks the rule's measure neither breaches it
@@ -126,30 +135,10 @@ def threshold_rules(limits: dict[str, dict | None]) -> list[Rule]:
     rules: list[Rule] = []
     severe = limits.get(ThresholdRuleKind.BP_SEVERE_REPEATED)
     if severe:
-        rules.append(
-            (
-                ThresholdRuleKind.BP_SEVERE_REPEATED,
-                lambda r: (
-                    None
-                    if r.systolic_mmhg is None
-                    else r.systolic_mmhg >= severe["systolic_mmhg"] or r.diastolic_mmhg >= severe["diastolic_mmhg"]
-                ),
-                severe["minutes"],
-            )
-        )
+        rules.append((ThresholdRuleKind.BP_SEVERE_REPEATED, _bp_at_or_above(severe), severe["minutes"]))
     critical = limits.get(ThresholdRuleKind.BP_CRITICAL)
     if critical:
-        rules.append(
-            (
-                ThresholdRuleKind.BP_CRITICAL,
-                lambda r: (
-                    None
-                    if r.systolic_mmhg is None
-                    else r.systolic_mmhg >= critical["systolic_mmhg"] or r.diastolic_mmhg >= critical["diastolic_mmhg"]
-                ),
-                None,
-            )
-        )
+        rules.append((ThresholdRuleKind.BP_CRITICAL, _bp_at_or_above(critical), None))
     tachy = limits.get(ThresholdRuleKind.HR_SUSTAINED)
     if tachy:
         rules.append(
