@@ -58,17 +58,12 @@ class FollowUpViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.Retriev
                 clinic_id=params.get("clinic"),
             )
         )
-        if self.action == "list":
-            if "bucket" in params:
-                queryset = selectors.followup_bucket(queryset, params["bucket"])
-            for name, lookup in (
-                ("role", "role"),
-                ("kind", "kind"),
-                ("patient", "patient_id"),
-                ("alert", "alert_id"),
-            ):
-                if name in params:
-                    queryset = queryset.filter(**{lookup: params[name]})
+        # (Only a list has parameters: `params` is empty for the other actions.)
+        if "bucket" in params:
+            queryset = selectors.followup_bucket(queryset, params["bucket"])
+        for name, lookup in (("role", "role"), ("kind", "kind"), ("patient", "patient_id"), ("alert", "alert_id")):
+            if name in params:
+                queryset = queryset.filter(**{lookup: params[name]})
         return queryset
 
     @extend_schema(parameters=[s.FollowUpQueueQuerySerializer])

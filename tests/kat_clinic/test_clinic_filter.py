@@ -91,3 +91,21 @@ def test_given_a_clinic_i_left_when_i_filter_by_it_then_it_is_looked_up_and_noth
     assert len(clinic_reads(queries.captured_queries)) == 1
     assert response.status_code == 200
     assert response.json()["count"] == 0
+
+
+def test_given_one_caller_filtered_by_their_clinic_when_another_filters_by_it_then_it_is_read_for_them(
+    api, scheduler, clinic, other_clinic, make_staff
+):
+    # given: the filter's form class is kept between requests; the first caller works at `clinic`
+    PatientFactory(home_clinic=clinic, last_name="Adams")
+    elsewhere = make_staff(other_clinic, Role.SCHEDULER)
+    assert api(scheduler).get("/api/v1/patients/", {"home_clinic": clinic.pk}).json()["count"] == 1
+
+    # when: a caller who does not work there asks for it
+    with CaptureQueriesContext(connection) as queries:
+        response = api(elsewhere).get("/api/v1/patients/", {"home_clinic": clinic.pk})
+
+    # then: the first caller's clinics did not carry over: it is read, and none of its patients shown
+    assert len(clinic_reads(queries.captured_queries)) == 1
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
