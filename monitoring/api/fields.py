@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
 from kat_clinic.models import Patient, StaffMember
+from monitoring.services.common import mark_locked
 from sessions.models import Session
 
 
@@ -13,12 +14,23 @@ def session_field(**kwargs) -> ClinicScopedPrimaryKeyRelatedField:
     )
 
 
-def locked_session_field(**kwargs) -> ClinicScopedPrimaryKeyRelatedField:
-    """A session for a service that locks and re-reads it first (the vitals): only the columns the
-    scope check and the service's own first look read, not the clinic and patient rows."""
-    return ClinicScopedPrimaryKeyRelatedField(
-        clinic_lookup="clinic", queryset=Session.objects.only("id", "clinic_id", "patient_id"), **kwargs
-    )
+class LockedSessionField(ClinicScopedPrimaryKeyRelatedField):
+    """A session for a service that writes under the session's lock (the vitals): read FOR UPDATE
+    of its own row in the request's transaction, once, so that the service does not lock and read
+    it again (`session_locked`). Neither the clinic's row nor the patient's is read."""
+
+    def __init__(self, **kwargs):
+        super().__init__(clinic_lookup="clinic", queryset=Session.objects.all(), **kwargs)
+
+    def get_queryset(self):
+        return super().get_queryset().select_for_update(of=("self",))
+
+    def to_internal_value(self, data):
+        return mark_locked(super().to_internal_value(data))
+
+
+def locked_session_field(**kwargs) -> LockedSessionField:
+    return LockedSessionField(**kwargs)
 
 
 def patient_field(**kwargs) -> ClinicScopedPrimaryKeyRelatedField:

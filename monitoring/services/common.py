@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db import connection
+
 from kat_clinic.access.scoping import can
 from kat_clinic.errors import RuleViolation
 from kat_clinic.models import StaffMember
@@ -27,3 +29,25 @@ def lock_session(*, session_id: int, related: tuple[str, ...] = ("clinic", "pati
     locked = Session.objects.select_for_update(of=("self",))
     # (`select_related()` with no names would follow every foreign key: none is none.)
     return (locked.select_related(*related) if related else locked).get(pk=session_id)
+
+
+# The mark of a session row read FOR UPDATE (every column, no related row), and the transaction's
+# connection it was read on: a request body's field that locks on reading (`LockedSessionField`)
+# sets it, so that the service writing under the lock does not read the row a second time.
+_LOCKED_ON = "_locked_for_update_on"
+
+
+def mark_locked(session: Session) -> Session:
+    """Record that `session` was just read FOR UPDATE in the current transaction."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("A row read FOR UPDATE outside a transaction holds no lock.")
+    setattr(session, _LOCKED_ON, connection.connection)
+    return session
+
+
+def session_locked(session: Session) -> Session:
+    """`session` locked: as given when it was read FOR UPDATE in this transaction (`mark_locked`),
+    else locked and read again without its clinic and patient rows."""
+    if connection.in_atomic_block and getattr(session, _LOCKED_ON, None) is connection.connection:
+        return session
+    return lock_session(session_id=session.pk, related=())

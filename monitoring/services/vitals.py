@@ -21,7 +21,7 @@ from monitoring.models.vitals import VITAL_READING_FIELDS
 from monitoring.selectors.policy import policy_for, thresholds_for
 from monitoring.services.alerts import AlertCandidate, alerts_raise
 from monitoring.services.chart_time import chart_time_check
-from monitoring.services.common import lock_session, require_operation
+from monitoring.services.common import require_operation, session_locked
 from sessions.models import Session
 
 
@@ -37,8 +37,9 @@ def vitals_record(
     """
     require_operation(staff=by, operation="vitals.write", clinic_id=session.clinic_id)
     # Neither the clinic's row nor the patient's is read here (the clinic's zone only to word a
-    # refusal, which may read it then).
-    session = lock_session(session_id=session.pk, related=())
+    # refusal, which may read it then). A session the request body's field read FOR UPDATE is not
+    # read again.
+    session = session_locked(session)
     # The clinic's charting policy and thresholds are read once for the whole batch.
     policy = policy_for(session.clinic_id)
     now = timezone.now()

@@ -228,7 +228,7 @@ def test_a_resent_single_device_reading_answers_with_the_stored_one(api, nurse, 
     assert VitalSign.objects.count() == 1
 
 
-def test_a_reading_reads_the_session_twice_by_its_own_row_only_and_locks_it(api, nurse, session):
+def test_a_reading_reads_the_session_once_by_its_own_row_only_in_scope_and_locked(api, nurse, session):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -239,13 +239,14 @@ def test_a_reading_reads_the_session_twice_by_its_own_row_only_and_locks_it(api,
             {"session": session.pk, "measured_at": T0.isoformat(), "systolic_mmhg": 118, "diastolic_mmhg": 76},
         )
 
-    # then it is stored, and the session was read twice (the body's check, then the lock), each
-    # time its own row alone: neither the clinic's row nor the patient's is joined or read
+    # then it is stored, and the session was read once: the body's scope check and the service's
+    # lock are one statement, of its own row alone (neither the clinic's row nor the patient's)
     assert response.status_code == 201
     assert VitalSign.objects.get(pk=response.json()["id"]).systolic_mmhg == 118
     reads = [q["sql"] for q in queries.captured_queries if 'FROM "clinic_sessions_session"' in q["sql"]]
-    assert len(reads) == 2
-    assert ["JOIN" in sql for sql in reads] == [False, False]
-    assert reads[1].endswith('FOR UPDATE OF "clinic_sessions_session"')
+    assert len(reads) == 1
+    assert "JOIN" not in reads[0]
+    assert f'"clinic_sessions_session"."clinic_id" IN ({session.clinic_id})' in reads[0]
+    assert reads[0].endswith('FOR UPDATE OF "clinic_sessions_session"')
     assert not [q for q in queries.captured_queries if 'FROM "kat_clinic_patient"' in q["sql"]]
     assert not [q for q in queries.captured_queries if 'FROM "kat_clinic_clinic"' in q["sql"]]

@@ -116,3 +116,50 @@ def test_resending_the_batch_stores_nothing_new_and_raises_nothing_new(session, 
     assert (created, duplicates) == ([], 60)
     assert list(VitalSign.objects.order_by("pk").values_list("pk", flat=True)) == before
     assert Alert.objects.count() == 1
+
+
+def test_a_session_read_plainly_is_locked_and_read_again_by_the_service(session, nurse):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from monitoring.services.common import session_locked
+
+    # given a session read without a lock (a caller other than the API's body)
+    plain = type(session).objects.get(pk=session.pk)
+
+    # when the service takes it
+    with CaptureQueriesContext(connection) as queries:
+        locked = session_locked(plain)
+
+    # then it reads the row again, locked, its own row alone
+    assert [q["sql"].endswith('FOR UPDATE OF "clinic_sessions_session"') for q in queries.captured_queries] == [True]
+    assert locked is not plain
+    assert locked.pk == session.pk
+
+
+def test_a_session_read_for_update_in_this_transaction_is_not_read_again(session, nurse):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from monitoring.services.common import mark_locked, session_locked
+
+    # given a session read FOR UPDATE in the current transaction, and marked so
+    read = mark_locked(type(session).objects.select_for_update(of=("self",)).get(pk=session.pk))
+
+    # when the service takes it
+    with CaptureQueriesContext(connection) as queries:
+        locked = session_locked(read)
+
+    # then it is the same row, and nothing was read
+    assert locked is read
+    assert queries.captured_queries == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_session_marked_locked_outside_a_transaction_is_refused(session):
+    from monitoring.services.common import mark_locked
+
+    # given no transaction open: a FOR UPDATE read there would hold no lock
+    # when it is marked locked, then that is refused
+    with pytest.raises(RuntimeError, match="outside a transaction"):
+        mark_locked(session)
