@@ -14,7 +14,6 @@ on the day, at the gate.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
@@ -22,6 +21,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Exists, F, OuterRef
 from django.db.models.functions import JSONObject
 
+from kat_clinic.compiled_query import IdsQuery
 from monitoring.models import (
     ChecklistOverride,
     Consent,
@@ -61,14 +61,14 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-def _load(session_ids: list[int]):
-    return _loader().filter(pk__in=session_ids)
+def _load(session_ids: list[int]) -> list[dict]:
+    return _BOARD_QUERY.rows(session_ids)
 
 
-@functools.cache
 def _loader():
-    """The board's query without its sessions, built once per process: resolving its dozen
-    subqueries took more of a board request's time than running them. Each call filters a clone."""
+    """The board's query without its sessions. Compiled once per connection (`IdsQuery`):
+    resolving and compiling its dozen subqueries took more of a board request's time than running
+    them."""
     patient = OuterRef("patient_id")
     return Session.objects.values(
         "pk",
@@ -119,6 +119,9 @@ def _loader():
             )
         ),
     )
+
+
+_BOARD_QUERY = IdsQuery(_loader)
 
 
 def _prerequisites(row: dict) -> dict[str, int | None]:

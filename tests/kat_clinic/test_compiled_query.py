@@ -1,0 +1,90 @@
+"""A values() query over ids, compiled once and run again with other ids, answers exactly what the
+queryset itself answers."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import OuterRef
+from django.db.models.functions import JSONObject
+from django.test.utils import CaptureQueriesContext
+
+from kat_clinic.compiled_query import IdsQuery
+from kat_clinic.models import Clinic, Room
+from tests.factories import ClinicFactory, RoomFactory
+
+pytestmark = pytest.mark.django_db
+
+
+class CountingBuild:
+    """Builds clinics with their active rooms as JSON, and counts how often it was asked to."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        return Clinic.objects.values("pk", "name", "timezone").annotate(
+            rooms=ArraySubquery(
+                Room.objects.filter(clinic_id=OuterRef("pk"), active=True)
+                .order_by("name")
+                .values(json=JSONObject(name="name", active="active"))
+            )
+        )
+
+
+@pytest.fixture
+def clinics():
+    first, second, third = ClinicFactory(name="North"), ClinicFactory(name="South"), ClinicFactory(name="East")
+    RoomFactory(clinic=first, name="Chair 2")
+    RoomFactory(clinic=first, name="Chair 1")
+    RoomFactory(clinic=first, name="Closed", active=False)
+    RoomFactory(clinic=third, name="Suite")
+    return first, second, third
+
+
+def test_given_ids_when_run_then_the_rows_are_the_querysets_own_with_json_decoded(clinics):
+    # given
+    first, second, _third = clinics
+    build = CountingBuild()
+
+    # when
+    rows = IdsQuery(build).rows([first.pk, second.pk])
+
+    # then
+    expected = list(build().filter(pk__in=[first.pk, second.pk]))
+    assert sorted(rows, key=lambda r: r["pk"]) == sorted(expected, key=lambda r: r["pk"])
+    by_name = {r["name"]: r for r in rows}
+    assert by_name["North"]["rooms"] == [{"name": "Chair 1", "active": True}, {"name": "Chair 2", "active": True}]
+    assert by_name["South"]["rooms"] == []
+    assert set(by_name) == {"North", "South"}
+
+
+def test_given_a_second_call_with_other_ids_then_it_is_not_built_again_and_answers_those_ids(clinics):
+    # given a query already run once
+    first, second, third = clinics
+    build = CountingBuild()
+    query = IdsQuery(build)
+    query.rows([first.pk])
+
+    # when it runs with other ids
+    with CaptureQueriesContext(connection) as queries:
+        rows = query.rows([second.pk, third.pk])
+
+    # then it was built once, ran one statement, and answered only the new ids
+    assert build.calls == 1
+    assert len(queries.captured_queries) == 1
+    assert sorted(r["name"] for r in rows) == ["East", "South"]
+    assert {r["name"]: r["rooms"] for r in rows}["East"] == [{"name": "Suite", "active": True}]
+
+
+def test_given_no_ids_then_nothing_is_read():
+    with CaptureQueriesContext(connection) as queries:
+        assert IdsQuery(CountingBuild()).rows([]) == []
+    assert queries.captured_queries == []
+
+
+def test_given_a_queryset_of_instances_then_it_is_refused():
+    with pytest.raises(TypeError, match="values"):
+        IdsQuery(lambda: Clinic.objects.all()).rows([1])
