@@ -237,7 +237,7 @@ def run(
     return results
 
 
-def profile(ctx: dict, name: str, n: int, top: int = 45, callers: str = "") -> None:
+def profile(ctx: dict, name: str, n: int, top: int = 45, callers: str = "", save: str = "") -> None:
     """cProfile over n requests of one scenario: the functions by own time, then by cumulative time
     (and who calls the functions whose names match `callers`, when given)."""
     import cProfile
@@ -254,6 +254,8 @@ def profile(ctx: dict, name: str, n: int, top: int = 45, callers: str = "") -> N
     measure(handler, ctx, sc, tokens, n, warmup=0)
     profiler.disable()
     stats = pstats.Stats(profiler)
+    if save:
+        stats.dump_stats(save)  # for pstats or snakeviz
     stats.sort_stats("tottime").print_stats(top)
     stats.sort_stats("cumulative").print_stats(top)
     if callers:
@@ -321,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", default="", help="cProfile this one scenario instead (stats by tottime)")
     parser.add_argument("--sql", default="", help="print the statements of one request of this scenario instead")
     parser.add_argument("--callers", default="", help="with --profile: who calls the functions matching this")
+    parser.add_argument("--save", default="", help="with --profile: write the raw profile to this file")
     args = parser.parse_args(argv)
 
     from bench.benchdb import bench_db_name, database_exists, use_bench_database
@@ -344,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
             show_sql(ctx, args.sql)
             return 0
         if args.profile:
-            profile(ctx, args.profile, args.n, callers=args.callers)
+            profile(ctx, args.profile, args.n, callers=args.callers, save=args.save)
             return 0
         results = run(ctx, args.n, only)
     finally:

@@ -20,7 +20,7 @@ from monitoring.models import (
 )
 from monitoring.selectors.chart_reads import ChartReads
 from monitoring.selectors.gate import _split, discharge_items, gate_items
-from monitoring.selectors.policy import dose_cap_for, policy_for, thresholds_for
+from monitoring.selectors.policy import charting_rules, dose_cap_for
 from monitoring.selectors.querysets import alert_list, note_list
 from sessions.models import Session
 
@@ -85,7 +85,7 @@ def chart_statuses(*, session: Session, reads: ChartReads) -> tuple[dict, dict]:
 
 def chart_limits(*, session: Session) -> dict:
     """The clinic's thresholds, per-route dose caps and discharge numbers. Shaped for `ChartLimitsSerializer`."""
-    policy = policy_for(session.clinic_id)
+    policy, thresholds = charting_rules(session.clinic_id)
     caps = []
     for medication, route in DEFAULT_DOSE_CAPS:
         cap = dose_cap_for(clinic_id=session.clinic_id, medication=medication, route=route) or {}
@@ -100,7 +100,7 @@ def chart_limits(*, session: Session) -> dict:
             }
         )
     return {
-        "thresholds": thresholds_for(clinic=session.clinic_id),
+        "thresholds": thresholds,
         "dose_caps": caps,
         "discharge_min_spo2_percent": policy.discharge_min_spo2_percent,
         "discharge_minutes_ketamine": policy.discharge_minutes_ketamine,

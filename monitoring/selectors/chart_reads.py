@@ -15,7 +15,7 @@ from monitoring.models import (
     SessionAttestation,
     VitalSign,
 )
-from monitoring.selectors.policy import policy_for, thresholds_for
+from monitoring.selectors.policy import ChartingRules, charting_rules
 from monitoring.selectors.querysets import dose_list, vital_list
 from sessions.models import Session
 
@@ -56,12 +56,17 @@ class ChartReads:
         return list(SedationScore.objects.filter(session_id=self.session.pk).order_by("measured_at", "pk"))
 
     @cached_property
+    def _rules(self) -> ChartingRules:
+        """The policy and the thresholds, read together (one query) when either is first asked for."""
+        return charting_rules(self.session.clinic_id)
+
+    @cached_property
     def policy(self) -> ChartingPolicy:
-        return policy_for(self.session.clinic_id)
+        return self._rules.policy
 
     @cached_property
     def limits(self) -> dict:
-        return thresholds_for(clinic=self.session.clinic_id)
+        return self._rules.limits
 
     def given_doses(self) -> list[DoseAdministration]:
         """The doses not entered in error, in the order they were started."""

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import OuterRef
+from django.db.models.functions import JSONObject
+
+from kat_clinic.compiled_query import IdsQuery
 from kat_clinic.models import Clinic
 from monitoring.models import (
     DEFAULT_DOSE_CAPS,
@@ -13,27 +21,73 @@ from monitoring.models import (
 )
 
 
+class ChartingRules(NamedTuple):
+    """A clinic's charting policy (its row, or an unsaved one holding the defaults) and its vital
+    thresholds ({rule kind: limits}: its own rows over DOMAIN.md defaults; None when switched off)."""
+
+    policy: ChartingPolicy
+    limits: dict[str, dict | None]
+
+
+_POLICY_COLUMNS = [f.attname for f in ChartingPolicy._meta.concrete_fields]
+_RULE_COLUMNS = ("kind", "systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm", "spo2_percent", "minutes", "active")
+_LIMIT_NAMES = ("systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm", "spo2_percent", "minutes")
+
+
+def _rules_query():
+    """Per clinic: its policy row's columns (NULL without a row) and its threshold rows as JSON."""
+    return Clinic.objects.values(
+        "pk", *(f"charting_policy__{name}" for name in _POLICY_COLUMNS if name != "clinic_id")
+    ).annotate(
+        threshold_rules=ArraySubquery(
+            VitalThresholdRule.objects.filter(clinic_id=OuterRef("pk"))
+            .order_by("kind")
+            .values(json=JSONObject(**{name: name for name in _RULE_COLUMNS}))
+        )
+    )
+
+
+# One statement for both, compiled once per connection: a vitals write reads them on every reading.
+_RULES_QUERY = IdsQuery(_rules_query)
+
+
+def charting_rules(clinic: Clinic | int) -> ChartingRules:
+    """The clinic's policy and thresholds, in one query."""
+    clinic_id = clinic if isinstance(clinic, int) else clinic.pk
+    rows = _RULES_QUERY.rows([clinic_id])
+    row = rows[0] if rows else {"charting_policy__id": None, "threshold_rules": []}
+    if row["charting_policy__id"] is None:
+        policy = ChartingPolicy(clinic_id=clinic_id)
+    else:
+        values = {name: row.get(f"charting_policy__{name}") for name in _POLICY_COLUMNS}
+        values["clinic_id"] = clinic_id
+        policy = ChartingPolicy.from_db(DEFAULT_DB_ALIAS, _POLICY_COLUMNS, [values[n] for n in _POLICY_COLUMNS])
+    return ChartingRules(policy, _limits(row["threshold_rules"]))
+
+
+def _limits(rules: list[dict]) -> dict[str, dict | None]:
+    limits: dict[str, dict | None] = {kind: dict(values) for kind, values in DEFAULT_THRESHOLDS.items()}
+    for rule in rules:
+        kind = rule["kind"]
+        if not rule["active"]:
+            limits[kind] = None
+            continue
+        merged = dict(limits[kind] or DEFAULT_THRESHOLDS[kind])
+        for name in _LIMIT_NAMES:
+            if rule[name] is not None:
+                merged[name] = rule[name]
+        limits[kind] = merged
+    return limits
+
+
 def policy_for(clinic: Clinic | int) -> ChartingPolicy:
     """The clinic's policy row, or an unsaved one holding the defaults."""
-    clinic_id = clinic if isinstance(clinic, int) else clinic.pk
-    return ChartingPolicy.objects.filter(clinic_id=clinic_id).first() or ChartingPolicy(clinic_id=clinic_id)
+    return charting_rules(clinic).policy
 
 
 def thresholds_for(*, clinic: Clinic | int) -> dict[str, dict | None]:
     """{rule kind: limits} for a clinic: its own rows over DOMAIN.md defaults; None when switched off."""
-    clinic_id = clinic if isinstance(clinic, int) else clinic.pk
-    limits: dict[str, dict | None] = {kind: dict(values) for kind, values in DEFAULT_THRESHOLDS.items()}
-    for rule in VitalThresholdRule.objects.filter(clinic_id=clinic_id):
-        if not rule.active:
-            limits[rule.kind] = None
-            continue
-        merged = dict(limits[rule.kind] or DEFAULT_THRESHOLDS[rule.kind])
-        for name in ("systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm", "spo2_percent", "minutes"):
-            value = getattr(rule, name)
-            if value is not None:
-                merged[name] = value
-        limits[rule.kind] = merged
-    return limits
+    return charting_rules(clinic).limits
 
 
 def bp_above_hold(reading: VitalSign, limits: dict) -> bool:

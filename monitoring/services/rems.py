@@ -29,7 +29,7 @@ from monitoring.models import (
 )
 from monitoring.selectors.esketamine import DEVICE_MG, bp_at_40, bp_before, bp_readings
 from monitoring.selectors.gate import discharge_unmet, emergency_transfer
-from monitoring.selectors.policy import bp_above_hold, policy_for, thresholds_for
+from monitoring.selectors.policy import bp_above_hold, charting_rules, policy_for
 from monitoring.services.common import require_operation
 from programs.choices import Medication
 from sessions.models import Session
@@ -147,8 +147,8 @@ def rems_form_data(
     clinic, patient = session.clinic, session.patient
     first_at = doses[0].started_at
     day = clinic.local_date(first_at)
-    policy = policy_for(session.clinic_id)
-    hold = thresholds_for(clinic=session.clinic_id).get(ThresholdRuleKind.PREDOSE_HOLD)
+    policy, limits = charting_rules(session.clinic_id)
+    hold = limits.get(ThresholdRuleKind.PREDOSE_HOLD)
 
     transfer = emergency_transfer(session)
     if transfer is not None:

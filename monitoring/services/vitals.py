@@ -18,7 +18,7 @@ from monitoring.models import (
     VitalSign,
 )
 from monitoring.models.vitals import VITAL_READING_FIELDS
-from monitoring.selectors.policy import policy_for, thresholds_for
+from monitoring.selectors.policy import charting_rules, thresholds_for
 from monitoring.services.alerts import AlertCandidate, alerts_raise
 from monitoring.services.chart_time import chart_time_check
 from monitoring.services.common import require_operation, session_locked
@@ -40,8 +40,8 @@ def vitals_record(
     # refusal, which may read it then). A session the request body's field read FOR UPDATE is not
     # read again.
     session = session_locked(session)
-    # The clinic's charting policy and thresholds are read once for the whole batch.
-    policy = policy_for(session.clinic_id)
+    # The clinic's charting policy and thresholds are read once for the whole batch, in one query.
+    policy, limits = charting_rules(session.clinic_id)
     now = timezone.now()
     for index, reading in enumerate(readings):
         field = f"readings.{index}.measured_at" if batch else "measured_at"
@@ -81,7 +81,9 @@ def vitals_record(
         created += stored
     created.sort(key=lambda r: (r.measured_at, r.pk))
     if created:
-        session_vitals_evaluate(session=session, since=(created[0].measured_at, created[0].pk), stored=len(created))
+        session_vitals_evaluate(
+            session=session, since=(created[0].measured_at, created[0].pk), stored=len(created), limits=limits
+        )
     return created, len(readings) - len(rows)
 
 
@@ -240,7 +242,9 @@ def episodes_to_alert(breaches: list[tuple[str, list, VitalSign]], existing: dic
     ]
 
 
-def session_vitals_evaluate(*, session: Session, since: tuple | None = None, stored: int = 0) -> list[Alert]:
+def session_vitals_evaluate(
+    *, session: Session, since: tuple | None = None, stored: int = 0, limits: dict[str, dict | None] | None = None
+) -> list[Alert]:
     """Evaluate every in-session rule over the readings of the session in measured order (late
     entries included) and raise one alert per rule per episode. Safe to run again: an episode that
     already holds an alert of its rule raises nothing new. Call with the session row locked.
@@ -248,8 +252,10 @@ def session_vitals_evaluate(*, session: Session, since: tuple | None = None, sto
     `since`, the (measured_at, id) of the earliest of the `stored` readings just stored, limits the
     evaluation to what those readings can change: the readings after the last one before them that
     is within every rule (`readings_since_all_clear`). Without it, every reading of the session
-    (after a correction, which may join or split any episode)."""
-    limits = thresholds_for(clinic=session.clinic_id)
+    (after a correction, which may join or split any episode). `limits`, the clinic's thresholds
+    when the caller has read them."""
+    if limits is None:
+        limits = thresholds_for(clinic=session.clinic_id)
     rules = threshold_rules(limits)
     if not rules:
         return []

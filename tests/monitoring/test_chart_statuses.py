@@ -174,7 +174,9 @@ def test_the_chart_reads_each_of_the_rows_its_statuses_judge_once(ready_session,
 
     # then each of those tables is read once, and the statuses carry the overrides
     def reads(table: str) -> int:
-        return sum(1 for q in queries.captured_queries if f'FROM "{table}"' in q["sql"])
+        return sum(
+            1 for q in queries.captured_queries if f'FROM "{table}"' in q["sql"] or f'JOIN "{table}"' in q["sql"]
+        )
 
     assert [
         reads("monitoring_doseadministration"),

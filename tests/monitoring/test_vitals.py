@@ -240,7 +240,8 @@ def test_a_reading_reads_the_session_once_by_its_own_row_only_in_scope_and_locke
         )
 
     # then it is stored, and the session was read once: the body's scope check and the service's
-    # lock are one statement, of its own row alone (neither the clinic's row nor the patient's)
+    # lock are one statement, of its own row alone (neither the clinic's row nor the patient's: of
+    # the clinic, only the charting rules are read, by its id)
     assert response.status_code == 201
     assert VitalSign.objects.get(pk=response.json()["id"]).systolic_mmhg == 118
     reads = [q["sql"] for q in queries.captured_queries if 'FROM "clinic_sessions_session"' in q["sql"]]
@@ -249,4 +250,4 @@ def test_a_reading_reads_the_session_once_by_its_own_row_only_in_scope_and_locke
     assert f'"clinic_sessions_session"."clinic_id" IN ({session.clinic_id})' in reads[0]
     assert reads[0].endswith('FOR UPDATE OF "clinic_sessions_session"')
     assert not [q for q in queries.captured_queries if 'FROM "kat_clinic_patient"' in q["sql"]]
-    assert not [q for q in queries.captured_queries if 'FROM "kat_clinic_clinic"' in q["sql"]]
+    assert not [q for q in queries.captured_queries if '"kat_clinic_clinic"."timezone"' in q["sql"]]
