@@ -188,6 +188,20 @@ def _is_plain_row(instance) -> bool:
     return isinstance(instance, tuple) and hasattr(instance, "_fields")
 
 
+def _fresh_field(field: drf_fields.Field) -> drf_fields.Field:
+    """A new instance of `field`, as DRF's deep copy makes one (the class called again with the
+    arguments it was built with), but sharing those arguments instead of deep-copying them: the
+    model field, the messages, the choices and the queryset are read, never changed, once a field is
+    built. A field holding another field (a list's child, a nested serializer) is deep-copied as DRF
+    does, since binding would tie one shared child to each new parent and its request."""
+    holds_a_field = isinstance(field, serializers.BaseSerializer) or any(
+        isinstance(value, drf_fields.Field) for value in (*field._args, *field._kwargs.values())
+    )
+    if holds_a_field:
+        return copy.deepcopy(field)
+    return field.__class__(*field._args, **field._kwargs)
+
+
 class LeanRepresentationMixin:
     # DRF's representation of a model serializer, from a recipe read once per class. (No class
     # docstring: drf-spectacular would describe every lean serializer's schema with it.)
@@ -203,7 +217,7 @@ class LeanRepresentationMixin:
         built = LeanRepresentationMixin._built_fields.get(cls)
         if built is None:
             built = LeanRepresentationMixin._built_fields[cls] = super().get_fields()
-        return copy.deepcopy(built)
+        return {name: _fresh_field(field) for name, field in built.items()}
 
     @classmethod
     def _lean_recipe(cls) -> tuple | None:

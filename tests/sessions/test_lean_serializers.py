@@ -169,3 +169,31 @@ def test_a_lean_serializer_builds_its_model_fields_once_and_gives_each_instance_
     assert {f.parent for f in first_fields.values()} == {first}
     assert {f.parent for f in second_fields.values()} == {second}
     assert second_fields["session"].context == {"marker": 2}
+
+
+def test_a_built_field_holding_a_field_gives_each_instance_its_own_child():
+    from monitoring.models import DissociationScore
+
+    class ItemsSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
+        class Meta:
+            model = DissociationScore
+            fields = ["id", "items", "measured_at"]
+
+    # given two instances of a lean serializer whose model has an array (a list field with a child)
+    first = ItemsSerializer(data={"items": [1, 2]}, context={"marker": 1})
+    second = ItemsSerializer(data={"items": [3, "x"]}, context={"marker": 2})
+
+    # when each builds its fields
+    first_items, second_items = first.fields["items"], second.fields["items"]
+
+    # then the list fields and their children are each instance's own, bound to their own parent
+    assert first_items is not second_items
+    assert first_items.child is not second_items.child
+    assert (first_items.child.parent, second_items.child.parent) == (first_items, second_items)
+    assert first_items.child.context == {"marker": 1}
+    # and the plain fields are new instances built with the same arguments
+    assert first.fields["measured_at"] is not second.fields["measured_at"]
+    assert first.fields["measured_at"]._kwargs == second.fields["measured_at"]._kwargs
+    # and each validates its own body
+    assert second.is_valid() is False
+    assert list(second.errors["items"]) == [1]
