@@ -1,67 +1,137 @@
-"""A values() query over a set of ids, compiled to SQL once per connection and run again with new ids.
+"""Querysets built and compiled to SQL once per connection, then run again with new values.
 
-Compiling a query that carries a dozen subqueries costs the web process more than PostgreSQL spends
-running it: the day board's flags query, rebuilt for every request, was about 30 % of the board's
-CPU. What changes from one request to the next is only the list of ids, so the query is compiled
-once, with the ids as one array parameter (`id IN (SELECT unnest(%s::bigint[]))`), and each call
-runs that SQL with its own ids. The SQL, the columns' names and the conversion of their values
-(JSON, arrays) are Django's own, from that one compilation; the statement goes through the
-connection's cursor like any other (the debug log, query counts and execute wrappers see it).
+Building and compiling a query costs the web process more than PostgreSQL spends running it: the
+day board's flags query (a dozen subqueries) was about 30 % of the board's CPU, and compiling the
+session chart's twenty-odd small queries about half of the chart's. What changes from one request to
+the next is only a few values (a session's id, a list of ids), so such a query is written once with
+named parameters, built and compiled once per connection, and each run substitutes its values:
 
-Only a query whose SQL does not depend on anything but the ids fits: no time, no user, no setting
-read while it is built. (django-prepared-queries does the same for any parameter, but has not
-followed Django since 2.x.)
+    DOSES = Prepared(lambda: DoseAdministration.objects.filter(session_id=Param("session")).order_by("pk"))
+    DOSES.bind(session=42)            # a queryset of those rows, iterated as any other
+    IdsQuery(build).rows([1, 2, 3])   # a values() queryset filtered to those ids
+
+The SQL, the columns and the conversion of their values are Django's own, from that one
+compilation; the rows become model instances (with their select_related rows) or dicts as usual,
+and prefetch_related runs as usual. The statement goes through the connection's cursor like any
+other (the debug log, query counts and execute wrappers see it).
+
+A bound queryset runs as built: filtering, slicing, counting or ordering it again is refused
+(`TypeError`), since its SQL is fixed. Only a query whose SQL depends on nothing but its
+parameters fits: no time, no user, no setting read while it is built, no FOR UPDATE (whose
+check for an open transaction runs when it is compiled). (django-prepared-queries did the same,
+but has not followed Django since 2.x.)
 """
 
 from __future__ import annotations
 
+import copy
 import weakref
 from collections.abc import Callable
 
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import QuerySet
-from django.db.models.expressions import RawSQL
+from django.db import connections
+from django.db.models import Expression, QuerySet
 from django.db.models.query import ValuesIterable
+from django.db.models.sql import Query
 
 
-class _Ids(list):
-    """The stand-in for a call's ids while the query is compiled, found among the SQL's
-    parameters by identity."""
+class Param(Expression):
+    """A value given when the query runs: `Prepared(...).bind(name=value)`. Compiled as one
+    placeholder, whose parameter is this object until a run puts the value in its place."""
+
+    sql = "%s"
+
+    def __init__(self, name: str, output_field=None):
+        super().__init__(output_field=output_field)
+        self.name = name
+
+    def resolve_expression(self, *args, **kwargs):
+        return self  # the same object: it is found among the compiled parameters by identity
+
+    def as_sql(self, compiler, connection):
+        return self.sql, [self]
+
+
+class ParamIds(Param):
+    """A list of ids given when the query runs, for `field__in=ParamIds(name)`: one array parameter,
+    whatever the list's length (`field IN (SELECT unnest(%s::bigint[]))`)."""
+
+    sql = "SELECT unnest(%s::bigint[])"
+
+
+class _BoundQuery(Query):
+    """The prepared query with a run's values: compiles to the prepared SQL, and refuses to change."""
+
+    _prepared: Prepared
+    _run_values: dict
+
+    def get_compiler(self, using=None, connection=None, elide_empty=True):
+        connection = connection or connections[using]
+        return self._prepared.compiler_for(connection, self._run_values)
+
+    def chain(self, klass=None):
+        raise TypeError("A prepared query runs as it was built: filter, slice or count the built one instead.")
+
+    clone = chain
+
+
+class Prepared:
+    """`build()` returns a queryset using `Param`s; `bind(**values)` returns it with those values."""
+
+    def __init__(self, build: Callable[[], QuerySet]):
+        self._build = build
+        self._queryset: QuerySet | None = None
+        self._names: frozenset[str] = frozenset()
+        # Per connection (each thread has its own): (compiler, sql, params, [(index, name)]).
+        self._compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    @property
+    def queryset(self) -> QuerySet:
+        if self._queryset is None:
+            self._queryset = self._build()
+        return self._queryset
+
+    def _compile(self, connection) -> tuple:
+        query = self.queryset.query
+        compiler = query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        slots = [(index, value.name) for index, value in enumerate(params) if isinstance(value, Param)]
+        self._names = frozenset(name for _index, name in slots)
+        compiled = (compiler, sql, tuple(params), slots)
+        self._compiled[connection] = compiled
+        return compiled
+
+    def compiler_for(self, connection, values: dict):
+        compiler, sql, params, slots = self._compiled.get(connection) or self._compile(connection)
+        if set(values) != self._names:
+            raise TypeError(f"The query's parameters are {sorted(self._names)}, not {sorted(values)}.")
+        run_params = list(params)
+        for index, name in slots:
+            run_params[index] = values[name]
+        bound = copy.copy(compiler)  # its select, columns and converters, as that compilation set them
+        bound.as_sql = lambda *args, **kwargs: (sql, tuple(run_params))
+        return bound
+
+    def bind(self, **values) -> QuerySet:
+        queryset = self.queryset._chain()
+        queryset.query.__class__ = _BoundQuery
+        queryset.query._prepared = self
+        queryset.query._run_values = values
+        return queryset
 
 
 class IdsQuery:
     """`build()` returns a values() queryset; `rows(ids)` answers it filtered to `field__in=ids`."""
 
     def __init__(self, build: Callable[[], QuerySet], *, field: str = "pk"):
-        self._build = build
-        self._field = field
-        # Per connection (each thread has its own): (compiler, sql, params, index of the ids, names).
-        self._compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._prepared = Prepared(lambda: _values_only(build()).filter(**{f"{field}__in": ParamIds("ids")}))
 
-    def _compile(self, connection):
-        stand_in = _Ids([0])
-        queryset = self._build().filter(**{f"{self._field}__in": RawSQL("SELECT unnest(%s::bigint[])", (stand_in,))})
-        if queryset._iterable_class is not ValuesIterable:
-            raise TypeError("IdsQuery answers a values() queryset.")
-        query = queryset.query
-        compiler = query.get_compiler(connection=connection)
-        sql, params = compiler.as_sql()
-        (index,) = [i for i, value in enumerate(params) if value is stand_in]
-        # As Django's ValuesIterable names a row's columns.
-        names = list(query.selected or (*query.extra_select, *query.values_select, *query.annotation_select))
-        compiled = (compiler, sql, tuple(params), index, names)
-        self._compiled[connection] = compiled
-        return compiled
-
-    def rows(self, ids: list[int], *, using: str = DEFAULT_DB_ALIAS) -> list[dict]:
+    def rows(self, ids: list[int]) -> list[dict]:
         if not ids:
             return []
-        connection = connections[using]
-        compiled = self._compiled.get(connection) or self._compile(connection)
-        compiler, sql, params, index, names = compiled
-        values = list(params)
-        values[index] = list(ids)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, values)
-            fetched = cursor.fetchall()
-        return [dict(zip(names, row, strict=True)) for row in compiler.results_iter(results=[fetched])]
+        return list(self._prepared.bind(ids=list(ids)))
+
+
+def _values_only(queryset: QuerySet) -> QuerySet:
+    if queryset._iterable_class is not ValuesIterable:
+        raise TypeError("IdsQuery answers a values() queryset.")
+    return queryset

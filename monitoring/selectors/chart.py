@@ -12,16 +12,13 @@ from monitoring.models import (
     ChecklistOverride,
     ClinicalNote,
     Consent,
-    DissociationScore,
     DoseAdministration,
-    RemsMonitoringForm,
     ScaleResponse,
-    SessionMedication,
 )
 from monitoring.selectors.chart_reads import ChartReads
 from monitoring.selectors.gate import _split, discharge_items, gate_items
 from monitoring.selectors.policy import charting_rules, dose_cap_for
-from monitoring.selectors.querysets import alert_list, note_list
+from monitoring.selectors.querysets import SessionRows, first_or_none
 from sessions.models import Session
 
 
@@ -29,7 +26,7 @@ def session_chart(*, session: Session) -> dict:
     """Everything charted on one session with its gate and discharge status, whatever its size, in a
     fixed number of queries. Shaped for `SessionChartSerializer`."""
     session_id = session.pk
-    notes = list(note_list().filter(session_id=session_id))
+    notes = list(SessionRows.notes.bind(session=session_id))
     # The rows the gate and discharge status judge, each read once, for the chart and its statuses.
     reads = ChartReads(session)
     gate, discharge = chart_statuses(session=session, reads=reads)
@@ -45,16 +42,16 @@ def session_chart(*, session: Session) -> dict:
         },
         "note": notes[0] if notes else None,
         "doses": reads.doses,
-        "other_medications": list(SessionMedication.objects.filter(session_id=session_id).order_by("given_at", "pk")),
+        "other_medications": list(SessionRows.other_medications.bind(session=session_id)),
         "escalations": reads.escalations,
         "vitals": reads.vitals,
         "sedation": reads.sedation,
-        "dissociation": list(DissociationScore.objects.filter(session_id=session_id).order_by("measured_at", "pk")),
-        "adverse_events": list(AdverseEvent.objects.filter(session_id=session_id).order_by("onset_at", "pk")),
-        "alerts": list(alert_list().filter(session_id=session_id)),
-        "scales": list(ScaleResponse.objects.filter(session_id=session_id).order_by("completed_at", "pk")),
+        "dissociation": list(SessionRows.dissociation.bind(session=session_id)),
+        "adverse_events": list(SessionRows.adverse_events.bind(session=session_id)),
+        "alerts": list(SessionRows.alerts.bind(session=session_id)),
+        "scales": list(SessionRows.scales.bind(session=session_id)),
         "attestation": reads.attestation,
-        "rems_form": RemsMonitoringForm.objects.filter(session_id=session_id).first(),
+        "rems_form": first_or_none(SessionRows.rems_form.bind(session=session_id)),
         "gate": gate,
         "discharge": discharge,
     }
@@ -63,7 +60,7 @@ def session_chart(*, session: Session) -> dict:
 def _overrides_by_stage(session: Session) -> dict[str, dict[str, ChecklistOverride]]:
     """Both stages' overrides in one read: {stage: {item: override}}."""
     by_stage: dict[str, dict[str, ChecklistOverride]] = {stage: {} for stage in ChecklistOverride.Stage.values}
-    for override in ChecklistOverride.objects.filter(session=session):
+    for override in SessionRows.overrides.bind(session=session.pk):
         by_stage.setdefault(override.stage, {})[override.item] = override
     return by_stage
 

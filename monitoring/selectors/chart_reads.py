@@ -16,7 +16,7 @@ from monitoring.models import (
     VitalSign,
 )
 from monitoring.selectors.policy import ChartingRules, charting_rules
-from monitoring.selectors.querysets import dose_list, vital_list
+from monitoring.selectors.querysets import SessionRows, first_or_none
 from sessions.models import Session
 
 
@@ -34,26 +34,26 @@ class ChartReads:
     @cached_property
     def doses(self) -> list[DoseAdministration]:
         """Every dose, entered in error too, in (started_at, pk) order."""
-        return list(dose_list().filter(session_id=self.session.pk))
+        return list(SessionRows.doses.bind(session=self.session.pk))
 
     @cached_property
     def escalations(self) -> list[Escalation]:
         """Every escalation in (occurred_at, pk) order."""
-        return list(Escalation.objects.filter(session_id=self.session.pk).order_by("occurred_at", "pk"))
+        return list(SessionRows.escalations.bind(session=self.session.pk))
 
     @cached_property
     def attestation(self) -> SessionAttestation | None:
-        return SessionAttestation.objects.filter(session_id=self.session.pk).first()
+        return first_or_none(SessionRows.attestation.bind(session=self.session.pk))
 
     @cached_property
     def vitals(self) -> list[VitalSign]:
         """Every reading, entered in error too, in (measured_at, pk) order."""
-        return list(vital_list().filter(session_id=self.session.pk))
+        return list(SessionRows.vitals.bind(session=self.session.pk))
 
     @cached_property
     def sedation(self) -> list[SedationScore]:
         """Every MOAA/S score, entered in error too, in (measured_at, pk) order."""
-        return list(SedationScore.objects.filter(session_id=self.session.pk).order_by("measured_at", "pk"))
+        return list(SessionRows.sedation.bind(session=self.session.pk))
 
     @cached_property
     def _rules(self) -> ChartingRules:

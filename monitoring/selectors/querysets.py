@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
+from kat_clinic.compiled_query import Param, Prepared
 from monitoring.models import (
+    AdverseEvent,
     Alert,
     ChecklistOverride,
     ClinicalNote,
     ContraindicationScreen,
+    DissociationScore,
     DoseAdministration,
+    Escalation,
     RemsMonitoringForm,
     ScaleResponse,
+    SedationScore,
+    SessionAttestation,
+    SessionMedication,
     VitalSign,
 )
 from sessions.models import Session
@@ -71,3 +78,32 @@ def contraindication_screen_list() -> QuerySet[ContraindicationScreen]:
 
 def rems_form_list() -> QuerySet[RemsMonitoringForm]:
     return RemsMonitoringForm.objects.select_related("session").order_by("due_on", "pk")
+
+
+def _of_session(build) -> Prepared:
+    """One session's rows, as `build()` orders them: built and compiled once per connection, run
+    with `.bind(session=id)` (the chart reads a dozen such lists on every view)."""
+    return Prepared(lambda: build().filter(session_id=Param("session")))
+
+
+class SessionRows:
+    """A session's rows of each kind the chart shows, in the chart's order."""
+
+    notes = _of_session(note_list)
+    doses = _of_session(dose_list)
+    other_medications = _of_session(lambda: SessionMedication.objects.order_by("given_at", "pk"))
+    escalations = _of_session(lambda: Escalation.objects.order_by("occurred_at", "pk"))
+    vitals = _of_session(vital_list)
+    sedation = _of_session(lambda: SedationScore.objects.order_by("measured_at", "pk"))
+    dissociation = _of_session(lambda: DissociationScore.objects.order_by("measured_at", "pk"))
+    adverse_events = _of_session(lambda: AdverseEvent.objects.order_by("onset_at", "pk"))
+    alerts = _of_session(alert_list)
+    scales = _of_session(lambda: ScaleResponse.objects.order_by("completed_at", "pk"))
+    overrides = _of_session(lambda: ChecklistOverride.objects.order_by("pk"))
+    # At most one of each (`.first()`: the lowest id).
+    attestation = Prepared(lambda: SessionAttestation.objects.filter(session_id=Param("session")).order_by("pk")[:1])
+    rems_form = Prepared(lambda: RemsMonitoringForm.objects.filter(session_id=Param("session")).order_by("pk")[:1])
+
+
+def first_or_none(rows: QuerySet):
+    return next(iter(rows), None)

@@ -10,7 +10,7 @@ from django.db.models import OuterRef
 from django.db.models.functions import JSONObject
 from django.test.utils import CaptureQueriesContext
 
-from kat_clinic.compiled_query import IdsQuery
+from kat_clinic.compiled_query import IdsQuery, Param, Prepared
 from kat_clinic.models import Clinic, Room
 from tests.factories import ClinicFactory, RoomFactory
 
@@ -88,3 +88,64 @@ def test_given_no_ids_then_nothing_is_read():
 def test_given_a_queryset_of_instances_then_it_is_refused():
     with pytest.raises(TypeError, match="values"):
         IdsQuery(lambda: Clinic.objects.all()).rows([1])
+
+
+# Built on first use, as the app's own are.
+ROOMS_OF_CLINIC = Prepared(
+    lambda: Room.objects.filter(clinic_id=Param("clinic"), active=True).select_related("clinic").order_by("name", "pk")
+)
+
+
+def _rooms_of_clinic() -> Prepared:
+    return ROOMS_OF_CLINIC
+
+
+def test_given_a_prepared_queryset_when_bound_then_its_rows_are_model_instances_with_their_related_rows(clinics):
+    # given
+    first, _second, third = clinics
+    rooms = _rooms_of_clinic()
+
+    # when it runs for two clinics, one after the other
+    north = list(rooms.bind(clinic=first.pk))
+    with CaptureQueriesContext(connection) as queries:
+        east = list(rooms.bind(clinic=third.pk))
+
+    # then each answers its own clinic's active rooms, in order, as saved instances, with the
+    # clinic joined (not read again), in one statement
+    assert [(r.name, r.clinic_id) for r in north] == [("Chair 1", first.pk), ("Chair 2", first.pk)]
+    assert [(r.name, r.clinic_id) for r in east] == [("Suite", third.pk)]
+    assert north == list(Room.objects.filter(clinic=first, active=True).order_by("name", "pk"))
+    assert not north[0]._state.adding
+    assert len(queries.captured_queries) == 1
+    with CaptureQueriesContext(connection) as queries:
+        assert east[0].clinic.name == "East"
+    assert queries.captured_queries == []
+
+
+def test_given_a_row_changed_between_runs_then_the_next_run_reads_it(clinics):
+    # given
+    first, _second, _third = clinics
+    rooms = _rooms_of_clinic()
+    assert [r.name for r in rooms.bind(clinic=first.pk)] == ["Chair 1", "Chair 2"]
+
+    # when a room closes
+    Room.objects.filter(clinic=first, name="Chair 1").update(active=False)
+
+    # then the next run leaves it out
+    assert [r.name for r in rooms.bind(clinic=first.pk)] == ["Chair 2"]
+
+
+def test_given_a_bound_queryset_then_it_cannot_be_filtered_sliced_or_counted_again(clinics):
+    first, _second, _third = clinics
+    bound = _rooms_of_clinic().bind(clinic=first.pk)
+    for change in (lambda q: q.filter(name="Chair 1"), lambda q: q[:1], lambda q: q.count(), lambda q: q.first()):
+        with pytest.raises(TypeError, match="runs as it was built"):
+            change(bound)
+
+
+def test_given_other_parameters_than_the_query_names_then_it_is_refused(clinics):
+    first, _second, _third = clinics
+    rooms = _rooms_of_clinic()
+    list(rooms.bind(clinic=first.pk))  # compiled
+    with pytest.raises(TypeError, match="parameters are \\['clinic'\\]"):
+        list(rooms.bind(patient=first.pk))
