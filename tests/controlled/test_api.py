@@ -205,12 +205,14 @@ def test_the_dispensing_log_balances_to_each_container_on_hand(
         witness=credentials(nurse2),
     )
     today = vial.clinic.local_date()
+    # The vial was received an hour ago: on the previous local day in the clinic's first hour.
+    received_on = vial.clinic.local_date(timezone.now() - dt.timedelta(hours=1))
     audit_rows = AuditEvent.objects.count()
 
     # when: the admin downloads the log
     response = api(admin_staff).get(
         f"{P}/reports/dispensing-log/",
-        {"registration": registration.pk, "start": today.isoformat(), "end": today.isoformat()},
+        {"registration": registration.pk, "start": received_on.isoformat(), "end": today.isoformat()},
     )
 
     # then
