@@ -229,11 +229,16 @@ class LeanRepresentationMixin:
             return recipe
 
     def to_representation(self, instance):
+        return self._lean_representation(instance, None)
+
+    def _lean_representation(self, instance, utc: bool | None):
+        """`utc`: whether the current zone is UTC, when the caller (a parent row) knows it."""
         recipe = self._lean_recipe()
         if recipe is None or not (isinstance(instance, models.Model) or _is_plain_row(instance)):
             return super().to_representation(instance)
         ret = {}
-        utc = _current_zone_is_utc()  # once per row, not per date-time: the zone is a context variable
+        if utc is None:
+            utc = _current_zone_is_utc()  # once per row, not per date-time: the zone is a context variable
         try:
             for name, kind, key, extra in recipe:
                 if kind == "time":
@@ -253,7 +258,13 @@ class LeanRepresentationMixin:
                         ret[name] = None
                         continue
                     rows = related.all() if isinstance(related, BaseManager) else related
-                    ret[name] = [children.to_representation(row) for row in rows]
+                    # The children of one row are read in the same zone as their parent.
+                    represent = getattr(children, "_lean_representation", None)
+                    ret[name] = (
+                        [represent(row, utc) for row in rows]
+                        if represent is not None
+                        else [children.to_representation(row) for row in rows]
+                    )
         except AttributeError:
             return super().to_representation(instance)
         return ret

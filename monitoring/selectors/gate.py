@@ -7,22 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import F, Q
 from django.utils import timezone
 
 from kat_clinic.models import PatientWeight
 from monitoring.models import (
     ChartingPolicy,
     ChecklistOverride,
-    Consent,
     ContraindicationScreen,
-    PatientMedication,
     PregnancyTest,
-    PriorAuthorization,
-    RemsPatientEnrollment,
     SessionAttestation,
 )
 from monitoring.models.policy import ThresholdRuleKind
+from monitoring.selectors import gate_queries as q
 from monitoring.selectors.chart_reads import ChartReads
 from monitoring.selectors.policy import bp_above_hold, policy_for
 from programs.choices import Medication
@@ -96,7 +92,7 @@ def session_prerequisites(session: Session, medication: str | None = None) -> li
     if medication == Medication.ESKETAMINE:
         items.append(Prerequisite(Prereq.REMS_ENROLLMENT))
     # A patient with authorizations on file is paid for by insurance: each dose needs an active one.
-    if PriorAuthorization.objects.filter(patient_id=session.patient_id).exists():
+    if list(q.HAS_AUTHORIZATIONS.bind(patient=session.patient_id)):
         items.append(Prerequisite(Prereq.PRIOR_AUTHORIZATION))
     return items
 
@@ -123,46 +119,30 @@ def _check_prerequisite(
     since = now - timedelta(days=prereq.max_age_days) if prereq.max_age_days else None
     kind = prereq.kind
     if kind == Prereq.CONSENT:
-        consents = Consent.objects.filter(patient_id=patient_id, signed_at__lte=now).filter(
-            Q(revoked_at__isnull=True) | Q(revoked_at__gt=now), Q(expires_on__isnull=True) | Q(expires_on__gte=today)
-        )
+        covering = q.consent_covering(since=bool(since), medication=bool(medication), route=bool(route))
+        values = {"patient": patient_id, "now": now, "today": today}
         if since:
-            consents = consents.filter(signed_at__gte=since)
+            values["since"] = since
         if medication:
-            consents = consents.filter(Q(medications=[]) | Q(medications__contains=[medication]))
+            values["medications"] = [medication]
         if route:
-            consents = consents.filter(Q(routes=[]) | Q(routes__contains=[route]))
-        if not consents.exists():
+            values["routes"] = [route]
+        if not list(covering.bind(**values)):
             return _item(kind, "No signed, unexpired, unrevoked consent covers this medication and route.")
     elif kind == Prereq.CONTRAINDICATION_SCREEN:
-        screen = (
-            ContraindicationScreen.objects.filter(
-                patient_id=patient_id, valid_until__gte=today, reviewed_at__isnull=False
-            )
-            .order_by("-screened_at", "-pk")
-            .first()
-        )
+        screen = next(iter(q.LATEST_VALID_SCREEN.bind(patient=patient_id, today=today)), None)
         if screen is None or (since and screen.screened_at < since):
             return _item(kind, "No valid contraindication screen reviewed by a prescriber.")
         if screen.result != ContraindicationScreen.Result.PASSED:
             positives = sorted(k for k, v in (screen.answers or {}).items() if v)
             return _item(kind, "The latest screen found a contraindication.", contraindications=positives)
     elif kind == Prereq.REMS_ENROLLMENT:
-        enrolled = RemsPatientEnrollment.objects.filter(patient_id=patient_id, enrolled_on__lte=today).filter(
-            Q(ended_on__isnull=True) | Q(ended_on__gte=today)
-        )
-        if not enrolled.exists():
+        if not list(q.REMS_ENROLLED.bind(patient=patient_id, today=today)):
             return _item(kind, "The patient is not enrolled in the esketamine REMS.")
     elif kind == Prereq.PRIOR_AUTHORIZATION:
         if hasattr(session, "authorization_use"):
             return None
-        remaining = PriorAuthorization.objects.filter(
-            patient_id=patient_id,
-            valid_from__lte=today,
-            valid_until__gte=today,
-            used_sessions__lt=F("authorised_sessions"),
-        )
-        if not remaining.exists():
+        if not list(q.AUTHORIZATION_LEFT.bind(patient=patient_id, today=today)):
             return _item(kind, "No prior authorization with sessions left is valid today.")
     elif kind in (Prereq.RIDE_CONFIRMED, Prereq.FASTING_CONFIRMED):
         attestation = ctx.attestation
@@ -186,11 +166,7 @@ def _check_prerequisite(
             return _item(kind, "No weight recorded recently enough.")
     elif kind == Prereq.PREGNANCY_TEST:
         window = now - timedelta(days=prereq.max_age_days or DEFAULT_PREGNANCY_TEST_MAX_AGE_DAYS)
-        test = (
-            PregnancyTest.objects.filter(patient_id=patient_id, tested_at__gte=window, tested_at__lte=now)
-            .order_by("-tested_at")
-            .first()
-        )
+        test = next(iter(q.LATEST_PREGNANCY_TEST.bind(patient=patient_id, since=window, now=now)), None)
         if test is None or test.result != PregnancyTest.Result.NEGATIVE:
             return _item(kind, "No recent negative pregnancy test.")
     return None
@@ -211,13 +187,8 @@ def recent_weight(
             None,
         )
         max_age_days = template_limit or policy_for(session.clinic_id).weight_max_age_days
-    return (
-        PatientWeight.objects.filter(
-            patient_id=session.patient_id, measured_at__gte=now - timedelta(days=max_age_days), measured_at__lte=now
-        )
-        .order_by("-measured_at")
-        .first()
-    )
+    since = now - timedelta(days=max_age_days)
+    return next(iter(q.LATEST_WEIGHT.bind(patient=session.patient_id, since=since, now=now)), None)
 
 
 def _check_predose_vitals(now: datetime, ctx: _Context, medication: str | None, reads: ChartReads) -> dict | None:
@@ -240,12 +211,7 @@ def _check_predose_vitals(now: datetime, ctx: _Context, medication: str | None, 
 
 def _check_concomitant(session: Session, now: datetime) -> list[dict]:
     today = session.clinic.local_date(now)
-    flagged = (
-        PatientMedication.objects.filter(patient_id=session.patient_id)
-        .exclude(concomitant_class="")
-        .filter(Q(stopped_on__isnull=True) | Q(stopped_on__gte=today))
-        .order_by("pk")
-    )
+    flagged = q.FLAGGED_MEDICATIONS.bind(patient=session.patient_id, today=today)
     return [
         _item(
             f"{CONCOMITANT_PREFIX}{med.pk}",
