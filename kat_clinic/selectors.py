@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from kat_clinic.compiled_query import Param, ParamIds
 from kat_clinic.models import (
     AuditEvent,
     BreakGlassAccess,
@@ -51,6 +52,14 @@ def patient_weights(*, patient: Patient) -> QuerySet[PatientWeight]:
 def break_glass_patient_ids(*, user: User) -> QuerySet[BreakGlassAccess]:
     """Patients this user holds an unexpired break-glass grant for, as a subquery to filter by."""
     return BreakGlassAccess.objects.filter(user_id=user.pk, expires_at__gt=timezone.now()).values("patient_id")
+
+
+def patient_in_reach() -> QuerySet[Patient]:
+    """One patient (`Param("pk")`) of the clinics `ParamIds("clinics")`, or one the user
+    (`Param("user")`) holds a break-glass grant for unexpired at `Param("now")`: the patient
+    detail's query, prepared (`kat_clinic.compiled_query.Prepared`)."""
+    granted = BreakGlassAccess.objects.filter(user_id=Param("user"), expires_at__gt=Param("now")).values("patient_id")
+    return patient_list().filter(Q(home_clinic__in=ParamIds("clinics")) | Q(pk__in=granted), pk=Param("pk"))
 
 
 def audit_event_list(*, clinic_ids, patient_id: int | None = None) -> QuerySet[AuditEvent]:

@@ -6,11 +6,13 @@ from collections.abc import Callable, Iterable
 
 import pghistory
 from django.db.models import F
+from django.http import Http404
 from rest_framework import viewsets
 from rest_framework.permissions import SAFE_METHODS
 
 from kat_clinic.access.permissions import view_operation
 from kat_clinic.access.scoping import clinics_for
+from kat_clinic.compiled_query import Prepared
 
 # `audit_clinic_attr` of a clinic-scoped viewset by default: the clinic its queryset is scoped by.
 CLINIC_OF_SCOPE = "<clinic_lookup>"
@@ -100,6 +102,11 @@ class ClinicScopedViewSet(AuditedViewMixin, viewsets.GenericViewSet):
     operations: dict[str, str] = {}
     # Lists and reads of one object write nothing: no request transaction (kat_clinic/api/transactions.py).
     reads_outside_transaction = frozenset({"list", "retrieve"})
+    # A hot read of one object may be prepared (kat_clinic/compiled_query.py): the view's queryset
+    # scoped and filtered by `Param("pk")` and `ParamIds("clinics")` (and whatever
+    # `retrieve_values` adds), answering exactly what `get_queryset()` would for "retrieve". It is
+    # used for a GET without query parameters (which filter backends could read).
+    retrieve_query: Prepared | None = None
 
     def get_base_queryset(self):
         raise NotImplementedError
@@ -134,8 +141,32 @@ class ClinicScopedViewSet(AuditedViewMixin, viewsets.GenericViewSet):
         return clinic_of
 
     def get_object(self):
-        obj = super().get_object()
+        if self.retrieve_query is not None and self.action == "retrieve" and not self.request.query_params:
+            obj = self._prepared_object()
+        else:
+            obj = super().get_object()
         self.audit_objects([obj])
+        return obj
+
+    def retrieve_values(self) -> dict:
+        """The values of `retrieve_query`'s parameters other than the object's id."""
+        return {"clinics": sorted(self.allowed_clinic_ids())}
+
+    def _prepared_object(self):
+        """As DRF's get_object: 404 for an id that is not one (as Django's get_object_or_404 says
+        it), or of no object in scope; then the object permissions."""
+        model = self.retrieve_query.queryset.model
+        not_found = Http404(f"No {model._meta.object_name} matches the given query.")
+        try:
+            pk = int(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+        except (TypeError, ValueError):
+            raise not_found from None
+        if not -(2**63) <= pk < 2**63:
+            raise not_found
+        obj = next(iter(self.retrieve_query.bind(pk=pk, **self.retrieve_values())), None)
+        if obj is None:
+            raise not_found
+        self.check_object_permissions(self.request, obj)
         return obj
 
     def paginate_queryset(self, queryset):

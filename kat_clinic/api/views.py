@@ -25,6 +25,7 @@ from kat_clinic.access.scoping import clinics_for, roles_by_clinic
 from kat_clinic.access.viewsets import AuditedViewMixin, ClinicScopedViewSet
 from kat_clinic.api import serializers as s
 from kat_clinic.api.filters import AwareIsoDateTimeFilter, IdFilter, StrictFilterSet
+from kat_clinic.compiled_query import Prepared
 from kat_clinic.errors import LockedOut, NotAllowed, NotAuthenticated
 from kat_clinic.models import AuditEvent, Clinic, Patient
 from kat_clinic.roles import CLINICAL_ROLES
@@ -265,6 +266,12 @@ class PatientViewSet(
 
     def perform_update(self, serializer):
         serializer.instance = services.patient_update(patient=serializer.instance, **serializer.validated_data)
+
+    # The patient detail: one patient in the caller's clinics or under their break-glass grant.
+    retrieve_query = Prepared(selectors.patient_in_reach)
+
+    def retrieve_values(self) -> dict:
+        return {**super().retrieve_values(), "user": self.request.user.pk, "now": timezone.now()}
 
     def get_queryset(self):
         if self.action == "retrieve" and not getattr(self, "swagger_fake_view", False):

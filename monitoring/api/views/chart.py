@@ -7,6 +7,7 @@ from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from kat_clinic.compiled_query import Param, ParamIds, Prepared
 from kat_clinic.models import Patient
 from monitoring import selectors
 from monitoring.api import serializers as s
@@ -70,6 +71,10 @@ class SessionChartViewSet(ChartViewSet, mixins.RetrieveModelMixin):
     audit_resource = "session_chart"
     audit_clinic_attr = "clinic_id"
     operations = {"retrieve": "chart.read", "gate": "chart.read", "discharge": "chart.read", "limits": "chart.read"}
+
+    retrieve_query = Prepared(
+        lambda: selectors.chart_session_list().filter(clinic__in=ParamIds("clinics"), pk=Param("pk"))
+    )
 
     def get_base_queryset(self):
         return selectors.chart_session_list()
