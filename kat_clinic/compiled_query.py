@@ -25,6 +25,7 @@ but has not followed Django since 2.x.)
 from __future__ import annotations
 
 import copy
+import functools
 import weakref
 from collections.abc import Callable
 
@@ -109,6 +110,7 @@ class Prepared:
             run_params[index] = values[name]
         bound = copy.copy(compiler)  # its select, columns and converters, as that compilation set them
         bound.as_sql = lambda *args, **kwargs: (sql, tuple(run_params))
+        bound.get_converters = functools.partial(_converters_once, compiler)
         return bound
 
     def bind(self, **values) -> QuerySet:
@@ -117,6 +119,16 @@ class Prepared:
         queryset.query._prepared = self
         queryset.query._run_values = values
         return queryset
+
+
+def _converters_once(compiler, expressions) -> dict:
+    """The compiler's converters of its selected columns, found once (the same columns on every run
+    of its SQL): `results_iter` asks for them on each run."""
+    key = tuple(map(id, expressions))
+    cached = compiler.__dict__.get("_prepared_converters")
+    if cached is None or cached[0] != key:
+        cached = compiler._prepared_converters = (key, type(compiler).get_converters(compiler, expressions))
+    return cached[1]
 
 
 class IdsQuery:
