@@ -113,6 +113,10 @@ def _current_zone_is_utc() -> bool:
     return zone is _UTC or getattr(zone, "key", None) == "UTC"
 
 
+def _is_property(model, name: str) -> bool:
+    return isinstance(getattr(model, name, None), property)
+
+
 def _model_field(model, name: str):
     try:
         return model._meta.get_field(name)
@@ -160,6 +164,9 @@ def _step(serializer, name: str, field):
         return None
     if type(field).get_attribute is not drf_fields.Field.get_attribute:
         return None
+    if column is None and field.read_only and isinstance(field, _VALUE_CLASSES) and _is_property(model, source):
+        # A read-only value computed by the model (a note's etag): read as DRF reads it, the attribute.
+        return (name, "column", source, _identity_or(field))
     if not isinstance(field, _VALUE_CLASSES) or column is None or column.is_relation or not column.concrete:
         return None
     if column.attname != source:

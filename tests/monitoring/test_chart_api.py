@@ -106,6 +106,11 @@ def test_the_session_chart_is_the_same_bytes_lean_and_through_drf(
     AttestationFactory(
         session=session, recorded_by=nurse, last_ate_at=dt.datetime(2026, 3, 8, 7, 0, 0, 123456, tzinfo=dt.UTC)
     )
+    from monitoring.models import ClinicalNote
+    from monitoring.services.notes import note_add_addendum
+
+    signed = ClinicalNote.objects.get(session=session)
+    note_add_addendum(note=signed, author=therapist, body="Patient called back: slept well.")
     client = api(nurse)
     url = f"/api/v1/chart/sessions/{session.pk}/"
 
@@ -121,6 +126,8 @@ def test_the_session_chart_is_the_same_bytes_lean_and_through_drf(
     assert (len(body["doses"]), len(body["vitals"]), len(body["sedation"]), len(body["adverse_events"])) == (3, 3, 3, 3)
     assert body["attestation"]["last_ate_at"] == "2026-03-08T07:00:00.123456Z"
     assert body["doses"][0]["dose_mg"] == "10.00"
+    assert (body["note"]["etag"], body["note"]["status"]) == ('"2"', "signed")
+    assert [a["body"] for a in body["note"]["addenda"]] == ["Patient called back: slept well."]
 
 
 def test_the_patient_timeline_is_newest_first(api, nurse, prescriber, therapist, patient):

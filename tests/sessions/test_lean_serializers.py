@@ -36,6 +36,8 @@ LEAN = (
     mon.ScaleResponseSerializer,
     mon.SessionAttestationSerializer,
     mon.RemsMonitoringFormSerializer,
+    mon.ClinicalNoteSerializer,
+    mon.AddendumSerializer,
 )
 
 

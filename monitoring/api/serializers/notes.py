@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from kat_clinic.api.lean import LeanRepresentationMixin
 from monitoring.api.fields import session_field
 from monitoring.models import (
     ClinicalNote,
@@ -59,14 +60,14 @@ def validate_sections(kind: str, sections) -> dict:
     return dict(serializer.validated_data)
 
 
-class AddendumSerializer(serializers.ModelSerializer):
+class AddendumSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
     class Meta:
         model = ClinicalNote
         fields = ["id", "body", "author", "status", "version", "created_at", "signed_by", "signed_at", "content_sha256"]
         read_only_fields = fields
 
 
-class ClinicalNoteSerializer(serializers.ModelSerializer):
+class ClinicalNoteSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
     session = session_field()
     sections = serializers.JSONField(required=False)
     addenda = AddendumSerializer(many=True, read_only=True)
