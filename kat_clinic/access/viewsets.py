@@ -105,8 +105,10 @@ class ClinicScopedViewSet(AuditedViewMixin, viewsets.GenericViewSet):
     # A hot read of one object may be prepared (kat_clinic/compiled_query.py): the view's queryset
     # scoped and filtered by `Param("pk")` and `ParamIds("clinics")` (and whatever
     # `retrieve_values` adds), answering exactly what `get_queryset()` would for "retrieve". It is
-    # used for a GET without query parameters (which filter backends could read).
+    # used for a GET without query parameters (which filter backends could read), by the actions
+    # that read one object in `retrieve_actions`.
     retrieve_query: Prepared | None = None
+    retrieve_actions: frozenset[str] = frozenset({"retrieve"})
 
     def get_base_queryset(self):
         raise NotImplementedError
@@ -141,7 +143,12 @@ class ClinicScopedViewSet(AuditedViewMixin, viewsets.GenericViewSet):
         return clinic_of
 
     def get_object(self):
-        if self.retrieve_query is not None and self.action == "retrieve" and not self.request.query_params:
+        if (
+            self.retrieve_query is not None
+            and self.action in self.retrieve_actions
+            and self.request.method in SAFE_METHODS
+            and not self.request.query_params
+        ):
             obj = self._prepared_object()
         else:
             obj = super().get_object()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from kat_clinic.compiled_query import Param, Prepared
 from kat_clinic.models import Patient
 from monitoring.models import (
     DEFAULT_DOSE_CAPS,
@@ -111,6 +112,21 @@ def _display(model, field: str):
     return dict(model._meta.get_field(field).flatchoices)
 
 
+def _of_patient(model, *columns: str, **filters) -> Prepared:
+    return Prepared(lambda: model.objects.filter(patient_id=Param("patient"), **filters).values_list(*columns))
+
+
+# Each kind of the timeline, as the few values its entry shows, in the order of `patient_timeline`.
+_TIMELINE = {
+    "note": _of_patient(ClinicalNote, "signed_at", "pk", "session_id", "amends_id", "kind", status="signed"),
+    "dose": _of_patient(DoseAdministration, "started_at", "pk", "session_id", "medication", "dose_mg", "route"),
+    "scale": _of_patient(ScaleResponse, "completed_at", "pk", "session_id", "scale", "total", "severity"),
+    "alert": _of_patient(Alert, "raised_at", "pk", "session_id", "message"),
+    "adverse_event": _of_patient(AdverseEvent, "onset_at", "pk", "session_id", "type", "severity"),
+    "consent": _of_patient(Consent, "signed_at", "pk", "document_version"),
+}
+
+
 def patient_timeline(*, patient: Patient) -> list[dict]:
     """A patient's clinical history, newest first: signed notes, doses, scales, alerts, adverse events
     and consents, one query per kind. Shaped for `TimelineEntrySerializer`.
@@ -118,38 +134,25 @@ def patient_timeline(*, patient: Patient) -> list[dict]:
     Each kind is read as the few values its entry shows (no note sections, no dose details): a
     long history costs its rows, not its records."""
     entries = []
+    rows = {kind: list(query.bind(patient=patient.pk)) for kind, query in _TIMELINE.items()}
     kinds = _display(ClinicalNote, "kind")
-    signed_notes = ClinicalNote.objects.filter(patient=patient, status="signed").values_list(
-        "signed_at", "pk", "session_id", "amends_id", "kind"
-    )
-    for at, pk, session_id, amends_id, kind in signed_notes:
+    for at, pk, session_id, amends_id, kind in rows["note"]:
         label = "Addendum" if amends_id else f"{kinds.get(kind, kind)} note"
         entries.append((at, "note", pk, session_id, f"{label} signed"))
     medications, routes = _display(DoseAdministration, "medication"), _display(DoseAdministration, "route")
-    doses = DoseAdministration.objects.filter(patient=patient).values_list(
-        "started_at", "pk", "session_id", "medication", "dose_mg", "route"
-    )
-    for at, pk, session_id, medication, dose_mg, route in doses:
+    for at, pk, session_id, medication, dose_mg, route in rows["dose"]:
         summary = f"{medications.get(medication, medication)} {dose_mg} mg {routes.get(route, route)}"
         entries.append((at, "dose", pk, session_id, summary))
     scales = _display(ScaleResponse, "scale")
-    responses = ScaleResponse.objects.filter(patient=patient).values_list(
-        "completed_at", "pk", "session_id", "scale", "total", "severity"
-    )
-    for at, pk, session_id, scale, total, severity in responses:
+    for at, pk, session_id, scale, total, severity in rows["scale"]:
         shown = "" if total is None else f" {total}"
         entries.append((at, "scale", pk, session_id, f"{scales.get(scale, scale)}{shown} ({severity})"))
-    for at, pk, session_id, message in Alert.objects.filter(patient=patient).values_list(
-        "raised_at", "pk", "session_id", "message"
-    ):
+    for at, pk, session_id, message in rows["alert"]:
         entries.append((at, "alert", pk, session_id, message))
     types = _display(AdverseEvent, "type")
-    events = AdverseEvent.objects.filter(patient=patient).values_list(
-        "onset_at", "pk", "session_id", "type", "severity"
-    )
-    for at, pk, session_id, kind, severity in events:
+    for at, pk, session_id, kind, severity in rows["adverse_event"]:
         entries.append((at, "adverse_event", pk, session_id, f"{types.get(kind, kind)} ({severity})"))
-    for at, pk, version in Consent.objects.filter(patient=patient).values_list("signed_at", "pk", "document_version"):
+    for at, pk, version in rows["consent"]:
         entries.append((at, "consent", pk, None, f"Consent {version}"))
     entries.sort(key=lambda e: (e[0], e[2]), reverse=True)
     return [

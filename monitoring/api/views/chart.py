@@ -110,6 +110,8 @@ class PatientTimelineViewSet(ChartViewSet):
     audit_clinic_attr = "home_clinic_id"
     operations = {"timeline": "chart.read"}
     reads_outside_transaction = frozenset({"timeline"})
+    retrieve_query = Prepared(lambda: Patient.objects.filter(home_clinic__in=ParamIds("clinics"), pk=Param("pk")))
+    retrieve_actions = frozenset({"timeline"})
 
     def get_base_queryset(self):
         return Patient.objects.all()
