@@ -155,7 +155,7 @@ def _step(serializer, name: str, field):
         child = field.child
         if (
             isinstance(child, LeanRepresentationMixin)
-            and type(field).to_representation is serializers.ListSerializer.to_representation
+            and type(field).to_representation in _LIST_REPRESENTATIONS
             and column is not None
             and column.is_relation
             and (column.one_to_many or column.many_to_many)
@@ -209,9 +209,30 @@ def _fresh_field(field: drf_fields.Field) -> drf_fields.Field:
     return field.__class__(*field._args, **field._kwargs)
 
 
+class LeanListSerializer(serializers.ListSerializer):
+    """DRF's list of a lean serializer's rows (`many=True`): whether the current zone is UTC is
+    asked once for the list, not once per row."""
+
+    def to_representation(self, data):
+        iterable = data.all() if isinstance(data, BaseManager) else data
+        represent = self.child._lean_representation
+        utc = _current_zone_is_utc()
+        return [represent(item, utc) for item in iterable]
+
+
+_LIST_REPRESENTATIONS = (serializers.ListSerializer.to_representation, LeanListSerializer.to_representation)
+
+
 class LeanRepresentationMixin:
     # DRF's representation of a model serializer, from a recipe read once per class. (No class
     # docstring: drf-spectacular would describe every lean serializer's schema with it.)
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        many = super().many_init(*args, **kwargs)
+        if type(many) is serializers.ListSerializer:
+            many.__class__ = LeanListSerializer  # DRF's own list, but for the zone asked once
+        return many
 
     _lean_recipes: dict[type, tuple | None] = {}
     _built_fields: dict[type, dict] = {}
