@@ -9,6 +9,7 @@ named parameters, built and compiled once per connection, and each run substitut
     DOSES = Prepared(lambda: DoseAdministration.objects.filter(session_id=Param("session")).order_by("pk"))
     DOSES.bind(session=42)            # a queryset of those rows, iterated as any other
     IdsQuery(build).rows([1, 2, 3])   # a values() queryset filtered to those ids
+    Room.objects.filter(clinic_id__in_array=ParamIds("clinics"))   # a list as one parameter
 
 The SQL, the columns and the conversion of their values are Django's own, from that one
 compilation; the rows become model instances (with their select_related rows) or dicts as usual,
@@ -30,7 +31,8 @@ import weakref
 from collections.abc import Callable
 
 from django.db import connections
-from django.db.models import Expression, QuerySet
+from django.db.models import Expression, Field, Lookup, QuerySet
+from django.db.models.fields.related import ForeignObject
 from django.db.models.query import ValuesIterable
 from django.db.models.sql import Query
 
@@ -52,11 +54,40 @@ class Param(Expression):
         return self.sql, [self]
 
 
-class ParamIds(Param):
-    """A list of ids given when the query runs, for `field__in=ParamIds(name)`: one array parameter,
-    whatever the list's length (`field IN (SELECT unnest(%s::bigint[]))`)."""
+class ParamArray(Param):
+    """A list given when the query runs, for `field__in_array=ParamArray(name, "date")`: one array
+    parameter of that SQL type, whatever the list's length. An empty list matches nothing (and so
+    excludes nothing)."""
 
-    sql = "SELECT unnest(%s::bigint[])"
+    def __init__(self, name: str, element_type: str, output_field=None):
+        super().__init__(name, output_field=output_field)
+        self.sql = f"%s::{element_type}[]"
+
+
+class ParamIds(ParamArray):
+    """A list of ids given when the query runs, for `field__in_array=ParamIds(name)`."""
+
+    def __init__(self, name: str, output_field=None):
+        super().__init__(name, "bigint", output_field=output_field)
+
+
+class InArray(Lookup):
+    """`field__in_array=<an array>`: `field = ANY(array)`. One parameter whatever the list's length,
+    and indexable: PostgreSQL plans it as a list of values, also inside an OR (where `IN (SELECT
+    unnest(...))` would be a subplan run against every row)."""
+
+    lookup_name = "in_array"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
+
+
+# On every field, foreign keys too (they keep lookups of their own apart from plain fields').
+Field.register_lookup(InArray)
+ForeignObject.register_lookup(InArray)
 
 
 class _BoundQuery(Query):
@@ -135,7 +166,7 @@ class IdsQuery:
     """`build()` returns a values() queryset; `rows(ids)` answers it filtered to `field__in=ids`."""
 
     def __init__(self, build: Callable[[], QuerySet], *, field: str = "pk"):
-        self._prepared = Prepared(lambda: _values_only(build()).filter(**{f"{field}__in": ParamIds("ids")}))
+        self._prepared = Prepared(lambda: _values_only(build()).filter(**{f"{field}__in_array": ParamIds("ids")}))
 
     def rows(self, ids: list[int]) -> list[dict]:
         if not ids:

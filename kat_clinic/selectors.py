@@ -59,7 +59,7 @@ def patient_in_reach() -> QuerySet[Patient]:
     (`Param("user")`) holds a break-glass grant for unexpired at `Param("now")`: the patient
     detail's query, prepared (`kat_clinic.compiled_query.Prepared`)."""
     granted = BreakGlassAccess.objects.filter(user_id=Param("user"), expires_at__gt=Param("now")).values("patient_id")
-    return patient_list().filter(Q(home_clinic__in=ParamIds("clinics")) | Q(pk__in=granted), pk=Param("pk"))
+    return patient_list().filter(Q(home_clinic_id__in_array=ParamIds("clinics")) | Q(pk__in=granted), pk=Param("pk"))
 
 
 def audit_event_list(*, clinic_ids, patient_id: int | None = None) -> QuerySet[AuditEvent]:

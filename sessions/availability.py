@@ -17,20 +17,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
-
-from kat_clinic.models import Clinic, ClinicCertification, ClinicMembership, Licence, Room, StaffMember
+from kat_clinic.models import Clinic, Licence, Room, StaffMember
 from kat_clinic.roles import ROLE_CREDENTIALS
 from programs.choices import SessionKind, StaffMode
+from sessions import calendar_queries
 from sessions.models import (
     MAX_BLOCK,
     AvailabilityException,
-    ClinicClosure,
-    ClinicHoliday,
-    RoomHours,
-    Session,
-    StaffAssignment,
-    WorkingHours,
 )
 from sessions.timeutil import Interval, covers, local_days, local_to_aware, merge, overlaps, subtract
 
@@ -166,16 +159,21 @@ def _holiday_intervals(clinic: Clinic, days: Sequence[dt.date], tz: ZoneInfo) ->
     a daylight-saving change day). One query."""
     if not days:
         return []
-    holidays = list(
-        ClinicHoliday.objects.filter(clinic=clinic).filter(
-            Q(date__in=list(days)) | Q(repeats_yearly=True, date__lte=days[-1])
-        )
-    )
+    holidays = list(calendar_queries.HOLIDAYS.bind(clinic=clinic.pk, days=list(days), last_day=days[-1]))
     return [
         (local_to_aware(day, dt.time(0), tz), local_to_aware(day + dt.timedelta(days=1), dt.time(0), tz))
         for day in days
         if any(h.falls_on(day) for h in holidays)
     ]
+
+
+def _ran(query, *, rooms: list | None = None, staff: list | None = None, **values) -> Iterable:
+    """The rows of a calendar query over these rooms or staff members: none, and no query, for none
+    (as the ORM answers `__in=[]`)."""
+    chosen = rooms if rooms is not None else staff
+    if not chosen:
+        return ()
+    return query.bind(**({"rooms": rooms} if rooms is not None else {"staff": staff}), **values)
 
 
 def calendar_load(
@@ -206,22 +204,17 @@ def calendar_load(
 
     cal.closures = merge(
         [
-            *ClinicClosure.objects.filter(clinic=clinic, starts_at__lt=pad_end, ends_at__gt=pad_start).values_list(
-                "starts_at", "ends_at"
-            ),
+            *calendar_queries.CLOSURES.bind(clinic=clinic.pk, start=pad_start, end=pad_end),
             *_holiday_intervals(clinic, days, tz),
         ]
     )
 
-    rooms = Room.objects.filter(clinic=clinic, active=True)
-    if room_ids is not None:
-        rooms = rooms.filter(pk__in=list(room_ids))
+    chosen_rooms = {} if room_ids is None else {"rooms": list(room_ids)}
+    rooms = calendar_queries.rooms(chosen=room_ids is not None).bind(clinic=clinic.pk, **chosen_rooms)
     cal.rooms = {room.pk: room for room in rooms}
     hours_by_room: dict[int, list] = defaultdict(list)
     # Plain named rows, not model instances: the calendar reads only these columns.
-    for row in RoomHours.objects.filter(room_id__in=list(cal.rooms)).values_list(
-        "room_id", "weekday", "start_time", "end_time", named=True
-    ):
+    for row in _ran(calendar_queries.ROOM_HOURS, rooms=list(cal.rooms)):
         hours_by_room[row.room_id].append(row)
     for room_id in cal.rooms:
         rows = hours_by_room.get(room_id)
@@ -230,26 +223,19 @@ def calendar_load(
         )
         cal.room_open[room_id] = subtract(opened, cal.closures)
 
-    memberships = ClinicMembership.objects.filter(clinic=clinic, active=True, staff__active=True)
-    if staff_ids is not None:
-        memberships = memberships.filter(staff_id__in=list(staff_ids))
-    for staff_id, role, first, last in memberships.values_list(
-        "staff_id", "role", "staff__first_name", "staff__last_name"
-    ):
+    chosen_staff = {} if staff_ids is None else {"staff": list(staff_ids)}
+    memberships = calendar_queries.members(chosen=staff_ids is not None).bind(clinic=clinic.pk, **chosen_staff)
+    for staff_id, role, first, last in memberships:
         cal.roles.setdefault(staff_id, set()).add(role)
         cal.names[staff_id] = f"{first} {last}".strip()
     members = list(cal.roles)
 
     hours_by_staff: dict[int, list] = defaultdict(list)
-    for row in WorkingHours.objects.filter(clinic=clinic, staff_id__in=members).values_list(
-        "staff_id", "weekday", "start_time", "end_time", "valid_from", "valid_until", named=True
-    ):
+    for row in _ran(calendar_queries.WORKING_HOURS, staff=members, clinic=clinic.pk):
         hours_by_staff[row.staff_id].append(row)
     extra: dict[int, list[Interval]] = defaultdict(list)
     off: dict[int, list[Interval]] = defaultdict(list)
-    exceptions = AvailabilityException.objects.filter(
-        Q(clinic=clinic) | Q(clinic__isnull=True), staff_id__in=members, starts_at__lt=pad_end, ends_at__gt=pad_start
-    ).values_list("staff_id", "kind", "starts_at", "ends_at")
+    exceptions = _ran(calendar_queries.EXCEPTIONS, staff=members, clinic=clinic.pk, start=pad_start, end=pad_end)
     for staff_id, kind, s, e in exceptions:
         (extra if kind == AvailabilityException.Kind.EXTRA_SHIFT else off)[staff_id].append((s, e))
     for staff_id in members:
@@ -259,42 +245,39 @@ def calendar_load(
         )
         cal.staff_open[staff_id] = subtract(subtract(worked, off[staff_id]), cal.closures)
 
-    for licence in Licence.objects.filter(staff_id__in=members):
+    for licence in _ran(calendar_queries.LICENCES, staff=members):
         cal.licences.setdefault(licence.staff_id, []).append(licence)
-    cal.rems_days = list(
-        ClinicCertification.objects.filter(clinic=clinic, kind=ClinicCertification.Kind.ESKETAMINE_REMS).values_list(
-            "valid_from", "expires_on"
-        )
-    )
+    cal.rems_days = list(calendar_queries.REMS_CERTIFICATIONS.bind(clinic=clinic.pk))
 
     # Busy rooms and patients: active sessions anywhere (a patient cannot be at two clinics at once).
     patient_list = list(patient_ids)
-    sessions = Session.objects.filter(
-        Q(clinic=clinic, room_id__in=list(cal.rooms)) | Q(patient_id__in=patient_list),
-        active=True,
-        block_starts_at__gt=pad_start - MAX_BLOCK,
-        block_starts_at__lt=pad_end,
-        block_ends_at__gt=pad_start,
-    ).exclude(pk__in=excluded)
-    for sid, room_id, patient_id, s, e in sessions.values_list(
-        "pk", "room_id", "patient_id", "block_starts_at", "block_ends_at"
-    ):
+    sessions = (
+        calendar_queries.BUSY_SESSIONS.bind(
+            clinic=clinic.pk,
+            rooms=list(cal.rooms),
+            patients=patient_list,
+            earliest_start=pad_start - MAX_BLOCK,
+            start=pad_start,
+            end=pad_end,
+            excluded=excluded,
+        )
+        if cal.rooms or patient_list
+        else ()
+    )
+    for sid, room_id, patient_id, s, e in sessions:
         if room_id in cal.rooms:
             cal.room_busy.setdefault(room_id, []).append(Busy(s, e, sid))
         if patient_id in patient_list:
             cal.patient_busy.setdefault(patient_id, []).append(Busy(s, e, sid))
-    assignments = (
-        StaffAssignment.objects.filter(
-            staff_id__in=members,
-            active=True,
-            starts_at__gt=pad_start - MAX_BLOCK,
-            starts_at__lt=pad_end,
-            ends_at__gt=pad_start,
-        )
-        .exclude(mode=StaffMode.PRESENT)
-        .exclude(session_id__in=excluded)
+    assignments = _ran(
+        calendar_queries.BUSY_ASSIGNMENTS,
+        staff=members,
+        earliest_start=pad_start - MAX_BLOCK,
+        start=pad_start,
+        end=pad_end,
+        excluded=excluded,
     )
-    for staff_id, sid, lane, s, e in assignments.values_list("staff_id", "session_id", "lane", "starts_at", "ends_at"):
+    for staff_id, sid, lane, s, e in assignments:
         cal.staff_busy.setdefault(staff_id, []).append(Busy(s, e, sid, lane))
     return cal
 

@@ -73,7 +73,7 @@ class SessionChartViewSet(ChartViewSet, mixins.RetrieveModelMixin):
     operations = {"retrieve": "chart.read", "gate": "chart.read", "discharge": "chart.read", "limits": "chart.read"}
 
     retrieve_query = Prepared(
-        lambda: selectors.chart_session_list().filter(clinic__in=ParamIds("clinics"), pk=Param("pk"))
+        lambda: selectors.chart_session_list().filter(clinic_id__in_array=ParamIds("clinics"), pk=Param("pk"))
     )
 
     def get_base_queryset(self):
@@ -110,7 +110,9 @@ class PatientTimelineViewSet(ChartViewSet):
     audit_clinic_attr = "home_clinic_id"
     operations = {"timeline": "chart.read"}
     reads_outside_transaction = frozenset({"timeline"})
-    retrieve_query = Prepared(lambda: Patient.objects.filter(home_clinic__in=ParamIds("clinics"), pk=Param("pk")))
+    retrieve_query = Prepared(
+        lambda: Patient.objects.filter(home_clinic_id__in_array=ParamIds("clinics"), pk=Param("pk"))
+    )
     retrieve_actions = frozenset({"timeline"})
 
     def get_base_queryset(self):
