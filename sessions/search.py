@@ -56,6 +56,11 @@ def availability_search(
     cal = calendar_load(clinic=clinic, start=start, end=end + shape.block, patient_ids=[patient.pk])
     ctx = program_context_load(enrollment=planned.enrollment) if planned is not None else None
     finder = Finder(cal, shape, patient.pk, prefs)
+    # The answer is the first `limit` options by (best score, earliest start), and the grid runs
+    # from the earliest start on: once `limit` options score the best any can, no later start can
+    # enter the answer, so the rest of the range is not tried. (Without preferences every option
+    # scores that best: the search stops at the `limit`-th option that fits.)
+    best, at_best = finder.best_possible_score(), 0
     options: list[Option] = []
     for t in slot_grid(cal, start, end, slot_length(clinic)):
         if ctx is not None and program_violations(ctx, planned, t, t + shape.block, telehealth=shape.telehealth):
@@ -63,6 +68,9 @@ def availability_search(
         option = finder.place(t)
         if option is not None:
             options.append(option)
+            at_best += option.score == best
+            if at_best >= limit:
+                break
     options.sort(key=lambda o: (-o.score, o.placement.starts_at))
     return [o.as_dict(tz) for o in options[:limit]]
 

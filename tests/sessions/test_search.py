@@ -222,3 +222,66 @@ def test_whole_program_that_cannot_fit_says_which_step_and_why_and_books_nothing
     )
     assert Session.objects.count() == 0
     assert StaffAssignment.objects.count() == 0
+
+
+def _places(monkeypatch) -> list:
+    """The starts the search tried, in order."""
+    from sessions.placement import Finder
+
+    tried, place = [], Finder.place
+    monkeypatch.setattr(Finder, "place", lambda self, start: tried.append(start) or place(self, start))
+    return tried
+
+
+def test_given_no_preferences_the_search_stops_at_the_limitth_option_that_fits(
+    clinic, patient, chair, working_nurse, monkeypatch
+):
+    # given a week with room from 08:00 every day
+    full = availability_search(
+        clinic=clinic, patient=patient, shape=NURSE_SHARED, date_from=MONDAY, date_to=MONDAY + dt.timedelta(days=6)
+    )
+    tried = _places(monkeypatch)
+
+    # when three are asked for
+    options = availability_search(
+        clinic=clinic,
+        patient=patient,
+        shape=NURSE_SHARED,
+        date_from=MONDAY,
+        date_to=MONDAY + dt.timedelta(days=6),
+        limit=3,
+    )
+
+    # then they are the first three of the whole answer, found by trying the day's starts up to
+    # the third that fits (08:00, 08:15, 08:30 after the night's starts), not the week's
+    assert options == full[:3]
+    assert [o["starts_at"] for o in options] == [
+        "2027-06-07T08:00:00-04:00",
+        "2027-06-07T08:15:00-04:00",
+        "2027-06-07T08:30:00-04:00",
+    ]
+    assert len(tried) == 35  # 00:00 to 08:30 local, every 15 minutes
+    assert tried[-1].astimezone(clinic.tz).strftime("%H:%M") == "08:30"
+
+
+def test_given_a_preferred_weekday_the_search_goes_on_until_enough_options_have_it(
+    clinic, patient, chair, working_nurse, monkeypatch
+):
+    # given a preference for Wednesday: Monday's and Tuesday's options score less
+    prefs = Preferences(weekdays=frozenset({2}))
+    tried = _places(monkeypatch)
+
+    # when
+    options = availability_search(
+        clinic=clinic,
+        patient=patient,
+        shape=NURSE_SHARED,
+        date_from=MONDAY,
+        date_to=MONDAY + dt.timedelta(days=6),
+        prefs=prefs,
+        limit=2,
+    )
+
+    # then the two are Wednesday's first, and the search stopped there, before Thursday
+    assert [o["starts_at"] for o in options] == ["2027-06-09T08:00:00-04:00", "2027-06-09T08:15:00-04:00"]
+    assert max(tried).astimezone(clinic.tz).date() == MONDAY + dt.timedelta(days=2)
