@@ -20,13 +20,20 @@ class ClinicScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         self.clinic_lookup = clinic_lookup
         super().__init__(**kwargs)
 
+    def allowed_clinic_ids(self) -> frozenset[int]:
+        """The clinics where the request's operation is allowed (none without a request and view)."""
+        request = self.context.get("request")
+        view = self.context.get("view")
+        if request is None or view is None:
+            return frozenset()
+        operation = view_operation(view, request)
+        return clinics_for(request.user, operation) if operation else frozenset()
+
     def get_queryset(self):
         queryset = super().get_queryset()
         request = self.context.get("request")
         view = self.context.get("view")
         if request is None or view is None:
             return queryset.none()
-        operation = view_operation(view, request)
-        allowed = clinics_for(request.user, operation) if operation else frozenset()
         lookup = "pk__in" if self.clinic_lookup == "id" else f"{self.clinic_lookup}__in"
-        return queryset.filter(**{lookup: allowed})
+        return queryset.filter(**{lookup: self.allowed_clinic_ids()})

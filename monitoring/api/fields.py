@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.db import connection
+
 from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
+from kat_clinic.compiled_query import Param, ParamIds, Prepared
 from kat_clinic.models import Patient, StaffMember
 from monitoring.services.common import mark_locked
 from sessions.models import Session
@@ -14,10 +17,20 @@ def session_field(**kwargs) -> ClinicScopedPrimaryKeyRelatedField:
     )
 
 
+# The session a vitals write names, in the clinics where the caller may write vitals, locked.
+_LOCKED_SESSION = Prepared(
+    lambda: Session.objects.filter(clinic_id__in_array=ParamIds("clinics"), pk=Param("pk")).select_for_update(
+        of=("self",)
+    )
+)
+
+
 class LockedSessionField(ClinicScopedPrimaryKeyRelatedField):
     """A session for a service that writes under the session's lock (the vitals): read FOR UPDATE
     of its own row in the request's transaction, once, so that the service does not lock and read
-    it again (`session_locked`). Neither the clinic's row nor the patient's is read."""
+    it again (`session_locked`). Neither the clinic's row nor the patient's is read. The read is a
+    prepared query (`kat_clinic.compiled_query`): a monitor writes every few seconds per chair.
+    Its refusals are DRF's own for a primary key."""
 
     def __init__(self, **kwargs):
         super().__init__(clinic_lookup="clinic", queryset=Session.objects.all(), **kwargs)
@@ -26,7 +39,23 @@ class LockedSessionField(ClinicScopedPrimaryKeyRelatedField):
         return super().get_queryset().select_for_update(of=("self",))
 
     def to_internal_value(self, data):
-        return mark_locked(super().to_internal_value(data))
+        if not connection.in_atomic_block:
+            raise RuntimeError("A session is locked for a write inside its transaction only.")
+        if isinstance(data, bool):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        try:
+            pk = int(data)
+        except (TypeError, ValueError):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        clinics = sorted(self.allowed_clinic_ids())
+        found = (
+            next(iter(_LOCKED_SESSION.bind(pk=pk, clinics=clinics)), None)
+            if clinics and -(2**63) <= pk < 2**63
+            else None
+        )
+        if found is None:
+            self.fail("does_not_exist", pk_value=data)
+        return mark_locked(found)
 
 
 def locked_session_field(**kwargs) -> LockedSessionField:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
+from kat_clinic.compiled_query import Param, Prepared
 from kat_clinic.models import StaffMember
 from monitoring.models import (
     AdverseEvent,
@@ -195,6 +197,19 @@ def _evaluated_rows(session: Session):
     )
 
 
+@functools.lru_cache(maxsize=16)
+def _newest_readings(limit: int) -> Prepared:
+    """The session's `limit` newest readings (not entered in error), newest first: a write's first
+    read, prepared once per limit (one manual reading, a monitor's usual batch)."""
+    return Prepared(
+        lambda: (
+            VitalSign.objects.filter(session_id=Param("session"), entered_in_error_at__isnull=True)
+            .order_by("-measured_at", "-pk")
+            .values_list(*_EVALUATED, named=True)[:limit]
+        )
+    )
+
+
 # How many readings besides the new ones are read first, in one statement; more only when none of
 # them is all clear.
 WINDOW_MARGIN = 60
@@ -209,7 +224,7 @@ def readings_since_all_clear(*, session: Session, since: tuple, stored: int, rul
     readings were stored. The session's readings are read newest first, and only back to there: a
     monitor's batch late in a long session reads a few rows, not the whole session."""
     first_read = stored + WINDOW_MARGIN
-    newest_first = list(_evaluated_rows(session).order_by("-measured_at", "-pk")[:first_read])
+    newest_first = list(_newest_readings(first_read).bind(session=session.pk))
     window = after_all_clear(newest_first, since=since, rules=rules)
     if len(window) == first_read:
         # No all-clear reading among them (a batch of late entries, a long episode): read on.

@@ -247,7 +247,50 @@ def test_a_reading_reads_the_session_once_by_its_own_row_only_in_scope_and_locke
     reads = [q["sql"] for q in queries.captured_queries if 'FROM "clinic_sessions_session"' in q["sql"]]
     assert len(reads) == 1
     assert "JOIN" not in reads[0]
-    assert f'"clinic_sessions_session"."clinic_id" IN ({session.clinic_id})' in reads[0]
+    assert '"clinic_sessions_session"."clinic_id" = ANY(' in reads[0]
+    assert reads[0].endswith('FOR UPDATE OF "clinic_sessions_session"')
     assert reads[0].endswith('FOR UPDATE OF "clinic_sessions_session"')
     assert not [q for q in queries.captured_queries if 'FROM "kat_clinic_patient"' in q["sql"]]
     assert not [q for q in queries.captured_queries if '"kat_clinic_clinic"."timezone"' in q["sql"]]
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("abc", "Incorrect type. Expected pk value, received str."),
+        (True, "Incorrect type. Expected pk value, received bool."),
+        ([1], "Incorrect type. Expected pk value, received list."),
+        (2**63, f'Invalid pk "{2**63}" - object does not exist.'),
+        (-1, 'Invalid pk "-1" - object does not exist.'),
+    ],
+)
+def test_a_reading_naming_no_session_is_refused_as_drf_words_it_and_stores_nothing(api, nurse, session, given, message):
+    # when
+    response = api(nurse).post(
+        "/api/v1/chart/vitals/",
+        {"session": given, "measured_at": T0.isoformat(), "systolic_mmhg": 118, "diastolic_mmhg": 76},
+    )
+
+    # then
+    assert response.status_code == 400
+    assert response.json()["errors"]["session"] == [message]
+    assert not VitalSign.objects.exists()
+
+
+def test_a_reading_for_another_clinics_session_is_refused_as_if_it_did_not_exist(api, nurse, other_clinic):
+    from tests.factories import PatientFactory
+    from tests.monitoring.factories import SessionFactory
+
+    # given a session of a clinic where the nurse has no role
+    theirs = SessionFactory(patient=PatientFactory(home_clinic=other_clinic))
+
+    # when
+    response = api(nurse).post(
+        "/api/v1/chart/vitals/",
+        {"session": theirs.pk, "measured_at": T0.isoformat(), "systolic_mmhg": 118, "diastolic_mmhg": 76},
+    )
+
+    # then
+    assert response.status_code == 400
+    assert response.json()["errors"]["session"] == [f'Invalid pk "{theirs.pk}" - object does not exist.']
+    assert not VitalSign.objects.exists()
