@@ -10,6 +10,7 @@ from django.db.models.query import ModelIterable
 from django.utils import timezone
 
 from kat_clinic.api.lean import PREFETCHED_SUFFIX
+from kat_clinic.compiled_query import Param, ParamIds, Prepared
 from kat_clinic.models import Clinic, Room, StaffMember
 from sessions import signals
 from sessions.models import MAX_BLOCK, Session, StaffAssignment
@@ -110,6 +111,53 @@ _BOARD_COLUMNS = (
 )
 
 
+# The board's reads, each built and compiled once per connection (kat_clinic/compiled_query.py):
+# the front desk's board is read all day long, and compiling them cost about as much as running them.
+_BOARD_SESSIONS = Prepared(
+    lambda: (
+        Session.objects.filter(
+            clinic_id=Param("clinic"),
+            block_starts_at__gt=Param("earliest_start"),
+            block_starts_at__lt=Param("end"),
+            block_ends_at__gt=Param("start"),
+        )
+        .order_by("block_starts_at", "pk")
+        .values_list(*_BOARD_COLUMNS)
+    )
+)
+_BOARD_ROOMS = Prepared(
+    lambda: Room.objects.filter(clinic_id=Param("clinic"), active=True).order_by("name", "pk").values_list("pk", "name")
+)
+_BOARD_ASSIGNMENTS = Prepared(
+    lambda: (
+        StaffAssignment.objects.filter(session_id__in_array=ParamIds("sessions"))
+        .order_by("pk")
+        .values_list(
+            "session_id",
+            "staff_id",
+            "role",
+            "mode",
+            "lane",
+            "staff__first_name",
+            "staff__last_name",
+            "staff__credentials_suffix",
+        )
+    )
+)
+# The active sessions of the integration steps linked to `planned` dosing steps, or of `dosing` steps.
+_BOARD_PARTNERS = Prepared(
+    lambda: (
+        Session.objects.filter(active=True)
+        .filter(
+            Q(planned_session__linked_dosing_id__in_array=ParamIds("planned"))
+            | Q(planned_session_id__in_array=ParamIds("dosing"))
+        )
+        .values("id", "kind", "status", "starts_at", "planned_session_id", "planned_session__linked_dosing_id")
+        .order_by("starts_at", "id")
+    )
+)
+
+
 def day_board(*, clinic: Clinic, day: dt.date, now: dt.datetime | None = None) -> dict:
     """The clinic's sessions of one local day, grouped by room and by staff member, with flags.
 
@@ -122,19 +170,13 @@ def day_board(*, clinic: Clinic, day: dt.date, now: dt.datetime | None = None) -
     now = now or timezone.now()
     if BOARD_FIRST_DAY <= day <= BOARD_LAST_DAY:
         start, end = local_day_bounds(clinic, day)
-        rows = list(
-            Session.objects.filter(
-                clinic=clinic, block_starts_at__gt=start - MAX_BLOCK, block_starts_at__lt=end, block_ends_at__gt=start
-            )
-            .order_by("block_starts_at", "pk")
-            .values_list(*_BOARD_COLUMNS)
-        )
+        rows = list(_BOARD_SESSIONS.bind(clinic=clinic.pk, earliest_start=start - MAX_BLOCK, start=start, end=end))
     else:
         # Nothing is ever booked this far out (bookings are refused in the past and limited to this
         # century), and the date arithmetic near the calendar's ends would overflow.
         rows = []
     staff_of = _assignments([r[0] for r in rows])
-    rooms = list(Room.objects.filter(clinic=clinic, active=True).order_by("name", "pk").values_list("pk", "name"))
+    rooms = list(_BOARD_ROOMS.bind(clinic=clinic.pk))
     linked = _linked_sessions([(r[0], r[14], r[15]) for r in rows])
     answered = _answered_flags([BoardSession(r[0], r[4]) for r in rows], now)
     by_room: dict[int, list[int]] = {pk: [] for pk, _name in rooms}
@@ -213,20 +255,7 @@ def _assignments(session_ids: list[int]) -> dict[int, list[dict]]:
     out: dict[int, list[dict]] = {}
     if not session_ids:
         return out
-    rows = (
-        StaffAssignment.objects.filter(session_id__in=session_ids)
-        .order_by("pk")
-        .values_list(
-            "session_id",
-            "staff_id",
-            "role",
-            "mode",
-            "lane",
-            "staff__first_name",
-            "staff__last_name",
-            "staff__credentials_suffix",
-        )
-    )
+    rows = _BOARD_ASSIGNMENTS.bind(sessions=session_ids)
     for session_id, staff_id, role, mode, lane, first_name, last_name, suffix in rows:
         # As StaffMember.__str__ writes it.
         name = f"{first_name} {last_name}, {suffix}" if suffix else f"{first_name} {last_name}"
@@ -260,12 +289,7 @@ def _linked_sessions(sessions: list[tuple[int, int | None, int | None]]) -> dict
         for _pk, planned_id, dosing_id in sessions
         if planned_id is not None and dosing_id is not None
     }
-    partners = (
-        Session.objects.filter(active=True)
-        .filter(Q(planned_session__linked_dosing_id__in=planned) | Q(planned_session_id__in=dosing_of.values()))
-        .values("id", "kind", "status", "starts_at", "planned_session_id", "planned_session__linked_dosing_id")
-        .order_by("starts_at", "id")
-    )
+    partners = _BOARD_PARTNERS.bind(planned=list(planned), dosing=list(dosing_of.values()))
     out: dict[int, list[dict]] = {}
     for p in partners:
         item = {"id": p["id"], "kind": p["kind"], "status": p["status"], "starts_at": p["starts_at"]}

@@ -15,7 +15,7 @@ from kat_clinic.access.scoping import clinics_for
 from kat_clinic.access.viewsets import AuditedViewMixin, ClinicScopedViewSet
 from kat_clinic.api.filters import AwareIsoDateTimeFilter, IdFilter, StrictFilterSet
 from kat_clinic.api.parsers import JSON_ONLY
-from kat_clinic.models import Clinic
+from kat_clinic.selectors import clinic_or_none
 from programs.choices import Medication
 from sessions import selectors, services
 from sessions.api import serializers as s
@@ -323,7 +323,9 @@ class DayBoardView(AuditedViewMixin, APIView):
         clinic_id = query.validated_data["clinic"]
         if clinic_id not in clinics_for(request.user, "schedule.day_board"):
             raise Http404
-        clinic = Clinic.objects.get(pk=clinic_id)
+        clinic = clinic_or_none(clinic_id=clinic_id)
+        if clinic is None:
+            raise Http404
         board = selectors.day_board(clinic=clinic, day=query.validated_data["date"])
         for item in board["sessions"]:
             request.audit.add_object(resource_id=item["id"], patient_id=item["patient"]["id"], clinic_id=clinic.pk)
