@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from kat_clinic import selectors
-from kat_clinic.api import views
 from kat_clinic.models import AuditEvent, Patient
 
 # The suite's tests run inside a transaction of their own: these need real commits to tell.
@@ -14,17 +12,17 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def seen(monkeypatch):
-    """Whether the connection was in a transaction when the view read its patients."""
+def seen():
+    """Whether the connection was in a transaction when each statement reading patients ran."""
     states: list[bool] = []
-    original = selectors.patient_list
 
-    def patient_list():
-        states.append(connection.in_atomic_block)
-        return original()
+    def record(execute, sql, params, many, context):
+        if 'FROM "kat_clinic_patient"' in sql:
+            states.append(connection.in_atomic_block)
+        return execute(sql, params, many, context)
 
-    monkeypatch.setattr(views.selectors, "patient_list", patient_list)
-    return states
+    with connection.execute_wrapper(record):
+        yield states
 
 
 def test_a_list_and_a_read_run_outside_a_transaction_and_are_audited(api, scheduler, patient, seen):
