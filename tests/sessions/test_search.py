@@ -233,24 +233,21 @@ def _places(monkeypatch) -> list:
     return tried
 
 
+def _search_the_week(clinic, patient, **options) -> list[dict]:
+    """A nurse-shared block searched over the week from MONDAY."""
+    week = {"date_from": MONDAY, "date_to": MONDAY + dt.timedelta(days=6)}
+    return availability_search(clinic=clinic, patient=patient, shape=NURSE_SHARED, **week, **options)
+
+
 def test_given_no_preferences_the_search_stops_at_the_limitth_option_that_fits(
     clinic, patient, chair, working_nurse, monkeypatch
 ):
     # given a week with room from 08:00 every day
-    full = availability_search(
-        clinic=clinic, patient=patient, shape=NURSE_SHARED, date_from=MONDAY, date_to=MONDAY + dt.timedelta(days=6)
-    )
+    full = _search_the_week(clinic, patient)
     tried = _places(monkeypatch)
 
     # when three are asked for
-    options = availability_search(
-        clinic=clinic,
-        patient=patient,
-        shape=NURSE_SHARED,
-        date_from=MONDAY,
-        date_to=MONDAY + dt.timedelta(days=6),
-        limit=3,
-    )
+    options = _search_the_week(clinic, patient, limit=3)
 
     # then they are the first three of the whole answer, found by trying the day's starts up to
     # the third that fits (08:00, 08:15, 08:30 after the night's starts), not the week's
@@ -272,15 +269,7 @@ def test_given_a_preferred_weekday_the_search_goes_on_until_enough_options_have_
     tried = _places(monkeypatch)
 
     # when
-    options = availability_search(
-        clinic=clinic,
-        patient=patient,
-        shape=NURSE_SHARED,
-        date_from=MONDAY,
-        date_to=MONDAY + dt.timedelta(days=6),
-        prefs=prefs,
-        limit=2,
-    )
+    options = _search_the_week(clinic, patient, prefs=prefs, limit=2)
 
     # then the two are Wednesday's first, and the search stopped there, before Thursday
     assert [o["starts_at"] for o in options] == ["2027-06-09T08:00:00-04:00", "2027-06-09T08:15:00-04:00"]
