@@ -6,7 +6,7 @@ HTML 404 page (and, in DEBUG, its list of URL patterns) never answers an API cli
 
 from django.contrib import admin
 from django.urls import URLResolver, include, path, re_path
-from django.urls.resolvers import RegexPattern
+from django.urls.resolvers import RoutePattern
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from followups.api import views as followup_views
@@ -64,7 +64,8 @@ class ResolvedOnce(URLResolver):
     KEPT = 4096
 
     def __init__(self, patterns: list):
-        super().__init__(RegexPattern(r"^"), patterns)
+        # An empty route (as `path("", include(...))`): the patterns' routes read as before.
+        super().__init__(RoutePattern("", is_endpoint=False), patterns)
         self._matches: dict[str, object] = {}
 
     def resolve(self, path):
