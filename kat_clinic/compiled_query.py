@@ -144,6 +144,11 @@ class Prepared:
         bound.get_converters = functools.partial(_converters_once, compiler)
         return bound
 
+    def first(self, **values):
+        """The first row of a run with these values, or None (the built queryset orders and limits
+        it: `.first()` itself would change the query)."""
+        return next(iter(self.bind(**values)), None)
+
     def bind(self, **values) -> QuerySet:
         queryset = self.queryset._chain()
         queryset.query.__class__ = _BoundQuery

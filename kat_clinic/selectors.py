@@ -59,7 +59,7 @@ _CLINIC = Prepared(lambda: Clinic.objects.filter(pk=Param("pk")))
 
 def clinic_or_none(*, clinic_id: int) -> Clinic | None:
     """One clinic by its id, by a prepared query (the day board reads its clinic on every view)."""
-    return next(iter(_CLINIC.bind(pk=clinic_id)), None)
+    return _CLINIC.first(pk=clinic_id)
 
 
 def patient_in_reach() -> QuerySet[Patient]:

@@ -170,7 +170,7 @@ class ClinicScopedViewSet(AuditedViewMixin, viewsets.GenericViewSet):
             raise not_found from None
         if not -(2**63) <= pk < 2**63:
             raise not_found
-        obj = next(iter(self.retrieve_query.bind(pk=pk, **self.retrieve_values())), None)
+        obj = self.retrieve_query.first(pk=pk, **self.retrieve_values())
         if obj is None:
             raise not_found
         self.check_object_permissions(self.request, obj)

@@ -239,8 +239,8 @@ class LeanRepresentationMixin:
 
     def get_fields(self):
         # ModelSerializer builds every field from the model on each instance (a validating serializer
-        # builds its fields for each request body); built once per class, each instance gets a deep
-        # copy, as DRF gives each instance of its declared fields.
+        # builds its fields for each request body); built once per class, each instance gets fields
+        # of its own, built again from the same arguments (`_fresh_field`).
         cls = type(self)
         built = LeanRepresentationMixin._built_fields.get(cls)
         if built is None:

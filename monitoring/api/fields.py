@@ -35,9 +35,6 @@ class LockedSessionField(ClinicScopedPrimaryKeyRelatedField):
     def __init__(self, **kwargs):
         super().__init__(clinic_lookup="clinic", queryset=Session.objects.all(), **kwargs)
 
-    def get_queryset(self):
-        return super().get_queryset().select_for_update(of=("self",))
-
     def to_internal_value(self, data):
         if not connection.in_atomic_block:
             raise RuntimeError("A session is locked for a write inside its transaction only.")
@@ -48,11 +45,7 @@ class LockedSessionField(ClinicScopedPrimaryKeyRelatedField):
         except (TypeError, ValueError):
             self.fail("incorrect_type", data_type=type(data).__name__)
         clinics = sorted(self.allowed_clinic_ids())
-        found = (
-            next(iter(_LOCKED_SESSION.bind(pk=pk, clinics=clinics)), None)
-            if clinics and -(2**63) <= pk < 2**63
-            else None
-        )
+        found = _LOCKED_SESSION.first(pk=pk, clinics=clinics) if clinics and -(2**63) <= pk < 2**63 else None
         if found is None:
             self.fail("does_not_exist", pk_value=data)
         return mark_locked(found)

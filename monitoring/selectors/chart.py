@@ -19,7 +19,7 @@ from monitoring.models import (
 from monitoring.selectors.chart_reads import ChartReads
 from monitoring.selectors.gate import _split, discharge_items, gate_items
 from monitoring.selectors.policy import charting_rules, dose_cap_for
-from monitoring.selectors.querysets import SessionRows, first_or_none
+from monitoring.selectors.querysets import SessionRows
 from sessions.models import Session
 
 
@@ -52,7 +52,7 @@ def session_chart(*, session: Session) -> dict:
         "alerts": list(SessionRows.alerts.bind(session=session_id)),
         "scales": list(SessionRows.scales.bind(session=session_id)),
         "attestation": reads.attestation,
-        "rems_form": first_or_none(SessionRows.rems_form.bind(session=session_id)),
+        "rems_form": SessionRows.rems_form.first(session=session_id),
         "gate": gate,
         "discharge": discharge,
     }

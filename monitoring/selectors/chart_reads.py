@@ -16,7 +16,7 @@ from monitoring.models import (
     VitalSign,
 )
 from monitoring.selectors.policy import ChartingRules, charting_rules
-from monitoring.selectors.querysets import SessionRows, first_or_none
+from monitoring.selectors.querysets import SessionRows
 from sessions.models import Session
 
 
@@ -43,7 +43,7 @@ class ChartReads:
 
     @cached_property
     def attestation(self) -> SessionAttestation | None:
-        return first_or_none(SessionRows.attestation.bind(session=self.session.pk))
+        return SessionRows.attestation.first(session=self.session.pk)
 
     @cached_property
     def vitals(self) -> list[VitalSign]:

@@ -130,7 +130,7 @@ def _check_prerequisite(
         if not list(covering.bind(**values)):
             return _item(kind, "No signed, unexpired, unrevoked consent covers this medication and route.")
     elif kind == Prereq.CONTRAINDICATION_SCREEN:
-        screen = next(iter(q.LATEST_VALID_SCREEN.bind(patient=patient_id, today=today)), None)
+        screen = q.LATEST_VALID_SCREEN.first(patient=patient_id, today=today)
         if screen is None or (since and screen.screened_at < since):
             return _item(kind, "No valid contraindication screen reviewed by a prescriber.")
         if screen.result != ContraindicationScreen.Result.PASSED:
@@ -166,7 +166,7 @@ def _check_prerequisite(
             return _item(kind, "No weight recorded recently enough.")
     elif kind == Prereq.PREGNANCY_TEST:
         window = now - timedelta(days=prereq.max_age_days or DEFAULT_PREGNANCY_TEST_MAX_AGE_DAYS)
-        test = next(iter(q.LATEST_PREGNANCY_TEST.bind(patient=patient_id, since=window, now=now)), None)
+        test = q.LATEST_PREGNANCY_TEST.first(patient=patient_id, since=window, now=now)
         if test is None or test.result != PregnancyTest.Result.NEGATIVE:
             return _item(kind, "No recent negative pregnancy test.")
     return None
@@ -188,7 +188,7 @@ def recent_weight(
         )
         max_age_days = template_limit or policy_for(session.clinic_id).weight_max_age_days
     since = now - timedelta(days=max_age_days)
-    return next(iter(q.LATEST_WEIGHT.bind(patient=session.patient_id, since=since, now=now)), None)
+    return q.LATEST_WEIGHT.first(patient=session.patient_id, since=since, now=now)
 
 
 def _check_predose_vitals(now: datetime, ctx: _Context, medication: str | None, reads: ChartReads) -> dict | None:

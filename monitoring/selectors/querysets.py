@@ -103,7 +103,3 @@ class SessionRows:
     # At most one of each (`.first()`: the lowest id).
     attestation = Prepared(lambda: SessionAttestation.objects.filter(session_id=Param("session")).order_by("pk")[:1])
     rems_form = Prepared(lambda: RemsMonitoringForm.objects.filter(session_id=Param("session")).order_by("pk")[:1])
-
-
-def first_or_none(rows: QuerySet):
-    return next(iter(rows), None)

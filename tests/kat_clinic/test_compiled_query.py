@@ -102,7 +102,7 @@ def _rooms_of_clinic() -> Prepared:
 
 def test_given_a_prepared_queryset_when_bound_then_its_rows_are_model_instances_with_their_related_rows(clinics):
     # given
-    first, _second, third = clinics
+    first, second, third = clinics
     rooms = _rooms_of_clinic()
 
     # when it runs for two clinics, one after the other
@@ -120,6 +120,9 @@ def test_given_a_prepared_queryset_when_bound_then_its_rows_are_model_instances_
     with CaptureQueriesContext(connection) as queries:
         assert east[0].clinic.name == "East"
     assert queries.captured_queries == []
+    # and `first` answers the first row in the built order, or None
+    assert rooms.first(clinic=first.pk).name == "Chair 1"
+    assert rooms.first(clinic=second.pk) is None
 
 
 def test_given_a_row_changed_between_runs_then_the_next_run_reads_it(clinics):
