@@ -23,7 +23,7 @@ from rest_framework.pagination import PageNumberPagination
 TOTAL = "_kat_page_total"
 
 
-def _countable_with_the_page(queryset) -> bool:
+def countable_with_the_page(queryset) -> bool:
     # Model instances (a selector's ModelIterable may add to them), not values or tuples.
     if not isinstance(queryset, QuerySet) or not issubclass(queryset._iterable_class, ModelIterable):
         return False
@@ -59,12 +59,16 @@ class DefaultPagination(PageNumberPagination):
         if not page_size:
             return None
         raw = request.query_params.get(self.page_query_param)
-        if not _countable_with_the_page(queryset) or (raw is not None and raw in self.last_page_strings):
+        if not countable_with_the_page(queryset) or (raw is not None and raw in self.last_page_strings):
             return super().paginate_queryset(queryset, request, view)
-        paginator = self.django_paginator_class(queryset, page_size)
-        number = int(self.get_page_number(request, paginator))
+        number = int(self.get_page_number(request, None))
         offset = (number - 1) * page_size
         rows = list(queryset.annotate(**{TOTAL: self.total(queryset)})[offset : offset + page_size])
+        return self.page_of_rows(rows, queryset, number, page_size)
+
+    def page_of_rows(self, rows: list, queryset, number: int, page_size: int) -> list:
+        """Page `number` of the list, from its rows read with the list's count (`TOTAL`)."""
+        paginator = self.django_paginator_class(queryset, page_size)
         if rows:
             paginator.count = getattr(rows[0], TOTAL)  # the cached property, set: no COUNT query
         elif number == 1 and paginator.allow_empty_first_page:

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from kat_clinic import selectors, services
 from kat_clinic.access.authentication import TokenAuthentication, delete_expired_tokens
 from kat_clinic.access.permissions import MatrixPermission
+from kat_clinic.access.prepared_lists import PreparedListMixin
 from kat_clinic.access.scoping import clinics_for, roles_by_clinic
 from kat_clinic.access.viewsets import AuditedViewMixin, ClinicScopedViewSet
 from kat_clinic.api import serializers as s
@@ -233,7 +234,7 @@ class PatientFilter(StrictFilterSet):
 
 class PatientViewSet(
     ClinicScopedViewSet,
-    mixins.ListModelMixin,
+    PreparedListMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
@@ -246,6 +247,8 @@ class PatientViewSet(
     audit_patient_attr = "pk"
     audit_clinic_attr = "home_clinic_id"
     filterset_class = PatientFilter
+    # The search method only passes its value on to lookups: every filter can be a parameter.
+    prepared_filters = frozenset({"home_clinic", "mrn", "search"})
     operations = {
         "list": "patient.read",
         "retrieve": "patient.read",

@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kat_clinic.access.prepared_lists import PreparedListMixin
 from kat_clinic.access.scoping import clinics_for
 from kat_clinic.access.viewsets import AuditedViewMixin, ClinicScopedViewSet
 from kat_clinic.api.filters import AwareIsoDateTimeFilter, IdFilter, StrictFilterSet
@@ -60,11 +61,16 @@ class SessionFilter(StrictFilterSet):
         fields = ["clinic", "patient", "status", "kind", "room", "enrollment", "planned_session"]
 
 
-class SessionViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class SessionViewSet(ClinicScopedViewSet, PreparedListMixin, mixins.RetrieveModelMixin):
     """Booked sessions and their front-desk actions. Sessions carry no clinical data."""
 
     serializer_class = s.SessionSerializer
     filterset_class = SessionFilter
+    # All but `staff`, whose join makes the list DISTINCT (counted apart from the page).
+    prepared_filters = frozenset(
+        {"clinic", "patient", "status", "kind", "room", "enrollment", "planned_session"}
+        | {"starts_after", "starts_before"}
+    )
     # Bodies nest lists of objects (staff, moves), which form encodings cannot carry: JSON only.
     parser_classes = JSON_ONLY
     audit_resource = "session"

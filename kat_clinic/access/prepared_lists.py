@@ -1,0 +1,151 @@
+"""Lists answered by a query built and compiled once for each combination of filters.
+
+A list's query is the same from one request to the next but for its values (the clinic, the day,
+the letter searched), and which filters are given: building it (the scope, each filter, the page's
+count and slice) and compiling it to SQL cost a filtered list more CPU than PostgreSQL spends
+running it. `PreparedListMixin` builds it once per connection for each set of filters given, page
+size and page number, with the filters' values as parameters (kat_clinic/compiled_query.py), and
+runs it again with each request's values.
+
+The answer is DRF's, byte for byte: the filter set validates the query parameters as it does on
+DRF's path (the same 400s), each filter adds to the query what it adds there (its own `filter()`,
+given a parameter in place of the value), and the page, its count and its 404s are the
+pagination's own (`DefaultPagination.page_of_rows`). Whatever the path does not cover takes DRF's
+path: a filter not in `prepared_filters`, a value that is not a plain one, a list its pagination
+counts apart (DISTINCT), the "last" page, a view without this pagination or filter backend.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from collections.abc import Hashable
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import QuerySet
+from django.http import QueryDict
+from django_filters import filters
+from django_filters.constants import EMPTY_VALUES
+from django_filters.utils import translate_validation
+from rest_framework import mixins
+
+from kat_clinic.api.filters import StrictFilterBackend
+from kat_clinic.api.pagination import TOTAL, DefaultPagination, countable_with_the_page
+from kat_clinic.compiled_query import Param, ParamIds, Prepared
+
+# The values a parameter carries as the filter's lookup would (a model instance is given by its id).
+_PLAIN_VALUES = (int, str, bool, dt.datetime, dt.date, Decimal)
+# Filters whose `filter()` only adds the lookup with the value (a choice filter, unless the value
+# is its `null_value`); a method filter is named in `prepared_filters` by a view that knows its
+# method only passes the value on to lookups.
+_PLAIN_FILTERS = (filters.Filter.filter, filters.ChoiceFilter.filter)
+# Prepared variants kept per view class: the combinations a clinic's screens use are a few dozen.
+MAX_VARIANTS = 256
+
+
+class PreparedListMixin(mixins.ListModelMixin):
+    """DRF's list, answered by a prepared query where the view can give its filters as parameters.
+
+    For a `ClinicScopedViewSet` paginated by `DefaultPagination` (or a subclass). By default the
+    list is the scoped base queryset filtered by the view's filter set, prepared for the filters
+    named in `prepared_filters`; a view filtering otherwise implements `prepared_filtering` and
+    `prepared_list_queryset` itself.
+    """
+
+    prepared_filters: frozenset[str] = frozenset()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._prepared_variants = OrderedDict()  # (shape, page size, page) -> Prepared, or None
+
+    def list(self, request, *args, **kwargs):
+        page = self.prepared_page(request)
+        if page is None:
+            return super().list(request, *args, **kwargs)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def prepared_filtering(self, request) -> tuple[Hashable, dict] | None:
+        """The request's filtering as (its shape, the values of its parameters), or None where DRF's
+        path answers. The shape names the variant: the same shape is the same SQL. A 400 raised here
+        must be the one DRF's path raises. By default: the filter set's filters that are given."""
+        if not self.prepared_filters or list(self.filter_backends) != [StrictFilterBackend]:
+            return None
+        filterset_class = self.filterset_class
+        filterset = filterset_class(
+            data=request.query_params, queryset=filterset_class._meta.model._default_manager.none(), request=request
+        )
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        values = {}
+        for name, value in filterset.form.cleaned_data.items():
+            if value in EMPTY_VALUES:
+                continue
+            filter_ = filterset.filters[name]
+            if name not in self.prepared_filters or not _preparable(filter_, value):
+                return None
+            value = value.pk if isinstance(value, models.Model) else value
+            if not isinstance(value, _PLAIN_VALUES):
+                return None
+            values[name] = value
+        return tuple(sorted(values)), values
+
+    def prepared_list_queryset(self, shape: Hashable) -> QuerySet:
+        """The list of that shape, with `ParamIds("clinics")` for the caller's clinics and a `Param`
+        for each of its values. By default: the scoped base queryset, with the filters named."""
+        queryset = self.scoped(self.get_base_queryset(), ParamIds("clinics"))
+        filterset = self.filterset_class(data=QueryDict(), queryset=queryset)
+        for name in shape:
+            queryset = filterset.filters[name].filter(queryset, Param(name))
+        return queryset
+
+    def prepared_page(self, request) -> list | None:
+        """The page's rows by the prepared query, or None where DRF's path answers."""
+        paginator = self.paginator
+        if not isinstance(paginator, DefaultPagination) or getattr(self, "swagger_fake_view", False):
+            return None
+        filtering = self.prepared_filtering(request)  # validates first, as DRF's path does
+        if filtering is None:
+            return None
+        shape, values = filtering
+        page_size = paginator.get_page_size(request)
+        raw_page = request.query_params.get(paginator.page_query_param)
+        if not page_size or (raw_page is not None and raw_page in paginator.last_page_strings):
+            return None
+        number = int(paginator.get_page_number(request, None))
+        prepared = self._variant(shape, page_size, number)
+        if prepared is None:
+            return None
+        paginator.request = request
+        rows = list(prepared.bind(clinics=sorted(self.allowed_clinic_ids()), **values))
+        page = paginator.page_of_rows(rows, prepared.queryset, number, page_size)
+        self.audit_objects(page)
+        return page
+
+    def _variant(self, shape: Hashable, page_size: int, number: int) -> Prepared | None:
+        variants = type(self)._prepared_variants
+        key = (shape, page_size, number)
+        try:
+            variants.move_to_end(key)
+            return variants[key]
+        except KeyError:
+            pass
+        queryset = self.prepared_list_queryset(shape)
+        prepared = None
+        if countable_with_the_page(queryset):
+            offset = (number - 1) * page_size
+            page = queryset.annotate(**{TOTAL: self.paginator.total(queryset)})[offset : offset + page_size]
+            prepared = Prepared(lambda: page)
+        variants[key] = prepared
+        while len(variants) > MAX_VARIANTS:
+            variants.popitem(last=False)
+        return prepared
+
+
+def _preparable(filter_, value) -> bool:
+    if filter_.method is not None:
+        return True
+    plain = getattr(type(filter_).filter, "__func__", type(filter_).filter)
+    if plain not in _PLAIN_FILTERS:
+        return False
+    return not isinstance(filter_, filters.ChoiceFilter) or value != filter_.null_value

@@ -1,0 +1,93 @@
+"""The session list answered by its prepared query answers exactly as DRF's path (the front desk's
+list of a clinic's day is read all day long)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from sessions import services
+from sessions.api.views import SessionViewSet
+from tests.factories import PatientFactory, RoomFactory
+from tests.sessions.conftest import MONDAY, NURSE_SHARED, at
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def week(clinic, working_nurse):
+    """Two sessions a day, Monday to Wednesday; Tuesday's second one cancelled."""
+    booked = []
+    for day in range(3):
+        for hour in (9, 13):
+            booked.append(
+                services.session_book(
+                    clinic=clinic,
+                    patient=PatientFactory(home_clinic=clinic),
+                    shape=NURSE_SHARED,
+                    starts_at=at(clinic, MONDAY + dt.timedelta(days=day), hour),
+                    room=RoomFactory(clinic=clinic),
+                    staff=[working_nurse],
+                    by=None,
+                )
+            )
+    services.session_cancel(session_id=booked[3].pk, reason="Patient unwell", by=None)
+    return booked
+
+
+def _day(clinic, days: int) -> str:
+    start = at(clinic, MONDAY + dt.timedelta(days=days), 0)
+    end = start + dt.timedelta(days=1)
+    return f"starts_after={start.isoformat().replace('+', '%2B')}&starts_before={end.isoformat().replace('+', '%2B')}"
+
+
+QUERIES = [
+    "clinic={clinic}&{tuesday}",
+    "clinic={clinic}&{tuesday}&status=scheduled",
+    "clinic={clinic}&status=cancelled",
+    "kind=dosing&page_size=4&page=2",
+    "patient={patient}",
+    "{monday}",
+    "starts_after=2027-06-08T00:00:00",  # naive: 400
+    "status=nonsense",  # 400
+    "staff={nurse}&{monday}",  # DISTINCT: DRF's path either way
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_given_a_week_of_sessions_when_listed_then_the_prepared_path_answers_as_drfs(
+    api, scheduler, clinic, working_nurse, week, monkeypatch, query
+):
+    # given
+    path = "/api/v1/sessions/?" + query.format(
+        clinic=clinic.pk,
+        patient=week[0].patient_id,
+        nurse=working_nurse.pk,
+        monday=_day(clinic, 0),
+        tuesday=_day(clinic, 1),
+    )
+
+    # when
+    prepared = api(scheduler).get(path)
+    with monkeypatch.context() as patched:
+        patched.setattr(SessionViewSet, "prepared_filters", frozenset())
+        plain = api(scheduler).get(path)
+
+    # then
+    assert (prepared.status_code, prepared.content) == (plain.status_code, plain.content)
+
+
+def test_given_a_clinics_day_then_its_sessions_come_from_the_prepared_query(api, scheduler, clinic, week):
+    # given
+    SessionViewSet._prepared_variants.clear()
+
+    # when
+    body = api(scheduler).get(f"/api/v1/sessions/?clinic={clinic.pk}&{_day(clinic, 1)}").json()
+
+    # then Tuesday's two sessions, with their nurse, from the variant of these three filters
+    assert body["count"] == 2
+    assert [row["id"] for row in body["results"]] == [week[2].pk, week[3].pk]
+    assert [row["status"] for row in body["results"]] == ["scheduled", "cancelled"]
+    assert [len(row["assignments"]) for row in body["results"]] == [1, 1]
+    assert list(SessionViewSet._prepared_variants) == [(("clinic", "starts_after", "starts_before"), 50, 1)]
