@@ -31,14 +31,23 @@ def followup_visibility(
     alternative, and expects a clinic's whole queue rather than a hundredth of it (which made it
     sort every row instead of walking the queue's index to the first page).
     """
-    mine = Q(target=FollowUp.Target.STAFF, staff_id=staff_id) if staff_id is not None else Q(pk__in=[])
     if clinic_id is not None:
-        roles = roles_by_clinic.get(clinic_id)
-        return Q(clinic_id=clinic_id) & (mine | _visible_at(roles) if roles else mine)
-    visible = mine
+        return clinic_followup_visibility(staff_id=staff_id, clinic_id=clinic_id, roles=roles_by_clinic.get(clinic_id))
+    visible = _addressed_to(staff_id)
     for clinic, roles in roles_by_clinic.items():
         visible |= Q(clinic_id=clinic) & _visible_at(roles)
     return visible
+
+
+def clinic_followup_visibility(*, staff_id, clinic_id, roles: frozenset[str] | None) -> Q:
+    """`followup_visibility` of one clinic, where the staff member holds `roles` (the ids may be
+    parameters of a prepared query)."""
+    mine = _addressed_to(staff_id)
+    return Q(clinic_id=clinic_id) & (mine | _visible_at(roles) if roles else mine)
+
+
+def _addressed_to(staff_id) -> Q:
+    return Q(target=FollowUp.Target.STAFF, staff_id=staff_id) if staff_id is not None else Q(pk__in=[])
 
 
 def _visible_at(roles: frozenset[str]) -> Q:
@@ -56,7 +65,20 @@ def _visible_at(roles: frozenset[str]) -> Q:
 
 def followup_bucket(queryset: QuerySet[FollowUp], bucket: str, *, now: dt.datetime | None = None) -> QuerySet:
     now = now or timezone.now()
-    overdue_at = now - dt.timedelta(minutes=conf("FOLLOWUP_OVERDUE_MINUTES"))
+    return queryset.filter(bucket_condition(bucket, now=now, overdue_at=overdue_since(now)))
+
+
+def overdue_since(now: dt.datetime) -> dt.datetime:
+    """An open follow-up due before this instant is overdue."""
+    return now - dt.timedelta(minutes=conf("FOLLOWUP_OVERDUE_MINUTES"))
+
+
+# The instants each bucket's condition reads.
+BUCKET_INSTANTS = {"upcoming": ("now",), "due": ("now", "overdue_at"), "overdue": ("overdue_at",)}
+
+
+def bucket_condition(bucket: str, *, now, overdue_at) -> Q:
+    """The follow-ups of a bucket at `now` (values, or parameters of a prepared query)."""
     open_ = Q(status__in=FollowUp.OPEN_STATUSES)
     conditions = {
         "upcoming": open_ & Q(due_at__gt=now),
@@ -67,7 +89,7 @@ def followup_bucket(queryset: QuerySet[FollowUp], bucket: str, *, now: dt.dateti
         "acknowledged": Q(status=Status.ACKNOWLEDGED),
         "cancelled": Q(status=Status.CANCELLED),
     }
-    return queryset.filter(conditions[bucket])
+    return conditions[bucket]
 
 
 def followup_list() -> QuerySet[FollowUp]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins
@@ -15,10 +16,12 @@ from rest_framework.views import APIView
 from followups import selectors, services
 from followups.api import serializers as s
 from followups.conf import conf
+from kat_clinic.access.prepared_lists import PreparedListMixin
 from kat_clinic.access.scoping import roles_by_clinic
 from kat_clinic.access.viewsets import AuditedViewMixin, ClinicScopedViewSet
 from kat_clinic.api.pagination import LongListPagination
 from kat_clinic.api.parsers import JSON_OR_FORM
+from kat_clinic.compiled_query import Param, ParamIds
 
 ERROR_RESPONSES = {
     403: OpenApiResponse(description="Not allowed for your role or not addressed to you."),
@@ -28,7 +31,11 @@ ERROR_RESPONSES = {
 }
 
 
-class FollowUpViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+# The queue's filters besides the clinic and the bucket: (query parameter, lookup).
+QUEUE_FILTERS = (("role", "role"), ("kind", "kind"), ("patient", "patient_id"), ("alert", "alert_id"))
+
+
+class FollowUpViewSet(ClinicScopedViewSet, PreparedListMixin, mixins.RetrieveModelMixin):
     """The follow-up queue: upcoming, due, overdue, sent, failed, acknowledged, cancelled."""
 
     serializer_class = s.FollowUpSerializer
@@ -40,31 +47,66 @@ class FollowUpViewSet(ClinicScopedViewSet, mixins.ListModelMixin, mixins.Retriev
     def get_base_queryset(self):
         return selectors.followup_list()
 
+    def _staff_id(self) -> int | None:
+        staff = getattr(self.request.user, "staff", None)
+        return staff.pk if staff else None
+
+    def _queue_parameters(self) -> dict:
+        query = s.FollowUpQueueQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return query.validated_data
+
     def get_queryset(self):
         queryset = super().get_queryset()
         if getattr(self, "swagger_fake_view", False):
             return queryset
-        user = self.request.user
-        staff = getattr(user, "staff", None)
-        params: dict = {}
-        if self.action == "list":
-            query = s.FollowUpQueueQuerySerializer(data=self.request.query_params)
-            query.is_valid(raise_exception=True)
-            params = query.validated_data
-        queryset = queryset.filter(
-            selectors.followup_visibility(
-                staff_id=staff.pk if staff else None,
-                roles_by_clinic=roles_by_clinic(user),
-                clinic_id=params.get("clinic"),
-            )
-        )
         # (Only a list has parameters: `params` is empty for the other actions.)
+        params = self._queue_parameters() if self.action == "list" else {}
+        visible = selectors.followup_visibility(
+            staff_id=self._staff_id(),
+            roles_by_clinic=roles_by_clinic(self.request.user),
+            clinic_id=params.get("clinic"),
+        )
+        queryset = queryset.filter(visible)
         if "bucket" in params:
             queryset = selectors.followup_bucket(queryset, params["bucket"])
-        for name, lookup in (("role", "role"), ("kind", "kind"), ("patient", "patient_id"), ("alert", "alert_id")):
-            if name in params:
-                queryset = queryset.filter(**{lookup: params[name]})
-        return queryset
+        return _filtered(queryset, params)
+
+    # A clinic's queue, its front desk's and clinicians' screen, is prepared: the same SQL for each
+    # staff member with the same roles there, the same bucket and the same filters.
+    def prepared_filtering(self, request):
+        params = self._queue_parameters()  # a 400 here is the one get_queryset raises on DRF's path
+        clinic = params.get("clinic")
+        if clinic is None:
+            return None  # every clinic of the caller's: their clinics' ids are in its SQL
+        roles = roles_by_clinic(request.user).get(clinic)
+        staff_id = self._staff_id()
+        bucket = params.get("bucket")
+        given = tuple(name for name, _lookup in QUEUE_FILTERS if name in params)
+        values = {"clinic": clinic, **{name: params[name] for name in given}}
+        if staff_id is not None:
+            values["staff"] = staff_id
+        if bucket in selectors.BUCKET_INSTANTS:
+            now = timezone.now()
+            instants = {"now": now, "overdue_at": selectors.overdue_since(now)}
+            values.update((name, instants[name]) for name in selectors.BUCKET_INSTANTS[bucket])
+        roles_key = tuple(sorted(roles)) if roles else None
+        return (staff_id is not None, roles_key, bucket, given), values
+
+    def prepared_list_queryset(self, shape):
+        has_staff, roles, bucket, given = shape
+        queryset = self.scoped(self.get_base_queryset(), ParamIds("clinics")).filter(
+            selectors.clinic_followup_visibility(
+                staff_id=Param("staff") if has_staff else None,
+                clinic_id=Param("clinic"),
+                roles=frozenset(roles) if roles else None,
+            )
+        )
+        if bucket is not None:
+            queryset = queryset.filter(
+                selectors.bucket_condition(bucket, now=Param("now"), overdue_at=Param("overdue_at"))
+            )
+        return _filtered(queryset, {name: Param(name) for name in given})
 
     @extend_schema(parameters=[s.FollowUpQueueQuerySerializer])
     def list(self, request, *args, **kwargs):
@@ -109,3 +151,10 @@ class SmsInboundView(AuditedViewMixin, APIView):
             from_number=serializer.validated_data["from"], body=serializer.validated_data["body"]
         )
         return Response({"result": result})
+
+
+def _filtered(queryset, params: dict):
+    for name, lookup in QUEUE_FILTERS:
+        if name in params:
+            queryset = queryset.filter(**{lookup: params[name]})
+    return queryset
