@@ -8,8 +8,7 @@ class KatClinicConfig(AppConfig):
     verbose_name = "Clinics, staff and patients"
 
     def ready(self) -> None:
-        from kat_clinic import checks, db_roles  # noqa: F401 - checks registers the system checks
-        from kat_clinic import instances_from_rows
+        from kat_clinic import checks, db_roles, instances_from_rows  # noqa: F401 - checks registers the system checks
         from kat_clinic.api import times
 
         times.install()  # aware date-times and plausible dates in every ModelSerializer

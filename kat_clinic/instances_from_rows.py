@@ -45,7 +45,7 @@ def from_db_row(cls, db, field_names, values):
     instance = object.__new__(cls)
     attributes = instance.__dict__
     attributes["_state"] = state
-    attributes.update(zip(columns if len(values) == len(columns) else field_names, values))
+    attributes.update(zip(columns if len(values) == len(columns) else field_names, values, strict=True))
     return instance
 
 
@@ -55,9 +55,7 @@ def made_as_django_makes_them(model: type) -> bool:
         return False
     if getattr(model.from_db, "__func__", None) is not _django_from_db:
         return False
-    return all(
-        type(getattr(model, field.attname, None)) in _PLAIN_ATTRIBUTES for field in model._meta.concrete_fields
-    )
+    return all(type(getattr(model, field.attname, None)) in _PLAIN_ATTRIBUTES for field in model._meta.concrete_fields)
 
 
 def install() -> None:

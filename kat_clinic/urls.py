@@ -5,7 +5,7 @@ HTML 404 page (and, in DEBUG, its list of URL patterns) never answers an API cli
 """
 
 from django.contrib import admin
-from django.urls import URLResolver, include, path, re_path
+from django.urls import include, path, re_path
 from django.urls.resolvers import RoutePattern
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -14,6 +14,7 @@ from integration.api import views as integration_views
 from kat_clinic.api import exceptions as problems
 from kat_clinic.api import transactions
 from kat_clinic.health import healthz, livez
+from kat_clinic.url_resolution import PrefixIndexed, index_included
 from kat_clinic.web import web_app
 
 
@@ -54,12 +55,13 @@ legacy_aliases = [
 ]
 
 
-class ResolvedOnce(URLResolver):
+class ResolvedOnce(PrefixIndexed):
     """The project's URL patterns, resolving each path once: a request's path was matched against
     some two hundred patterns in turn (every router's routes with their format suffixes), up to a
     tenth of a hot read's CPU. A path's match is kept (the most recent `KEPT` paths) and reused;
     Django builds each request's own ResolverMatch from it above. A path that matches nothing is
-    not kept."""
+    not kept. A path not kept yet (a detail of another id) is matched against only the patterns
+    that can match it (kat_clinic/url_resolution.py)."""
 
     KEPT = 4096
 
@@ -67,10 +69,14 @@ class ResolvedOnce(URLResolver):
         # An empty route (as `path("", include(...))`): the patterns' routes read as before.
         super().__init__(RoutePattern("", is_endpoint=False), patterns)
         self._matches: dict[str, object] = {}
+        self._indexed = False
 
     def resolve(self, path):
         match = self._matches.get(path)
         if match is None:
+            if not self._indexed:
+                index_included(self)
+                self._indexed = True
             match = super().resolve(path)  # Resolver404 when nothing matches: not kept
             if len(self._matches) >= self.KEPT:
                 self._matches.clear()

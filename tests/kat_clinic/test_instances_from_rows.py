@@ -55,7 +55,8 @@ def patients():
 
 def test_given_patients_when_read_with_their_clinic_then_instances_equal_djangos_own(patients):
     def read():
-        return list(Patient.objects.select_related("home_clinic").filter(pk__in=[p.pk for p in patients]).order_by("pk"))
+        ids = [patient.pk for patient in patients]
+        return list(Patient.objects.select_related("home_clinic").filter(pk__in=ids).order_by("pk"))
 
     fast = read()
     django_rows, made_by_django = _through_django(read)
