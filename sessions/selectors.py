@@ -38,6 +38,15 @@ _ASSIGNMENT_ROW_COLUMNS = tuple(name for name in AssignmentRow._fields if name !
 _STAFF_NAME_COLUMNS = ("staff__first_name", "staff__last_name", "staff__credentials_suffix")
 
 
+_SESSION_ASSIGNMENT_ROWS = Prepared(
+    lambda: (
+        StaffAssignment.objects.filter(session_id__in_array=ParamIds("sessions"))
+        .order_by("pk")
+        .values_list(*_ASSIGNMENT_ROW_COLUMNS, *_STAFF_NAME_COLUMNS)
+    )
+)
+
+
 class SessionsWithAssignmentRows(ModelIterable):
     """Sessions, each with its staff assignments as plain rows in `assignments_prefetched` (what the
     lean session serializer reads), in one more query for all the sessions read: no model instance
@@ -47,11 +56,7 @@ class SessionsWithAssignmentRows(ModelIterable):
         sessions = list(super().__iter__())
         by_session: dict[int, list[AssignmentRow]] = {session.pk: [] for session in sessions}
         if sessions:
-            rows = (
-                StaffAssignment.objects.filter(session_id__in=list(by_session))
-                .order_by("pk")
-                .values_list(*_ASSIGNMENT_ROW_COLUMNS, *_STAFF_NAME_COLUMNS)
-            )
+            rows = _SESSION_ASSIGNMENT_ROWS.bind(sessions=list(by_session))
             name = StaffMember.display_name
             for *columns, first, last, suffix in rows:
                 by_session[columns[1]].append(AssignmentRow(*columns, name(first, last, suffix)))
