@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Mapping
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
@@ -177,6 +178,8 @@ def _step(serializer, name: str, field):
 
 def build_recipe(serializer) -> tuple | None:
     """The steps for every readable field, in order; None when one of them needs DRF's path."""
+    if isinstance(serializer, LeanComposite):
+        return _composite_recipe(serializer)
     if type(serializer).get_fields not in (serializers.ModelSerializer.get_fields, LeanRepresentationMixin.get_fields):
         return None  # fields chosen per request: no recipe can stand for them
     steps = []
@@ -303,3 +306,63 @@ class LeanRepresentationMixin:
         if child is None:
             child = cache[name] = child_class(context=self.context)
         return child
+
+
+class LeanComposite(LeanRepresentationMixin):
+    # A response of several parts (a plain serializer of a dict whose values are rows, lists of rows
+    # and plain values, as the session chart): each part written as DRF writes it, without DRF
+    # deep-copying every nested serializer for each response. A part read by a lean serializer is
+    # written the lean way; a part by another serializer, by a new instance of it with this
+    # serializer's context; a plain value (a dict, a number) by the class's own field.
+
+    def _lean_representation(self, instance, utc: bool | None):
+        recipe = self._lean_recipe()
+        if recipe is None or not isinstance(instance, Mapping) or any(step[2] not in instance for step in recipe):
+            return super(LeanRepresentationMixin, self).to_representation(instance)
+        if utc is None:
+            utc = _current_zone_is_utc()
+        ret = {}
+        for name, kind, key, extra in recipe:
+            value = instance[key]
+            if value is None:
+                ret[name] = None
+            elif kind == "value":
+                ret[name] = extra.to_representation(value)
+            else:
+                part = self._lean_children(name, extra)
+                if kind == "one":
+                    ret[name] = part._lean_representation(value, utc)
+                elif kind == "many":
+                    rows = value.all() if isinstance(value, BaseManager) else value
+                    ret[name] = [part._lean_representation(row, utc) for row in rows]
+                elif kind == "serializers":
+                    rows = value.all() if isinstance(value, BaseManager) else value
+                    ret[name] = [part.to_representation(row) for row in rows]
+                else:
+                    ret[name] = part.to_representation(value)
+        return ret
+
+
+def _composite_recipe(serializer) -> tuple | None:
+    steps = []
+    for name, field in serializer.fields.items():
+        if field.write_only:
+            continue
+        source = _plain_source(field)
+        if source is None or type(field).get_attribute is not drf_fields.Field.get_attribute:
+            return None
+        if isinstance(field, serializers.ListSerializer):
+            child = field.child
+            if type(field).to_representation not in _LIST_REPRESENTATIONS:
+                return None
+            lean = isinstance(child, LeanRepresentationMixin)
+            steps.append((name, "many" if lean else "serializers", source, type(child)))
+        elif isinstance(field, LeanRepresentationMixin):
+            steps.append((name, "one", source, type(field)))
+        elif isinstance(field, serializers.BaseSerializer):
+            steps.append((name, "serializer", source, type(field)))
+        elif isinstance(field, (*_VALUE_CLASSES, drf_fields.DictField)):
+            steps.append((name, "value", source, field))
+        else:
+            return None
+    return tuple(steps)

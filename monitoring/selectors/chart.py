@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from kat_clinic.api.lean import PREFETCHED_SUFFIX
 from kat_clinic.compiled_query import Param, Prepared
 from kat_clinic.models import Patient
 from monitoring.models import (
@@ -27,7 +28,10 @@ def session_chart(*, session: Session) -> dict:
     """Everything charted on one session with its gate and discharge status, whatever its size, in a
     fixed number of queries. Shaped for `SessionChartSerializer`."""
     session_id = session.pk
-    notes = list(SessionRows.notes.bind(session=session_id))
+    note = SessionRows.note.first(session=session_id)
+    if note is not None:
+        # Where the lean note serializer reads them (as `note_list()`'s prefetch would give them).
+        note.__dict__["addenda" + PREFETCHED_SUFFIX] = list(SessionRows.note_addenda.bind(note=note.pk))
     # The rows the gate and discharge status judge, each read once, for the chart and its statuses.
     reads = ChartReads(session)
     gate, discharge = chart_statuses(session=session, reads=reads)
@@ -41,7 +45,7 @@ def session_chart(*, session: Session) -> dict:
             "patient": session.patient_id,
             "clinic": session.clinic_id,
         },
-        "note": notes[0] if notes else None,
+        "note": note,
         "doses": reads.doses,
         "other_medications": list(SessionRows.other_medications.bind(session=session_id)),
         "escalations": reads.escalations,

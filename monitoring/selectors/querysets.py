@@ -89,7 +89,15 @@ def _of_session(build) -> Prepared:
 class SessionRows:
     """A session's rows of each kind the chart shows, in the chart's order."""
 
-    notes = _of_session(note_list)
+    # The newest note (the chart shows one), without its addenda: `note_addenda` reads them.
+    note = Prepared(
+        lambda: (
+            ClinicalNote.objects.filter(session_id=Param("session"), amends__isnull=True)
+            .select_related("session")
+            .order_by("-created_at", "-pk")[:1]
+        )
+    )
+    note_addenda = Prepared(lambda: ClinicalNote.objects.filter(amends_id=Param("note")).order_by("created_at", "pk"))
     doses = _of_session(dose_list)
     other_medications = _of_session(lambda: SessionMedication.objects.order_by("given_at", "pk"))
     escalations = _of_session(lambda: Escalation.objects.order_by("occurred_at", "pk"))

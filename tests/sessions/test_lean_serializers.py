@@ -38,6 +38,8 @@ LEAN = (
     mon.RemsMonitoringFormSerializer,
     mon.ClinicalNoteSerializer,
     mon.AddendumSerializer,
+    # the session chart itself: its parts, each by its own serializer
+    mon.SessionChartSerializer,
 )
 
 

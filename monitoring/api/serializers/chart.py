@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from kat_clinic.api.lean import LeanRepresentationMixin
+from kat_clinic.api.lean import LeanComposite, LeanRepresentationMixin
 from kat_clinic.api.times import AwareDateTimeField
 from monitoring.api.fields import session_field
 from monitoring.api.serializers.dosing import (
@@ -57,7 +57,7 @@ class RemsGenerateSerializer(serializers.Serializer):
     ready_to_leave_at = AwareDateTimeField(required=False, allow_null=True)
 
 
-class SessionChartSerializer(serializers.Serializer):
+class SessionChartSerializer(LeanComposite, serializers.Serializer):
     session = serializers.DictField()
     note = ClinicalNoteSerializer(allow_null=True)
     doses = DoseAdministrationSerializer(many=True)
