@@ -11,7 +11,7 @@ from rest_framework import serializers
 from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
 from kat_clinic.api.fields import TimeZoneField
 from kat_clinic.api.filters import QuerySerializer
-from kat_clinic.api.lean import LeanRepresentationMixin
+from kat_clinic.api.lean import LeanComposite, LeanRepresentationMixin
 from kat_clinic.api.times import AwareDateTimeField, PlausibleDateField
 from kat_clinic.models import Clinic, Patient, Room, StaffMember
 from kat_clinic.roles import Role
@@ -168,7 +168,7 @@ class OptionStaffSerializer(serializers.Serializer):
     staff = serializers.IntegerField()
 
 
-class OptionSerializer(serializers.Serializer):
+class OptionSerializer(LeanComposite, serializers.Serializer):
     starts_at = AwareDateTimeField()
     ends_at = AwareDateTimeField()
     block_ends_at = AwareDateTimeField()

@@ -15,7 +15,7 @@ from kat_clinic.api.lean import LeanRepresentationMixin
 from kat_clinic.api.serializers import PatientSerializer
 from kat_clinic.roles import Role
 from monitoring.api import serializers as mon
-from sessions.api.serializers import SessionSerializer, StaffAssignmentSerializer
+from sessions.api.serializers import OptionSerializer, SessionSerializer, StaffAssignmentSerializer
 from tests.factories import PatientFactory
 from tests.followups.factories import FollowUpFactory
 
@@ -40,6 +40,8 @@ LEAN = (
     mon.AddendumSerializer,
     # the session chart itself: its parts, each by its own serializer
     mon.SessionChartSerializer,
+    # the search's options
+    OptionSerializer,
 )
 
 
