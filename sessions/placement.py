@@ -18,7 +18,7 @@ from programs.models import PlannedSession
 from sessions.availability import Busy, Calendar, Placement, Shape, credential_problem, free_lane, overlapping
 from sessions.models import SchedulingPolicy
 from sessions.program_rules import ProgramContext, program_violations
-from sessions.timeutil import covers, local_days, local_to_aware, overlaps
+from sessions.timeutil import covers, local_days, local_to_aware, merge, overlaps
 
 DEFAULT_SLOT_MINUTES = 15
 
@@ -106,6 +106,14 @@ class Finder:
             for need in shape.needs
         ]
         self._credentials: dict[tuple[int, str, dt.date], bool] = {}
+        # When any of the rooms, and any candidate of each need, is open: a start outside these is
+        # refused without trying each room and each staff member (most of a week's starts are nights).
+        rooms_open = merge(i for rid in self.room_ids for i in cal.room_open.get(rid, ()))
+        self._rooms_open = (rooms_open, [i[0] for i in rooms_open])
+        self._needs_open = []
+        for candidates in self.staff_by_need:
+            opened = merge(i for sid in candidates for i in cal.staff_open.get(sid, ()))
+            self._needs_open.append((opened, [i[0] for i in opened]))
 
     def _credentialed(self, staff_id: int, role: str, day: dt.date) -> bool:
         key = (staff_id, role, day)
@@ -123,8 +131,23 @@ class Finder:
             found = found + [x for x in extra if overlaps(x.start, x.end, a, b)]
         return found
 
+    def may_fit(self, start: dt.datetime) -> bool:
+        """Whether some room is open for the whole block (unless by telehealth) and, for each need,
+        some candidate is at work for its span: what `place` requires of one room and one person,
+        asked of them all at once. False only where `place` finds nothing."""
+        shape = self.shape
+        rooms_open, room_starts = self._rooms_open
+        if not shape.telehealth and not covers(rooms_open, start, start + shape.block, room_starts):
+            return False
+        for need, (opened, starts) in zip(shape.needs, self._needs_open, strict=True):
+            if not covers(opened, start + need.start_offset, start + need.end_offset, starts):
+                return False
+        return True
+
     def place(self, start: dt.datetime) -> Option | None:
         cal, shape = self.cal, self.shape
+        if not self.may_fit(start):
+            return None
         end = start + shape.block
         if not self._free(cal.patient_busy.get(self.patient_id, []), start, end):
             return None

@@ -30,6 +30,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from kat_clinic.access.scoping import roles_by_clinic
+from kat_clinic.api.lean import FieldsBuiltOnce
 from kat_clinic.api.times import NAIVE, TIME_OUT_OF_RANGE, plausible_year
 from kat_clinic.models import Clinic
 
@@ -210,8 +211,9 @@ class StrictFilterBackend(filters.DjangoFilterBackend):
         return super().filter_queryset(request, queryset, view)
 
 
-class QuerySerializer(serializers.Serializer):
-    """A serializer of query parameters, read as plain values: a blank one is refused, not skipped."""
+class QuerySerializer(FieldsBuiltOnce, serializers.Serializer):
+    """A serializer of query parameters, read as plain values: a blank one is refused, not skipped.
+    Its fields are built once per class (read on every request of a list or a board)."""
 
     def __init__(self, instance=None, data=empty, **kwargs):
         if hasattr(data, "getlist"):

@@ -180,7 +180,7 @@ def build_recipe(serializer) -> tuple | None:
     """The steps for every readable field, in order; None when one of them needs DRF's path."""
     if isinstance(serializer, LeanComposite):
         return _composite_recipe(serializer)
-    if type(serializer).get_fields not in (serializers.ModelSerializer.get_fields, LeanRepresentationMixin.get_fields):
+    if type(serializer).get_fields not in (serializers.ModelSerializer.get_fields, FieldsBuiltOnce.get_fields):
         return None  # fields chosen per request: no recipe can stand for them
     steps = []
     for name, field in serializer.fields.items():
@@ -226,7 +226,24 @@ class LeanListSerializer(serializers.ListSerializer):
 _LIST_REPRESENTATIONS = (serializers.ListSerializer.to_representation, LeanListSerializer.to_representation)
 
 
-class LeanRepresentationMixin:
+class FieldsBuiltOnce:
+    # A serializer's fields built once per class: DRF builds them for every instance (a deep copy of
+    # the declared fields, and a ModelSerializer a field per model field), and a validating
+    # serializer is an instance per request body. Each instance gets fields of its own, built again
+    # from the same arguments (`_fresh_field`). (No class docstring: drf-spectacular would describe
+    # every such serializer's schema with it.)
+
+    _built_fields: dict[type, dict] = {}
+
+    def get_fields(self):
+        cls = type(self)
+        built = FieldsBuiltOnce._built_fields.get(cls)
+        if built is None:
+            built = FieldsBuiltOnce._built_fields[cls] = super().get_fields()
+        return {name: _fresh_field(field) for name, field in built.items()}
+
+
+class LeanRepresentationMixin(FieldsBuiltOnce):
     # DRF's representation of a model serializer, from a recipe read once per class. (No class
     # docstring: drf-spectacular would describe every lean serializer's schema with it.)
 
@@ -238,17 +255,6 @@ class LeanRepresentationMixin:
         return many
 
     _lean_recipes: dict[type, tuple | None] = {}
-    _built_fields: dict[type, dict] = {}
-
-    def get_fields(self):
-        # ModelSerializer builds every field from the model on each instance (a validating serializer
-        # builds its fields for each request body); built once per class, each instance gets fields
-        # of its own, built again from the same arguments (`_fresh_field`).
-        cls = type(self)
-        built = LeanRepresentationMixin._built_fields.get(cls)
-        if built is None:
-            built = LeanRepresentationMixin._built_fields[cls] = super().get_fields()
-        return {name: _fresh_field(field) for name, field in built.items()}
 
     @classmethod
     def _lean_recipe(cls) -> tuple | None:

@@ -7,10 +7,12 @@ import pytest
 from kat_clinic.errors import RuleViolation
 from programs.models import PlannedSession
 from sessions import services
+from sessions.availability import calendar_load
 from sessions.models import Session, StaffAssignment
 from sessions.placement import Preferences
 from sessions.search import availability_search
 from sessions.services import enrollment_book_program
+from tests.factories import PatientFactory
 from tests.sessions.conftest import MONDAY, NURSE_SHARED, at, planned
 
 pytestmark = pytest.mark.django_db
@@ -274,3 +276,58 @@ def test_given_a_preferred_weekday_the_search_goes_on_until_enough_options_have_
     # then the two are Wednesday's first, and the search stopped there, before Thursday
     assert [o["starts_at"] for o in options] == ["2027-06-09T08:00:00-04:00", "2027-06-09T08:15:00-04:00"]
     assert max(tried).astimezone(clinic.tz).date() == MONDAY + dt.timedelta(days=2)
+
+
+def test_given_a_busy_week_then_the_open_hours_precheck_changes_no_answer(
+    clinic, patient, chair, chair2, working_nurse, book, monkeypatch
+):
+    # given a week with sessions taking chairs and the nurse's lanes on some mornings
+    from sessions.placement import Finder
+
+    for day in (0, 2, 4):
+        for hour in (8, 10):
+            book(
+                PatientFactory(home_clinic=clinic),
+                at(clinic, MONDAY + dt.timedelta(days=day), hour),
+                chair,
+                [working_nurse],
+                shape=NURSE_SHARED,
+            )
+    checked = _search_the_week(clinic, patient, limit=100)
+
+    # when the same search runs with every start tried in full
+    monkeypatch.setattr(Finder, "may_fit", lambda self, start: True)
+    unchecked = _search_the_week(clinic, patient, limit=100)
+
+    # then the same options, in the same order
+    assert checked == unchecked
+    assert len(checked) == 100
+    assert checked[0]["starts_at"] == "2027-06-07T08:00:00-04:00"
+
+
+def test_a_start_outside_every_nurses_hours_is_refused_before_any_room_or_nurse_is_tried(
+    clinic, patient, chair, working_nurse, monkeypatch
+):
+    # given
+    from sessions import placement
+
+    cal = calendar_load(
+        clinic=clinic, start=at(clinic, MONDAY, 0), end=at(clinic, MONDAY, 23), patient_ids=[patient.pk]
+    )
+    finder = placement.Finder(cal, NURSE_SHARED, patient.pk, placement.NO_PREFERENCES)
+    judged = []
+    credentialed = placement.Finder._credentialed
+    monkeypatch.setattr(
+        placement.Finder,
+        "_credentialed",
+        lambda self, sid, role, day: judged.append(sid) or credentialed(self, sid, role, day),
+    )
+
+    # when
+    night = finder.place(at(clinic, MONDAY, 3))
+    morning = finder.place(at(clinic, MONDAY, 9))
+
+    # then the night start was refused without judging the nurse; the morning one fits
+    assert night is None
+    assert judged == [working_nurse.pk]  # the morning's only
+    assert morning is not None and morning.placement.room_id == chair.pk
