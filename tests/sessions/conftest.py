@@ -72,6 +72,21 @@ THERAPIST_EXCLUSIVE = adhoc_shape(
 )
 
 
+def nurse_block_search(clinic_id, patient_id, **changes) -> dict:
+    """The body of a search for a dosing block of 100 minutes with a shared nurse on MONDAY."""
+    return {
+        "clinic": clinic_id,
+        "patient": patient_id,
+        "kind": "dosing",
+        "session_minutes": 40,
+        "block_minutes": 100,
+        "needs": [{"role": "nurse", "mode": "shared"}],
+        "date_from": MONDAY.isoformat(),
+        "date_to": MONDAY.isoformat(),
+        **changes,
+    }
+
+
 @pytest.fixture
 def book(clinic):
     """book(patient, start, room, staff=[...], shape=...) -> Session, through the booking service."""

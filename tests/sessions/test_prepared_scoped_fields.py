@@ -11,25 +11,14 @@ from django.test.utils import CaptureQueriesContext
 from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
 from kat_clinic.api.lean import LeanRepresentationMixin
 from tests.factories import PatientFactory
-from tests.sessions.conftest import MONDAY
+from tests.sessions.conftest import nurse_block_search
 
 pytestmark = pytest.mark.django_db
 SEARCH = "/api/v1/scheduling/search/"
 
 
 def _body(clinic, patient, **changes) -> dict:
-    return {
-        "clinic": clinic,
-        "patient": patient,
-        "kind": "dosing",
-        "session_minutes": 40,
-        "block_minutes": 100,
-        "needs": [{"role": "nurse", "mode": "shared"}],
-        "date_from": MONDAY.isoformat(),
-        "date_to": MONDAY.isoformat(),
-        "limit": 3,
-        **changes,
-    }
+    return nurse_block_search(clinic, patient, limit=3, **changes)
 
 
 def _both_paths(client, body, monkeypatch):

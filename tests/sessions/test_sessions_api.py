@@ -8,7 +8,7 @@ import time_machine
 from kat_clinic.roles import Role
 from sessions.models import Session, StaffAssignment
 from tests.factories import PatientFactory, RoomFactory
-from tests.sessions.conftest import MONDAY, NURSE_SHARED, at, planned, works_every_day
+from tests.sessions.conftest import MONDAY, NURSE_SHARED, at, nurse_block_search, planned, works_every_day
 
 pytestmark = pytest.mark.django_db
 
@@ -312,18 +312,7 @@ def test_search_endpoint_returns_ranked_options(api, scheduler, clinic, patient,
     # when
     response = api(scheduler).post(
         "/api/v1/scheduling/search/",
-        {
-            "clinic": clinic.pk,
-            "patient": patient.pk,
-            "kind": "dosing",
-            "session_minutes": 40,
-            "block_minutes": 100,
-            "needs": [{"role": "nurse", "mode": "shared"}],
-            "date_from": MONDAY.isoformat(),
-            "date_to": MONDAY.isoformat(),
-            "preferences": {"earliest": "13:00"},
-            "limit": 2,
-        },
+        nurse_block_search(clinic.pk, patient.pk, preferences={"earliest": "13:00"}, limit=2),
     )
 
     # then
