@@ -18,7 +18,7 @@ from programs.models import PlannedSession
 from sessions.availability import Busy, Calendar, Placement, Shape, credential_problem, free_lane, overlapping
 from sessions.models import SchedulingPolicy
 from sessions.program_rules import ProgramContext, program_violations
-from sessions.timeutil import covers, local_days, local_to_aware, merge, overlaps
+from sessions.timeutil import covers, local_days, local_to_aware, merge, minus, overlaps
 
 DEFAULT_SLOT_MINUTES = 15
 
@@ -106,10 +106,10 @@ class Finder:
             for need in shape.needs
         ]
         self._credentials: dict[tuple[int, str, dt.date], bool] = {}
-        # When any of the rooms, and any candidate of each need, is open: a start outside these is
-        # refused without trying each room and each staff member (most of a week's starts are nights).
-        rooms_open = merge(i for rid in self.room_ids for i in cal.room_open.get(rid, ()))
-        self._rooms_open = (rooms_open, [i[0] for i in rooms_open])
+        self._rooms_free: tuple | None = None
+        # When any candidate of each need is at work, and (`_free_rooms`) when each room is open and
+        # not busy: a start outside these is refused without trying each room and each person in
+        # turn (most of a week's starts are nights, or times when every room is taken).
         self._needs_open = []
         for candidates in self.staff_by_need:
             opened = merge(i for sid in candidates for i in cal.staff_open.get(sid, ()))
@@ -131,14 +131,29 @@ class Finder:
             found = found + [x for x in extra if overlaps(x.start, x.end, a, b)]
         return found
 
+    def _free_rooms(self) -> tuple[dict[int, tuple], tuple]:
+        """Each room's open hours minus its busy times, and their union, as (intervals, starts),
+        for the calendar as it is now (a held option changes it)."""
+        cal = self.cal
+        if self._rooms_free is None or self._rooms_free[0] != cal._version:
+            per_room = {}
+            for rid in self.room_ids:
+                busy = merge((b.start, b.end) for b in cal.room_busy.get(rid, ()))
+                free = minus(cal.room_open.get(rid, []), busy)
+                per_room[rid] = (free, [i[0] for i in free])
+            union = merge(i for free, _starts in per_room.values() for i in free)
+            self._rooms_free = (cal._version, per_room, (union, [i[0] for i in union]))
+        return self._rooms_free[1], self._rooms_free[2]
+
     def may_fit(self, start: dt.datetime) -> bool:
-        """Whether some room is open for the whole block (unless by telehealth) and, for each need,
-        some candidate is at work for its span: what `place` requires of one room and one person,
-        asked of them all at once. False only where `place` finds nothing."""
+        """Whether some room is open and free for the whole block (unless by telehealth) and, for
+        each need, some candidate is at work for its span: what `place` requires of one room and one
+        person, asked of them all at once. False only where `place` finds nothing."""
         shape = self.shape
-        rooms_open, room_starts = self._rooms_open
-        if not shape.telehealth and not covers(rooms_open, start, start + shape.block, room_starts):
-            return False
+        if not shape.telehealth:
+            _per_room, (free, starts) = self._free_rooms()
+            if not covers(free, start, start + shape.block, starts):
+                return False
         for need, (opened, starts) in zip(shape.needs, self._needs_open, strict=True):
             if not covers(opened, start + need.start_offset, start + need.end_offset, starts):
                 return False
@@ -158,7 +173,11 @@ class Finder:
             return None
         room_id = None
         if not shape.telehealth:
+            free_rooms, _union = self._free_rooms()
             for candidate in self.room_ids:
+                free, free_starts = free_rooms[candidate]
+                if not covers(free, start, end, free_starts):
+                    continue  # closed or taken then: the checks below would refuse it too
                 opened = cal.room_open.get(candidate, [])
                 if covers(opened, start, end, cal.open_starts(("room", candidate), opened)) and self._free(
                     cal.room_busy.get(candidate, []), start, end

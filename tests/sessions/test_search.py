@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 from kat_clinic.errors import RuleViolation
 from programs.models import PlannedSession
@@ -12,6 +14,7 @@ from sessions.models import Session, StaffAssignment
 from sessions.placement import Preferences
 from sessions.search import availability_search
 from sessions.services import enrollment_book_program
+from sessions.timeutil import merge, minus, subtract
 from tests.factories import PatientFactory
 from tests.sessions.conftest import MONDAY, NURSE_SHARED, at, planned
 
@@ -295,8 +298,11 @@ def test_given_a_busy_week_then_the_open_hours_precheck_changes_no_answer(
             )
     checked = _search_the_week(clinic, patient, limit=100)
 
-    # when the same search runs with every start tried in full
+    # when the same search runs with every start and every room tried in full
     monkeypatch.setattr(Finder, "may_fit", lambda self, start: True)
+    earliest, latest = dt.datetime.min.replace(tzinfo=dt.UTC), dt.datetime.max.replace(tzinfo=dt.UTC)
+    always = ([(earliest, latest)], [earliest])
+    monkeypatch.setattr(Finder, "_free_rooms", lambda self: ({rid: always for rid in self.room_ids}, always))
     unchecked = _search_the_week(clinic, patient, limit=100)
 
     # then the same options, in the same order
@@ -331,3 +337,18 @@ def test_a_start_outside_every_nurses_hours_is_refused_before_any_room_or_nurse_
     assert night is None
     assert judged == [working_nurse.pk]  # the morning's only
     assert morning is not None and morning.placement.room_id == chair.pk
+
+
+_MINUTES = st.lists(st.tuples(st.integers(0, 200), st.integers(1, 40)), max_size=12)
+
+
+def _intervals(pairs) -> list:
+    start = dt.datetime(2027, 6, 7, tzinfo=dt.UTC)
+    return merge((start + dt.timedelta(minutes=a), start + dt.timedelta(minutes=a + n)) for a, n in pairs)
+
+
+@hypothesis.settings(max_examples=300, deadline=None)
+@hypothesis.given(_MINUTES, _MINUTES)
+def test_open_hours_minus_busy_times_in_one_pass_are_what_subtract_gives(opened, busy):
+    intervals, holes = _intervals(opened), _intervals(busy)
+    assert minus(intervals, holes) == subtract(intervals, holes)
