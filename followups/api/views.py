@@ -21,7 +21,7 @@ from kat_clinic.access.scoping import roles_by_clinic
 from kat_clinic.access.viewsets import AuditedViewMixin, ClinicScopedViewSet
 from kat_clinic.api.pagination import LongListPagination
 from kat_clinic.api.parsers import JSON_OR_FORM
-from kat_clinic.compiled_query import Param, ParamIds
+from kat_clinic.compiled_query import Param
 
 ERROR_RESPONSES = {
     403: OpenApiResponse(description="Not allowed for your role or not addressed to you."),
@@ -77,8 +77,9 @@ class FollowUpViewSet(ClinicScopedViewSet, PreparedListMixin, mixins.RetrieveMod
     def prepared_filtering(self, request):
         params = self._queue_parameters()  # a 400 here is the one get_queryset raises on DRF's path
         clinic = params.get("clinic")
-        if clinic is None:
-            return None  # every clinic of the caller's: their clinics' ids are in its SQL
+        if clinic is None or clinic not in self.allowed_clinic_ids():
+            # Every clinic of the caller's (their ids are in its SQL), or one outside their scope.
+            return None
         roles = roles_by_clinic(request.user).get(clinic)
         staff_id = self._staff_id()
         bucket = params.get("bucket")
@@ -93,9 +94,15 @@ class FollowUpViewSet(ClinicScopedViewSet, PreparedListMixin, mixins.RetrieveMod
         roles_key = tuple(sorted(roles)) if roles else None
         return (staff_id is not None, roles_key, bucket, given), values
 
+    def prepared_scope_values(self) -> dict:
+        return {}  # the clinic, one of the caller's, is the queue's scope
+
     def prepared_list_queryset(self, shape):
+        # Scoped by its clinic alone: `clinic_id = ANY(...)` beside `clinic_id = %s` made PostgreSQL
+        # count the clinic's share twice and expect a hundredth of its queue, which it then sorted
+        # whole instead of walking the queue's index to the first page (15 ms at scale 10).
         has_staff, roles, bucket, given = shape
-        queryset = self.scoped(self.get_base_queryset(), ParamIds("clinics")).filter(
+        queryset = self.get_base_queryset().filter(
             selectors.clinic_followup_visibility(
                 staff_id=Param("staff") if has_staff else None,
                 clinic_id=Param("clinic"),

@@ -99,6 +99,10 @@ class PreparedListMixin(mixins.ListModelMixin):
             queryset = filterset.filters[name].filter(queryset, Param(name))
         return queryset
 
+    def prepared_scope_values(self) -> dict:
+        """The values of the scope's parameters: the caller's clinics, by default."""
+        return {"clinics": sorted(self.allowed_clinic_ids())}
+
     def prepared_page(self, request) -> list | None:
         """The page's rows by the prepared query, or None where DRF's path answers."""
         paginator = self.paginator
@@ -117,7 +121,7 @@ class PreparedListMixin(mixins.ListModelMixin):
         if prepared is None:
             return None
         paginator.request = request
-        rows = list(prepared.bind(clinics=sorted(self.allowed_clinic_ids()), **values))
+        rows = list(prepared.bind(**self.prepared_scope_values(), **values))
         page = paginator.page_of_rows(rows, prepared.queryset, number, page_size)
         self.audit_objects(page)
         return page
