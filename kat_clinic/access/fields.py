@@ -6,7 +6,7 @@ from django.db.models.query import ModelIterable
 from rest_framework import serializers
 
 from kat_clinic.access.permissions import view_operation
-from kat_clinic.access.scoping import clinics_for
+from kat_clinic.access.scoping import clinics_for, in_clinics
 from kat_clinic.compiled_query import Param, ParamIds, Prepared
 
 # The prepared lookups of scoped fields: (model, joins, clinic lookup) -> Prepared.
@@ -45,8 +45,7 @@ class ClinicScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         view = self.context.get("view")
         if request is None or view is None:
             return queryset.none()
-        lookup = "pk__in" if self.clinic_lookup == "id" else f"{self.clinic_lookup}__in"
-        return queryset.filter(**{lookup: self.allowed_clinic_ids()})
+        return queryset.filter(**in_clinics(self.clinic_lookup, self.allowed_clinic_ids()))
 
     def to_internal_value(self, data):
         prepared = self._prepared_lookup()
@@ -91,13 +90,12 @@ class ClinicScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         key = (model, repr(joins), self.clinic_lookup)
         prepared = _LOOKUPS.get(key)
         if prepared is None:
-            field = "pk" if self.clinic_lookup == "id" else self.clinic_lookup
             base = model._default_manager.all()
             if joins is True:
                 base = base.select_related()
             elif joins:
                 base = base.select_related(*_join_paths(joins))
-            scoped = base.filter(**{f"{field}__in_array": ParamIds("clinics")}, pk=Param("pk"))
+            scoped = base.filter(**in_clinics(self.clinic_lookup, ParamIds("clinics")), pk=Param("pk"))
             prepared = _LOOKUPS[key] = Prepared(lambda: scoped[:2])
         return prepared
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kat_clinic.access.matrix import roles_for
+from kat_clinic.compiled_query import ParamIds
 
 if TYPE_CHECKING:
     from kat_clinic.models import User
@@ -48,3 +49,10 @@ def roles_at(user: User, clinic_id: int) -> frozenset[str]:
 
 def can(user: User, operation: str, clinic_id: int) -> bool:
     return bool(roles_at(user, clinic_id) & roles_for(operation))
+
+
+def in_clinics(clinic_lookup: str, clinics) -> dict:
+    """The filter keeping the objects of `clinics` (a set of ids, or `ParamIds` in a prepared
+    query), reached through `clinic_lookup` ("id" for a clinic itself, "home_clinic", ...)."""
+    field = "pk" if clinic_lookup == "id" else clinic_lookup
+    return {f"{field}__in_array" if isinstance(clinics, ParamIds) else f"{field}__in": clinics}

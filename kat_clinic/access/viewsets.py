@@ -11,8 +11,8 @@ from rest_framework import viewsets
 from rest_framework.permissions import SAFE_METHODS
 
 from kat_clinic.access.permissions import view_operation
-from kat_clinic.access.scoping import clinics_for
-from kat_clinic.compiled_query import ParamIds, Prepared
+from kat_clinic.access.scoping import clinics_for, in_clinics
+from kat_clinic.compiled_query import Prepared
 
 # `audit_clinic_attr` of a clinic-scoped viewset by default: the clinic its queryset is scoped by.
 CLINIC_OF_SCOPE = "<clinic_lookup>"
@@ -125,9 +125,7 @@ class ClinicScopedViewSet(AuditedViewMixin, viewsets.GenericViewSet):
 
     def scoped(self, queryset, clinics):
         """`queryset`'s objects of those clinics: a set of ids, or `ParamIds` in a prepared query."""
-        field = "pk" if self.clinic_lookup == "id" else self.clinic_lookup
-        lookup = "in_array" if isinstance(clinics, ParamIds) else "in"
-        queryset = queryset.filter(**{f"{field}__{lookup}": clinics})
+        queryset = queryset.filter(**in_clinics(self.clinic_lookup, clinics))
         if self.audit_clinic_attr == CLINIC_OF_SCOPE and "__" in self.clinic_lookup:
             # The join is the scoping filter's own, so the clinic costs no query per row.
             queryset = queryset.annotate(**{AUDIT_CLINIC_ANNOTATION: F(self.clinic_lookup)})

@@ -341,10 +341,10 @@ class LeanComposite(LeanRepresentationMixin):
                 elif kind == "many":
                     rows = value.all() if isinstance(value, BaseManager) else value
                     ret[name] = [part._lean_representation(row, utc) for row in rows]
-                elif kind == "serializers":
+                elif kind == "many_plain":
                     rows = value.all() if isinstance(value, BaseManager) else value
                     ret[name] = [part.to_representation(row) for row in rows]
-                else:
+                else:  # plain: a serializer that is not lean, with DRF's own path
                     ret[name] = part.to_representation(value)
         return ret
 
@@ -362,11 +362,11 @@ def _composite_recipe(serializer) -> tuple | None:
             if type(field).to_representation not in _LIST_REPRESENTATIONS:
                 return None
             lean = isinstance(child, LeanRepresentationMixin)
-            steps.append((name, "many" if lean else "serializers", source, type(child)))
+            steps.append((name, "many" if lean else "many_plain", source, type(child)))
         elif isinstance(field, LeanRepresentationMixin):
             steps.append((name, "one", source, type(field)))
         elif isinstance(field, serializers.BaseSerializer):
-            steps.append((name, "serializer", source, type(field)))
+            steps.append((name, "plain", source, type(field)))
         elif isinstance(field, (*_VALUE_CLASSES, drf_fields.DictField)):
             steps.append((name, "value", source, field))
         else:

@@ -24,12 +24,16 @@ from monitoring.models import (
 from sessions.models import Session
 
 
+def addendum_list() -> QuerySet[ClinicalNote]:
+    """A note's addenda, in the order they were written."""
+    return ClinicalNote.objects.order_by("created_at", "pk")
+
+
 def note_list() -> QuerySet[ClinicalNote]:
-    addenda = ClinicalNote.objects.order_by("created_at", "pk")
     return (
         ClinicalNote.objects.filter(amends__isnull=True)
         .select_related("session")
-        .prefetch_related(Prefetch("addenda", queryset=addenda))
+        .prefetch_related(Prefetch("addenda", queryset=addendum_list()))
         .order_by("-created_at", "-pk")
     )
 
@@ -90,14 +94,8 @@ class SessionRows:
     """A session's rows of each kind the chart shows, in the chart's order."""
 
     # The newest note (the chart shows one), without its addenda: `note_addenda` reads them.
-    note = Prepared(
-        lambda: (
-            ClinicalNote.objects.filter(session_id=Param("session"), amends__isnull=True)
-            .select_related("session")
-            .order_by("-created_at", "-pk")[:1]
-        )
-    )
-    note_addenda = Prepared(lambda: ClinicalNote.objects.filter(amends_id=Param("note")).order_by("created_at", "pk"))
+    note = Prepared(lambda: note_list().prefetch_related(None).filter(session_id=Param("session"))[:1])
+    note_addenda = Prepared(lambda: addendum_list().filter(amends_id=Param("note")))
     doses = _of_session(dose_list)
     other_medications = _of_session(lambda: SessionMedication.objects.order_by("given_at", "pk"))
     escalations = _of_session(lambda: Escalation.objects.order_by("occurred_at", "pk"))

@@ -352,3 +352,31 @@ def _intervals(pairs) -> list:
 def test_open_hours_minus_busy_times_in_one_pass_are_what_subtract_gives(opened, busy):
     intervals, holes = _intervals(opened), _intervals(busy)
     assert minus(intervals, holes) == subtract(intervals, holes)
+
+
+def test_a_room_taken_at_that_time_is_skipped_without_searching_its_bookings(
+    clinic, patient, chair, chair2, working_nurse, book, monkeypatch
+):
+    # given the first chair taken at 09:00, the second free
+    from sessions import placement
+
+    book(PatientFactory(home_clinic=clinic), at(clinic, MONDAY, 9), chair, [working_nurse], shape=NURSE_SHARED)
+    cal = calendar_load(
+        clinic=clinic, start=at(clinic, MONDAY, 0), end=at(clinic, MONDAY, 23), patient_ids=[patient.pk]
+    )
+    finder = placement.Finder(cal, NURSE_SHARED, patient.pk, placement.NO_PREFERENCES)
+    searched = []
+    free = placement.Finder._free
+
+    def searching(self, busy, a, b):
+        searched.append(busy)
+        return free(self, busy, a, b)
+
+    monkeypatch.setattr(placement.Finder, "_free", searching)
+
+    # when
+    option = finder.place(at(clinic, MONDAY, 9))
+
+    # then the second chair, and of the rooms' bookings only its own (empty) list was searched
+    assert option is not None and option.placement.room_id == chair2.pk
+    assert all(busy is not cal.room_busy.get(chair.pk) for busy in searched)
