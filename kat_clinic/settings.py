@@ -114,6 +114,9 @@ API_TRANSACTION_ATTEMPTS = env.int("API_TRANSACTION_ATTEMPTS", default=3)
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Django's PostgreSQL backend, whose health check asks the socket before the server (kat_clinic/postgresql).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "kat_clinic.postgresql"
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
 # Two database roles (kat_clinic/db_roles.py). The owner migrates: `manage.py migrate` and
 # `manage.py create_runtime_role` run with DATABASE_URL set to the owner's connection
