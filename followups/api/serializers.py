@@ -6,6 +6,7 @@ from followups.models import FollowUp
 from followups.selectors import BUCKETS
 from kat_clinic.api.filters import QuerySerializer
 from kat_clinic.api.lean import LeanRepresentationMixin
+from kat_clinic.models import StaffMember
 from kat_clinic.roles import Role
 
 
@@ -14,6 +15,13 @@ class FollowUpSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
     role = serializers.ChoiceField(choices=Role.choices, allow_blank=True, read_only=True)
     # Who the item is addressed to, by name (staff names are not health information).
     staff_name = serializers.SerializerMethodField()
+    # The same name from the columns of a row read without instances (kat_clinic/api/lean_rows.py).
+    lean_row_methods = {
+        "staff_name": (
+            ("staff_id", "staff__first_name", "staff__last_name", "staff__credentials_suffix"),
+            lambda staff_id, *names: StaffMember.display_name(*names) if staff_id else None,
+        )
+    }
 
     class Meta:
         model = FollowUp

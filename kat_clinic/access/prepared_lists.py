@@ -13,6 +13,10 @@ given a parameter in place of the value), and the page, its count and its 404s a
 pagination's own (`DefaultPagination.page_of_rows`). Whatever the path does not cover takes DRF's
 path: a filter not in `prepared_filters`, a value that is not a plain one, a list its pagination
 counts apart (DISTINCT), the "last" page, a view without this pagination or filter backend.
+
+Where the list's serializer can write its rows from columns (kat_clinic/api/lean_rows.py) and the
+audit reads columns of the row too, the page is read as tuples (`values_list()`) and written from
+them, without a model instance per row.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import QuerySet
+from django.db.models.query import ModelIterable
 from django.http import QueryDict
 from django_filters import filters
 from django_filters.constants import EMPTY_VALUES
@@ -31,6 +36,8 @@ from django_filters.utils import translate_validation
 from rest_framework import mixins
 
 from kat_clinic.api.filters import StrictFilterBackend
+from kat_clinic.api.lean import current_zone_is_utc
+from kat_clinic.api.lean_rows import RowPlan, row_plan
 from kat_clinic.api.pagination import TOTAL, DefaultPagination, countable_with_the_page
 from kat_clinic.compiled_query import Param, ParamIds, Prepared
 
@@ -57,13 +64,17 @@ class PreparedListMixin(mixins.ListModelMixin):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        cls._prepared_variants = OrderedDict()  # (shape, page size, page) -> Prepared, or None
+        # (shape, page size, page) -> (Prepared, its RowPlan or None), or None
+        cls._prepared_variants = OrderedDict()
 
     def list(self, request, *args, **kwargs):
-        page = self.prepared_page(request)
-        if page is None:
+        answer = self.prepared_page(request)
+        if answer is None:
             return super().list(request, *args, **kwargs)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        rows, plan = answer
+        if plan is None:
+            return self.get_paginated_response(self.get_serializer(rows, many=True).data)
+        return self.get_paginated_response(plan.represent(rows, current_zone_is_utc()))
 
     def prepared_filtering(self, request) -> tuple[Hashable, dict] | None:
         """The request's filtering as (its shape, the values of its parameters), or None where DRF's
@@ -103,8 +114,9 @@ class PreparedListMixin(mixins.ListModelMixin):
         """The values of the scope's parameters: the caller's clinics, by default."""
         return {"clinics": sorted(self.allowed_clinic_ids())}
 
-    def prepared_page(self, request) -> list | None:
-        """The page's rows by the prepared query, or None where DRF's path answers."""
+    def prepared_page(self, request) -> tuple[list, RowPlan | None] | None:
+        """The page's rows by the prepared query, with the plan that writes them when they are
+        tuples (else they are instances for the serializer), or None where DRF's path answers."""
         paginator = self.paginator
         if not isinstance(paginator, DefaultPagination) or getattr(self, "swagger_fake_view", False):
             return None
@@ -117,16 +129,37 @@ class PreparedListMixin(mixins.ListModelMixin):
         if not page_size or (raw_page is not None and raw_page in paginator.last_page_strings):
             return None
         number = int(paginator.get_page_number(request, None))
-        prepared = self._variant(shape, page_size, number)
-        if prepared is None:
+        variant = self._variant(shape, page_size, number)
+        if variant is None:
             return None
+        prepared, plan = variant
         paginator.request = request
         rows = list(prepared.bind(**self.prepared_scope_values(), **values))
-        page = paginator.page_of_rows(rows, prepared.queryset, number, page_size)
-        self.audit_objects(page)
-        return page
+        if plan is None:
+            page = paginator.page_of_rows(rows, prepared.queryset, number, page_size)
+            self.audit_objects(page)
+            return page, None
+        count = rows[0][plan.index(TOTAL)] if rows else None
+        page = paginator.page_of_rows(rows, prepared.queryset, number, page_size, count=count)
+        audit = getattr(request, "audit", None)
+        if audit is not None:
+            audit.add_rows(page, *(None if c is None else plan.index(c) for c in self._audit_columns()))
+        return page, plan
 
-    def _variant(self, shape: Hashable, page_size: int, number: int) -> Prepared | None:
+    def _row_plan(self, queryset: QuerySet) -> RowPlan | None:
+        """The plan for reading this list's page as tuples, or None: as instances."""
+        if queryset._iterable_class is not ModelIterable:
+            return None  # a selector's iterable adds to each instance
+        audit_columns = self._audit_columns()
+        if audit_columns is None:
+            return None
+        extra = tuple(column for column in audit_columns if column is not None)
+        return row_plan(self.get_serializer_class(), (*extra, TOTAL))
+
+    def _audit_columns(self) -> tuple[str, str | None, str | None] | None:
+        return self.audit_columns(self.get_base_queryset().model)
+
+    def _variant(self, shape: Hashable, page_size: int, number: int) -> tuple[Prepared, RowPlan | None] | None:
         variants = type(self)._prepared_variants
         key = (shape, page_size, number)
         try:
@@ -135,15 +168,19 @@ class PreparedListMixin(mixins.ListModelMixin):
         except KeyError:
             pass
         queryset = self.prepared_list_queryset(shape)
-        prepared = None
+        variant = None
         if countable_with_the_page(queryset):
             offset = (number - 1) * page_size
-            page = queryset.annotate(**{TOTAL: self.paginator.total(queryset)})[offset : offset + page_size]
-            prepared = Prepared(lambda: page)
-        variants[key] = prepared
+            page = queryset.annotate(**{TOTAL: self.paginator.total(queryset)})
+            plan = self._row_plan(queryset)
+            if plan is not None:
+                page = page.prefetch_related(None).values_list(*plan.columns)
+            page = page[offset : offset + page_size]
+            variant = (Prepared(lambda: page), plan)
+        variants[key] = variant
         while len(variants) > MAX_VARIANTS:
             variants.popitem(last=False)
-        return prepared
+        return variant
 
 
 def _preparable(filter_, value) -> bool:

@@ -145,6 +145,32 @@ class ClinicScopedViewSet(AuditedViewMixin, viewsets.GenericViewSet):
 
         return clinic_of
 
+    def audit_columns(self, model) -> tuple[str, str | None, str | None] | None:
+        """The columns of `model`'s rows (as this view's lists read them) that hold what
+        `audit_objects` reads of an object: its id, its patient and its clinic (None where the view
+        audits none); None where one of them is not a column of the row itself."""
+        attnames = {field.attname for field in model._meta.concrete_fields}
+        pk = model._meta.pk.attname
+
+        def column(attr: str | None) -> str | None | bool:
+            if attr is None:
+                return None
+            name = pk if attr == "pk" else attr
+            return name if name in attnames else False
+
+        if self.audit_clinic_attr != CLINIC_OF_SCOPE:
+            clinic = column(self.audit_clinic_attr)
+        elif self.clinic_lookup == "id":
+            clinic = pk
+        elif "__" in self.clinic_lookup:
+            clinic = AUDIT_CLINIC_ANNOTATION  # the scope's own join, annotated by `scoped`
+        else:
+            clinic = column(self.clinic_lookup + "_id")
+        patient = column(self.audit_patient_attr)
+        if clinic is False or patient is False:
+            return None
+        return pk, patient, clinic
+
     def get_object(self):
         if (
             self.retrieve_query is not None

@@ -82,6 +82,10 @@ def _identity_or(field):
         return lambda value: value
     if cls.to_representation is drf_fields.DateTimeField.to_representation:
         return _datetime_converter(field)
+    if cls.to_representation is drf_fields.DateField.to_representation:
+        iso = getattr(field, "format", api_settings.DATE_FORMAT)
+        if iso is not None and iso.lower() == "iso-8601":
+            return lambda value: value.isoformat() if type(value) is dt.date else convert(value)
     return convert
 
 
@@ -109,7 +113,7 @@ def _aware_field_class():
     return AwareDateTimeField
 
 
-def _current_zone_is_utc() -> bool:
+def current_zone_is_utc() -> bool:
     zone = timezone.get_current_timezone()
     return zone is _UTC or getattr(zone, "key", None) == "UTC"
 
@@ -219,7 +223,7 @@ class LeanListSerializer(serializers.ListSerializer):
     def to_representation(self, data):
         iterable = data.all() if isinstance(data, BaseManager) else data
         represent = self.child._lean_representation
-        utc = _current_zone_is_utc()
+        utc = current_zone_is_utc()
         return [represent(item, utc) for item in iterable]
 
 
@@ -275,7 +279,7 @@ class LeanRepresentationMixin(FieldsBuiltOnce):
             return super().to_representation(instance)
         ret = {}
         if utc is None:
-            utc = _current_zone_is_utc()  # once per row, not per date-time: the zone is a context variable
+            utc = current_zone_is_utc()  # once per row, not per date-time: the zone is a context variable
         try:
             for name, kind, key, extra in recipe:
                 if kind == "time":
@@ -326,7 +330,7 @@ class LeanComposite(LeanRepresentationMixin):
         if recipe is None or not isinstance(instance, Mapping) or any(step[2] not in instance for step in recipe):
             return super(LeanRepresentationMixin, self).to_representation(instance)
         if utc is None:
-            utc = _current_zone_is_utc()
+            utc = current_zone_is_utc()
         ret = {}
         for name, kind, key, extra in recipe:
             value = instance[key]

@@ -66,11 +66,13 @@ class DefaultPagination(PageNumberPagination):
         rows = list(queryset.annotate(**{TOTAL: self.total(queryset)})[offset : offset + page_size])
         return self.page_of_rows(rows, queryset, number, page_size)
 
-    def page_of_rows(self, rows: list, queryset, number: int, page_size: int) -> list:
-        """Page `number` of the list, from its rows read with the list's count (`TOTAL`)."""
+    def page_of_rows(self, rows: list, queryset, number: int, page_size: int, count: int | None = None) -> list:
+        """Page `number` of the list, from its rows read with the list's count (`TOTAL`), or with
+        `count` given (rows read as tuples)."""
         paginator = self.django_paginator_class(queryset, page_size)
         if rows:
-            paginator.count = getattr(rows[0], TOTAL)  # the cached property, set: no COUNT query
+            # The cached property, set: no COUNT query.
+            paginator.count = count if count is not None else getattr(rows[0], TOTAL)
         elif number == 1 and paginator.allow_empty_first_page:
             paginator.count = 0
         else:

@@ -26,3 +26,12 @@ class AuditContext:
             self.patient_ids.append(patient_id)
         if clinic_id is not None and clinic_id not in self.clinic_ids:
             self.clinic_ids.append(clinic_id)
+
+    def add_rows(self, rows: list[tuple], resource: int, patient: int | None, clinic: int | None) -> None:
+        """`add_object` for each row of a list read as tuples: the id, patient and clinic are the
+        values at those indexes of each row (None: not audited)."""
+        for ids, index in ((self.resource_ids, resource), (self.patient_ids, patient), (self.clinic_ids, clinic)):
+            if index is not None:
+                known = set(ids)
+                new = dict.fromkeys(row[index] for row in rows if row[index] is not None)
+                ids.extend(value for value in new if value not in known)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from kat_clinic.api.lean import _current_zone_is_utc, _datetime_converter
+from kat_clinic.api.lean import _datetime_converter, current_zone_is_utc
 from kat_clinic.api.times import AwareDateTimeField, PlausibleDateField
 from sessions.api.serializers import DayBoardSerializer, DayBoardSessionSerializer
 
@@ -36,7 +36,7 @@ def _bool(value):
 
 def day_board_data(board: dict) -> dict:
     """`DayBoardSerializer(board).data`, written directly."""
-    if not _current_zone_is_utc():
+    if not current_zone_is_utc():
         return DayBoardSerializer(board).data
 
     def moment(value):

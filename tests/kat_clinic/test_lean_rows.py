@@ -1,0 +1,120 @@
+"""Rows read as tuples and written by a serializer's row plan (kat_clinic/api/lean_rows.py) are
+written exactly as DRF writes the same rows read as instances; a prepared list reads its page that
+way, with no instance per row, and audits each row from its columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db.models.signals import pre_init
+from rest_framework import serializers
+
+from followups.api.serializers import FollowUpSerializer
+from followups.models import FollowUp
+from kat_clinic.api.lean_rows import row_plan
+from kat_clinic.api.serializers import PatientSerializer
+from kat_clinic.api.views import PatientViewSet
+from kat_clinic.audit.context import AuditContext
+from kat_clinic.models import Patient
+from sessions.api.serializers import SessionSerializer
+from tests.factories import PatientFactory
+from tests.followups.factories import FollowUpFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _drf(serializer_class, instances) -> list[dict]:
+    """DRF's own representation, without the lean recipe."""
+    serializer = serializer_class()
+    return [serializers.ModelSerializer.to_representation(serializer, obj) for obj in instances]
+
+
+def _from_tuples(serializer_class, queryset) -> list[dict]:
+    plan = row_plan(serializer_class)
+    return plan.represent(queryset.values_list(*plan.columns), utc=True)
+
+
+def test_given_patients_with_empty_and_full_columns_then_their_tuples_are_written_as_drf_writes_them(clinic):
+    # given a patient with every optional column empty, and one with all of them set
+    PatientFactory(home_clinic=clinic, preferred_name="", pronouns="", email="", address="", sms_opt_in=False)
+    PatientFactory(
+        home_clinic=clinic,
+        preferred_name="Jo",
+        date_of_birth=dt.date(1961, 2, 28),
+        address="1 Main St, Albany NY 12207",
+        sms_opt_in=True,
+    )
+    patients = Patient.objects.order_by("pk")
+
+    # when written from tuples
+    written = _from_tuples(PatientSerializer, patients)
+
+    # then the same names in the same order, the same values
+    expected = _drf(PatientSerializer, patients)
+    assert written == expected
+    assert [list(row) for row in written] == [list(row) for row in expected]
+    assert written[1]["date_of_birth"] == "1961-02-28"
+    assert written[1]["created_at"].endswith("Z")
+
+
+def test_given_follow_ups_with_and_without_staff_then_the_staff_name_comes_from_the_joined_columns(clinic, nurse):
+    # given one item addressed to a nurse, one to a role
+    FollowUpFactory(clinic=clinic, target=FollowUp.Target.STAFF, staff=nurse, channel=FollowUp.Channel.IN_APP)
+    FollowUpFactory(clinic=clinic, payload={"note": "call back", "tries": [1, 2]})
+    followups = FollowUp.objects.select_related("staff").order_by("pk")
+
+    # when written from tuples
+    written = _from_tuples(FollowUpSerializer, followups)
+
+    # then as DRF writes them: the nurse's name, then none
+    assert written == _drf(FollowUpSerializer, followups)
+    assert [row["staff_name"] for row in written] == [str(nurse), None]
+
+
+def test_given_a_serializer_with_a_nested_list_then_it_has_no_row_plan():
+    # a session's assignments are rows of their own: its list is read as instances
+    assert row_plan(SessionSerializer) is None
+
+
+def test_given_a_method_field_without_its_row_function_then_there_is_no_row_plan(monkeypatch):
+    monkeypatch.setattr(FollowUpSerializer, "lean_row_methods", {})
+    assert row_plan(FollowUpSerializer, ("no", "row", "function")) is None
+
+
+def test_given_a_prepared_patient_list_then_no_patient_instance_is_built(api, scheduler, clinic):
+    # given
+    PatientFactory.create_batch(3, home_clinic=clinic)
+    PatientViewSet._prepared_variants.clear()
+    built = []
+
+    def count(sender, **kwargs):
+        built.append(sender)
+
+    # when listed (a pre_init receiver sees every instance Django builds)
+    pre_init.connect(count, sender=Patient)
+    try:
+        response = api(scheduler).get("/api/v1/patients/")
+    finally:
+        pre_init.disconnect(count, sender=Patient)
+
+    # then three rows, and not one instance
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 3
+    assert built == []
+    ((_prepared, plan),) = PatientViewSet._prepared_variants.values()
+    assert plan.columns[:3] == ("id", "mrn", "home_clinic_id")
+
+
+def test_given_rows_then_the_audit_adds_each_new_id_once_in_order_and_skips_the_missing():
+    # given a request that already read patient 5 of clinic 1
+    audit = AuditContext(request_id="r")
+    audit.add_object(resource_id=5, patient_id=5, clinic_id=1)
+
+    # when three rows are added (id, patient, clinic), one of them with no patient
+    audit.add_rows([(9, 9, 1), (5, 5, 1), (7, None, 2)], 0, 1, 2)
+
+    # then
+    assert audit.resource_ids == [5, 9, 7]
+    assert audit.patient_ids == [5, 9]
+    assert audit.clinic_ids == [1, 2]
