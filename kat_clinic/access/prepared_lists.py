@@ -61,6 +61,9 @@ class PreparedListMixin(mixins.ListModelMixin):
     """
 
     prepared_filters: frozenset[str] = frozenset()
+    # Iterables of the list's queryset (besides Django's own) whose additions to each instance the
+    # serializer's row plan writes itself, so that the page may be read as tuples.
+    iterables_written_by_row_plan: tuple[type, ...] = ()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -148,7 +151,7 @@ class PreparedListMixin(mixins.ListModelMixin):
 
     def _row_plan(self, queryset: QuerySet) -> RowPlan | None:
         """The plan for reading this list's page as tuples, or None: as instances."""
-        if queryset._iterable_class is not ModelIterable:
+        if queryset._iterable_class not in (ModelIterable, *self.iterables_written_by_row_plan):
             return None  # a selector's iterable adds to each instance
         audit_columns = self._audit_columns()
         if audit_columns is None:

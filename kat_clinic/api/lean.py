@@ -38,7 +38,7 @@ from rest_framework import fields as drf_fields
 from rest_framework import relations, serializers
 from rest_framework.settings import api_settings
 
-from kat_clinic.api.times import plausible_year
+from kat_clinic.api.times import EARLIEST_YEAR, LATEST_YEAR, plausible_year
 
 _UTC = dt.UTC
 # A selector's `Prefetch(to_attr=<source> + PREFETCHED_SUFFIX)` is what a nested many field reads.
@@ -104,6 +104,8 @@ def _datetime_converter(field):
         return convert(value)
 
     datetime_iso.takes_zone_flag = True
+    # The years written the fast way (kat_clinic/api/lean_rows.py writes them inline).
+    datetime_iso.fast_years = (EARLIEST_YEAR, LATEST_YEAR) if checks_year else (dt.MINYEAR, dt.MAXYEAR)
     return datetime_iso
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from rest_framework import fields as drf_fields
 from rest_framework.settings import api_settings
@@ -65,16 +66,22 @@ class RowPlan:
     """How rows of `columns` become the serializer's representation."""
 
     # The names the representation writes, in its order; `columns[i]` holds `names[i]`'s value
-    # (for a method field, one of its row function's columns, which the function then replaces).
+    # (for a method field, its row function's first column; for a nested list, the row's id: both
+    # replaced once the row is written).
     names: tuple[str, ...]
     # The `values_list()` lookups: the representation's columns, then any other one asked for.
     columns: tuple[str, ...]
     # (index, name, the type written as it is or None, the field's conversion).
     converted: tuple[tuple[int, str, type | None, Callable], ...]
-    # (index, name, the conversion that also takes whether the current zone is UTC).
-    timed: tuple[tuple[int, str, Callable], ...]
+    # (index, name, the conversion that also takes whether the current zone is UTC, and the first
+    # and last year of a UTC time it writes as ISO 8601 with "Z", which is then written here).
+    timed: tuple[tuple[int, str, Callable, int, int], ...]
     # (name, indexes of its columns, function of their values).
     computed: tuple[tuple[str, tuple[int, ...], Callable], ...]
+    # (name, function of the page's ids and the zone flag, giving each id's written list), and
+    # where a row holds its id.
+    children: tuple[tuple[str, Callable], ...] = ()
+    pk_index: int = 0
 
     def index(self, column: str) -> int:
         return self.columns.index(column)
@@ -88,13 +95,23 @@ class RowPlan:
                 value = row[index]
                 if value is not None and type(value) is not plain:
                     ret[name] = convert(value)
-            for index, name, convert in timed:
+            for index, name, convert, first_year, last_year in timed:
                 value = row[index]
-                if value is not None:
+                if value is None:
+                    continue
+                if utc and type(value) is datetime and value.tzinfo is UTC and first_year <= value.year <= last_year:
+                    ret[name] = value.isoformat()[:-6] + "Z"  # (a UTC time's ends in +00:00)
+                else:
                     ret[name] = convert(value, utc)
             for name, indexes, function in computed:
                 ret[name] = function(*[row[index] for index in indexes])
             out.append(ret)
+        if self.children and out:
+            ids = [row[self.pk_index] for row in rows]
+            for name, children_of in self.children:
+                by_id = children_of(ids, utc)
+                for ret, pk in zip(out, ids, strict=True):
+                    ret[name] = by_id.get(pk, [])
         return out
 
 
@@ -103,7 +120,14 @@ _plans: dict[tuple, RowPlan | None] = {}
 
 def row_plan(serializer_class: type, extra: tuple[str, ...] = ()) -> RowPlan | None:
     """The plan of a lean serializer's rows with `extra` columns after its own, or None when one
-    of its fields cannot be written from columns (built once per class and extra columns)."""
+    of its fields cannot be written from columns (built once per class and extra columns).
+
+    Besides columns, a serializer may declare:
+    - `lean_row_methods`: {method field: (its columns as `values_list()` lookups, a function of
+      their values giving what the method gives)};
+    - `lean_row_children`: {nested list field: a function of a page's ids and whether the zone is
+      UTC, giving {id: the written list}}, read once for the whole page.
+    """
     key = (serializer_class, extra)
     if key not in _plans:
         _plans[key] = _build(serializer_class, extra)
@@ -119,36 +143,50 @@ def _build(serializer_class: type, extra: tuple[str, ...]) -> RowPlan | None:
         return None
     columns_by_attname = {field.attname: field for field in model._meta.concrete_fields}
     row_methods: dict = getattr(serializer_class, "lean_row_methods", {})
+    row_children: dict = getattr(serializer_class, "lean_row_children", {})
+    pk = model._meta.pk.attname
     fields = serializer_class().fields
     names: list[str] = []
     columns: list[str] = []
-    converted, timed, methods = [], [], []
+    converted, timed, methods, children = [], [], [], []
     for name, kind, key, convert in recipe:
+        names.append(name)
         if kind in ("column", "time") and key in columns_by_attname:
-            names.append(name)
             columns.append(key)
             if kind == "time":
-                timed.append((len(columns) - 1, name, convert))
+                # (no year is written inline by a conversion that does not say which it writes so)
+                first_year, last_year = getattr(convert, "fast_years", (1, 0))
+                timed.append((len(columns) - 1, name, convert, first_year, last_year))
                 continue
             plain = _plain_type(fields[name]) if convert is not None else _ALWAYS_PLAIN
             if plain is None or (plain is not _ALWAYS_PLAIN and plain is not _driver_type(columns_by_attname[key])):
                 converted.append((len(columns) - 1, name, plain, convert))
         elif kind == "method" and name in row_methods:
-            names.append(name)
-            columns.append("")  # filled below with one of its columns no other step reads
-            methods.append((name, len(columns) - 1, *row_methods[name]))
+            inputs, function = row_methods[name]
+            columns.append(inputs[0])  # a placeholder the function's value replaces
+            methods.append((name, inputs, function))
+        elif kind == "many" and name in row_children:
+            columns.append(pk)  # a placeholder the list replaces
+            children.append((name, row_children[name]))
         else:
             return None
-    computed = []
-    for name, slot, inputs, function in methods:
-        unread = [column for column in inputs if column not in columns]
-        if not unread:
-            return None  # (a method of columns all written elsewhere: no column left for its slot)
-        columns[slot] = unread[0]
-        columns.extend(column for column in unread[1:] if column not in columns)
-        computed.append((name, tuple(columns.index(column) for column in inputs), function))
+    for _name, inputs, _function in methods:
+        columns.extend(column for column in inputs if column not in columns)
+    if pk not in columns:
+        columns.append(pk)
     columns.extend(column for column in dict.fromkeys(extra) if column not in columns)
-    return RowPlan(tuple(names), tuple(columns), tuple(converted), tuple(timed), tuple(computed))
+    computed = tuple(
+        (name, tuple(columns.index(column) for column in inputs), function) for name, inputs, function in methods
+    )
+    return RowPlan(
+        tuple(names),
+        tuple(columns),
+        tuple(converted),
+        tuple(timed),
+        computed,
+        tuple(children),
+        columns.index(pk),
+    )
 
 
 def _plain_type(field) -> type | object | None:

@@ -12,7 +12,9 @@ from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
 from kat_clinic.api.fields import TimeZoneField
 from kat_clinic.api.filters import QuerySerializer
 from kat_clinic.api.lean import LeanComposite, LeanRepresentationMixin
+from kat_clinic.api.lean_rows import row_plan
 from kat_clinic.api.times import AwareDateTimeField, PlausibleDateField
+from kat_clinic.compiled_query import ParamIds, Prepared
 from kat_clinic.models import Clinic, Patient, Room, StaffMember
 from kat_clinic.roles import Role
 from programs.choices import Medication, SessionKind, StaffMode
@@ -69,6 +71,10 @@ def schedule_datetime(**kwargs) -> serializers.DateTimeField:
 
 class StaffAssignmentSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
     staff_name = serializers.SerializerMethodField()
+    # The same name from the columns of a row read without instances (kat_clinic/api/lean_rows.py).
+    lean_row_methods = {
+        "staff_name": (("staff__first_name", "staff__last_name", "staff__credentials_suffix"), StaffMember.display_name)
+    }
 
     class Meta:
         model = StaffAssignment
@@ -80,9 +86,38 @@ class StaffAssignmentSerializer(LeanRepresentationMixin, serializers.ModelSerial
         return obj.staff_name if isinstance(obj, AssignmentRow) else str(obj.staff)
 
 
+def _patient_name(first_name: str, last_name: str) -> str:
+    return f"{first_name} {last_name}"
+
+
+# A page of the session list read as rows: its sessions' assignments in one query, written from
+# their columns (kat_clinic/api/lean_rows.py), in the order the instances' rows have them.
+_ASSIGNMENT_ROWS = Prepared(
+    lambda: (
+        StaffAssignment.objects.filter(session_id__in_array=ParamIds("sessions"))
+        .order_by("pk")
+        .values_list(*row_plan(StaffAssignmentSerializer, ("session_id",)).columns)
+    )
+)
+
+
+def _written_assignments(session_ids: list[int], utc: bool) -> dict[int, list[dict]]:
+    plan = row_plan(StaffAssignmentSerializer, ("session_id",))
+    rows = list(_ASSIGNMENT_ROWS.bind(sessions=session_ids))
+    session_at = plan.index("session_id")
+    by_session: dict[int, list[dict]] = {}
+    for row, written in zip(rows, plan.represent(rows, utc), strict=True):
+        by_session.setdefault(row[session_at], []).append(written)
+    return by_session
+
+
 class SessionSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
     patient_name = serializers.SerializerMethodField()
     assignments = StaffAssignmentSerializer(many=True, read_only=True)
+    # A page read as rows (kat_clinic/api/lean_rows.py): the name from the patient's columns, the
+    # assignments in one query for the page.
+    lean_row_methods = {"patient_name": (("patient__first_name", "patient__last_name"), _patient_name)}
+    lean_row_children = {"assignments": _written_assignments}
 
     class Meta:
         model = Session
@@ -119,7 +154,7 @@ class SessionSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_patient_name(self, obj: Session) -> str:
-        return f"{obj.patient.first_name} {obj.patient.last_name}"
+        return _patient_name(obj.patient.first_name, obj.patient.last_name)
 
 
 class LinkedIntegrationSessionSerializer(serializers.Serializer):

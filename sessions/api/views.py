@@ -71,6 +71,8 @@ class SessionViewSet(ClinicScopedViewSet, PreparedListMixin, mixins.RetrieveMode
         {"clinic", "patient", "status", "kind", "room", "enrollment", "planned_session"}
         | {"starts_after", "starts_before"}
     )
+    # A prepared page is read as rows, its assignments by the serializer's own query.
+    iterables_written_by_row_plan = (selectors.SessionsWithAssignmentRows,)
     # Bodies nest lists of objects (staff, moves), which form encodings cannot carry: JSON only.
     parser_classes = JSON_ONLY
     audit_resource = "session"

@@ -72,9 +72,9 @@ def test_given_follow_ups_with_and_without_staff_then_the_staff_name_comes_from_
     assert [row["staff_name"] for row in written] == [str(nurse), None]
 
 
-def test_given_a_serializer_with_a_nested_list_then_it_has_no_row_plan():
-    # a session's assignments are rows of their own: its list is read as instances
-    assert row_plan(SessionSerializer) is None
+def test_given_a_nested_list_without_its_row_function_then_there_is_no_row_plan(monkeypatch):
+    monkeypatch.setattr(SessionSerializer, "lean_row_children", {})
+    assert row_plan(SessionSerializer, ("no", "children", "function")) is None
 
 
 def test_given_a_method_field_without_its_row_function_then_there_is_no_row_plan(monkeypatch):
@@ -118,3 +118,35 @@ def test_given_rows_then_the_audit_adds_each_new_id_once_in_order_and_skips_the_
     assert audit.resource_ids == [5, 9, 7]
     assert audit.patient_ids == [5, 9]
     assert audit.clinic_ids == [1, 2]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.datetime(2027, 3, 3, 15, 0, tzinfo=dt.UTC),
+        dt.datetime(2027, 3, 3, 15, 0, 0, 250, tzinfo=dt.UTC),
+        dt.datetime(2027, 3, 3, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5))),  # not UTC: the field's way
+    ],
+)
+def test_given_a_time_then_it_is_written_as_its_field_writes_it(value):
+    # given a row whose only value is that time
+    plan = row_plan(FollowUpSerializer)
+    row = [None] * len(plan.columns)
+    row[plan.index("due_at")] = value
+
+    # when written, then as DRF's field writes it
+    assert plan.represent([tuple(row)], utc=True)[0]["due_at"] == FollowUpSerializer().fields[
+        "due_at"
+    ].to_representation(value)
+
+
+def test_given_a_time_of_an_implausible_year_then_it_fails_as_its_field_fails():
+    plan = row_plan(FollowUpSerializer)
+    row = [None] * len(plan.columns)
+    row[plan.index("due_at")] = dt.datetime(2150, 1, 1, tzinfo=dt.UTC)
+
+    with pytest.raises(serializers.ValidationError) as written:
+        plan.represent([tuple(row)], utc=True)
+    with pytest.raises(serializers.ValidationError) as drf:
+        FollowUpSerializer().fields["due_at"].to_representation(row[plan.index("due_at")])
+    assert written.value.detail == drf.value.detail

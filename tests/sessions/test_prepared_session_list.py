@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db.models.signals import pre_init
 
 from sessions import services
 from sessions.api.views import SessionViewSet
+from sessions.models import Session, StaffAssignment
 from tests.factories import PatientFactory, RoomFactory
 from tests.sessions.conftest import MONDAY, NURSE_SHARED, at
 
@@ -91,3 +93,33 @@ def test_given_a_clinics_day_then_its_sessions_come_from_the_prepared_query(api,
     assert [row["status"] for row in body["results"]] == ["scheduled", "cancelled"]
     assert [len(row["assignments"]) for row in body["results"]] == [1, 1]
     assert list(SessionViewSet._prepared_variants) == [(("clinic", "starts_after", "starts_before"), 50, 1)]
+
+
+def test_given_a_clinics_day_then_its_page_is_read_as_rows_with_its_assignments_in_one_query(
+    api, scheduler, clinic, week, working_nurse
+):
+    # given
+    built = []
+
+    def count(sender, **kwargs):
+        built.append(sender)
+
+    # when listed (a pre_init receiver sees every instance Django builds)
+    client = api(scheduler)
+    client.get(f"/api/v1/sessions/?clinic={clinic.pk}")  # (logs in, builds the variant)
+    for model in (Session, StaffAssignment):
+        pre_init.connect(count, sender=model)
+    try:
+        body = client.get(f"/api/v1/sessions/?clinic={clinic.pk}&{_day(clinic, 0)}").json()
+    finally:
+        for model in (Session, StaffAssignment):
+            pre_init.disconnect(count, sender=model)
+
+    # then Monday's two sessions with their nurse, written from rows: no session or assignment built
+    assert built == []
+    assert [row["id"] for row in body["results"]] == [week[0].pk, week[1].pk]
+    assert [[a["staff_name"] for a in row["assignments"]] for row in body["results"]] == [
+        [str(working_nurse)],
+        [str(working_nurse)],
+    ]
+    assert body["results"][0]["patient_name"] == f"{week[0].patient.first_name} {week[0].patient.last_name}"
