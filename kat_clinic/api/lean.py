@@ -325,7 +325,8 @@ class LeanComposite(LeanRepresentationMixin):
     # and plain values, as the session chart): each part written as DRF writes it, without DRF
     # deep-copying every nested serializer for each response. A part read by a lean serializer is
     # written the lean way; a part by another serializer, by a new instance of it with this
-    # serializer's context; a plain value (a dict, a number) by the class's own field.
+    # serializer's context; a plain value (a dict, a list, a number, a time) by the class's own field,
+    # converted as a lean row's columns are.
 
     def _lean_representation(self, instance, utc: bool | None):
         recipe = self._lean_recipe()
@@ -339,7 +340,9 @@ class LeanComposite(LeanRepresentationMixin):
             if value is None:
                 ret[name] = None
             elif kind == "value":
-                ret[name] = extra.to_representation(value)
+                ret[name] = extra(value)
+            elif kind == "time":
+                ret[name] = extra(value, utc)
             else:
                 part = self._lean_children(name, extra)
                 if kind == "one":
@@ -373,8 +376,11 @@ def _composite_recipe(serializer) -> tuple | None:
             steps.append((name, "one", source, type(field)))
         elif isinstance(field, serializers.BaseSerializer):
             steps.append((name, "plain", source, type(field)))
-        elif isinstance(field, (*_VALUE_CLASSES, drf_fields.DictField)):
-            steps.append((name, "value", source, field))
+        elif isinstance(field, _VALUE_CLASSES):
+            convert = _identity_or(field)
+            steps.append((name, "time" if getattr(convert, "takes_zone_flag", False) else "value", source, convert))
+        elif isinstance(field, (drf_fields.DictField, drf_fields.ListField)):
+            steps.append((name, "value", source, field.to_representation))
         else:
             return None
     return tuple(steps)

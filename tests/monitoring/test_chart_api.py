@@ -130,6 +130,33 @@ def test_the_session_chart_is_the_same_bytes_lean_and_through_drf(
     assert [a["body"] for a in body["note"]["addenda"]] == ["Patient called back: slept well."]
 
 
+def test_the_patient_timeline_is_the_same_bytes_lean_and_through_drf(
+    api, nurse, prescriber, therapist, patient, monkeypatch
+):
+    # given a charted session and a consent, with microseconds in their times
+    from tests.monitoring.factories import ConsentFactory
+
+    _chart(SessionFactory(patient=patient), nurse, prescriber, therapist, size=2)
+    ConsentFactory(
+        patient=patient, witness=nurse, recorded_by=nurse, signed_at=dt.datetime(2026, 3, 1, 9, 30, 0, 5, tzinfo=dt.UTC)
+    )
+    client = api(therapist)
+    url = f"/api/v1/chart/patients/{patient.pk}/timeline/"
+
+    # when read lean, then with DRF's own path
+    lean = client.get(url)
+    monkeypatch.setattr(LeanRepresentationMixin, "_lean_recipe", classmethod(lambda cls: None))
+    plain = client.get(url)
+
+    # then
+    assert (lean.status_code, plain.status_code) == (200, 200)
+    assert lean.content == plain.content
+    entries = lean.json()
+    assert [e["type"] for e in entries].count("consent") == 1
+    assert next(e for e in entries if e["type"] == "consent")["at"] == "2026-03-01T09:30:00.000005Z"
+    assert {e["session"] for e in entries if e["type"] == "consent"} == {None}
+
+
 def test_the_patient_timeline_is_newest_first(api, nurse, prescriber, therapist, patient):
     # given
     session = SessionFactory(patient=patient)

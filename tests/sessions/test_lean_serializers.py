@@ -40,6 +40,9 @@ LEAN = (
     mon.AddendumSerializer,
     # the session chart itself: its parts, each by its own serializer
     mon.SessionChartSerializer,
+    mon.ChecklistStatusSerializer,
+    # a patient's timeline
+    mon.TimelineEntrySerializer,
     # the search's options
     OptionSerializer,
 )

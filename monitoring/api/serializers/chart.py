@@ -39,7 +39,7 @@ class ChecklistOverrideSerializer(serializers.ModelSerializer):
         validators: list = []
 
 
-class ChecklistStatusSerializer(serializers.Serializer):
+class ChecklistStatusSerializer(LeanComposite, serializers.Serializer):
     ready = serializers.BooleanField()
     unmet = serializers.ListField(child=serializers.DictField())
     overridden = serializers.ListField(child=serializers.DictField())
@@ -87,7 +87,7 @@ class ChartLimitsSerializer(serializers.Serializer):
     predose_vitals_max_age_minutes = serializers.IntegerField()
 
 
-class TimelineEntrySerializer(serializers.Serializer):
+class TimelineEntrySerializer(LeanComposite, serializers.Serializer):
     at = AwareDateTimeField()
     type = serializers.CharField()
     id = serializers.IntegerField()
