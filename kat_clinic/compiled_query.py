@@ -150,10 +150,19 @@ class Prepared:
         return next(iter(self.bind(**values)), None)
 
     def bind(self, **values) -> QuerySet:
-        queryset = self.queryset._chain()
-        queryset.query.__class__ = _BoundQuery
-        queryset.query._prepared = self
-        queryset.query._run_values = values
+        built = self.queryset
+        # The built query's parts, shared rather than cloned (Django's clone copies its whole tree):
+        # a bound query is only compiled, by the compilation made once, and refuses every change.
+        query = _BoundQuery.__new__(_BoundQuery)
+        query.__dict__.update(built.query.__dict__)
+        query._prepared = self
+        query._run_values = values
+        queryset = built.__class__(model=built.model, query=query, using=built._db, hints=built._hints)
+        queryset._for_write = built._for_write
+        queryset._prefetch_related_lookups = built._prefetch_related_lookups[:]
+        queryset._known_related_objects = built._known_related_objects
+        queryset._iterable_class = built._iterable_class
+        queryset._fields = built._fields
         return queryset
 
 
