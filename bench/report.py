@@ -116,6 +116,42 @@ def goals_table(r: dict) -> list[str]:
     return lines + [""]
 
 
+def evaluate_one_worker(one_worker: dict) -> None:
+    """Each hot read's CPU on one worker as a multiple of the ceiling's there (`ratio`), and whether
+    it is within the goal (`met`)."""
+    ceiling = (one_worker.get(CEILING) or {}).get("worker_cpu_ms_per_request")
+    for name, info in one_worker.items():
+        if name == CEILING or not ceiling:
+            continue
+        info["ratio"] = round(info["worker_cpu_ms_per_request"] / ceiling, 1)
+        info["met"] = info["ratio"] <= HOT_READ_CPU_RATIO
+
+
+def one_worker_table(r: dict) -> list[str]:
+    """The hot reads' CPU on one gunicorn worker, one request at a time (the issue's own measure)."""
+    one_worker = r.get("one_worker") or {}
+    if not one_worker:
+        return []
+    lines = [
+        f"Web CPU per request on one gunicorn worker at scale {r['scale']:g}, one request at a time (the "
+        "measure the round-2 issue gave its figures in; above, four workers take the requests in turn):",
+        "",
+        "| endpoint | worker CPU ms/req | × ceiling CPU | serial p95 ms | goal | verdict |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    for name, info in one_worker.items():
+        if name == CEILING:
+            verdict, goal = "ceiling", "–"
+        else:
+            goal = f"≤ {HOT_READ_CPU_RATIO:g}× ceiling CPU"
+            verdict = "–" if "met" not in info else ("met" if info["met"] else "missed")
+        lines.append(
+            f"| {name} | {info['worker_cpu_ms_per_request']:.2f} | {_fmt(info.get('ratio'))} | "
+            f"{_fmt(info.get('p95_ms'))} | {goal} | {verdict} |"
+        )
+    return lines + [""]
+
+
 def load_all(results_dir: Path) -> list[dict]:
     out = []
     for f in sorted(results_dir.glob("scale-*.json")):
@@ -317,6 +353,7 @@ def write_all(results_dir: Path) -> None:
     for r in runs:
         lines += scale_table(r)
         lines += goals_table(r)
+        lines += one_worker_table(r)
     lines += growth_table(runs)
     if chart(runs, results_dir / "latency_vs_scale.png"):
         lines += ["![p95 latency and worker CPU against data scale](latency_vs_scale.png)", ""]
@@ -329,6 +366,7 @@ def write_all(results_dir: Path) -> None:
                 "ceiling_rps": r.get("ceiling_rps"),
                 "rss": r.get("rss"),
                 "seed": r.get("seed"),
+                "one_worker": r.get("one_worker"),
                 "scenarios": {
                     n: {
                         k: v

@@ -319,6 +319,8 @@ def bench_scale(scale: float, opts: argparse.Namespace) -> dict:
             )
         results["rss"] = server.worker_rss_mb()
         log(f"  gunicorn worker RSS (MB): {results['rss']['workers_mb']}")
+    log("one worker, one request at a time (the issue's measure of web CPU per request)")
+    results["one_worker"] = one_worker_cpu(scale, opts, ctx, runtime_url, only)
     results["machine"]["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
     report.evaluate(results)
     slow = [n for n, s in results["scenarios"].items() if s.get("missed") or s.get("goal_missed")]
@@ -349,6 +351,33 @@ def bench_scale(scale: float, opts: argparse.Namespace) -> dict:
     out.write_text(json.dumps(results, indent=2, default=str))
     log(f"wrote {out.relative_to(ROOT)}")
     return results
+
+
+def one_worker_cpu(scale: float, opts: argparse.Namespace, ctx: dict, runtime_url: str, only: set | None) -> dict:
+    """Web CPU per request of the ceiling and each hot read on one gunicorn worker, one request at a
+    time: the measure the round-2 issue gave its figures in. Under the load run's four workers, a
+    request in turn finds its worker's memory out of the CPU's caches (the other three, and the load
+    generator, ran since), which costs a heavy request more than `/livez`; both are reported."""
+    out: dict = {}
+    with Gunicorn(scale, 1, "sync", 1, runtime_url) as server:
+        for sc in SCENARIOS:
+            if not (sc.kind == "ceiling" or sc.hot_read) or (only and sc.name not in only and sc.kind != "ceiling"):
+                continue
+            if not ctx["probe"].get(sc.name, {}).get("available"):
+                continue
+
+            def factory(i: int, sc=sc):
+                return sc.request(ctx, i)
+
+            closed_loop(HOST, server.port, factory, concurrency=1, duration_s=1.0)  # warm-up
+            cpu0 = server.worker_cpu_s()
+            serial = closed_loop(HOST, server.port, factory, concurrency=1, duration_s=opts.serial_duration)
+            if serial.samples:
+                cpu = (server.worker_cpu_s() - cpu0) * 1000 / len(serial.samples)
+                out[sc.name] = {"worker_cpu_ms_per_request": round(cpu, 2), "p95_ms": serial.summary().get("p95_ms")}
+                log(f"  {sc.name:<24} {cpu:6.2f} ms CPU per request")
+    report.evaluate_one_worker(out)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -134,3 +134,24 @@ def test_growth_compares_queries_and_serial_cpu_from_scale_one_to_ten():
     # then +10 % is within the ±15 % goal and +30 % is not
     assert "| patient list | 5.0 | 5.0 | 4 | 4 | 2.0 | 2.2 | 1.00× | +10% |" in lines
     assert "| day board | 5.0 | 5.0 | 7 | 7 | 2.0 | 2.6 | 1.00× | +30% (missed) |" in lines
+
+
+def test_on_one_worker_each_hot_read_is_judged_against_the_ceilings_cpu_there():
+    # given the ceiling at 0.5 ms on one worker, a list at 2.9 ms and a chart at 4.0 ms
+    one_worker = {
+        "livez (ceiling)": {"worker_cpu_ms_per_request": 0.5, "p95_ms": 1.0},
+        "patient list": {"worker_cpu_ms_per_request": 2.9, "p95_ms": 6.0},
+        "session chart": {"worker_cpu_ms_per_request": 4.0, "p95_ms": 8.0},
+    }
+
+    # when evaluated and reported
+    report.evaluate_one_worker(one_worker)
+    table = report.one_worker_table({"scale": 1, "one_worker": one_worker})
+
+    # then the list is within 6x (5.8), the chart is not (8.0)
+    assert one_worker["patient list"] == {"worker_cpu_ms_per_request": 2.9, "p95_ms": 6.0, "ratio": 5.8, "met": True}
+    assert one_worker["session chart"]["ratio"] == 8.0 and one_worker["session chart"]["met"] is False
+    assert "ratio" not in one_worker["livez (ceiling)"]
+    assert "| patient list | 2.90 | 5.8 | 6.0 | ≤ 6× ceiling CPU | met |" in table
+    assert "| session chart | 4.00 | 8.0 | 8.0 | ≤ 6× ceiling CPU | missed |" in table
+    assert "| livez (ceiling) | 0.50 | – | 1.0 | – | ceiling |" in table
