@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
-from django.db.models import Q, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import BigIntegerField, Func, QuerySet
 from django.db.models.query import ModelIterable
 from django.utils import timezone
 
 from kat_clinic.api.lean import PREFETCHED_SUFFIX
 from kat_clinic.compiled_query import Param, ParamIds, Prepared
 from kat_clinic.models import Clinic, Room, StaffMember
+from programs.models import PlannedSession
 from sessions import signals
 from sessions.models import MAX_BLOCK, Session, StaffAssignment
 from sessions.timeutil import local_to_aware
@@ -149,13 +152,23 @@ _BOARD_ASSIGNMENTS = Prepared(
         )
     )
 )
-# The active sessions of the integration steps linked to `planned` dosing steps, or of `dosing` steps.
+# The active sessions of the integration steps linked to `planned` dosing steps, or of `dosing` steps:
+# one list of planned steps (those linked, found by their index, then the dosing steps), matched by
+# the sessions' own index. (An OR across the join to the planned steps read every planned step of
+# every clinic: 140 ms at scale 10 on a day of program sessions.)
 _BOARD_PARTNERS = Prepared(
     lambda: (
-        Session.objects.filter(active=True)
-        .filter(
-            Q(planned_session__linked_dosing_id__in_array=ParamIds("planned"))
-            | Q(planned_session_id__in_array=ParamIds("dosing"))
+        Session.objects.filter(
+            active=True,
+            planned_session_id__in_array=Func(
+                ArraySubquery(
+                    PlannedSession.objects.filter(linked_dosing_id__in_array=ParamIds("planned")).values("pk")
+                ),
+                ParamIds("dosing"),
+                template="(%(expressions)s)",
+                arg_joiner=" || ",
+                output_field=ArrayField(BigIntegerField()),
+            ),
         )
         .values("id", "kind", "status", "starts_at", "planned_session_id", "planned_session__linked_dosing_id")
         .order_by("starts_at", "id")

@@ -73,3 +73,22 @@ def test_day_board_with_links_keeps_a_fixed_query_count(
         response = _board(client, clinic, busiest)
     assert response.status_code == 200
     assert response.json()["sessions"]
+
+
+def test_day_board_reads_the_linked_sessions_by_their_planned_step_alone(api, scheduler, clinic, kat_enrollment):
+    # given the KAT program booked in full, and the day of its first dosing session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _book_whole_program(api, scheduler, kat_enrollment)
+    dosing = Session.objects.filter(enrollment=kat_enrollment, active=True, kind="dosing").order_by("starts_at")[0]
+    client = api(scheduler)
+
+    # when the board of that day is read
+    with CaptureQueriesContext(connection) as queries:
+        assert _board(client, clinic, dosing.starts_at.astimezone(clinic.tz).date()).status_code == 200
+
+    # then the partners are one list of planned steps matched by the sessions' own column: no OR
+    # across the join to the planned steps, which would read every planned step of every clinic
+    (partners,) = [q["sql"] for q in queries.captured_queries if '"planned_session_id" = ANY((ARRAY(' in q["sql"]]
+    assert " OR " not in partners
