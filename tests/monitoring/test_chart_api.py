@@ -96,6 +96,17 @@ def test_the_session_chart_holds_everything_in_a_fixed_number_of_queries(
     assert set(body["discharge"]) == {"ready", "unmet", "overridden"}
 
 
+def _lean_then_through_drf(client, url, monkeypatch):
+    """The lean answer, after checking that DRF's own path (every recipe off) answers the same bytes."""
+    lean = client.get(url)
+    with monkeypatch.context() as patched:
+        patched.setattr(LeanRepresentationMixin, "_lean_recipe", classmethod(lambda cls: None))
+        plain = client.get(url)
+    assert (lean.status_code, plain.status_code) == (200, 200)
+    assert lean.content == plain.content
+    return lean
+
+
 def test_the_session_chart_is_the_same_bytes_lean_and_through_drf(
     api, nurse, prescriber, therapist, patient, monkeypatch
 ):
@@ -111,17 +122,11 @@ def test_the_session_chart_is_the_same_bytes_lean_and_through_drf(
 
     signed = ClinicalNote.objects.get(session=session)
     note_add_addendum(note=signed, author=therapist, body="Patient called back: slept well.")
-    client = api(nurse)
-    url = f"/api/v1/chart/sessions/{session.pk}/"
 
     # when read lean, then with DRF's own path for every serializer
-    lean = client.get(url)
-    monkeypatch.setattr(LeanRepresentationMixin, "_lean_recipe", classmethod(lambda cls: None))
-    plain = client.get(url)
+    lean = _lean_then_through_drf(api(nurse), f"/api/v1/chart/sessions/{session.pk}/", monkeypatch)
 
-    # then
-    assert (lean.status_code, plain.status_code) == (200, 200)
-    assert lean.content == plain.content
+    # then the same bytes (above), and
     body = lean.json()
     assert (len(body["doses"]), len(body["vitals"]), len(body["sedation"]), len(body["adverse_events"])) == (3, 3, 3, 3)
     assert body["attestation"]["last_ate_at"] == "2026-03-08T07:00:00.123456Z"
@@ -140,17 +145,11 @@ def test_the_patient_timeline_is_the_same_bytes_lean_and_through_drf(
     ConsentFactory(
         patient=patient, witness=nurse, recorded_by=nurse, signed_at=dt.datetime(2026, 3, 1, 9, 30, 0, 5, tzinfo=dt.UTC)
     )
-    client = api(therapist)
-    url = f"/api/v1/chart/patients/{patient.pk}/timeline/"
 
     # when read lean, then with DRF's own path
-    lean = client.get(url)
-    monkeypatch.setattr(LeanRepresentationMixin, "_lean_recipe", classmethod(lambda cls: None))
-    plain = client.get(url)
+    lean = _lean_then_through_drf(api(therapist), f"/api/v1/chart/patients/{patient.pk}/timeline/", monkeypatch)
 
-    # then
-    assert (lean.status_code, plain.status_code) == (200, 200)
-    assert lean.content == plain.content
+    # then the same bytes (above), and
     entries = lean.json()
     assert [e["type"] for e in entries].count("consent") == 1
     assert next(e for e in entries if e["type"] == "consent")["at"] == "2026-03-01T09:30:00.000005Z"

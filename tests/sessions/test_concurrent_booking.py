@@ -1,14 +1,20 @@
 """Only the database stands between concurrent clerks: with the Python-side check off, exactly one
-of many simultaneous overlapping bookings succeeds and the rest are refused by SQLSTATE 23P01."""
+of many simultaneous overlapping bookings succeeds and the rest are refused by SQLSTATE 23P01.
+
+Two inserts that each find the other's uncommitted row under an exclusion constraint wait on each
+other, and PostgreSQL breaks the deadlock by rolling one back. A request is then run again from the
+start of its transaction (kat_clinic/api/transactions.py); each call here gets the same retry, and
+its second try meets the committed winner's row."""
 
 from __future__ import annotations
 
 import threading
 
 import pytest
-from django.db import connection
+from django.conf import settings
+from django.db import OperationalError, connection
 
-from kat_clinic.errors import Conflict
+from kat_clinic.errors import Conflict, is_concurrent_write
 from kat_clinic.models import Clinic
 from kat_clinic.roles import Role
 from programs.choices import SessionKind, StaffMode
@@ -35,7 +41,7 @@ def race(calls):
     def run(i, call):
         try:
             barrier.wait()
-            outcomes[i] = call()
+            outcomes[i] = _as_a_request_retries(call)
         except Exception as exc:  # noqa: BLE001 - the outcome is what the test inspects
             outcomes[i] = exc
         finally:
@@ -47,6 +53,18 @@ def race(calls):
     for t in threads:
         t.join()
     return outcomes
+
+
+def _as_a_request_retries(call):
+    """`call`, run again when PostgreSQL rolled it back for a concurrent write, as a request is."""
+    attempts = settings.API_TRANSACTION_ATTEMPTS
+    for attempt in range(1, attempts + 1):
+        try:
+            return call()
+        except OperationalError as exc:
+            if attempt == attempts or not is_concurrent_write(exc):
+                raise
+    raise AssertionError("unreachable")
 
 
 def overlapping_pairs(sql_where: str, table: str, start: str, end: str, key: str) -> int:
