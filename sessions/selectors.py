@@ -41,12 +41,14 @@ _ASSIGNMENT_ROW_COLUMNS = tuple(name for name in AssignmentRow._fields if name !
 _STAFF_NAME_COLUMNS = ("staff__first_name", "staff__last_name", "staff__credentials_suffix")
 
 
+def assignments_of_sessions() -> QuerySet[StaffAssignment]:
+    """The staff assignments of the sessions `ParamIds("sessions")`, in the order a session lists
+    them (for a prepared query: the session list's, as instances or as rows)."""
+    return StaffAssignment.objects.filter(session_id__in_array=ParamIds("sessions")).order_by("pk")
+
+
 _SESSION_ASSIGNMENT_ROWS = Prepared(
-    lambda: (
-        StaffAssignment.objects.filter(session_id__in_array=ParamIds("sessions"))
-        .order_by("pk")
-        .values_list(*_ASSIGNMENT_ROW_COLUMNS, *_STAFF_NAME_COLUMNS)
-    )
+    lambda: assignments_of_sessions().values_list(*_ASSIGNMENT_ROW_COLUMNS, *_STAFF_NAME_COLUMNS)
 )
 
 

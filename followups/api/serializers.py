@@ -10,6 +10,11 @@ from kat_clinic.models import StaffMember
 from kat_clinic.roles import Role
 
 
+def _staff_name(staff_id: int | None, *names: str) -> str | None:
+    """The addressee's name, from the staff member's columns; None for an item to a role or patient."""
+    return StaffMember.display_name(*names) if staff_id else None
+
+
 class FollowUpSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
     # Blank unless the follow-up is addressed to a role: the schema must say so.
     role = serializers.ChoiceField(choices=Role.choices, allow_blank=True, read_only=True)
@@ -17,10 +22,7 @@ class FollowUpSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
     staff_name = serializers.SerializerMethodField()
     # The same name from the columns of a row read without instances (kat_clinic/api/lean_rows.py).
     lean_row_methods = {
-        "staff_name": (
-            ("staff_id", "staff__first_name", "staff__last_name", "staff__credentials_suffix"),
-            lambda staff_id, *names: StaffMember.display_name(*names) if staff_id else None,
-        )
+        "staff_name": (("staff_id", "staff__first_name", "staff__last_name", "staff__credentials_suffix"), _staff_name)
     }
 
     class Meta:
@@ -50,7 +52,7 @@ class FollowUpSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_staff_name(self, followup: FollowUp) -> str | None:
-        return str(followup.staff) if followup.staff_id else None
+        return str(followup.staff) if followup.staff_id else None  # (str: StaffMember.display_name)
 
 
 class FollowUpQueueQuerySerializer(QuerySerializer):

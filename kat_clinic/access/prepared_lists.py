@@ -25,6 +25,7 @@ import datetime as dt
 from collections import OrderedDict
 from collections.abc import Hashable
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import models
 from django.db.models import QuerySet
@@ -51,6 +52,14 @@ _PLAIN_FILTERS = (filters.Filter.filter, filters.ChoiceFilter.filter)
 MAX_VARIANTS = 256
 
 
+class _TupleRows(NamedTuple):
+    """A page read as tuples: the plan that writes its rows, and where a row holds what the audit
+    records of it (its id, patient and clinic; None: not audited)."""
+
+    rows: RowPlan
+    audited: tuple[int | None, int | None, int | None]
+
+
 class PreparedListMixin(mixins.ListModelMixin):
     """DRF's list, answered by a prepared query where the view can give its filters as parameters.
 
@@ -67,7 +76,7 @@ class PreparedListMixin(mixins.ListModelMixin):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        # (shape, page size, page) -> (Prepared, its RowPlan or None), or None
+        # (shape, page size, page) -> (Prepared, its rows' plan or None), or None
         cls._prepared_variants = OrderedDict()
 
     def list(self, request, *args, **kwargs):
@@ -77,7 +86,7 @@ class PreparedListMixin(mixins.ListModelMixin):
         rows, plan = answer
         if plan is None:
             return self.get_paginated_response(self.get_serializer(rows, many=True).data)
-        return self.get_paginated_response(plan.represent(rows, current_zone_is_utc()))
+        return self.get_paginated_response(plan.rows.represent(rows, current_zone_is_utc()))
 
     def prepared_filtering(self, request) -> tuple[Hashable, dict] | None:
         """The request's filtering as (its shape, the values of its parameters), or None where DRF's
@@ -117,7 +126,7 @@ class PreparedListMixin(mixins.ListModelMixin):
         """The values of the scope's parameters: the caller's clinics, by default."""
         return {"clinics": sorted(self.allowed_clinic_ids())}
 
-    def prepared_page(self, request) -> tuple[list, RowPlan | None] | None:
+    def prepared_page(self, request) -> tuple[list, _TupleRows | None] | None:
         """The page's rows by the prepared query, with the plan that writes them when they are
         tuples (else they are instances for the serializer), or None where DRF's path answers."""
         paginator = self.paginator
@@ -142,27 +151,26 @@ class PreparedListMixin(mixins.ListModelMixin):
             page = paginator.page_of_rows(rows, prepared.queryset, number, page_size)
             self.audit_objects(page)
             return page, None
-        count = rows[0][plan.index(TOTAL)] if rows else None
+        count = rows[0][plan.rows.index(TOTAL)] if rows else None
         page = paginator.page_of_rows(rows, prepared.queryset, number, page_size, count=count)
         audit = getattr(request, "audit", None)
         if audit is not None:
-            audit.add_rows(page, *(None if c is None else plan.index(c) for c in self._audit_columns()))
+            audit.add_rows(page, *plan.audited)
         return page, plan
 
-    def _row_plan(self, queryset: QuerySet) -> RowPlan | None:
-        """The plan for reading this list's page as tuples, or None: as instances."""
+    def _tuple_rows(self, queryset: QuerySet) -> _TupleRows | None:
+        """How to read and audit this list's page as tuples, or None: as instances."""
         if queryset._iterable_class not in (ModelIterable, *self.iterables_written_by_row_plan):
             return None  # a selector's iterable adds to each instance
-        audit_columns = self._audit_columns()
+        audit_columns = self.audit_columns(queryset.model)
         if audit_columns is None:
             return None
-        extra = tuple(column for column in audit_columns if column is not None)
-        return row_plan(self.get_serializer_class(), (*extra, TOTAL))
+        plan = row_plan(self.get_serializer_class(), (*(c for c in audit_columns if c is not None), TOTAL))
+        if plan is None:
+            return None
+        return _TupleRows(plan, tuple(None if c is None else plan.index(c) for c in audit_columns))
 
-    def _audit_columns(self) -> tuple[str, str | None, str | None] | None:
-        return self.audit_columns(self.get_base_queryset().model)
-
-    def _variant(self, shape: Hashable, page_size: int, number: int) -> tuple[Prepared, RowPlan | None] | None:
+    def _variant(self, shape: Hashable, page_size: int, number: int) -> tuple[Prepared, _TupleRows | None] | None:
         variants = type(self)._prepared_variants
         key = (shape, page_size, number)
         try:
@@ -175,9 +183,9 @@ class PreparedListMixin(mixins.ListModelMixin):
         if countable_with_the_page(queryset):
             offset = (number - 1) * page_size
             page = queryset.annotate(**{TOTAL: self.paginator.total(queryset)})
-            plan = self._row_plan(queryset)
+            plan = self._tuple_rows(queryset)
             if plan is not None:
-                page = page.prefetch_related(None).values_list(*plan.columns)
+                page = page.prefetch_related(None).values_list(*plan.rows.columns)
             page = page[offset : offset + page_size]
             variant = (Prepared(lambda: page), plan)
         variants[key] = variant

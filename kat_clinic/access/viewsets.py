@@ -131,13 +131,17 @@ class ClinicScopedViewSet(AuditedViewMixin, viewsets.GenericViewSet):
             queryset = queryset.annotate(**{AUDIT_CLINIC_ANNOTATION: F(self.clinic_lookup)})
         return queryset
 
+    def _clinic_of_scope(self) -> str:
+        """The attribute (path) of an object that holds the clinic it is scoped by."""
+        return "pk" if self.clinic_lookup == "id" else self.clinic_lookup.replace("__", ".") + "_id"
+
     def audit_clinic_getter(self) -> Callable[[object], object] | None:
         if self.audit_clinic_attr != CLINIC_OF_SCOPE:
             return super().audit_clinic_getter()
-        if self.clinic_lookup == "id":
-            return attribute_path("pk")
+        if "__" not in self.clinic_lookup:
+            return attribute_path(self._clinic_of_scope())
         # Objects read through the queryset carry the annotation; created ones follow the path.
-        through_path = attribute_path(self.clinic_lookup.replace("__", ".") + "_id")
+        through_path = attribute_path(self._clinic_of_scope())
 
         def clinic_of(obj):
             annotated = getattr(obj, AUDIT_CLINIC_ANNOTATION, None)
@@ -160,12 +164,10 @@ class ClinicScopedViewSet(AuditedViewMixin, viewsets.GenericViewSet):
 
         if self.audit_clinic_attr != CLINIC_OF_SCOPE:
             clinic = column(self.audit_clinic_attr)
-        elif self.clinic_lookup == "id":
-            clinic = pk
         elif "__" in self.clinic_lookup:
             clinic = AUDIT_CLINIC_ANNOTATION  # the scope's own join, annotated by `scoped`
         else:
-            clinic = column(self.clinic_lookup + "_id")
+            clinic = column(self._clinic_of_scope())
         patient = column(self.audit_patient_attr)
         if clinic is False or patient is False:
             return None

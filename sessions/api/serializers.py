@@ -14,13 +14,13 @@ from kat_clinic.api.filters import QuerySerializer
 from kat_clinic.api.lean import LeanComposite, LeanRepresentationMixin
 from kat_clinic.api.lean_rows import row_plan
 from kat_clinic.api.times import AwareDateTimeField, PlausibleDateField
-from kat_clinic.compiled_query import ParamIds, Prepared
+from kat_clinic.compiled_query import Prepared
 from kat_clinic.models import Clinic, Patient, Room, StaffMember
 from kat_clinic.roles import Role
 from programs.choices import Medication, SessionKind, StaffMode
 from programs.models import Enrollment, PlannedSession
 from sessions.models import Session, StaffAssignment
-from sessions.selectors import AssignmentRow
+from sessions.selectors import AssignmentRow, assignments_of_sessions
 from sessions.services.linked_integration import LinkedIntegration
 
 
@@ -93,11 +93,7 @@ def _patient_name(first_name: str, last_name: str) -> str:
 # A page of the session list read as rows: its sessions' assignments in one query, written from
 # their columns (kat_clinic/api/lean_rows.py), in the order the instances' rows have them.
 _ASSIGNMENT_ROWS = Prepared(
-    lambda: (
-        StaffAssignment.objects.filter(session_id__in_array=ParamIds("sessions"))
-        .order_by("pk")
-        .values_list(*row_plan(StaffAssignmentSerializer, ("session_id",)).columns)
-    )
+    lambda: assignments_of_sessions().values_list(*row_plan(StaffAssignmentSerializer, ("session_id",)).columns)
 )
 
 

@@ -102,8 +102,10 @@ def test_given_a_prepared_patient_list_then_no_patient_instance_is_built(api, sc
     assert response.status_code == 200
     assert len(response.json()["results"]) == 3
     assert built == []
-    ((_prepared, plan),) = PatientViewSet._prepared_variants.values()
-    assert plan.columns[:3] == ("id", "mrn", "home_clinic_id")
+    ((_prepared, tuple_rows),) = PatientViewSet._prepared_variants.values()
+    assert tuple_rows.rows.columns[:3] == ("id", "mrn", "home_clinic_id")
+    # and the audit reads the patient (its own id) and its home clinic from the row
+    assert tuple_rows.audited == (0, 0, 2)
 
 
 def test_given_rows_then_the_audit_adds_each_new_id_once_in_order_and_skips_the_missing():
