@@ -27,9 +27,7 @@ CSV_RESPONSES = {
 
 
 def _query(serializer_class, request) -> dict:
-    query = serializer_class(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    return dict(query.validated_data)
+    return serializer_class.read(request.query_params)
 
 
 def _csv(header: list[str], rows: Iterable[list[str]], filename: str) -> HttpResponse:

@@ -52,9 +52,7 @@ class FollowUpViewSet(ClinicScopedViewSet, PreparedListMixin, mixins.RetrieveMod
         return staff.pk if staff else None
 
     def _queue_parameters(self) -> dict:
-        query = s.FollowUpQueueQuerySerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        return query.validated_data
+        return s.FollowUpQueueQuerySerializer.read(self.request.query_params)
 
     def get_queryset(self):
         queryset = super().get_queryset()

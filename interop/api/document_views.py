@@ -201,11 +201,10 @@ class CsvView(DownloadView):
     query_serializer = ClinicQuerySerializer
 
     def clinic_and_query(self, request) -> tuple[Clinic, dict]:
-        query = self.query_serializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        if query.validated_data["clinic"] not in self.allowed():
+        query = self.query_serializer.read(request.query_params)
+        if query["clinic"] not in self.allowed():
             raise Http404
-        return Clinic.objects.get(pk=query.validated_data["clinic"]), query.validated_data
+        return Clinic.objects.get(pk=query["clinic"]), query
 
     def send(
         self, content: bytes, *, filename: str, document: str, clinic: Clinic, resource_type="", ids=(), patients=()
@@ -303,9 +302,8 @@ class DisclosuresCsvView(CsvView):
         [OpenApiParameter("patient", int, required=True, description="The patient's id.")],
     )
     def get(self, request):
-        query = PatientQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        patient = get_object_or_404(Patient, pk=query.validated_data["patient"], home_clinic_id__in=self.allowed())
+        query = PatientQuerySerializer.read(request.query_params)
+        patient = get_object_or_404(Patient, pk=query["patient"], home_clinic_id__in=self.allowed())
         rows = exports.disclosure_rows(patient_id=patient.pk)
         request.audit.add_object(resource_id=patient.pk, patient_id=patient.pk, clinic_id=patient.home_clinic_id)
         return self.attachment(

@@ -36,7 +36,8 @@ from django_filters.constants import EMPTY_VALUES
 from django_filters.utils import translate_validation
 from rest_framework import mixins
 
-from kat_clinic.api.filters import StrictFilterBackend
+from kat_clinic.access.scoping import roles_by_clinic
+from kat_clinic.api.filters import StrictFilterBackend, reads_value_alone
 from kat_clinic.api.lean import current_zone_is_utc
 from kat_clinic.api.lean_rows import RowPlan, row_plan
 from kat_clinic.api.pagination import TOTAL, DefaultPagination, countable_with_the_page
@@ -50,6 +51,9 @@ _PLAIN_VALUES = (int, str, bool, dt.datetime, dt.date, Decimal)
 _PLAIN_FILTERS = (filters.Filter.filter, filters.ChoiceFilter.filter)
 # Prepared variants kept per view class: the combinations a clinic's screens use are a few dozen.
 MAX_VARIANTS = 256
+# Filterings kept per view class (a day's list, a patient's, a search's letters); all dropped when full.
+MAX_FILTERINGS = 1024
+_NOT_KEPT = object()
 
 
 class _TupleRows(NamedTuple):
@@ -78,6 +82,8 @@ class PreparedListMixin(mixins.ListModelMixin):
         super().__init_subclass__(**kwargs)
         # (shape, page size, page) -> (Prepared, its rows' plan or None), or None
         cls._prepared_variants = OrderedDict()
+        # (query string, caller's clinics) -> the filtering it gives (`prepared_filtering`)
+        cls._prepared_filterings = {}
 
     def list(self, request, *args, **kwargs):
         answer = self.prepared_page(request)
@@ -91,15 +97,35 @@ class PreparedListMixin(mixins.ListModelMixin):
     def prepared_filtering(self, request) -> tuple[Hashable, dict] | None:
         """The request's filtering as (its shape, the values of its parameters), or None where DRF's
         path answers. The shape names the variant: the same shape is the same SQL. A 400 raised here
-        must be the one DRF's path raises. By default: the filter set's filters that are given."""
+        must be the one DRF's path raises. By default: the filter set's filters that are given.
+
+        The filtering of a query string whose every filter's value is read from its text alone
+        (`reads_value_alone`) is kept, by the query string and the caller's clinics (which a clinic
+        filter reads): the same ones again are the same filtering, without the filter set's form."""
         if not self.prepared_filters or list(self.filter_backends) != [StrictFilterBackend]:
             return None
+        key = (
+            tuple((name, *values) for name, values in request.query_params.lists()),
+            frozenset(roles_by_clinic(request.user)),
+        )
+        kept = type(self)._prepared_filterings
+        filtering = kept.get(key, _NOT_KEPT)
+        if filtering is not _NOT_KEPT:
+            return filtering
         filterset_class = self.filterset_class
         filterset = filterset_class(
             data=request.query_params, queryset=filterset_class._meta.model._default_manager.none(), request=request
         )
         if not filterset.is_valid():
             raise translate_validation(filterset.errors)
+        filtering = self._filtering_of(filterset)
+        if all(reads_value_alone(filterset, name) for name in request.query_params if name in filterset.filters):
+            if len(kept) >= MAX_FILTERINGS:
+                kept.clear()
+            kept[key] = filtering
+        return filtering
+
+    def _filtering_of(self, filterset) -> tuple[Hashable, dict] | None:
         values = {}
         for name, value in filterset.form.cleaned_data.items():
             if value in EMPTY_VALUES:
@@ -185,7 +211,7 @@ class PreparedListMixin(mixins.ListModelMixin):
             page = queryset.annotate(**{TOTAL: self.paginator.total(queryset)})
             plan = self._tuple_rows(queryset)
             if plan is not None:
-                page = page.prefetch_related(None).values_list(*plan.rows.columns)
+                page = plan.rows.values_list(page.prefetch_related(None))
             page = page[offset : offset + page_size]
             variant = (Prepared(lambda: page), plan)
         variants[key] = variant

@@ -16,6 +16,7 @@ scope allows of it, which is nothing for a clinic that is not the caller's).
 from __future__ import annotations
 
 import copy
+import functools
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -24,6 +25,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_filters import rest_framework as filters
+from django_filters.fields import ChoiceField as FilterChoiceField
 from django_filters.fields import IsoDateTimeField
 from django_filters.fields import ModelChoiceField as FilterModelChoiceField
 from rest_framework import serializers
@@ -31,7 +33,7 @@ from rest_framework.fields import empty
 
 from kat_clinic.access.scoping import roles_by_clinic
 from kat_clinic.api.lean import FieldsBuiltOnce
-from kat_clinic.api.times import NAIVE, TIME_OUT_OF_RANGE, plausible_year
+from kat_clinic.api.times import NAIVE, TIME_OUT_OF_RANGE, PlausibleDateField, plausible_year
 from kat_clinic.models import Clinic
 
 BLANK = "Give a value, or leave the parameter out."
@@ -163,6 +165,26 @@ class StrictFilterSet(filters.FilterSet):
         return valid
 
 
+# Form fields whose cleaned value is a function of the parameter's text alone (no database, clock
+# or zone: a naive time is refused, so none is read in the current zone).
+_FORM_FIELDS_READING_VALUES_ALONE = frozenset(
+    {forms.IntegerField, forms.CharField, forms.ChoiceField, FilterChoiceField, AwareIsoDateTimeField}
+)
+
+
+def reads_value_alone(filterset: StrictFilterSet, name: str) -> bool:
+    """Whether a validated filter set read parameter `name`'s value from its text alone, so that
+    the same text, for the same caller's clinics, is the same value. A clinic the caller works at
+    is read without a query (`CallersClinicField`); any other model choice is looked up."""
+    field = filterset.form.fields[name]
+    if type(field) is CallersClinicField:
+        try:
+            return int(filterset.data.get(name)) in field.callers_clinics
+        except (TypeError, ValueError):
+            return False
+    return type(field) in _FORM_FIELDS_READING_VALUES_ALONE and not filterset.filters[name].extra.get("validators")
+
+
 def _ignores_no_input(filterset_class) -> bool:
     """Whether a filter set given no parameters leaves the queryset as it is (nothing required, no
     filtering of its own besides its filters, which skip an absent value)."""
@@ -213,9 +235,67 @@ class StrictFilterBackend(filters.DjangoFilterBackend):
 
 class QuerySerializer(FieldsBuiltOnce, serializers.Serializer):
     """A serializer of query parameters, read as plain values: a blank one is refused, not skipped.
-    Its fields are built once per class (read on every request of a list or a board)."""
+    Its fields are built once per class (read on every request of a list or a board).
+
+    `read(request.query_params)` gives the validated values or raises the 400. Where every field
+    reads its value from the query string alone (`reads_values_alone`), the values of the last
+    query strings read are kept: the same query string is the same values.
+    """
 
     def __init__(self, instance=None, data=empty, **kwargs):
         if hasattr(data, "getlist"):
             data = data.dict()  # the last value of each parameter, as request.query_params.get gives
         super().__init__(instance, data, **kwargs)
+
+    @classmethod
+    def read(cls, query_params) -> dict:
+        """The parameters' validated values (a ValidationError: the 400 of `is_valid`)."""
+        if not reads_values_alone(cls):
+            return dict(_validated(cls, query_params))
+        return dict(_validated_again(cls, tuple(query_params.items())))
+
+
+# Fields whose value is a function of the parameter's text alone: no database, clock, zone or context.
+_FIELDS_READING_VALUES_ALONE = frozenset(
+    {
+        serializers.CharField,
+        serializers.IntegerField,
+        serializers.BooleanField,
+        serializers.ChoiceField,
+        serializers.DateField,
+        PlausibleDateField,
+    }
+)
+
+
+@functools.cache
+def reads_values_alone(serializer_class: type[QuerySerializer]) -> bool:
+    """Whether the serializer's validated values depend on the query string alone: each of its
+    fields of a kind above (not a subclass), without validators or a default of its own, and no
+    validation of the serializer's own (`validate`, `validate_<field>`)."""
+    fields = serializer_class().fields
+    own_validation = (
+        serializer_class.validate is not serializers.Serializer.validate
+        or serializer_class.to_internal_value is not serializers.Serializer.to_internal_value
+        or serializer_class.run_validation is not serializers.Serializer.run_validation
+        or any(hasattr(serializer_class, f"validate_{name}") for name in fields)
+    )
+    return not own_validation and all(
+        type(field) in _FIELDS_READING_VALUES_ALONE
+        and "validators" not in field._kwargs
+        and "default" not in field._kwargs
+        and "source" not in field._kwargs
+        for field in fields.values()
+    )
+
+
+def _validated(serializer_class: type[QuerySerializer], data) -> dict:
+    query = serializer_class(data=data)
+    query.is_valid(raise_exception=True)
+    return query.validated_data
+
+
+@functools.lru_cache(maxsize=1024)
+def _validated_again(serializer_class: type[QuerySerializer], items: tuple) -> dict:
+    """The values of a query string, kept for the next time it is read (a refusal raises: not kept)."""
+    return _validated(serializer_class, dict(items))

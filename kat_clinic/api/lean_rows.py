@@ -8,11 +8,12 @@ straight from its tuple: the same names in the same order, each value converted 
 converts it.
 
     plan = row_plan(PatientSerializer, extra=("home_clinic_id",))
-    queryset.values_list(*plan.columns)          # the representation's columns, then the extra ones
+    rows = plan.values_list(queryset)            # the representation's columns, then the extra ones
     plan.represent(rows, utc=True)               # [{"id": 7, "mrn": "...", ...}, ...]
 
 A value is written as it is where its field would return it unchanged: a text field's string, a
-number field's int, a boolean, a choice whose values are their own names, a JSON document. Any
+number field's int, a boolean, a choice whose values are their own names, a JSON document (read
+from its text by the scanner `json.loads` runs, without Django's conversion of each row). Any
 other value (a date, a time, a decimal, an unexpected type) goes through the field's own
 conversion, and a missing value is null, as DRF writes it. A serializer with any other kind of
 field (a nested list, a method field without its row function, a property) has no plan: its rows
@@ -23,10 +24,13 @@ tests/kat_clinic/test_lean_rows.py compares the output with the lean and DRF rep
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.db import models
+from django.db.models import ExpressionWrapper, F, QuerySet, TextField
 from rest_framework import fields as drf_fields
 from rest_framework.settings import api_settings
 
@@ -82,9 +86,16 @@ class RowPlan:
     # where a row holds its id.
     children: tuple[tuple[str, Callable], ...] = ()
     pk_index: int = 0
+    # What `values_list()` is given for each column: its lookup, or for a JSON document the
+    # column read as text (see `_json_document`).
+    selected: tuple = ()
 
     def index(self, column: str) -> int:
         return self.columns.index(column)
+
+    def values_list(self, queryset: QuerySet) -> QuerySet:
+        """The queryset's rows as tuples of the plan's columns."""
+        return queryset.values_list(*(self.selected or self.columns))
 
     def represent(self, rows: Iterable[tuple], utc: bool) -> list[dict]:
         names, converted, timed, computed = self.names, self.converted, self.timed, self.computed
@@ -149,6 +160,7 @@ def _build(serializer_class: type, extra: tuple[str, ...]) -> RowPlan | None:
     names: list[str] = []
     columns: list[str] = []
     converted, timed, methods, children = [], [], [], []
+    as_text: dict[str, ExpressionWrapper] = {}
     for name, kind, key, convert in recipe:
         names.append(name)
         if kind in ("column", "time") and key in columns_by_attname:
@@ -159,7 +171,10 @@ def _build(serializer_class: type, extra: tuple[str, ...]) -> RowPlan | None:
                 timed.append((len(columns) - 1, name, convert, first_year, last_year))
                 continue
             plain = _plain_type(fields[name]) if convert is not None else _ALWAYS_PLAIN
-            if plain is None or (plain is not _ALWAYS_PLAIN and plain is not _driver_type(columns_by_attname[key])):
+            if plain is _ALWAYS_PLAIN and _is_plain_json(columns_by_attname[key]):
+                as_text[key] = ExpressionWrapper(F(key), output_field=TextField())
+                converted.append((len(columns) - 1, name, None, _json_document))
+            elif plain is None or (plain is not _ALWAYS_PLAIN and plain is not _driver_type(columns_by_attname[key])):
                 converted.append((len(columns) - 1, name, plain, convert))
         elif kind == "method" and name in row_methods:
             inputs, function = row_methods[name]
@@ -186,6 +201,7 @@ def _build(serializer_class: type, extra: tuple[str, ...]) -> RowPlan | None:
         computed,
         tuple(children),
         columns.index(pk),
+        tuple(as_text.get(column, column) for column in columns) if as_text else (),
     )
 
 
@@ -204,6 +220,31 @@ def _plain_type(field) -> type | object | None:
     if represent is drf_fields.JSONField.to_representation and not field.binary:
         return _ALWAYS_PLAIN
     return None
+
+
+def _is_plain_json(column) -> bool:
+    """A JSON column that Django reads with `json.loads` and nothing else."""
+    return type(column) is models.JSONField and column.decoder is None
+
+
+# The scanner `json.loads` runs (json.decoder's C scanner), without the call's checks around it.
+_scan_json = json.JSONDecoder().scan_once
+
+
+def _json_document(text: str):
+    """A JSON column's text as Django's JSONField reads it: `json.loads`, or the text itself where
+    that fails. PostgreSQL writes a jsonb value without surrounding white space, so the scanner
+    reads it whole; anything else takes `json.loads`."""
+    try:
+        value, end = _scan_json(text, 0)
+    except StopIteration:
+        end = -1
+    if end == len(text):
+        return value
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
 
 
 def _driver_type(column) -> type | None:

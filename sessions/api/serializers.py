@@ -93,7 +93,7 @@ def _patient_name(first_name: str, last_name: str) -> str:
 # A page of the session list read as rows: its sessions' assignments in one query, written from
 # their columns (kat_clinic/api/lean_rows.py), in the order the instances' rows have them.
 _ASSIGNMENT_ROWS = Prepared(
-    lambda: assignments_of_sessions().values_list(*row_plan(StaffAssignmentSerializer, ("session_id",)).columns)
+    lambda: row_plan(StaffAssignmentSerializer, ("session_id",)).values_list(assignments_of_sessions())
 )
 
 

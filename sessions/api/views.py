@@ -326,15 +326,14 @@ class DayBoardView(AuditedViewMixin, APIView):
         responses={200: s.DayBoardSerializer, 400: ERRORS[400], 404: ERRORS[404]},
     )
     def get(self, request):
-        query = s.DayBoardQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        clinic_id = query.validated_data["clinic"]
+        query = s.DayBoardQuerySerializer.read(request.query_params)
+        clinic_id = query["clinic"]
         if clinic_id not in clinics_for(request.user, "schedule.day_board"):
             raise Http404
         clinic = clinic_or_none(clinic_id=clinic_id)
         if clinic is None:
             raise Http404
-        board = selectors.day_board(clinic=clinic, day=query.validated_data["date"])
+        board = selectors.day_board(clinic=clinic, day=query["date"])
         for item in board["sessions"]:
             request.audit.add_object(resource_id=item["id"], patient_id=item["patient"]["id"], clinic_id=clinic.pk)
         return Response(day_board_data(board))

@@ -12,7 +12,7 @@ from rest_framework import serializers
 
 from followups.api.serializers import FollowUpSerializer
 from followups.models import FollowUp
-from kat_clinic.api.lean_rows import row_plan
+from kat_clinic.api.lean_rows import _json_document, row_plan
 from kat_clinic.api.serializers import PatientSerializer
 from kat_clinic.api.views import PatientViewSet
 from kat_clinic.audit.context import AuditContext
@@ -32,7 +32,7 @@ def _drf(serializer_class, instances) -> list[dict]:
 
 def _from_tuples(serializer_class, queryset) -> list[dict]:
     plan = row_plan(serializer_class)
-    return plan.represent(queryset.values_list(*plan.columns), utc=True)
+    return plan.represent(plan.values_list(queryset), utc=True)
 
 
 def test_given_patients_with_empty_and_full_columns_then_their_tuples_are_written_as_drf_writes_them(clinic):
@@ -152,3 +152,46 @@ def test_given_a_time_of_an_implausible_year_then_it_fails_as_its_field_fails():
     with pytest.raises(serializers.ValidationError) as drf:
         FollowUpSerializer().fields["due_at"].to_representation(row[plan.index("due_at")])
     assert written.value.detail == drf.value.detail
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {},
+        {"session_id": 7, "note": 'Café ☕ "quoted" \\ back', "nested": {"list": [1, 2.5, None, True, "x"]}},
+        {"big": 123456789012345678901234567890, "small": -0.000001, "float": 2.5},
+        [1, "two", [3]],
+        "just text",
+        42,
+    ],
+)
+def test_given_a_json_document_then_it_is_read_from_its_text_as_djangos_json_field_reads_it(clinic, payload):
+    # given a follow-up whose payload is that document
+    FollowUpFactory(clinic=clinic, payload=payload)
+    followups = FollowUp.objects.order_by("pk")
+
+    # when written from tuples, the payload read as the column's text
+    plan = row_plan(FollowUpSerializer)
+    (row,) = plan.values_list(followups)
+
+    # then the column came as PostgreSQL's text, not a document Django decoded
+    assert type(row[plan.index("payload")]) is str
+    # and the written document is the one DRF writes, an integer beyond 64 bits kept whole
+    (written,) = plan.represent([row], utc=True)
+    assert written["payload"] == payload
+    assert written == _drf(FollowUpSerializer, followups)[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"a": [1, {"b": null}]}', {"a": [1, {"b": None}]}),
+        (' {"a": 1} ', {"a": 1}),  # white space around: json.loads reads it
+        ("12345678901234567890123", 12345678901234567890123),
+        ("not json", "not json"),  # as Django's field: the text itself
+        ('{"a": 1} trailing', '{"a": 1} trailing'),
+    ],
+)
+def test_given_a_json_columns_text_then_it_is_read_as_json_loads_reads_it(text, expected):
+    assert _json_document(text) == expected
+    assert type(_json_document(text)) is type(expected)
