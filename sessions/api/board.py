@@ -10,6 +10,8 @@ tests/sessions/test_day_board_body.py compares both on boards with flags, links 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from rest_framework import serializers
 
 from kat_clinic.api.lean import _datetime_converter, current_zone_is_utc
@@ -17,6 +19,8 @@ from kat_clinic.api.times import AwareDateTimeField, PlausibleDateField
 from sessions.api.serializers import DayBoardSerializer, DayBoardSessionSerializer
 
 _DATETIME = _datetime_converter(AwareDateTimeField())
+# The years of a UTC time the converter writes as ISO 8601 with "Z", which `moment` writes inline.
+_FIRST_YEAR, _LAST_YEAR = _DATETIME.fast_years
 _DATE = PlausibleDateField()
 _BOOL = serializers.BooleanField(allow_null=True)
 _AUTHORIZATION = DayBoardSessionSerializer().fields["authorization"]
@@ -40,6 +44,8 @@ def day_board_data(board: dict) -> dict:
         return DayBoardSerializer(board).data
 
     def moment(value):
+        if type(value) is datetime and value.tzinfo is UTC and _FIRST_YEAR <= value.year <= _LAST_YEAR:
+            return value.isoformat()[:-6] + "Z"  # (a UTC time's ends in +00:00)
         return None if value is None else _DATETIME(value, True)
 
     sessions = []

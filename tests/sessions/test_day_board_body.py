@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from rest_framework.renderers import JSONRenderer
 
+from kat_clinic.api.lean import current_zone_is_utc
 from sessions import selectors, services
+from sessions.api.board import day_board_data
 from sessions.api.serializers import DayBoardSerializer
 from sessions.models import Session
 from tests.factories import PatientFactory
@@ -129,3 +132,44 @@ def test_a_program_board_with_links_and_flags_matches_the_serializer(api, schedu
         assert response.content == _drf_body(clinic, day, dt.datetime.now(dt.UTC))
         linked += sum(len(item["linked"]) for item in response.json()["sessions"])
     assert linked > 0
+
+
+def _one_session_board(starts_at) -> dict:
+    moment = {"starts_at": starts_at, "ends_at": None, "block_starts_at": starts_at, "block_ends_at": starts_at}
+    session = {
+        "id": 1,
+        "patient": {"id": 2, "name": "A Quinn"},
+        "kind": "dosing",
+        "status": "scheduled",
+        **moment,
+        "room": None,
+        "telehealth": False,
+        "staff": [],
+        "linked": [{"id": 3, "kind": "integration", "status": "scheduled", "starts_at": starts_at}],
+        "flags": {"late": False, "late_cancel": False, "prerequisite_missing": None, "ride_not_confirmed": None},
+        "authorization": None,
+    }
+    return {"clinic": 1, "date": MONDAY, "timezone": "UTC", "sessions": [session], "by_room": [], "by_staff": []}
+
+
+def test_given_times_in_and_out_of_utc_then_the_board_writes_them_as_the_serializer_does():
+    assert current_zone_is_utc()  # the board's own writing, not the serializer it falls back to
+    for starts_at in (
+        dt.datetime(2026, 3, 9, 14, 0, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 9, 14, 0, 0, 250, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 9, 16, 0, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+    ):
+        board = _one_session_board(starts_at)
+        assert JSONRenderer().render(day_board_data(board)) == JSONRenderer().render(DayBoardSerializer(board).data)
+    written = day_board_data(_one_session_board(dt.datetime(2026, 3, 9, 14, 0, 0, 250, tzinfo=dt.UTC)))
+    assert written["sessions"][0]["starts_at"] == "2026-03-09T14:00:00.000250Z"
+    assert written["sessions"][0]["ends_at"] is None
+
+
+def test_given_a_time_of_an_implausible_year_then_the_board_fails_as_the_serializer_fails():
+    board = _one_session_board(dt.datetime(2150, 3, 9, 14, 0, tzinfo=dt.UTC))
+    with pytest.raises(Exception) as serializer_error:
+        DayBoardSerializer(board).data  # noqa: B018 - the representation, for its error
+    with pytest.raises(type(serializer_error.value)) as board_error:
+        day_board_data(board)
+    assert str(board_error.value) == str(serializer_error.value)
