@@ -180,6 +180,36 @@ def test_a_lean_serializer_builds_its_model_fields_once_and_gives_each_instance_
     assert second_fields["session"].context == {"marker": 2}
 
 
+def test_given_a_lean_serializers_fields_built_once_when_instances_validate_then_no_field_is_built_again(
+    monkeypatch,
+):
+    # given the vitals serializer's fields built once
+    assert mon.VitalSignSerializer().fields
+    inits = []
+    original = serializers.Field.__init__
+
+    def counted(self, *args, **kwargs):
+        if not isinstance(self, serializers.BaseSerializer):  # (the serializers themselves are fields)
+            inits.append(type(self))
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(serializers.Field, "__init__", counted)
+
+    # when two instances validate bodies with a reading out of range and a reading id too long
+    refusals = []
+    for systolic in (400, 401):
+        body = {"systolic_mmhg": systolic, "diastolic_mmhg": 80, "device_reading_id": "x" * 101}
+        serializer = mon.VitalSignSerializer(data=body)
+        assert serializer.is_valid() is False
+        refusals.append(serializer.errors)
+
+    # then no field's __init__ ran, and each instance applied the bounds and lengths built once
+    assert inits == []
+    for refusal in refusals:
+        assert refusal["systolic_mmhg"] == ["Must be from 40 to 300."]
+        assert refusal["device_reading_id"] == ["Ensure this field has no more than 100 characters."]
+
+
 def test_a_built_field_holding_a_field_gives_each_instance_its_own_child():
     from monitoring.models import DissociationScore
 
