@@ -27,7 +27,9 @@ from monitoring.services.common import require_operation, session_locked
 from sessions.models import Session
 
 
-@transaction.atomic
+# One with the caller's transaction (the request's), not a savepoint inside it: no caller goes on
+# after a refusal, which rolls the whole transaction back. (Two statements of a monitor's write.)
+@transaction.atomic(savepoint=False)
 def vitals_record(
     *, session: Session, by: StaffMember, readings: list[dict], batch: bool = False
 ) -> tuple[list[VitalSign], int]:

@@ -163,3 +163,36 @@ def test_a_session_marked_locked_outside_a_transaction_is_refused(session):
     # when it is marked locked, then that is refused
     with pytest.raises(RuntimeError, match="outside a transaction"):
         mark_locked(session)
+
+
+def test_given_a_callers_transaction_then_a_reading_is_stored_in_it_without_a_savepoint(session, nurse):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    # given the request's transaction
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        # when a reading is stored
+        created, _ = vitals_record(session=session, by=nurse, readings=[_reading(session, 600, heart_rate_bpm=74)])
+
+    # then it is stored, and no savepoint was taken or released inside the caller's transaction
+    assert [r.pk for r in created] == [VitalSign.objects.get().pk]
+    assert [q["sql"] for q in queries.captured_queries if "SAVEPOINT" in q["sql"]] == []
+
+
+def test_given_a_callers_transaction_when_a_reading_is_refused_then_the_whole_transaction_is_to_roll_back(
+    session, nurse
+):
+    from django.db import connection, transaction
+
+    from kat_clinic.errors import RuleViolation
+
+    # given the request's transaction, which has stored a first reading
+    with pytest.raises(RuleViolation, match="in the future"), transaction.atomic():
+        vitals_record(session=session, by=nurse, readings=[_reading(session, 600, heart_rate_bpm=74)])
+        try:
+            # when the next reading, two days after the session (in the future), is refused
+            vitals_record(session=session, by=nurse, readings=[_reading(session, 86400 * 2, heart_rate_bpm=75)])
+        finally:
+            # then the caller's transaction is marked to roll back: nothing of it can be committed
+            assert connection.needs_rollback is True
+    assert not VitalSign.objects.exists()
