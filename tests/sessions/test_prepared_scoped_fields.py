@@ -72,3 +72,27 @@ def test_given_my_clinic_and_patient_then_both_are_read_by_prepared_statements(
     assert len(patient_reads) == 1
     assert '"kat_clinic_patient"."home_clinic_id" = ANY(' in patient_reads[0]
     assert patient_reads[0].endswith("LIMIT 2")
+
+
+def test_given_a_search_body_read_before_when_another_is_read_then_its_fields_are_not_deep_copied_again(
+    api, scheduler, clinic, chair, working_nurse, monkeypatch
+):
+    from rest_framework import serializers
+
+    # given a first search
+    mine = PatientFactory(home_clinic=clinic)
+    client = api(scheduler)
+    first = client.post(SEARCH, _body(clinic.pk, mine.pk, preferences={"weekdays": [0, 2]}))
+    copies = []
+    original = serializers.Serializer.get_fields
+    monkeypatch.setattr(serializers.Serializer, "get_fields", lambda self: copies.append(type(self)) or original(self))
+
+    # when the same search is asked again
+    second = client.post(SEARCH, _body(clinic.pk, mine.pk, preferences={"weekdays": [0, 2]}))
+
+    # then the same options, and no serializer (the body's, its needs', its preferences', the
+    # options' staff) deep-copied its declared fields again
+    assert first.status_code == second.status_code == 200
+    assert len(first.json()) == 3
+    assert second.json() == first.json()
+    assert copies == []
