@@ -37,7 +37,7 @@ from django_filters.utils import translate_validation
 from rest_framework import mixins
 
 from kat_clinic.access.scoping import roles_by_clinic
-from kat_clinic.api.filters import StrictFilterBackend, reads_value_alone
+from kat_clinic.api.filters import StrictFilterBackend, filter_reads_its_text_alone
 from kat_clinic.api.lean import current_zone_is_utc
 from kat_clinic.api.lean_rows import RowPlan, row_plan
 from kat_clinic.api.pagination import TOTAL, DefaultPagination, countable_with_the_page
@@ -100,8 +100,9 @@ class PreparedListMixin(mixins.ListModelMixin):
         must be the one DRF's path raises. By default: the filter set's filters that are given.
 
         The filtering of a query string whose every filter's value is read from its text alone
-        (`reads_value_alone`) is kept, by the query string and the caller's clinics (which a clinic
-        filter reads): the same ones again are the same filtering, without the filter set's form."""
+        (`filter_reads_its_text_alone`) is kept, by the query string and the caller's clinics
+        (which a clinic filter reads): the same ones again are the same filtering, without the
+        filter set's form."""
         if not self.prepared_filters or list(self.filter_backends) != [StrictFilterBackend]:
             return None
         key = (
@@ -119,7 +120,9 @@ class PreparedListMixin(mixins.ListModelMixin):
         if not filterset.is_valid():
             raise translate_validation(filterset.errors)
         filtering = self._filtering_of(filterset)
-        if all(reads_value_alone(filterset, name) for name in request.query_params if name in filterset.filters):
+        if all(
+            filter_reads_its_text_alone(filterset, name) for name in request.query_params if name in filterset.filters
+        ):
             if len(kept) >= MAX_FILTERINGS:
                 kept.clear()
             kept[key] = filtering

@@ -172,7 +172,7 @@ _FORM_FIELDS_READING_VALUES_ALONE = frozenset(
 )
 
 
-def reads_value_alone(filterset: StrictFilterSet, name: str) -> bool:
+def filter_reads_its_text_alone(filterset: StrictFilterSet, name: str) -> bool:
     """Whether a validated filter set read parameter `name`'s value from its text alone, so that
     the same text, for the same caller's clinics, is the same value. A clinic the caller works at
     is read without a query (`CallersClinicField`); any other model choice is looked up."""
@@ -238,8 +238,8 @@ class QuerySerializer(FieldsBuiltOnce, serializers.Serializer):
     Its fields are built once per class (read on every request of a list or a board).
 
     `read(request.query_params)` gives the validated values or raises the 400. Where every field
-    reads its value from the query string alone (`reads_values_alone`), the values of the last
-    query strings read are kept: the same query string is the same values.
+    reads its value from the query string alone (`serializer_reads_its_text_alone`), the values
+    of the last query strings read are kept: the same query string is the same values.
     """
 
     def __init__(self, instance=None, data=empty, **kwargs):
@@ -250,7 +250,7 @@ class QuerySerializer(FieldsBuiltOnce, serializers.Serializer):
     @classmethod
     def read(cls, query_params) -> dict:
         """The parameters' validated values (a ValidationError: the 400 of `is_valid`)."""
-        if not reads_values_alone(cls):
+        if not serializer_reads_its_text_alone(cls):
             return dict(_validated(cls, query_params))
         return dict(_validated_again(cls, tuple(query_params.items())))
 
@@ -269,7 +269,7 @@ _FIELDS_READING_VALUES_ALONE = frozenset(
 
 
 @functools.cache
-def reads_values_alone(serializer_class: type[QuerySerializer]) -> bool:
+def serializer_reads_its_text_alone(serializer_class: type[QuerySerializer]) -> bool:
     """Whether the serializer's validated values depend on the query string alone: each of its
     fields of a kind above (not a subclass), without validators or a default of its own, and no
     validation of the serializer's own (`validate`, `validate_<field>`)."""

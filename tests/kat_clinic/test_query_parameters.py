@@ -15,7 +15,7 @@ from rest_framework.exceptions import ValidationError
 
 from followups.api.serializers import FollowUpQueueQuerySerializer
 from interop.api.document_views import ClinicRangeQuerySerializer
-from kat_clinic.api.filters import QuerySerializer, reads_values_alone
+from kat_clinic.api.filters import QuerySerializer, serializer_reads_its_text_alone
 from kat_clinic.models import Clinic
 from sessions.api.serializers import DayBoardQuerySerializer
 from sessions.api.views import SessionFilter, SessionViewSet
@@ -66,7 +66,7 @@ def _counting_instances(monkeypatch, cls) -> list:
 def test_given_a_query_serializer_then_its_values_are_kept_only_when_they_depend_on_the_text_alone(
     serializer_class, alone
 ):
-    assert reads_values_alone(serializer_class) is alone
+    assert serializer_reads_its_text_alone(serializer_class) is alone
 
 
 def test_given_a_query_string_read_before_when_read_again_then_the_same_values_without_validating(monkeypatch):
