@@ -98,8 +98,14 @@ def _run_until_not_preempted(atomic, request, *args, **kwargs):
             if attempt == attempts or not is_concurrent_write(exc):
                 raise
             logger.info("%s %s: rolled back for a concurrent write, attempt %d", request.method, request.path, attempt)
-            time.sleep(random.uniform(0.005, 0.05) * attempt)  # the two transactions do not meet again
+            pause_before_next_attempt(attempt)
     raise AssertionError("unreachable")
+
+
+def pause_before_next_attempt(attempt: int) -> None:
+    """A random pause, longer after each attempt, so that two transactions PostgreSQL rolled back
+    for each other's sake do not meet again at once."""
+    time.sleep(random.uniform(0.005, 0.05) * attempt)
 
 
 def apply(patterns: list) -> list:

@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings
 from django.db import OperationalError, connection
 
+from kat_clinic.api.transactions import pause_before_next_attempt
 from kat_clinic.errors import Conflict, is_concurrent_write
 from kat_clinic.models import Clinic
 from kat_clinic.roles import Role
@@ -56,7 +57,8 @@ def race(calls):
 
 
 def _as_a_request_retries(call):
-    """`call`, run again when PostgreSQL rolled it back for a concurrent write, as a request is."""
+    """`call`, run again when PostgreSQL rolled it back for a concurrent write, after the same
+    pause as a request (without it, eight losers retrying at once met in deadlocks again)."""
     attempts = settings.API_TRANSACTION_ATTEMPTS
     for attempt in range(1, attempts + 1):
         try:
@@ -64,6 +66,7 @@ def _as_a_request_retries(call):
         except OperationalError as exc:
             if attempt == attempts or not is_concurrent_write(exc):
                 raise
+            pause_before_next_attempt(attempt)
     raise AssertionError("unreachable")
 
 
