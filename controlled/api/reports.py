@@ -26,10 +26,6 @@ CSV_RESPONSES = {
 }
 
 
-def _query(serializer_class, request) -> dict:
-    return serializer_class.read(request.query_params)
-
-
 def _csv(header: list[str], rows: Iterable[list[str]], filename: str) -> HttpResponse:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -66,7 +62,7 @@ class ReportViewSet(LedgerViewSet):
         """The dispensing log of one registration over [start, end] (clinic dates), as CSV: per entry
         the patient's name and address, the drug's name, strength and form, the quantity, the date,
         who administered it, and the container's balance after it."""
-        query = _query(s.DispensingLogQuerySerializer, request)
+        query = s.DispensingLogQuerySerializer.read(request.query_params)
         registration = self._registration(query["registration"])
         entries = list(
             selectors.dispensing_log_entries(registration=registration, start=query["start"], end=query["end"])
@@ -86,7 +82,7 @@ class ReportViewSet(LedgerViewSet):
     def reconciliation(self, request):
         """Per container of the clinic over [start, end]: opening, received, administered, wasted and
         other movements, the expected closing figure, and the period's last count against the ledger."""
-        query = _query(s.ReconciliationQuerySerializer, request)
+        query = s.ReconciliationQuerySerializer.read(request.query_params)
         if query["clinic"] not in self.allowed_clinic_ids():
             raise NotFound()
         clinic = Clinic.objects.get(pk=query["clinic"])
@@ -101,7 +97,7 @@ class ReportViewSet(LedgerViewSet):
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def inventory(self, request):
         """An inventory (the biennial one, or any count) as a dated snapshot, one row per container."""
-        query = _query(s.InventoryQuerySerializer, request)
+        query = s.InventoryQuerySerializer.read(request.query_params)
         count = (
             Count.objects.filter(pk=query["count"], clinic__in=self.allowed_clinic_ids())
             .select_related("clinic", "counted_by")
@@ -127,7 +123,7 @@ class ReportViewSet(LedgerViewSet):
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def distributions(self, request):
         """Distributions to other registrations in a calendar year against the practitioner's 5 % limit."""
-        query = _query(s.DistributionQuerySerializer, request)
+        query = s.DistributionQuerySerializer.read(request.query_params)
         registration = self._registration(query["registration"])
         summary = selectors.distribution_summary(registration=registration, year=query["year"])
         return Response(s.DistributionSummarySerializer(summary).data)
