@@ -1,9 +1,12 @@
-"""The dispatcher's beat entry, shared by the data migration and `manage.py setup_beat`."""
+"""The engine's beat entries: the dispatcher's, shared by its data migration and `manage.py
+setup_beat`, and the queue tally's fold."""
 
 from __future__ import annotations
 
 DISPATCH_TASK_NAME = "integration: dispatch due follow-ups"
 DISPATCH_TASK = "integration.dispatch_followups"
+# Registered every minute by migration 0007.
+FOLD_TASK = "followups.fold_queue_tallies"
 
 
 def register_dispatcher(*, periodic_task_model, interval_model, every: int) -> bool:

@@ -8,11 +8,26 @@ message is lost, the lease expires and the row is claimed again.
 
 from __future__ import annotations
 
+import pgtrigger
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from kat_clinic.roles import Role
+
+# The columns a queue's visibility and its role and kind filters read: a tally's key.
+TALLY_KEY = ("clinic_id", "target", "role", "kind", "staff_id")
+TALLY_TABLE = "followups_queuetally"
+_KEY = ", ".join(TALLY_KEY)
+
+
+def _tally_rows_of(transition: str, sign: str) -> str:
+    """A statement's follow-ups (`transition`, its new or old rows) added to the tally as one row
+    of change per key."""
+    return (
+        f"INSERT INTO {TALLY_TABLE} ({_KEY}, n, folded) "
+        f"SELECT {_KEY}, {sign}count(*), false FROM {transition} GROUP BY {_KEY}; RETURN NULL;"
+    )
 
 
 class FollowUp(models.Model):
@@ -139,9 +154,76 @@ class FollowUp(models.Model):
                 fields=["alert", "status"], name="followup_alert_status_idx", condition=Q(alert__isnull=False)
             ),
         ]
+        # The queue's count (QueueTally): each statement adds its rows per key, never updating a
+        # shared row, so writers of one clinic never wait on each other.
+        triggers = [
+            pgtrigger.Trigger(
+                name="followup_tally_added",
+                level=pgtrigger.Statement,
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert,
+                referencing=pgtrigger.Referencing(new="added"),
+                func=_tally_rows_of("added", ""),
+            ),
+            pgtrigger.Trigger(
+                name="followup_tally_removed",
+                level=pgtrigger.Statement,
+                when=pgtrigger.After,
+                operation=pgtrigger.Delete,
+                referencing=pgtrigger.Referencing(old="removed"),
+                func=_tally_rows_of("removed", "-"),
+            ),
+            pgtrigger.Trigger(
+                name="followup_tally_moved",
+                when=pgtrigger.After,
+                operation=pgtrigger.UpdateOf(*TALLY_KEY),
+                condition=pgtrigger.AnyChange("clinic", "target", "role", "kind", "staff"),
+                func=(
+                    f"INSERT INTO {TALLY_TABLE} ({_KEY}, n, folded) VALUES "
+                    f"({', '.join(f'OLD.{c}' for c in TALLY_KEY)}, -1, false), "
+                    f"({', '.join(f'NEW.{c}' for c in TALLY_KEY)}, 1, false); RETURN NULL;"
+                ),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.status} due {self.due_at:%Y-%m-%d %H:%M} ({self.idempotency_key})"
+
+
+class QueueTally(models.Model):
+    """How many follow-ups a clinic holds per key of the queue's visibility (audience and kind):
+    the queue's count, read from a few rows instead of counting a clinic's whole history.
+
+    Written by FollowUp's triggers only: a row of change (`folded` false) per key of each
+    statement that inserts, deletes or re-addresses follow-ups. `queue_tallies_fold` (a periodic
+    task) moves those rows into one folded row per key, in one statement, so a reader's snapshot
+    always sums to the number of follow-ups it sees.
+    """
+
+    clinic = models.ForeignKey("kat_clinic.Clinic", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    target = models.CharField(max_length=8, choices=FollowUp.Target.choices)
+    role = models.CharField(max_length=16, choices=Role.choices, blank=True)
+    kind = models.CharField(max_length=40, choices=FollowUp.Kind.choices)
+    staff = models.ForeignKey(
+        "kat_clinic.StaffMember", on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+    )
+    n = models.BigIntegerField()
+    folded = models.BooleanField()
+
+    class Meta:
+        db_table = TALLY_TABLE
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "target", "role", "kind", "staff"],
+                condition=Q(folded=True),
+                nulls_distinct=False,
+                name="queuetally_one_folded_row_per_key",
+            ),
+            models.CheckConstraint(condition=Q(folded=False) | Q(n__gte=0), name="queuetally_folded_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinic_id} {self.target} {self.role or self.staff_id or ''} {self.kind}: {self.n}"
 
 
 class Delivery(models.Model):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import BigIntegerField, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from followups.conf import conf
-from followups.models import FollowUp
+from followups.models import FollowUp, QueueTally
 from kat_clinic.roles import CLINICAL_ROLES, Role
 
 Kind = FollowUp.Kind
@@ -95,3 +95,18 @@ def bucket_condition(bucket: str, *, now, overdue_at) -> Q:
 def followup_list() -> QuerySet[FollowUp]:
     # The queue serialises ids and the addressee's name: one join, one query per page.
     return FollowUp.objects.select_related("staff").order_by("due_at", "id")
+
+
+class TallySum(Subquery):
+    """The sum of a tally's counts (`n`), as a scalar subquery: uncorrelated, computed once."""
+
+    template = "(SELECT COALESCE(SUM(tallied.n), 0)::bigint FROM (%(subquery)s) AS tallied)"
+    output_field = BigIntegerField()
+
+
+def followup_count(condition: Q) -> TallySum:
+    """How many follow-ups meet `condition`, read from the queue's tally (a few rows per clinic).
+
+    `condition` may read only the tally's key (clinic, target, role, kind, staff member): the
+    visibility of `followup_visibility` and the queue's role and kind filters."""
+    return TallySum(QueueTally.objects.filter(condition).order_by().values("n"))

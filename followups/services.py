@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import F, Func, Value
 from django.utils import timezone
 
-from followups.models import FollowUp
+from followups.models import TALLY_KEY, TALLY_TABLE, FollowUp
 from kat_clinic.access.scoping import can
 from kat_clinic.errors import Conflict, NotAllowed, RuleViolation
 from kat_clinic.models import ClinicMembership, Patient, StaffMember
@@ -18,6 +18,41 @@ from monitoring.services.alerts import alert_acknowledge
 
 Kind = FollowUp.Kind
 Status = FollowUp.Status
+
+
+# --- The queue's tally -----------------------------------------------------------------------------
+
+_KEY = ", ".join(TALLY_KEY)
+_SAME_KEY = " AND ".join(
+    f"coalesce(tally.{c}, 0) = coalesce(summed.{c}, 0)" if c == "staff_id" else f"tally.{c} = summed.{c}"
+    for c in TALLY_KEY
+)
+# One statement: the rows of change are deleted and their sums added to the folded rows together,
+# so no snapshot sees a change twice or not at all. Rows of change written by a transaction still
+# open are not seen, and wait for the next fold; a fold running at the same time finds them gone.
+# A folded row is updated in place (a key's change may be negative, which a proposed row of
+# INSERT ... ON CONFLICT may not be); a new key's sum, counted rows that committed, is not.
+_FOLD = f"""
+    WITH moved AS (DELETE FROM {TALLY_TABLE} WHERE NOT folded RETURNING {_KEY}, n),
+    summed AS (SELECT {_KEY}, sum(n)::bigint AS n FROM moved GROUP BY {_KEY}),
+    updated AS (
+        UPDATE {TALLY_TABLE} AS tally SET n = tally.n + summed.n FROM summed WHERE tally.folded AND {_SAME_KEY}
+    ),
+    added AS (
+        INSERT INTO {TALLY_TABLE} AS tally ({_KEY}, n, folded)
+        SELECT {_KEY}, n, true FROM summed
+        WHERE NOT EXISTS (SELECT FROM {TALLY_TABLE} AS tally WHERE tally.folded AND {_SAME_KEY})
+        ON CONFLICT ({_KEY}) WHERE folded DO UPDATE SET n = tally.n + excluded.n
+    )
+    SELECT count(*) FROM summed
+"""
+
+
+def queue_tallies_fold(*, using: str = DEFAULT_DB_ALIAS) -> int:
+    """Fold the queue tally's rows of change into one row per key; returns how many keys changed."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(_FOLD)
+        return cursor.fetchone()[0]
 
 
 # --- Check-in links --------------------------------------------------------------------------------

@@ -8,8 +8,10 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
+from followups.beat import FOLD_TASK
 from followups.conf import conf
 from followups.engine import followup_deliver, followups_deliver, followups_dispatch
+from followups.services import queue_tallies_fold
 
 # A retry's countdown is a broker ETA; it must stay well inside the visibility timeout, or Redis
 # would hand the message to a second worker while the first still holds it.
@@ -54,3 +56,9 @@ def dispatch_followups() -> int:
         total += claimed
         if claimed < batch or time.monotonic() >= deadline:
             return total
+
+
+@shared_task(name=FOLD_TASK, ignore_result=True)
+def fold_queue_tallies() -> int:
+    """Run by beat every minute: keeps the queue's tally a few rows per clinic."""
+    return queue_tallies_fold()

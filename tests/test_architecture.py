@@ -68,7 +68,7 @@ def test_every_periodic_task_names_a_task_the_worker_registers():
     app.loader.import_default_modules()
     registered = set(app.tasks)
     scheduled = set(PeriodicTask.objects.values_list("task", flat=True))
-    # then: beat schedules the dispatcher, under the name its rows have always carried, and the
-    # audit sealer; the worker knows every task beat schedules
-    assert scheduled == {"integration.dispatch_followups", "kat_clinic.audit_seal"}
+    # then: beat schedules the dispatcher, under the name its rows have always carried, the audit
+    # sealer and the queue tally's fold; the worker knows every task beat schedules
+    assert scheduled == {"integration.dispatch_followups", "kat_clinic.audit_seal", "followups.fold_queue_tallies"}
     assert scheduled <= registered

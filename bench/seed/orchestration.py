@@ -120,6 +120,10 @@ def seed(plan: Plan, *, anchor: dt.date | None = None, log: Callable[[str], None
                 fn(st)
             st.timings[name] = round(time.perf_counter() - t0, 2)
             log(f"  {name:<14} {st.timings[name]:>7.1f}s")
+        # The queue's tally as beat leaves it every minute: one row per key, not one per COPY.
+        from followups.services import queue_tallies_fold
+
+        queue_tallies_fold()
     finally:
         with connection.cursor() as cur:
             cur.execute("RESET pgtrigger.ignore; RESET pghistory.context_id; RESET pghistory.context_metadata")
@@ -143,8 +147,8 @@ def ensure_seeded(scale: float, *, force: bool = False, log: Callable[[str], Non
 
     executor = MigrationExecutor(connection)
     pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    indexes_only = bool(pending) and not force and all(_only_indexes(migration) for migration, _ in pending)
-    if (pending or force) and _has_rows() and not indexes_only:
+    rows_kept = bool(pending) and not force and all(_keeps_rows_valid(migration) for migration, _ in pending)
+    if (pending or force) and _has_rows() and not rows_kept:
         # New migrations (or --force): the old rows may not satisfy new constraints; start afresh.
         log(f"bench database {name} predates {len(pending)} migration(s); rebuilding it")
         connection.close()
@@ -154,10 +158,11 @@ def ensure_seeded(scale: float, *, force: bool = False, log: Callable[[str], Non
     seeded_on = schema_version() if marker else None
     call_command("migrate", verbosity=0, interactive=False)
     if marker and marker["scale"] == scale and marker["schema_version"] == seeded_on:
-        if indexes_only:
-            # An index cannot make the seeded rows invalid: build it on them instead of reseeding.
+        if rows_kept:
+            # An index or a derived table cannot make the seeded rows invalid: build it on them
+            # instead of reseeding.
             _restamp_marker()
-            log(f"bench database {name}: {len(pending)} index-only migration(s) applied to the seeded data")
+            log(f"bench database {name}: {len(pending)} migration(s) keeping its rows applied to the seeded data")
             return read_marker() or marker
         log(f"bench database {name} already seeded at scale {scale:g} ({marker['seeded_at']}); reusing it")
         return marker
@@ -181,17 +186,21 @@ def ensure_seeded(scale: float, *, force: bool = False, log: Callable[[str], Non
     return read_marker() or {}
 
 
-def _only_indexes(migration) -> bool:
-    """Whether a migration only adds, removes or renames indexes (it leaves every row valid)."""
+def _keeps_rows_valid(migration) -> bool:
+    """Whether a migration leaves every seeded row valid: it only adds, removes or renames indexes,
+    or it says so (`keeps_existing_rows_valid`: it only adds what it derives from the rows, such as
+    a tally its triggers keep and its data step fills, or a periodic task)."""
     from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
     from django.db.migrations.operations import AddIndex, RemoveIndex, RenameIndex
 
+    if getattr(migration, "keeps_existing_rows_valid", False):
+        return True
     kinds = (AddIndex, RemoveIndex, RenameIndex, AddIndexConcurrently, RemoveIndexConcurrently)
     return bool(migration.operations) and all(isinstance(op, kinds) for op in migration.operations)
 
 
 def _restamp_marker() -> None:
-    """The marker names the schema as it is now (after index-only migrations), the data unchanged."""
+    """The marker names the schema as it is now (after migrations that keep the rows), the data unchanged."""
     from django.db import connection
 
     with connection.cursor() as cur:

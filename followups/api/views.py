@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 
+from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -19,7 +20,7 @@ from followups.conf import conf
 from kat_clinic.access.prepared_lists import PreparedListMixin
 from kat_clinic.access.scoping import roles_by_clinic
 from kat_clinic.access.viewsets import AuditedViewMixin, ClinicScopedViewSet
-from kat_clinic.api.pagination import LongListPagination
+from kat_clinic.api.pagination import KEPT_COUNT, LongListPagination
 from kat_clinic.api.parsers import JSON_OR_FORM
 from kat_clinic.compiled_query import Param
 
@@ -33,6 +34,8 @@ ERROR_RESPONSES = {
 
 # The queue's filters besides the clinic and the bucket: (query parameter, lookup).
 QUEUE_FILTERS = (("role", "role"), ("kind", "kind"), ("patient", "patient_id"), ("alert", "alert_id"))
+# Those the queue's tally counts by (the name is the lookup).
+TALLIED_FILTERS = ("role", "kind")
 
 
 class FollowUpViewSet(ClinicScopedViewSet, PreparedListMixin, mixins.RetrieveModelMixin):
@@ -68,6 +71,8 @@ class FollowUpViewSet(ClinicScopedViewSet, PreparedListMixin, mixins.RetrieveMod
         queryset = queryset.filter(visible)
         if "bucket" in params:
             queryset = selectors.followup_bucket(queryset, params["bucket"])
+        elif self.action == "list":
+            queryset = _counted_by_tally(queryset, visible, params)
         return _filtered(queryset, params)
 
     # A clinic's queue, its front desk's and clinicians' screen, is prepared: the same SQL for each
@@ -100,18 +105,20 @@ class FollowUpViewSet(ClinicScopedViewSet, PreparedListMixin, mixins.RetrieveMod
         # count the clinic's share twice and expect a hundredth of its queue, which it then sorted
         # whole instead of walking the queue's index to the first page (15 ms at scale 10).
         has_staff, roles, bucket, given = shape
-        queryset = self.get_base_queryset().filter(
-            selectors.clinic_followup_visibility(
-                staff_id=Param("staff") if has_staff else None,
-                clinic_id=Param("clinic"),
-                roles=frozenset(roles) if roles else None,
-            )
+        visible = selectors.clinic_followup_visibility(
+            staff_id=Param("staff") if has_staff else None,
+            clinic_id=Param("clinic"),
+            roles=frozenset(roles) if roles else None,
         )
+        queryset = self.get_base_queryset().filter(visible)
+        params = {name: Param(name) for name in given}
         if bucket is not None:
             queryset = queryset.filter(
                 selectors.bucket_condition(bucket, now=Param("now"), overdue_at=Param("overdue_at"))
             )
-        return _filtered(queryset, {name: Param(name) for name in given})
+        else:
+            queryset = _counted_by_tally(queryset, visible, params)
+        return _filtered(queryset, params)
 
     @extend_schema(parameters=[s.FollowUpQueueQuerySerializer])
     def list(self, request, *args, **kwargs):
@@ -156,6 +163,15 @@ class SmsInboundView(AuditedViewMixin, APIView):
             from_number=serializer.validated_data["from"], body=serializer.validated_data["body"]
         )
         return Response({"result": result})
+
+
+def _counted_by_tally(queryset, visible, params: dict):
+    """The queue without a bucket, counted from the tally where every filter given is one of its
+    key's (role, kind): a few rows instead of the clinic's whole history. Else counted as listed."""
+    if any(name in params for name, _lookup in QUEUE_FILTERS if name not in TALLIED_FILTERS):
+        return queryset
+    condition = visible & Q(**{name: params[name] for name in TALLIED_FILTERS if name in params})
+    return queryset.alias(**{KEPT_COUNT: selectors.followup_count(condition)})
 
 
 def _filtered(queryset, params: dict):

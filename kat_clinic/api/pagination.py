@@ -15,12 +15,14 @@ page's own query: computed once, narrow, and the page itself is read by index up
 from __future__ import annotations
 
 from django.core.paginator import InvalidPage, Page
-from django.db.models import Count, IntegerField, QuerySet, Subquery, Window
+from django.db.models import Count, F, IntegerField, QuerySet, Subquery, Window
 from django.db.models.query import ModelIterable
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 TOTAL = "_kat_page_total"
+# A list that keeps its own count elsewhere (a tally) gives it as this alias of its queryset.
+KEPT_COUNT = "_kat_kept_count"
 
 
 def countable_with_the_page(queryset) -> bool:
@@ -120,7 +122,10 @@ class CountOfIds(Subquery):
 
 class LongListPagination(DefaultPagination):
     """The envelope of `DefaultPagination`, for lists that grow with a clinic's history: the count
-    is a subquery of the list's ids, not a window over its rows (see the module's docstring)."""
+    is a subquery of the list's ids, not a window over its rows (see the module's docstring), or
+    the count the list keeps itself, where its queryset carries one (the alias `KEPT_COUNT`)."""
 
     def total(self, queryset):
+        if KEPT_COUNT in queryset.query.annotations:
+            return F(KEPT_COUNT)
         return CountOfIds(queryset.order_by().values("pk"))

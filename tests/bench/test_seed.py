@@ -78,11 +78,11 @@ def _migration(*operations):
     return migration
 
 
-def test_only_a_migration_of_indexes_leaves_the_seeded_data_usable():
+def test_only_a_migration_of_indexes_or_one_that_says_so_leaves_the_seeded_data_usable():
     from django.contrib.postgres.operations import AddIndexConcurrently
     from django.db import migrations, models
 
-    from bench.seed.orchestration import _only_indexes
+    from bench.seed.orchestration import _keeps_rows_valid
 
     # given an index added, one removed, one built concurrently, a column added, and nothing at all
     add = migrations.AddIndex("followup", models.Index(fields=["due_at"], name="followup_example_idx"))
@@ -90,11 +90,16 @@ def test_only_a_migration_of_indexes_leaves_the_seeded_data_usable():
     concurrently = AddIndexConcurrently("followup", models.Index(fields=["kind"], name="followup_kind_idx"))
     column = migrations.AddField("followup", "note", models.TextField(default=""))
 
-    # then only migrations made wholly of index operations keep the seed
-    assert _only_indexes(_migration(add, remove, concurrently)) is True
-    assert _only_indexes(_migration(add, column)) is False
-    assert _only_indexes(_migration(column)) is False
-    assert _only_indexes(_migration()) is False
+    declared = _migration(migrations.RunSQL("SELECT 1"))
+    declared.keeps_existing_rows_valid = True
+
+    # then only migrations made wholly of index operations, or declaring that they keep the rows
+    # valid, keep the seed
+    assert _keeps_rows_valid(_migration(add, remove, concurrently)) is True
+    assert _keeps_rows_valid(declared) is True
+    assert _keeps_rows_valid(_migration(add, column)) is False
+    assert _keeps_rows_valid(_migration(column)) is False
+    assert _keeps_rows_valid(_migration()) is False
 
 
 def test_after_index_only_migrations_the_marker_names_the_current_schema_and_keeps_the_counts(tiny_network):

@@ -1,6 +1,6 @@
 """`python -m bench.seed` against the server: a new database is created, migrated and seeded; a
-rerun on the same schema reuses it; a missing index-only migration is applied to the seeded rows
-instead of a reseed (an index cannot make a row invalid, and scale 10 takes half an hour)."""
+rerun on the same schema reuses it; a missing migration that keeps the rows valid (an index, the
+queue's tally) is applied to the seeded rows instead of a reseed (scale 10 takes half an hour)."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def _libpq() -> dict[str, str]:
     return {"PGHOST": db["HOST"] or "127.0.0.1", "PGPORT": str(db["PORT"] or 5432), "PGUSER": db["USER"]}
 
 
-def test_a_seed_is_made_once_reused_and_takes_an_index_only_migration_without_a_reseed(bench_env):
+def test_a_seed_is_made_once_reused_and_takes_migrations_keeping_its_rows_without_a_reseed(bench_env):
     env, name = bench_env
     seed = ("-m", "bench.seed", "--scale", "0.01")
 
@@ -79,20 +79,24 @@ def test_a_seed_is_made_once_reused_and_takes_an_index_only_migration_without_a_
     # when it runs again on the same schema, it reuses the seed
     assert f"bench database {name} already seeded at scale 0.01" in _run(env, *seed)
 
-    # given a seed made before the queue's index migration: the migration undone, and the marker
-    # naming the schema without it
+    # given a seed made before the queue's index and tally migrations: the migrations undone, and
+    # the marker naming the schema without them
     on_bench = {**env, "DATABASE_URL": _server_url(name)}
     _run(on_bench, "manage.py", "migrate", "followups", "0004", "--verbosity", "0")
     restamp = "import django; django.setup(); from bench.seed.orchestration import _restamp_marker; _restamp_marker()"
     _run({**on_bench, "DJANGO_SETTINGS_MODULE": "kat_clinic.settings"}, "-c", restamp)
     assert _one(name, "SELECT to_regclass('followup_clinic_due_idx')") == (None,)
 
-    # when the bench runs, the index is built on the seeded rows, which stay as they were
+    # when the bench runs, the index and the tally are built on the seeded rows, which stay as they were
     third = _run(env, *seed)
-    assert f"bench database {name}: 1 index-only migration(s) applied to the seeded data" in third
+    assert f"bench database {name}: 3 migration(s) keeping its rows applied to the seeded data" in third
     assert _one(name, "SELECT to_regclass('followup_clinic_due_idx')::text") == ("followup_clinic_due_idx",)
     assert _one(name, "SELECT seeded_at FROM bench_seed_marker") == (seeded_at,)
     assert _one(name, "SELECT count(*) FROM kat_clinic_patient") == (patients,)
+    followups, tallied = _one(
+        name, "SELECT (SELECT count(*) FROM followups_followup), (SELECT sum(n) FROM followups_queuetally)"
+    )
+    assert tallied == followups > 0
 
     # and the marker names the schema as it now is: the next run reuses the seed again
     assert f"bench database {name} already seeded at scale 0.01" in _run(env, *seed)

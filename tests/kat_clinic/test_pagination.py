@@ -108,29 +108,35 @@ def test_a_distinct_list_keeps_counting_distinct_rows(api, clinic, other_clinic,
     assert [s["id"] for s in response.json()["results"]] == [admin.pk]
 
 
-def test_the_follow_up_queue_counts_its_ids_in_the_pages_query_not_a_window(api, scheduler, clinic, other_clinic):
+def test_the_follow_up_queue_of_one_patient_counts_its_ids_in_the_pages_query_not_a_window(
+    api, scheduler, clinic, other_clinic
+):
     from followups.models import FollowUp
     from tests.followups.factories import FollowUpFactory
 
-    # given five reminders the desk sees, in due order, and one of another clinic it does not
+    # given five reminders of one patient the desk sees, in due order, and one of another clinic
+    # it does not (the queue of one patient is not counted by the tally, which has no patient)
     now = timezone.now()
+    patient = PatientFactory(home_clinic=clinic)
     mine = [
-        FollowUpFactory(clinic=clinic, kind=FollowUp.Kind.SESSION_REMINDER, due_at=now + dt.timedelta(hours=i))
+        FollowUpFactory(
+            clinic=clinic, patient=patient, kind=FollowUp.Kind.SESSION_REMINDER, due_at=now + dt.timedelta(hours=i)
+        )
         for i in range(5)
     ]
     FollowUpFactory(clinic=other_clinic, kind=FollowUp.Kind.SESSION_REMINDER, due_at=now)
 
     # when the second page of two is asked
     with CaptureQueriesContext(connection) as queries:
-        response = api(scheduler).get("/api/v1/followups/", {"page_size": 2, "page": 2})
+        response = api(scheduler).get("/api/v1/followups/", {"patient": patient.pk, "page_size": 2, "page": 2})
 
     # then the envelope is as every list's, counted by one subquery of ids in the page's one query
     assert response.status_code == 200
     body = response.json()
     assert (body["count"], body["next"], body["previous"]) == (
         5,
-        "http://testserver/api/v1/followups/?page=3&page_size=2",
-        "http://testserver/api/v1/followups/?page_size=2",
+        f"http://testserver/api/v1/followups/?page=3&page_size=2&patient={patient.pk}",
+        f"http://testserver/api/v1/followups/?page_size=2&patient={patient.pk}",
     )
     assert [row["id"] for row in body["results"]] == [mine[2].pk, mine[3].pk]
     selects = [q["sql"] for q in queries.captured_queries if 'FROM "followups_followup"' in q["sql"]]
