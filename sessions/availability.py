@@ -13,7 +13,7 @@ import bisect
 import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -67,9 +67,16 @@ class Placement:
 
 @dataclass(frozen=True)
 class Violation:
+    """A rule a placement breaks, on a field, with its message: a text, or a function that words it
+    when it is read (the search judges many starts and reads the message of none it refuses)."""
+
     rule: str
     field: str
-    message: str
+    wording: str | Callable[[], str]
+
+    @property
+    def message(self) -> str:
+        return self.wording if isinstance(self.wording, str) else self.wording()
 
 
 @dataclass

@@ -224,7 +224,7 @@ def _prep_before_first_dosing(rule: RuleInfo, c: _Candidate) -> list[Violation]:
                     Violation(
                         "prep_before_first_dosing",
                         "starts_at",
-                        f"{_called(c, prep.pk).capitalize()} must be booked before any dosing session.",
+                        lambda pk=prep.pk: f"{_called(c, pk).capitalize()} must be booked before any dosing session.",
                     )
                 )
             elif b.block_end + gap > c.start:
@@ -232,8 +232,10 @@ def _prep_before_first_dosing(rule: RuleInfo, c: _Candidate) -> list[Violation]:
                     Violation(
                         "prep_before_first_dosing",
                         "starts_at",
-                        f"{_called(c, prep.pk).capitalize()} ({_local(c, b.start)}) must end "
-                        f"{f'at least {_fmt(gap)} ' if gap else ''}before the dosing session starts.",
+                        lambda pk=prep.pk, start=b.start: (
+                            f"{_called(c, pk).capitalize()} ({_local(c, start)}) must end "
+                            f"{f'at least {_fmt(gap)} ' if gap else ''}before the dosing session starts."
+                        ),
                     )
                 )
     elif any(p.pk == me.pk for p in preps):
@@ -265,7 +267,9 @@ def _prep_min_gap(rule: RuleInfo, c: _Candidate) -> list[Violation]:
         Violation(
             "prep_min_gap",
             "starts_at",
-            f"Preparation sessions must start at least {_fmt(gap)} apart ({_called(c, pid)}, {_local(c, b.start)}).",
+            lambda pid=pid, start=b.start: (
+                f"Preparation sessions must start at least {_fmt(gap)} apart ({_called(c, pid)}, {_local(c, start)})."
+            ),
         )
         for pid, b in c.ctx.booked.items()
         if pid != me.pk and _prep_gap_judges(rule, info[pid]) and abs(b.start - c.start) < gap
@@ -287,7 +291,7 @@ def _integration_window(rule: RuleInfo, c: _Candidate) -> list[Violation]:
                 Violation(
                     "integration_window",
                     "starts_at",
-                    f"{_called(c, me.pk).capitalize()} needs {_called(c, me.linked_dosing_id)} booked first.",
+                    lambda: f"{_called(c, me.pk).capitalize()} needs {_called(c, me.linked_dosing_id)} booked first.",
                 )
             )
         else:
@@ -297,8 +301,10 @@ def _integration_window(rule: RuleInfo, c: _Candidate) -> list[Violation]:
                     Violation(
                         "integration_window",
                         "starts_at",
-                        f"{_called(c, me.pk).capitalize()} must start {_fmt(low)} to "
-                        f"{_fmt(high) if high is not None else 'any time'} after its dosing block ends.",
+                        lambda low=low, high=high: (
+                            f"{_called(c, me.pk).capitalize()} must start {_fmt(low)} to "
+                            f"{_fmt(high) if high is not None else 'any time'} after its dosing block ends."
+                        ),
                     )
                 )
     elif me.kind == SessionKind.DOSING:
@@ -315,8 +321,10 @@ def _integration_window(rule: RuleInfo, c: _Candidate) -> list[Violation]:
                     Violation(
                         "integration_window",
                         "starts_at",
-                        f"Its {_called(c, pid)} ({_local(c, b.start)}) would fall "
-                        f"outside its window of {_fmt(f_low)} to {_fmt(f_high) if f_high else 'any time'}.",
+                        lambda pid=pid, start=b.start, f_low=f_low, f_high=f_high: (
+                            f"Its {_called(c, pid)} ({_local(c, start)}) would fall "
+                            f"outside its window of {_fmt(f_low)} to {_fmt(f_high) if f_high else 'any time'}."
+                        ),
                     )
                 )
     return violations
@@ -335,7 +343,9 @@ def _dosing_min_gap(rule: RuleInfo, c: _Candidate) -> list[Violation]:
         Violation(
             "dosing_min_gap",
             "starts_at",
-            f"Dosing sessions must start at least {_fmt(gap)} apart ({_called(c, pid)}, {_local(c, other)}).",
+            lambda pid=pid, other=other: (
+                f"Dosing sessions must start at least {_fmt(gap)} apart ({_called(c, pid)}, {_local(c, other)})."
+            ),
         )
         for pid, other in c.dosing_starts(rule.step_id)
         if abs(other - c.start) < gap

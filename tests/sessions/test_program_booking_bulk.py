@@ -81,6 +81,50 @@ def test_booking_the_shipped_kat_plan_takes_at_most_40_queries_and_books_exactly
     assert StaffAssignment.objects.count() == 8 * 1 + 6 * 3
 
 
+def test_booking_the_shipped_kat_plan_counts_the_starts_its_rules_refuse_without_wording_them(
+    kat_enrollment, clinic, kat_clinic_setup, monkeypatch
+):
+    from sessions import placement, program_rules
+
+    # given: the rules' refusals of candidate starts recorded, and their wording counted
+    who = {kat_clinic_setup[k].pk: k for k in ("therapist", "nurse", "prescriber")}
+    refused, worded = [], []
+    judge = placement.program_violations
+
+    def recorded(*args, **kwargs):
+        violations = judge(*args, **kwargs)
+        refused.extend(v.rule for v in violations)
+        return violations
+
+    monkeypatch.setattr(placement, "program_violations", recorded)
+
+    def counted(real):
+        return lambda *args: worded.append(args) or real(*args)
+
+    monkeypatch.setattr(program_rules, "_called", counted(program_rules._called))
+    monkeypatch.setattr(program_rules, "_local", counted(program_rules._local))
+
+    # when
+    enrollment_book_program(enrollment=kat_enrollment, date_from=MONDAY, by=None)
+
+    # then: the plan is booked as ever, after the rules refused starts, and no refusal was worded
+    assert _booked(clinic, who) == SHIPPED_KAT_PLAN_FROM_MONDAY
+    assert {"prep_before_first_dosing", "prep_min_gap", "dosing_weekly_cap"} <= set(refused)
+    assert worded == []
+    # and a refusal's message, once read, is worded as before
+    ctx = program_rules.program_context_load(enrollment=kat_enrollment)
+    first_prep = Session.objects.get(active=True, planned_session__sequence=1)
+    second_prep = kat_enrollment.planned_sessions.get(sequence=2)
+    violations = program_rules.program_violations(ctx, second_prep, first_prep.starts_at, first_prep.block_ends_at)
+    assert [(v.rule, v.field, v.message) for v in violations] == [
+        (
+            "prep_min_gap",
+            "starts_at",
+            "Preparation sessions must start at least 24 h apart (preparation 1 of 2, Monday 07 June 2027, 08:00).",
+        )
+    ]
+
+
 def test_a_clash_only_the_database_sees_refuses_the_whole_plan_with_409_and_writes_nothing(
     kat_enrollment, clinic, kat_clinic_setup, patient, book, monkeypatch
 ):
