@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from followups.conf import conf
 from followups.models import FollowUp, QueueTally
+from kat_clinic.api.pagination import ReadAsWholeNumber
 from kat_clinic.roles import CLINICAL_ROLES, Role
 
 Kind = FollowUp.Kind
@@ -97,7 +98,7 @@ def followup_list() -> QuerySet[FollowUp]:
     return FollowUp.objects.select_related("staff").order_by("due_at", "id")
 
 
-class TallySum(Subquery):
+class TallySum(ReadAsWholeNumber, Subquery):
     """The sum of a tally's counts (`n`), as a scalar subquery: uncorrelated, computed once."""
 
     template = "(SELECT COALESCE(SUM(tallied.n), 0)::bigint FROM (%(subquery)s) AS tallied)"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from django.core.paginator import InvalidPage, Page
 from django.db.models import Count, F, IntegerField, QuerySet, Subquery, Window
+from django.db.models.expressions import BaseExpression
 from django.db.models.query import ModelIterable
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -36,6 +37,21 @@ def countable_with_the_page(queryset) -> bool:
 def _positive_whole_number(raw: str) -> int | None:
     raw = raw.strip()
     return int(raw) if raw.isdecimal() and 0 < len(raw) < 10 and int(raw) > 0 else None
+
+
+class ReadAsWholeNumber:
+    """A count, which PostgreSQL returns as a bigint and psycopg2 reads as an int: no converter, so
+    Django does not copy and convert every row of a page to read it (its default for an integer
+    expression)."""
+
+    convert_value = staticmethod(BaseExpression._convert_value_noop)
+
+
+class CountOverAll(ReadAsWholeNumber, Window):
+    """`COUNT(*) OVER ()`: the whole list's count in each row of its page."""
+
+    def __init__(self):
+        super().__init__(Count("*"))
 
 
 class DefaultPagination(PageNumberPagination):
@@ -91,7 +107,7 @@ class DefaultPagination(PageNumberPagination):
 
     def total(self, queryset):
         """The expression that counts the whole list in each row of the page."""
-        return Window(Count("*"))
+        return CountOverAll()
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
@@ -113,7 +129,7 @@ class DefaultPagination(PageNumberPagination):
         return raw
 
 
-class CountOfIds(Subquery):
+class CountOfIds(ReadAsWholeNumber, Subquery):
     """How many rows a queryset holds, as a scalar subquery over their ids (uncorrelated: computed once)."""
 
     template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -152,3 +153,26 @@ def test_a_page_past_the_follow_up_queue_is_404_and_an_empty_queue_counts_zero(a
     # then its first page is empty with a count of 0, and its second is not found
     assert client.get("/api/v1/followups/").json() == {"count": 0, "next": None, "previous": None, "results": []}
     assert client.get("/api/v1/followups/", {"page": 2}).status_code == 404
+
+
+def test_a_pages_count_is_read_as_postgresql_returns_it_so_no_row_of_the_page_is_converted(clinic):
+    from followups.models import FollowUp
+    from followups.selectors import followup_count
+    from kat_clinic.api.pagination import CountOfIds, CountOverAll
+    from kat_clinic.models import Patient
+
+    # given the three ways a list's page carries its count: a window, a subquery of its ids, a tally
+    counts = {
+        "window": CountOverAll(),
+        "ids": CountOfIds(FollowUp.objects.values("pk")),
+        "tally": followup_count(Q(clinic_id=1)),
+    }
+
+    # then none has a converter: Django reads the page's rows as the driver returns them
+    assert {name: count.get_db_converters(connection) for name, count in counts.items()} == dict.fromkeys(counts, [])
+
+    # and a count arrives as the whole number it is
+    PatientFactory.create_batch(2, home_clinic=clinic)
+    page = list(Patient.objects.annotate(total=CountOverAll()).values_list("total", flat=True))
+    assert page == [2, 2]
+    assert {type(total) for total in page} == {int}
