@@ -21,12 +21,20 @@ TALLY_TABLE = "followups_queuetally"
 _KEY = ", ".join(TALLY_KEY)
 
 
-def _tally_rows_of(transition: str, sign: str) -> str:
-    """A statement's follow-ups (`transition`, its new or old rows) added to the tally as one row
-    of change per key."""
-    return (
-        f"INSERT INTO {TALLY_TABLE} ({_KEY}, n, folded) "
-        f"SELECT {_KEY}, {sign}count(*), false FROM {transition} GROUP BY {_KEY}; RETURN NULL;"
+def _tally_trigger(transition: str, *, operation, referencing) -> pgtrigger.Trigger:
+    """The statement's follow-ups (`transition`: the rows it added, or removed) counted in the
+    tally as one row of change per key (negative for removed rows)."""
+    sign = "-" if operation == pgtrigger.Delete else ""
+    return pgtrigger.Trigger(
+        name=f"followup_tally_{transition}",
+        level=pgtrigger.Statement,
+        when=pgtrigger.After,
+        operation=operation,
+        referencing=referencing,
+        func=(
+            f"INSERT INTO {TALLY_TABLE} ({_KEY}, n, folded) "
+            f"SELECT {_KEY}, {sign}count(*), false FROM {transition} GROUP BY {_KEY}; RETURN NULL;"
+        ),
     )
 
 
@@ -157,22 +165,8 @@ class FollowUp(models.Model):
         # The queue's count (QueueTally): each statement adds its rows per key, never updating a
         # shared row, so writers of one clinic never wait on each other.
         triggers = [
-            pgtrigger.Trigger(
-                name="followup_tally_added",
-                level=pgtrigger.Statement,
-                when=pgtrigger.After,
-                operation=pgtrigger.Insert,
-                referencing=pgtrigger.Referencing(new="added"),
-                func=_tally_rows_of("added", ""),
-            ),
-            pgtrigger.Trigger(
-                name="followup_tally_removed",
-                level=pgtrigger.Statement,
-                when=pgtrigger.After,
-                operation=pgtrigger.Delete,
-                referencing=pgtrigger.Referencing(old="removed"),
-                func=_tally_rows_of("removed", "-"),
-            ),
+            _tally_trigger("added", operation=pgtrigger.Insert, referencing=pgtrigger.Referencing(new="added")),
+            _tally_trigger("removed", operation=pgtrigger.Delete, referencing=pgtrigger.Referencing(old="removed")),
             pgtrigger.Trigger(
                 name="followup_tally_moved",
                 when=pgtrigger.After,
