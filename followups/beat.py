@@ -5,7 +5,7 @@ from __future__ import annotations
 
 DISPATCH_TASK_NAME = "integration: dispatch due follow-ups"
 DISPATCH_TASK = "integration.dispatch_followups"
-# Registered every minute by migration 0007.
+# Run by beat every minute (the periodic task is registered by migration 0007).
 FOLD_TASK = "followups.fold_queue_tallies"
 
 
