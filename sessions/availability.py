@@ -1,8 +1,7 @@
-"""Who and what can be booked when: one calendar loaded per clinic and range, then pure Python.
+"""Who and what can be booked when: one calendar per clinic and range, then pure Python.
 
-`calendar_load` reads everything a booking or a search needs for a time range in a fixed number of
-queries (closures and marked holidays, rooms and their hours, memberships, working hours, exceptions, licences,
-certifications, busy sessions, busy assignments). `placement_violations` and
+`sessions.calendar_loading.calendar_load` reads everything a booking or a search needs for a time
+range into a `Calendar` in a fixed number of queries. `placement_violations` and
 `placement_conflicts` then judge any number of candidate placements without touching the database,
 which is what keeps the availability search fast.
 """
@@ -20,12 +19,7 @@ from zoneinfo import ZoneInfo
 from kat_clinic.models import Clinic, Licence, Room, StaffMember
 from kat_clinic.roles import ROLE_CREDENTIALS
 from programs.choices import SessionKind, StaffMode
-from sessions import calendar_queries
-from sessions.models import (
-    MAX_BLOCK,
-    AvailabilityException,
-)
-from sessions.timeutil import Interval, covers, local_days, local_to_aware, merge, overlaps, subtract
+from sessions.timeutil import Interval, covers, overlaps
 
 
 @dataclass(frozen=True)
@@ -104,6 +98,9 @@ class Calendar:
     room_busy: dict[int, list[Busy]] = field(default_factory=dict)
     patient_busy: dict[int, list[Busy]] = field(default_factory=dict)
     staff_busy: dict[int, list[Busy]] = field(default_factory=dict)
+    patient_ids: list[int] = field(default_factory=list)
+    excluded: list[int] = field(default_factory=list)
+    busy_end: dt.datetime | None = None  # busy times are read for blocks starting before this
     _starts: dict = field(default_factory=dict)
     _busy_index: dict = field(default_factory=dict)
     _version: int = 0
@@ -132,161 +129,6 @@ class Calendar:
         if cached is None:
             cached = self._starts[key] = [i[0] for i in intervals]
         return cached
-
-
-def _weekly_intervals(
-    rows: Iterable, days: Sequence[dt.date], tz: ZoneInfo, *, dated: bool, instants: dict | None = None
-) -> list[Interval]:
-    """The rows' weekly clock times on `days`, as UTC intervals. `instants` memoizes (day, clock) ->
-    instant across calls: rooms and staff of a clinic mostly share their hours."""
-    instants = {} if instants is None else instants
-
-    def instant(day: dt.date, clock: dt.time) -> dt.datetime:
-        key = (day, clock)
-        found = instants.get(key)
-        if found is None:
-            found = instants[key] = local_to_aware(day, clock, tz).astimezone(dt.UTC)
-        return found
-
-    by_weekday: dict[int, list] = defaultdict(list)
-    for row in rows:
-        by_weekday[row.weekday].append(row)
-    intervals = []
-    for day in days:
-        for row in by_weekday.get(day.weekday(), ()):
-            if dated and (day < row.valid_from or (row.valid_until and day > row.valid_until)):
-                continue
-            # In UTC: comparing instants that share one tzinfo is several times faster than across zones.
-            intervals.append((instant(day, row.start_time), instant(day, row.end_time)))
-    return intervals
-
-
-def _holiday_intervals(clinic: Clinic, days: Sequence[dt.date], tz: ZoneInfo) -> list[Interval]:
-    """The clinic's marked public holidays among `days`, each its whole local day (23 or 25 hours on
-    a daylight-saving change day). One query."""
-    if not days:
-        return []
-    holidays = list(calendar_queries.HOLIDAYS.bind(clinic=clinic.pk, days=list(days), last_day=days[-1]))
-    return [
-        (local_to_aware(day, dt.time(0), tz), local_to_aware(day + dt.timedelta(days=1), dt.time(0), tz))
-        for day in days
-        if any(h.falls_on(day) for h in holidays)
-    ]
-
-
-def _ran(query, *, rooms: list | None = None, staff: list | None = None, **values) -> Iterable:
-    """The rows of a calendar query over these rooms or staff members: none, and no query, for none
-    (as the ORM answers `__in=[]`)."""
-    chosen = rooms if rooms is not None else staff
-    if not chosen:
-        return ()
-    return query.bind(**({"rooms": rooms} if rooms is not None else {"staff": staff}), **values)
-
-
-def calendar_load(
-    *,
-    clinic: Clinic,
-    start: dt.datetime,
-    end: dt.datetime,
-    room_ids: Iterable[int] | None = None,
-    staff_ids: Iterable[int] | None = None,
-    patient_ids: Iterable[int] = (),
-    exclude_session_ids: Iterable[int] = (),
-) -> Calendar:
-    """Everything needed to judge placements in [start, end) at `clinic`.
-
-    `room_ids` / `staff_ids` None means every active room / every active member of the clinic.
-    Busy intervals exclude `exclude_session_ids` (a session being rescheduled does not block itself).
-    """
-    tz = clinic.tz
-    # A day of margin either side: patterns are per local day and blocks may straddle the range.
-    days = local_days(start - dt.timedelta(days=1), end + dt.timedelta(days=1), tz)
-    pad_start, pad_end = (
-        (start - dt.timedelta(days=1)).astimezone(dt.UTC),
-        (end + dt.timedelta(days=1)).astimezone(dt.UTC),
-    )
-    cal = Calendar(clinic=clinic, tz=tz, start=start, end=end)
-    instants: dict[tuple[dt.date, dt.time], dt.datetime] = {}
-    excluded = list(exclude_session_ids)
-
-    cal.closures = merge(
-        [
-            *calendar_queries.CLOSURES.bind(clinic=clinic.pk, start=pad_start, end=pad_end),
-            *_holiday_intervals(clinic, days, tz),
-        ]
-    )
-
-    chosen_rooms = {} if room_ids is None else {"rooms": list(room_ids)}
-    rooms = calendar_queries.rooms(chosen=room_ids is not None).bind(clinic=clinic.pk, **chosen_rooms)
-    cal.rooms = {room.pk: room for room in rooms}
-    hours_by_room: dict[int, list] = defaultdict(list)
-    # Plain named rows, not model instances: the calendar reads only these columns.
-    for row in _ran(calendar_queries.ROOM_HOURS, rooms=list(cal.rooms)):
-        hours_by_room[row.room_id].append(row)
-    for room_id in cal.rooms:
-        rows = hours_by_room.get(room_id)
-        opened = (
-            merge(_weekly_intervals(rows, days, tz, dated=False, instants=instants)) if rows else [(pad_start, pad_end)]
-        )
-        cal.room_open[room_id] = subtract(opened, cal.closures)
-
-    chosen_staff = {} if staff_ids is None else {"staff": list(staff_ids)}
-    memberships = calendar_queries.members(chosen=staff_ids is not None).bind(clinic=clinic.pk, **chosen_staff)
-    for staff_id, role, first, last in memberships:
-        cal.roles.setdefault(staff_id, set()).add(role)
-        cal.names[staff_id] = f"{first} {last}".strip()
-    members = list(cal.roles)
-
-    hours_by_staff: dict[int, list] = defaultdict(list)
-    for row in _ran(calendar_queries.WORKING_HOURS, staff=members, clinic=clinic.pk):
-        hours_by_staff[row.staff_id].append(row)
-    extra: dict[int, list[Interval]] = defaultdict(list)
-    off: dict[int, list[Interval]] = defaultdict(list)
-    exceptions = _ran(calendar_queries.EXCEPTIONS, staff=members, clinic=clinic.pk, start=pad_start, end=pad_end)
-    for staff_id, kind, s, e in exceptions:
-        (extra if kind == AvailabilityException.Kind.EXTRA_SHIFT else off)[staff_id].append((s, e))
-    for staff_id in members:
-        worked = merge(
-            _weekly_intervals(hours_by_staff.get(staff_id, ()), days, tz, dated=True, instants=instants)
-            + extra[staff_id]
-        )
-        cal.staff_open[staff_id] = subtract(subtract(worked, off[staff_id]), cal.closures)
-
-    for licence in _ran(calendar_queries.LICENCES, staff=members):
-        cal.licences.setdefault(licence.staff_id, []).append(licence)
-    cal.rems_days = list(calendar_queries.REMS_CERTIFICATIONS.bind(clinic=clinic.pk))
-
-    # Busy rooms and patients: active sessions anywhere (a patient cannot be at two clinics at once).
-    patient_list = list(patient_ids)
-    sessions = (
-        calendar_queries.BUSY_SESSIONS.bind(
-            clinic=clinic.pk,
-            rooms=list(cal.rooms),
-            patients=patient_list,
-            earliest_start=pad_start - MAX_BLOCK,
-            start=pad_start,
-            end=pad_end,
-            excluded=excluded,
-        )
-        if cal.rooms or patient_list
-        else ()
-    )
-    for sid, room_id, patient_id, s, e in sessions:
-        if room_id in cal.rooms:
-            cal.room_busy.setdefault(room_id, []).append(Busy(s, e, sid))
-        if patient_id in patient_list:
-            cal.patient_busy.setdefault(patient_id, []).append(Busy(s, e, sid))
-    assignments = _ran(
-        calendar_queries.BUSY_ASSIGNMENTS,
-        staff=members,
-        earliest_start=pad_start - MAX_BLOCK,
-        start=pad_start,
-        end=pad_end,
-        excluded=excluded,
-    )
-    for staff_id, sid, lane, s, e in assignments:
-        cal.staff_busy.setdefault(staff_id, []).append(Busy(s, e, sid, lane))
-    return cal
 
 
 # --- judging one placement ---------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The calendar's reads (`sessions.availability.calendar_load`), each built and compiled once per
+"""The calendar's reads (`sessions.calendar_loading.calendar_load`), each built and compiled once per
 connection (`kat_clinic.compiled_query.Prepared`): an availability search and a booking read a
 clinic's calendar on every request, and compiling its ten small queries cost about as much as
 running them. A query limited to some rooms or staff members, or to none, is a variant of its own."""
@@ -17,6 +17,7 @@ from sessions.models import (
     ClinicClosure,
     ClinicHoliday,
     RoomHours,
+    SchedulingPolicy,
     Session,
     StaffAssignment,
     WorkingHours,
@@ -123,3 +124,6 @@ BUSY_ASSIGNMENTS = Prepared(
         .values_list("staff_id", "session_id", "lane", "starts_at", "ends_at")
     )
 )
+
+# The clinic's slot length in minutes: one row, or none when the clinic has no scheduling policy.
+SLOT_MINUTES = Prepared(lambda: SchedulingPolicy.objects.filter(clinic_id=Param("clinic")).values_list("slot_minutes"))

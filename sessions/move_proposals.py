@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 from django.utils import timezone
 
-from sessions.availability import Placement, calendar_load, placement_is_free, placement_lanes, placement_violations
+from sessions.availability import Placement, placement_is_free, placement_lanes, placement_violations
+from sessions.calendar_loading import calendar_load
 from sessions.models import Session
 from sessions.placement import Option, Preferences, first_fit, hold_option, slot_grid, slot_length
 from sessions.program_rules import planned_shape, program_context_load

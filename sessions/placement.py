@@ -1,7 +1,7 @@
 """Placing one session in a loaded calendar: the slot grid, the finder that picks a room and staff
 for a start, the earliest fit of a day, and holding a placement so the next ones avoid it.
 
-Pure Python over one calendar (`sessions.availability.calendar_load`): for each start, the first
+Pure Python over one calendar (`sessions.calendar_loading.calendar_load`): for each start, the first
 room and the first staff member per need that fit, preferred ones tried first. Used by the search,
 by whole-program scheduling and by move proposals.
 """
@@ -9,14 +9,14 @@ by whole-program scheduling and by move proposals.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from kat_clinic.models import Clinic
 from programs.choices import StaffMode
 from programs.models import PlannedSession
+from sessions import calendar_queries
 from sessions.availability import Busy, Calendar, Placement, Shape, credential_problem, free_lane, overlapping
-from sessions.models import SchedulingPolicy
 from sessions.program_rules import ProgramContext, program_violations
 from sessions.timeutil import covers, local_days, local_to_aware, merge, minus, overlaps
 
@@ -60,24 +60,29 @@ class Option:
 
 
 def slot_length(clinic: Clinic) -> dt.timedelta:
-    minutes = SchedulingPolicy.objects.filter(clinic=clinic).values_list("slot_minutes", flat=True).first()
+    minutes = next(iter(calendar_queries.SLOT_MINUTES.bind(clinic=clinic.pk)), (None,))[0]
     return dt.timedelta(minutes=minutes or DEFAULT_SLOT_MINUTES)
 
 
 def slot_grid(cal: Calendar, start: dt.datetime, end: dt.datetime, slot: dt.timedelta) -> list[dt.datetime]:
     """Starts on the local slot grid in [start, end). Local midnight is the anchor of each day."""
-    starts = []
+    return list(slot_starts(cal, start, end, slot))
+
+
+def slot_starts(cal: Calendar, start: dt.datetime, end: dt.datetime, slot: dt.timedelta) -> Iterator[dt.datetime]:
+    """`slot_grid`'s starts one at a time, for a caller that may stop at the first few."""
     # Compared in UTC, like the grid: the same instants, without a zone conversion per comparison.
     start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
     for day in local_days(start, end, cal.tz):
         # UTC instants: every later comparison then stays within one tzinfo (much faster).
         t = local_to_aware(day, dt.time(0), cal.tz).astimezone(dt.UTC)
         next_day = local_to_aware(day + dt.timedelta(days=1), dt.time(0), cal.tz).astimezone(dt.UTC)
-        while t < next_day:
-            if start <= t < end:
-                starts.append(t)
+        if t < start:  # the first day: straight to its first start in range
+            t += max(0, (start - t) // slot) * slot
+        while t < next_day and t < end:
+            if t >= start:
+                yield t
             t += slot
-    return starts
 
 
 class Finder:

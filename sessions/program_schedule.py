@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from kat_clinic.errors import RuleViolation
 from programs.models import Enrollment, PlannedSession
-from sessions.availability import Calendar, calendar_load
+from sessions.availability import Calendar
+from sessions.calendar_loading import calendar_load
 from sessions.placement import NO_PREFERENCES, Option, Preferences, first_fit, hold_option, slot_grid, slot_length
 from sessions.program_rules import ProgramContext, planned_shape, program_context_load
 from sessions.timeutil import local_to_aware

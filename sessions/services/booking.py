@@ -24,11 +24,11 @@ from sessions.availability import (
     Placement,
     Shape,
     Violation,
-    calendar_load,
     placement_is_free,
     placement_lanes,
     placement_violations,
 )
+from sessions.calendar_loading import calendar_load
 from sessions.conflicts import Proposal, ProposedAssignment, find_conflicts, python_check_enabled
 from sessions.models import Session, StaffAssignment
 from sessions.program_rules import ProgramContext, planned_shape, program_context_load, program_violations

@@ -12,7 +12,7 @@ from kat_clinic.models import StaffMember
 from programs.models import Enrollment
 from programs.services import planned_sessions_mark_booked
 from sessions import signals
-from sessions.availability import calendar_load
+from sessions.calendar_loading import calendar_load
 from sessions.models import Session
 from sessions.placement import NO_PREFERENCES, Preferences
 from sessions.program_rules import program_context_load

@@ -15,7 +15,7 @@ from kat_clinic.errors import RuleViolation
 from kat_clinic.models import Clinic
 from kat_clinic.roles import Role
 from sessions import services
-from sessions.availability import calendar_load
+from sessions.calendar_loading import calendar_load
 from sessions.timeutil import LocalTimeError, Policy, local_time_kind, local_to_aware, weekly_series
 from tests.factories import PatientFactory, RoomFactory
 from tests.sessions.conftest import NURSE_SHARED

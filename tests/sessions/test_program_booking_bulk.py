@@ -11,7 +11,7 @@ from kat_clinic.errors import Conflict
 from kat_clinic.roles import Role
 from programs.choices import SessionKind
 from programs.models import PlannedSession
-from sessions import availability
+from sessions import calendar_loading
 from sessions.availability import adhoc_shape
 from sessions.models import Session, StaffAssignment
 from sessions.placement import Preferences
@@ -136,7 +136,7 @@ def test_a_clash_only_the_database_sees_refuses_the_whole_plan_with_409_and_writ
         None,
         shape=adhoc_shape(kind=SessionKind.CHECK_IN, session_minutes=30, block_minutes=60, staff=[], telehealth=True),
     )
-    real_load = availability.calendar_load
+    real_load = calendar_loading.calendar_load
     monkeypatch.setattr(
         program_booking, "calendar_load", lambda **kw: real_load(**{**kw, "patient_ids": []}), raising=True
     )

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from kat_clinic.errors import RuleViolation
 from programs.models import PlannedSession
 from sessions import services
-from sessions.availability import calendar_load
+from sessions.calendar_loading import calendar_load
 from sessions.models import Session, StaffAssignment
 from sessions.placement import Preferences
 from sessions.search import availability_search

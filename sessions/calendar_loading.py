@@ -1,0 +1,207 @@
+"""Reading a clinic's calendar for a time range (`calendar_load`), in a fixed number of queries:
+closures and marked holidays, rooms and their hours, memberships, working hours, exceptions,
+licences, certifications, busy sessions and busy assignments. What is read is judged in pure Python
+(`sessions.availability`, `sessions.placement`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from zoneinfo import ZoneInfo
+
+from kat_clinic.models import Clinic
+from sessions import calendar_queries
+from sessions.availability import Busy, Calendar
+from sessions.models import MAX_BLOCK, AvailabilityException
+from sessions.timeutil import Interval, local_days, local_to_aware, merge, subtract
+
+
+def _weekly_intervals(
+    rows: Iterable, days: Sequence[dt.date], tz: ZoneInfo, *, dated: bool, instants: dict | None = None
+) -> list[Interval]:
+    """The rows' weekly clock times on `days`, as UTC intervals. `instants` memoizes (day, clock) ->
+    instant across calls: rooms and staff of a clinic mostly share their hours."""
+    instants = {} if instants is None else instants
+
+    def instant(day: dt.date, clock: dt.time) -> dt.datetime:
+        key = (day, clock)
+        found = instants.get(key)
+        if found is None:
+            found = instants[key] = local_to_aware(day, clock, tz).astimezone(dt.UTC)
+        return found
+
+    by_weekday: dict[int, list] = defaultdict(list)
+    for row in rows:
+        by_weekday[row.weekday].append(row)
+    intervals = []
+    for day in days:
+        for row in by_weekday.get(day.weekday(), ()):
+            if dated and (day < row.valid_from or (row.valid_until and day > row.valid_until)):
+                continue
+            # In UTC: comparing instants that share one tzinfo is several times faster than across zones.
+            intervals.append((instant(day, row.start_time), instant(day, row.end_time)))
+    return intervals
+
+
+def _holiday_intervals(clinic: Clinic, days: Sequence[dt.date], tz: ZoneInfo) -> list[Interval]:
+    """The clinic's marked public holidays among `days`, each its whole local day (23 or 25 hours on
+    a daylight-saving change day). One query."""
+    if not days:
+        return []
+    holidays = list(calendar_queries.HOLIDAYS.bind(clinic=clinic.pk, days=list(days), last_day=days[-1]))
+    return [
+        (local_to_aware(day, dt.time(0), tz), local_to_aware(day + dt.timedelta(days=1), dt.time(0), tz))
+        for day in days
+        if any(h.falls_on(day) for h in holidays)
+    ]
+
+
+def _ran(query, *, rooms: list | None = None, staff: list | None = None, **values) -> Iterable:
+    """The rows of a calendar query over these rooms or staff members: none, and no query, for none
+    (as the ORM answers `__in=[]`)."""
+    chosen = rooms if rooms is not None else staff
+    if not chosen:
+        return ()
+    return query.bind(**({"rooms": rooms} if rooms is not None else {"staff": staff}), **values)
+
+
+def calendar_load(
+    *,
+    clinic: Clinic,
+    start: dt.datetime,
+    end: dt.datetime,
+    room_ids: Iterable[int] | None = None,
+    staff_ids: Iterable[int] | None = None,
+    patient_ids: Iterable[int] = (),
+    exclude_session_ids: Iterable[int] = (),
+    busy_until: dt.datetime | None = None,
+) -> Calendar:
+    """Everything needed to judge placements in [start, end) at `clinic`.
+
+    `room_ids` / `staff_ids` None means every active room / every active member of the clinic.
+    Busy intervals exclude `exclude_session_ids` (a session being rescheduled does not block itself).
+    `busy_until` reads busy times only for placements up to then (a search that may find its answer
+    in its first days); `busy_extend` reads the rest.
+    """
+    tz = clinic.tz
+    # A day of margin either side: patterns are per local day and blocks may straddle the range.
+    days = local_days(start - dt.timedelta(days=1), end + dt.timedelta(days=1), tz)
+    pad_start, pad_end = (
+        (start - dt.timedelta(days=1)).astimezone(dt.UTC),
+        (end + dt.timedelta(days=1)).astimezone(dt.UTC),
+    )
+    cal = Calendar(clinic=clinic, tz=tz, start=start, end=end)
+    instants: dict[tuple[dt.date, dt.time], dt.datetime] = {}
+    excluded = list(exclude_session_ids)
+
+    cal.closures = merge(
+        [
+            *calendar_queries.CLOSURES.bind(clinic=clinic.pk, start=pad_start, end=pad_end),
+            *_holiday_intervals(clinic, days, tz),
+        ]
+    )
+
+    chosen_rooms = {} if room_ids is None else {"rooms": list(room_ids)}
+    rooms = calendar_queries.rooms(chosen=room_ids is not None).bind(clinic=clinic.pk, **chosen_rooms)
+    cal.rooms = {room.pk: room for room in rooms}
+    hours_by_room: dict[int, list] = defaultdict(list)
+    # Plain named rows, not model instances: the calendar reads only these columns.
+    for row in _ran(calendar_queries.ROOM_HOURS, rooms=list(cal.rooms)):
+        hours_by_room[row.room_id].append(row)
+    # Rooms and staff of a clinic mostly share their weekly hours: each distinct week is expanded
+    # once (the lists are only read, so rooms and people with the same hours share one).
+    open_by_week: dict[tuple, list[Interval]] = {}
+
+    def open_over(rows: list, *, dated: bool) -> list[Interval]:
+        week = (dated, frozenset(row[1:] for row in rows))  # a repeated row adds no hours
+        found = open_by_week.get(week)
+        if found is None:
+            weekly = _weekly_intervals(rows, days, tz, dated=dated, instants=instants)
+            found = open_by_week[week] = subtract(merge(weekly), cal.closures)
+        return found
+
+    for room_id in cal.rooms:
+        rows = hours_by_room.get(room_id)
+        cal.room_open[room_id] = (
+            open_over(rows, dated=False) if rows else subtract([(pad_start, pad_end)], cal.closures)
+        )
+
+    chosen_staff = {} if staff_ids is None else {"staff": list(staff_ids)}
+    memberships = calendar_queries.members(chosen=staff_ids is not None).bind(clinic=clinic.pk, **chosen_staff)
+    for staff_id, role, first, last in memberships:
+        cal.roles.setdefault(staff_id, set()).add(role)
+        cal.names[staff_id] = f"{first} {last}".strip()
+    members = list(cal.roles)
+
+    hours_by_staff: dict[int, list] = defaultdict(list)
+    for row in _ran(calendar_queries.WORKING_HOURS, staff=members, clinic=clinic.pk):
+        hours_by_staff[row.staff_id].append(row)
+    extra: dict[int, list[Interval]] = defaultdict(list)
+    off: dict[int, list[Interval]] = defaultdict(list)
+    exceptions = _ran(calendar_queries.EXCEPTIONS, staff=members, clinic=clinic.pk, start=pad_start, end=pad_end)
+    for staff_id, kind, s, e in exceptions:
+        (extra if kind == AvailabilityException.Kind.EXTRA_SHIFT else off)[staff_id].append((s, e))
+    for staff_id in members:
+        rows = hours_by_staff.get(staff_id, [])
+        if staff_id not in extra and staff_id not in off:
+            cal.staff_open[staff_id] = open_over(rows, dated=True)
+            continue
+        worked = merge(_weekly_intervals(rows, days, tz, dated=True, instants=instants) + extra[staff_id])
+        cal.staff_open[staff_id] = subtract(subtract(worked, off[staff_id]), cal.closures)
+
+    for licence in _ran(calendar_queries.LICENCES, staff=members):
+        cal.licences.setdefault(licence.staff_id, []).append(licence)
+    cal.rems_days = list(calendar_queries.REMS_CERTIFICATIONS.bind(clinic=clinic.pk))
+
+    cal.patient_ids, cal.excluded = list(patient_ids), excluded
+    busy_end = pad_end if busy_until is None else min(pad_end, (busy_until + dt.timedelta(days=1)).astimezone(dt.UTC))
+    _busy_load(cal, after=pad_start - MAX_BLOCK, start=pad_start, before=busy_end)
+    return cal
+
+
+def busy_extend(cal: Calendar, until: dt.datetime) -> None:
+    """Add the busy times the calendar has not read yet, of blocks starting up to a day after
+    `until` (as `calendar_load` pads its range): no block is read twice."""
+    before = (until + dt.timedelta(days=1)).astimezone(dt.UTC)
+    if before > cal.busy_end:
+        just_before = cal.busy_end - dt.timedelta(microseconds=1)  # the queries' lower bounds are strict
+        _busy_load(cal, after=just_before, start=just_before, before=before)
+        cal.touch()
+
+
+def _busy_load(cal: Calendar, *, after: dt.datetime, start: dt.datetime, before: dt.datetime) -> None:
+    """Add the busy times of blocks that start after `after` and before `before` and end after `start`:
+    the rooms' and patients' active sessions (a patient's anywhere: nobody is at two clinics at once),
+    and the staff's assignments that hold them."""
+    patients = cal.patient_ids
+    sessions = (
+        calendar_queries.BUSY_SESSIONS.bind(
+            clinic=cal.clinic.pk,
+            rooms=list(cal.rooms),
+            patients=patients,
+            earliest_start=after,
+            start=start,
+            end=before,
+            excluded=cal.excluded,
+        )
+        if cal.rooms or patients
+        else ()
+    )
+    for sid, room_id, patient_id, s, e in sessions:
+        if room_id in cal.rooms:
+            cal.room_busy.setdefault(room_id, []).append(Busy(s, e, sid))
+        if patient_id in patients:
+            cal.patient_busy.setdefault(patient_id, []).append(Busy(s, e, sid))
+    assignments = _ran(
+        calendar_queries.BUSY_ASSIGNMENTS,
+        staff=list(cal.roles),
+        earliest_start=after,
+        start=start,
+        end=before,
+        excluded=cal.excluded,
+    )
+    for staff_id, sid, lane, s, e in assignments:
+        cal.staff_busy.setdefault(staff_id, []).append(Busy(s, e, sid, lane))
+    cal.busy_end = before
