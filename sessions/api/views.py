@@ -274,7 +274,9 @@ class SearchView(AuditedViewMixin, APIView):
             prefs=_prefs(data.get("preferences")),
             limit=data["limit"],
         )
-        return Response(s.OptionSerializer(options, many=True).data)
+        # The options are already the documented shape (`OptionSerializer`): plain values, times as
+        # ISO text in the clinic's zone.
+        return Response(options)
 
 
 class ProgramBookingView(AuditedViewMixin, APIView):

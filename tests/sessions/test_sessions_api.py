@@ -5,7 +5,9 @@ import datetime as dt
 import pytest
 import time_machine
 
+from kat_clinic.api.renderers import OrjsonRenderer
 from kat_clinic.roles import Role
+from sessions.api.serializers import OptionSerializer
 from sessions.models import Session, StaffAssignment
 from tests.factories import PatientFactory, RoomFactory
 from tests.sessions.conftest import MONDAY, NURSE_SHARED, at, nurse_block_search, planned, works_every_day
@@ -318,6 +320,35 @@ def test_search_endpoint_returns_ranked_options(api, scheduler, clinic, patient,
     # then
     assert response.status_code == 200, response.json()
     assert [o["starts_at"] for o in response.json()] == ["2027-06-07T13:00:00-04:00", "2027-06-07T13:15:00-04:00"]
+
+
+def test_search_endpoint_writes_exactly_what_the_option_serializer_documents(
+    api, scheduler, clinic, patient, chair, working_nurse
+):
+    # when: options of different scores (only some match the preferred time)
+    response = api(scheduler).post(
+        "/api/v1/scheduling/search/",
+        nurse_block_search(clinic.pk, patient.pk, preferences={"earliest": "16:00"}, limit=3),
+    )
+
+    # then: the same bytes as the serializer of the schema writes of them
+    assert response.status_code == 200, response.json()
+    options = response.json()
+    assert [(o["starts_at"], o["score"]) for o in options] == [
+        ("2027-06-07T16:00:00-04:00", 1),
+        ("2027-06-07T16:15:00-04:00", 1),
+        ("2027-06-07T08:00:00-04:00", 0),
+    ]
+    assert options[0] == {
+        "starts_at": "2027-06-07T16:00:00-04:00",
+        "ends_at": "2027-06-07T16:40:00-04:00",
+        "block_ends_at": "2027-06-07T17:40:00-04:00",
+        "room": chair.pk,
+        "telehealth": False,
+        "staff": [{"role": "nurse", "mode": "shared", "staff": working_nurse.pk}],
+        "score": 1,
+    }
+    assert response.content == OrjsonRenderer().render(OptionSerializer(options, many=True).data)
 
 
 def test_program_booking_endpoint_previews_then_books(api, scheduler, kat_enrollment):
