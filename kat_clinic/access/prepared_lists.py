@@ -80,7 +80,7 @@ class PreparedListMixin(mixins.ListModelMixin):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        # (shape, page size, page) -> (Prepared, its rows' plan or None), or None
+        # (shape, page size, page, zone is UTC) -> (Prepared, its rows' plan or None), or None
         cls._prepared_variants = OrderedDict()
         # (query string, caller's clinics) -> the filtering it gives (`prepared_filtering`)
         cls._prepared_filterings = {}
@@ -201,7 +201,8 @@ class PreparedListMixin(mixins.ListModelMixin):
 
     def _variant(self, shape: Hashable, page_size: int, number: int) -> tuple[Prepared, _TupleRows | None] | None:
         variants = type(self)._prepared_variants
-        key = (shape, page_size, number)
+        utc = current_zone_is_utc()  # (the page's times are then read as their text)
+        key = (shape, page_size, number, utc)
         try:
             variants.move_to_end(key)
             return variants[key]
@@ -214,7 +215,7 @@ class PreparedListMixin(mixins.ListModelMixin):
             page = queryset.annotate(**{TOTAL: self.paginator.total(queryset)})
             plan = self._tuple_rows(queryset)
             if plan is not None:
-                page = plan.rows.values_list(page.prefetch_related(None))
+                page = plan.rows.values_list(page.prefetch_related(None), utc)
             page = page[offset : offset + page_size]
             variant = (Prepared(lambda: page), plan)
         variants[key] = variant

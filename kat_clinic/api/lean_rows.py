@@ -27,10 +27,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import MAXYEAR, MINYEAR, UTC, datetime
 
 from django.db import models
-from django.db.models import ExpressionWrapper, F, QuerySet, TextField
+from django.db.models import ExpressionWrapper, F, Func, QuerySet, TextField
 from rest_framework import fields as drf_fields
 from rest_framework.settings import api_settings
 
@@ -89,13 +89,16 @@ class RowPlan:
     # What `values_list()` is given for each column: its lookup, or for a JSON document the
     # column read as text (see `_json_document`).
     selected: tuple = ()
+    # The same where the current zone is UTC, with each time written by PostgreSQL (`UtcIsoText`).
+    selected_utc: tuple = ()
 
     def index(self, column: str) -> int:
         return self.columns.index(column)
 
-    def values_list(self, queryset: QuerySet) -> QuerySet:
-        """The queryset's rows as tuples of the plan's columns."""
-        return queryset.values_list(*(self.selected or self.columns))
+    def values_list(self, queryset: QuerySet, utc: bool = False) -> QuerySet:
+        """The queryset's rows as tuples of the plan's columns; `utc` (the zone `represent` will be
+        given), with their times as ISO 8601 text."""
+        return queryset.values_list(*((utc and self.selected_utc) or self.selected or self.columns))
 
     def represent(self, rows: Iterable[tuple], utc: bool) -> list[dict]:
         names, converted, timed, computed = self.names, self.converted, self.timed, self.computed
@@ -108,7 +111,9 @@ class RowPlan:
                     ret[name] = convert(value)
             for index, name, convert, first_year, last_year in timed:
                 value = row[index]
-                if value is None:
+                if value is None or type(value) is str:  # (written by PostgreSQL: `UtcIsoText`)
+                    if value == "":
+                        convert(_IMPLAUSIBLE, utc)  # a year the field refuses: it raises as the field does
                     continue
                 if utc and type(value) is datetime and value.tzinfo is UTC and first_year <= value.year <= last_year:
                     ret[name] = value.isoformat()[:-6] + "Z"  # (a UTC time's ends in +00:00)
@@ -127,6 +132,29 @@ class RowPlan:
 
 
 _plans: dict[tuple, RowPlan | None] = {}
+_IMPLAUSIBLE = datetime(1, 1, 1, tzinfo=UTC)
+
+
+class UtcIsoText(Func):
+    """A time as the lean conversion writes it in UTC: ISO 8601 with "Z", the microseconds only
+    when there are some (as `datetime.isoformat`), and '' for a time outside the years
+    [`first_year`, `last_year`] (whose field refuses it). PostgreSQL writes the text in place of
+    the time's own text, so the web process neither parses the time nor writes it again."""
+
+    output_field = TextField()
+
+    def __init__(self, column: str, first_year: int, last_year: int):
+        super().__init__(F(column))
+        self.first_year, self.last_year = first_year, last_year
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        text = f"""replace(to_char({sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), '.000000Z', 'Z')"""
+        if (self.first_year, self.last_year) == (MINYEAR, MAXYEAR):
+            return text, params  # every time the driver can read
+        low = datetime(self.first_year, 1, 1, tzinfo=UTC)
+        high = datetime(self.last_year + 1, 1, 1, tzinfo=UTC)
+        return f"CASE WHEN {sql} < %s OR {sql} >= %s THEN '' ELSE {text} END", (*params, low, high, *params)
 
 
 def row_plan(serializer_class: type, extra: tuple[str, ...] = ()) -> RowPlan | None:
@@ -161,6 +189,7 @@ def _build(serializer_class: type, extra: tuple[str, ...]) -> RowPlan | None:
     columns: list[str] = []
     converted, timed, methods, children = [], [], [], []
     as_text: dict[str, ExpressionWrapper] = {}
+    utc_text: dict[str, UtcIsoText] = {}
     for name, kind, key, convert in recipe:
         names.append(name)
         if kind in ("column", "time") and key in columns_by_attname:
@@ -169,6 +198,8 @@ def _build(serializer_class: type, extra: tuple[str, ...]) -> RowPlan | None:
                 # (no year is written inline by a conversion that does not say which it writes so)
                 first_year, last_year = getattr(convert, "fast_years", (1, 0))
                 timed.append((len(columns) - 1, name, convert, first_year, last_year))
+                if hasattr(convert, "fast_years") and isinstance(columns_by_attname[key], models.DateTimeField):
+                    utc_text[key] = UtcIsoText(key, first_year, last_year)
                 continue
             plain = _plain_type(fields[name]) if convert is not None else _ALWAYS_PLAIN
             if plain is _ALWAYS_PLAIN and _is_plain_json(columns_by_attname[key]):
@@ -202,6 +233,7 @@ def _build(serializer_class: type, extra: tuple[str, ...]) -> RowPlan | None:
         tuple(children),
         columns.index(pk),
         tuple(as_text.get(column, column) for column in columns) if as_text else (),
+        tuple(utc_text.get(column, as_text.get(column, column)) for column in columns) if utc_text else (),
     )
 
 

@@ -92,14 +92,18 @@ def _patient_name(first_name: str, last_name: str) -> str:
 
 # A page of the session list read as rows: its sessions' assignments in one query, written from
 # their columns (kat_clinic/api/lean_rows.py), in the order the instances' rows have them.
-_ASSIGNMENT_ROWS = Prepared(
-    lambda: row_plan(StaffAssignmentSerializer, ("session_id",)).values_list(assignments_of_sessions())
-)
+# (By whether the current zone is UTC: then their times are read as text.)
+_ASSIGNMENT_ROWS = {
+    utc: Prepared(
+        lambda utc=utc: row_plan(StaffAssignmentSerializer, ("session_id",)).values_list(assignments_of_sessions(), utc)
+    )
+    for utc in (False, True)
+}
 
 
 def _written_assignments(session_ids: list[int], utc: bool) -> dict[int, list[dict]]:
     plan = row_plan(StaffAssignmentSerializer, ("session_id",))
-    rows = list(_ASSIGNMENT_ROWS.bind(sessions=session_ids))
+    rows = list(_ASSIGNMENT_ROWS[utc].bind(sessions=session_ids))
     session_at = plan.index("session_id")
     by_session: dict[int, list[dict]] = {}
     for row, written in zip(rows, plan.represent(rows, utc), strict=True):

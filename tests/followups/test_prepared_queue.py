@@ -112,7 +112,7 @@ def test_given_the_front_desk_then_its_due_items_come_from_the_prepared_query(ap
     assert sorted(row["id"] for row in everything["results"]) == sorted(
         queue[name].pk for name in ("upcoming", "overdue", "failed", "reminder")
     )
-    assert [shape for shape, _size, _page in FollowUpViewSet._prepared_variants] == [
+    assert [shape for shape, _size, _page, _utc in FollowUpViewSet._prepared_variants] == [
         (True, (Role.SCHEDULER,), "overdue", ()),
         (True, (Role.SCHEDULER,), None, ()),
     ]

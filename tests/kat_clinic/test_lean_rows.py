@@ -155,6 +155,50 @@ def test_given_a_time_of_an_implausible_year_then_it_fails_as_its_field_fails():
 
 
 @pytest.mark.parametrize(
+    "value",
+    [
+        dt.datetime(2027, 3, 3, 15, 0, tzinfo=dt.UTC),
+        dt.datetime(2027, 3, 3, 15, 0, 0, 250, tzinfo=dt.UTC),
+        dt.datetime(2027, 3, 3, 10, 0, 7, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+        dt.datetime(1900, 1, 1, tzinfo=dt.UTC),
+        dt.datetime(2100, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC),
+    ],
+)
+def test_given_a_stored_time_when_read_as_text_in_utc_then_it_is_written_as_its_field_writes_it(clinic, value):
+    # given a follow-up due then
+    FollowUpFactory(clinic=clinic, due_at=value)
+    plan = row_plan(FollowUpSerializer)
+    followups = FollowUp.objects.order_by("pk")
+
+    # when its row is read with the time as PostgreSQL's text
+    (row,) = plan.values_list(followups, utc=True)
+    (written,) = plan.represent([row], utc=True)
+
+    # then the text is what the time read as a time and DRF's field write
+    assert row[plan.index("due_at")] == written["due_at"]
+    assert written["due_at"] == FollowUpSerializer().fields["due_at"].to_representation(value)
+    assert written == plan.represent(list(plan.values_list(followups)), utc=True)[0]
+
+
+@pytest.mark.parametrize("year", [1899, 2101])
+def test_given_a_stored_time_of_an_implausible_year_when_read_as_text_then_it_fails_as_its_field_fails(clinic, year):
+    # given
+    due = dt.datetime(year, 6, 1, tzinfo=dt.UTC)
+    FollowUpFactory(clinic=clinic, due_at=due)
+    plan = row_plan(FollowUpSerializer)
+
+    # when
+    (row,) = plan.values_list(FollowUp.objects.all(), utc=True)
+    with pytest.raises(serializers.ValidationError) as written:
+        plan.represent([row], utc=True)
+
+    # then
+    with pytest.raises(serializers.ValidationError) as drf:
+        FollowUpSerializer().fields["due_at"].to_representation(due)
+    assert written.value.detail == drf.value.detail
+
+
+@pytest.mark.parametrize(
     "payload",
     [
         {},

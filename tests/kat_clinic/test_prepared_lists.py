@@ -100,8 +100,8 @@ def test_given_the_same_filters_with_other_values_then_nothing_is_built_again(ap
         body = client.get("/api/v1/patients/", {"search": "b"}).json()
 
     # then the same variant ran, compiled once, with the new value
-    assert list(PatientViewSet._prepared_variants) == [(("search",), 50, 1)]
-    assert PatientViewSet._prepared_variants[(("search",), 50, 1)][0] is variant
+    assert list(PatientViewSet._prepared_variants) == [(("search",), 50, 1, True)]
+    assert PatientViewSet._prepared_variants[(("search",), 50, 1, True)][0] is variant
     assert len(variant._compiled) == 1
     patient_reads = [q["sql"] for q in queries.captured_queries if 'FROM "kat_clinic_patient"' in q["sql"]]
     assert len(patient_reads) == 1 and "= ANY(" in patient_reads[0]

@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.db.models.signals import pre_init
+from django.test.utils import CaptureQueriesContext
 
 from sessions import services
 from sessions.api.views import SessionViewSet
@@ -92,7 +94,7 @@ def test_given_a_clinics_day_then_its_sessions_come_from_the_prepared_query(api,
     assert [row["id"] for row in body["results"]] == [week[2].pk, week[3].pk]
     assert [row["status"] for row in body["results"]] == ["scheduled", "cancelled"]
     assert [len(row["assignments"]) for row in body["results"]] == [1, 1]
-    assert list(SessionViewSet._prepared_variants) == [(("clinic", "starts_after", "starts_before"), 50, 1)]
+    assert list(SessionViewSet._prepared_variants) == [(("clinic", "starts_after", "starts_before"), 50, 1, True)]
 
 
 def test_given_a_clinics_day_then_its_page_is_read_as_rows_with_its_assignments_in_one_query(
@@ -123,3 +125,24 @@ def test_given_a_clinics_day_then_its_page_is_read_as_rows_with_its_assignments_
         [str(working_nurse)],
     ]
     assert body["results"][0]["patient_name"] == f"{week[0].patient.first_name} {week[0].patient.last_name}"
+
+
+def test_given_a_clinics_day_when_listed_then_postgresql_writes_the_times_of_sessions_and_assignments(
+    api, scheduler, clinic, week
+):
+    # given
+    client = api(scheduler)
+    client.get(f"/api/v1/sessions/?clinic={clinic.pk}")  # (logs in, builds the variant)
+
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(f"/api/v1/sessions/?clinic={clinic.pk}&{_day(clinic, 0)}").json()
+
+    # then the page's two reads select the times as text, and the text is the times in UTC
+    reads = [q["sql"] for q in queries.captured_queries if "clinic_sessions_" in q["sql"]]
+    assert len(reads) == 2
+    assert all("to_char(" in sql for sql in reads)
+    first, session = body["results"][0], week[0]
+    assert first["starts_at"] == session.starts_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assignment = session.assignments.get()
+    assert first["assignments"][0]["ends_at"] == assignment.ends_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
