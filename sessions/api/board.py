@@ -2,9 +2,10 @@
 
 A busy board has hundreds of sessions, each with a patient, staff, links and flags: through nested
 DRF serializers most of the request's time went to walking fields. Here every value is written as
-its `DayBoardSerializer` field writes it (integers, text, booleans and None as they are; date-times
-in UTC ISO 8601 with "Z" through the lean path's converter, which hands anything unusual to
-`AwareDateTimeField` itself); when the current time zone is not UTC the serializer is used as is.
+its `DayBoardSerializer` field writes it (the driver's integers, text, booleans and None as they
+are; date-times in UTC ISO 8601 with "Z" through the lean path's converter, which hands anything
+unusual to `AwareDateTimeField` itself); when the current time zone is not UTC the serializer is
+used as is.
 tests/sessions/test_day_board_body.py compares both on boards with flags, links and staff.
 """
 
@@ -26,14 +27,6 @@ _BOOL = serializers.BooleanField(allow_null=True)
 _AUTHORIZATION = DayBoardSessionSerializer().fields["authorization"]
 
 
-def _text(value):
-    return value if value is None or type(value) is str else str(value)
-
-
-def _int(value):
-    return value if value is None or type(value) is int else int(value)
-
-
 def _bool(value):
     return value if value is None or type(value) is bool else _BOOL.to_representation(value)
 
@@ -48,43 +41,35 @@ def day_board_data(board: dict) -> dict:
             return value.isoformat()[:-6] + "Z"  # (a UTC time's ends in +00:00)
         return None if value is None else _DATETIME(value, True)
 
+    # Ids, names, kinds, statuses, lanes and the board's own flags (`late`, `late_cancel`) are the
+    # driver's ints, text and booleans (or None) from `sessions.selectors.day_board`'s rows, which
+    # their fields write as they are; the flags other apps answer are checked.
     sessions = []
     for s in board["sessions"]:
         patient, flags = s["patient"], s["flags"]
         sessions.append(
             {
-                "id": _int(s["id"]),
-                "patient": {"id": _int(patient["id"]), "name": _text(patient["name"])},
-                "kind": _text(s["kind"]),
-                "status": _text(s["status"]),
+                "id": s["id"],
+                "patient": {"id": patient["id"], "name": patient["name"]},
+                "kind": s["kind"],
+                "status": s["status"],
                 "starts_at": moment(s["starts_at"]),
                 "ends_at": moment(s["ends_at"]),
                 "block_starts_at": moment(s["block_starts_at"]),
                 "block_ends_at": moment(s["block_ends_at"]),
-                "room": _int(s["room"]),
-                "telehealth": _bool(s["telehealth"]),
+                "room": s["room"],
+                "telehealth": s["telehealth"],
                 "staff": [
-                    {
-                        "staff": _int(a["staff"]),
-                        "name": _text(a["name"]),
-                        "role": _text(a["role"]),
-                        "mode": _text(a["mode"]),
-                        "lane": _int(a["lane"]),
-                    }
+                    {"staff": a["staff"], "name": a["name"], "role": a["role"], "mode": a["mode"], "lane": a["lane"]}
                     for a in s["staff"]
                 ],
                 "linked": [
-                    {
-                        "id": _int(x["id"]),
-                        "kind": _text(x["kind"]),
-                        "status": _text(x["status"]),
-                        "starts_at": moment(x["starts_at"]),
-                    }
+                    {"id": x["id"], "kind": x["kind"], "status": x["status"], "starts_at": moment(x["starts_at"])}
                     for x in s["linked"]
                 ],
                 "flags": {
-                    "late": _bool(flags["late"]),
-                    "late_cancel": _bool(flags["late_cancel"]),
+                    "late": flags["late"],
+                    "late_cancel": flags["late_cancel"],
                     "prerequisite_missing": _bool(flags["prerequisite_missing"]),
                     "ride_not_confirmed": _bool(flags["ride_not_confirmed"]),
                 },
@@ -94,16 +79,12 @@ def day_board_data(board: dict) -> dict:
             }
         )
     return {
-        "clinic": _int(board["clinic"]),
+        "clinic": board["clinic"],
         "date": None if board["date"] is None else _DATE.to_representation(board["date"]),
-        "timezone": _text(board["timezone"]),
+        "timezone": board["timezone"],
         "sessions": sessions,
-        "by_room": [
-            {"room": _int(r["room"]), "name": _text(r["name"]), "sessions": [int(i) for i in r["sessions"]]}
-            for r in board["by_room"]
-        ],
+        "by_room": [{"room": r["room"], "name": r["name"], "sessions": list(r["sessions"])} for r in board["by_room"]],
         "by_staff": [
-            {"staff": _int(e["staff"]), "name": _text(e["name"]), "sessions": [int(i) for i in e["sessions"]]}
-            for e in board["by_staff"]
+            {"staff": e["staff"], "name": e["name"], "sessions": list(e["sessions"])} for e in board["by_staff"]
         ],
     }
