@@ -20,6 +20,7 @@ from monitoring.selectors.querysets import (
     scale_response_list,
     session_rows,
     vital_list,
+    with_chart_rows_present,
 )
 
 __all__ = [
@@ -42,4 +43,5 @@ __all__ = [
     "session_chart",
     "session_rows",
     "vital_list",
+    "with_chart_rows_present",
 ]

@@ -26,15 +26,23 @@ from sessions.models import Session
 
 def session_chart(*, session: Session) -> dict:
     """Everything charted on one session with its gate and discharge status, whatever its size, in a
-    fixed number of queries. Shaped for `SessionChartSerializer`."""
+    fixed number of queries (fewer when the session was read `with_chart_rows_present`: a kind of
+    row it has none of is not read). Shaped for `SessionChartSerializer`."""
     session_id = session.pk
-    note = SessionRows.note.first(session=session_id)
+    note = SessionRows.note.first(session=session_id) if _has(session, "note") else None
     if note is not None:
         # Where the lean note serializer reads them (as `note_list()`'s prefetch would give them).
         note.__dict__["addenda" + PREFETCHED_SUFFIX] = list(SessionRows.note_addenda.bind(note=note.pk))
     # The rows the gate and discharge status judge, each read once, for the chart and its statuses.
-    reads = ChartReads(session)
+    none_of = {kind: [] for kind in ("doses", "escalations", "vitals", "sedation") if not _has(session, kind)}
+    if not _has(session, "attestation"):
+        none_of["attestation"] = None
+    reads = ChartReads(session, **none_of)
     gate, discharge = chart_statuses(session=session, reads=reads)
+
+    def listed(kind: str) -> list:
+        return list(getattr(SessionRows, kind).bind(session=session_id)) if _has(session, kind) else []
+
     return {
         "session": {
             "id": session.pk,
@@ -47,24 +55,31 @@ def session_chart(*, session: Session) -> dict:
         },
         "note": note,
         "doses": reads.doses,
-        "other_medications": list(SessionRows.other_medications.bind(session=session_id)),
+        "other_medications": listed("other_medications"),
         "escalations": reads.escalations,
         "vitals": reads.vitals,
         "sedation": reads.sedation,
-        "dissociation": list(SessionRows.dissociation.bind(session=session_id)),
-        "adverse_events": list(SessionRows.adverse_events.bind(session=session_id)),
-        "alerts": list(SessionRows.alerts.bind(session=session_id)),
-        "scales": list(SessionRows.scales.bind(session=session_id)),
+        "dissociation": listed("dissociation"),
+        "adverse_events": listed("adverse_events"),
+        "alerts": listed("alerts"),
+        "scales": listed("scales"),
         "attestation": reads.attestation,
-        "rems_form": SessionRows.rems_form.first(session=session_id),
+        "rems_form": SessionRows.rems_form.first(session=session_id) if _has(session, "rems_form") else None,
         "gate": gate,
         "discharge": discharge,
     }
 
 
+def _has(session: Session, kind: str) -> bool:
+    """False only where the session was read with none of that kind of row (`with_chart_rows_present`)."""
+    return getattr(session, "has_" + kind, True)
+
+
 def _overrides_by_stage(session: Session) -> dict[str, dict[str, ChecklistOverride]]:
     """Both stages' overrides in one read: {stage: {item: override}}."""
     by_stage: dict[str, dict[str, ChecklistOverride]] = {stage: {} for stage in ChecklistOverride.Stage.values}
+    if not _has(session, "overrides"):
+        return by_stage
     for override in SessionRows.overrides.bind(session=session.pk):
         by_stage.setdefault(override.stage, {})[override.item] = override
     return by_stage

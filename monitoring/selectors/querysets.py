@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from kat_clinic.compiled_query import Param, Prepared
 from monitoring.models import (
@@ -70,6 +70,36 @@ def patient_records(model) -> QuerySet:
 
 def chart_session_list() -> QuerySet[Session]:
     return Session.objects.select_related("clinic", "patient")
+
+
+# The kinds of a session's rows its chart reads (`SessionRows`), by the model that holds them.
+CHART_ROW_KINDS = {
+    "note": ClinicalNote,
+    "doses": DoseAdministration,
+    "other_medications": SessionMedication,
+    "escalations": Escalation,
+    "vitals": VitalSign,
+    "sedation": SedationScore,
+    "dissociation": DissociationScore,
+    "adverse_events": AdverseEvent,
+    "alerts": Alert,
+    "scales": ScaleResponse,
+    "overrides": ChecklistOverride,
+    "attestation": SessionAttestation,
+    "rems_form": RemsMonitoringForm,
+}
+
+
+def with_chart_rows_present(sessions: QuerySet[Session]) -> QuerySet[Session]:
+    """Each session with `has_<kind>`: whether it has any row of that kind (an index lookup each).
+    The chart does not read a kind the session has none of: most sessions have several empty ones,
+    and each read is a statement."""
+    return sessions.annotate(
+        **{
+            f"has_{kind}": Exists(model.objects.filter(session_id=OuterRef("pk")))
+            for kind, model in CHART_ROW_KINDS.items()
+        }
+    )
 
 
 def override_list() -> QuerySet[ChecklistOverride]:

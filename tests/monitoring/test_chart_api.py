@@ -11,7 +11,9 @@ from django.utils import timezone
 
 from kat_clinic.api.lean import LeanRepresentationMixin
 from kat_clinic.roles import Role
+from monitoring.api.views.chart import SessionChartViewSet
 from monitoring.models import AdverseEvent, DoseAdministration, SedationScore
+from monitoring.selectors.querysets import CHART_ROW_KINDS
 from monitoring.services.notes import note_add_addendum, note_create, note_sign
 from monitoring.services.scales import scale_response_record
 from monitoring.services.vitals import vitals_record
@@ -94,6 +96,57 @@ def test_the_session_chart_holds_everything_in_a_fixed_number_of_queries(
     assert {a["kind"] for a in body["alerts"]} >= {"spo2_low", "phq9_item9"}
     assert set(body["gate"]) == {"ready", "unmet", "overridden"}
     assert set(body["discharge"]) == {"ready", "unmet", "overridden"}
+
+
+def _list_reads(queries) -> set[str]:
+    """The tables of the chart's kinds of rows read by a statement of their own."""
+    tables = {model._meta.db_table for model in CHART_ROW_KINDS.values()}
+    return {table for table in tables for q in queries if q["sql"].startswith(f'SELECT "{table}".')}
+
+
+def test_given_a_session_with_vitals_a_scale_and_a_note_when_its_chart_is_read_then_only_those_kinds_are_read(
+    api, nurse, therapist, session, monkeypatch
+):
+    # given: one reading, one scale (no alert), a signed note; nothing else
+    vitals_record(
+        session=session,
+        by=nurse,
+        readings=[
+            {
+                "measured_at": timezone.now() - dt.timedelta(minutes=5),
+                "systolic_mmhg": 120,
+                "diastolic_mmhg": 80,
+                "spo2_percent": 98,
+            }
+        ],
+    )
+    scale_response_record(
+        patient=session.patient, session=session, scale="phq9", answers=[0] * 9, by=therapist, source="clinician"
+    )
+    note_sign(
+        note=note_create(session=session, author=therapist, sections={"patient_experience": "Calm"}), by=therapist
+    )
+    client, url = api(nurse), f"/api/v1/chart/sessions/{session.pk}/"
+
+    # when: read as the chart reads it, then with every kind read (DRF's own read of the session)
+    with CaptureQueriesContext(connection) as queries:
+        chart = client.get(url)
+    with monkeypatch.context() as patched, CaptureQueriesContext(connection) as every_query:
+        patched.setattr(SessionChartViewSet, "retrieve_query", None)
+        every_kind = client.get(url)
+
+    # then: the same body, with the other ten kinds not read
+    assert (chart.status_code, every_kind.status_code) == (200, 200)
+    assert chart.content == every_kind.content
+    assert _list_reads(queries.captured_queries) == {
+        "monitoring_vitalsign",
+        "monitoring_scaleresponse",
+        "monitoring_clinicalnote",
+    }
+    assert _list_reads(every_query.captured_queries) == {model._meta.db_table for model in CHART_ROW_KINDS.values()}
+    body = chart.json()
+    assert (len(body["vitals"]), len(body["scales"]), body["note"]["status"]) == (1, 1, "signed")
+    assert (body["doses"], body["alerts"], body["attestation"], body["rems_form"]) == ([], [], None, None)
 
 
 def _lean_then_through_drf(client, url, monkeypatch):
