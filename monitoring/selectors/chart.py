@@ -32,7 +32,8 @@ def session_chart(*, session: Session) -> dict:
     note = SessionRows.note.first(session=session_id) if _has(session, "note") else None
     if note is not None:
         # Where the lean note serializer reads them (as `note_list()`'s prefetch would give them).
-        note.__dict__["addenda" + PREFETCHED_SUFFIX] = list(SessionRows.note_addenda.bind(note=note.pk))
+        addenda = list(SessionRows.note_addenda.bind(note=note.pk)) if note.has_addenda else []
+        note.__dict__["addenda" + PREFETCHED_SUFFIX] = addenda
     # The rows the gate and discharge status judge, each read once, for the chart and its statuses.
     none_of = {kind: [] for kind in ("doses", "escalations", "vitals", "sedation") if not _has(session, kind)}
     if not _has(session, "attestation"):

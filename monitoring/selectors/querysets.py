@@ -123,8 +123,16 @@ def _of_session(build) -> Prepared:
 class SessionRows:
     """A session's rows of each kind the chart shows, in the chart's order."""
 
-    # The newest note (the chart shows one), without its addenda: `note_addenda` reads them.
-    note = Prepared(lambda: note_list().prefetch_related(None).filter(session_id=Param("session"))[:1])
+    # The newest note (the chart shows one), without its addenda: `note_addenda` reads them, when
+    # `has_addenda` says there are some.
+    note = Prepared(
+        lambda: (
+            note_list()
+            .prefetch_related(None)
+            .filter(session_id=Param("session"))
+            .annotate(has_addenda=Exists(ClinicalNote.objects.filter(amends_id=OuterRef("pk"))))[:1]
+        )
+    )
     note_addenda = Prepared(lambda: addendum_list().filter(amends_id=Param("note")))
     doses = _of_session(dose_list)
     other_medications = _of_session(lambda: SessionMedication.objects.order_by("given_at", "pk"))

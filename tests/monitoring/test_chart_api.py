@@ -143,6 +143,8 @@ def test_given_a_session_with_vitals_a_scale_and_a_note_when_its_chart_is_read_t
         "monitoring_scaleresponse",
         "monitoring_clinicalnote",
     }
+    # (the note is read with whether it has addenda: it has none, so they are not read)
+    assert sum(q["sql"].startswith('SELECT "monitoring_clinicalnote".') for q in queries.captured_queries) == 1
     assert _list_reads(every_query.captured_queries) == {model._meta.db_table for model in CHART_ROW_KINDS.values()}
     body = chart.json()
     assert (len(body["vitals"]), len(body["scales"]), body["note"]["status"]) == (1, 1, "signed")
