@@ -226,6 +226,24 @@ def test_the_patient_timeline_is_newest_first(api, nurse, prescriber, therapist,
     assert [e["at"] for e in entries] == sorted((e["at"] for e in entries), reverse=True)
 
 
+def test_given_every_kind_of_record_when_the_timeline_is_read_then_one_statement_reads_them_all(
+    nurse, prescriber, therapist, patient, django_assert_num_queries
+):
+    from monitoring.selectors.chart import patient_timeline
+    from tests.monitoring.factories import ConsentFactory
+
+    # given
+    _chart(SessionFactory(patient=patient), nurse, prescriber, therapist, size=1)
+    ConsentFactory(patient=patient, witness=nurse, recorded_by=nurse)
+
+    # when
+    with django_assert_num_queries(1):
+        timeline = patient_timeline(patient=patient)
+
+    # then
+    assert {e["type"] for e in timeline} == {"note", "dose", "scale", "alert", "adverse_event", "consent"}
+
+
 def test_each_timeline_entry_says_what_the_record_says(nurse, prescriber, therapist, patient):
     from monitoring.models import Alert, ClinicalNote, Consent, ScaleResponse
     from monitoring.selectors.chart import patient_timeline
