@@ -98,9 +98,6 @@ class Calendar:
     room_busy: dict[int, list[Busy]] = field(default_factory=dict)
     patient_busy: dict[int, list[Busy]] = field(default_factory=dict)
     staff_busy: dict[int, list[Busy]] = field(default_factory=dict)
-    patient_ids: list[int] = field(default_factory=list)
-    excluded: list[int] = field(default_factory=list)
-    busy_end: dt.datetime | None = None  # busy times are read for blocks starting before this
     _starts: dict = field(default_factory=dict)
     _busy_index: dict = field(default_factory=dict)
     _version: int = 0

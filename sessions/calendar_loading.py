@@ -76,14 +76,11 @@ def calendar_load(
     staff_ids: Iterable[int] | None = None,
     patient_ids: Iterable[int] = (),
     exclude_session_ids: Iterable[int] = (),
-    busy_until: dt.datetime | None = None,
 ) -> Calendar:
     """Everything needed to judge placements in [start, end) at `clinic`.
 
     `room_ids` / `staff_ids` None means every active room / every active member of the clinic.
     Busy intervals exclude `exclude_session_ids` (a session being rescheduled does not block itself).
-    `busy_until` reads busy times only for placements up to then (a search that may find its answer
-    in its first days); `busy_extend` reads the rest.
     """
     tz = clinic.tz
     # A day of margin either side: patterns are per local day and blocks may straddle the range.
@@ -155,53 +152,34 @@ def calendar_load(
         cal.licences.setdefault(licence.staff_id, []).append(licence)
     cal.rems_days = list(calendar_queries.REMS_CERTIFICATIONS.bind(clinic=clinic.pk))
 
-    cal.patient_ids, cal.excluded = list(patient_ids), excluded
-    busy_end = pad_end if busy_until is None else min(pad_end, (busy_until + dt.timedelta(days=1)).astimezone(dt.UTC))
-    _busy_load(cal, after=pad_start - MAX_BLOCK, start=pad_start, before=busy_end)
-    return cal
-
-
-def busy_extend(cal: Calendar, until: dt.datetime) -> None:
-    """Add the busy times the calendar has not read yet, of blocks starting up to a day after
-    `until` (as `calendar_load` pads its range): no block is read twice."""
-    before = (until + dt.timedelta(days=1)).astimezone(dt.UTC)
-    if before > cal.busy_end:
-        just_before = cal.busy_end - dt.timedelta(microseconds=1)  # the queries' lower bounds are strict
-        _busy_load(cal, after=just_before, start=just_before, before=before)
-        cal.touch()
-
-
-def _busy_load(cal: Calendar, *, after: dt.datetime, start: dt.datetime, before: dt.datetime) -> None:
-    """Add the busy times of blocks that start after `after` and before `before` and end after `start`:
-    the rooms' and patients' active sessions (a patient's anywhere: nobody is at two clinics at once),
-    and the staff's assignments that hold them."""
-    patients = cal.patient_ids
+    # Busy rooms and patients: active sessions anywhere (a patient cannot be at two clinics at once).
+    patient_list = list(patient_ids)
     sessions = (
         calendar_queries.BUSY_SESSIONS.bind(
-            clinic=cal.clinic.pk,
+            clinic=clinic.pk,
             rooms=list(cal.rooms),
-            patients=patients,
-            earliest_start=after,
-            start=start,
-            end=before,
-            excluded=cal.excluded,
+            patients=patient_list,
+            earliest_start=pad_start - MAX_BLOCK,
+            start=pad_start,
+            end=pad_end,
+            excluded=excluded,
         )
-        if cal.rooms or patients
+        if cal.rooms or patient_list
         else ()
     )
     for sid, room_id, patient_id, s, e in sessions:
         if room_id in cal.rooms:
             cal.room_busy.setdefault(room_id, []).append(Busy(s, e, sid))
-        if patient_id in patients:
+        if patient_id in patient_list:
             cal.patient_busy.setdefault(patient_id, []).append(Busy(s, e, sid))
     assignments = _ran(
         calendar_queries.BUSY_ASSIGNMENTS,
-        staff=list(cal.roles),
-        earliest_start=after,
-        start=start,
-        end=before,
-        excluded=cal.excluded,
+        staff=members,
+        earliest_start=pad_start - MAX_BLOCK,
+        start=pad_start,
+        end=pad_end,
+        excluded=excluded,
     )
     for staff_id, sid, lane, s, e in assignments:
         cal.staff_busy.setdefault(staff_id, []).append(Busy(s, e, sid, lane))
-    cal.busy_end = before
+    return cal

@@ -15,14 +15,12 @@ from kat_clinic.errors import RuleViolation
 from kat_clinic.models import Clinic, Patient
 from programs.models import PlannedSession
 from sessions.availability import Need, Shape
-from sessions.calendar_loading import busy_extend, calendar_load
+from sessions.calendar_loading import calendar_load
 from sessions.placement import NO_PREFERENCES, Finder, Option, Preferences, slot_length, slot_starts
 from sessions.program_rules import planned_shape, program_context_load, program_violations
 from sessions.timeutil import local_to_aware
 
 MAX_SEARCH_DAYS = 62
-# The days whose busy times a search reads before it knows whether it needs the rest of its range.
-FIRST_DAYS = dt.timedelta(days=2)
 
 
 def _check_range(date_from: dt.date, date_to: dt.date) -> None:
@@ -49,24 +47,14 @@ def availability_search(
     """Feasible options (start, room, staff) between two local dates inclusive, best first.
 
     Every rule of booking holds for each option (availability, licences, rooms, program rules of
-    `planned`). About a dozen queries, whatever the range (two more when its first days do not
-    give the answer).
+    `planned`). About a dozen queries, whatever the range.
     """
     _check_range(date_from, date_to)
     now = now or timezone.now()
     tz = clinic.tz
     start = max(local_to_aware(date_from, dt.time(0), tz), now)
     end = local_to_aware(date_to + dt.timedelta(days=1), dt.time(0), tz)
-    # The search mostly stops within its first days (below), so the busy times of those days are
-    # read first, and those of the rest of the range only once a start gets there.
-    first_days_end = min(end, start + FIRST_DAYS)
-    cal = calendar_load(
-        clinic=clinic,
-        start=start,
-        end=end + shape.block,
-        patient_ids=[patient.pk],
-        busy_until=first_days_end + shape.block,
-    )
+    cal = calendar_load(clinic=clinic, start=start, end=end + shape.block, patient_ids=[patient.pk])
     ctx = program_context_load(enrollment=planned.enrollment) if planned is not None else None
     finder = Finder(cal, shape, patient.pk, prefs)
     # The answer is the first `limit` options by (best score, earliest start), and the grid runs
@@ -76,9 +64,6 @@ def availability_search(
     best, at_best = finder.best_possible_score(), 0
     options: list[Option] = []
     for t in slot_starts(cal, start, end, slot_length(clinic)):
-        if t >= first_days_end:
-            busy_extend(cal, end + shape.block)
-            first_days_end = end  # the calendar now has them all
         if ctx is not None and program_violations(ctx, planned, t, t + shape.block, telehealth=shape.telehealth):
             continue
         option = finder.place(t)
