@@ -154,7 +154,7 @@ class UtcIsoText(Func):
             return text, params  # every time the driver can read
         low = datetime(self.first_year, 1, 1, tzinfo=UTC)
         high = datetime(self.last_year + 1, 1, 1, tzinfo=UTC)
-        return f"CASE WHEN {sql} < %s OR {sql} >= %s THEN '' ELSE {text} END", (*params, low, high, *params)
+        return f"CASE WHEN {sql} < %s OR {sql} >= %s THEN '' ELSE {text} END", (*params, low, *params, high, *params)
 
 
 def row_plan(serializer_class: type, extra: tuple[str, ...] = ()) -> RowPlan | None:
