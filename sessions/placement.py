@@ -60,8 +60,8 @@ class Option:
 
 
 def slot_length(clinic: Clinic) -> dt.timedelta:
-    minutes = next(iter(calendar_queries.SLOT_MINUTES.bind(clinic=clinic.pk)), (None,))[0]
-    return dt.timedelta(minutes=minutes or DEFAULT_SLOT_MINUTES)
+    row = calendar_queries.SLOT_MINUTES.first(clinic=clinic.pk)
+    return dt.timedelta(minutes=row[0] if row else DEFAULT_SLOT_MINUTES)
 
 
 def slot_grid(cal: Calendar, start: dt.datetime, end: dt.datetime, slot: dt.timedelta) -> list[dt.datetime]:
@@ -78,7 +78,7 @@ def slot_starts(cal: Calendar, start: dt.datetime, end: dt.datetime, slot: dt.ti
         t = local_to_aware(day, dt.time(0), cal.tz).astimezone(dt.UTC)
         next_day = local_to_aware(day + dt.timedelta(days=1), dt.time(0), cal.tz).astimezone(dt.UTC)
         if t < start:  # the first day: straight to its first start in range
-            t += max(0, (start - t) // slot) * slot
+            t += (start - t) // slot * slot
         while t < next_day and t < end:
             if t >= start:
                 yield t
