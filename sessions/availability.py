@@ -49,6 +49,12 @@ class Shape:
     def block(self) -> dt.timedelta:
         return dt.timedelta(minutes=self.block_minutes)
 
+    def fits_room(self, room: Room) -> bool:
+        """Whether an in-person session of this shape may take `room` (its kind and capability)."""
+        return (not self.room_kind or room.kind == self.room_kind) and (
+            not self.room_capability or self.room_capability in room.capabilities
+        )
+
 
 @dataclass(frozen=True)
 class Placement:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from kat_clinic.models import Clinic
 from sessions import calendar_queries
-from sessions.availability import Busy, Calendar
+from sessions.availability import Busy, Calendar, Shape
 from sessions.models import MAX_BLOCK, AvailabilityException
 from sessions.timeutil import Interval, local_days, local_to_aware, merge, subtract
 
@@ -76,11 +76,15 @@ def calendar_load(
     staff_ids: Iterable[int] | None = None,
     patient_ids: Iterable[int] = (),
     exclude_session_ids: Iterable[int] = (),
+    shape: Shape | None = None,
 ) -> Calendar:
     """Everything needed to judge placements in [start, end) at `clinic`.
 
     `room_ids` / `staff_ids` None means every active room / every active member of the clinic.
     Busy intervals exclude `exclude_session_ids` (a session being rescheduled does not block itself).
+    With `shape`, only what a placement of that shape can use is read: the rooms it fits (none for
+    telehealth) and the members holding a role it needs, with all their roles. An availability
+    search places one shape: the other rooms' and people's hours and bookings are not its concern.
     """
     tz = clinic.tz
     # A day of margin either side: patterns are per local day and blocks may straddle the range.
@@ -102,7 +106,7 @@ def calendar_load(
 
     chosen_rooms = {} if room_ids is None else {"rooms": list(room_ids)}
     rooms = calendar_queries.rooms(chosen=room_ids is not None).bind(clinic=clinic.pk, **chosen_rooms)
-    cal.rooms = {room.pk: room for room in rooms}
+    cal.rooms = {room.pk: room for room in rooms if shape is None or (not shape.telehealth and shape.fits_room(room))}
     hours_by_room: dict[int, list] = defaultdict(list)
     # Plain named rows, not model instances: the calendar reads only these columns.
     for row in _ran(calendar_queries.ROOM_HOURS, rooms=list(cal.rooms)):
@@ -126,10 +130,13 @@ def calendar_load(
         )
 
     chosen_staff = {} if staff_ids is None else {"staff": list(staff_ids)}
-    memberships = calendar_queries.members(chosen=staff_ids is not None).bind(clinic=clinic.pk, **chosen_staff)
+    memberships = list(calendar_queries.members(chosen=staff_ids is not None).bind(clinic=clinic.pk, **chosen_staff))
+    needed = None if shape is None else {need.role for need in shape.needs}
+    wanted = {row[0] for row in memberships if needed is None or row[1] in needed}
     for staff_id, role, first, last in memberships:
-        cal.roles.setdefault(staff_id, set()).add(role)
-        cal.names[staff_id] = f"{first} {last}".strip()
+        if staff_id in wanted:
+            cal.roles.setdefault(staff_id, set()).add(role)
+            cal.names[staff_id] = f"{first} {last}".strip()
     members = list(cal.roles)
 
     hours_by_staff: dict[int, list] = defaultdict(list)

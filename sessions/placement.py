@@ -94,12 +94,7 @@ class Finder:
         self.room_ids = [
             r.pk
             for r in sorted(
-                (
-                    r
-                    for r in cal.rooms.values()
-                    if (not shape.room_kind or r.kind == shape.room_kind)
-                    and (not shape.room_capability or shape.room_capability in r.capabilities)
-                ),
+                (r for r in cal.rooms.values() if shape.fits_room(r)),
                 key=lambda r: (r.pk not in prefs.room_ids, r.name, r.pk),
             )
         ]

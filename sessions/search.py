@@ -54,7 +54,7 @@ def availability_search(
     tz = clinic.tz
     start = max(local_to_aware(date_from, dt.time(0), tz), now)
     end = local_to_aware(date_to + dt.timedelta(days=1), dt.time(0), tz)
-    cal = calendar_load(clinic=clinic, start=start, end=end + shape.block, patient_ids=[patient.pk])
+    cal = calendar_load(clinic=clinic, start=start, end=end + shape.block, patient_ids=[patient.pk], shape=shape)
     ctx = program_context_load(enrollment=planned.enrollment) if planned is not None else None
     finder = Finder(cal, shape, patient.pk, prefs)
     # The answer is the first `limit` options by (best score, earliest start), and the grid runs

@@ -1,18 +1,23 @@
 """Reading a clinic's calendar: weekly hours expanded once per distinct week, shared by the rooms
-and staff members who keep them, and time off kept to the person who takes it; the slot grid a
-search walks, and its length from the clinic's policy."""
+and staff members who keep them, and time off kept to the person who takes it; a calendar read for
+one shape holds only the rooms it fits and the people holding its roles; the slot grid a search
+walks, and its length from the clinic's policy."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
+from django.db import connection
 
+from kat_clinic.models import Room
 from kat_clinic.roles import Role
 from sessions.calendar_loading import calendar_load
 from sessions.models import SchedulingPolicy
 from sessions.placement import slot_length, slot_starts
 from sessions.search import availability_search
+from tests.factories import PatientFactory, RoomFactory
 from tests.sessions.conftest import MONDAY, NURSE_SHARED, at, works_every_day
 from tests.sessions.factories import RoomHoursFactory, TimeOffFactory
 
@@ -90,4 +95,109 @@ def test_given_a_clinics_slot_length_then_the_search_proposes_starts_on_its_grid
         "2027-06-07T08:00:00-04:00",
         "2027-06-07T08:20:00-04:00",
         "2027-06-07T08:40:00-04:00",
+    ]
+
+
+@pytest.fixture
+def two_kinds_booked(clinic, patient, chair, make_staff, book):
+    """A chair and a consult room, a nurse and a therapist, each room with a session of the patient
+    (Monday 09:00 in the chair with the nurse, 13:00 in the consult room with the therapist) and one
+    of another patient (Monday 15:00 in the chair, 17:00 in the consult room)."""
+    consult = RoomFactory(clinic=clinic, name="Consult", kind=Room.Kind.CONSULT_ROOM, capabilities=["therapy"])
+    nurse = works_every_day(make_staff(clinic, Role.NURSE), clinic)
+    therapist = works_every_day(make_staff(clinic, Role.THERAPIST), clinic)
+    other = PatientFactory(home_clinic=clinic)
+    sessions = {
+        "chair": book(patient, at(clinic, MONDAY, 9), chair, [nurse], shape=NURSE_SHARED),
+        "consult": book(patient, at(clinic, MONDAY, 13), consult, [therapist]),
+        "chair_other": book(other, at(clinic, MONDAY, 15), chair, [nurse], shape=NURSE_SHARED),
+        "consult_other": book(other, at(clinic, MONDAY, 17), consult, [therapist]),
+    }
+    return {"consult": consult, "nurse": nurse, "therapist": therapist, "sessions": sessions}
+
+
+CHAIR_NURSE = dataclasses.replace(NURSE_SHARED, room_kind=Room.Kind.INFUSION_CHAIR)
+
+
+def _busy_ids(busy_by_key: dict) -> dict:
+    return {key: sorted(b.session_id for b in busy) for key, busy in busy_by_key.items()}
+
+
+def test_given_a_shape_when_loading_then_only_the_rooms_it_fits_and_the_people_holding_its_roles_are_read(
+    clinic, patient, chair, two_kinds_booked
+):
+    # given a chair session with the nurse, consult sessions with the therapist
+    consult, nurse, therapist = (two_kinds_booked[k] for k in ("consult", "nurse", "therapist"))
+    ids = {name: s.pk for name, s in two_kinds_booked["sessions"].items()}
+    monday = {"clinic": clinic, "start": at(clinic, MONDAY, 0), "end": at(clinic, MONDAY, 23)}
+
+    # when the calendar is read for a chair block with a nurse, and for every placement
+    for_shape = calendar_load(**monday, patient_ids=[patient.pk], shape=CHAIR_NURSE)
+    whole = calendar_load(**monday, patient_ids=[patient.pk])
+
+    # then the shape's holds the chair and the nurse only: their hours and their bookings
+    assert list(for_shape.rooms) == [chair.pk]
+    assert list(for_shape.room_open) == [chair.pk]
+    assert _busy_ids(for_shape.room_busy) == {chair.pk: sorted([ids["chair"], ids["chair_other"]])}
+    assert for_shape.roles == {nurse.pk: {Role.NURSE}}
+    assert list(for_shape.staff_open) == [nurse.pk]
+    assert _busy_ids(for_shape.staff_busy) == {nurse.pk: sorted([ids["chair"], ids["chair_other"]])}
+    # and the patient's every session, wherever it is (a patient is never in two places at once)
+    assert _busy_ids(for_shape.patient_busy) == {patient.pk: sorted([ids["chair"], ids["consult"]])}
+    # while the whole calendar holds both rooms and both people, with the same lists for the chair
+    # and the nurse
+    assert sorted(whole.rooms) == sorted([chair.pk, consult.pk])
+    assert whole.roles == {nurse.pk: {Role.NURSE}, therapist.pk: {Role.THERAPIST}}
+    assert _busy_ids(whole.room_busy) == {
+        chair.pk: sorted([ids["chair"], ids["chair_other"]]),
+        consult.pk: sorted([ids["consult"], ids["consult_other"]]),
+    }
+    assert _busy_ids(whole.staff_busy)[nurse.pk] == _busy_ids(for_shape.staff_busy)[nurse.pk]
+    assert whole.room_open[chair.pk] == for_shape.room_open[chair.pk]
+    assert whole.staff_open[nurse.pk] == for_shape.staff_open[nurse.pk]
+    assert _busy_ids(whole.patient_busy) == _busy_ids(for_shape.patient_busy)
+
+
+def test_given_a_telehealth_shape_when_loading_then_no_room_is_read(clinic, patient, chair, two_kinds_booked):
+    # when
+    cal = calendar_load(
+        clinic=clinic,
+        start=at(clinic, MONDAY, 0),
+        end=at(clinic, MONDAY, 23),
+        patient_ids=[patient.pk],
+        shape=dataclasses.replace(NURSE_SHARED, telehealth=True),
+    )
+
+    # then no room, and still the nurse and the patient's sessions
+    assert cal.rooms == {} and cal.room_open == {} and cal.room_busy == {}
+    assert cal.roles == {two_kinds_booked["nurse"].pk: {Role.NURSE}}
+    sessions = two_kinds_booked["sessions"]
+    assert _busy_ids(cal.patient_busy) == {patient.pk: sorted([sessions["chair"].pk, sessions["consult"].pk])}
+
+
+def test_given_a_search_for_a_chair_then_it_reads_no_other_rooms_hours_or_bookings(
+    clinic, patient, chair, two_kinds_booked
+):
+    # given the statements a search sends, with their parameters
+    sent = []
+
+    def record(execute, sql, params, many, context):
+        sent.append((sql, params))
+        return execute(sql, params, many, context)
+
+    # when a chair with a nurse is searched for on Monday
+    with connection.execute_wrapper(record):
+        options = availability_search(
+            clinic=clinic, patient=patient, shape=CHAIR_NURSE, date_from=MONDAY, date_to=MONDAY, limit=2
+        )
+
+    # then the room hours and the rooms' bookings were read for the chair alone
+    hours = [params for sql, params in sent if 'FROM "clinic_sessions_roomhours"' in sql]
+    bookings = [params for sql, params in sent if 'FROM "clinic_sessions_session"' in sql]
+    assert hours == [([chair.pk],)]
+    assert len(bookings) == 1 and [chair.pk] in bookings[0] and two_kinds_booked["consult"].pk not in bookings[0][1]
+    # and the answer is the chair's first free starts, around the patient's 09:00 session
+    assert [(o["starts_at"], o["room"]) for o in options] == [
+        ("2027-06-07T10:45:00-04:00", chair.pk),
+        ("2027-06-07T11:00:00-04:00", chair.pk),
     ]
