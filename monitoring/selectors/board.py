@@ -17,9 +17,10 @@ import datetime as dt
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
+import orjson
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Exists, F, OuterRef
-from django.db.models.functions import JSONObject
+from django.db.models import Exists, F, JSONField, OuterRef, Subquery, TextField
+from django.db.models.functions import Cast, JSONObject
 
 from kat_clinic.compiled_query import IdsQuery
 from monitoring.models import (
@@ -49,8 +50,15 @@ BOARD_PREREQUISITES = frozenset(
 )
 
 
-def _rows(queryset, **fields) -> ArraySubquery:
-    return ArraySubquery(queryset.values(json=JSONObject(**fields)))
+class _JsonRows(Subquery):
+    """A subquery's rows (each one JSON object, selected as `json`) as one JSON array, `[]` for none."""
+
+    template = "COALESCE((SELECT jsonb_agg(_rows.json) FROM (%(subquery)s) _rows), '[]'::jsonb)"
+    output_field = JSONField()
+
+
+def _rows(queryset, **fields) -> _JsonRows:
+    return _JsonRows(queryset.values(json=JSONObject(**fields)))
 
 
 def _time(value: str | None) -> dt.datetime | None:
@@ -62,7 +70,10 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def _load(session_ids: list[int]) -> list[dict]:
-    return _BOARD_QUERY.rows(session_ids)
+    rows = _BOARD_QUERY.rows(session_ids)
+    for row in rows:
+        row.update(orjson.loads(row.pop("records")))
+    return rows
 
 
 def _loader():
@@ -79,33 +90,45 @@ def _loader():
         "planned_session__step__medication",
         "planned_session__step__route",
     ).annotate(
-        template_prereqs=_rows(
-            TemplatePrerequisite.objects.filter(template_id=OuterRef("planned_session__enrollment__template_id")),
-            kind="kind",
-            max_age_days="max_age_days",
-        ),
-        consents=_rows(
-            Consent.objects.filter(patient_id=patient),
-            signed_at="signed_at",
-            revoked_at="revoked_at",
-            expires_on="expires_on",
-            medications="medications",
-            routes="routes",
-        ),
-        screens=_rows(
-            ContraindicationScreen.objects.filter(patient_id=patient, reviewed_at__isnull=False),
-            screened_at="screened_at",
-            valid_until="valid_until",
-            result="result",
-        ),
-        rems=_rows(
-            RemsPatientEnrollment.objects.filter(patient_id=patient), enrolled_on="enrolled_on", ended_on="ended_on"
-        ),
-        authorizations=_rows(
-            PriorAuthorization.objects.filter(patient_id=patient),
-            valid_from="valid_from",
-            valid_until="valid_until",
-            left=F("authorised_sessions") - F("used_sessions"),
+        # The session's records of every kind, as one JSON object of arrays read as text: one
+        # value to decode per session, at once (an ARRAY(...) of JSON objects per kind was decoded
+        # by Django element by element).
+        records=Cast(
+            JSONObject(
+                template_prereqs=_rows(
+                    TemplatePrerequisite.objects.filter(
+                        template_id=OuterRef("planned_session__enrollment__template_id")
+                    ),
+                    kind="kind",
+                    max_age_days="max_age_days",
+                ),
+                consents=_rows(
+                    Consent.objects.filter(patient_id=patient),
+                    signed_at="signed_at",
+                    revoked_at="revoked_at",
+                    expires_on="expires_on",
+                    medications="medications",
+                    routes="routes",
+                ),
+                screens=_rows(
+                    ContraindicationScreen.objects.filter(patient_id=patient, reviewed_at__isnull=False),
+                    screened_at="screened_at",
+                    valid_until="valid_until",
+                    result="result",
+                ),
+                rems=_rows(
+                    RemsPatientEnrollment.objects.filter(patient_id=patient),
+                    enrolled_on="enrolled_on",
+                    ended_on="ended_on",
+                ),
+                authorizations=_rows(
+                    PriorAuthorization.objects.filter(patient_id=patient),
+                    valid_from="valid_from",
+                    valid_until="valid_until",
+                    left=F("authorised_sessions") - F("used_sessions"),
+                ),
+            ),
+            output_field=TextField(),
         ),
         authorization_used=Exists(PriorAuthorizationUse.objects.filter(session_id=OuterRef("pk"))),
         ride_confirmed=Exists(

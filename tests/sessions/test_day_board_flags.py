@@ -229,3 +229,51 @@ def test_the_flags_keep_the_boards_query_count_fixed(
         board = _board(client, clinic)
     assert len(board) == size
     assert {(i["flags"]["prerequisite_missing"], i["authorization"]) for i in board.values()} == {(False, "active")}
+
+
+def test_given_a_dosing_session_then_its_records_come_back_as_one_json_value(clinic, dosing, nurse, prescriber):
+    # given two consents on file, one of them revoked, and nothing else
+    from django.db import connection
+
+    from monitoring.selectors import board
+
+    signed = [timezone.now().replace(microsecond=0) - dt.timedelta(days=d) for d in (10, 3)]
+    first = ConsentFactory(patient=dosing.patient, witness=nurse, recorded_by=nurse, signed_at=signed[0])
+    first.revoked_at = signed[1]
+    first.save(update_fields=["revoked_at"])
+    ConsentFactory(patient=dosing.patient, witness=nurse, recorded_by=nurse, signed_at=signed[1], medications=[])
+
+    # when the board's query reads the session
+    with connection.execute_wrapper(_record_columns := _ColumnTypes()):
+        (row,) = board._load([dosing.pk])
+
+    # then the records of every kind are one value of the row, not an array of JSON values per
+    # kind, and each kind is a list of plain dicts
+    assert _record_columns.json_array_columns == 0
+    assert sorted(row["consents"], key=lambda c: c["signed_at"]) == [
+        {
+            "signed_at": signed[0].isoformat(),
+            "revoked_at": signed[1].isoformat(),
+            "expires_on": None,
+            "medications": [],
+            "routes": [],
+        },
+        {"signed_at": signed[1].isoformat(), "revoked_at": None, "expires_on": None, "medications": [], "routes": []},
+    ]
+    assert (row["screens"], row["rems"], row["authorizations"], row["overridden"]) == ([], [], [], [])
+
+
+class _ColumnTypes:
+    """An execute wrapper that counts the columns of the statement it sees that are arrays of JSON
+    values (`json[]` or `jsonb[]`)."""
+
+    JSON_ARRAYS = (199, 3807)
+
+    def __init__(self):
+        self.json_array_columns = None
+
+    def __call__(self, execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        cursor = context["cursor"]
+        self.json_array_columns = sum(1 for column in cursor.description if column.type_code in self.JSON_ARRAYS)
+        return result
