@@ -5,8 +5,9 @@
 
 Against the bench database (seed it first: `python -m bench.seed --scale 1`), with production-like
 settings (DEBUG off, throttles on and counted in Redis, the audit row of every request, the runtime
-database role), each scenario's request is sent N times straight through Django's WSGI handler, as
-gunicorn would call it, after a few warm-up requests. For each request: `time.process_time()`
+database role, the garbage collector set as a served worker sets it: kat_clinic/serving_gc.py),
+each scenario's request is sent N times straight through Django's WSGI handler, as gunicorn would
+call it, after a few warm-up requests. For each request: `time.process_time()`
 around the handler call (CPU of this process only: PostgreSQL's and Redis's own work is not in it)
 and the number of queries (`connection.execute_wrapper`). The table gives the median and p95 per
 request, the median's ratio to `/livez` in the same run, and the queries per request.
@@ -342,6 +343,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.role == "runtime":
         print(f"requests as database role {use_runtime_role()}")
     only = {n.strip() for n in args.only.split(",") if n.strip()} or None
+    # As kat_clinic/wsgi.py does in a gunicorn worker once the application is loaded.
+    from kat_clinic.serving_gc import tune_for_serving
+
+    tune_for_serving()
     try:
         if args.sql:
             show_sql(ctx, args.sql)
