@@ -1,7 +1,8 @@
-"""Reading a clinic's calendar for a time range (`calendar_load`), in a fixed number of queries:
-closures and marked holidays, rooms and their hours, memberships, working hours, exceptions,
-licences, certifications, busy sessions and busy assignments. What is read is judged in pure Python
-(`sessions.availability`, `sessions.placement`).
+"""Reading a clinic's calendar for a time range (`calendar_load`) in four statements: the clinic's
+closures, marked holidays, rooms, memberships and certifications together; its chosen rooms' hours
+and its chosen people's working hours, exceptions and licences together (`read_together`); busy
+sessions; busy assignments. What is read is judged in pure Python (`sessions.availability`,
+`sessions.placement`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
+from kat_clinic.compiled_batch import read_together
 from kat_clinic.models import Clinic
 from sessions import calendar_queries
 from sessions.availability import Busy, Calendar, Shape
@@ -45,12 +47,9 @@ def _weekly_intervals(
     return intervals
 
 
-def _holiday_intervals(clinic: Clinic, days: Sequence[dt.date], tz: ZoneInfo) -> list[Interval]:
-    """The clinic's marked public holidays among `days`, each its whole local day (23 or 25 hours on
-    a daylight-saving change day). One query."""
-    if not days:
-        return []
-    holidays = list(calendar_queries.HOLIDAYS.bind(clinic=clinic.pk, days=list(days), last_day=days[-1]))
+def _holiday_intervals(holidays: list, days: Sequence[dt.date], tz: ZoneInfo) -> list[Interval]:
+    """The marked public holidays among `days`, each its whole local day (23 or 25 hours on a
+    daylight-saving change day)."""
     return [
         (local_to_aware(day, dt.time(0), tz), local_to_aware(day + dt.timedelta(days=1), dt.time(0), tz))
         for day in days
@@ -97,19 +96,38 @@ def calendar_load(
     instants: dict[tuple[dt.date, dt.time], dt.datetime] = {}
     excluded = list(exclude_session_ids)
 
-    cal.closures = merge(
-        [
-            *calendar_queries.CLOSURES.bind(clinic=clinic.pk, start=pad_start, end=pad_end),
-            *_holiday_intervals(clinic, days, tz),
-        ]
+    # The clinic's own reads, in one statement; then those of its chosen rooms and people in another.
+    chosen_rooms = {} if room_ids is None else {"rooms": list(room_ids)}
+    chosen_staff = {} if staff_ids is None else {"staff": list(staff_ids)}
+    closures, holidays, rooms, memberships, cal.rems_days = read_together(
+        (calendar_queries.CLOSURES, {"clinic": clinic.pk, "start": pad_start, "end": pad_end}),
+        (calendar_queries.HOLIDAYS, {"clinic": clinic.pk, "days": list(days), "last_day": days[-1]}),
+        (calendar_queries.rooms(chosen=room_ids is not None), {"clinic": clinic.pk, **chosen_rooms}),
+        (calendar_queries.members(chosen=staff_ids is not None), {"clinic": clinic.pk, **chosen_staff}),
+        (calendar_queries.REMS_CERTIFICATIONS, {"clinic": clinic.pk}),
+    )
+    cal.closures = merge([*closures, *_holiday_intervals(holidays, days, tz)])
+    cal.rooms = {room.pk: room for room in rooms if shape is None or (not shape.telehealth and shape.fits_room(room))}
+    needed = None if shape is None else {need.role for need in shape.needs}
+    wanted = {row[0] for row in memberships if needed is None or row[1] in needed}
+    for staff_id, role, first, last in memberships:
+        if staff_id in wanted:
+            cal.roles.setdefault(staff_id, set()).add(role)
+            cal.names[staff_id] = f"{first} {last}".strip()
+    members = list(cal.roles)
+    room_hours, working_hours, exceptions, licences = (
+        read_together(
+            (calendar_queries.ROOM_HOURS, {"rooms": list(cal.rooms)}),
+            (calendar_queries.WORKING_HOURS, {"clinic": clinic.pk, "staff": members}),
+            (calendar_queries.EXCEPTIONS, {"clinic": clinic.pk, "staff": members, "start": pad_start, "end": pad_end}),
+            (calendar_queries.LICENCES, {"staff": members}),
+        )
+        if cal.rooms or members
+        else ([], [], [], [])
     )
 
-    chosen_rooms = {} if room_ids is None else {"rooms": list(room_ids)}
-    rooms = calendar_queries.rooms(chosen=room_ids is not None).bind(clinic=clinic.pk, **chosen_rooms)
-    cal.rooms = {room.pk: room for room in rooms if shape is None or (not shape.telehealth and shape.fits_room(room))}
     hours_by_room: dict[int, list] = defaultdict(list)
-    # Plain named rows, not model instances: the calendar reads only these columns.
-    for row in _ran(calendar_queries.ROOM_HOURS, rooms=list(cal.rooms)):
+    for row in room_hours:
         hours_by_room[row.room_id].append(row)
     # Rooms and staff of a clinic mostly share their weekly hours: each distinct week is expanded
     # once (the lists are only read, so rooms and people with the same hours share one).
@@ -129,22 +147,11 @@ def calendar_load(
             open_over(rows, dated=False) if rows else subtract([(pad_start, pad_end)], cal.closures)
         )
 
-    chosen_staff = {} if staff_ids is None else {"staff": list(staff_ids)}
-    memberships = list(calendar_queries.members(chosen=staff_ids is not None).bind(clinic=clinic.pk, **chosen_staff))
-    needed = None if shape is None else {need.role for need in shape.needs}
-    wanted = {row[0] for row in memberships if needed is None or row[1] in needed}
-    for staff_id, role, first, last in memberships:
-        if staff_id in wanted:
-            cal.roles.setdefault(staff_id, set()).add(role)
-            cal.names[staff_id] = f"{first} {last}".strip()
-    members = list(cal.roles)
-
     hours_by_staff: dict[int, list] = defaultdict(list)
-    for row in _ran(calendar_queries.WORKING_HOURS, staff=members, clinic=clinic.pk):
+    for row in working_hours:
         hours_by_staff[row.staff_id].append(row)
     extra: dict[int, list[Interval]] = defaultdict(list)
     off: dict[int, list[Interval]] = defaultdict(list)
-    exceptions = _ran(calendar_queries.EXCEPTIONS, staff=members, clinic=clinic.pk, start=pad_start, end=pad_end)
     for staff_id, kind, s, e in exceptions:
         (extra if kind == AvailabilityException.Kind.EXTRA_SHIFT else off)[staff_id].append((s, e))
     for staff_id in members:
@@ -155,9 +162,8 @@ def calendar_load(
         worked = merge(_weekly_intervals(rows, days, tz, dated=True, instants=instants) + extra[staff_id])
         cal.staff_open[staff_id] = subtract(subtract(worked, off[staff_id]), cal.closures)
 
-    for licence in _ran(calendar_queries.LICENCES, staff=members):
+    for licence in licences:
         cal.licences.setdefault(licence.staff_id, []).append(licence)
-    cal.rems_days = list(calendar_queries.REMS_CERTIFICATIONS.bind(clinic=clinic.pk))
 
     # Busy rooms and patients: active sessions anywhere (a patient cannot be at two clinics at once).
     patient_list = list(patient_ids)
