@@ -87,12 +87,17 @@ class Busy:
     lane: int | None = None  # assignments only: None means exclusive (every lane)
 
 
+# The slot grid's step where a clinic has no scheduling policy.
+DEFAULT_SLOT = dt.timedelta(minutes=15)
+
+
 @dataclass
 class Calendar:
     clinic: Clinic
     tz: ZoneInfo
     start: dt.datetime
     end: dt.datetime
+    slot: dt.timedelta = DEFAULT_SLOT  # the clinic's slot length: starts are proposed on its grid
     closures: list[Interval] = field(default_factory=list)
     rooms: dict[int, Room] = field(default_factory=dict)
     room_open: dict[int, list[Interval]] = field(default_factory=dict)

@@ -1,5 +1,5 @@
 """Reading a clinic's calendar for a time range (`calendar_load`) in four statements: the clinic's
-closures, marked holidays, rooms, memberships and certifications together; its chosen rooms' hours
+closures, marked holidays, rooms, memberships, certifications and slot length together; its chosen rooms' hours
 and its chosen people's working hours, exceptions and licences together (`read_together`); busy
 sessions; busy assignments. What is read is judged in pure Python (`sessions.availability`,
 `sessions.placement`).
@@ -99,13 +99,16 @@ def calendar_load(
     # The clinic's own reads, in one statement; then those of its chosen rooms and people in another.
     chosen_rooms = {} if room_ids is None else {"rooms": list(room_ids)}
     chosen_staff = {} if staff_ids is None else {"staff": list(staff_ids)}
-    closures, holidays, rooms, memberships, cal.rems_days = read_together(
+    closures, holidays, rooms, memberships, cal.rems_days, slot = read_together(
         (calendar_queries.CLOSURES, {"clinic": clinic.pk, "start": pad_start, "end": pad_end}),
         (calendar_queries.HOLIDAYS, {"clinic": clinic.pk, "days": list(days), "last_day": days[-1]}),
         (calendar_queries.rooms(chosen=room_ids is not None), {"clinic": clinic.pk, **chosen_rooms}),
         (calendar_queries.members(chosen=staff_ids is not None), {"clinic": clinic.pk, **chosen_staff}),
         (calendar_queries.REMS_CERTIFICATIONS, {"clinic": clinic.pk}),
+        (calendar_queries.SLOT_MINUTES, {"clinic": clinic.pk}),
     )
+    if slot:
+        cal.slot = dt.timedelta(minutes=slot[0][0])
     cal.closures = merge([*closures, *_holiday_intervals(holidays, days, tz)])
     cal.rooms = {room.pk: room for room in rooms if shape is None or (not shape.telehealth and shape.fits_room(room))}
     needed = None if shape is None else {need.role for need in shape.needs}

@@ -10,7 +10,7 @@ from django.utils import timezone
 from sessions.availability import Placement, placement_is_free, placement_lanes, placement_violations
 from sessions.calendar_loading import calendar_load
 from sessions.models import Session
-from sessions.placement import Option, Preferences, first_fit, hold_option, slot_grid, slot_length
+from sessions.placement import Option, Preferences, first_fit, hold_option, slot_grid
 from sessions.program_rules import planned_shape, program_context_load
 
 
@@ -56,7 +56,7 @@ def dosing_move_proposal(
     hold_option(cal, Option(placement, shape, 0, lanes), dosing.patient_id)
     ctx.place(dosing.planned_session_id, starts_at, block_end, None)
     moves = [{"session": dosing.pk, **Option(placement, shape, 0, lanes).as_dict(tz)}]
-    slot = slot_length(clinic)
+    slot = cal.slot
     for follower in followers:
         planned = ctx.planned[follower.planned_session_id]
         low = block_end + (planned.window_min or dt.timedelta(0))

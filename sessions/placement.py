@@ -12,15 +12,11 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from kat_clinic.models import Clinic
 from programs.choices import StaffMode
 from programs.models import PlannedSession
-from sessions import calendar_queries
 from sessions.availability import Busy, Calendar, Placement, Shape, credential_problem, free_lane, overlapping
 from sessions.program_rules import ProgramContext, program_violations
 from sessions.timeutil import covers, local_days, local_to_aware, merge, minus, overlaps
-
-DEFAULT_SLOT_MINUTES = 15
 
 
 @dataclass(frozen=True)
@@ -57,11 +53,6 @@ class Option:
             ],
             "score": self.score,
         }
-
-
-def slot_length(clinic: Clinic) -> dt.timedelta:
-    row = calendar_queries.SLOT_MINUTES.first(clinic=clinic.pk)
-    return dt.timedelta(minutes=row[0] if row else DEFAULT_SLOT_MINUTES)
 
 
 def slot_grid(cal: Calendar, start: dt.datetime, end: dt.datetime, slot: dt.timedelta) -> list[dt.datetime]:

@@ -19,7 +19,7 @@ from kat_clinic.errors import RuleViolation
 from programs.models import Enrollment, PlannedSession
 from sessions.availability import Calendar
 from sessions.calendar_loading import calendar_load
-from sessions.placement import NO_PREFERENCES, Option, Preferences, first_fit, hold_option, slot_grid, slot_length
+from sessions.placement import NO_PREFERENCES, Option, Preferences, first_fit, hold_option, slot_grid
 from sessions.program_rules import ProgramContext, planned_shape, program_context_load
 from sessions.timeutil import local_to_aware
 
@@ -66,7 +66,7 @@ def program_schedule_propose(
     to_book = program_to_book(ctx)
     start, end, calendar_end = program_window(ctx, date_from=date_from, horizon_days=horizon_days, now=now)
     cal = calendar or calendar_load(clinic=clinic, start=start, end=calendar_end, patient_ids=[enrollment.patient_id])
-    grid = slot_grid(cal, start, end, slot_length(clinic))
+    grid = slot_grid(cal, start, end, cal.slot)
     if not to_book:
         return []
 

@@ -16,7 +16,7 @@ from kat_clinic.models import Clinic, Patient
 from programs.models import PlannedSession
 from sessions.availability import Need, Shape
 from sessions.calendar_loading import calendar_load
-from sessions.placement import NO_PREFERENCES, Finder, Option, Preferences, slot_length, slot_starts
+from sessions.placement import NO_PREFERENCES, Finder, Option, Preferences, slot_starts
 from sessions.program_rules import planned_shape, program_context_load, program_violations
 from sessions.timeutil import local_to_aware
 
@@ -63,7 +63,7 @@ def availability_search(
     # scores that best: the search stops at the `limit`-th option that fits.)
     best, at_best = finder.best_possible_score(), 0
     options: list[Option] = []
-    for t in slot_starts(cal, start, end, slot_length(clinic)):
+    for t in slot_starts(cal, start, end, cal.slot):
         if ctx is not None and program_violations(ctx, planned, t, t + shape.block, telehealth=shape.telehealth):
             continue
         option = finder.place(t)

@@ -15,7 +15,7 @@ from kat_clinic.models import Room
 from kat_clinic.roles import Role
 from sessions.calendar_loading import calendar_load
 from sessions.models import SchedulingPolicy
-from sessions.placement import slot_length, slot_starts
+from sessions.placement import slot_starts
 from sessions.search import availability_search
 from tests.factories import PatientFactory, RoomFactory
 from tests.sessions.conftest import MONDAY, NURSE_SHARED, at, works_every_day
@@ -90,7 +90,8 @@ def test_given_a_clinics_slot_length_then_the_search_proposes_starts_on_its_grid
     )
 
     # then
-    assert slot_length(clinic) == dt.timedelta(minutes=20)
+    cal = calendar_load(clinic=clinic, start=at(clinic, MONDAY, 0), end=at(clinic, MONDAY, 23))
+    assert cal.slot == dt.timedelta(minutes=20)
     assert [o["starts_at"] for o in options] == [
         "2027-06-07T08:00:00-04:00",
         "2027-06-07T08:20:00-04:00",
