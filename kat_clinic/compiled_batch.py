@@ -29,27 +29,28 @@ from django.db.models.query import ModelIterable, NamedValuesListIterable, Value
 
 from kat_clinic.compiled_query import Prepared
 
-# Read as JSON writes them: the value is the field's.
-_AS_IS = frozenset(
-    {
-        "AutoField",
-        "BigAutoField",
-        "SmallAutoField",
-        "IntegerField",
-        "BigIntegerField",
-        "SmallIntegerField",
-        "PositiveIntegerField",
-        "PositiveBigIntegerField",
-        "PositiveSmallIntegerField",
-        "ForeignKey",
-        "OneToOneField",
-        "CharField",
-        "TextField",
-        "SlugField",
-        "EmailField",
-        "BooleanField",
-    }
-)
+# Model columns the database driver always reads as this type (or None), when the field converts
+# nothing on the way (no `from_db_value`). JSON writes each as the same value.
+DRIVER_TYPES: dict[str, type] = {
+    **dict.fromkeys(("CharField", "TextField", "EmailField", "SlugField", "URLField"), str),
+    **dict.fromkeys(
+        (
+            "AutoField",
+            "BigAutoField",
+            "SmallAutoField",
+            "IntegerField",
+            "BigIntegerField",
+            "SmallIntegerField",
+            "PositiveIntegerField",
+            "PositiveBigIntegerField",
+            "PositiveSmallIntegerField",
+        ),
+        int,
+    ),
+    "BooleanField": bool,
+}
+# Read back from JSON as JSON writes them: the value is the field's (a key's is its target's id).
+_AS_IS = frozenset({*DRIVER_TYPES, "ForeignKey", "OneToOneField"})
 _FROM_ISO: dict[str, Callable] = {
     "DateField": dt.date.fromisoformat,
     "DateTimeField": dt.datetime.fromisoformat,

@@ -35,6 +35,7 @@ from rest_framework import fields as drf_fields
 from rest_framework.settings import api_settings
 
 from kat_clinic.api.lean import LeanRepresentationMixin
+from kat_clinic.compiled_batch import DRIVER_TYPES
 
 # A text field (and its kin), a whole number, a boolean: written as they are when of that type.
 _PLAIN_TYPES = (
@@ -43,26 +44,6 @@ _PLAIN_TYPES = (
     (drf_fields.BooleanField.to_representation, bool),
 )
 _ALWAYS_PLAIN = object()  # a value written as it is, whatever its type (a JSON document)
-# Model columns the database driver always reads as this type (or None), when the field converts
-# nothing on the way (no `from_db_value`): a value its serializer field writes as it is needs no check.
-_DRIVER_TYPES = {
-    **dict.fromkeys(("CharField", "TextField", "EmailField", "SlugField", "URLField"), str),
-    **dict.fromkeys(
-        (
-            "AutoField",
-            "BigAutoField",
-            "SmallAutoField",
-            "IntegerField",
-            "BigIntegerField",
-            "SmallIntegerField",
-            "PositiveIntegerField",
-            "PositiveBigIntegerField",
-            "PositiveSmallIntegerField",
-        ),
-        int,
-    ),
-    "BooleanField": bool,
-}
 
 
 @dataclass(frozen=True)
@@ -282,4 +263,5 @@ def _json_document(text: str):
 def _driver_type(column) -> type | None:
     if hasattr(column, "from_db_value"):
         return None
-    return _DRIVER_TYPES.get(column.get_internal_type())
+    # (a value its serializer field writes as it is, read as the driver reads it, needs no check)
+    return DRIVER_TYPES.get(column.get_internal_type())
