@@ -55,6 +55,24 @@ VITAL_READING_FIELDS = (
 )
 
 
+def reading_problems(reading: dict) -> dict[str, list[str]]:
+    """What is wrong with one reading as a whole, by field (each value's own range is its field's):
+    half a blood pressure, a diastolic not below its systolic, a reading of nothing, a monitor's
+    reading without its id. The database refuses each (`VitalSign`'s constraints); these are the
+    messages. Empty when the reading is whole."""
+    errors: dict[str, list[str]] = {}
+    systolic, diastolic = reading.get("systolic_mmhg"), reading.get("diastolic_mmhg")
+    if (systolic is None) != (diastolic is None):
+        errors["diastolic_mmhg"] = ["Blood pressure needs both systolic and diastolic."]
+    elif systolic is not None and diastolic >= systolic:
+        errors["diastolic_mmhg"] = ["Diastolic must be below systolic."]
+    if all(reading.get(name) is None for name in VITAL_MEASURES):
+        errors["non_field_errors"] = ["A reading measures something."]
+    if reading.get("source") == VitalSign.Source.DEVICE and not reading.get("device_reading_id"):
+        errors["device_reading_id"] = ["A reading from a monitor carries the monitor's reading id."]
+    return errors
+
+
 @pghistory.track()
 class VitalSign(EnteredInError):
     class Source(models.TextChoices):

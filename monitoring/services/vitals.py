@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kat_clinic.compiled_query import Param, Prepared
+from kat_clinic.errors import RuleViolation
 from kat_clinic.models import StaffMember
 from monitoring.models import (
     AdverseEvent,
@@ -19,7 +20,7 @@ from monitoring.models import (
     ThresholdRuleKind,
     VitalSign,
 )
-from monitoring.models.vitals import VITAL_READING_FIELDS
+from monitoring.models.vitals import VITAL_READING_FIELDS, reading_problems
 from monitoring.selectors.policy import charting_rules, thresholds_for
 from monitoring.services.alerts import AlertCandidate, alerts_raise
 from monitoring.services.chart_time import chart_time_check
@@ -40,6 +41,7 @@ def vitals_record(
     readings and how many were duplicates.
     """
     require_operation(staff=by, operation="vitals.write", clinic_id=session.clinic_id)
+    _check_readings(readings, batch=batch)
     # Neither the clinic's row nor the patient's is read here (the clinic's zone only to word a
     # refusal, which may read it then). A session the request body's field read FOR UPDATE is not
     # read again.
@@ -89,6 +91,21 @@ def vitals_record(
             session=session, since=(created[0].measured_at, created[0].pk), stored=len(created), limits=limits
         )
     return created, len(readings) - len(rows)
+
+
+def _check_readings(readings: list[dict], *, batch: bool) -> None:
+    """A 422 naming each incomplete or inconsistent reading's fields (the API's serializer says the
+    same first, as a 400), rather than the database's refusal of the whole write."""
+    errors: dict[str, list[str]] = {}
+    for index, reading in enumerate(readings):
+        for field, messages in reading_problems(reading).items():
+            errors[f"readings.{index}.{field}" if batch else field] = messages
+    if errors:
+        raise RuleViolation(
+            "A reading is incomplete or inconsistent; nothing was recorded.",
+            code="vital_reading_invalid",
+            errors=errors,
+        )
 
 
 def _vital_fields(reading: dict) -> dict:

@@ -6,6 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from kat_clinic.errors import RuleViolation
 from monitoring.models import Alert, VitalSign, VitalThresholdRule
 from monitoring.services.vitals import session_vitals_evaluate, vitals_record
 from tests.monitoring.factories import VitalFactory
@@ -181,6 +182,45 @@ def test_impossible_values_are_refused_and_nothing_stored(api, nurse, session, r
 def test_the_database_refuses_impossible_values_too(session, nurse, values):
     with pytest.raises(IntegrityError), transaction.atomic():
         VitalFactory(session=session, entered_by=nurse, **{"systolic_mmhg": 120, "diastolic_mmhg": 80, **values})
+    assert not VitalSign.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("reading", "errors"),
+    [
+        ({"systolic_mmhg": 120}, {"diastolic_mmhg": ["Blood pressure needs both systolic and diastolic."]}),
+        ({"systolic_mmhg": 120, "diastolic_mmhg": 120}, {"diastolic_mmhg": ["Diastolic must be below systolic."]}),
+        ({}, {"non_field_errors": ["A reading measures something."]}),
+        (
+            {"heart_rate_bpm": 80, "source": "device"},
+            {"device_reading_id": ["A reading from a monitor carries the monitor's reading id."]},
+        ),
+    ],
+)
+def test_given_a_broken_reading_when_recorded_directly_then_a_rule_names_it_and_nothing_is_stored(
+    session, nurse, reading, errors
+):
+    # given a whole reading, then the broken one, in one batch
+    readings = [_hr(0, 80), {"measured_at": T0 + dt.timedelta(minutes=1), **reading}]
+
+    # when the service is called without the API's serializer (its caller's transaction is then
+    # rolled back: the service joins it without a savepoint)
+    with pytest.raises(RuleViolation) as refused, transaction.atomic():
+        vitals_record(session=session, by=nurse, readings=readings, batch=True)
+
+    # then the refusal names the reading's fields by its place, and neither reading is stored
+    assert refused.value.type == "vital_reading_invalid"
+    assert refused.value.errors == {f"readings.1.{field}": messages for field, messages in errors.items()}
+    assert not VitalSign.objects.exists()
+
+
+def test_given_a_diastolic_alone_then_the_rule_names_both_of_its_problems(session, nurse):
+    with pytest.raises(RuleViolation) as refused, transaction.atomic():
+        vitals_record(session=session, by=nurse, readings=[{"measured_at": T0, "diastolic_mmhg": 80}])
+    assert refused.value.errors == {
+        "diastolic_mmhg": ["Blood pressure needs both systolic and diastolic."],
+        "non_field_errors": ["A reading measures something."],  # a diastolic measures nothing alone
+    }
     assert not VitalSign.objects.exists()
 
 

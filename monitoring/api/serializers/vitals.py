@@ -13,7 +13,7 @@ from monitoring.models import (
     SedationScore,
     VitalSign,
 )
-from monitoring.models.vitals import VITAL_MEASURES, VITAL_RANGES, VITAL_READING_FIELDS, PlausibleRange
+from monitoring.models.vitals import VITAL_RANGES, VITAL_READING_FIELDS, PlausibleRange, reading_problems
 
 
 def _plausible_kwargs(plausible: PlausibleRange) -> dict:
@@ -39,16 +39,7 @@ class VitalSignSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
         validators: list = []
 
     def validate(self, attrs):
-        errors: dict[str, list[str]] = {}
-        systolic, diastolic = attrs.get("systolic_mmhg"), attrs.get("diastolic_mmhg")
-        if (systolic is None) != (diastolic is None):
-            errors["diastolic_mmhg"] = ["Blood pressure needs both systolic and diastolic."]
-        elif systolic is not None and diastolic >= systolic:
-            errors["diastolic_mmhg"] = ["Diastolic must be below systolic."]
-        if all(attrs.get(name) is None for name in VITAL_MEASURES):
-            errors["non_field_errors"] = ["A reading measures something."]
-        if attrs.get("source") == VitalSign.Source.DEVICE and not attrs.get("device_reading_id"):
-            errors["device_reading_id"] = ["A reading from a monitor carries the monitor's reading id."]
+        errors = reading_problems(attrs)
         if errors:
             raise serializers.ValidationError(errors)
         return attrs
