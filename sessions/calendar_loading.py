@@ -1,8 +1,8 @@
 """Reading a clinic's calendar for a time range (`calendar_load`) in four statements: the clinic's
-closures, marked holidays, rooms, memberships, certifications and slot length together; its chosen rooms' hours
-and its chosen people's working hours, exceptions and licences together (`read_together`); busy
-sessions; busy assignments. What is read is judged in pure Python (`sessions.availability`,
-`sessions.placement`).
+closures, marked holidays, rooms, memberships, certifications and slot length together; its chosen
+rooms' hours and its chosen people's working hours, exceptions and licences together
+(`read_together`); busy sessions; busy assignments. What is read is judged in pure Python
+(`sessions.availability`, `sessions.placement`).
 """
 
 from __future__ import annotations
