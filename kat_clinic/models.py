@@ -11,6 +11,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from kat_clinic.patient_messages import patient_facing_name_problem
@@ -166,6 +167,21 @@ class StaffMember(models.Model):
         """How a staff member is named to others ("Ana Ruiz, RN"), from the three columns."""
         suffix = f", {credentials_suffix}" if credentials_suffix else ""
         return f"{first_name} {last_name}{suffix}"
+
+    @staticmethod
+    def display_name_sql(prefix: str = "") -> models.Func:
+        """`display_name` written by PostgreSQL, from the columns at `prefix` (e.g. "staff__")."""
+        suffix = prefix + "credentials_suffix"
+        return Concat(
+            F(prefix + "first_name"),
+            models.Value(" "),
+            F(prefix + "last_name"),
+            models.Case(
+                models.When(~Q(**{suffix: ""}), then=Concat(models.Value(", "), F(suffix))),
+                default=models.Value(""),
+            ),
+            output_field=models.CharField(),
+        )
 
 
 class Licence(models.Model):

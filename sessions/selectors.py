@@ -47,6 +47,11 @@ def assignments_of_sessions() -> QuerySet[StaffAssignment]:
     return StaffAssignment.objects.filter(session_id__in_array=ParamIds("sessions")).order_by("pk")
 
 
+def assignments_of_session(session) -> QuerySet[StaffAssignment]:
+    """The staff assignments of one session (an id or an `OuterRef`), in the order it lists them."""
+    return StaffAssignment.objects.filter(session_id=session).order_by("pk")
+
+
 _SESSION_ASSIGNMENT_ROWS = Prepared(
     lambda: assignments_of_sessions().values_list(*_ASSIGNMENT_ROW_COLUMNS, *_STAFF_NAME_COLUMNS)
 )

@@ -25,12 +25,15 @@ tests/kat_clinic/test_lean_rows.py compares the output with the lean and DRF rep
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import MAXYEAR, MINYEAR, UTC, datetime
+from functools import reduce
 
+import orjson
 from django.db import models
-from django.db.models import ExpressionWrapper, F, Func, QuerySet, TextField
+from django.db.models import ExpressionWrapper, F, Func, Q, QuerySet, Subquery, TextField, Value
 from rest_framework import fields as drf_fields
 from rest_framework.settings import api_settings
 
@@ -70,11 +73,19 @@ class RowPlan:
     # What `values_list()` is given for each column: its lookup, or for a JSON document the
     # column read as text (see `_json_document`).
     selected: tuple = ()
-    # The same where the current zone is UTC, with each time written by PostgreSQL (`UtcIsoText`).
+    # The same where the current zone is UTC, with each time written by PostgreSQL (`UtcIsoText`)
+    # and each nested list of `json_children` by PostgreSQL as JSON text.
     selected_utc: tuple = ()
+    # Where the current zone is UTC: (index, name, the conversion that refuses a time as the list's
+    # field does) of each nested list read as JSON text (`json_rows_text`), in place of `children`.
+    json_children: tuple[tuple[int, str, Callable], ...] = ()
 
     def index(self, column: str) -> int:
-        return self.columns.index(column)
+        placeholders = {index for index, _name, _refuse in self.json_children}
+        for index, name in enumerate(self.columns):
+            if name == column and index not in placeholders:
+                return index
+        raise ValueError(f"{column!r} is not a column of the plan")
 
     def values_list(self, queryset: QuerySet, utc: bool = False) -> QuerySet:
         """The queryset's rows as tuples of the plan's columns; `utc` (the zone `represent` will be
@@ -102,10 +113,20 @@ class RowPlan:
                     ret[name] = convert(value, utc)
             for name, indexes, function in computed:
                 ret[name] = function(*[row[index] for index in indexes])
+            if utc:
+                for index, name, refuse in self.json_children:
+                    text = row[index]
+                    if not text:
+                        refuse(_IMPLAUSIBLE, utc)  # a time of a year the field refuses: it raises as the field does
+                    ret[name] = orjson.loads(text)
             out.append(ret)
-        if self.children and out:
+        children = self.children
+        if utc and self.json_children:
+            written = {name for _index, name, _refuse in self.json_children}
+            children = tuple(child for child in children if child[0] not in written)
+        if children and out:
             ids = [row[self.pk_index] for row in rows]
-            for name, children_of in self.children:
+            for name, children_of in children:
                 by_id = children_of(ids, utc)
                 for ret, pk in zip(out, ids, strict=True):
                     ret[name] = by_id.get(pk, [])
@@ -146,7 +167,11 @@ def row_plan(serializer_class: type, extra: tuple[str, ...] = ()) -> RowPlan | N
     - `lean_row_methods`: {method field: (its columns as `values_list()` lookups, a function of
       their values giving what the method gives)};
     - `lean_row_children`: {nested list field: a function of a page's ids and whether the zone is
-      UTC, giving {id: the written list}}, read once for the whole page.
+      UTC, giving {id: the written list}}, read once for the whole page;
+    - `lean_row_json_children`: {nested list field: a function of no arguments giving its rows'
+      queryset for the row `OuterRef("pk")`, ordered by one column}: where the current zone is
+      UTC, the list is written by PostgreSQL in the page's own query (`json_rows_text`) and read
+      with orjson, in place of its `lean_row_children` function (which other zones still use).
     """
     key = (serializer_class, extra)
     if key not in _plans:
@@ -164,13 +189,14 @@ def _build(serializer_class: type, extra: tuple[str, ...]) -> RowPlan | None:
     columns_by_attname = {field.attname: field for field in model._meta.concrete_fields}
     row_methods: dict = getattr(serializer_class, "lean_row_methods", {})
     row_children: dict = getattr(serializer_class, "lean_row_children", {})
+    json_children_of: dict = getattr(serializer_class, "lean_row_json_children", {})
     pk = model._meta.pk.attname
     fields = serializer_class().fields
     names: list[str] = []
     columns: list[str] = []
-    converted, timed, methods, children = [], [], [], []
+    converted, timed, methods, children, json_children = [], [], [], [], []
     as_text: dict[str, ExpressionWrapper] = {}
-    utc_text: dict[str, UtcIsoText] = {}
+    utc_text: dict[str | int, Func] = {}  # by column, or by the index of a nested list's placeholder
     for name, kind, key, convert in recipe:
         names.append(name)
         if kind in ("column", "time") and key in columns_by_attname:
@@ -195,11 +221,18 @@ def _build(serializer_class: type, extra: tuple[str, ...]) -> RowPlan | None:
         elif kind == "many" and name in row_children:
             columns.append(pk)  # a placeholder the list replaces
             children.append((name, row_children[name]))
+            if name in json_children_of:
+                written = json_rows_text(type(fields[name].child), json_children_of[name]())
+                if written is not None:
+                    text, refuse = written
+                    utc_text[len(columns) - 1] = text
+                    json_children.append((len(columns) - 1, name, refuse))
         else:
             return None
     for _name, inputs, _function in methods:
         columns.extend(column for column in inputs if column not in columns)
-    if pk not in columns:
+    placeholders = {index for index, _name, _refuse in json_children}
+    if not any(column == pk for index, column in enumerate(columns) if index not in placeholders):
         columns.append(pk)
     columns.extend(column for column in dict.fromkeys(extra) if column not in columns)
     computed = tuple(
@@ -212,10 +245,80 @@ def _build(serializer_class: type, extra: tuple[str, ...]) -> RowPlan | None:
         tuple(timed),
         computed,
         tuple(children),
-        columns.index(pk),
+        next(index for index, column in enumerate(columns) if column == pk and index not in placeholders),
         tuple(as_text.get(column, column) for column in columns) if as_text else (),
-        tuple(utc_text.get(column, as_text.get(column, column)) for column in columns) if utc_text else (),
+        tuple(
+            utc_text.get(index, utc_text.get(column, as_text.get(column, column)))
+            for index, column in enumerate(columns)
+        )
+        if utc_text
+        else (),
+        tuple(json_children),
     )
+
+
+class JsonObject(Func):
+    """`json_build_object` of named values, in their order (Django's `JSONObject` builds jsonb on
+    PostgreSQL, whose keys come back in an order of its own)."""
+
+    function = "json_build_object"
+    output_field = models.JSONField()
+
+    def __init__(self, **values):
+        super().__init__(*(part for name, value in values.items() for part in (Value(name), value)))
+
+
+class JsonArrayText(Subquery):
+    """A correlated subquery's rows (its `json` column, in `position` order) as the text of one
+    JSON array: '[]' for none, '' where any row is `refused`."""
+
+    template = (
+        "(SELECT CASE WHEN bool_or(_rows.refused) THEN '' "
+        "ELSE COALESCE(json_agg(_rows.json ORDER BY _rows.position), '[]')::text END "
+        "FROM (%(subquery)s) _rows)"
+    )
+    output_field = TextField()
+
+
+def json_rows_text(serializer_class: type, queryset: QuerySet) -> tuple[JsonArrayText, Callable | None] | None:
+    """The rows of `queryset` (a subquery of an outer row, ordered by one column) written by
+    PostgreSQL as the serializer writes them where the current zone is UTC, as JSON text, and the
+    conversion that refuses a time as the serializer's field does ('' is written for a time of a
+    year it refuses). None where a field's value is not written as it is, where a time's field
+    does not say which years it writes inline, or where a method field has no `lean_row_sql`
+    twin (a function of no arguments giving its SQL expression)."""
+    plan = row_plan(serializer_class)
+    order = queryset.query.order_by
+    if plan is None or plan.converted or plan.children or len(order) != 1 or order[0].startswith("-"):
+        return None
+    sql_methods: dict = getattr(serializer_class, "lean_row_sql", {})
+    computed = {name for name, _indexes, _function in plan.computed}
+    timed = {index: (convert, first, last) for index, _name, convert, first, last in plan.timed}
+    values, refused, refuse = {}, [], None
+    for index, name in enumerate(plan.names):
+        column = plan.columns[index]
+        if name in computed:
+            if name not in sql_methods:
+                return None
+            values[name] = sql_methods[name]()
+        elif index in timed:
+            refuse, first, last = timed[index]
+            if first > last:  # (the conversion writes no year inline)
+                return None
+            values[name] = UtcIsoText(column, first, last)
+            if (first, last) != (MINYEAR, MAXYEAR):
+                low, high = datetime(first, 1, 1, tzinfo=UTC), datetime(last + 1, 1, 1, tzinfo=UTC)
+                refused += [Q(**{f"{column}__lt": low}), Q(**{f"{column}__gte": high})]
+        else:
+            values[name] = F(column)
+    rows = queryset.values(
+        json=JsonObject(**values),
+        position=F(order[0]),
+        refused=ExpressionWrapper(reduce(operator.or_, refused), output_field=models.BooleanField())
+        if refused
+        else Value(False),
+    )
+    return JsonArrayText(rows), refuse
 
 
 def _plain_type(field) -> type | object | None:

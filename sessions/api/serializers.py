@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import OuterRef
 from rest_framework import serializers
 
 from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
@@ -20,7 +21,7 @@ from kat_clinic.roles import Role
 from programs.choices import Medication, SessionKind, StaffMode
 from programs.models import Enrollment, PlannedSession
 from sessions.models import Session, StaffAssignment
-from sessions.selectors import AssignmentRow, assignments_of_sessions
+from sessions.selectors import AssignmentRow, assignments_of_session, assignments_of_sessions
 from sessions.services.linked_integration import LinkedIntegration
 
 
@@ -75,6 +76,8 @@ class StaffAssignmentSerializer(LeanRepresentationMixin, serializers.ModelSerial
     lean_row_methods = {
         "staff_name": (("staff__first_name", "staff__last_name", "staff__credentials_suffix"), StaffMember.display_name)
     }
+    # And as PostgreSQL writes it, for a list read as JSON text (lean_rows.json_rows_text).
+    lean_row_sql = {"staff_name": lambda: StaffMember.display_name_sql("staff__")}
 
     class Meta:
         model = StaffAssignment
@@ -115,9 +118,12 @@ class SessionSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
     patient_name = serializers.SerializerMethodField()
     assignments = StaffAssignmentSerializer(many=True, read_only=True)
     # A page read as rows (kat_clinic/api/lean_rows.py): the name from the patient's columns, the
-    # assignments in one query for the page.
+    # assignments in one more query for the page (in a zone other than UTC).
     lean_row_methods = {"patient_name": (("patient__first_name", "patient__last_name"), _patient_name)}
     lean_row_children = {"assignments": _written_assignments}
+    # Where the current zone is UTC, each session's assignments are written by PostgreSQL as JSON
+    # text in the page's own query (lean_rows.json_rows_text).
+    lean_row_json_children = {"assignments": lambda: assignments_of_session(OuterRef("pk"))}
 
     class Meta:
         model = Session

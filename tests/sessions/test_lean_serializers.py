@@ -6,16 +6,22 @@ import datetime as dt
 import zoneinfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework import serializers
 
 from followups.api.serializers import FollowUpSerializer
 from followups.models import FollowUp
 from kat_clinic.api.lean import LeanRepresentationMixin
+from kat_clinic.api.lean_rows import row_plan
 from kat_clinic.api.serializers import PatientSerializer
+from kat_clinic.models import StaffMember
 from kat_clinic.roles import Role
 from monitoring.api import serializers as mon
 from sessions.api.serializers import OptionSerializer, SessionSerializer, StaffAssignmentSerializer
+from sessions.models import StaffAssignment
+from sessions.selectors import session_list
 from tests.factories import PatientFactory
 from tests.followups.factories import FollowUpFactory
 
@@ -105,6 +111,80 @@ def test_sessions_with_their_assignments_are_the_same_bytes(api, booked_course, 
     # then
     assert lean == plain
     assert b'"assignments":[{' in lean[1]
+
+
+def test_given_assignments_with_odd_names_and_times_when_listed_then_postgresql_writes_them_as_drf_does(
+    api, booked_course, clinic, plain_drf, make_staff
+):
+    # given staff named with quotes, a backslash and accents, one without credentials; a time with
+    # microseconds; a session with no assignment left
+    scheduler = make_staff(clinic, Role.SCHEDULER)
+    dosing = booked_course["dosing"]
+    first, second = StaffAssignment.objects.filter(session=dosing).order_by("pk")[:2]
+    StaffMember.objects.filter(pk=first.staff_id).update(
+        first_name='Zoë "Z"', last_name="O'Brien\\Ñ", credentials_suffix=""
+    )
+    StaffMember.objects.filter(pk=second.staff_id).update(credentials_suffix="RN, CEN")
+    StaffAssignment.objects.filter(pk=first.pk).update(starts_at=first.starts_at + dt.timedelta(microseconds=250))
+    StaffAssignment.objects.filter(session=booked_course["prep1"]).delete()
+    client = api(scheduler)
+
+    # when read lean (each session's assignments written by PostgreSQL), then with DRF's own path
+    with CaptureQueriesContext(connection) as lean_statements:
+        lean = client.get("/api/v1/sessions/")
+    plain_drf()
+    plain = client.get("/api/v1/sessions/")
+
+    # then the same bytes, read with no statement of its own for the assignments
+    assert lean.status_code == 200
+    assert lean.content == plain.content
+    assert not [q for q in lean_statements if q["sql"].lstrip().startswith('SELECT "clinic_sessions_staffassignment"')]
+    sessions = {row["id"]: row for row in lean.json()["results"]}
+    assert sessions[booked_course["prep1"].pk]["assignments"] == []
+    written = {row["id"]: row for row in sessions[dosing.pk]["assignments"]}
+    assert written[first.pk]["staff_name"] == 'Zoë "Z" O\'Brien\\Ñ'
+    assert written[first.pk]["starts_at"].endswith(".000250Z")
+    assert written[second.pk]["staff_name"].endswith(", RN, CEN")
+    assert list(written[first.pk]) == list(StaffAssignmentSerializer().fields)
+
+
+def test_given_a_zone_other_than_utc_then_the_assignments_are_read_apart_and_written_as_drf_writes_them(
+    booked_course, plain_drf
+):
+    # given the sessions' rows as the session list reads them in Kolkata's time
+    plan = row_plan(SessionSerializer)
+    sessions = session_list().order_by("pk")
+    with timezone.override(zoneinfo.ZoneInfo("Asia/Kolkata")):
+        with CaptureQueriesContext(connection) as statements:
+            written = plan.represent(list(plan.values_list(sessions.prefetch_related(None), utc=False)), utc=False)
+
+        # then the page, then its assignments in a statement of their own, written as DRF writes them
+        assert len(statements) == 2
+        plain_drf()
+        expected = SessionSerializer(sessions, many=True).data
+    assert written == expected
+    assert written[2]["assignments"][0]["starts_at"].endswith("+05:30")
+
+
+def test_given_an_assignment_time_of_a_year_the_field_refuses_when_listed_then_it_is_refused_as_drf_refuses_it(
+    api, booked_course, clinic, plain_drf, make_staff
+):
+    # given an assignment in 2101 (the API writes years 1900 to 2100)
+    scheduler = make_staff(clinic, Role.SCHEDULER)
+    assignment = StaffAssignment.objects.filter(session=booked_course["integration"]).first()
+    StaffAssignment.objects.filter(pk=assignment.pk).update(
+        starts_at=dt.datetime(2101, 1, 1, 11, tzinfo=dt.UTC), ends_at=dt.datetime(2101, 1, 1, 12, tzinfo=dt.UTC)
+    )
+    client = api(scheduler)
+
+    # when read lean, then with DRF's own path
+    lean = client.get("/api/v1/sessions/")
+    plain_drf()
+    plain = client.get("/api/v1/sessions/")
+
+    # then the same refusal
+    assert (lean.status_code, lean.json()) == (plain.status_code, plain.json())
+    assert lean.status_code == 400
 
 
 def test_the_follow_up_queue_is_the_same_bytes(api, scheduler, clinic, plain_drf):
