@@ -256,9 +256,9 @@ def first_fit(
     reasons: dict[str, int] = {}
     best: Option | None = None
     best_day = None
+    tz = cal.tz
     for t in grid:
-        day = t.astimezone(cal.tz).date()
-        if best_day is not None and day != best_day:
+        if best_day is not None and t.astimezone(tz).date() != best_day:
             break
         if not accept(t):
             reasons["preferences"] = reasons.get("preferences", 0) + 1
@@ -273,7 +273,7 @@ def first_fit(
             reasons["no_free_room_or_staff"] = reasons.get("no_free_room_or_staff", 0) + 1
             continue
         if best is None or option.score > best.score:
-            best, best_day = option, day
+            best, best_day = option, t.astimezone(tz).date()
             if best.score >= top:
                 break
     return best, reasons

@@ -7,6 +7,7 @@ search and whole-program booking can try many placements cheaply. Every interval
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -167,9 +168,10 @@ def _fmt(value: dt.timedelta) -> str:
     return f"{hours:g} h"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Candidate:
-    """One placement being judged: the planned session `me` at [start, block_end)."""
+    """One placement being judged: the planned session `me` at [start, block_end). (Not frozen:
+    one is built for every start a search judges, and a frozen one costs a call per field.)"""
 
     ctx: ProgramContext
     me: PlannedInfo
@@ -189,6 +191,14 @@ class _Candidate:
                 and info[pid].kind == SessionKind.DOSING
                 and (step_id is None or info[pid].step_id == step_id)
             ]
+        return found
+
+    def dosing_times(self, step_id: int | None) -> list[dt.datetime]:
+        """The starts of `dosing_starts`, in order."""
+        key = ("dosing_times", self.me.pk, step_id)
+        found = self.ctx.derived.get(key)
+        if found is None:
+            found = self.ctx.derived[key] = sorted(start for _pid, start in self.dosing_starts(step_id))
         return found
 
     def preparations(self, step_id: int | None) -> list[PlannedInfo]:
@@ -357,12 +367,12 @@ def _dosing_weekly_cap(rule: RuleInfo, c: _Candidate) -> list[Violation]:
         return []
     period, cap = rule.period or dt.timedelta(days=7), rule.max_count or 0
     start = c.start
-    starts = sorted([start, *(s for _, s in c.dosing_starts(rule.step_id))])
-    # The fullest rolling window that holds the new start begins at one of the starts.
-    for anchor in starts:
-        if anchor > start or start - anchor >= period:
-            continue
-        if sum(1 for s in starts if anchor <= s < anchor + period) > cap:
+    others = c.dosing_times(rule.step_id)
+    # The fullest rolling window that holds the new start begins at one of the starts: the new one,
+    # or another in (start - period, start]. Each window holds the new start and the others in it.
+    anchors = others[bisect.bisect_right(others, start - period) : bisect.bisect_right(others, start)]
+    for anchor in (start, *anchors):
+        if 1 + bisect.bisect_left(others, anchor + period) - bisect.bisect_left(others, anchor) > cap:
             return [
                 Violation("dosing_weekly_cap", "starts_at", f"At most {cap} dosing sessions in any {period.days} days.")
             ]

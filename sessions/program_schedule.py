@@ -70,7 +70,11 @@ def program_schedule_propose(
     if not to_book:
         return []
 
+    any_preference = bool(prefs.weekdays) or prefs.earliest is not None or prefs.latest is not None
+
     def accept(t: dt.datetime) -> bool:
+        if not any_preference:
+            return True
         local = t.astimezone(tz)
         if prefs.weekdays and local.weekday() not in prefs.weekdays:
             return False

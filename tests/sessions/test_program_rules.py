@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 from kat_clinic.errors import Conflict, RuleViolation
+from programs.choices import SessionKind
 from programs.models import PlannedSession
 from sessions import services
 from sessions.models import Session, StaffAssignment
-from sessions.program_rules import program_context_load, program_violations
+from sessions.program_rules import (
+    Booked,
+    PlannedInfo,
+    Rule,
+    RuleInfo,
+    _Candidate,
+    _dosing_weekly_cap,
+    program_context_load,
+    program_violations,
+)
 from tests.sessions.conftest import MONDAY, at, planned
 
 pytestmark = pytest.mark.django_db
@@ -424,3 +437,38 @@ def test_the_weekly_cap_counts_a_dosing_held_or_released_during_a_search(prepare
     thursday = at(clinic, MONDAY + dt.timedelta(days=3), 9)
     ctx.place(planned(prepared, 5).pk, thursday, thursday + block, None)
     assert [v.rule for v in program_violations(ctx, third, saturday, saturday + block)] == ["dosing_weekly_cap"]
+
+
+@hypothesis.settings(max_examples=300, deadline=None)
+@hypothesis.given(
+    others=st.lists(st.integers(min_value=0, max_value=30 * 24 * 4), max_size=8),
+    start=st.integers(min_value=0, max_value=30 * 24 * 4),
+    cap=st.integers(min_value=0, max_value=4),
+    period_days=st.integers(min_value=1, max_value=10),
+)
+def test_the_weekly_cap_refuses_a_start_exactly_when_a_rolling_window_holding_it_is_over_the_cap(
+    others, start, cap, period_days
+):
+    # given other dosing sessions and a new one, at quarter hours over a month
+    base = dt.datetime(2027, 3, 1, tzinfo=dt.UTC)
+    quarter = dt.timedelta(minutes=15)
+    period = dt.timedelta(days=period_days)
+    me = PlannedInfo(0, SessionKind.DOSING, 1, 1, PlannedSession.Status.TO_BOOK, None, None, None, False)
+    info = {0: me} | {
+        pk: PlannedInfo(pk, SessionKind.DOSING, 1, pk, PlannedSession.Status.BOOKED, None, None, None, False)
+        for pk in range(1, len(others) + 1)
+    }
+    booked = {pk: Booked(base + q * quarter, base + q * quarter + quarter, None) for pk, q in enumerate(others, 1)}
+    ctx = SimpleNamespace(info=info, booked=booked, derived={})
+    candidate = _Candidate(ctx, me, base + start * quarter, base + start * quarter + quarter)
+    rule = RuleInfo(Rule.DOSING_WEEKLY_CAP, None, None, None, cap, period)
+
+    # when judged
+    refused = bool(_dosing_weekly_cap(rule, candidate))
+
+    # then refused exactly when some window of the period that holds the new start holds more
+    # than the cap (the fullest such window begins at one of the starts)
+    starts = [start, *others]
+    window = period // quarter
+    fullest = max(sum(1 for s in starts if a <= s < a + window) for a in starts if a <= start < a + window)
+    assert refused == (fullest > cap)
