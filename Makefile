@@ -58,9 +58,11 @@ $(VENV)/.bench-installed: $(STAMP) requirements-bench.txt
 bench: $(VENV)/.bench-installed
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
-## make bench-scale: the growth comparison across data scales (longer).
+## make bench-scale: the growth comparison across data scales (longer), then scales 1 and 10
+## served side by side (bench/growth.py).
 bench-scale: $(VENV)/.bench-installed
 	$(BIN)/python -m bench.run --scales 0.1,1,10 $(BENCH_ARGS)
+	$(BIN)/python -m bench.growth
 
 ## make web: the web app (web/): npm ci when the lock file changed, type check, unit tests, build
 ## into web/dist (Django serves it at /), and the bundle-size check. Needs Node.js 20.19+ and npm.

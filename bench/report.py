@@ -152,6 +152,35 @@ def one_worker_table(r: dict) -> list[str]:
     return lines + [""]
 
 
+def interleaved_growth_table(growth: dict) -> list[str]:
+    """The table of `bench.growth`: both scales served at once, their rounds alternated."""
+    a, b = (f"{s:g}" for s in growth["scales"])
+    lines = [
+        f"## Growth with data, {a} against {b}, measured side by side",
+        "",
+        f"`python -m bench.growth`: one worker per scale at once, {growth['rounds']} rounds alternating which",
+        f"scale goes first, {growth['seconds_per_measure']:g} s of one-at-a-time requests per endpoint, scale",
+        "and round. CPU: the worker's per request, median of the rounds; change: the median of the",
+        "rounds' own ratios, with their range.",
+        "",
+        f"| endpoint | queries @{a} | queries @{b} | CPU ms @{a} | CPU ms @{b} | change | rounds' range | flat |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for name, e in growth["endpoints"].items():
+        change, spread = e["cpu_change"], e["cpu_change_range"]
+        change_text = "–" if change is None else f"{change:+.0%}"
+        spread_text = "–" if spread is None else f"{spread[0]:+.0%} to {spread[1]:+.0%}"
+        lines.append(
+            f"| {name} | {_fmt(e['queries'][0])} | {_fmt(e['queries'][1])} | {_fmt(e['cpu_ms'][a])} | "
+            f"{_fmt(e['cpu_ms'][b])} | {change_text} | {spread_text} | {'yes' if e['flat'] else '**no**'} |"
+        )
+    return lines + [
+        "",
+        f"Flat: the same queries at both scales and the change within ±{CPU_FLAT_TOLERANCE:.0%}.",
+        "",
+    ]
+
+
 def load_all(results_dir: Path) -> list[dict]:
     out = []
     for f in sorted(results_dir.glob("scale-*.json")):
@@ -355,6 +384,9 @@ def write_all(results_dir: Path) -> None:
         lines += goals_table(r)
         lines += one_worker_table(r)
     lines += growth_table(runs)
+    growth_file = results_dir / "growth.json"
+    if growth_file.exists():
+        lines += interleaved_growth_table(json.loads(growth_file.read_text()))
     if chart(runs, results_dir / "latency_vs_scale.png"):
         lines += ["![p95 latency and worker CPU against data scale](latency_vs_scale.png)", ""]
     (results_dir / "latest.md").write_text("\n".join(lines))
