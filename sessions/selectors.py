@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
+import orjson
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
-from django.db.models import BigIntegerField, Func, QuerySet
+from django.db.models import BigIntegerField, F, Func, OuterRef, QuerySet
 from django.db.models.query import ModelIterable
 from django.utils import timezone
 
 from kat_clinic.api.lean import PREFETCHED_SUFFIX
 from kat_clinic.compiled_query import Param, ParamIds, Prepared
+from kat_clinic.json_sql import JsonArrayText, json_rows
 from kat_clinic.models import Clinic, Room, StaffMember
 from programs.models import PlannedSession
 from sessions import signals
@@ -126,6 +128,20 @@ _BOARD_COLUMNS = (
 )
 
 
+def _board_staff() -> JsonArrayText:
+    """A session's staff as the board lists them, in assignment order, written by PostgreSQL as
+    JSON text: {staff, name (as `StaffMember.display_name`), role, mode, lane}."""
+    return json_rows(
+        assignments_of_session(OuterRef("pk")),
+        "pk",
+        staff=F("staff_id"),
+        name=StaffMember.display_name_sql("staff__"),
+        role=F("role"),
+        mode=F("mode"),
+        lane=F("lane"),
+    )
+
+
 # The board's reads, each built and compiled once per connection (kat_clinic/compiled_query.py):
 # the front desk's board is read all day long, and compiling them cost about as much as running them.
 _BOARD_SESSIONS = Prepared(
@@ -137,27 +153,11 @@ _BOARD_SESSIONS = Prepared(
             block_ends_at__gt=Param("start"),
         )
         .order_by("block_starts_at", "pk")
-        .values_list(*_BOARD_COLUMNS)
+        .values_list(*_BOARD_COLUMNS, _board_staff())
     )
 )
 _BOARD_ROOMS = Prepared(
     lambda: Room.objects.filter(clinic_id=Param("clinic"), active=True).order_by("name", "pk").values_list("pk", "name")
-)
-_BOARD_ASSIGNMENTS = Prepared(
-    lambda: (
-        StaffAssignment.objects.filter(session_id__in_array=ParamIds("sessions"))
-        .order_by("pk")
-        .values_list(
-            "session_id",
-            "staff_id",
-            "role",
-            "mode",
-            "lane",
-            "staff__first_name",
-            "staff__last_name",
-            "staff__credentials_suffix",
-        )
-    )
 )
 # The active sessions of the integration steps linked to `planned` dosing steps, or of `dosing` steps:
 # one list of planned steps (those linked, found by their index, then the dosing steps), matched by
@@ -186,11 +186,11 @@ _BOARD_PARTNERS = Prepared(
 def day_board(*, clinic: Clinic, day: dt.date, now: dt.datetime | None = None) -> dict:
     """The clinic's sessions of one local day, grouped by room and by staff member, with flags.
 
-    Five queries at most whatever the day's size: sessions (with patient and planned session),
-    their assignments (with staff), the clinic's rooms, the sessions linked to the day's program
-    sessions (a dosing session and its integration sessions), when there are any, and charting's
-    one query for the dosing sessions' flags (`signals.day_board_flags`). Rows are read as tuples,
-    not model instances: a busy board has hundreds of sessions and assignments.
+    Four queries at most whatever the day's size: sessions (with patient, planned session and
+    their staff, written by PostgreSQL as JSON text), the clinic's rooms, the sessions linked to
+    the day's program sessions (a dosing session and its integration sessions), when there are
+    any, and charting's one query for the dosing sessions' flags (`signals.day_board_flags`). Rows
+    are read as tuples, not model instances: a busy board has hundreds of sessions and assignments.
     """
     now = now or timezone.now()
     if BOARD_FIRST_DAY <= day <= BOARD_LAST_DAY:
@@ -200,7 +200,6 @@ def day_board(*, clinic: Clinic, day: dt.date, now: dt.datetime | None = None) -
         # Nothing is ever booked this far out (bookings are refused in the past and limited to this
         # century), and the date arithmetic near the calendar's ends would overflow.
         rows = []
-    staff_of = _assignments([r[0] for r in rows])
     rooms = list(_BOARD_ROOMS.bind(clinic=clinic.pk))
     linked = _linked_sessions([(r[0], r[14], r[15]) for r in rows])
     answered = _answered_flags([BoardSession(r[0], r[4]) for r in rows], now)
@@ -226,10 +225,11 @@ def day_board(*, clinic: Clinic, day: dt.date, now: dt.datetime | None = None) -
         late_cancel,
         _planned,
         _dosing,
+        staff_json,
     ) in rows:
         if room_id is not None:
             by_room.setdefault(room_id, []).append(pk)
-        staff = staff_of.get(pk, [])
+        staff = orjson.loads(staff_json)
         if active:
             for a in staff:
                 entry = by_staff.get(a["staff"])
@@ -275,21 +275,6 @@ def day_board(*, clinic: Clinic, day: dt.date, now: dt.datetime | None = None) -
     }
 
 
-def _assignments(session_ids: list[int]) -> dict[int, list[dict]]:
-    """Per session id: its staff in assignment order, with the staff member's display name."""
-    out: dict[int, list[dict]] = {}
-    if not session_ids:
-        return out
-    rows = _BOARD_ASSIGNMENTS.bind(sessions=session_ids)
-    for session_id, staff_id, role, mode, lane, first_name, last_name, suffix in rows:
-        # As StaffMember.__str__ writes it.
-        name = f"{first_name} {last_name}, {suffix}" if suffix else f"{first_name} {last_name}"
-        out.setdefault(session_id, []).append(
-            {"staff": staff_id, "name": name, "role": role, "mode": mode, "lane": lane}
-        )
-    return out
-
-
 def _answered_flags(sessions: list[BoardSession], now: dt.datetime) -> dict[int, dict]:
     """The flags the apps above answer (`signals.day_board_flags`), merged per session."""
     merged: dict[int, dict] = {}
@@ -322,8 +307,9 @@ def _linked_sessions(sessions: list[tuple[int, int | None, int | None]]) -> dict
         dosing = planned.get(p["planned_session__linked_dosing_id"])
         if dosing is not None and dosing != p["id"]:
             out.setdefault(dosing, []).append(item)
-        # ... or the dosing session of one of the day's integration sessions.
+        # ... or the dosing session of one of the day's integration sessions (each list its own
+        # copy: the response writer converts them in place).
         for planned_id, dosing_id in dosing_of.items():
             if dosing_id == p["planned_session_id"] and planned[planned_id] != p["id"]:
-                out.setdefault(planned[planned_id], []).append(item)
+                out.setdefault(planned[planned_id], []).append(dict(item))
     return out

@@ -33,12 +33,13 @@ from functools import reduce
 
 import orjson
 from django.db import models
-from django.db.models import ExpressionWrapper, F, Func, Q, QuerySet, Subquery, TextField, Value
+from django.db.models import ExpressionWrapper, F, Func, Q, QuerySet, TextField
 from rest_framework import fields as drf_fields
 from rest_framework.settings import api_settings
 
 from kat_clinic.api.lean import LeanRepresentationMixin
 from kat_clinic.compiled_batch import DRIVER_TYPES
+from kat_clinic.json_sql import JsonArrayText, json_rows
 
 # A text field (and its kin), a whole number, a boolean: written as they are when of that type.
 _PLAIN_TYPES = (
@@ -257,29 +258,6 @@ def _build(serializer_class: type, extra: tuple[str, ...]) -> RowPlan | None:
     )
 
 
-class JsonObject(Func):
-    """`json_build_object` of named values, in their order (Django's `JSONObject` builds jsonb on
-    PostgreSQL, whose keys come back in an order of its own)."""
-
-    function = "json_build_object"
-    output_field = models.JSONField()
-
-    def __init__(self, **values):
-        super().__init__(*(part for name, value in values.items() for part in (Value(name), value)))
-
-
-class JsonArrayText(Subquery):
-    """A correlated subquery's rows (its `json` column, in `position` order) as the text of one
-    JSON array: '[]' for none, '' where any row is `refused`."""
-
-    template = (
-        "(SELECT CASE WHEN bool_or(_rows.refused) THEN '' "
-        "ELSE COALESCE(json_agg(_rows.json ORDER BY _rows.position), '[]')::text END "
-        "FROM (%(subquery)s) _rows)"
-    )
-    output_field = TextField()
-
-
 def json_rows_text(serializer_class: type, queryset: QuerySet) -> tuple[JsonArrayText, Callable | None] | None:
     """The rows of `queryset` (a subquery of an outer row, ordered by one column) written by
     PostgreSQL as the serializer writes them where the current zone is UTC, as JSON text, and the
@@ -311,14 +289,9 @@ def json_rows_text(serializer_class: type, queryset: QuerySet) -> tuple[JsonArra
                 refused += [Q(**{f"{column}__lt": low}), Q(**{f"{column}__gte": high})]
         else:
             values[name] = F(column)
-    rows = queryset.values(
-        json=JsonObject(**values),
-        position=F(order[0]),
-        refused=ExpressionWrapper(reduce(operator.or_, refused), output_field=models.BooleanField())
-        if refused
-        else Value(False),
-    )
-    return JsonArrayText(rows), refuse
+    if refused:
+        refused = ExpressionWrapper(reduce(operator.or_, refused), output_field=models.BooleanField())
+    return json_rows(queryset, order[0], refused or None, **values), refuse
 
 
 def _plain_type(field) -> type | object | None:

@@ -32,7 +32,9 @@ def _bool(value):
 
 
 def day_board_data(board: dict) -> dict:
-    """`DayBoardSerializer(board).data`, written directly."""
+    """`DayBoardSerializer(board).data`, written directly: `board` (from `selectors.day_board`,
+    read once) is turned into it in place, each value its field would convert converted where it
+    is, and returned."""
     if not current_zone_is_utc():
         return DayBoardSerializer(board).data
 
@@ -41,50 +43,22 @@ def day_board_data(board: dict) -> dict:
             return value.isoformat()[:-6] + "Z"  # (a UTC time's ends in +00:00)
         return None if value is None else _DATETIME(value, True)
 
-    # Ids, names, kinds, statuses, lanes and the board's own flags (`late`, `late_cancel`) are the
-    # driver's ints, text and booleans (or None) from `sessions.selectors.day_board`'s rows, which
-    # their fields write as they are; the flags other apps answer are checked.
-    sessions = []
+    # Ids, names, kinds, statuses, lanes, staff lists and the board's own flags (`late`,
+    # `late_cancel`) are the driver's ints, text and booleans (or None) from `sessions.selectors.
+    # day_board`'s rows, in the fields' order, which their fields write as they are; times, the
+    # flags other apps answer and the authorization are converted.
     for s in board["sessions"]:
-        patient, flags = s["patient"], s["flags"]
-        sessions.append(
-            {
-                "id": s["id"],
-                "patient": {"id": patient["id"], "name": patient["name"]},
-                "kind": s["kind"],
-                "status": s["status"],
-                "starts_at": moment(s["starts_at"]),
-                "ends_at": moment(s["ends_at"]),
-                "block_starts_at": moment(s["block_starts_at"]),
-                "block_ends_at": moment(s["block_ends_at"]),
-                "room": s["room"],
-                "telehealth": s["telehealth"],
-                "staff": [
-                    {"staff": a["staff"], "name": a["name"], "role": a["role"], "mode": a["mode"], "lane": a["lane"]}
-                    for a in s["staff"]
-                ],
-                "linked": [
-                    {"id": x["id"], "kind": x["kind"], "status": x["status"], "starts_at": moment(x["starts_at"])}
-                    for x in s["linked"]
-                ],
-                "flags": {
-                    "late": flags["late"],
-                    "late_cancel": flags["late_cancel"],
-                    "prerequisite_missing": _bool(flags["prerequisite_missing"]),
-                    "ride_not_confirmed": _bool(flags["ride_not_confirmed"]),
-                },
-                "authorization": None
-                if s["authorization"] is None
-                else _AUTHORIZATION.to_representation(s["authorization"]),
-            }
-        )
-    return {
-        "clinic": board["clinic"],
-        "date": None if board["date"] is None else _DATE.to_representation(board["date"]),
-        "timezone": board["timezone"],
-        "sessions": sessions,
-        "by_room": [{"room": r["room"], "name": r["name"], "sessions": list(r["sessions"])} for r in board["by_room"]],
-        "by_staff": [
-            {"staff": e["staff"], "name": e["name"], "sessions": list(e["sessions"])} for e in board["by_staff"]
-        ],
-    }
+        for key in _TIMES:
+            s[key] = moment(s[key])
+        for x in s["linked"]:
+            x["starts_at"] = moment(x["starts_at"])
+        flags = s["flags"]
+        flags["prerequisite_missing"] = _bool(flags["prerequisite_missing"])
+        flags["ride_not_confirmed"] = _bool(flags["ride_not_confirmed"])
+        if s["authorization"] is not None:
+            s["authorization"] = _AUTHORIZATION.to_representation(s["authorization"])
+    board["date"] = None if board["date"] is None else _DATE.to_representation(board["date"])
+    return board
+
+
+_TIMES = ("starts_at", "ends_at", "block_starts_at", "block_ends_at")

@@ -336,6 +336,5 @@ class DayBoardView(AuditedViewMixin, APIView):
         if clinic is None:
             raise Http404
         board = selectors.day_board(clinic=clinic, day=query["date"])
-        for item in board["sessions"]:
-            request.audit.add_object(resource_id=item["id"], patient_id=item["patient"]["id"], clinic_id=clinic.pk)
+        request.audit.add_rows([(s["id"], s["patient"]["id"], clinic.pk) for s in board["sessions"]], 0, 1, 2)
         return Response(day_board_data(board))

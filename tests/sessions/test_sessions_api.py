@@ -6,6 +6,7 @@ import pytest
 import time_machine
 
 from kat_clinic.api.renderers import OrjsonRenderer
+from kat_clinic.audit.models import AuditEvent
 from kat_clinic.roles import Role
 from sessions.api.serializers import OptionSerializer
 from sessions.models import Session, StaffAssignment
@@ -272,11 +273,31 @@ def test_day_board_query_count_does_not_depend_on_the_days_size(
     make_day(clinic, size, working_nurse)
     client = api(scheduler)
 
-    # when / then: roles, clinic, sessions, assignments, rooms, charting's flags, audit (and a savepoint pair)
-    with django_assert_max_num_queries(9):
+    # when / then: roles, clinic, sessions with their staff, rooms, charting's flags, audit (and a
+    # savepoint pair)
+    with django_assert_max_num_queries(8):
         response = client.get(f"/api/v1/scheduling/day-board/?clinic={clinic.pk}&date={MONDAY.isoformat()}")
     assert response.status_code == 200
     assert len(response.json()["sessions"]) == size
+
+
+def test_given_a_day_with_two_sessions_of_one_patient_when_the_board_is_read_then_its_audit_row_names_each_once(
+    api, scheduler, clinic, patient, chair, working_nurse, book
+):
+    # given two sessions of one patient and one of another
+    first = book(patient, at(clinic, MONDAY, 9), chair, [working_nurse], shape=NURSE_SHARED)
+    second = book(patient, at(clinic, MONDAY, 14), chair, [working_nurse], shape=NURSE_SHARED)
+    other = book(PatientFactory(home_clinic=clinic), at(clinic, MONDAY, 11), chair, [working_nurse], shape=NURSE_SHARED)
+
+    # when
+    response = api(scheduler).get(f"/api/v1/scheduling/day-board/?clinic={clinic.pk}&date={MONDAY.isoformat()}")
+
+    # then the sessions in the board's order, each patient once, the clinic
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(resource_type="day_board")
+    assert event.resource_ids == [first.pk, other.pk, second.pk]
+    assert event.patient_ids == [patient.pk, other.patient_id]
+    assert event.clinic_id == clinic.pk
 
 
 def test_day_board_groups_by_room_and_staff_with_flags(api, scheduler, clinic, patient, chair, working_nurse, book):

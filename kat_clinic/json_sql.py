@@ -1,0 +1,44 @@
+"""Rows written as JSON by PostgreSQL, for a read whose rows the web process would otherwise
+build one by one: `json_build_object` in the order of its names, and a correlated subquery's rows
+as the text of one JSON array (read with orjson)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Expression, F, Func, QuerySet, Subquery, TextField, Value
+
+
+class JsonObject(Func):
+    """`json_build_object` of named values, in their order (Django's `JSONObject` builds jsonb on
+    PostgreSQL, whose keys come back in an order of its own)."""
+
+    function = "json_build_object"
+    output_field = models.JSONField()
+
+    def __init__(self, **values):
+        super().__init__(*(part for name, value in values.items() for part in (Value(name), value)))
+
+
+class JsonArrayText(Subquery):
+    """A correlated subquery's rows (its `json` column, in `position` order) as the text of one
+    JSON array: '[]' for none, '' where any row is `refused`."""
+
+    template = (
+        "(SELECT CASE WHEN bool_or(_rows.refused) THEN '' "
+        "ELSE COALESCE(json_agg(_rows.json ORDER BY _rows.position), '[]')::text END "
+        "FROM (%(subquery)s) _rows)"
+    )
+    output_field = TextField()
+
+
+def json_rows(queryset: QuerySet, position: str, refused: Expression | None = None, **values) -> JsonArrayText:
+    """The rows of `queryset` (correlated to an outer row by an `OuterRef`) as JSON text: each row
+    the object of `values` (names and expressions, in that order), the rows in `position` order;
+    '' where any row is `refused` (a boolean expression)."""
+    return JsonArrayText(
+        queryset.values(
+            json=JsonObject(**values),
+            position=F(position),
+            refused=Value(False) if refused is None else refused,
+        )
+    )
