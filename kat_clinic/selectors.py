@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from kat_clinic.compiled_query import Param, ParamIds, Prepared
+from kat_clinic.compiled_query import Param, ParamIds
 from kat_clinic.models import (
     AuditEvent,
     BreakGlassAccess,
@@ -52,14 +52,6 @@ def patient_weights(*, patient: Patient) -> QuerySet[PatientWeight]:
 def break_glass_patient_ids(*, user: User) -> QuerySet[BreakGlassAccess]:
     """Patients this user holds an unexpired break-glass grant for, as a subquery to filter by."""
     return BreakGlassAccess.objects.filter(user_id=user.pk, expires_at__gt=timezone.now()).values("patient_id")
-
-
-_CLINIC = Prepared(lambda: Clinic.objects.filter(pk=Param("pk")))
-
-
-def clinic_or_none(*, clinic_id: int) -> Clinic | None:
-    """One clinic by its id, by a prepared query (the day board reads its clinic on every view)."""
-    return _CLINIC.first(pk=clinic_id)
 
 
 def patient_in_reach() -> QuerySet[Patient]:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import NamedTuple
 
 import orjson
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
-from django.db.models import BigIntegerField, F, Func, OuterRef, QuerySet
+from django.db.models import BigIntegerField, BooleanField, ExpressionWrapper, F, Func, OuterRef, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.db.models.query import ModelIterable
 from django.utils import timezone
 
 from kat_clinic.api.lean import PREFETCHED_SUFFIX
+from kat_clinic.api.lean_rows import UtcIsoText
 from kat_clinic.compiled_query import Param, ParamIds, Prepared
 from kat_clinic.json_sql import JsonArrayText, json_rows
 from kat_clinic.models import Clinic, Room, StaffMember
@@ -126,6 +129,13 @@ _BOARD_COLUMNS = (
     "planned_session_id",
     "planned_session__linked_dosing_id",
 )
+_BOARD_TIMES = ("starts_at", "ends_at", "block_starts_at", "block_ends_at")
+
+
+def _board_time(column: str, text_years: tuple[int, int] | None):
+    """A time as it is, or (`text_years`) written by PostgreSQL as the API writes it in UTC
+    (`UtcIsoText`: '' for a time outside those years)."""
+    return F(column) if text_years is None else UtcIsoText(column, *text_years)
 
 
 def _board_staff() -> JsonArrayText:
@@ -144,69 +154,115 @@ def _board_staff() -> JsonArrayText:
 
 # The board's reads, each built and compiled once per connection (kat_clinic/compiled_query.py):
 # the front desk's board is read all day long, and compiling them cost about as much as running them.
-_BOARD_SESSIONS = Prepared(
-    lambda: (
-        Session.objects.filter(
-            clinic_id=Param("clinic"),
-            block_starts_at__gt=Param("earliest_start"),
-            block_starts_at__lt=Param("end"),
-            block_ends_at__gt=Param("start"),
+@functools.cache
+def _board_sessions(text_years: tuple[int, int] | None) -> Prepared:
+    """The day's sessions as `_BOARD_COLUMNS` (the times by `_board_time`), their staff (as JSON
+    text) and whether each is late (not checked in and its start before `Param("now")`)."""
+
+    def build():
+        columns = [_board_time(c, text_years) if c in _BOARD_TIMES else F(c) for c in _BOARD_COLUMNS]
+        late = ExpressionWrapper(Q(status=Session.Status.SCHEDULED, starts_at__lt=Param("now")), BooleanField())
+        return (
+            Session.objects.filter(
+                clinic_id=Param("clinic"),
+                block_starts_at__gt=Param("earliest_start"),
+                block_starts_at__lt=Param("end"),
+                block_ends_at__gt=Param("start"),
+            )
+            .order_by("block_starts_at", "pk")
+            .values_list(*columns, _board_staff(), late)
         )
-        .order_by("block_starts_at", "pk")
-        .values_list(*_BOARD_COLUMNS, _board_staff())
+
+    return Prepared(build)
+
+
+def _rooms_in_board_order():
+    return Room.objects.filter(active=True).order_by("name", "pk")
+
+
+_BOARD_ROOMS = Prepared(lambda: _rooms_in_board_order().filter(clinic_id=Param("clinic")).values_list("pk", "name"))
+_BOARD_CLINIC = Prepared(
+    lambda: Clinic.objects.filter(pk=Param("pk")).annotate(
+        board_rooms=json_rows(
+            _rooms_in_board_order()
+            .filter(clinic_id=OuterRef("pk"))
+            .annotate(board_position=Window(RowNumber(), order_by=("name", "pk"))),
+            "board_position",
+            id=F("pk"),
+            name=F("name"),
+        )
     )
 )
-_BOARD_ROOMS = Prepared(
-    lambda: Room.objects.filter(clinic_id=Param("clinic"), active=True).order_by("name", "pk").values_list("pk", "name")
-)
+
+
+def board_clinic(*, clinic_id: int) -> Clinic | None:
+    """One clinic by its id with its active rooms in the board's order, in one statement: the
+    board's first read (`day_board` reads the rooms apart for a clinic read any other way)."""
+    return _BOARD_CLINIC.first(pk=clinic_id)
+
+
 # The active sessions of the integration steps linked to `planned` dosing steps, or of `dosing` steps:
 # one list of planned steps (those linked, found by their index, then the dosing steps), matched by
 # the sessions' own index. (An OR across the join to the planned steps read every planned step of
 # every clinic: 140 ms at scale 10 on a day of program sessions.)
-_BOARD_PARTNERS = Prepared(
-    lambda: (
-        Session.objects.filter(
-            active=True,
-            planned_session_id__in_array=Func(
-                ArraySubquery(
-                    PlannedSession.objects.filter(linked_dosing_id__in_array=ParamIds("planned")).values("pk")
+@functools.cache
+def _board_partners(text_years: tuple[int, int] | None) -> Prepared:
+    return Prepared(
+        lambda: (
+            Session.objects.filter(
+                active=True,
+                planned_session_id__in_array=Func(
+                    ArraySubquery(
+                        PlannedSession.objects.filter(linked_dosing_id__in_array=ParamIds("planned")).values("pk")
+                    ),
+                    ParamIds("dosing"),
+                    template="(%(expressions)s)",
+                    arg_joiner=" || ",
+                    output_field=ArrayField(BigIntegerField()),
                 ),
-                ParamIds("dosing"),
-                template="(%(expressions)s)",
-                arg_joiner=" || ",
-                output_field=ArrayField(BigIntegerField()),
-            ),
+            )
+            .values("id", "kind", "status", "planned_session_id", "planned_session__linked_dosing_id")
+            .annotate(starts_at_written=_board_time("starts_at", text_years))
+            .order_by("starts_at", "id")
         )
-        .values("id", "kind", "status", "starts_at", "planned_session_id", "planned_session__linked_dosing_id")
-        .order_by("starts_at", "id")
     )
-)
 
 
-def day_board(*, clinic: Clinic, day: dt.date, now: dt.datetime | None = None) -> dict:
+def day_board(
+    *, clinic: Clinic, day: dt.date, now: dt.datetime | None = None, text_years: tuple[int, int] | None = None
+) -> dict:
     """The clinic's sessions of one local day, grouped by room and by staff member, with flags.
 
-    Four queries at most whatever the day's size: sessions (with patient, planned session and
-    their staff, written by PostgreSQL as JSON text), the clinic's rooms, the sessions linked to
-    the day's program sessions (a dosing session and its integration sessions), when there are
-    any, and charting's one query for the dosing sessions' flags (`signals.day_board_flags`). Rows
-    are read as tuples, not model instances: a busy board has hundreds of sessions and assignments.
+    Four queries at most whatever the day's size: sessions (with patient, planned session, their
+    staff written by PostgreSQL as JSON text and whether each is late), the clinic's rooms (none
+    for a clinic read by `board_clinic`, which holds them), the sessions linked to the day's
+    program sessions (a dosing session and its integration sessions), when there are any, and
+    charting's one query for the dosing sessions' flags (`signals.day_board_flags`). Rows are read
+    as tuples, not model instances: a busy board has hundreds of sessions and assignments.
+
+    Times are datetimes, or with `text_years` the text the API writes of a UTC time (`UtcIsoText`,
+    '' outside those years). The board is read by its caller once: it is built to be written in
+    place (`sessions.api.board`), each session with its own lists.
     """
     now = now or timezone.now()
     if BOARD_FIRST_DAY <= day <= BOARD_LAST_DAY:
         start, end = local_day_bounds(clinic, day)
-        rows = list(_BOARD_SESSIONS.bind(clinic=clinic.pk, earliest_start=start - MAX_BLOCK, start=start, end=end))
+        bounds = {"earliest_start": start - MAX_BLOCK, "start": start, "end": end}
+        rows = list(_board_sessions(text_years).bind(clinic=clinic.pk, now=now, **bounds))
     else:
         # Nothing is ever booked this far out (bookings are refused in the past and limited to this
         # century), and the date arithmetic near the calendar's ends would overflow.
         rows = []
-    rooms = list(_BOARD_ROOMS.bind(clinic=clinic.pk))
-    linked = _linked_sessions([(r[0], r[14], r[15]) for r in rows])
+    written_rooms = getattr(clinic, "board_rooms", None)
+    if written_rooms is None:
+        rooms = list(_BOARD_ROOMS.bind(clinic=clinic.pk))
+    else:
+        rooms = [(room["id"], room["name"]) for room in orjson.loads(written_rooms)]
+    linked = _linked_sessions([(r[0], r[14], r[15]) for r in rows], text_years)
     answered = _answered_flags([BoardSession(r[0], r[4]) for r in rows], now)
     by_room: dict[int, list[int]] = {pk: [] for pk, _name in rooms}
     by_staff: dict[int, dict] = {}
     items = []
-    scheduled = Session.Status.SCHEDULED
     unknown: dict = {}
     for (
         pk,
@@ -226,6 +282,7 @@ def day_board(*, clinic: Clinic, day: dt.date, now: dt.datetime | None = None) -
         _planned,
         _dosing,
         staff_json,
+        late,
     ) in rows:
         if room_id is not None:
             by_room.setdefault(room_id, []).append(pk)
@@ -252,8 +309,8 @@ def day_board(*, clinic: Clinic, day: dt.date, now: dt.datetime | None = None) -
                 "staff": staff,
                 "linked": linked.get(pk, []),
                 "flags": {
-                    # Not checked in and the start has passed.
-                    "late": status == scheduled and now > starts_at,
+                    # Not checked in and the start has passed (judged in the sessions' query).
+                    "late": late,
                     "late_cancel": late_cancel,
                     # Answered by charting (`signals.day_board_flags`); None means "not known
                     # here", never "all clear".
@@ -286,7 +343,9 @@ def _answered_flags(sessions: list[BoardSession], now: dt.datetime) -> dict[int,
     return merged
 
 
-def _linked_sessions(sessions: list[tuple[int, int | None, int | None]]) -> dict[int, list[dict]]:
+def _linked_sessions(
+    sessions: list[tuple[int, int | None, int | None]], text_years: tuple[int, int] | None
+) -> dict[int, list[dict]]:
     """Per session: the active bookings of its program partners (a dosing session's integration
     sessions, an integration session's dosing session), whatever day they fall on.
 
@@ -299,10 +358,10 @@ def _linked_sessions(sessions: list[tuple[int, int | None, int | None]]) -> dict
         for _pk, planned_id, dosing_id in sessions
         if planned_id is not None and dosing_id is not None
     }
-    partners = _BOARD_PARTNERS.bind(planned=list(planned), dosing=list(dosing_of.values()))
+    partners = _board_partners(text_years).bind(planned=list(planned), dosing=list(dosing_of.values()))
     out: dict[int, list[dict]] = {}
     for p in partners:
-        item = {"id": p["id"], "kind": p["kind"], "status": p["status"], "starts_at": p["starts_at"]}
+        item = {"id": p["id"], "kind": p["kind"], "status": p["status"], "starts_at": p["starts_at_written"]}
         # p is an integration of one of the day's dosing sessions ...
         dosing = planned.get(p["planned_session__linked_dosing_id"])
         if dosing is not None and dosing != p["id"]:

@@ -106,7 +106,7 @@ class RowPlan:
                 value = row[index]
                 if value is None or type(value) is str:  # (written by PostgreSQL: `UtcIsoText`)
                     if value == "":
-                        convert(_IMPLAUSIBLE, utc)  # a year the field refuses: it raises as the field does
+                        convert(IMPLAUSIBLE_TIME, utc)  # a year the field refuses: it raises as the field does
                     continue
                 if utc and type(value) is datetime and value.tzinfo is UTC and first_year <= value.year <= last_year:
                     ret[name] = value.isoformat()[:-6] + "Z"  # (a UTC time's ends in +00:00)
@@ -118,7 +118,7 @@ class RowPlan:
                 for index, name, refuse in self.json_children:
                     text = row[index]
                     if not text:
-                        refuse(_IMPLAUSIBLE, utc)  # a time of a year the field refuses: it raises as the field does
+                        refuse(IMPLAUSIBLE_TIME, utc)  # a time of a year the field refuses: it raises as the field does
                     ret[name] = orjson.loads(text)
             out.append(ret)
         children = self.children
@@ -135,7 +135,9 @@ class RowPlan:
 
 
 _plans: dict[tuple, RowPlan | None] = {}
-_IMPLAUSIBLE = datetime(1, 1, 1, tzinfo=UTC)
+# A time of a year no API field writes: given to a field's conversion in place of a time that
+# PostgreSQL wrote as '' (outside the field's years), so that it raises as the field does.
+IMPLAUSIBLE_TIME = datetime(1, 1, 1, tzinfo=UTC)
 
 
 class UtcIsoText(Func):

@@ -7,6 +7,7 @@ from django.db import connection
 from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
 from kat_clinic.compiled_query import Param, ParamIds, Prepared
 from kat_clinic.models import Patient, StaffMember
+from monitoring.selectors.policy import with_charting_rules
 from monitoring.services.common import mark_locked
 from sessions.models import Session
 
@@ -17,10 +18,11 @@ def session_field(**kwargs) -> ClinicScopedPrimaryKeyRelatedField:
     )
 
 
-# The session a vitals write names, in the clinics where the caller may write vitals, locked.
+# The session a vitals write names, in the clinics where the caller may write vitals, locked, with
+# its clinic's charting rules (which the write judges its readings by).
 _LOCKED_SESSION = Prepared(
-    lambda: Session.objects.filter(clinic_id__in_array=ParamIds("clinics"), pk=Param("pk")).select_for_update(
-        of=("self",)
+    lambda: with_charting_rules(
+        Session.objects.filter(clinic_id__in_array=ParamIds("clinics"), pk=Param("pk")).select_for_update(of=("self",))
     )
 )
 
@@ -28,7 +30,8 @@ _LOCKED_SESSION = Prepared(
 class LockedSessionField(ClinicScopedPrimaryKeyRelatedField):
     """A session for a service that writes under the session's lock (the vitals): read FOR UPDATE
     of its own row in the request's transaction, once, so that the service does not lock and read
-    it again (`session_locked`). Neither the clinic's row nor the patient's is read. The read is a
+    it again (`session_locked`), with its clinic's charting rules (`with_charting_rules`). Neither
+    the clinic's row nor the patient's is read. The read is a
     prepared query (`kat_clinic.compiled_query`): a monitor writes every few seconds per chair.
     Its refusals are DRF's own for a primary key."""
 

@@ -15,7 +15,7 @@ from monitoring.models import (
     SessionAttestation,
     VitalSign,
 )
-from monitoring.selectors.policy import ChartingRules, charting_rules
+from monitoring.selectors.policy import ChartingRules, session_charting_rules
 from monitoring.selectors.querysets import SessionRows
 from sessions.models import Session
 
@@ -57,8 +57,9 @@ class ChartReads:
 
     @cached_property
     def _rules(self) -> ChartingRules:
-        """The policy and the thresholds, read together (one query) when either is first asked for."""
-        return charting_rules(self.session.clinic_id)
+        """The policy and the thresholds, read together (one query) when either is first asked for,
+        or from the session's row where it was read `with_charting_rules`."""
+        return session_charting_rules(self.session)
 
     @cached_property
     def policy(self) -> ChartingPolicy:

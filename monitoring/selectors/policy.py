@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import NamedTuple
 
+import orjson
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db import DEFAULT_DB_ALIAS
-from django.db.models import OuterRef
-from django.db.models.functions import JSONObject
+from django.db import DEFAULT_DB_ALIAS, models
+from django.db.models import F, OuterRef, QuerySet, Subquery, TextField
+from django.db.models.functions import Cast, JSONObject
 
 from kat_clinic.compiled_query import IdsQuery
 from kat_clinic.models import Clinic
@@ -57,12 +59,65 @@ def charting_rules(clinic: Clinic | int) -> ChartingRules:
     rows = _RULES_QUERY.rows([clinic_id])
     row = rows[0] if rows else {"charting_policy__id": None, "threshold_rules": []}
     if row["charting_policy__id"] is None:
-        policy = ChartingPolicy(clinic_id=clinic_id)
-    else:
-        values = {name: row.get(f"charting_policy__{name}") for name in _POLICY_COLUMNS}
-        values["clinic_id"] = clinic_id
-        policy = ChartingPolicy.from_db(DEFAULT_DB_ALIAS, _POLICY_COLUMNS, [values[n] for n in _POLICY_COLUMNS])
-    return ChartingRules(policy, _limits(row["threshold_rules"]))
+        return ChartingRules(ChartingPolicy(clinic_id=clinic_id), _limits(row["threshold_rules"]))
+    values = {name: row.get(f"charting_policy__{name}") for name in _POLICY_COLUMNS}
+    return _rules(clinic_id, values, row["threshold_rules"])
+
+
+def _rules(clinic_id: int, policy_values: dict, threshold_rules: list[dict]) -> ChartingRules:
+    values = {**policy_values, "clinic_id": clinic_id}
+    policy = ChartingPolicy.from_db(DEFAULT_DB_ALIAS, _POLICY_COLUMNS, [values[n] for n in _POLICY_COLUMNS])
+    return ChartingRules(policy, _limits(threshold_rules))
+
+
+# The policy's decimal columns: written as text in the JSON of `with_charting_rules` (a JSON
+# number would be read as a float), read back as the driver reads them.
+_DECIMAL_COLUMNS = tuple(f.attname for f in ChartingPolicy._meta.concrete_fields if isinstance(f, models.DecimalField))
+_RULES_OF_SESSION = "charting_rules_json"
+
+
+class _JsonbRows(Subquery):
+    """A subquery's rows (each one JSON object, selected as `json`) as one JSON array, `[]` for none."""
+
+    template = "COALESCE((SELECT jsonb_agg(_rows.json) FROM (%(subquery)s) _rows), '[]'::jsonb)"
+    output_field = models.JSONField()
+
+
+def with_charting_rules(sessions: QuerySet) -> QuerySet:
+    """Each session with its clinic's charting rules, read in the session's own statement (one
+    statement fewer for a chart and for every vitals write) as one JSON text value, which
+    `session_charting_rules` reads as `charting_rules` would read them."""
+    clinic = OuterRef("clinic_id")
+    policy_values = {
+        name: Cast(F(name), TextField()) if name in _DECIMAL_COLUMNS else F(name)
+        for name in _POLICY_COLUMNS
+        if name != "clinic_id"
+    }
+    rules = JSONObject(
+        policy=Subquery(ChartingPolicy.objects.filter(clinic_id=clinic).values(json=JSONObject(**policy_values))),
+        thresholds=_JsonbRows(
+            VitalThresholdRule.objects.filter(clinic_id=clinic)
+            .order_by("kind")
+            .values(json=JSONObject(**{name: name for name in _RULE_COLUMNS}))
+        ),
+    )
+    return sessions.annotate(**{_RULES_OF_SESSION: Cast(rules, TextField())})
+
+
+def session_charting_rules(session) -> ChartingRules:
+    """`charting_rules(session.clinic_id)`, from the session's own row where it was read
+    `with_charting_rules` (no query), else read."""
+    written = session.__dict__.get(_RULES_OF_SESSION)
+    if written is None:
+        return charting_rules(session.clinic_id)
+    rules = orjson.loads(written)
+    policy = rules["policy"]
+    if policy is None:
+        return ChartingRules(ChartingPolicy(clinic_id=session.clinic_id), _limits(rules["thresholds"]))
+    for name in _DECIMAL_COLUMNS:
+        if policy[name] is not None:
+            policy[name] = Decimal(policy[name])
+    return _rules(session.clinic_id, policy, rules["thresholds"])
 
 
 def _limits(rules: list[dict]) -> dict[str, dict | None]:

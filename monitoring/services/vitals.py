@@ -21,7 +21,7 @@ from monitoring.models import (
     VitalSign,
 )
 from monitoring.models.vitals import VITAL_READING_FIELDS, reading_problems
-from monitoring.selectors.policy import charting_rules, thresholds_for
+from monitoring.selectors.policy import session_charting_rules, thresholds_for
 from monitoring.services.alerts import AlertCandidate, alerts_raise
 from monitoring.services.chart_time import chart_time_check
 from monitoring.services.common import require_operation, session_locked
@@ -46,8 +46,9 @@ def vitals_record(
     # refusal, which may read it then). A session the request body's field read FOR UPDATE is not
     # read again.
     session = session_locked(session)
-    # The clinic's charting policy and thresholds are read once for the whole batch, in one query.
-    policy, limits = charting_rules(session.clinic_id)
+    # The clinic's charting policy and thresholds, once for the whole batch: read with the session
+    # by the request body's field (`with_charting_rules`), else in one query.
+    policy, limits = session_charting_rules(session)
     now = timezone.now()
     for index, reading in enumerate(readings):
         field = f"readings.{index}.measured_at" if batch else "measured_at"

@@ -16,11 +16,10 @@ from kat_clinic.access.scoping import clinics_for
 from kat_clinic.access.viewsets import AuditedViewMixin, ClinicScopedViewSet
 from kat_clinic.api.filters import AwareIsoDateTimeFilter, IdFilter, StrictFilterSet
 from kat_clinic.api.parsers import JSON_ONLY
-from kat_clinic.selectors import clinic_or_none
 from programs.choices import Medication
 from sessions import selectors, services
 from sessions.api import serializers as s
-from sessions.api.board import day_board_data
+from sessions.api.board import board_text_years, day_board_data
 from sessions.availability import adhoc_shape
 from sessions.models import Session
 from sessions.placement import Preferences
@@ -332,9 +331,9 @@ class DayBoardView(AuditedViewMixin, APIView):
         clinic_id = query["clinic"]
         if clinic_id not in clinics_for(request.user, "schedule.day_board"):
             raise Http404
-        clinic = clinic_or_none(clinic_id=clinic_id)
+        clinic = selectors.board_clinic(clinic_id=clinic_id)
         if clinic is None:
             raise Http404
-        board = selectors.day_board(clinic=clinic, day=query["date"])
-        request.audit.add_rows([(s["id"], s["patient"]["id"], clinic.pk) for s in board["sessions"]], 0, 1, 2)
+        board = selectors.day_board(clinic=clinic, day=query["date"], text_years=board_text_years())
+        request.audit.add_rows([(s["id"], s["patient"]["id"], clinic_id) for s in board["sessions"]], 0, 1, 2)
         return Response(day_board_data(board))

@@ -109,6 +109,29 @@ def test_clinic_thresholds_replace_the_defaults(session, nurse, clinic):
     assert Alert.objects.get().details["limits"] == {"spo2_percent": 94}
 
 
+def test_given_a_clinic_threshold_when_a_reading_is_posted_then_it_is_judged_by_the_rule_read_with_the_session(
+    api, nurse, session, clinic
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given
+    VitalThresholdRule.objects.create(clinic=clinic, kind="spo2_low", spo2_percent=94)
+
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        response = api(nurse).post(
+            "/api/v1/chart/vitals/", {"session": session.pk, "measured_at": T0.isoformat(), "spo2_percent": 93}
+        )
+
+    # then the clinic's limit raised the alert, and the rules were read by the session's locking read
+    assert response.status_code == 201, response.json()
+    assert Alert.objects.get().details["limits"] == {"spo2_percent": 94}
+    (read,) = [q["sql"] for q in queries.captured_queries if '"monitoring_vitalthresholdrule"' in q["sql"]]
+    assert read.startswith('SELECT "clinic_sessions_session"."id"')
+    assert read.endswith('FOR UPDATE OF "clinic_sessions_session"')
+
+
 def test_batch_from_a_monitor_is_idempotent_on_the_reading_id(api, nurse, session, django_capture_on_commit_callbacks):
     # given
     readings = [

@@ -43,7 +43,7 @@ def test_an_ad_hoc_board_is_written_exactly(
     nurse = working_nurse.assignments.get(session=dosing)
 
     # when
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(8):
         response = _board(api(scheduler), clinic, MONDAY)
 
     # then: every byte, in DRF's field order

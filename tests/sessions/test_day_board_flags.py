@@ -224,8 +224,8 @@ def test_the_flags_keep_the_boards_query_count_fixed(
         AttestationFactory(session=session, recorded_by=nurse)
     client = api(scheduler)
 
-    # when / then: the plain board's eight, and one for the flags
-    with django_assert_max_num_queries(9):
+    # when / then: the plain board's seven, and one for the flags
+    with django_assert_max_num_queries(8):
         board = _board(client, clinic)
     assert len(board) == size
     assert {(i["flags"]["prerequisite_missing"], i["authorization"]) for i in board.values()} == {(False, "active")}

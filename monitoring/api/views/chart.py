@@ -72,9 +72,9 @@ class SessionChartViewSet(ChartViewSet, mixins.RetrieveModelMixin):
     audit_clinic_attr = "clinic_id"
     operations = {"retrieve": "chart.read", "gate": "chart.read", "discharge": "chart.read", "limits": "chart.read"}
 
-    # (With the kinds of rows it has: the chart reads only those.)
+    # (With the kinds of rows it has, the chart reads only those; with its clinic's charting rules.)
     retrieve_query = Prepared(
-        lambda: selectors.with_chart_rows_present(selectors.chart_session_list()).filter(
+        lambda: selectors.with_charting_rules(selectors.with_chart_rows_present(selectors.chart_session_list())).filter(
             clinic_id__in_array=ParamIds("clinics"), pk=Param("pk")
         )
     )
