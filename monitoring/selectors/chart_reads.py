@@ -1,12 +1,15 @@
 """One session's rows that its pre-dose gate and discharge criteria judge, each read once, when
 first asked for: the chart hands over the rows it has already read, so its statuses read nothing
-again; a service checking a dose or a discharge reads only what its checks ask for."""
+again; a service checking a dose or a discharge reads only what its checks ask for. The patient's
+records the gate judges are read together, in one statement, as the gate plans them."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from functools import cached_property
 
+from kat_clinic.compiled_batch import read_together
+from kat_clinic.compiled_query import Prepared
 from monitoring.models import (
     ChartingPolicy,
     DoseAdministration,
@@ -30,6 +33,8 @@ class ChartReads:
         if unknown:
             raise TypeError(f"not a kind of row the checks read: {sorted(unknown)}")
         self.__dict__.update(already_read)
+        # The patient's records the pre-dose gate reads (`gate_queries`), by query and values.
+        self._records: dict[tuple, list] = {}
 
     @cached_property
     def doses(self) -> list[DoseAdministration]:
@@ -69,6 +74,27 @@ class ChartReads:
     def limits(self) -> dict:
         return self._rules.limits
 
+    def records(self, prepared: Prepared, values: dict) -> list:
+        """The rows of one of the gate's reads of the patient's records: as `read_records_together`
+        answered it, else read now (and kept)."""
+        key = _key(prepared, values)
+        rows = self._records.get(key)
+        if rows is None:
+            rows = self._records[key] = list(prepared.bind(**values))
+        return rows
+
+    def read_records_together(self, runs: list[tuple[Prepared, dict]]) -> None:
+        """Answer these reads of the patient's records (those not answered yet) in one statement:
+        the gate plans the reads its checks will ask `records` for, and sends them at once."""
+        keys = {}
+        for prepared, values in runs:
+            key = _key(prepared, values)
+            if key not in self._records:
+                keys.setdefault(key, (prepared, values))
+        if keys:
+            for key, rows in zip(keys, read_together(*keys.values()), strict=True):
+                self._records[key] = rows
+
     def given_doses(self) -> list[DoseAdministration]:
         """The doses not entered in error, in the order they were started."""
         return [dose for dose in self.doses if dose.entered_in_error_at is None]
@@ -93,6 +119,10 @@ class ChartReads:
     def latest_sedation(self, *, start: datetime, end: datetime) -> SedationScore | None:
         found = [s for s in self.sedation if s.entered_in_error_at is None and start <= s.measured_at <= end]
         return max(found, key=lambda s: (s.measured_at, s.pk), default=None)
+
+
+def _key(prepared: Prepared, values: dict) -> tuple:
+    return prepared, tuple(sorted((name, tuple(v) if isinstance(v, list) else v) for name, v in values.items()))
 
 
 _KINDS = frozenset({"doses", "escalations", "attestation", "vitals", "sedation", "policy", "limits"})

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
+from kat_clinic.compiled_query import Prepared
 from kat_clinic.models import PatientWeight
 from monitoring.models import (
     ChartingPolicy,
@@ -87,12 +88,20 @@ def session_medication(session: Session, medication: str | None, reads: ChartRea
 def session_prerequisites(session: Session, medication: str | None = None) -> list[Prerequisite]:
     template = session_template(session)
     if template is not None:
-        return [Prerequisite(p.kind, p.max_age_days) for p in template.prerequisites.all()]
+        return _template_prerequisites(template)
+    # A patient with authorizations on file is paid for by insurance: each dose needs an active one.
+    return _ad_hoc_prerequisites(medication, insured=bool(list(q.HAS_AUTHORIZATIONS.bind(patient=session.patient_id))))
+
+
+def _template_prerequisites(template) -> list[Prerequisite]:
+    return [Prerequisite(p.kind, p.max_age_days) for p in template.prerequisites.all()]
+
+
+def _ad_hoc_prerequisites(medication: str | None, *, insured: bool) -> list[Prerequisite]:
     items = list(DEFAULT_PREREQUISITES)
     if medication == Medication.ESKETAMINE:
         items.append(Prerequisite(Prereq.REMS_ENROLLMENT))
-    # A patient with authorizations on file is paid for by insurance: each dose needs an active one.
-    if list(q.HAS_AUTHORIZATIONS.bind(patient=session.patient_id)):
+    if insured:
         items.append(Prerequisite(Prereq.PRIOR_AUTHORIZATION))
     return items
 
@@ -111,15 +120,21 @@ class _Context:
     attestation: SessionAttestation | None
 
 
-def _check_prerequisite(
-    prereq: Prerequisite, *, session: Session, medication: str | None, route: str | None, now: datetime, ctx: _Context
-) -> dict | None:
+def _records_read(
+    prereq: Prerequisite,
+    *,
+    session: Session,
+    medication: str | None,
+    route: str | None,
+    now: datetime,
+    today,
+    policy: ChartingPolicy,
+) -> tuple[Prepared, dict] | None:
+    """The read of the patient's records that a prerequisite is judged by (None: it reads none)."""
     patient_id = session.patient_id
-    today = session.clinic.local_date(now)
     since = now - timedelta(days=prereq.max_age_days) if prereq.max_age_days else None
     kind = prereq.kind
     if kind == Prereq.CONSENT:
-        covering = q.consent_covering(since=bool(since), medication=bool(medication), route=bool(route))
         values = {"patient": patient_id, "now": now, "today": today}
         if since:
             values["since"] = since
@@ -127,22 +142,55 @@ def _check_prerequisite(
             values["medications"] = [medication]
         if route:
             values["routes"] = [route]
-        if not list(covering.bind(**values)):
+        return q.consent_covering(since=bool(since), medication=bool(medication), route=bool(route)), values
+    if kind == Prereq.CONTRAINDICATION_SCREEN:
+        return q.LATEST_VALID_SCREEN, {"patient": patient_id, "today": today}
+    if kind == Prereq.REMS_ENROLLMENT:
+        return q.REMS_ENROLLED, {"patient": patient_id, "today": today}
+    if kind == Prereq.PRIOR_AUTHORIZATION:
+        return q.AUTHORIZATION_LEFT, {"patient": patient_id, "today": today}
+    if kind == Prereq.WEIGHT_RECENT:
+        max_age = prereq.max_age_days or policy.weight_max_age_days
+        return q.LATEST_WEIGHT, {"patient": patient_id, "since": now - timedelta(days=max_age), "now": now}
+    if kind == Prereq.PREGNANCY_TEST:
+        window = now - timedelta(days=prereq.max_age_days or DEFAULT_PREGNANCY_TEST_MAX_AGE_DAYS)
+        return q.LATEST_PREGNANCY_TEST, {"patient": patient_id, "since": window, "now": now}
+    return None  # the ride and fasting are the attestation's
+
+
+def _check_prerequisite(
+    prereq: Prerequisite,
+    *,
+    session: Session,
+    medication: str | None,
+    route: str | None,
+    now: datetime,
+    today,
+    ctx: _Context,
+    reads: ChartReads,
+) -> dict | None:
+    read = _records_read(
+        prereq, session=session, medication=medication, route=route, now=now, today=today, policy=ctx.policy
+    )
+    kind = prereq.kind
+    if kind == Prereq.PRIOR_AUTHORIZATION and hasattr(session, "authorization_use"):
+        return None  # the session has already used one
+    rows = reads.records(*read) if read else []
+    if kind == Prereq.CONSENT:
+        if not rows:
             return _item(kind, "No signed, unexpired, unrevoked consent covers this medication and route.")
     elif kind == Prereq.CONTRAINDICATION_SCREEN:
-        screen = q.LATEST_VALID_SCREEN.first(patient=patient_id, today=today)
-        if screen is None or (since and screen.screened_at < since):
+        screen = rows[0] if rows else None
+        if screen is None or (prereq.max_age_days and screen.screened_at < now - timedelta(days=prereq.max_age_days)):
             return _item(kind, "No valid contraindication screen reviewed by a prescriber.")
         if screen.result != ContraindicationScreen.Result.PASSED:
             positives = sorted(k for k, v in (screen.answers or {}).items() if v)
             return _item(kind, "The latest screen found a contraindication.", contraindications=positives)
     elif kind == Prereq.REMS_ENROLLMENT:
-        if not list(q.REMS_ENROLLED.bind(patient=patient_id, today=today)):
+        if not rows:
             return _item(kind, "The patient is not enrolled in the esketamine REMS.")
     elif kind == Prereq.PRIOR_AUTHORIZATION:
-        if hasattr(session, "authorization_use"):
-            return None
-        if not list(q.AUTHORIZATION_LEFT.bind(patient=patient_id, today=today)):
+        if not rows:
             return _item(kind, "No prior authorization with sessions left is valid today.")
     elif kind in (Prereq.RIDE_CONFIRMED, Prereq.FASTING_CONFIRMED):
         attestation = ctx.attestation
@@ -161,12 +209,10 @@ def _check_prerequisite(
             if now - attestation.last_ate_at < timedelta(hours=float(hours)):
                 return _item(kind, f"The patient ate less than {hours} h ago.", last_ate_at=attestation.last_ate_at)
     elif kind == Prereq.WEIGHT_RECENT:
-        max_age = prereq.max_age_days or ctx.policy.weight_max_age_days
-        if recent_weight(session=session, max_age_days=max_age, now=now) is None:
+        if not rows:
             return _item(kind, "No weight recorded recently enough.")
     elif kind == Prereq.PREGNANCY_TEST:
-        window = now - timedelta(days=prereq.max_age_days or DEFAULT_PREGNANCY_TEST_MAX_AGE_DAYS)
-        test = q.LATEST_PREGNANCY_TEST.first(patient=patient_id, since=window, now=now)
+        test = rows[0] if rows else None
         if test is None or test.result != PregnancyTest.Result.NEGATIVE:
             return _item(kind, "No recent negative pregnancy test.")
     return None
@@ -209,9 +255,11 @@ def _check_predose_vitals(now: datetime, ctx: _Context, medication: str | None, 
     return None
 
 
-def _check_concomitant(session: Session, now: datetime) -> list[dict]:
-    today = session.clinic.local_date(now)
-    flagged = q.FLAGGED_MEDICATIONS.bind(patient=session.patient_id, today=today)
+def _concomitant_read(session: Session, today) -> tuple[Prepared, dict]:
+    return q.FLAGGED_MEDICATIONS, {"patient": session.patient_id, "today": today}
+
+
+def _check_concomitant(session: Session, today, reads: ChartReads) -> list[dict]:
     return [
         _item(
             f"{CONCOMITANT_PREFIX}{med.pk}",
@@ -219,8 +267,43 @@ def _check_concomitant(session: Session, now: datetime) -> list[dict]:
             medication=med.name,
             concomitant_class=med.concomitant_class,
         )
-        for med in flagged
+        for med in reads.records(*_concomitant_read(session, today))
     ]
+
+
+def _gate_prerequisites(
+    session: Session, *, medication: str | None, route: str | None, now: datetime, today, reads: ChartReads
+) -> list[Prerequisite]:
+    """The session's prerequisites (as `session_prerequisites`), with every read of the patient's
+    records that the gate's checks will ask for sent at once (`ChartReads.read_records_together`).
+
+    Of an ad-hoc session, whether the patient is insured is read in the same statement, so the
+    authorization's own read is planned before it is known to be needed (a read more, no statement
+    more)."""
+    template = session_template(session)
+    insured_read = None
+    if template is not None:
+        prerequisites = _template_prerequisites(template)
+    else:
+        prerequisites = _ad_hoc_prerequisites(medication, insured=True)
+        insured_read = (q.HAS_AUTHORIZATIONS, {"patient": session.patient_id})
+    policy = reads.policy
+    runs = [
+        read
+        for p in prerequisites
+        if (
+            read := _records_read(
+                p, session=session, medication=medication, route=route, now=now, today=today, policy=policy
+            )
+        )
+    ]
+    runs.append(_concomitant_read(session, today))
+    if insured_read:
+        runs.append(insured_read)
+    reads.read_records_together(runs)
+    if insured_read and not reads.records(*insured_read):
+        prerequisites = [p for p in prerequisites if p.kind != Prereq.PRIOR_AUTHORIZATION]
+    return prerequisites
 
 
 def gate_items(
@@ -236,21 +319,26 @@ def gate_items(
     now = now or timezone.now()
     reads = reads or ChartReads(session)
     medication = session_medication(session, medication, reads)
+    today = session.clinic.local_date(now)
     ctx = _Context(
         policy=reads.policy,
         limits=reads.limits,
-        prerequisites=session_prerequisites(session, medication),
+        prerequisites=_gate_prerequisites(
+            session, medication=medication, route=route, now=now, today=today, reads=reads
+        ),
         attestation=reads.attestation,
     )
     unmet = []
     for prereq in ctx.prerequisites:
-        found = _check_prerequisite(prereq, session=session, medication=medication, route=route, now=now, ctx=ctx)
+        found = _check_prerequisite(
+            prereq, session=session, medication=medication, route=route, now=now, today=today, ctx=ctx, reads=reads
+        )
         if found:
             unmet.append(found)
     predose = _check_predose_vitals(now, ctx, medication, reads)
     if predose:
         unmet.append(predose)
-    unmet.extend(_check_concomitant(session, now))
+    unmet.extend(_check_concomitant(session, today, reads))
     return unmet
 
 

@@ -1,7 +1,8 @@
 """The pre-dose gate's reads of a patient's records, each built and compiled once per connection
 (`kat_clinic.compiled_query.Prepared`): the chart and every dose judge the gate, and compiling these
 small queries cost more than running them. A condition that only some checks carry (a template's
-maximum age, the medication and the route of a consent) makes a variant of its own."""
+maximum age, the medication and the route of a consent) makes a variant of its own. Each is read
+the way `kat_clinic.compiled_batch.read_together` reads it back (the gate sends them together)."""
 
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ from monitoring.models import (
 
 
 def _any(queryset: QuerySet) -> QuerySet:
-    """Whether there is a row: at most one id (run with `bool(list(...))`)."""
-    return queryset.order_by().values("pk")[:1]
+    """Whether there is a row: at most one id, as a tuple (run with `bool(list(...))`)."""
+    return queryset.order_by().values_list("pk")[:1]
 
 
 def _of_patient(model) -> QuerySet:

@@ -1,19 +1,23 @@
 """Several prepared queries answered by one statement (kat_clinic/compiled_batch.py): each one's rows
 are exactly what iterating its bound queryset gives, instances, tuples and named tuples alike, with
-their dates, times, date-times, nulls and arrays; a field JSON would change is refused."""
+their dates, times, date-times, nulls, arrays, decimals and JSON documents; a field JSON would
+change is refused."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
 from kat_clinic.compiled_batch import read_together
 from kat_clinic.compiled_query import Param, ParamIds, Prepared
-from kat_clinic.models import Licence, PatientWeight, Room
+from kat_clinic.models import AuditEvent, Licence, PatientWeight, Room
 from kat_clinic.roles import Role
+from monitoring.models import ContraindicationScreen
 from sessions.models import ClinicClosure, WorkingHours
 from tests.factories import PatientFactory, RoomFactory
+from tests.monitoring.factories import ScreenFactory
 from tests.sessions.factories import WorkingHoursFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +38,9 @@ HOURS = Prepared(
     )
 )
 LICENCES = Prepared(lambda: Licence.objects.filter(staff_id__in_array=ParamIds("staff")).order_by("pk"))
-WEIGHTS = Prepared(lambda: PatientWeight.objects.filter(patient_id=Param("patient")))
+WEIGHTS = Prepared(lambda: PatientWeight.objects.filter(patient_id=Param("patient")).order_by("measured_at"))
+REQUEST_IDS = Prepared(lambda: AuditEvent.objects.filter(pk=Param("pk")).values_list("request_id"))
+SCREENS = Prepared(lambda: ContraindicationScreen.objects.filter(patient_id=Param("patient")).order_by("pk"))
 
 
 def _fields(instance) -> tuple:
@@ -107,11 +113,43 @@ def test_given_rows_of_several_kinds_when_read_together_then_each_is_what_its_qu
     assert none == [] == one_by_one[4]
 
 
-def test_given_a_decimal_column_then_reading_it_together_is_refused(clinic):
-    # given a weight on file (a decimal, which JSON would read back as a float)
+def test_given_decimals_and_json_documents_when_read_together_then_each_is_the_drivers_value_exactly(
+    clinic, django_assert_num_queries
+):
+    # given weights whose text a float would change (a trailing zero) and screens whose
+    # answers hold nested values, large numbers, unicode, and null
     patient = PatientFactory(home_clinic=clinic)
-    PatientWeight.objects.create(patient=patient, weight_kg="72.5", measured_at=dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
+    for kilograms, day in (("72.0", 1), ("40.1", 2), ("180.5", 3)):
+        PatientWeight.objects.create(
+            patient=patient, weight_kg=kilograms, measured_at=dt.datetime(2027, 1, day, tzinfo=dt.UTC)
+        )
+    answers = (
+        {"psychosis": True, "notes": 'ç \\ " é', "n": [1, 2.5, None, 12345678901234567890], "nested": {"b": 1}},
+        {},
+    )
+    for index, answer in enumerate(answers):
+        ScreenFactory(patient=patient, answers=answer, notes=f"screen {index}")
+    runs = ((WEIGHTS, {"patient": patient.pk}), (SCREENS, {"patient": patient.pk}))
 
+    # when
+    with django_assert_num_queries(1):
+        weights, screens = read_together(*runs)
+
+    # then value for value and type for type what the queries give on their own
+    alone = [list(prepared.bind(**values)) for prepared, values in runs]
+    assert [_fields(w) for w in weights] == [_fields(w) for w in alone[0]]
+    assert [(str(w.weight_kg), type(w.weight_kg)) for w in weights] == [
+        ("72.0", Decimal),
+        ("40.1", Decimal),
+        ("180.5", Decimal),
+    ]
+    assert [_fields(x) for x in screens] == [_fields(x) for x in alone[1]]
+    assert [x.answers for x in screens] == list(answers)
+    assert type(screens[0].answers["n"][3]) is int
+
+
+def test_given_a_field_json_would_change_then_reading_it_together_is_refused():
+    # given a UUID column (which the driver reads as a UUID, JSON as text)
     # when / then
-    with pytest.raises(TypeError, match="DecimalField"):
-        read_together((WEIGHTS, {"patient": patient.pk}))
+    with pytest.raises(TypeError, match="UUIDField"):
+        read_together((REQUEST_IDS, {"pk": 1}))

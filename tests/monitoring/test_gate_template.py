@@ -71,3 +71,66 @@ def test_a_positive_pregnancy_test_blocks(ready_session, organization, nurse):
         patient=ready_session.patient, tested_at=timezone.now(), result="positive", recorded_by=nurse
     )
     assert [i["item"] for i in gate_unmet(session=ready_session)] == ["pregnancy_test"]
+
+
+def test_given_every_kind_of_record_then_the_gate_reads_them_in_one_statement_and_judges_each(
+    ready_session, organization, nurse
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kat_clinic.models import PatientWeight
+    from monitoring.models import (
+        Consent,
+        ContraindicationScreen,
+        PatientMedication,
+        PriorAuthorization,
+        RemsPatientEnrollment,
+    )
+
+    # given a template asking for every record the gate reads (consent, screen and weight on file;
+    # no REMS enrollment, authorization or pregnancy test), and a flagged medication
+    _planned(
+        ready_session,
+        organization,
+        ("consent", 30),
+        ("contraindication_screen", 30),
+        ("rems_enrollment", None),
+        ("prior_authorization", None),
+        ("weight_recent", 7),
+        ("pregnancy_test", 7),
+    )
+    medication = PatientMedication.objects.create(
+        patient=ready_session.patient,
+        name="Lorazepam",
+        concomitant_class=PatientMedication.ConcomitantClass.BENZODIAZEPINE,
+        recorded_by=nurse,
+    )
+
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        unmet = gate_unmet(session=ready_session)
+
+    # then each missing record is named, in the template's order (by kind), then the medication
+    assert [i["item"] for i in unmet] == [
+        "pregnancy_test",
+        "prior_authorization",
+        "rems_enrollment",
+        f"concomitant_medication:{medication.pk}",
+    ]
+    # and one statement read every kind of record
+    tables = [
+        model._meta.db_table
+        for model in (
+            Consent,
+            ContraindicationScreen,
+            RemsPatientEnrollment,
+            PriorAuthorization,
+            PatientWeight,
+            PregnancyTest,
+            PatientMedication,
+        )
+    ]
+    reading = [q["sql"] for q in queries.captured_queries if any(f'"{table}"' in q["sql"] for table in tables)]
+    assert len(reading) == 1
+    assert all(f'"{table}"' in reading[0] for table in tables)
