@@ -7,6 +7,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from kat_clinic.api.lean import PREFETCHED_SUFFIX
+from kat_clinic.compiled_batch import read_together
 from kat_clinic.compiled_query import Param, Prepared
 from kat_clinic.models import Patient
 from monitoring.models import (
@@ -22,28 +23,35 @@ from monitoring.models import (
 from monitoring.selectors.chart_reads import ChartReads
 from monitoring.selectors.gate import _split, discharge_items, gate_items
 from monitoring.selectors.policy import charting_rules, dose_cap_for
-from monitoring.selectors.querysets import SessionRows
+from monitoring.selectors.querysets import CHART_ROW_KINDS, SessionRows
 from sessions.models import Session
 
 
 def session_chart(*, session: Session) -> dict:
     """Everything charted on one session with its gate and discharge status, whatever its size, in a
     fixed number of queries (fewer when the session was read `with_chart_rows_present`: a kind of
-    row it has none of is not read). Shaped for `SessionChartSerializer`."""
+    row it has none of is not read). Shaped for `SessionChartSerializer`.
+
+    Where the session was read `with_chart_rows_present`, the rows of every kind it has (but its
+    note) are read together, in one statement (`read_together`); the gate's reads of the patient's
+    records in one more."""
     session_id = session.pk
     note = SessionRows.note.first(session=session_id) if _has(session, "note") else None
     if note is not None:
         # Where the lean note serializer reads them (as `note_list()`'s prefetch would give them).
         addenda = list(SessionRows.note_addenda.bind(note=note.pk)) if note.has_addenda else []
         note.__dict__["addenda" + PREFETCHED_SUFFIX] = addenda
+    rows = _rows_together(session)
     # The rows the gate and discharge status judge, each read once, for the chart and its statuses.
-    none_of = {kind: [] for kind in ("doses", "escalations", "vitals", "sedation") if not _has(session, kind)}
-    if not _has(session, "attestation"):
-        none_of["attestation"] = None
-    reads = ChartReads(session, **none_of)
-    gate, discharge = chart_statuses(session=session, reads=reads)
+    known = {kind: rows[kind] for kind in ("doses", "escalations", "vitals", "sedation") if kind in rows}
+    if "attestation" in rows:
+        known["attestation"] = next(iter(rows["attestation"]), None)
+    reads = ChartReads(session, **known)
+    gate, discharge = chart_statuses(session=session, reads=reads, overrides=rows.get("overrides"))
 
     def listed(kind: str) -> list:
+        if kind in rows:
+            return rows[kind]
         return list(getattr(SessionRows, kind).bind(session=session_id)) if _has(session, kind) else []
 
     return {
@@ -67,7 +75,7 @@ def session_chart(*, session: Session) -> dict:
         "alerts": listed("alerts"),
         "scales": listed("scales"),
         "attestation": reads.attestation,
-        "rems_form": SessionRows.rems_form.first(session=session_id) if _has(session, "rems_form") else None,
+        "rems_form": next(iter(listed("rems_form")), None),
         "gate": gate,
         "discharge": discharge,
     }
@@ -78,20 +86,37 @@ def _has(session: Session, kind: str) -> bool:
     return getattr(session, "has_" + kind, True)
 
 
-def _overrides_by_stage(session: Session) -> dict[str, dict[str, ChecklistOverride]]:
-    """Both stages' overrides in one read: {stage: {item: override}}."""
+def _rows_together(session: Session) -> dict[str, list]:
+    """Where the session was read `with_chart_rows_present`: {kind: its rows} of every kind the
+    chart reads with `SessionRows` (but the note, read with its addenda's presence), in one
+    statement: the kinds it has read together, those it has none of empty. Else {} (each kind is
+    read when asked for)."""
+    if not hasattr(session, "has_doses"):
+        return {}
+    kinds = [kind for kind in _KINDS_TOGETHER if _has(session, kind)]
+    found = read_together(*((getattr(SessionRows, kind), {"session": session.pk}) for kind in kinds)) if kinds else []
+    return {**dict.fromkeys(_KINDS_TOGETHER, []), **dict(zip(kinds, found, strict=True))}
+
+
+# Every kind of row the chart lists but its note: all plain rows of their models, which
+# `read_together` reads back exactly.
+_KINDS_TOGETHER = tuple(kind for kind in CHART_ROW_KINDS if kind != "note")
+
+
+def _overrides_by_stage(session: Session, overrides: list | None = None) -> dict[str, dict[str, ChecklistOverride]]:
+    """Both stages' overrides in one read (none where `overrides` holds them already): {stage: {item: override}}."""
     by_stage: dict[str, dict[str, ChecklistOverride]] = {stage: {} for stage in ChecklistOverride.Stage.values}
-    if not _has(session, "overrides"):
-        return by_stage
-    for override in SessionRows.overrides.bind(session=session.pk):
+    if overrides is None:
+        overrides = list(SessionRows.overrides.bind(session=session.pk)) if _has(session, "overrides") else []
+    for override in overrides:
         by_stage.setdefault(override.stage, {})[override.item] = override
     return by_stage
 
 
-def chart_statuses(*, session: Session, reads: ChartReads) -> tuple[dict, dict]:
+def chart_statuses(*, session: Session, reads: ChartReads, overrides: list | None = None) -> tuple[dict, dict]:
     """The gate and discharge status as `gate_status` and `discharge_status` give them, judging one
-    set of the session's rows, with both stages' overrides in one read."""
-    overrides = _overrides_by_stage(session)
+    set of the session's rows, with both stages' overrides in one read (or those given)."""
+    overrides = _overrides_by_stage(session, overrides)
     now = timezone.now()
     statuses = []
     for stage, items in (

@@ -99,9 +99,16 @@ def test_the_session_chart_holds_everything_in_a_fixed_number_of_queries(
 
 
 def _list_reads(queries) -> set[str]:
-    """The tables of the chart's kinds of rows read by a statement of their own."""
+    """The tables of the chart's kinds of rows read, by a statement of their own or in a statement
+    that reads several queries together (`read_together`)."""
     tables = {model._meta.db_table for model in CHART_ROW_KINDS.values()}
-    return {table for table in tables for q in queries if q["sql"].startswith(f'SELECT "{table}".')}
+    return {
+        table
+        for table in tables
+        for q in queries
+        if q["sql"].startswith(f'SELECT "{table}".')
+        or (q["sql"].startswith("SELECT json_build_array(") and f'FROM "{table}"' in q["sql"])
+    }
 
 
 def test_given_a_session_with_vitals_a_scale_and_a_note_when_its_chart_is_read_then_only_those_kinds_are_read(
@@ -145,6 +152,10 @@ def test_given_a_session_with_vitals_a_scale_and_a_note_when_its_chart_is_read_t
     }
     # (the note is read with whether it has addenda: it has none, so they are not read)
     assert sum(q["sql"].startswith('SELECT "monitoring_clinicalnote".') for q in queries.captured_queries) == 1
+    # and the vitals and the scale in one statement
+    sql = [q["sql"] for q in queries.captured_queries]
+    (together,) = [q for q in sql if q.startswith("SELECT json_build_array(") and 'FROM "monitoring_vitalsign"' in q]
+    assert 'FROM "monitoring_scaleresponse"' in together
     assert _list_reads(every_query.captured_queries) == {model._meta.db_table for model in CHART_ROW_KINDS.values()}
     body = chart.json()
     assert (len(body["vitals"]), len(body["scales"]), body["note"]["status"]) == (1, 1, "signed")
