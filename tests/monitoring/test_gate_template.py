@@ -134,3 +134,26 @@ def test_given_every_kind_of_record_then_the_gate_reads_them_in_one_statement_an
     reading = [q["sql"] for q in queries.captured_queries if any(f'"{table}"' in q["sql"] for table in tables)]
     assert len(reading) == 1
     assert all(f'"{table}"' in reading[0] for table in tables)
+
+
+def test_given_a_program_session_when_its_chart_is_read_then_its_plan_is_read_with_the_session(
+    api, ready_session, organization, nurse, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given a session booked from a template's plan (consent and a pregnancy test asked for)
+    _planned(ready_session, organization, ("consent", None), ("pregnancy_test", 7))
+    client = api(nurse)
+
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/api/v1/chart/sessions/{ready_session.pk}/")
+
+    # then the gate judges the template's prerequisites
+    assert response.status_code == 200
+    assert [i["item"] for i in response.json()["gate"]["unmet"]] == ["pregnancy_test"]
+    # and the planned session, its step, enrollment and template come with the session
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not [q for q in sql if q.startswith(('SELECT "programs_plannedsession"', 'SELECT "programs_enrollment"'))]
+    assert not [q for q in sql if q.startswith(('SELECT "programs_programtemplate"', 'SELECT "programs_templatestep"'))]

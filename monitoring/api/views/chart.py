@@ -72,11 +72,17 @@ class SessionChartViewSet(ChartViewSet, mixins.RetrieveModelMixin):
     audit_clinic_attr = "clinic_id"
     operations = {"retrieve": "chart.read", "gate": "chart.read", "discharge": "chart.read", "limits": "chart.read"}
 
-    # (With the kinds of rows it has, the chart reads only those; with its clinic's charting rules.)
+    # (With the kinds of rows it has, the chart reads only those; with its clinic's charting rules,
+    # and for a program session its plan: the gate judges the template's prerequisites and the
+    # step's medication.)
     retrieve_query = Prepared(
-        lambda: selectors.with_charting_rules(selectors.with_chart_rows_present(selectors.chart_session_list())).filter(
-            clinic_id__in_array=ParamIds("clinics"), pk=Param("pk")
-        )
+        lambda: selectors.with_charting_rules(
+            selectors.with_chart_rows_present(
+                selectors.chart_session_list().select_related(
+                    "planned_session__step", "planned_session__enrollment__template"
+                )
+            )
+        ).filter(clinic_id__in_array=ParamIds("clinics"), pk=Param("pk"))
     )
 
     def get_base_queryset(self):
