@@ -4,7 +4,7 @@ prescriber overrides that let a session proceed. The overrides are written by `m
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
@@ -120,18 +120,27 @@ class _Context:
     attestation: SessionAttestation | None
 
 
-def _records_read(
-    prereq: Prerequisite,
-    *,
-    session: Session,
-    medication: str | None,
-    route: str | None,
-    now: datetime,
-    today,
-    policy: ChartingPolicy,
-) -> tuple[Prepared, dict] | None:
+@dataclass(frozen=True)
+class _Asked:
+    """What the gate is asked about: the session, the medication and route of the dose, the time,
+    and the clinic's local date then."""
+
+    session: Session
+    medication: str | None
+    route: str | None
+    now: datetime
+    today: date
+
+
+def _records_read(prereq: Prerequisite, asked: _Asked, policy: ChartingPolicy) -> tuple[Prepared, dict] | None:
     """The read of the patient's records that a prerequisite is judged by (None: it reads none)."""
-    patient_id = session.patient_id
+    patient_id, medication, route, now, today = (
+        asked.session.patient_id,
+        asked.medication,
+        asked.route,
+        asked.now,
+        asked.today,
+    )
     since = now - timedelta(days=prereq.max_age_days) if prereq.max_age_days else None
     kind = prereq.kind
     if kind == Prereq.CONSENT:
@@ -158,20 +167,9 @@ def _records_read(
     return None  # the ride and fasting are the attestation's
 
 
-def _check_prerequisite(
-    prereq: Prerequisite,
-    *,
-    session: Session,
-    medication: str | None,
-    route: str | None,
-    now: datetime,
-    today,
-    ctx: _Context,
-    reads: ChartReads,
-) -> dict | None:
-    read = _records_read(
-        prereq, session=session, medication=medication, route=route, now=now, today=today, policy=ctx.policy
-    )
+def _check_prerequisite(prereq: Prerequisite, asked: _Asked, ctx: _Context, reads: ChartReads) -> dict | None:
+    session, medication, now = asked.session, asked.medication, asked.now
+    read = _records_read(prereq, asked, ctx.policy)
     kind = prereq.kind
     if kind == Prereq.PRIOR_AUTHORIZATION and hasattr(session, "authorization_use"):
         return None  # the session has already used one
@@ -255,11 +253,11 @@ def _check_predose_vitals(now: datetime, ctx: _Context, medication: str | None, 
     return None
 
 
-def _concomitant_read(session: Session, today) -> tuple[Prepared, dict]:
+def _concomitant_read(session: Session, today: date) -> tuple[Prepared, dict]:
     return q.FLAGGED_MEDICATIONS, {"patient": session.patient_id, "today": today}
 
 
-def _check_concomitant(session: Session, today, reads: ChartReads) -> list[dict]:
+def _check_concomitant(session: Session, today: date, reads: ChartReads) -> list[dict]:
     return [
         _item(
             f"{CONCOMITANT_PREFIX}{med.pk}",
@@ -271,33 +269,24 @@ def _check_concomitant(session: Session, today, reads: ChartReads) -> list[dict]
     ]
 
 
-def _gate_prerequisites(
-    session: Session, *, medication: str | None, route: str | None, now: datetime, today, reads: ChartReads
-) -> list[Prerequisite]:
+def _gate_prerequisites(asked: _Asked, reads: ChartReads) -> list[Prerequisite]:
     """The session's prerequisites (as `session_prerequisites`), with every read of the patient's
     records that the gate's checks will ask for sent at once (`ChartReads.read_records_together`).
 
     Of an ad-hoc session, whether the patient is insured is read in the same statement, so the
     authorization's own read is planned before it is known to be needed (a read more, no statement
     more)."""
+    session = asked.session
     template = session_template(session)
     insured_read = None
     if template is not None:
         prerequisites = _template_prerequisites(template)
     else:
-        prerequisites = _ad_hoc_prerequisites(medication, insured=True)
+        prerequisites = _ad_hoc_prerequisites(asked.medication, insured=True)
         insured_read = (q.HAS_AUTHORIZATIONS, {"patient": session.patient_id})
     policy = reads.policy
-    runs = [
-        read
-        for p in prerequisites
-        if (
-            read := _records_read(
-                p, session=session, medication=medication, route=route, now=now, today=today, policy=policy
-            )
-        )
-    ]
-    runs.append(_concomitant_read(session, today))
+    runs = [read for p in prerequisites if (read := _records_read(p, asked, policy))]
+    runs.append(_concomitant_read(session, asked.today))
     if insured_read:
         runs.append(insured_read)
     reads.read_records_together(runs)
@@ -319,26 +308,22 @@ def gate_items(
     now = now or timezone.now()
     reads = reads or ChartReads(session)
     medication = session_medication(session, medication, reads)
-    today = session.clinic.local_date(now)
+    asked = _Asked(session, medication, route, now, session.clinic.local_date(now))
     ctx = _Context(
         policy=reads.policy,
         limits=reads.limits,
-        prerequisites=_gate_prerequisites(
-            session, medication=medication, route=route, now=now, today=today, reads=reads
-        ),
+        prerequisites=_gate_prerequisites(asked, reads),
         attestation=reads.attestation,
     )
     unmet = []
     for prereq in ctx.prerequisites:
-        found = _check_prerequisite(
-            prereq, session=session, medication=medication, route=route, now=now, today=today, ctx=ctx, reads=reads
-        )
+        found = _check_prerequisite(prereq, asked, ctx, reads)
         if found:
             unmet.append(found)
     predose = _check_predose_vitals(now, ctx, medication, reads)
     if predose:
         unmet.append(predose)
-    unmet.extend(_check_concomitant(session, today, reads))
+    unmet.extend(_check_concomitant(session, asked.today, reads))
     return unmet
 
 
