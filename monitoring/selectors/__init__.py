@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from monitoring.selectors.chart import chart_limits, patient_timeline, session_chart
 from monitoring.selectors.gate import discharge_status, discharge_unmet, gate_status, gate_unmet
+from monitoring.selectors.gate_queries import with_template_prerequisites
 from monitoring.selectors.policy import with_charting_rules
 from monitoring.selectors.querysets import (
     alert_list,
@@ -46,4 +47,5 @@ __all__ = [
     "vital_list",
     "with_chart_rows_present",
     "with_charting_rules",
+    "with_template_prerequisites",
 ]

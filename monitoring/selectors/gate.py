@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+import orjson
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
@@ -88,12 +89,17 @@ def session_medication(session: Session, medication: str | None, reads: ChartRea
 def session_prerequisites(session: Session, medication: str | None = None) -> list[Prerequisite]:
     template = session_template(session)
     if template is not None:
-        return _template_prerequisites(template)
+        return _template_prerequisites(template, session)
     # A patient with authorizations on file is paid for by insurance: each dose needs an active one.
     return _ad_hoc_prerequisites(medication, insured=bool(list(q.HAS_AUTHORIZATIONS.bind(patient=session.patient_id))))
 
 
-def _template_prerequisites(template) -> list[Prerequisite]:
+def _template_prerequisites(template, session: Session) -> list[Prerequisite]:
+    """The template's prerequisites, in its order: from the session's row where it was read
+    `with_template_prerequisites`, else read."""
+    written = session.__dict__.get(q.TEMPLATE_PREREQUISITES)
+    if written is not None:
+        return [Prerequisite(p["kind"], p["max_age_days"]) for p in orjson.loads(written)]
     return [Prerequisite(p.kind, p.max_age_days) for p in template.prerequisites.all()]
 
 
@@ -280,7 +286,7 @@ def _gate_prerequisites(asked: _Asked, reads: ChartReads) -> list[Prerequisite]:
     template = session_template(session)
     insured_read = None
     if template is not None:
-        prerequisites = _template_prerequisites(template)
+        prerequisites = _template_prerequisites(template, session)
     else:
         prerequisites = _ad_hoc_prerequisites(asked.medication, insured=True)
         insured_read = (q.HAS_AUTHORIZATIONS, {"patient": session.patient_id})

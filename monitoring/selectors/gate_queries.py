@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import functools
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet
 
 from kat_clinic.compiled_query import Param, Prepared
+from kat_clinic.json_sql import json_rows
 from kat_clinic.models import PatientWeight
 from monitoring.models import (
     Consent,
@@ -20,6 +21,7 @@ from monitoring.models import (
     PriorAuthorization,
     RemsPatientEnrollment,
 )
+from programs.models import TemplatePrerequisite
 
 
 def _any(queryset: QuerySet) -> QuerySet:
@@ -112,3 +114,23 @@ FLAGGED_MEDICATIONS = Prepared(
         .order_by("pk")
     )
 )
+
+
+# Where a session read `with_template_prerequisites` holds its template's prerequisites.
+TEMPLATE_PREREQUISITES = "template_prerequisites_json"
+
+
+def with_template_prerequisites(sessions: QuerySet) -> QuerySet:
+    """Each session with its program template's prerequisites (kind, max_age_days), in the
+    template's order (by kind), as JSON text in the session's own statement ('[]' for an ad-hoc
+    session): the gate reads them from there rather than in a statement of their own."""
+    return sessions.annotate(
+        **{
+            TEMPLATE_PREREQUISITES: json_rows(
+                TemplatePrerequisite.objects.filter(template_id=OuterRef("planned_session__enrollment__template_id")),
+                "kind",
+                kind=F("kind"),
+                max_age_days=F("max_age_days"),
+            )
+        }
+    )

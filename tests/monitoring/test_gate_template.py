@@ -137,23 +137,25 @@ def test_given_every_kind_of_record_then_the_gate_reads_them_in_one_statement_an
 
 
 def test_given_a_program_session_when_its_chart_is_read_then_its_plan_is_read_with_the_session(
-    api, ready_session, organization, nurse, django_assert_max_num_queries
+    api, ready_session, organization, nurse
 ):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    # given a session booked from a template's plan (consent and a pregnancy test asked for)
-    _planned(ready_session, organization, ("consent", None), ("pregnancy_test", 7))
+    # given a session booked from a template's plan: consent, a pregnancy test within 7 days and a
+    # weight within a day (the weight on file is 2 days old)
+    _planned(ready_session, organization, ("consent", None), ("weight_recent", 1), ("pregnancy_test", 7))
     client = api(nurse)
 
     # when
     with CaptureQueriesContext(connection) as queries:
         response = client.get(f"/api/v1/chart/sessions/{ready_session.pk}/")
 
-    # then the gate judges the template's prerequisites
+    # then the gate judges the template's prerequisites, with their ages, in the template's order
     assert response.status_code == 200
-    assert [i["item"] for i in response.json()["gate"]["unmet"]] == ["pregnancy_test"]
-    # and the planned session, its step, enrollment and template come with the session
+    assert [i["item"] for i in response.json()["gate"]["unmet"]] == ["pregnancy_test", "weight_recent"]
+    # and the planned session, its step, enrollment, template and prerequisites come with the session
     sql = [q["sql"] for q in queries.captured_queries]
     assert not [q for q in sql if q.startswith(('SELECT "programs_plannedsession"', 'SELECT "programs_enrollment"'))]
     assert not [q for q in sql if q.startswith(('SELECT "programs_programtemplate"', 'SELECT "programs_templatestep"'))]
+    assert not [q for q in sql if q.startswith('SELECT "programs_templateprerequisite"')]

@@ -73,13 +73,15 @@ class SessionChartViewSet(ChartViewSet, mixins.RetrieveModelMixin):
     operations = {"retrieve": "chart.read", "gate": "chart.read", "discharge": "chart.read", "limits": "chart.read"}
 
     # (With the kinds of rows it has, the chart reads only those; with its clinic's charting rules,
-    # and for a program session its plan: the gate judges the template's prerequisites and the
-    # step's medication.)
+    # and for a program session its plan and its template's prerequisites: the gate judges them
+    # and the step's medication.)
     retrieve_query = Prepared(
-        lambda: selectors.with_charting_rules(
-            selectors.with_chart_rows_present(
-                selectors.chart_session_list().select_related(
-                    "planned_session__step", "planned_session__enrollment__template"
+        lambda: selectors.with_template_prerequisites(
+            selectors.with_charting_rules(
+                selectors.with_chart_rows_present(
+                    selectors.chart_session_list().select_related(
+                        "planned_session__step", "planned_session__enrollment__template"
+                    )
                 )
             )
         ).filter(clinic_id__in_array=ParamIds("clinics"), pk=Param("pk"))
