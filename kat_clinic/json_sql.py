@@ -1,11 +1,12 @@
 """Rows written as JSON by PostgreSQL, for a read whose rows the web process would otherwise
-build one by one: `json_build_object` in the order of its names, and a correlated subquery's rows
-as the text of one JSON array (read with orjson)."""
+build one by one: `json_build_object` in the order of its names, a correlated subquery's rows as
+the text of one JSON array (read with orjson), or as one jsonb array to nest in a larger document."""
 
 from __future__ import annotations
 
 from django.db import models
 from django.db.models import Expression, F, Func, QuerySet, Subquery, TextField, Value
+from django.db.models.functions import JSONObject
 
 
 class JsonObject(Func):
@@ -42,3 +43,16 @@ def json_rows(queryset: QuerySet, position: str, refused: Expression | None = No
             refused=Value(False) if refused is None else refused,
         )
     )
+
+
+class JsonbRows(Subquery):
+    """A subquery's rows (each one JSON object, selected as `json`) as one jsonb array, `[]` for none."""
+
+    template = "COALESCE((SELECT jsonb_agg(_rows.json) FROM (%(subquery)s) _rows), '[]'::jsonb)"
+    output_field = models.JSONField()
+
+
+def jsonb_rows(queryset: QuerySet, **fields) -> JsonbRows:
+    """The rows of `queryset` (correlated to an outer row by an `OuterRef`), each the jsonb object
+    of `fields` (names and columns or expressions), as one jsonb array, in the queryset's order."""
+    return JsonbRows(queryset.values(json=JSONObject(**fields)))

@@ -9,8 +9,7 @@ from typing import NamedTuple
 import orjson
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
-from django.db.models import BigIntegerField, BooleanField, ExpressionWrapper, F, Func, OuterRef, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import BigIntegerField, BooleanField, ExpressionWrapper, F, Func, OuterRef, Q, QuerySet
 from django.db.models.query import ModelIterable
 from django.utils import timezone
 
@@ -176,20 +175,14 @@ def _board_sessions(text_years: tuple[int, int] | None) -> Prepared:
     return Prepared(build)
 
 
-def _rooms_in_board_order():
-    return Room.objects.filter(active=True).order_by("name", "pk")
-
-
-_BOARD_ROOMS = Prepared(lambda: _rooms_in_board_order().filter(clinic_id=Param("clinic")).values_list("pk", "name"))
+_BOARD_ROOMS = Prepared(
+    lambda: Room.objects.filter(clinic_id=Param("clinic"), active=True).order_by("name", "pk").values_list("pk", "name")
+)
+# The same rooms with the clinic: by name alone, which is unique per clinic (room_unique_name_per_clinic).
 _BOARD_CLINIC = Prepared(
     lambda: Clinic.objects.filter(pk=Param("pk")).annotate(
         board_rooms=json_rows(
-            _rooms_in_board_order()
-            .filter(clinic_id=OuterRef("pk"))
-            .annotate(board_position=Window(RowNumber(), order_by=("name", "pk"))),
-            "board_position",
-            id=F("pk"),
-            name=F("name"),
+            Room.objects.filter(clinic_id=OuterRef("pk"), active=True), "name", id=F("pk"), name=F("name")
         )
     )
 )

@@ -19,10 +19,11 @@ from zoneinfo import ZoneInfo
 
 import orjson
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Exists, F, JSONField, OuterRef, Subquery, TextField
+from django.db.models import Exists, F, OuterRef, TextField
 from django.db.models.functions import Cast, JSONObject
 
 from kat_clinic.compiled_query import IdsQuery
+from kat_clinic.json_sql import jsonb_rows
 from monitoring.models import (
     ChecklistOverride,
     Consent,
@@ -48,17 +49,6 @@ class Authorization:
 BOARD_PREREQUISITES = frozenset(
     {Prereq.CONSENT, Prereq.CONTRAINDICATION_SCREEN, Prereq.REMS_ENROLLMENT, Prereq.PRIOR_AUTHORIZATION}
 )
-
-
-class _JsonRows(Subquery):
-    """A subquery's rows (each one JSON object, selected as `json`) as one JSON array, `[]` for none."""
-
-    template = "COALESCE((SELECT jsonb_agg(_rows.json) FROM (%(subquery)s) _rows), '[]'::jsonb)"
-    output_field = JSONField()
-
-
-def _rows(queryset, **fields) -> _JsonRows:
-    return _JsonRows(queryset.values(json=JSONObject(**fields)))
 
 
 def _time(value: str | None) -> dt.datetime | None:
@@ -95,14 +85,14 @@ def _loader():
         # by Django element by element).
         records=Cast(
             JSONObject(
-                template_prereqs=_rows(
+                template_prereqs=jsonb_rows(
                     TemplatePrerequisite.objects.filter(
                         template_id=OuterRef("planned_session__enrollment__template_id")
                     ),
                     kind="kind",
                     max_age_days="max_age_days",
                 ),
-                consents=_rows(
+                consents=jsonb_rows(
                     Consent.objects.filter(patient_id=patient),
                     signed_at="signed_at",
                     revoked_at="revoked_at",
@@ -110,18 +100,18 @@ def _loader():
                     medications="medications",
                     routes="routes",
                 ),
-                screens=_rows(
+                screens=jsonb_rows(
                     ContraindicationScreen.objects.filter(patient_id=patient, reviewed_at__isnull=False),
                     screened_at="screened_at",
                     valid_until="valid_until",
                     result="result",
                 ),
-                rems=_rows(
+                rems=jsonb_rows(
                     RemsPatientEnrollment.objects.filter(patient_id=patient),
                     enrolled_on="enrolled_on",
                     ended_on="ended_on",
                 ),
-                authorizations=_rows(
+                authorizations=jsonb_rows(
                     PriorAuthorization.objects.filter(patient_id=patient),
                     valid_from="valid_from",
                     valid_until="valid_until",

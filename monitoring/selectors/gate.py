@@ -165,8 +165,7 @@ def _records_read(prereq: Prerequisite, asked: _Asked, policy: ChartingPolicy) -
     if kind == Prereq.PRIOR_AUTHORIZATION:
         return q.AUTHORIZATION_LEFT, {"patient": patient_id, "today": today}
     if kind == Prereq.WEIGHT_RECENT:
-        max_age = prereq.max_age_days or policy.weight_max_age_days
-        return q.LATEST_WEIGHT, {"patient": patient_id, "since": now - timedelta(days=max_age), "now": now}
+        return _weight_read(patient_id, prereq.max_age_days or policy.weight_max_age_days, now)
     if kind == Prereq.PREGNANCY_TEST:
         window = now - timedelta(days=prereq.max_age_days or DEFAULT_PREGNANCY_TEST_MAX_AGE_DAYS)
         return q.LATEST_PREGNANCY_TEST, {"patient": patient_id, "since": window, "now": now}
@@ -237,8 +236,13 @@ def recent_weight(
             None,
         )
         max_age_days = template_limit or policy_for(session.clinic_id).weight_max_age_days
-    since = now - timedelta(days=max_age_days)
-    return q.LATEST_WEIGHT.first(patient=session.patient_id, since=since, now=now)
+    prepared, values = _weight_read(session.patient_id, max_age_days, now)
+    return prepared.first(**values)
+
+
+def _weight_read(patient_id: int, max_age_days: int, now: datetime) -> tuple[Prepared, dict]:
+    """The latest weight measured in the `max_age_days` before `now`."""
+    return q.LATEST_WEIGHT, {"patient": patient_id, "since": now - timedelta(days=max_age_days), "now": now}
 
 
 def _check_predose_vitals(now: datetime, ctx: _Context, medication: str | None, reads: ChartReads) -> dict | None:

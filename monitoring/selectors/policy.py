@@ -12,6 +12,7 @@ from django.db.models import F, OuterRef, QuerySet, Subquery, TextField
 from django.db.models.functions import Cast, JSONObject
 
 from kat_clinic.compiled_query import IdsQuery
+from kat_clinic.json_sql import jsonb_rows
 from kat_clinic.models import Clinic
 from monitoring.models import (
     DEFAULT_DOSE_CAPS,
@@ -76,13 +77,6 @@ _DECIMAL_COLUMNS = tuple(f.attname for f in ChartingPolicy._meta.concrete_fields
 _RULES_OF_SESSION = "charting_rules_json"
 
 
-class _JsonbRows(Subquery):
-    """A subquery's rows (each one JSON object, selected as `json`) as one JSON array, `[]` for none."""
-
-    template = "COALESCE((SELECT jsonb_agg(_rows.json) FROM (%(subquery)s) _rows), '[]'::jsonb)"
-    output_field = models.JSONField()
-
-
 def with_charting_rules(sessions: QuerySet) -> QuerySet:
     """Each session with its clinic's charting rules, read in the session's own statement (one
     statement fewer for a chart and for every vitals write) as one JSON text value, which
@@ -95,10 +89,9 @@ def with_charting_rules(sessions: QuerySet) -> QuerySet:
     }
     rules = JSONObject(
         policy=Subquery(ChartingPolicy.objects.filter(clinic_id=clinic).values(json=JSONObject(**policy_values))),
-        thresholds=_JsonbRows(
-            VitalThresholdRule.objects.filter(clinic_id=clinic)
-            .order_by("kind")
-            .values(json=JSONObject(**{name: name for name in _RULE_COLUMNS}))
+        thresholds=jsonb_rows(
+            VitalThresholdRule.objects.filter(clinic_id=clinic).order_by("kind"),
+            **{name: name for name in _RULE_COLUMNS},
         ),
     )
     return sessions.annotate(**{_RULES_OF_SESSION: Cast(rules, TextField())})
