@@ -268,6 +268,8 @@ REST_FRAMEWORK = {
     # JSON only (the schema advertises nothing else; any other media type is a 415), bounded in
     # size and depth before parsing (kat_clinic/api/parsers.py).
     "DEFAULT_PARSER_CLASSES": ["kat_clinic.api.parsers.BoundedJSONParser"],
+    # DRF's negotiation, each answer worked out once per Accept header (kat_clinic/api/negotiation.py).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "kat_clinic.api.negotiation.RememberedContentNegotiation",
     # DRF's JSON, written by orjson (kat_clinic/api/renderers.py); the browsable API as DRF has it.
     "DEFAULT_RENDERER_CLASSES": [
         "kat_clinic.api.renderers.OrjsonRenderer",

@@ -20,11 +20,14 @@ trips, and two requests at once could both read the old list). A refusal carries
 
 from __future__ import annotations
 
-import weakref
+import hashlib
+import os
+import threading
 
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.redis import RedisCache
+from redis import exceptions as redis_errors
 from rest_framework import throttling
 
 from kat_clinic.audit.middleware import client_ip
@@ -59,28 +62,61 @@ redis.call('EXPIRE', key, math.ceil(window))
 return {1, count + 1, redis.call('LINDEX', key, -1)}
 """
 WINDOW_KEY_SUFFIX = ":window"
-_script = None
-# One client per connection pool while the pool lives: Django's cache builds a new client (and its
-# table of ~170 reply callbacks) on every call, which showed in every request's profile. Keyed
-# weakly, so a pool dropped with its thread's cache is not kept alive here.
-_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_SCRIPT_SHA = hashlib.sha1(SLIDING_WINDOW.encode()).hexdigest()  # noqa: S324 - Redis names scripts by it
 
 
-def _sliding_window(client):
-    """The script (its SHA computed once; each call is EVALSHA on `client`, loading it if Redis lacks it)."""
-    global _script
-    if _script is None:
-        _script = client.register_script(SLIDING_WINDOW)
-    return _script
+class _Connection(threading.local):
+    """This thread's own connection to the cache's Redis, made from the cache's write pool and kept.
+
+    Each count is one EVALSHA written and read on it directly: through a client (the pool's
+    checkout, its readiness poll, retries and reply callbacks) the count cost several times its
+    round trip, on every request. A connection is never shared between threads or inherited
+    across a fork; one that failed is dropped, so no reply is ever read by the wrong count."""
+
+    pool = None
+    pid = 0
+    connection = None
+
+    def get(self, backend: RedisCache):
+        pool = backend._cache._get_connection_pool(True)
+        if self.connection is None or self.pool is not pool or self.pid != os.getpid():
+            self.pool, self.pid = pool, os.getpid()
+            self.connection = pool.connection_class(**pool.connection_kwargs)
+        return self.connection
+
+    def drop(self) -> None:
+        if self.connection is not None and self.pid == os.getpid():
+            self.connection.disconnect()
+        self.connection = None
 
 
-def _client(backend: RedisCache, key: str):
-    """The Redis client of the cache's write pool, built once per pool."""
-    pool = backend._cache._get_connection_pool(True)
-    client = _clients.get(pool)
-    if client is None:
-        client = _clients[pool] = backend._cache.get_client(key, write=True)
-    return client
+_connection = _Connection()
+
+
+def _command(connection, *args):
+    connection.send_command(*args)
+    return connection.read_response()
+
+
+def _count(backend: RedisCache, key: str, now: float, duration: float, limit: int):
+    """The sliding window's script run for `key`: (allowed, count, oldest time). A connection that
+    fails is dropped and the count is tried once more on a new one; a second failure raises."""
+    args = (1, key, repr(now), duration, limit)
+    for attempt in (1, 2):
+        connection = _connection.get(backend)
+        try:
+            try:
+                return _command(connection, "EVALSHA", _SCRIPT_SHA, *args)
+            except redis_errors.NoScriptError:  # this Redis has not seen the script yet (or was flushed)
+                return _command(connection, "EVAL", SLIDING_WINDOW, *args)
+        except (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError):
+            _connection.drop()
+            if attempt == 2:
+                raise
+        except BaseException:
+            _connection.drop()  # whatever was left unread must not answer the next count
+            raise
+    raise AssertionError("unreachable")
 
 
 class _OneRoundTrip(throttling.SimpleRateThrottle):
@@ -96,11 +132,8 @@ class _OneRoundTrip(throttling.SimpleRateThrottle):
         # A key of its own: DRF's pickled list under the plain key (written by a process of the
         # previous release during a rolling deploy, or still in Redis after it) is another type.
         key = backend.make_and_validate_key(f"{self.key}{WINDOW_KEY_SUFFIX}")
-        client = _client(backend, key)
         self.now = self.timer()
-        allowed, count, oldest = _sliding_window(client)(
-            keys=[key], args=[repr(self.now), self.duration, self.num_requests], client=client
-        )
+        allowed, count, oldest = _count(backend, key, self.now, self.duration, self.num_requests)
         if allowed:
             return True
         # What DRF's wait() reads: how many requests the window holds, and the oldest one's time.

@@ -170,12 +170,21 @@ def audit_insert_statement() -> tuple[str, tuple[str, ...]]:
     return sql, columns
 
 
+# The id arrays, sent as PostgreSQL's array text ("{1,2,3}", cast by the placeholder): a board's
+# row names dozens of sessions and patients, which the driver adapted one element at a time.
+_ID_ARRAYS = frozenset({"resource_ids", "patient_ids"})
+
+
+def _id_array_text(ids) -> str:
+    return "{" + ",".join(map(str, map(int, ids))) + "}"
+
+
 def insert_audit_event(**values) -> None:
     """One audit row in one INSERT, without the ORM's model instance and signals (the row is the
     same: kat_clinic.audit.models.AuditEvent; the sealer chains it later, kat_clinic.audit.chain)."""
     sql, columns = audit_insert_statement()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [values[c] for c in columns])
+        cursor.execute(sql, [_id_array_text(values[c]) if c in _ID_ARRAYS else values[c] for c in columns])
 
 
 def _resource_from_path(path: str) -> str:

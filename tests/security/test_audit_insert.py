@@ -116,3 +116,36 @@ def test_rows_written_this_way_are_sealed_and_verify(clinic):
         ("2001:db8::1", False),
         ("2001:db8::1", True),
     ]
+
+
+def test_the_id_arrays_keep_every_id_in_its_order_whatever_its_size(clinic):
+    # given a row naming ids out of order, large ones among them, and many patients
+    resource_ids = [30, 2**62, 1, 7, 9_223_372_036_854_775_807]
+    patient_ids = list(range(500, 0, -7))
+
+    # when the middleware's insert writes it
+    insert_audit_event(
+        occurred_at=timezone.now(),
+        user_id=None,
+        username="",
+        roles=[],
+        clinic_id=clinic.pk,
+        action="list",
+        operation="session.read",
+        method="GET",
+        path="/api/v1/sessions/",
+        resource_type="session",
+        resource_ids=resource_ids,
+        patient_ids=patient_ids,
+        outcome="success",
+        status_code=200,
+        request_id=str(uuid.uuid4()),
+        client_request_id="",
+        ip=None,
+        break_glass=False,
+    )
+
+    # then the arrays hold exactly those ids, in that order
+    event = AuditEvent.objects.get()
+    assert (event.resource_ids, event.patient_ids) == (resource_ids, patient_ids)
+    assert len(event.patient_ids) == 72

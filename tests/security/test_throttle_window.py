@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 import pytest
 import redis
+import redis.connection
 from django.core.cache import caches
 from rest_framework import throttling
 
-from kat_clinic.api.throttling import UserThrottle, _OneRoundTrip
+from kat_clinic.api.throttling import UserThrottle, _connection, _OneRoundTrip
 
 pytestmark = pytest.mark.django_db
 OUT_OF_REACH = "1000000/min"
@@ -35,23 +37,25 @@ def clock(monkeypatch):
 
 
 def test_a_signed_in_request_costs_one_redis_round_trip(api, scheduler, user_rate, monkeypatch):
-    # given
+    # given a user who has sent a request already (the connection is open, the script known)
     user_rate("100/min")
+    client = api(scheduler)
+    assert client.get("/api/v1/me/").status_code == 200
     commands: list[str] = []
-    original = redis.Redis.execute_command
+    original = redis.connection.AbstractConnection.send_command
 
     def counting(self, *args, **options):
         commands.append(str(args[0]))
         return original(self, *args, **options)
 
-    monkeypatch.setattr(redis.Redis, "execute_command", counting)
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_command", counting)
 
-    # when
-    response = api(scheduler).get("/api/v1/me/")
+    # when the next comes
+    response = client.get("/api/v1/me/")
 
-    # then one EVALSHA counted it (a first call may load the script once)
+    # then one command went to Redis: the EVALSHA that counted it
     assert response.status_code == 200
-    assert [c for c in commands if c not in ("SCRIPT LOAD", "EVAL")] == ["EVALSHA"]
+    assert commands == ["EVALSHA"]
 
 
 def test_the_limit_the_window_and_retry_after_are_drfs(api, scheduler, user_rate, clock):
@@ -123,3 +127,59 @@ def test_a_count_left_by_drfs_own_throttle_under_the_same_name_breaks_nothing(ap
     # then the count is ours, in a key of its own, and the old value is left as it was
     assert answers == [200, 200, 429]
     assert caches["default"].get(f"throttle_user_{scheduler.user.pk}") == [1.0, 2.0]
+
+
+def test_a_redis_that_forgot_the_script_still_counts_each_request_once(api, scheduler, user_rate):
+    # given two requests a minute, and one already counted
+    user_rate("2/min")
+    client = api(scheduler)
+    first = client.get("/api/v1/me/").status_code
+
+    # when Redis forgets its scripts (a restart, SCRIPT FLUSH) before the next two
+    redis.Redis.from_url(settings_cache_location()).script_flush()
+    answers = [client.get("/api/v1/me/").status_code for _ in range(2)]
+
+    # then the script is sent again and the count went on where it was
+    assert [first, *answers] == [200, 200, 429]
+
+
+def test_a_connection_redis_closed_is_replaced_and_the_request_counted_once(api, scheduler, user_rate):
+    # given two requests a minute, one counted, and the throttle's own connection then closed by Redis
+    user_rate("2/min")
+    client = api(scheduler)
+    first = client.get("/api/v1/me/").status_code
+    connection = _connection.connection
+    connection.send_command("CLIENT", "ID")
+    connection_id = connection.read_response()
+    killed = redis.Redis.from_url(settings_cache_location()).client_kill_filter(_id=connection_id)
+
+    # when two more requests come
+    answers = [client.get("/api/v1/me/").status_code for _ in range(2)]
+
+    # then the next count went through a new connection, counted once (else the second would be
+    # its third) and the one after it is refused
+    assert killed == 1
+    assert _connection.connection is not connection
+    assert [first, *answers] == [200, 200, 429]
+
+
+def test_each_thread_counts_on_a_connection_of_its_own():
+    # given the cache's backend
+    backend = caches["default"]
+    mine = _connection.get(backend)
+
+    # when another thread asks for its connection
+    theirs: list = []
+    thread = threading.Thread(target=lambda: theirs.append(_connection.get(backend)))
+    thread.start()
+    thread.join()
+
+    # then it is another connection, and this thread keeps its own
+    assert theirs[0] is not mine
+    assert _connection.get(backend) is mine
+
+
+def settings_cache_location() -> str:
+    from django.conf import settings
+
+    return settings.CACHES["default"]["LOCATION"]
