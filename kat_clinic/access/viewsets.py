@@ -56,10 +56,16 @@ class AuditedViewMixin:
             audit.resource_type = self.audit_resource or audit.resource_type
             audit.action = getattr(self, "action", None) or request.method.lower()
             audit.operation = view_operation(self, request) or ""
-        if request.method not in SAFE_METHODS and request.user.is_authenticated:
+        if request.method not in SAFE_METHODS and request.user.is_authenticated and not self._only_reads(request):
             # pghistory records this user on every row-history event the request writes.
             self._pgh_context = pghistory.context(user=request.user.pk, url=request.path)
             self._pgh_context.__enter__()
+
+    def _only_reads(self, request) -> bool:
+        """A POST the view names as writing nothing (`posts_that_only_read`, see
+        kat_clinic/api/transactions.py): it has no row history to attribute."""
+        action = getattr(self, "action", None) or request.method.lower()
+        return request.method == "POST" and action in getattr(self, "posts_that_only_read", ())
 
     def finalize_response(self, request, response, *args, **kwargs):
         context = getattr(self, "_pgh_context", None)

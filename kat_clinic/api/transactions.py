@@ -4,9 +4,10 @@ Every request runs in one transaction so that a write spanning rows lands whole 
 read writes nothing: its transaction costs a BEGIN and a COMMIT (two round trips) and buys nothing
 under READ COMMITTED, where each statement sees its own snapshot anyway. A view lists the actions
 whose GET and HEAD run without it in `reads_outside_transaction` (viewset actions such as "list"
-and "retrieve", or "get" on a plain APIView); every other method and action, and every view that
-does not list them, runs in the transaction opened here (Django's own ATOMIC_REQUESTS is not
-applied again). A read that arrives while a
+and "retrieve", or "get" on a plain APIView), and in `posts_that_only_read` the POST actions that
+only read (a search whose question is too large for a query string: "post" on a plain APIView);
+every other method and action, and every view that does not list them, runs in the transaction
+opened here (Django's own ATOMIC_REQUESTS is not applied again). A read that arrives while a
 transaction is already open (a test's, a caller's) runs in a savepoint as before, so an error
 inside it is rolled back to there (DRF's exception handler marks the atomic block for rollback).
 
@@ -57,17 +58,20 @@ def atomic_except_reads(callback):
     """`callback` in the request transaction, except for the reads its view class names."""
     cls = _view_class(callback)
     reads = getattr(cls, "reads_outside_transaction", frozenset())
+    read_posts = getattr(cls, "posts_that_only_read", frozenset())
     if DEFAULT_DB_ALIAS in getattr(callback, "_non_atomic_requests", set()):
         return callback
     atomic = transaction.atomic(using=DEFAULT_DB_ALIAS)(callback)
 
+    def only_reads(request) -> bool:
+        method = request.method
+        if method in READ_METHODS:
+            return _action_of(callback, method.lower()) in reads
+        return method == "POST" and _action_of(callback, "post") in read_posts
+
     @functools.wraps(callback)
     def view(request, *args, **kwargs):
-        if (
-            request.method in READ_METHODS
-            and _action_of(callback, request.method.lower()) in reads
-            and not connections[DEFAULT_DB_ALIAS].in_atomic_block
-        ):
+        if only_reads(request) and not connections[DEFAULT_DB_ALIAS].in_atomic_block:
             return callback(request, *args, **kwargs)
         if connections[DEFAULT_DB_ALIAS].in_atomic_block:
             return atomic(request, *args, **kwargs)  # a caller's transaction: not ours to run again

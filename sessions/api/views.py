@@ -239,6 +239,8 @@ class SearchView(AuditedViewMixin, APIView):
     """Feasible options for a planned session or a session kind, best first."""
 
     parser_classes = JSON_ONLY
+    # The search writes nothing: no request transaction, no row-history context (kat_clinic/api/transactions.py).
+    posts_that_only_read = frozenset({"post"})
 
     operations = {"post": "schedule.search"}
     audit_resource = "availability_search"

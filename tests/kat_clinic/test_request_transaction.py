@@ -110,3 +110,29 @@ def test_a_read_the_database_refuses_outside_a_transaction_is_a_400_and_still_au
     assert list(AuditEvent.objects.values_list("resource_type", "outcome", "status_code")) == [
         ("audit_event", "rejected", 400)
     ]
+
+
+def test_a_post_named_as_only_reading_skips_the_transaction_and_no_other_method_does():
+    from django.test import RequestFactory
+    from rest_framework.views import APIView
+
+    from kat_clinic.api.transactions import atomic_except_reads
+
+    # given a view naming its POST as only reading, and none of its other methods
+    class Search(APIView):
+        posts_that_only_read = frozenset({"post"})
+
+    states = []
+
+    def record(request):
+        states.append(connection.in_atomic_block)
+
+    record.cls = Search
+    wrapped = atomic_except_reads(record)
+
+    # when each method is sent
+    for method in ("post", "get", "put", "delete"):
+        wrapped(getattr(RequestFactory(), method)("/x/"))
+
+    # then only the POST ran outside the transaction
+    assert states == [False, True, True, True]
