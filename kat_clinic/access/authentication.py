@@ -20,7 +20,7 @@ from __future__ import annotations
 import binascii
 from hmac import compare_digest
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -69,45 +69,62 @@ class _TokenQuery:
             f" = u.{qn(User._meta.pk.column)}"
             f" WHERE t.{qn(AuthToken._meta.get_field('token_key').column)} = %s"
         )
-        self.token_converters = [self._converters(f, token) for f in self.token_fields]
-        self.user_converters = [self._converters(f, user) for f in self.user_fields]
-        self.staff_converters = [self._converters(f, staff) for f in self.staff_fields]
+        self.token_converters = self._converters(self.token_fields, token)
+        self.user_converters = self._converters(self.user_fields, user)
+        self.staff_converters = self._converters(self.staff_fields, staff)
+        self.token_names, self.user_names, self.staff_names = (
+            [f.attname for f in fields] for fields in (self.token_fields, self.user_fields, self.staff_fields)
+        )
         self.staff_cache_name = User._meta.get_field("staff").cache_name
+        # Where `token.user` and `staff.user` are kept once read (what assigning them would set:
+        # their user_id is already the row's).
+        self.token_user_cache_name = AuthToken._meta.get_field("user").cache_name
+        self.staff_user_cache_name = StaffMember._meta.get_field("user").cache_name
 
     @staticmethod
-    def _converters(field, table):
-        col = field.get_col(table)
-        return connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+    def _converters(fields, table) -> list[tuple[int, object, list]]:
+        """(position, field, converters) of each field the driver's value is converted for; the
+        others' values are the driver's as they are."""
+        found = []
+        for i, field in enumerate(fields):
+            converters = connection.ops.get_db_converters(field.get_col(table)) + field.get_db_converters(connection)
+            if converters:
+                found.append((i, field, converters))
+        return found
 
-    def _instance(self, model, fields, converters, values):
-        row = []
-        for field, field_converters, value in zip(fields, converters, values, strict=True):
-            for convert in field_converters:
-                value = convert(value, field, connection)
-            row.append(value)
-        return model.from_db(connection.alias, [f.attname for f in fields], row)
+    @staticmethod
+    def _instance(model, db, names, converters, values):
+        if converters:
+            values = list(values)
+            for i, field, field_converters in converters:
+                value = values[i]
+                for convert in field_converters:
+                    value = convert(value, field, db)
+                values[i] = value
+        return model.from_db(db.alias, names, values)
 
     def run(self, token_key: str):
         """[(AuthToken with .user and .user.staff, roles as "clinic_id:role")] for this key."""
         from kat_clinic.models import StaffMember, User
 
-        with connection.cursor() as cursor:
+        db = connections[DEFAULT_DB_ALIAS]  # once: each use of `connection` looks it up again
+        with db.cursor() as cursor:
             cursor.execute(self.sql, [token_key])
             rows = cursor.fetchall()
         n, m = len(self.token_fields), len(self.token_fields) + len(self.user_fields)
         found = []
         for values in rows:
-            auth_token = self._instance(AuthToken, self.token_fields, self.token_converters, values[:n])
-            user = self._instance(User, self.user_fields, self.user_converters, values[n:m])
+            auth_token = self._instance(AuthToken, db, self.token_names, self.token_converters, values[:n])
+            user = self._instance(User, db, self.user_names, self.user_converters, values[n:m])
             staff_values = values[m:-1]
             staff = None
             if staff_values[0] is not None:  # the LEFT JOIN's id: a user without a staff record has none
-                staff = self._instance(StaffMember, self.staff_fields, self.staff_converters, staff_values)
-                staff.user = user
+                staff = self._instance(StaffMember, db, self.staff_names, self.staff_converters, staff_values)
+                staff._state.fields_cache[self.staff_user_cache_name] = user
             # What `user.staff` reads: the reverse one-to-one's cache (None raises DoesNotExist, as a
             # query finding no row would).
             user._state.fields_cache[self.staff_cache_name] = staff
-            auth_token.user = user
+            auth_token._state.fields_cache[self.token_user_cache_name] = user
             found.append((auth_token, values[-1]))
         return found
 

@@ -22,6 +22,7 @@ from monitoring.selectors.querysets import (
     scale_response_list,
     session_rows,
     vital_list,
+    with_chart_plan,
     with_chart_rows_present,
 )
 
@@ -45,6 +46,7 @@ __all__ = [
     "session_chart",
     "session_rows",
     "vital_list",
+    "with_chart_plan",
     "with_chart_rows_present",
     "with_charting_rules",
     "with_template_prerequisites",

@@ -183,7 +183,7 @@ def test_the_schema_names_the_token_scheme_as_knox_did(db):
     assert {"knoxApiToken": []} in schema["paths"]["/api/v1/me/"]["get"]["security"]
 
 
-def test_the_token_and_user_read_are_the_rows_the_orm_reads(scheduler):
+def test_the_token_and_user_read_are_the_rows_the_orm_reads(scheduler, django_assert_num_queries):
     # given a token
     _, token = AuthToken.objects.create(user=scheduler.user)
 
@@ -204,6 +204,10 @@ def test_the_token_and_user_read_are_the_rows_the_orm_reads(scheduler):
     for field in type(scheduler)._meta.concrete_fields:
         assert getattr(user.staff, field.attname) == getattr(scheduler, field.attname), field.name
     assert user.staff._state.adding is False
+    # and the token's user and the staff member's user are that user, read with no query
+    with django_assert_num_queries(0):
+        assert (auth.user, user.staff.user, user.staff.user_id) == (user, user, user.pk)
+        assert auth.user is user and user.staff.user is user
 
 
 def test_a_user_without_a_staff_record_reads_as_none_without_a_query(django_user_model, django_assert_num_queries):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -159,3 +160,16 @@ def test_given_a_program_session_when_its_chart_is_read_then_its_plan_is_read_wi
     assert not [q for q in sql if q.startswith(('SELECT "programs_plannedsession"', 'SELECT "programs_enrollment"'))]
     assert not [q for q in sql if q.startswith(('SELECT "programs_programtemplate"', 'SELECT "programs_templatestep"'))]
     assert not [q for q in sql if q.startswith('SELECT "programs_templateprerequisite"')]
+    # and of the plan, the session's statement names only what the gate reads
+    session_sql = next(q for q in sql if q.startswith('SELECT "clinic_sessions_session"'))
+    plan_columns = re.findall(r'"(programs_\w+)"\."(\w+)"', session_sql.split(' FROM "clinic_sessions_session"')[0])
+    assert sorted(set(plan_columns)) == [
+        ("programs_enrollment", "id"),
+        ("programs_enrollment", "template_id"),
+        ("programs_plannedsession", "enrollment_id"),
+        ("programs_plannedsession", "id"),
+        ("programs_plannedsession", "step_id"),
+        ("programs_programtemplate", "id"),
+        ("programs_templatestep", "id"),
+        ("programs_templatestep", "medication"),
+    ]

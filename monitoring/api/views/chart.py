@@ -78,11 +78,7 @@ class SessionChartViewSet(ChartViewSet, mixins.RetrieveModelMixin):
     retrieve_query = Prepared(
         lambda: selectors.with_template_prerequisites(
             selectors.with_charting_rules(
-                selectors.with_chart_rows_present(
-                    selectors.chart_session_list().select_related(
-                        "planned_session__step", "planned_session__enrollment__template"
-                    )
-                )
+                selectors.with_chart_rows_present(selectors.with_chart_plan(selectors.chart_session_list()))
             )
         ).filter(clinic_id__in_array=ParamIds("clinics"), pk=Param("pk"))
     )
