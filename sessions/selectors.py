@@ -179,18 +179,24 @@ _BOARD_ROOMS = Prepared(
     lambda: Room.objects.filter(clinic_id=Param("clinic"), active=True).order_by("name", "pk").values_list("pk", "name")
 )
 # The same rooms with the clinic: by name alone, which is unique per clinic (room_unique_name_per_clinic).
+# Of the clinic itself, only what the board reads: its id and time zone.
 _BOARD_CLINIC = Prepared(
-    lambda: Clinic.objects.filter(pk=Param("pk")).annotate(
-        board_rooms=json_rows(
-            Room.objects.filter(clinic_id=OuterRef("pk"), active=True), "name", id=F("pk"), name=F("name")
+    lambda: (
+        Clinic.objects.filter(pk=Param("pk"))
+        .only("id", "timezone")
+        .annotate(
+            board_rooms=json_rows(
+                Room.objects.filter(clinic_id=OuterRef("pk"), active=True), "name", id=F("pk"), name=F("name")
+            )
         )
     )
 )
 
 
 def board_clinic(*, clinic_id: int) -> Clinic | None:
-    """One clinic by its id with its active rooms in the board's order, in one statement: the
-    board's first read (`day_board` reads the rooms apart for a clinic read any other way)."""
+    """One clinic by its id (its time zone, the rest deferred) with its active rooms in the board's
+    order, in one statement: the board's first read (`day_board` reads the rooms apart for a clinic
+    read any other way)."""
     return _BOARD_CLINIC.first(pk=clinic_id)
 
 

@@ -298,7 +298,6 @@ class LeanRepresentationMixin(FieldsBuiltOnce):
                 elif kind == "method":
                     ret[name] = getattr(self, key)(instance)
                 else:  # many: the related rows, each by a lean child
-                    children = self._lean_children(name, extra)
                     related = instance.__dict__.get(key + PREFETCHED_SUFFIX)
                     if related is None:
                         related = getattr(instance, key)
@@ -306,6 +305,10 @@ class LeanRepresentationMixin(FieldsBuiltOnce):
                         ret[name] = None
                         continue
                     rows = related.all() if isinstance(related, BaseManager) else related
+                    if not rows:  # no rows: no child serializer to make
+                        ret[name] = []
+                        continue
+                    children = self._lean_children(name, extra)
                     # The children of one row are read in the same zone as their parent.
                     represent = getattr(children, "_lean_representation", None)
                     ret[name] = (
@@ -348,16 +351,20 @@ class LeanComposite(LeanRepresentationMixin):
                 ret[name] = extra(value)
             elif kind == "time":
                 ret[name] = extra(value, utc)
+            elif kind in ("many", "many_plain"):
+                rows = value.all() if isinstance(value, BaseManager) else value
+                if not rows:  # no rows: no serializer of the part to make
+                    ret[name] = []
+                elif kind == "many":
+                    part = self._lean_children(name, extra)
+                    ret[name] = [part._lean_representation(row, utc) for row in rows]
+                else:
+                    part = self._lean_children(name, extra)
+                    ret[name] = [part.to_representation(row) for row in rows]
             else:
                 part = self._lean_children(name, extra)
                 if kind == "one":
                     ret[name] = part._lean_representation(value, utc)
-                elif kind == "many":
-                    rows = value.all() if isinstance(value, BaseManager) else value
-                    ret[name] = [part._lean_representation(row, utc) for row in rows]
-                elif kind == "many_plain":
-                    rows = value.all() if isinstance(value, BaseManager) else value
-                    ret[name] = [part.to_representation(row) for row in rows]
                 else:  # plain: a serializer that is not lean, with DRF's own path
                     ret[name] = part.to_representation(value)
         return ret

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from kat_clinic.api.lean import LeanRepresentationMixin
 from kat_clinic.roles import Role
+from monitoring.api import serializers as s
 from monitoring.api.views.chart import SessionChartViewSet
 from monitoring.models import AdverseEvent, DoseAdministration, SedationScore
 from monitoring.selectors.querysets import CHART_ROW_KINDS
@@ -402,3 +403,43 @@ def test_the_timeline_query_count_does_not_grow_with_the_record(
     with django_assert_max_num_queries(small):
         response = client.get(f"/api/v1/chart/patients/{patient.pk}/timeline/")
     assert len([e for e in response.json() if e["type"] == "dose"]) == 11
+
+
+def test_given_a_chart_with_only_vitals_then_its_empty_parts_make_no_serializer_and_the_bytes_are_drfs(
+    api, nurse, session, monkeypatch
+):
+    # given one reading and nothing else charted
+    vitals_record(
+        session=session,
+        by=nurse,
+        readings=[
+            {
+                "measured_at": timezone.now() - dt.timedelta(minutes=5),
+                "systolic_mmhg": 120,
+                "diastolic_mmhg": 80,
+                "spo2_percent": 98,
+            }
+        ],
+    )
+    # (a first read, so that each serializer's recipe is built: built once per process, not counted)
+    assert api(nurse).get(f"/api/v1/chart/sessions/{session.pk}/").status_code == 200
+    made: list[str] = []
+    for serializer in (s.VitalSignSerializer, s.DissociationScoreSerializer, s.AdverseEventSerializer):
+        original = serializer.__init__
+
+        def counting(self, *args, _original=original, **kwargs):
+            made.append(type(self).__name__)
+            _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(serializer, "__init__", counting)
+
+    # when its chart is read the lean way, then checked against DRF's own path
+    response = api(nurse).get(f"/api/v1/chart/sessions/{session.pk}/")
+    lean_made = list(made)
+    _lean_then_through_drf(api(nurse), f"/api/v1/chart/sessions/{session.pk}/", monkeypatch)
+
+    # then the vitals' serializer was made, those of the empty parts were not, and both paths agree
+    assert response.status_code == 200
+    body = response.json()
+    assert (len(body["vitals"]), body["dissociation"], body["adverse_events"]) == (1, [], [])
+    assert lean_made == ["VitalSignSerializer"]

@@ -4,6 +4,7 @@ and the clinic's rooms in the clinic's own statement (`sessions.selectors.board_
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import time_machine
 from django.db import connection
@@ -119,3 +120,15 @@ def test_given_a_time_of_a_year_the_api_refuses_then_the_board_is_refused_as_the
     # then a 400 naming the years, as the serializer's field refuses the time
     assert response.status_code == 400
     assert TIME_OUT_OF_RANGE in response.content.decode()
+
+
+def test_given_a_board_then_of_its_clinic_it_reads_only_the_id_and_time_zone_once(api, scheduler, clinic, chair):
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        response = _board(api(scheduler), clinic)
+
+    # then one statement read the clinic, naming only its id and time zone, and the board is in that zone
+    assert response.status_code == 200
+    assert response.json()["timezone"] == clinic.timezone == "America/New_York"
+    (statement,) = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "kat_clinic_clinic"')]
+    assert re.findall(r'"kat_clinic_clinic"\."(\w+)"', statement.split(" FROM ")[0]) == ["id", "timezone"]
