@@ -112,10 +112,8 @@ def _list_reads(queries) -> set[str]:
     }
 
 
-def test_given_a_session_with_vitals_a_scale_and_a_note_when_its_chart_is_read_then_only_those_kinds_are_read(
-    api, nurse, therapist, session, monkeypatch
-):
-    # given: one reading, one scale (no alert), a signed note; nothing else
+def _one_reading(session, nurse) -> None:
+    """One complete reading, five minutes ago, within every threshold (no alert)."""
     vitals_record(
         session=session,
         by=nurse,
@@ -128,6 +126,13 @@ def test_given_a_session_with_vitals_a_scale_and_a_note_when_its_chart_is_read_t
             }
         ],
     )
+
+
+def test_given_a_session_with_vitals_a_scale_and_a_note_when_its_chart_is_read_then_only_those_kinds_are_read(
+    api, nurse, therapist, session, monkeypatch
+):
+    # given: one reading, one scale (no alert), a signed note; nothing else
+    _one_reading(session, nurse)
     scale_response_record(
         patient=session.patient, session=session, scale="phq9", answers=[0] * 9, by=therapist, source="clinician"
     )
@@ -409,18 +414,7 @@ def test_given_a_chart_with_only_vitals_then_its_empty_parts_make_no_serializer_
     api, nurse, session, monkeypatch
 ):
     # given one reading and nothing else charted
-    vitals_record(
-        session=session,
-        by=nurse,
-        readings=[
-            {
-                "measured_at": timezone.now() - dt.timedelta(minutes=5),
-                "systolic_mmhg": 120,
-                "diastolic_mmhg": 80,
-                "spo2_percent": 98,
-            }
-        ],
-    )
+    _one_reading(session, nurse)
     # (a first read, so that each serializer's recipe is built: built once per process, not counted)
     assert api(nurse).get(f"/api/v1/chart/sessions/{session.pk}/").status_code == 200
     made: list[str] = []

@@ -83,24 +83,11 @@ def test_an_anonymous_refusal_has_empty_arrays_and_no_user(api):
 def test_rows_written_this_way_are_sealed_and_verify(clinic):
     # given two rows written by the middleware's insert
     for status in (200, 404):
-        insert_audit_event(
+        _insert(
+            clinic,
             occurred_at=timezone.now() - dt.timedelta(seconds=60),
-            user_id=7,
-            username="ñandú",
-            roles=["nurse", "prescriber"],
-            clinic_id=clinic.pk,
-            action="retrieve",
-            operation="patient.read",
-            method="GET",
-            path="/api/v1/patients/1/",
-            resource_type="patient",
-            resource_ids=[1, 2],
-            patient_ids=[1],
             outcome="success" if status == 200 else "not_found",
             status_code=status,
-            request_id=str(uuid.uuid4()),
-            client_request_id="",
-            ip="2001:db8::1",
             break_glass=status == 404,
         )
 
@@ -124,28 +111,36 @@ def test_the_id_arrays_keep_every_id_in_its_order_whatever_its_size(clinic):
     patient_ids = list(range(500, 0, -7))
 
     # when the middleware's insert writes it
-    insert_audit_event(
-        occurred_at=timezone.now(),
-        user_id=None,
-        username="",
-        roles=[],
-        clinic_id=clinic.pk,
-        action="list",
-        operation="session.read",
-        method="GET",
-        path="/api/v1/sessions/",
-        resource_type="session",
-        resource_ids=resource_ids,
-        patient_ids=patient_ids,
-        outcome="success",
-        status_code=200,
-        request_id=str(uuid.uuid4()),
-        client_request_id="",
-        ip=None,
-        break_glass=False,
-    )
+    _insert(clinic, resource_ids=resource_ids, patient_ids=patient_ids)
 
     # then the arrays hold exactly those ids, in that order
     event = AuditEvent.objects.get()
     assert (event.resource_ids, event.patient_ids) == (resource_ids, patient_ids)
     assert len(event.patient_ids) == 72
+
+
+def _insert(clinic, **changes) -> None:
+    """A row written by the middleware's insert: a nurse's read of patients 1 and 2, with `changes`."""
+    insert_audit_event(
+        **{
+            "occurred_at": timezone.now(),
+            "user_id": 7,
+            "username": "ñandú",
+            "roles": ["nurse", "prescriber"],
+            "clinic_id": clinic.pk,
+            "action": "retrieve",
+            "operation": "patient.read",
+            "method": "GET",
+            "path": "/api/v1/patients/1/",
+            "resource_type": "patient",
+            "resource_ids": [1, 2],
+            "patient_ids": [1],
+            "outcome": "success",
+            "status_code": 200,
+            "request_id": str(uuid.uuid4()),
+            "client_request_id": "",
+            "ip": "2001:db8::1",
+            "break_glass": False,
+            **changes,
+        }
+    )

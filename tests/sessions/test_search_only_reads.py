@@ -15,18 +15,24 @@ from tests.sessions.conftest import nurse_block_search
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def _states_during(monkeypatch, module, name: str) -> list[tuple[bool, bool]]:
+    """(in a transaction, in a row-history context) each time `module.name` is called."""
+    states: list[tuple[bool, bool]] = []
+    original = getattr(module, name)
+
+    def recording(**kwargs):
+        states.append((connection.in_atomic_block, hasattr(pghistory.runtime._tracker, "value")))
+        return original(**kwargs)
+
+    monkeypatch.setattr(module, name, recording)
+    return states
+
+
 def test_a_search_runs_outside_a_transaction_without_row_history_context_and_is_audited(
     api, scheduler, clinic, patient, chair, working_nurse, monkeypatch
 ):
     # given a record of the connection's state while the search judges its options
-    states: list[tuple[bool, bool]] = []
-    search = views.availability_search
-
-    def recording(**kwargs):
-        states.append((connection.in_atomic_block, hasattr(pghistory.runtime._tracker, "value")))
-        return search(**kwargs)
-
-    monkeypatch.setattr(views, "availability_search", recording)
+    states = _states_during(monkeypatch, views, "availability_search")
 
     # when a scheduler searches
     response = api(scheduler).post("/api/v1/scheduling/search/", nurse_block_search(clinic.pk, patient.pk, limit=1))
@@ -42,14 +48,7 @@ def test_a_search_runs_outside_a_transaction_without_row_history_context_and_is_
 
 def test_a_booking_post_keeps_both(api, scheduler, clinic, patient, chair, working_nurse, monkeypatch):
     # given a record of the state while a session is booked
-    states: list[tuple[bool, bool]] = []
-    book = services.session_book
-
-    def recording(**kwargs):
-        states.append((connection.in_atomic_block, hasattr(pghistory.runtime._tracker, "value")))
-        return book(**kwargs)
-
-    monkeypatch.setattr(services, "session_book", recording)
+    states = _states_during(monkeypatch, services, "session_book")
     option = api(scheduler).post("/api/v1/scheduling/search/", nurse_block_search(clinic.pk, patient.pk, limit=1))
 
     # when the scheduler books it
