@@ -80,6 +80,7 @@ class _Connection(threading.local):
     def get(self, backend: RedisCache):
         pool = backend._cache._get_connection_pool(True)
         if self.connection is None or self.pool is not pool or self.pid != os.getpid():
+            self.drop()  # (another pool's: the cache was configured anew)
             self.pool, self.pid = pool, os.getpid()
             self.connection = pool.connection_class(**pool.connection_kwargs)
         return self.connection
