@@ -85,7 +85,7 @@ _CHART_PLAN = {
 
 def with_chart_plan(sessions: QuerySet[Session]) -> QuerySet[Session]:
     """The sessions with their plan (planned session, step, enrollment and template) read in the
-    same statement, only the columns the chart reads: the other 50 of them, none of which an ad-hoc
+    same statement, only the columns the chart reads: the other 49 of them, none of which an ad-hoc
     session has, cost their decoding in every chart request. A deferred one is read when used."""
     deferred = []
     for path, kept in _CHART_PLAN.items():
