@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import weakref
 
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
@@ -73,15 +74,15 @@ class _Connection(threading.local):
     round trip, on every request. A connection is never shared between threads or inherited
     across a fork; one that failed is dropped, so no reply is ever read by the wrong count."""
 
-    pool = None
+    pool = None  # a weak reference: a pool dropped with its thread's cache is not kept alive here
     pid = 0
     connection = None
 
     def get(self, backend: RedisCache):
         pool = backend._cache._get_connection_pool(True)
-        if self.connection is None or self.pool is not pool or self.pid != os.getpid():
+        if self.connection is None or self.pool() is not pool or self.pid != os.getpid():
             self.drop()  # (another pool's: the cache was configured anew)
-            self.pool, self.pid = pool, os.getpid()
+            self.pool, self.pid = weakref.ref(pool), os.getpid()
             self.connection = pool.connection_class(**pool.connection_kwargs)
         return self.connection
 
