@@ -107,7 +107,7 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 # A write PostgreSQL rolled back for a concurrent one's sake (a deadlock, a serialization failure)
 # is run again, this many attempts in all, before answering 409 (kat_clinic/api/transactions.py).
-API_TRANSACTION_ATTEMPTS = env.int("API_TRANSACTION_ATTEMPTS", default=3)
+API_TRANSACTION_ATTEMPTS = env.int("API_TRANSACTION_ATTEMPTS", default=5)
 # The test database: TEST_DATABASE_NAME when set (`make test` sets one per checkout, so two
 # checkouts run their suites at once), otherwise Django's test_<NAME>. Under pytest-xdist each
 # process adds its own suffix (_gw0, _gw1).
