@@ -154,6 +154,10 @@ APPEND_ONLY_MODELS: list[str] = [
 AUDIT_SEAL_SETTLE_SECONDS = env.int("AUDIT_SEAL_SETTLE_SECONDS", default=30)
 AUDIT_SEAL_INTERVAL_SECONDS = env.int("AUDIT_SEAL_INTERVAL_SECONDS", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Django warns (fields.W161) when a TimeField's fixed default falls within ten seconds of the clock,
+# taking it for a forgotten `now`: a clinic's quiet hours default to 21:00 and 08:00 on purpose, and
+# the deploy check failed when run at those moments.
+SILENCED_SYSTEM_CHECKS = ["fields.W161"]
 
 AUTH_USER_MODEL = "kat_clinic.User"
 AUTHENTICATION_BACKENDS = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import importlib.util
 import os
@@ -10,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import time_machine
 import yaml
 from django.core.management import call_command
 
@@ -83,3 +85,11 @@ def test_compose_services_name_modules_and_settings_that_exist():
     for name in ("worker", "beat"):
         environment = services[name]["environment"]
         assert {k: v for k, v in environment.items() if k not in own["worker"]} == shared, name
+
+
+@pytest.mark.parametrize("clock", ["2026-12-07 08:00:03", "2026-12-07 21:00:00"])
+def test_the_system_check_is_clean_at_the_quiet_hours_boundaries(clock):
+    # given the clock at a clinic's default quiet-hours start or end (in the project's zone, UTC)
+    # when the checks run then
+    with time_machine.travel(dt.datetime.fromisoformat(clock).replace(tzinfo=dt.UTC), tick=False):
+        call_command("check", fail_level="WARNING")
