@@ -12,6 +12,7 @@ from rest_framework.permissions import SAFE_METHODS
 
 from kat_clinic.access.permissions import view_operation
 from kat_clinic.access.scoping import clinics_for, in_clinics
+from kat_clinic.api.transactions import post_only_reads
 from kat_clinic.compiled_query import Prepared
 
 # `audit_clinic_attr` of a clinic-scoped viewset by default: the clinic its queryset is scoped by.
@@ -62,10 +63,7 @@ class AuditedViewMixin:
             self._pgh_context.__enter__()
 
     def _only_reads(self, request) -> bool:
-        """A POST the view names as writing nothing (`posts_that_only_read`, see
-        kat_clinic/api/transactions.py): it has no row history to attribute."""
-        action = getattr(self, "action", None) or request.method.lower()
-        return request.method == "POST" and action in getattr(self, "posts_that_only_read", ())
+        return request.method == "POST" and post_only_reads(type(self), getattr(self, "action", None) or "post")
 
     def finalize_response(self, request, response, *args, **kwargs):
         context = getattr(self, "_pgh_context", None)

@@ -54,11 +54,16 @@ def _action_of(callback, method: str) -> str:
     return "get" if method == "head" else method  # an APIView answers HEAD with its get()
 
 
+def post_only_reads(view_class, action: str) -> bool:
+    """Whether this POST action of the view writes nothing (`posts_that_only_read`): it runs outside
+    the request transaction, and has no row history to attribute (kat_clinic/access/viewsets.py)."""
+    return action in getattr(view_class, "posts_that_only_read", ())
+
+
 def atomic_except_reads(callback):
     """`callback` in the request transaction, except for the reads its view class names."""
     cls = _view_class(callback)
     reads = getattr(cls, "reads_outside_transaction", frozenset())
-    read_posts = getattr(cls, "posts_that_only_read", frozenset())
     if DEFAULT_DB_ALIAS in getattr(callback, "_non_atomic_requests", set()):
         return callback
     atomic = transaction.atomic(using=DEFAULT_DB_ALIAS)(callback)
@@ -67,7 +72,7 @@ def atomic_except_reads(callback):
         method = request.method
         if method in READ_METHODS:
             return _action_of(callback, method.lower()) in reads
-        return method == "POST" and _action_of(callback, "post") in read_posts
+        return method == "POST" and post_only_reads(cls, _action_of(callback, "post"))
 
     @functools.wraps(callback)
     def view(request, *args, **kwargs):
