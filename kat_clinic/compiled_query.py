@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import secrets
 import weakref
 from collections.abc import Callable
 
@@ -35,6 +36,7 @@ from django.db.models import Expression, Field, Lookup, QuerySet
 from django.db.models.fields.related import ForeignObject
 from django.db.models.query import ValuesIterable
 from django.db.models.sql import Query
+from psycopg2.extensions import AsIs, encodings
 
 
 class Param(Expression):
@@ -125,8 +127,8 @@ class Prepared:
     def _compile(self, connection) -> tuple:
         query = self.queryset.query
         compiler = query.get_compiler(connection=connection)
-        sql, params = compiler.as_sql()
-        slots = [(index, value.name) for index, value in enumerate(params) if isinstance(value, Param)]
+        sql, params = _with_constants_written(connection, *compiler.as_sql())
+        slots = [(index, value.name) for index, value in enumerate(params)]
         self._names = frozenset(name for _index, name in slots)
         compiled = (compiler, sql, tuple(params), slots)
         self._compiled[connection] = compiled
@@ -164,6 +166,23 @@ class Prepared:
         queryset._iterable_class = built._iterable_class
         queryset._fields = built._fields
         return queryset
+
+
+def _with_constants_written(connection, sql: str, params) -> tuple[str, list[Param]]:
+    """The SQL with every parameter but the `Param`s written into it as the driver writes them
+    (once, rather than adapted again on every run: a list or a date-time costs the driver several
+    microseconds each time, and a query of the day board's holds ninety-odd), and the `Param`s
+    left, in order, each a placeholder again."""
+    marker = f"__prepared_param_{secrets.token_hex(8)}__"
+    connection.ensure_connection()
+    driver_cursor = connection.connection.cursor()
+    try:
+        written = driver_cursor.mogrify(sql, [AsIs(marker) if isinstance(p, Param) else p for p in params])
+    finally:
+        driver_cursor.close()
+    # The statement is formatted again on each run: a literal % is written %% once more.
+    text = written.decode(encodings[connection.connection.encoding]).replace("%", "%%").replace(marker, "%s")
+    return text, [p for p in params if isinstance(p, Param)]
 
 
 def _converters_once(compiler, expressions) -> dict:

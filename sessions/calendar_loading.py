@@ -1,8 +1,8 @@
-"""Reading a clinic's calendar for a time range (`calendar_load`) in four statements: the clinic's
-closures, marked holidays, rooms, memberships, certifications and slot length together; its chosen
-rooms' hours and its chosen people's working hours, exceptions and licences together
-(`read_together`); busy sessions; busy assignments. What is read is judged in pure Python
-(`sessions.availability`, `sessions.placement`).
+"""Reading a clinic's calendar for a time range (`calendar_load`) in two statements
+(`read_together`): the clinic's closures, marked holidays, rooms, memberships, certifications and
+slot length; then its chosen rooms' hours, its chosen people's working hours, exceptions and
+licences, and the sessions and assignments that keep those rooms, people and patients busy. What
+is read is judged in pure Python (`sessions.availability`, `sessions.placement`).
 """
 
 from __future__ import annotations
@@ -57,15 +57,6 @@ def _holiday_intervals(holidays: list, days: Sequence[dt.date], tz: ZoneInfo) ->
     ]
 
 
-def _ran(query, *, rooms: list | None = None, staff: list | None = None, **values) -> Iterable:
-    """The rows of a calendar query over these rooms or staff members: none, and no query, for none
-    (as the ORM answers `__in=[]`)."""
-    chosen = rooms if rooms is not None else staff
-    if not chosen:
-        return ()
-    return query.bind(**({"rooms": rooms} if rooms is not None else {"staff": staff}), **values)
-
-
 def calendar_load(
     *,
     clinic: Clinic,
@@ -118,15 +109,23 @@ def calendar_load(
             cal.roles.setdefault(staff_id, set()).add(role)
             cal.names[staff_id] = f"{first} {last}".strip()
     members = list(cal.roles)
-    room_hours, working_hours, exceptions, licences = (
+    # Busy rooms and patients: active sessions anywhere (a patient cannot be at two clinics at once).
+    patient_list = list(patient_ids)
+    busy_over = {"earliest_start": pad_start - MAX_BLOCK, "start": pad_start, "end": pad_end, "excluded": excluded}
+    room_hours, working_hours, exceptions, licences, sessions, assignments = (
         read_together(
             (calendar_queries.ROOM_HOURS, {"rooms": list(cal.rooms)}),
             (calendar_queries.WORKING_HOURS, {"clinic": clinic.pk, "staff": members}),
             (calendar_queries.EXCEPTIONS, {"clinic": clinic.pk, "staff": members, "start": pad_start, "end": pad_end}),
             (calendar_queries.LICENCES, {"staff": members}),
+            (
+                calendar_queries.BUSY_SESSIONS,
+                {"clinic": clinic.pk, "rooms": list(cal.rooms), "patients": patient_list, **busy_over},
+            ),
+            (calendar_queries.BUSY_ASSIGNMENTS, {"staff": members, **busy_over}),
         )
-        if cal.rooms or members
-        else ([], [], [], [])
+        if cal.rooms or members or patient_list
+        else ([], [], [], [], [], [])
     )
 
     hours_by_room: dict[int, list] = defaultdict(list)
@@ -168,34 +167,11 @@ def calendar_load(
     for licence in licences:
         cal.licences.setdefault(licence.staff_id, []).append(licence)
 
-    # Busy rooms and patients: active sessions anywhere (a patient cannot be at two clinics at once).
-    patient_list = list(patient_ids)
-    sessions = (
-        calendar_queries.BUSY_SESSIONS.bind(
-            clinic=clinic.pk,
-            rooms=list(cal.rooms),
-            patients=patient_list,
-            earliest_start=pad_start - MAX_BLOCK,
-            start=pad_start,
-            end=pad_end,
-            excluded=excluded,
-        )
-        if cal.rooms or patient_list
-        else ()
-    )
     for sid, room_id, patient_id, s, e in sessions:
         if room_id in cal.rooms:
             cal.room_busy.setdefault(room_id, []).append(Busy(s, e, sid))
         if patient_id in patient_list:
             cal.patient_busy.setdefault(patient_id, []).append(Busy(s, e, sid))
-    assignments = _ran(
-        calendar_queries.BUSY_ASSIGNMENTS,
-        staff=members,
-        earliest_start=pad_start - MAX_BLOCK,
-        start=pad_start,
-        end=pad_end,
-        excluded=excluded,
-    )
     for staff_id, sid, lane, s, e in assignments:
         cal.staff_busy.setdefault(staff_id, []).append(Busy(s, e, sid, lane))
     return cal

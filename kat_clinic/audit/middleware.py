@@ -58,7 +58,8 @@ class RequestIdMiddleware:
 
     def __call__(self, request):
         request.request_id = str(uuid.uuid4())
-        request.client_request_id = well_formed_client_request_id(request.headers.get("X-Request-ID", ""))
+        # From the WSGI environ itself: `request.headers` would first copy every header of the request.
+        request.client_request_id = well_formed_client_request_id(request.META.get("HTTP_X_REQUEST_ID", ""))
         response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         if request.client_request_id:

@@ -2,28 +2,50 @@
 in place, whether the ride home is confirmed, and the prior authorization's status, never the
 clinical detail behind them (which consent, which contraindication, which payer).
 
-One query for the whole board, whatever its size: each session's records (consents, screens,
-REMS enrollments, authorizations, the attestation, the prescriber's gate overrides, the template's
-prerequisites) come back as JSON arrays on the session's row and are judged here in Python, by the
-rules of the pre-dose gate (`monitoring.selectors.gate`), as of the session's start. The board
-judges what can be settled before the day: the consent, the contraindication screen, the REMS
-enrollment and the authorization. Fasting, weight, pregnancy test and vital signs are the nurse's,
-on the day, at the gate.
+One query for the whole board, whatever its size, judged by PostgreSQL: each dosing session's row
+comes back with its three answers only, by the rules of the pre-dose gate
+(`monitoring.selectors.gate`) as of the session's start. The board judges what can be settled
+before the day: the consent, the contraindication screen, the REMS enrollment and the
+authorization. Fasting, weight, pregnancy test and vital signs are the nurse's, on the day, at the
+gate.
+
+The rules, per prerequisite the session needs (its template's, or for an ad-hoc session the gate's
+defaults: a consent and a screen, and an authorization where the patient has any) and no
+prescriber has overridden at the gate:
+
+- a consent signed by now, not revoked by the session's start (or now, if later), not expired on
+  its local day, signed within the template's maximum age before the start, and covering the
+  step's medication and route (an empty list covers all);
+- the latest reviewed contraindication screen still valid on that day passed, and was taken within
+  the maximum age;
+- a REMS enrollment in force on that day;
+- a prior authorization used by the session, or valid on that day with sessions left.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from zoneinfo import ZoneInfo
 
-import orjson
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Exists, F, OuterRef, TextField
-from django.db.models.functions import Cast, JSONObject
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    DateField,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
 
-from kat_clinic.compiled_query import IdsQuery
-from kat_clinic.json_sql import jsonb_rows
+from kat_clinic.compiled_query import Param, ParamIds, Prepared
 from monitoring.models import (
     ChecklistOverride,
     Consent,
@@ -34,7 +56,7 @@ from monitoring.models import (
     SessionAttestation,
 )
 from monitoring.selectors.gate import Prereq
-from programs.choices import Medication, SessionKind
+from programs.choices import SessionKind
 from programs.models import TemplatePrerequisite
 from sessions.models import Session
 
@@ -46,145 +68,178 @@ class Authorization:
 
 
 # What the board judges ahead of the day (see the module's docstring).
-BOARD_PREREQUISITES = frozenset(
-    {Prereq.CONSENT, Prereq.CONTRAINDICATION_SCREEN, Prereq.REMS_ENROLLMENT, Prereq.PRIOR_AUTHORIZATION}
+BOARD_PREREQUISITES = (
+    Prereq.CONSENT,
+    Prereq.CONTRAINDICATION_SCREEN,
+    Prereq.REMS_ENROLLMENT,
+    Prereq.PRIOR_AUTHORIZATION,
 )
 
 
-def _time(value: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(value) if value else None
+class _LocalDate(Func):
+    """An instant's date in the time zone a column names: `(instant AT TIME ZONE zone)::date`."""
+
+    arity = 2
+    template = "((%(expressions)s)::date)"
+    arg_joiner = " AT TIME ZONE "
+    output_field = DateField()
 
 
-def _date(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else None
+class _Since(Func):
+    """The earliest a record may date from: `instant` less `days` whole days of 24 hours, or
+    -infinity where `days` is NULL (no maximum age)."""
+
+    arity = 2
+    output_field = DateTimeField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (instant, instant_params), (days, days_params) = (compiler.compile(e) for e in self.get_source_expressions())
+        sql = f"COALESCE({instant} - make_interval(secs => ({days}) * 86400), '-infinity'::timestamptz)"
+        return sql, (*instant_params, *days_params)
 
 
-def _load(session_ids: list[int]) -> list[dict]:
-    rows = _BOARD_QUERY.rows(session_ids)
-    for row in rows:
-        row.update(orjson.loads(row.pop("records")))
-    return rows
+class _Covers(Func):
+    """Whether a list of choices covers a value: the value is '' (none asked), the list is empty
+    (it covers all) or the value is in it."""
+
+    arity = 2
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (array, array_params), (value, value_params) = (compiler.compile(e) for e in self.get_source_expressions())
+        sql = f"({value} = '' OR cardinality({array}) = 0 OR {value} = ANY({array}))"
+        return sql, (*value_params, *array_params, *value_params, *array_params)
 
 
-def _loader():
-    """The board's query without its sessions. Compiled once per connection (`IdsQuery`):
-    resolving and compiling its dozen subqueries took more of a board request's time than running
-    them."""
-    patient = OuterRef("patient_id")
-    return Session.objects.values(
-        "pk",
-        "patient_id",
-        "starts_at",
-        "clinic__timezone",
-        "planned_session_id",
-        "planned_session__step__medication",
-        "planned_session__step__route",
-    ).annotate(
-        # The session's records of every kind, as one JSON object of arrays read as text: one
-        # value to decode per session, at once (an ARRAY(...) of JSON objects per kind was decoded
-        # by Django element by element).
-        records=Cast(
-            JSONObject(
-                template_prereqs=jsonb_rows(
-                    TemplatePrerequisite.objects.filter(
-                        template_id=OuterRef("planned_session__enrollment__template_id")
-                    ),
-                    kind="kind",
-                    max_age_days="max_age_days",
-                ),
-                consents=jsonb_rows(
-                    Consent.objects.filter(patient_id=patient),
-                    signed_at="signed_at",
-                    revoked_at="revoked_at",
-                    expires_on="expires_on",
-                    medications="medications",
-                    routes="routes",
-                ),
-                screens=jsonb_rows(
-                    ContraindicationScreen.objects.filter(patient_id=patient, reviewed_at__isnull=False),
-                    screened_at="screened_at",
-                    valid_until="valid_until",
-                    result="result",
-                ),
-                rems=jsonb_rows(
-                    RemsPatientEnrollment.objects.filter(patient_id=patient),
-                    enrolled_on="enrolled_on",
-                    ended_on="ended_on",
-                ),
-                authorizations=jsonb_rows(
-                    PriorAuthorization.objects.filter(patient_id=patient),
-                    valid_from="valid_from",
-                    valid_until="valid_until",
-                    left=F("authorised_sessions") - F("used_sessions"),
-                ),
-            ),
-            output_field=TextField(),
-        ),
-        authorization_used=Exists(PriorAuthorizationUse.objects.filter(session_id=OuterRef("pk"))),
-        ride_confirmed=Exists(
-            SessionAttestation.objects.filter(session_id=OuterRef("pk"))
-            .exclude(escort_name="")
-            .exclude(escort_phone="")
-        ),
-        overridden=ArraySubquery(
-            ChecklistOverride.objects.filter(session_id=OuterRef("pk"), stage=ChecklistOverride.Stage.GATE).values(
-                "item"
+def _of_patient(model):
+    return model.objects.filter(patient_id=OuterRef("patient_id"))
+
+
+def _template_prerequisite(kind: str):
+    return TemplatePrerequisite.objects.filter(
+        template_id=OuterRef("planned_session__enrollment__template_id"), kind=kind
+    )
+
+
+def _overridden(kind: str) -> Exists:
+    return Exists(
+        ChecklistOverride.objects.filter(session_id=OuterRef("pk"), stage=ChecklistOverride.Stage.GATE, item=kind)
+    )
+
+
+def _required(kind: str):
+    """Whether the session needs this prerequisite: its template says so, or, ad hoc, the gate's
+    defaults do (the board cannot know an ad-hoc session's medication: no REMS enrollment)."""
+    ad_hoc = {
+        Prereq.CONSENT: Value(True),
+        Prereq.CONTRAINDICATION_SCREEN: Value(True),
+        Prereq.REMS_ENROLLMENT: Value(False),
+        Prereq.PRIOR_AUTHORIZATION: Exists(_of_patient(PriorAuthorization)),
+    }[kind]
+    return Case(
+        When(planned_session_id__isnull=False, then=Exists(_template_prerequisite(kind))),
+        default=ad_hoc,
+        output_field=BooleanField(),
+    )
+
+
+def _since(kind: str) -> _Since:
+    return _Since(F("starts_at"), Subquery(_template_prerequisite(kind).values("max_age_days")[:1]))
+
+
+def _consent_ok() -> Exists:
+    return Exists(
+        _of_patient(Consent)
+        .filter(signed_at__lte=Param("now"), signed_at__gte=OuterRef("consent_since"))
+        .filter(Q(revoked_at__isnull=True) | Q(revoked_at__gt=OuterRef("judged_at")))
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=OuterRef("day")))
+        .filter(_Covers(F("medications"), OuterRef("medication")), _Covers(F("routes"), OuterRef("route")))
+    )
+
+
+def _screen_ok() -> Coalesce:
+    """The latest valid screen (as the gate orders them) passed within the maximum age; False for none."""
+    latest = (
+        _of_patient(ContraindicationScreen)
+        .filter(reviewed_at__isnull=False, valid_until__gte=OuterRef("day"))
+        .order_by("-screened_at", "-pk")
+        .annotate(
+            ok=ExpressionWrapper(
+                Q(result=ContraindicationScreen.Result.PASSED, screened_at__gte=OuterRef("screen_since")),
+                output_field=BooleanField(),
             )
-        ),
+        )
+        .values("ok")[:1]
+    )
+    return Coalesce(Subquery(latest), Value(False))
+
+
+def _rems_ok() -> Exists:
+    return Exists(
+        _of_patient(RemsPatientEnrollment)
+        .filter(enrolled_on__lte=OuterRef("day"))
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=OuterRef("day")))
     )
 
 
-_BOARD_QUERY = IdsQuery(_loader)
-
-
-def _prerequisites(row: dict) -> dict[str, int | None]:
-    """kind -> max age in days: the template's, else the ad-hoc defaults of the gate."""
-    if row["planned_session_id"] is not None:
-        return {p["kind"]: p["max_age_days"] for p in row["template_prereqs"]}
-    kinds = {Prereq.CONSENT: None, Prereq.CONTRAINDICATION_SCREEN: None}
-    if row["planned_session__step__medication"] == Medication.ESKETAMINE:
-        kinds[Prereq.REMS_ENROLLMENT] = None
-    if row["authorizations"]:
-        kinds[Prereq.PRIOR_AUTHORIZATION] = None
-    return kinds
-
-
-def _consent_ok(row: dict, *, at: dt.datetime, now: dt.datetime, day: dt.date, since: dt.datetime | None) -> bool:
-    medication, route = row["planned_session__step__medication"], row["planned_session__step__route"]
-    for c in row["consents"]:
-        signed, revoked, expires = _time(c["signed_at"]), _time(c["revoked_at"]), _date(c["expires_on"])
-        if signed > now or (revoked is not None and revoked <= at) or (expires is not None and expires < day):
-            continue
-        if since is not None and signed < since:
-            continue
-        if medication and c["medications"] and medication not in c["medications"]:
-            continue
-        if route and c["routes"] and route not in c["routes"]:
-            continue
-        return True
-    return False
-
-
-def _screen_ok(row: dict, *, day: dt.date, since: dt.datetime | None) -> bool:
-    valid = [s for s in row["screens"] if _date(s["valid_until"]) >= day]
-    if not valid:
-        return False
-    latest = max(valid, key=lambda s: _time(s["screened_at"]))
-    if since is not None and _time(latest["screened_at"]) < since:
-        return False
-    return latest["result"] == ContraindicationScreen.Result.PASSED
-
-
-def _rems_ok(row: dict, *, day: dt.date) -> bool:
-    return any(
-        _date(r["enrolled_on"]) <= day and (r["ended_on"] is None or _date(r["ended_on"]) >= day) for r in row["rems"]
+def _authorization_active() -> Q:
+    return Q(Exists(PriorAuthorizationUse.objects.filter(session_id=OuterRef("pk")))) | Q(
+        Exists(
+            _of_patient(PriorAuthorization).filter(
+                valid_from__lte=OuterRef("day"),
+                valid_until__gte=OuterRef("day"),
+                authorised_sessions__gt=F("used_sessions"),
+            )
+        )
     )
 
 
-def _authorization_active(row: dict, *, day: dt.date) -> bool:
-    return row["authorization_used"] or any(
-        _date(a["valid_from"]) <= day <= _date(a["valid_until"]) and a["left"] > 0 for a in row["authorizations"]
+def _flags_query():
+    """Each dosing session's (id, prerequisite missing, ride not confirmed, authorization).
+    Compiled once per connection (`Prepared`): resolving and compiling its subqueries costs more
+    than running them."""
+    ok = {
+        Prereq.CONSENT: Q(_consent_ok()),
+        Prereq.CONTRAINDICATION_SCREEN: Q(_screen_ok()),
+        Prereq.REMS_ENROLLMENT: Q(_rems_ok()),
+        Prereq.PRIOR_AUTHORIZATION: _authorization_active(),
+    }
+    missing = Q()
+    for kind in BOARD_PREREQUISITES:
+        missing |= Q(**{f"requires_{kind}": True}) & ~Q(_overridden(kind)) & ~ok[kind]
+    ride_needed = Q(Exists(_template_prerequisite(Prereq.RIDE_CONFIRMED))) | Q(planned_session_id__isnull=True)
+    ride_confirmed = Exists(
+        SessionAttestation.objects.filter(session_id=OuterRef("pk")).exclude(escort_name="").exclude(escort_phone="")
     )
+    requires_authorization = Q(**{f"requires_{Prereq.PRIOR_AUTHORIZATION}": True})
+    return (
+        Session.objects.filter(pk__in_array=ParamIds("ids"))
+        .alias(
+            day=_LocalDate(F("starts_at"), F("clinic__timezone")),
+            judged_at=Greatest(Param("now", output_field=DateTimeField()), F("starts_at")),
+            medication=Coalesce(F("planned_session__step__medication"), Value("")),
+            route=Coalesce(F("planned_session__step__route"), Value("")),
+            consent_since=_since(Prereq.CONSENT),
+            screen_since=_since(Prereq.CONTRAINDICATION_SCREEN),
+            **{f"requires_{kind}": _required(kind) for kind in BOARD_PREREQUISITES},
+        )
+        .annotate(
+            prerequisite_missing=ExpressionWrapper(missing, output_field=BooleanField()),
+            ride_not_confirmed=ExpressionWrapper(
+                ~Q(ride_confirmed) & ride_needed & ~Q(_overridden(Prereq.RIDE_CONFIRMED)), output_field=BooleanField()
+            ),
+            authorization=Case(
+                When(requires_authorization & _authorization_active(), then=Value(Authorization.ACTIVE)),
+                When(requires_authorization, then=Value(Authorization.MISSING)),
+                default=Value(Authorization.NOT_REQUIRED),
+                output_field=CharField(),
+            ),
+        )
+        .values_list("pk", "prerequisite_missing", "ride_not_confirmed", "authorization")
+    )
+
+
+_FLAGS = Prepared(_flags_query)
 
 
 def board_flags(*, sessions: Iterable[Session], now: dt.datetime) -> dict[int, dict]:
@@ -197,37 +252,7 @@ def board_flags(*, sessions: Iterable[Session], now: dt.datetime) -> dict[int, d
         if s.kind != SessionKind.DOSING
     }
     dosing = [s.pk for s in sessions if s.kind == SessionKind.DOSING]
-    if not dosing:
-        return out
-    for row in _load(dosing):
-        starts_at = row["starts_at"]
-        at = max(now, starts_at)
-        day = starts_at.astimezone(ZoneInfo(row["clinic__timezone"])).date()
-        required = _prerequisites(row)
-        missing = False
-        for kind, max_age in required.items():
-            if kind not in BOARD_PREREQUISITES or kind in row["overridden"]:
-                continue
-            since = starts_at - dt.timedelta(days=max_age) if max_age else None
-            if kind == Prereq.CONSENT:
-                ok = _consent_ok(row, at=at, now=now, day=day, since=since)
-            elif kind == Prereq.CONTRAINDICATION_SCREEN:
-                ok = _screen_ok(row, day=day, since=since)
-            elif kind == Prereq.REMS_ENROLLMENT:
-                ok = _rems_ok(row, day=day)
-            else:
-                ok = _authorization_active(row, day=day)
-            missing = missing or not ok
-        if Prereq.PRIOR_AUTHORIZATION in required:
-            authorization = Authorization.ACTIVE if _authorization_active(row, day=day) else Authorization.MISSING
-        else:
-            authorization = Authorization.NOT_REQUIRED
-        out[row["pk"]] = {
-            "prerequisite_missing": missing,
-            # Ad-hoc dosing always needs the ride home (the gate's defaults); a plan, when its template says.
-            "ride_not_confirmed": not row["ride_confirmed"]
-            and (Prereq.RIDE_CONFIRMED in required or row["planned_session_id"] is None)
-            and Prereq.RIDE_CONFIRMED not in row["overridden"],
-            "authorization": authorization,
-        }
+    if dosing:
+        for pk, missing, ride, authorization in _FLAGS.bind(ids=dosing, now=now):
+            out[pk] = {"prerequisite_missing": missing, "ride_not_confirmed": ride, "authorization": authorization}
     return out

@@ -3,14 +3,16 @@ queryset itself answers."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import OuterRef
-from django.db.models.functions import JSONObject
+from django.db.models import DateTimeField, OuterRef, Q, Value
+from django.db.models.functions import Concat, JSONObject
 from django.test.utils import CaptureQueriesContext
 
-from kat_clinic.compiled_query import IdsQuery, Param, Prepared
+from kat_clinic.compiled_query import IdsQuery, Param, ParamIds, Prepared
 from kat_clinic.models import Clinic, Room
 from tests.factories import ClinicFactory, RoomFactory
 
@@ -152,3 +154,49 @@ def test_given_other_parameters_than_the_query_names_then_it_is_refused(clinics)
     list(rooms.bind(clinic=first.pk))  # compiled
     with pytest.raises(TypeError, match="parameters are \\['clinic'\\]"):
         list(rooms.bind(patient=first.pk))
+
+
+def test_given_constants_in_the_query_then_they_are_written_into_its_sql_once_and_only_params_are_sent(clinics):
+    # given a query whose constants are texts with a quote and percent signs, a list and a
+    # date-time, and whose one Param is a list of clinics
+    first, _second, third = clinics
+    RoomFactory(clinic=first, name="O'Brien 100%")
+    since = dt.datetime(2020, 2, 29, 23, 30, tzinfo=dt.UTC)
+    prepared = Prepared(
+        lambda: (
+            Room.objects.filter(
+                Q(name__in=["O'Brien 100%", "Chair 1"]) | Q(name__startswith="Su"),
+                clinic_id__in_array=ParamIds("clinics"),
+            )
+            .annotate(label=Concat("name", Value(" – 50% off")), since=Value(since, output_field=DateTimeField()))
+            .order_by("name")
+            .values_list("name", "label", "since")
+        )
+    )
+    sent = []
+
+    def record(execute, sql, params, many, context):
+        sent.append((sql, params))
+        return execute(sql, params, many, context)
+
+    # when
+    with connection.execute_wrapper(record):
+        rows = list(prepared.bind(clinics=[first.pk, third.pk]))
+
+    # then: the queryset's own rows; the constants in the statement's text, only the Param sent
+    assert rows == [
+        ("Chair 1", "Chair 1 – 50% off", since),
+        ("O'Brien 100%", "O'Brien 100% – 50% off", since),
+        ("Suite", "Suite – 50% off", since),
+    ]
+    assert rows == list(
+        Room.objects.filter(
+            Q(name__in=["O'Brien 100%", "Chair 1"]) | Q(name__startswith="Su"), clinic_id__in=[first.pk, third.pk]
+        )
+        .annotate(label=Concat("name", Value(" – 50% off")), since=Value(since, output_field=DateTimeField()))
+        .order_by("name")
+        .values_list("name", "label", "since")
+    )
+    ((sql, params),) = sent
+    assert params == ([first.pk, third.pk],)
+    assert "'O''Brien 100%%'" in sql and "' – 50%% off'" in sql and "'2020-02-29T23:30:00+00:00'" in sql

@@ -11,8 +11,10 @@ import datetime as dt
 import pytest
 from django.db import connection
 
+from kat_clinic.compiled_batch import read_together
 from kat_clinic.models import Room
 from kat_clinic.roles import Role
+from sessions import calendar_loading, calendar_queries
 from sessions.calendar_loading import calendar_load
 from sessions.models import SchedulingPolicy
 from sessions.placement import slot_starts
@@ -177,29 +179,31 @@ def test_given_a_telehealth_shape_when_loading_then_no_room_is_read(clinic, pati
 
 
 def test_given_a_search_for_a_chair_then_it_reads_no_other_rooms_hours_or_bookings(
-    clinic, patient, chair, two_kinds_booked
+    clinic, patient, chair, two_kinds_booked, monkeypatch
 ):
-    # given the statements a search sends, with their parameters
-    sent = []
+    # given the reads a search asks for, each with its values, and the statements it sends
+    asked, sent = {}, []
+
+    def reading_together(*runs, **kwargs):
+        asked.update((prepared, values) for prepared, values in runs)
+        return read_together(*runs, **kwargs)
 
     def record(execute, sql, params, many, context):
-        sent.append((sql, params))
+        sent.append(sql)
         return execute(sql, params, many, context)
+
+    monkeypatch.setattr(calendar_loading, "read_together", reading_together)
 
     # when a chair with a nurse is searched for on Monday
     with connection.execute_wrapper(record):
-        options = availability_search(
+        availability_search(
             clinic=clinic, patient=patient, shape=CHAIR_NURSE, date_from=MONDAY, date_to=MONDAY, limit=2
         )
 
-    # then the room hours and the rooms' bookings were read for the chair alone
-    hours = [params for sql, params in sent if 'FROM "clinic_sessions_roomhours"' in sql]
-    bookings = [params for sql, params in sent if 'FROM "clinic_sessions_session"' in sql]
-    # (the room hours are the first read of the statement that reads the chosen rooms and people)
-    assert len(hours) == 1 and hours[0][0] == [chair.pk]
-    assert len(bookings) == 1 and bookings[0][1] == [chair.pk]
-    # and the answer is the chair's first free starts, around the patient's 09:00 session
-    assert [(o["starts_at"], o["room"]) for o in options] == [
-        ("2027-06-07T10:45:00-04:00", chair.pk),
-        ("2027-06-07T11:00:00-04:00", chair.pk),
-    ]
+    # then the room hours and the rooms' bookings were read for the chair alone, and the calendar
+    # in two statements: the clinic's, then its chosen rooms' and people's with their bookings
+    assert asked[calendar_queries.ROOM_HOURS]["rooms"] == [chair.pk]
+    assert asked[calendar_queries.BUSY_SESSIONS]["rooms"] == [chair.pk]
+    assert asked[calendar_queries.BUSY_ASSIGNMENTS]["staff"] == [two_kinds_booked["nurse"].pk]
+    assert len(sent) == 2
+    assert all(table in sent[1] for table in ('"clinic_sessions_roomhours"', '"clinic_sessions_session"'))
