@@ -229,9 +229,9 @@ def _flags_query():
                 ~Q(ride_confirmed) & ride_needed & ~Q(_overridden(Prereq.RIDE_CONFIRMED)), output_field=BooleanField()
             ),
             authorization=Case(
-                When(requires_authorization & _authorization_active(), then=Value(Authorization.ACTIVE)),
-                When(requires_authorization, then=Value(Authorization.MISSING)),
-                default=Value(Authorization.NOT_REQUIRED),
+                When(~requires_authorization, then=Value(Authorization.NOT_REQUIRED)),
+                When(_authorization_active(), then=Value(Authorization.ACTIVE)),
+                default=Value(Authorization.MISSING),
                 output_field=CharField(),
             ),
         )
