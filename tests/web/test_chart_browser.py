@@ -218,16 +218,22 @@ def test_the_front_desk_reaches_no_clinician_screen(app_login, clinic, make_staf
     assert nav.get_by_role("link", name="Alerts").count() == 0
 
 
-def test_a_pages_link_opens_the_alert_shows_who_was_told_and_acknowledging_stops_the_escalation(
-    app_login, clinic, make_staff, nurse_staff, prescriber_staff, dosing_session
-):
-    # given: a critical blood pressure paged the first on call; the second is due in 5 minutes
+def _paged(clinic, make_staff, nurse_staff, dosing_session):
+    """A critical blood pressure that paged the first on call, Dana Reyes; the second, Sam Ortiz, is
+    due in 5 minutes. (alert, first, second)"""
     first = make_staff(clinic, Role.NURSE, first_name="Dana", last_name="Reyes", phone="+1 212 555 0111")
     second = make_staff(clinic, Role.NURSE, first_name="Sam", last_name="Ortiz", phone="+1 212 555 0122")
     oncall_set(clinic_id=clinic.pk, staff_ids=[first.pk, second.pk])
     reading = {"measured_at": timezone.now() - dt.timedelta(minutes=1), "systolic_mmhg": 205, "diastolic_mmhg": 125}
     vitals_record(session=dosing_session, by=nurse_staff, readings=[reading])
-    alert = Alert.objects.get(session=dosing_session)
+    return Alert.objects.get(session=dosing_session), first, second
+
+
+def test_a_pages_link_opens_the_alert_shows_who_was_told_and_acknowledging_stops_the_escalation(
+    app_login, clinic, make_staff, nurse_staff, prescriber_staff, dosing_session
+):
+    # given: a critical blood pressure paged the first on call; the second is due in 5 minutes
+    alert, first, second = _paged(clinic, make_staff, nurse_staff, dosing_session)
 
     # when the first on call follows the page's link and signs in
     page = app_login(first, f"/alerts/{alert.pk}")
@@ -235,11 +241,12 @@ def test_a_pages_link_opens_the_alert_shows_who_was_told_and_acknowledging_stops
 
     # then the alert is open and says who is paged next
     assert page.url.endswith(f"/chart/alerts/{alert.pk}")
+    # (waiting for the escalation's own read: until then the screen says it is reading it)
     status = page.get_by_role("status").filter(has_text="Open.")
-    assert "If no one acknowledges it, Sam Ortiz is paged at" in status.inner_text()
+    expect(status).to_contain_text("If no one acknowledges it, Sam Ortiz is paged at")
     told = page.get_by_role("table", name="Who was told")
-    assert told.get_by_role("row").filter(has_text="Dana Reyes").count() == 2  # in the app, and by text message
-    assert told.get_by_role("row").filter(has_text="Sam Ortiz").filter(has_text="Text message").count() == 1
+    expect(told.get_by_role("row").filter(has_text="Dana Reyes")).to_have_count(2)  # in the app, and by text message
+    expect(told.get_by_role("row").filter(has_text="Sam Ortiz").filter(has_text="Text message")).to_have_count(1)
 
     # when she acknowledges it
     page.get_by_role("button", name="Acknowledge").click()
@@ -249,6 +256,21 @@ def test_a_pages_link_opens_the_alert_shows_who_was_told_and_acknowledging_stops
     alert.refresh_from_db()
     assert alert.acknowledged_by_id == first.pk
     assert FollowUp.objects.get(alert=alert, channel="sms", staff=second).status == FollowUp.Status.CANCELLED
+
+
+def test_an_alert_whose_escalation_is_not_read_yet_never_says_no_one_is_paged(
+    app_login, page, clinic, make_staff, nurse_staff, dosing_session
+):
+    # given a paged alert, and the escalation's read failing (as a slow answer would leave it unread)
+    alert, first, _second = _paged(clinic, make_staff, nurse_staff, dosing_session)
+    page.route(re.compile(r".*/api/v1/followups/.*"), lambda route: route.abort())
+
+    # when the first on call opens it
+    page = app_login(first, f"/alerts/{alert.pk}")
+    page.get_by_role("heading", name="High-priority alert: Critical blood pressure").wait_for()
+
+    # then the screen says it is reading who is paged next, not that no one is
+    expect(page.get_by_role("status").filter(has_text="Open.")).to_have_text("Open. Reading who is paged next…")
 
 
 @pytest.fixture

@@ -68,9 +68,12 @@ export function AlertDetailScreen() {
             <>
               <p role="status">
                 <strong>Open.</strong>{" "}
-                {next
-                  ? `If no one acknowledges it, ${next.staff_name ?? "the next person"} is paged at ${formatDateTime(next.due_at, clinic.timezone)}.`
-                  : "No one further is due to be paged."}
+                {/* Nothing said of the next page until the escalation is read: "no one further" would be untrue. */}
+                {!items.data
+                  ? "Reading who is paged next…"
+                  : next
+                    ? `If no one acknowledges it, ${next.staff_name ?? "the next person"} is paged at ${formatDateTime(next.due_at, clinic.timezone)}.`
+                    : "No one further is due to be paged."}
               </p>
               <button type="button" className="btn-primary" onClick={() => ack.mutate()} disabled={ack.isPending}>
                 Acknowledge
