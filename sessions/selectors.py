@@ -9,14 +9,15 @@ from typing import NamedTuple
 import orjson
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
-from django.db.models import BigIntegerField, BooleanField, ExpressionWrapper, F, Func, OuterRef, Q, QuerySet
+from django.db.models import BigIntegerField, BooleanField, ExpressionWrapper, F, Func, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.db.models.query import ModelIterable
 from django.utils import timezone
 
 from kat_clinic.api.lean import PREFETCHED_SUFFIX
 from kat_clinic.api.lean_rows import UtcIsoText
 from kat_clinic.compiled_query import Param, ParamIds, Prepared
-from kat_clinic.json_sql import JsonArrayText, json_rows
+from kat_clinic.json_sql import JsonText, JsonTextRows, json_rows, json_text_rows
 from kat_clinic.models import Clinic, Room, StaffMember
 from programs.models import PlannedSession
 from sessions import signals
@@ -110,23 +111,43 @@ class BoardSession(NamedTuple):
     kind: str
 
 
-_BOARD_COLUMNS = (
+class WrittenSession(NamedTuple):
+    """A board session read for the API's writer (`day_board(written=True)`): its id and patient,
+    its fields up to its room and telehealth as JSON text (`head`: an object, closed), its staff as
+    JSON text, its program partners (their times as text) and its flags, to be joined into the
+    session's JSON text by `sessions.api.board`."""
+
+    pk: int
+    patient_id: int
+    head: str
+    staff: str
+    linked: list[dict]
+    flags: dict
+    late: bool
+    late_cancel: bool
+
+
+# Every read of the board's sessions begins with these (then its staff as JSON text and `late`).
+_BOARD_LEADING = (
     "id",
     "patient_id",
+    "kind",
+    "room_id",
+    "active",
+    "late_cancel",
+    "planned_session_id",
+    "planned_session__linked_dosing_id",
+)
+# The rest of each session, as columns or (`written`) in one JSON text.
+_BOARD_COLUMNS = (
     "patient__first_name",
     "patient__last_name",
-    "kind",
     "status",
     "starts_at",
     "ends_at",
     "block_starts_at",
     "block_ends_at",
-    "room_id",
     "telehealth",
-    "active",
-    "late_cancel",
-    "planned_session_id",
-    "planned_session__linked_dosing_id",
 )
 _BOARD_TIMES = ("starts_at", "ends_at", "block_starts_at", "block_ends_at")
 
@@ -137,10 +158,23 @@ def _board_time(column: str, text_years: tuple[int, int] | None):
     return F(column) if text_years is None else UtcIsoText(column, *text_years)
 
 
-def _board_staff() -> JsonArrayText:
+def _board_head(text_years: tuple[int, int]) -> JsonText:
+    """A session's fields from its id to its telehealth flag, as the board's serializer writes them."""
+    return JsonText(
+        id=F("id"),
+        patient=JsonText(id=F("patient_id"), name=Concat("patient__first_name", Value(" "), "patient__last_name")),
+        kind=F("kind"),
+        status=F("status"),
+        **{column: _board_time(column, text_years) for column in _BOARD_TIMES},
+        room=F("room_id"),
+        telehealth=F("telehealth"),
+    )
+
+
+def _board_staff() -> JsonTextRows:
     """A session's staff as the board lists them, in assignment order, written by PostgreSQL as
-    JSON text: {staff, name (as `StaffMember.display_name`), role, mode, lane}."""
-    return json_rows(
+    compact JSON text: {staff, name (as `StaffMember.display_name`), role, mode, lane}."""
+    return json_text_rows(
         assignments_of_session(OuterRef("pk")),
         "pk",
         staff=F("staff_id"),
@@ -154,12 +188,16 @@ def _board_staff() -> JsonArrayText:
 # The board's reads, each built and compiled once per connection (kat_clinic/compiled_query.py):
 # the front desk's board is read all day long, and compiling them cost about as much as running them.
 @functools.cache
-def _board_sessions(text_years: tuple[int, int] | None) -> Prepared:
-    """The day's sessions as `_BOARD_COLUMNS` (the times by `_board_time`), their staff (as JSON
-    text) and whether each is late (not checked in and its start before `Param("now")`)."""
+def _board_sessions(text_years: tuple[int, int] | None, written: bool = False) -> Prepared:
+    """The day's sessions: `_BOARD_LEADING`, their staff (as JSON text), whether each is late (not
+    checked in and its start before `Param("now")`), then `_BOARD_COLUMNS` (the times by
+    `_board_time`) or, `written`, those as the JSON text of `_board_head`."""
 
     def build():
-        columns = [_board_time(c, text_years) if c in _BOARD_TIMES else F(c) for c in _BOARD_COLUMNS]
+        if written:
+            rest = [_board_head(text_years)]
+        else:
+            rest = [_board_time(c, text_years) if c in _BOARD_TIMES else F(c) for c in _BOARD_COLUMNS]
         late = ExpressionWrapper(Q(status=Session.Status.SCHEDULED, starts_at__lt=Param("now")), BooleanField())
         return (
             Session.objects.filter(
@@ -169,7 +207,7 @@ def _board_sessions(text_years: tuple[int, int] | None) -> Prepared:
                 block_ends_at__gt=Param("start"),
             )
             .order_by("block_starts_at", "pk")
-            .values_list(*columns, _board_staff(), late)
+            .values_list(*_BOARD_LEADING, _board_staff(), late, *rest)
         )
 
     return Prepared(build)
@@ -228,7 +266,12 @@ def _board_partners(text_years: tuple[int, int] | None) -> Prepared:
 
 
 def day_board(
-    *, clinic: Clinic, day: dt.date, now: dt.datetime | None = None, text_years: tuple[int, int] | None = None
+    *,
+    clinic: Clinic,
+    day: dt.date,
+    now: dt.datetime | None = None,
+    text_years: tuple[int, int] | None = None,
+    written: bool = False,
 ) -> dict:
     """The clinic's sessions of one local day, grouped by room and by staff member, with flags.
 
@@ -240,52 +283,39 @@ def day_board(
     as tuples, not model instances: a busy board has hundreds of sessions and assignments.
 
     Times are datetimes, or with `text_years` the text the API writes of a UTC time (`UtcIsoText`,
-    '' outside those years). The board is read by its caller once: it is built to be written in
-    place (`sessions.api.board`), each session with its own lists.
+    '' outside those years). With `written` as well, each session is a `WrittenSession`, most of it
+    JSON text written by PostgreSQL, for the API's writer (`sessions.api.board`), on a day whose
+    sessions' times all lie in those years (on another, the sessions are as without it). The board
+    is read by its caller once: it is built to be written in place, each session with its own lists.
     """
     now = now or timezone.now()
+    rows = []
     if BOARD_FIRST_DAY <= day <= BOARD_LAST_DAY:
         start, end = local_day_bounds(clinic, day)
-        bounds = {"earliest_start": start - MAX_BLOCK, "start": start, "end": end}
-        rows = list(_board_sessions(text_years).bind(clinic=clinic.pk, now=now, **bounds))
+        earliest_start = start - MAX_BLOCK
+        # Every session of the day starts after `earliest_start` and ends before `end + MAX_BLOCK`.
+        written = written and text_years[0] <= earliest_start.year and (end + MAX_BLOCK).year <= text_years[1]
+        bounds = {"earliest_start": earliest_start, "start": start, "end": end}
+        rows = list(_board_sessions(text_years, written).bind(clinic=clinic.pk, now=now, **bounds))
     else:
         # Nothing is ever booked this far out (bookings are refused in the past and limited to this
         # century), and the date arithmetic near the calendar's ends would overflow.
-        rows = []
+        written = False
     written_rooms = getattr(clinic, "board_rooms", None)
     if written_rooms is None:
         rooms = list(_BOARD_ROOMS.bind(clinic=clinic.pk))
     else:
         rooms = [(room["id"], room["name"]) for room in orjson.loads(written_rooms)]
-    linked = _linked_sessions([(r[0], r[14], r[15]) for r in rows], text_years)
-    answered = _answered_flags([BoardSession(r[0], r[4]) for r in rows], now)
+    linked = _linked_sessions([(r[0], r[6], r[7]) for r in rows], text_years)
+    answered = _answered_flags([BoardSession(r[0], r[2]) for r in rows], now)
     by_room: dict[int, list[int]] = {pk: [] for pk, _name in rooms}
     by_staff: dict[int, dict] = {}
     items = []
     unknown: dict = {}
-    for (
-        pk,
-        patient_id,
-        first_name,
-        last_name,
-        kind,
-        status,
-        starts_at,
-        ends_at,
-        block_starts_at,
-        block_ends_at,
-        room_id,
-        telehealth,
-        active,
-        late_cancel,
-        _planned,
-        _dosing,
-        staff_json,
-        late,
-    ) in rows:
+    for pk, patient_id, kind, room_id, active, late_cancel, _planned, _dosing, staff_json, late, *rest in rows:
         if room_id is not None:
             by_room.setdefault(room_id, []).append(pk)
-        staff = orjson.loads(staff_json)
+        staff = orjson.loads(staff_json) if active or not written else None
         if active:
             for a in staff:
                 entry = by_staff.get(a["staff"])
@@ -293,33 +323,12 @@ def day_board(
                     entry = by_staff[a["staff"]] = {"staff": a["staff"], "name": a["name"], "sessions": []}
                 entry["sessions"].append(pk)
         flags = answered.get(pk, unknown)
-        items.append(
-            {
-                "id": pk,
-                "patient": {"id": patient_id, "name": f"{first_name} {last_name}"},
-                "kind": kind,
-                "status": status,
-                "starts_at": starts_at,
-                "ends_at": ends_at,
-                "block_starts_at": block_starts_at,
-                "block_ends_at": block_ends_at,
-                "room": room_id,
-                "telehealth": telehealth,
-                "staff": staff,
-                "linked": linked.get(pk, []),
-                "flags": {
-                    # Not checked in and the start has passed (judged in the sessions' query).
-                    "late": late,
-                    "late_cancel": late_cancel,
-                    # Answered by charting (`signals.day_board_flags`); None means "not known
-                    # here", never "all clear".
-                    "prerequisite_missing": flags.get("prerequisite_missing"),
-                    "ride_not_confirmed": flags.get("ride_not_confirmed"),
-                },
-                # The prior authorization's status only (active, missing, not_required), no detail.
-                "authorization": flags.get("authorization"),
-            }
-        )
+        if written:
+            items.append(
+                WrittenSession(pk, patient_id, rest[0], staff_json, linked.get(pk, []), flags, late, late_cancel)
+            )
+        else:
+            items.append(_board_item(pk, patient_id, kind, room_id, late_cancel, staff, late, rest, linked, flags))
     names = dict(rooms)
     return {
         "clinic": clinic.pk,
@@ -328,6 +337,37 @@ def day_board(
         "sessions": items,
         "by_room": [{"room": rid, "name": names.get(rid, ""), "sessions": ids} for rid, ids in by_room.items()],
         "by_staff": sorted(by_staff.values(), key=lambda e: e["name"]),
+        "written": written,
+    }
+
+
+def _board_item(pk, patient_id, kind, room_id, late_cancel, staff, late, rest, linked, flags) -> dict:
+    """A board session as `DayBoardSessionSerializer` reads it."""
+    first_name, last_name, status, starts_at, ends_at, block_starts_at, block_ends_at, telehealth = rest
+    return {
+        "id": pk,
+        "patient": {"id": patient_id, "name": f"{first_name} {last_name}"},
+        "kind": kind,
+        "status": status,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "block_starts_at": block_starts_at,
+        "block_ends_at": block_ends_at,
+        "room": room_id,
+        "telehealth": telehealth,
+        "staff": staff,
+        "linked": linked.get(pk, []),
+        "flags": {
+            # Not checked in and the start has passed (judged in the sessions' query).
+            "late": late,
+            "late_cancel": late_cancel,
+            # Answered by charting (`signals.day_board_flags`); None means "not known here",
+            # never "all clear".
+            "prerequisite_missing": flags.get("prerequisite_missing"),
+            "ride_not_confirmed": flags.get("ride_not_confirmed"),
+        },
+        # The prior authorization's status only (active, missing, not_required), no detail.
+        "authorization": flags.get("authorization"),
     }
 
 

@@ -336,6 +336,15 @@ class DayBoardView(AuditedViewMixin, APIView):
         clinic = selectors.board_clinic(clinic_id=clinic_id)
         if clinic is None:
             raise Http404
-        board = selectors.day_board(clinic=clinic, day=query["date"], text_years=board_text_years())
-        request.audit.add_rows([(s["id"], s["patient"]["id"], clinic_id) for s in board["sessions"]], 0, 1, 2)
+        text_years = board_text_years()
+        board = selectors.day_board(
+            clinic=clinic, day=query["date"], text_years=text_years, written=text_years is not None
+        )
+        sessions = board["sessions"]
+        if board["written"]:  # `WrittenSession`s: their id and patient first
+            request.audit.add_rows(sessions, 0, 1, None)
+        else:
+            request.audit.add_rows([(s["id"], s["patient"]["id"]) for s in sessions], 0, 1, None)
+        if sessions:
+            request.audit.add_object(resource_id=None, patient_id=None, clinic_id=clinic_id)
         return Response(day_board_data(board))

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework.renderers import JSONRenderer
 from rest_framework.utils.serializer_helpers import ReturnDict, ReturnList
 
-from kat_clinic.api.renderers import OrjsonRenderer
+from kat_clinic.api.renderers import OrjsonRenderer, WrittenJson
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 
@@ -94,6 +94,24 @@ def test_what_drf_refuses_is_refused_the_same_way():
         OrjsonRenderer().render({"p": Point(1)})
     with pytest.raises(ValueError):
         OrjsonRenderer().render({"t": dt.time(9, 0, tzinfo=dt.UTC)})
+
+
+def test_given_written_json_then_it_is_sent_as_it_is_and_drf_reads_it_where_drf_writes():
+    # given text written elsewhere (compact, as orjson writes), among values the renderer writes
+    written = WrittenJson('{"id":7,"name":"A \\"Q\\"","tags":[true,null]}')
+    data = {"before": 1, "sessions": [written, {"id": 8}], "after": "x"}
+
+    # when rendered compactly: the text is in the body as it is
+    assert OrjsonRenderer().render(data) == (
+        b'{"before":1,"sessions":[{"id":7,"name":"A \\"Q\\"","tags":[true,null]},{"id":8}],"after":"x"}'
+    )
+    # when DRF's renderer writes it (indented): the text is read and written as DRF writes the values
+    read = {"before": 1, "sessions": [{"id": 7, "name": 'A "Q"', "tags": [True, None]}, {"id": 8}], "after": "x"}
+    indented = ("application/json; indent=2", {"indent": None})
+    assert OrjsonRenderer().render(data, *indented) == JSONRenderer().render(read, *indented)
+    assert b'\n  "sessions": [\n    {\n      "id": 7,' in OrjsonRenderer().render(data, *indented)
+    # ... and where orjson refuses another value of the document
+    assert OrjsonRenderer().render({**data, "big": 2**70}) == JSONRenderer().render({**read, "big": 2**70})
 
 
 def test_nothing_renders_as_no_bytes():

@@ -9,10 +9,12 @@ import pytest
 from rest_framework.renderers import JSONRenderer
 
 from kat_clinic.api.lean import current_zone_is_utc
+from kat_clinic.api.renderers import OrjsonRenderer
 from sessions import selectors, services
-from sessions.api.board import day_board_data
+from sessions.api.board import board_text_years, day_board_data
 from sessions.api.serializers import DayBoardSerializer
 from sessions.models import Session
+from sessions.selectors import WrittenSession
 from tests.factories import PatientFactory
 from tests.sessions.conftest import MONDAY, NURSE_SHARED, THERAPIST_EXCLUSIVE, at, works_every_day
 
@@ -132,6 +134,70 @@ def test_a_program_board_with_links_and_flags_matches_the_serializer(api, schedu
         assert response.content == _drf_body(clinic, day, dt.datetime.now(dt.UTC))
         linked += sum(len(item["linked"]) for item in response.json()["sessions"])
     assert linked > 0
+
+
+# Every character JSON escapes (PostgreSQL's text holds no NUL), separators orjson leaves, non-ASCII.
+HARD_TEXT = '\x01\x1f\x7f " \\ / \t\n\r\x08\x0c é 😀 \u2028 \u2029 % %s'
+
+
+def test_given_names_with_every_escaped_character_then_the_board_written_by_postgresql_is_the_serializers(
+    api, scheduler, clinic, chair, make_staff, book, kat_enrollment
+):
+    # given a dosing session of a patient and a therapist whose names hold every escaped character,
+    # and a program session whose dosing partner is linked
+    therapist = works_every_day(make_staff(clinic, "therapist", last_name=HARD_TEXT, credentials_suffix='M"D'), clinic)
+    patient = PatientFactory(home_clinic=clinic, first_name=HARD_TEXT, last_name="Quinn")
+    book(patient, at(clinic, MONDAY, 9), chair, [therapist], shape=THERAPIST_EXCLUSIVE)
+    response = api(scheduler).post(
+        "/api/v1/scheduling/program-booking/", {"enrollment": kat_enrollment.pk, "date_from": MONDAY.isoformat()}
+    )
+    assert response.status_code == 200, response.json()
+    days = sorted({s.starts_at.astimezone(clinic.tz).date() for s in Session.objects.filter(clinic=clinic)})
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    linked = 0
+
+    for day in days:
+        # when the board is read as the API reads it (its sessions written by PostgreSQL)
+        board = selectors.day_board(clinic=clinic, day=day, now=now, text_years=board_text_years(), written=True)
+
+        # then every session is written text, and the body is the serializer's, byte for byte
+        assert board["written"] is True
+        assert board["sessions"] and all(type(s) is WrittenSession for s in board["sessions"])
+        assert OrjsonRenderer().render(day_board_data(board)) == _drf_body(clinic, day, now)
+        linked += sum(len(session.linked) for session in board["sessions"])
+    assert linked > 0
+
+
+def test_given_an_indented_request_then_the_written_board_is_indented_as_drf_indents_the_serializers(
+    api, scheduler, clinic, chair, working_nurse, book
+):
+    # given a session on the board, its patient's name with every escaped character
+    patient = PatientFactory(home_clinic=clinic, first_name=HARD_TEXT, last_name="Quinn")
+    book(patient, at(clinic, MONDAY, 9), chair, [working_nurse], shape=NURSE_SHARED)
+
+    # when the board is asked for indented
+    response = api(scheduler).get(
+        f"/api/v1/scheduling/day-board/?clinic={clinic.pk}&date={MONDAY.isoformat()}",
+        HTTP_ACCEPT="application/json; indent=2",
+    )
+
+    # then: DRF's own indented writing of the serializer's data
+    data = DayBoardSerializer(selectors.day_board(clinic=clinic, day=MONDAY)).data
+    assert response.status_code == 200
+    assert response.content == JSONRenderer().render(data, "application/json; indent=2", {"indent": None})
+    assert b'\n  "sessions": [\n    {\n      "id": ' in response.content
+
+
+def test_given_a_day_whose_times_may_leave_the_written_years_then_the_board_is_read_as_values(clinic):
+    # given the board's last day, whose sessions may end in a year the API does not write
+    years = board_text_years()
+
+    # when / then: it is read as values, and a day of this century as text
+    assert (
+        selectors.day_board(clinic=clinic, day=dt.date(2100, 12, 31), text_years=years, written=True)["written"]
+        is False
+    )
+    assert selectors.day_board(clinic=clinic, day=MONDAY, text_years=years, written=True)["written"] is True
 
 
 def _one_session_board(starts_at) -> dict:
