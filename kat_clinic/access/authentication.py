@@ -30,7 +30,7 @@ from knox.crypto import hash_token
 from knox.models import AuthToken
 from knox.settings import CONSTANTS, knox_settings
 from knox.signals import token_expired
-from rest_framework import exceptions
+from rest_framework import HTTP_HEADER_ENCODING, exceptions
 
 from kat_clinic.access.scoping import set_roles_by_clinic
 
@@ -161,6 +161,19 @@ def delete_expired_tokens(user) -> int:
 
 class TokenAuthentication(knox_auth.TokenAuthentication):
     """knox's token check, with the user and the user's roles per clinic read in the same query."""
+
+    def authenticate(self, request):
+        """knox's, with the header read from the WSGI environ itself: DRF's `get_authorization_header`
+        reads `request.headers`, which first copies every header of the request."""
+        header = request.META.get("HTTP_AUTHORIZATION", b"")
+        auth = (header.encode(HTTP_HEADER_ENCODING) if isinstance(header, str) else header).split()
+        if not auth or auth[0].lower() != self.authenticate_header(request).encode().lower():
+            return None  # no header, or one for another scheme
+        if len(auth) == 1:
+            raise exceptions.AuthenticationFailed(_("Invalid token header. No credentials provided."))
+        if len(auth) > 2:
+            raise exceptions.AuthenticationFailed(_("Invalid token header. Token string should not contain spaces."))
+        return self.authenticate_credentials(auth[1])
 
     def authenticate_credentials(self, token):
         msg = _("Invalid token.")

@@ -6,8 +6,10 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from knox import auth as knox_auth
 from knox.models import AuthToken
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
 from kat_clinic.access.authentication import TokenAuthentication
@@ -223,3 +225,40 @@ def test_a_user_without_a_staff_record_reads_as_none_without_a_query(django_user
     # then there is none, as a query finding no row would say
     assert user.pk == account.pk
     assert acting is None
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["", "Token", "token", "Token a b", "Basic dXNlcjpwYXNz", "Bearer {token}", "Token {token}", "tOkEn {token}"],
+)
+def test_each_authorization_header_is_answered_as_knox_answers_it(scheduler, header):
+    # given a token, and a header of that form (absent, empty, with spaces, another scheme, the token)
+    _, token = AuthToken.objects.create(user=scheduler.user)
+    extra = {"HTTP_AUTHORIZATION": header.format(token=token)} if header else {}
+
+    def answer(authentication):
+        request = Request(APIRequestFactory().get("/api/v1/me/", **extra))
+        try:
+            found = authentication.authenticate(request)
+        except AuthenticationFailed as refusal:
+            return "refused", str(refusal.detail)
+        return "answered", None if found is None else (found[0].pk, found[1].digest)
+
+    # when ours and knox's read it, then they answer alike
+    ours = answer(TokenAuthentication())
+    assert ours == answer(knox_auth.TokenAuthentication())
+    if header.lower().startswith("token {"):
+        assert ours == ("answered", (scheduler.user.pk, AuthToken.objects.get().digest))
+
+
+def test_the_header_is_read_without_copying_every_header_of_the_request(scheduler):
+    # given a request with a token
+    _, token = AuthToken.objects.create(user=scheduler.user)
+    django_request = APIRequestFactory().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token}")
+
+    # when it is authenticated
+    user, _auth = TokenAuthentication().authenticate(Request(django_request))
+
+    # then the user is found, and `request.headers` (every header copied) was never made
+    assert user.pk == scheduler.user.pk
+    assert "headers" not in django_request.__dict__
