@@ -122,6 +122,20 @@ def test_given_rows_then_the_audit_adds_each_new_id_once_in_order_and_skips_the_
     assert audit.clinic_ids == [1, 2]
 
 
+def test_given_rows_for_a_request_that_read_nothing_yet_then_each_id_is_added_once_in_order():
+    # given a request that read nothing yet
+    audit = AuditContext(request_id="r")
+
+    # when rows repeat ids, some with no patient or clinic, and one column is not audited
+    audit.add_rows([(3, None, 1), (3, 4, 1), (2, 4, None), (8, 6, 1)], 0, 1, 2)
+    audit.add_rows([(8, 7, 5)], 0, None, 2)
+
+    # then
+    assert audit.resource_ids == [3, 2, 8]
+    assert audit.patient_ids == [4, 6]
+    assert audit.clinic_ids == [1, 5]
+
+
 @pytest.mark.parametrize(
     "value",
     [
