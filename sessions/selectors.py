@@ -373,11 +373,15 @@ def _board_item(pk, patient_id, kind, room_id, late_cancel, staff, late, rest, l
 
 def _answered_flags(sessions: list[BoardSession], now: dt.datetime) -> dict[int, dict]:
     """The flags the apps above answer (`signals.day_board_flags`), merged per session."""
-    merged: dict[int, dict] = {}
     if not sessions:
-        return merged
-    for _receiver, answer in signals.day_board_flags.send(sender=Session, sessions=sessions, now=now):
-        for session_id, flags in (answer or {}).items():
+        return {}
+    answers = [answer for _receiver, answer in signals.day_board_flags.send(sender=Session, sessions=sessions, now=now)]
+    answers = [answer for answer in answers if answer]
+    if len(answers) == 1:
+        return answers[0]  # (read only: one app's answer needs no merging)
+    merged: dict[int, dict] = {}
+    for answer in answers:
+        for session_id, flags in answer.items():
             merged.setdefault(session_id, {}).update(flags)
     return merged
 

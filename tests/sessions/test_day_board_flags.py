@@ -229,3 +229,34 @@ def test_the_flags_keep_the_boards_query_count_fixed(
         board = _board(client, clinic)
     assert len(board) == size
     assert {(i["flags"]["prerequisite_missing"], i["authorization"]) for i in board.values()} == {(False, "active")}
+
+
+def test_given_a_second_app_answering_flags_then_the_board_merges_both_answers_per_session(
+    api, scheduler, clinic, dosing, nurse, prescriber
+):
+    # given charting's answer (records and ride in place) and another app's, which says the ride
+    # is not confirmed after all
+    from sessions import signals
+
+    _ready_records(dosing.patient, nurse, prescriber)
+    AttestationFactory(session=dosing, recorded_by=nurse, escort_present=False, fasting_confirmed=False)
+
+    def ride_desk(sender, sessions, now, **kwargs):
+        return {s.pk: {"ride_not_confirmed": True} for s in sessions}
+
+    signals.day_board_flags.connect(ride_desk, dispatch_uid="tests.ride_desk")
+    try:
+        # when
+        item = _board(api(scheduler), clinic)[dosing.pk]
+    finally:
+        signals.day_board_flags.disconnect(dispatch_uid="tests.ride_desk")
+
+    # then each app's flag is kept, and charting's answers the rest
+    assert item["flags"] == {
+        "late": False,
+        "late_cancel": False,
+        "prerequisite_missing": False,
+        "ride_not_confirmed": True,
+    }
+    assert item["authorization"] == "not_required"
+    assert _board(api(scheduler), clinic)[dosing.pk]["flags"]["ride_not_confirmed"] is False
