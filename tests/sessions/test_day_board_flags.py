@@ -23,6 +23,11 @@ def _board(client, clinic, day=MONDAY):
     return {item["id"]: item for item in response.json()["sessions"]}
 
 
+def _on_time(**flags) -> dict:
+    """The flags of a session neither late nor cancelled late, with the others given."""
+    return {"late": False, "late_cancel": False, **flags}
+
+
 def _ready_records(patient, nurse, prescriber):
     """Consent and a reviewed, passing contraindication screen valid on the session's day."""
     ConsentFactory(patient=patient, witness=nurse, recorded_by=nurse)
@@ -41,12 +46,7 @@ def test_a_dosing_session_with_nothing_on_file_is_flagged(api, scheduler, clinic
     item = _board(api(scheduler), clinic)[dosing.pk]
 
     # then
-    assert item["flags"] == {
-        "late": False,
-        "late_cancel": False,
-        "prerequisite_missing": True,
-        "ride_not_confirmed": True,
-    }
+    assert item["flags"] == _on_time(prerequisite_missing=True, ride_not_confirmed=True)
     assert item["authorization"] == "not_required"
 
 
@@ -252,11 +252,6 @@ def test_given_a_second_app_answering_flags_then_the_board_merges_both_answers_p
         signals.day_board_flags.disconnect(dispatch_uid="tests.ride_desk")
 
     # then each app's flag is kept, and charting's answers the rest
-    assert item["flags"] == {
-        "late": False,
-        "late_cancel": False,
-        "prerequisite_missing": False,
-        "ride_not_confirmed": True,
-    }
+    assert item["flags"] == _on_time(prerequisite_missing=False, ride_not_confirmed=True)
     assert item["authorization"] == "not_required"
     assert _board(api(scheduler), clinic)[dosing.pk]["flags"]["ride_not_confirmed"] is False
