@@ -1,8 +1,8 @@
 """Availability search: feasible options (start, room, staff) for one session, best first.
 
-Loads one calendar for its first days, and one for the rest of the range only when those do not
-settle the answer (a fixed handful of queries each, however long the range), and tries candidate
-starts on the clinic's slot grid. Preferences only rank here: every feasible option
+Loads one calendar for its first days, and for the whole range only when those do not settle the
+answer (a fixed handful of queries each time, however long the range), and tries candidate starts on
+the clinic's slot grid. Preferences only rank here: every feasible option
 is eligible, those matching more preferences first, then the earliest.
 """
 
@@ -59,57 +59,53 @@ def availability_search(
     search = _Search(clinic, patient, shape, prefs, planned, ctx, limit)
     first_days_end = local_to_aware(date_from + dt.timedelta(days=FIRST_DAYS), dt.time(0), tz)
     if start < first_days_end < end:
-        if search.settled_over(start, first_days_end):
-            return search.answer()
-        start = first_days_end  # the rest of the range, after the starts tried
-    search.settled_over(start, end)
-    return search.answer()
+        options = search.over(start, first_days_end)
+        if options is not None:
+            return options
+    return search.over(start, end, whole=True)
 
 
 # The days a search reads first: most searches find their answer there, and a calendar read for
 # the whole range (a week, or up to `MAX_SEARCH_DAYS`) costs its rows and its expansion for nothing.
-# A search they do not settle reads the rest of its range and goes on from there.
 FIRST_DAYS = 2
 
 
 class _Search:
-    """The search of one shape, its range tried in parts, each against a calendar read for it.
-
-    Each start's placement reads the calendar of its own block and day only (rooms, people, hours,
-    closures and bookings over that block; licences and REMS certification on that day), so a
-    start is judged alike against any calendar read for a range holding its block."""
+    """The search of one shape, over a range read as one calendar."""
 
     def __init__(self, clinic, patient, shape, prefs, planned, ctx, limit) -> None:
         self.clinic, self.patient, self.shape, self.prefs = clinic, patient, shape, prefs
         self.planned, self.ctx, self.limit = planned, ctx, limit
-        self.options: list[Option] = []
-        self.at_best = 0
 
-    def settled_over(self, start: dt.datetime, end: dt.datetime) -> bool:
-        """Tries the starts in [start, end) (after those tried before), against a calendar read for
-        them; whether the answer is settled: `limit` options score the best any can, so no later
-        start can enter it (without preferences, every option scores that best)."""
+    def over(self, start: dt.datetime, end: dt.datetime, whole: bool = False) -> list[dict] | None:
+        """The answer, from the starts in [start, end) judged against a calendar read for them
+        (each start's placement reads the calendar of its own block and day only, so a start is
+        judged alike in any range that holds it); None where the range is not `whole` and its
+        starts do not settle the answer (fewer than `limit` options score the best any can)."""
         shape, planned, ctx = self.shape, self.planned, self.ctx
         cal = calendar_load(
             clinic=self.clinic, start=start, end=end + shape.block, patient_ids=[self.patient.pk], shape=shape
         )
         finder = Finder(cal, shape, self.patient.pk, self.prefs)
-        best = finder.best_possible_score()
+        # The answer is the first `limit` options by (best score, earliest start), and the grid runs
+        # from the earliest start on: once `limit` options score the best any can, no later start
+        # can enter the answer, so the rest of the range is not tried. (Without preferences every
+        # option scores that best: the search stops at the `limit`-th option that fits.)
+        best, at_best = finder.best_possible_score(), 0
+        options: list[Option] = []
         for t in slot_starts(cal, start, end, cal.slot):
             if ctx is not None and program_violations(ctx, planned, t, t + shape.block, telehealth=shape.telehealth):
                 continue
             option = finder.place(t)
             if option is not None:
-                self.options.append(option)
-                self.at_best += option.score == best
-                if self.at_best >= self.limit:
-                    return True
-        return False
-
-    def answer(self) -> list[dict]:
-        """The first `limit` options found, by (best score, earliest start)."""
-        options = sorted(self.options, key=lambda o: (-o.score, o.placement.starts_at))
-        return [o.as_dict(self.clinic.tz) for o in options[: self.limit]]
+                options.append(option)
+                at_best += option.score == best
+                if at_best >= self.limit:
+                    break
+        if at_best < self.limit and not whole:
+            return None
+        options.sort(key=lambda o: (-o.score, o.placement.starts_at))
+        return [o.as_dict(cal.tz) for o in options[: self.limit]]
 
 
 def search_shape(
