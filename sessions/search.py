@@ -1,8 +1,7 @@
 """Availability search: feasible options (start, room, staff) for one session, best first.
 
-Loads one calendar for its first days, and for the whole range only when those do not settle the
-answer (a fixed handful of queries each time, however long the range), and tries candidate starts on
-the clinic's slot grid. Preferences only rank here: every feasible option
+Loads one calendar for the whole range (a fixed handful of queries, however long the range) and
+tries candidate starts on the clinic's slot grid. Preferences only rank here: every feasible option
 is eligible, those matching more preferences first, then the earliest.
 """
 
@@ -55,57 +54,26 @@ def availability_search(
     tz = clinic.tz
     start = max(local_to_aware(date_from, dt.time(0), tz), now)
     end = local_to_aware(date_to + dt.timedelta(days=1), dt.time(0), tz)
+    cal = calendar_load(clinic=clinic, start=start, end=end + shape.block, patient_ids=[patient.pk], shape=shape)
     ctx = program_context_load(enrollment=planned.enrollment) if planned is not None else None
-    search = _Search(clinic, patient, shape, prefs, planned, ctx, limit)
-    first_days_end = local_to_aware(date_from + dt.timedelta(days=FIRST_DAYS), dt.time(0), tz)
-    if start < first_days_end < end:
-        options = search.over(start, first_days_end)
-        if options is not None:
-            return options
-    return search.over(start, end, whole=True)
-
-
-# The days a search reads first: most searches find their answer there, and a calendar read for
-# the whole range (a week, or up to `MAX_SEARCH_DAYS`) costs its rows and its expansion for nothing.
-FIRST_DAYS = 2
-
-
-class _Search:
-    """The search of one shape, over a range read as one calendar."""
-
-    def __init__(self, clinic, patient, shape, prefs, planned, ctx, limit) -> None:
-        self.clinic, self.patient, self.shape, self.prefs = clinic, patient, shape, prefs
-        self.planned, self.ctx, self.limit = planned, ctx, limit
-
-    def over(self, start: dt.datetime, end: dt.datetime, whole: bool = False) -> list[dict] | None:
-        """The answer, from the starts in [start, end) judged against a calendar read for them
-        (each start's placement reads the calendar of its own block and day only, so a start is
-        judged alike in any range that holds it); None where the range is not `whole` and its
-        starts do not settle the answer (fewer than `limit` options score the best any can)."""
-        shape, planned, ctx = self.shape, self.planned, self.ctx
-        cal = calendar_load(
-            clinic=self.clinic, start=start, end=end + shape.block, patient_ids=[self.patient.pk], shape=shape
-        )
-        finder = Finder(cal, shape, self.patient.pk, self.prefs)
-        # The answer is the first `limit` options by (best score, earliest start), and the grid runs
-        # from the earliest start on: once `limit` options score the best any can, no later start
-        # can enter the answer, so the rest of the range is not tried. (Without preferences every
-        # option scores that best: the search stops at the `limit`-th option that fits.)
-        best, at_best = finder.best_possible_score(), 0
-        options: list[Option] = []
-        for t in slot_starts(cal, start, end, cal.slot):
-            if ctx is not None and program_violations(ctx, planned, t, t + shape.block, telehealth=shape.telehealth):
-                continue
-            option = finder.place(t)
-            if option is not None:
-                options.append(option)
-                at_best += option.score == best
-                if at_best >= self.limit:
-                    break
-        if at_best < self.limit and not whole:
-            return None
-        options.sort(key=lambda o: (-o.score, o.placement.starts_at))
-        return [o.as_dict(cal.tz) for o in options[: self.limit]]
+    finder = Finder(cal, shape, patient.pk, prefs)
+    # The answer is the first `limit` options by (best score, earliest start), and the grid runs
+    # from the earliest start on: once `limit` options score the best any can, no later start can
+    # enter the answer, so the rest of the range is not tried. (Without preferences every option
+    # scores that best: the search stops at the `limit`-th option that fits.)
+    best, at_best = finder.best_possible_score(), 0
+    options: list[Option] = []
+    for t in slot_starts(cal, start, end, cal.slot):
+        if ctx is not None and program_violations(ctx, planned, t, t + shape.block, telehealth=shape.telehealth):
+            continue
+        option = finder.place(t)
+        if option is not None:
+            options.append(option)
+            at_best += option.score == best
+            if at_best >= limit:
+                break
+    options.sort(key=lambda o: (-o.score, o.placement.starts_at))
+    return [o.as_dict(tz) for o in options[:limit]]
 
 
 def search_shape(
