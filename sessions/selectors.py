@@ -293,8 +293,13 @@ def day_board(
     if BOARD_FIRST_DAY <= day <= BOARD_LAST_DAY:
         start, end = local_day_bounds(clinic, day)
         earliest_start = start - MAX_BLOCK
-        # Every session of the day starts after `earliest_start` and ends before `end + MAX_BLOCK`.
-        written = written and text_years[0] <= earliest_start.year and (end + MAX_BLOCK).year <= text_years[1]
+        # Every session of the day starts after `earliest_start` and ends before `end + MAX_BLOCK`:
+        # written where both lie in the years whose UTC times PostgreSQL writes.
+        written = (
+            written
+            and text_years[0] <= earliest_start.astimezone(dt.UTC).year
+            and (end + MAX_BLOCK).astimezone(dt.UTC).year <= text_years[1]
+        )
         bounds = {"earliest_start": earliest_start, "start": start, "end": end}
         rows = list(_board_sessions(text_years, written).bind(clinic=clinic.pk, now=now, **bounds))
     else:
@@ -375,8 +380,8 @@ def _answered_flags(sessions: list[BoardSession], now: dt.datetime) -> dict[int,
     """The flags the apps above answer (`signals.day_board_flags`), merged per session."""
     if not sessions:
         return {}
-    answers = [answer for _receiver, answer in signals.day_board_flags.send(sender=Session, sessions=sessions, now=now)]
-    answers = [answer for answer in answers if answer]
+    sent = signals.day_board_flags.send(sender=Session, sessions=sessions, now=now)
+    answers = [answer for _receiver, answer in sent if answer]
     if len(answers) == 1:
         return answers[0]  # (read only: one app's answer needs no merging)
     merged: dict[int, dict] = {}
