@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from kat_clinic.compiled_batch import read_together
 from kat_clinic.models import Clinic
+from programs.choices import StaffMode
 from sessions import calendar_queries
 from sessions.availability import Busy, Calendar, Shape
 from sessions.models import MAX_BLOCK, AvailabilityException
@@ -57,6 +58,11 @@ def _holiday_intervals(holidays: list, days: Sequence[dt.date], tz: ZoneInfo) ->
     ]
 
 
+def _holding_roles(shape: Shape) -> set[str]:
+    """The roles of the shape's needs that hold the person filling them (all but present ones)."""
+    return {need.role for need in shape.needs if need.mode != StaffMode.PRESENT}
+
+
 def calendar_load(
     *,
     clinic: Clinic,
@@ -73,8 +79,10 @@ def calendar_load(
     `room_ids` / `staff_ids` None means every active room / every active member of the clinic.
     Busy intervals exclude `exclude_session_ids` (a session being rescheduled does not block itself).
     With `shape`, only what a placement of that shape can use is read: the rooms it fits (none for
-    telehealth) and the members holding a role it needs, with all their roles. An availability
-    search places one shape: the other rooms' and people's hours and bookings are not its concern.
+    telehealth) and the members holding a role it needs, with all their roles; busy times only over
+    [start, end), whole blocks of that shape lying there, and only of those who may fill a need that
+    holds them. An availability search places one shape: the other rooms' and people's hours and
+    bookings are not its concern.
     """
     tz = clinic.tz
     # A day of margin either side: patterns are per local day and blocks may straddle the range.
@@ -111,7 +119,14 @@ def calendar_load(
     members = list(cal.roles)
     # Busy rooms and patients: active sessions anywhere (a patient cannot be at two clinics at once).
     patient_list = list(patient_ids)
-    busy_over = {"earliest_start": pad_start - MAX_BLOCK, "start": pad_start, "end": pad_end, "excluded": excluded}
+    # Whose assignments keep them busy: every member; for a shape, those who may fill one of its
+    # needs that holds them (someone only ever present is never busy for it).
+    holding = None if shape is None else _holding_roles(shape)
+    held = members if holding is None else [sid for sid, roles in cal.roles.items() if roles & holding]
+    # Busy times matter where placements lie: [start, end) for a shape (whose placements the search
+    # tries there only); otherwise the margin's days too, for callers that look just beyond.
+    busy_start, busy_end = (start, end) if shape is not None else (pad_start, pad_end)
+    busy_over = {"earliest_start": busy_start - MAX_BLOCK, "start": busy_start, "end": busy_end, "excluded": excluded}
     room_hours, working_hours, exceptions, licences, sessions, assignments = (
         read_together(
             (calendar_queries.ROOM_HOURS, {"rooms": list(cal.rooms)}),
@@ -122,7 +137,7 @@ def calendar_load(
                 calendar_queries.BUSY_SESSIONS,
                 {"clinic": clinic.pk, "rooms": list(cal.rooms), "patients": patient_list, **busy_over},
             ),
-            (calendar_queries.BUSY_ASSIGNMENTS, {"staff": members, **busy_over}),
+            (calendar_queries.BUSY_ASSIGNMENTS, {"staff": held, **busy_over}),
         )
         if cal.rooms or members or patient_list
         else ([], [], [], [], [], [])

@@ -9,14 +9,24 @@ by whole-program scheduling and by move proposals.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from programs.choices import StaffMode
 from programs.models import PlannedSession
 from sessions.availability import Busy, Calendar, Placement, Shape, credential_problem, free_lane, overlapping
 from sessions.program_rules import ProgramContext, program_violations
-from sessions.timeutil import covers, local_days, local_to_aware, merge, minus, overlaps
+from sessions.timeutil import (
+    Interval,
+    covers,
+    intersect_ranges,
+    local_days,
+    local_to_aware,
+    merge,
+    minus,
+    overlaps,
+    starts_fitting,
+)
 
 
 @dataclass(frozen=True)
@@ -98,6 +108,7 @@ class Finder:
         ]
         self._credentials: dict[tuple[int, str, dt.date], bool] = {}
         self._rooms_free: tuple | None = None
+        self._windows: tuple | None = None
         # When any candidate of each need is at work, and (`_free_rooms`) when each room is open and
         # not busy: a start outside these is refused without trying each room and each person in
         # turn (most of a week's starts are nights, or times when every room is taken).
@@ -149,6 +160,48 @@ class Finder:
             if not covers(opened, start + need.start_offset, start + need.end_offset, starts):
                 return False
         return True
+
+    def start_windows(self) -> list[Interval]:
+        """The closed ranges [first, last] of the starts `place` may fill, for the calendar as it is
+        now: some room open and free for the whole block (unless by telehealth) and, for each need,
+        some candidate at work for its span and, for an exclusive need, not busy then. A start
+        outside them is one `place` refuses; one inside may still be refused (the patient, a
+        licence, a shared lane, one room and one person for everything at once)."""
+        cal, shape = self.cal, self.shape
+        if self._windows is not None and self._windows[0] == cal._version:
+            return self._windows[1]
+        windows: list[Interval] | None = None
+        if not shape.telehealth:
+            _per_room, (free, _starts) = self._free_rooms()
+            windows = starts_fitting(free, dt.timedelta(0), shape.block)
+        for need, candidates, (opened, _starts) in zip(shape.needs, self.staff_by_need, self._needs_open, strict=True):
+            if need.mode == StaffMode.EXCLUSIVE:
+                opened = merge(
+                    i
+                    for sid in candidates
+                    for i in minus(
+                        cal.staff_open.get(sid, []), merge((b.start, b.end) for b in cal.staff_busy.get(sid, ()))
+                    )
+                )
+            fitting = starts_fitting(opened, need.start_offset, need.end_offset)
+            windows = fitting if windows is None else intersect_ranges(windows, fitting)
+        if windows is None:  # by telehealth with no staff: any start
+            windows = [(dt.datetime.min.replace(tzinfo=dt.UTC), dt.datetime.max.replace(tzinfo=dt.UTC))]
+        self._windows = (cal._version, windows)
+        return windows
+
+    def starts_within_windows(self, starts: Iterable[dt.datetime]) -> Iterator[dt.datetime]:
+        """The ascending `starts` that lie in `start_windows` (read once: for a search, whose
+        calendar does not change while it runs)."""
+        windows = self.start_windows()
+        at, last = 0, len(windows)
+        for t in starts:
+            while at < last and windows[at][1] < t:
+                at += 1
+            if at == last:
+                return
+            if windows[at][0] <= t:
+                yield t
 
     def place(self, start: dt.datetime) -> Option | None:
         cal, shape = self.cal, self.shape

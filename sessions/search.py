@@ -63,7 +63,7 @@ def availability_search(
     # scores that best: the search stops at the `limit`-th option that fits.)
     best, at_best = finder.best_possible_score(), 0
     options: list[Option] = []
-    for t in slot_starts(cal, start, end, cal.slot):
+    for t in finder.starts_within_windows(slot_starts(cal, start, end, cal.slot)):
         if ctx is not None and program_violations(ctx, planned, t, t + shape.block, telehealth=shape.telehealth):
             continue
         option = finder.place(t)

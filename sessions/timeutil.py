@@ -139,3 +139,28 @@ def covers(intervals: Sequence[Interval], start: dt.datetime, end: dt.datetime, 
 def overlaps(a_start: dt.datetime, a_end: dt.datetime, b_start: dt.datetime, b_end: dt.datetime) -> bool:
     """Half-open ranges overlap, as PostgreSQL's `&&` on '[)' ranges."""
     return a_start < b_end and b_start < a_end
+
+
+def starts_fitting(
+    intervals: Sequence[Interval], first_offset: dt.timedelta, last_offset: dt.timedelta
+) -> list[Interval]:
+    """The closed ranges [first, last] of starts t such that [t + first_offset, t + last_offset) lies
+    in one interval of the merged list: `covers(intervals, t + first_offset, t + last_offset)`."""
+    span = last_offset - first_offset
+    return [(a - first_offset, b - last_offset) for a, b in intervals if b - a >= span]
+
+
+def intersect_ranges(first: Sequence[Interval], second: Sequence[Interval]) -> list[Interval]:
+    """The intersection of two sorted lists of disjoint closed ranges [lo, hi]."""
+    result: list[Interval] = []
+    i = j = 0
+    while i < len(first) and j < len(second):
+        lo = max(first[i][0], second[j][0])
+        hi = min(first[i][1], second[j][1])
+        if lo <= hi:
+            result.append((lo, hi))
+        if first[i][1] < second[j][1]:
+            i += 1
+        else:
+            j += 1
+    return result
