@@ -68,8 +68,22 @@ def patient_records(model) -> QuerySet:
     return model.objects.select_related("patient").order_by("-pk")
 
 
+# What the chart reads of a session's clinic and patient: the clinic's zone (its local day, for the
+# gate) and the patient's date of birth (an age the esketamine label judges). Minimum necessary: the
+# patient's name, contact details and the rest are not read for a chart, which shows none of them.
+_CHART_PEOPLE = {"clinic": ("id", "timezone"), "patient": ("id", "date_of_birth")}
+
+
 def chart_session_list() -> QuerySet[Session]:
-    return Session.objects.select_related("clinic", "patient")
+    """Sessions with the columns the chart reads of their clinic and patient (`_CHART_PEOPLE`; a
+    deferred one is read when used)."""
+    deferred = [
+        f"{name}__{field.name}"
+        for name, kept in _CHART_PEOPLE.items()
+        for field in Session._meta.get_field(name).related_model._meta.concrete_fields
+        if field.name not in kept
+    ]
+    return Session.objects.select_related(*_CHART_PEOPLE).defer(*deferred)
 
 
 # What the chart reads of a session's plan: the pre-dose gate follows the planned session to its
