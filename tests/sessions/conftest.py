@@ -11,7 +11,7 @@ from kat_clinic.roles import Role
 from programs.choices import SessionKind, StaffMode
 from sessions import services
 from sessions.availability import adhoc_shape
-from tests.factories import RoomFactory
+from tests.factories import PatientFactory, RoomFactory
 from tests.sessions.factories import WorkingHoursFactory
 
 # A Monday, in the future for every test run of this code's lifetime, outside DST changes.
@@ -22,6 +22,20 @@ def works_every_day(staff, clinic, start=dt.time(8, 0), end=dt.time(18, 0)):
     for weekday in range(7):
         WorkingHoursFactory(staff=staff, clinic=clinic, weekday=weekday, start_time=start, end_time=end)
     return staff
+
+
+def book_chair_in_the_week(book, clinic, chair, nurse, hours, days=(0, 2, 4)) -> None:
+    """Another patient's nurse-shared block in `chair` at each of `hours` on each of `days` of
+    MONDAY's week (Monday, Wednesday and Friday unless told)."""
+    for day in days:
+        for hour in hours:
+            book(
+                PatientFactory(home_clinic=clinic),
+                at(clinic, MONDAY + dt.timedelta(days=day), hour),
+                chair,
+                [nurse],
+                shape=NURSE_SHARED,
+            )
 
 
 def at(clinic, day: dt.date, hour: int, minute: int = 0) -> dt.datetime:

@@ -16,7 +16,7 @@ from sessions.search import availability_search
 from sessions.services import enrollment_book_program
 from sessions.timeutil import merge, minus, subtract
 from tests.factories import PatientFactory
-from tests.sessions.conftest import MONDAY, NURSE_SHARED, at, planned
+from tests.sessions.conftest import MONDAY, NURSE_SHARED, at, book_chair_in_the_week, planned
 
 pytestmark = pytest.mark.django_db
 
@@ -286,15 +286,7 @@ def test_given_a_busy_week_then_the_open_hours_precheck_changes_no_answer(
     # given a week with sessions taking chairs and the nurse's lanes on some mornings
     from sessions.placement import Finder
 
-    for day in (0, 2, 4):
-        for hour in (8, 10):
-            book(
-                PatientFactory(home_clinic=clinic),
-                at(clinic, MONDAY + dt.timedelta(days=day), hour),
-                chair,
-                [working_nurse],
-                shape=NURSE_SHARED,
-            )
+    book_chair_in_the_week(book, clinic, chair, working_nurse, hours=(8, 10))
     checked = _search_the_week(clinic, patient, limit=100)
 
     # when the same search runs with every start and every room tried in full

@@ -21,7 +21,7 @@ from sessions.placement import NO_PREFERENCES, Finder
 from sessions.search import availability_search
 from sessions.timeutil import covers, intersect_ranges, merge, starts_fitting
 from tests.factories import PatientFactory
-from tests.sessions.conftest import MONDAY, NURSE_SHARED, THERAPIST_EXCLUSIVE, at
+from tests.sessions.conftest import MONDAY, NURSE_SHARED, THERAPIST_EXCLUSIVE, at, book_chair_in_the_week
 
 pytestmark = pytest.mark.django_db
 
@@ -99,15 +99,8 @@ def test_given_a_busy_week_then_the_windows_change_no_answer(
         block_minutes=120,
         staff=[(Role.THERAPIST, StaffMode.EXCLUSIVE), (Role.NURSE, StaffMode.SHARED)],
     )
+    book_chair_in_the_week(book, clinic, chair, working_nurse, hours=(8, 11))
     for day in (0, 2, 4):
-        for hour in (8, 11):
-            book(
-                PatientFactory(home_clinic=clinic),
-                at(clinic, MONDAY + dt.timedelta(days=day), hour),
-                chair,
-                [working_nurse],
-                shape=NURSE_SHARED,
-            )
         book(
             PatientFactory(home_clinic=clinic),
             at(clinic, MONDAY + dt.timedelta(days=day), 9),
