@@ -21,7 +21,7 @@ class ClinicScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     like one that does not exist, so a write cannot probe other clinics.
 
     The object is read by a prepared query (kat_clinic/compiled_query.py) where the field's queryset
-    is its model's own, with joins at most, and the id a whole number: write bodies name a clinic,
+    is its model's own, with joins and only() or defer() at most, and the id a whole number: write bodies name a clinic,
     a patient, a room, and building each lookup cost more than running it. Anything else, and every
     refusal, takes DRF's own path, so the messages are DRF's.
     """
@@ -78,7 +78,6 @@ class ClinicScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
             and not query.distinct
             and not query.order_by
             and not query.extra
-            and query.deferred_loading == (frozenset(), True)
             and not queryset._prefetch_related_lookups
             and queryset._iterable_class is ModelIterable
             and not query.is_sliced
@@ -87,7 +86,8 @@ class ClinicScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
             return None
         model = queryset.model
         joins = query.select_related
-        key = (model, repr(joins), self.clinic_lookup)
+        names, deferring = query.deferred_loading  # the queryset's only() or defer(), if any
+        key = (model, repr(joins), tuple(sorted(names)), deferring, self.clinic_lookup)
         prepared = _LOOKUPS.get(key)
         if prepared is None:
             base = model._default_manager.all()
@@ -95,6 +95,8 @@ class ClinicScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
                 base = base.select_related()
             elif joins:
                 base = base.select_related(*_join_paths(joins))
+            if names:
+                base = base.defer(*names) if deferring else base.only(*names)
             scoped = base.filter(**in_clinics(self.clinic_lookup, ParamIds("clinics")), pk=Param("pk"))
             prepared = _LOOKUPS[key] = Prepared(lambda: scoped[:2])
         return prepared

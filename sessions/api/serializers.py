@@ -346,7 +346,10 @@ class SearchSerializer(FieldsBuiltOnce, serializers.Serializer):
     """Search for a planned session, or for a session kind with its durations and staff needs."""
 
     clinic = clinic_field()
-    patient = patient_field()
+    # A search uses the patient's id: the name, contact details and the rest of the row are not read.
+    patient = ClinicScopedPrimaryKeyRelatedField(
+        clinic_lookup="home_clinic", queryset=Patient.objects.only("id", "home_clinic")
+    )
     planned_session = ClinicScopedPrimaryKeyRelatedField(
         clinic_lookup="enrollment__clinic",
         queryset=PlannedSession.objects.select_related("enrollment", "step"),

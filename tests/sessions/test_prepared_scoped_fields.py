@@ -72,6 +72,10 @@ def test_given_my_clinic_and_patient_then_both_are_read_by_prepared_statements(
     assert len(patient_reads) == 1
     assert '"kat_clinic_patient"."home_clinic_id" = ANY(' in patient_reads[0]
     assert patient_reads[0].endswith("LIMIT 2")
+    # and of the patient only what the search uses: no name, no contact details (minimum necessary)
+    selected = patient_reads[0].split(" FROM ")[0]
+    assert selected == 'SELECT "kat_clinic_patient"."id", "kat_clinic_patient"."home_clinic_id"'
+    assert not any("kat_clinic_patient" in q["sql"] for q in queries.captured_queries if q["sql"] not in patient_reads)
 
 
 def test_given_a_search_body_read_before_when_another_is_read_then_its_fields_are_not_deep_copied_again(
