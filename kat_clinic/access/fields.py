@@ -21,9 +21,9 @@ class ClinicScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     like one that does not exist, so a write cannot probe other clinics.
 
     The object is read by a prepared query (kat_clinic/compiled_query.py) where the field's queryset
-    is its model's own, with joins and only() or defer() at most, and the id a whole number: write bodies name a clinic,
-    a patient, a room, and building each lookup cost more than running it. Anything else, and every
-    refusal, takes DRF's own path, so the messages are DRF's.
+    is its model's own, with joins and only() or defer() at most, and the id a whole number: write
+    bodies name a clinic, a patient, a room, and building each lookup cost more than running it.
+    Anything else, and every refusal, takes DRF's own path, so the messages are DRF's.
     """
 
     def __init__(self, *, clinic_lookup: str, **kwargs):

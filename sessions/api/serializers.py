@@ -39,8 +39,11 @@ def clinic_field(**kwargs):
     return ClinicScopedPrimaryKeyRelatedField(clinic_lookup="id", queryset=Clinic.objects.all(), **kwargs)
 
 
-def patient_field(**kwargs):
-    return ClinicScopedPrimaryKeyRelatedField(clinic_lookup="home_clinic", queryset=Patient.objects.all(), **kwargs)
+def patient_field(queryset=None, **kwargs):
+    """A patient of a clinic in scope; `queryset` may narrow the columns read (`only()`)."""
+    return ClinicScopedPrimaryKeyRelatedField(
+        clinic_lookup="home_clinic", queryset=Patient.objects.all() if queryset is None else queryset, **kwargs
+    )
 
 
 def room_field(**kwargs):
@@ -347,9 +350,7 @@ class SearchSerializer(FieldsBuiltOnce, serializers.Serializer):
 
     clinic = clinic_field()
     # A search uses the patient's id: the name, contact details and the rest of the row are not read.
-    patient = ClinicScopedPrimaryKeyRelatedField(
-        clinic_lookup="home_clinic", queryset=Patient.objects.only("id", "home_clinic")
-    )
+    patient = patient_field(queryset=Patient.objects.only("id", "home_clinic"))
     planned_session = ClinicScopedPrimaryKeyRelatedField(
         clinic_lookup="enrollment__clinic",
         queryset=PlannedSession.objects.select_related("enrollment", "step"),
