@@ -1,8 +1,10 @@
 """Availability search: feasible options (start, room, staff) for one session, best first.
 
-Loads one calendar for the whole range (a fixed handful of queries, however long the range) and
-tries candidate starts on the clinic's slot grid. Preferences only rank here: every feasible option
-is eligible, those matching more preferences first, then the earliest.
+Tries candidate starts on the clinic's slot grid, earliest first, against a calendar read a few
+days at a time (`search_passes`: two statements a pass, at most three passes however long the
+range): most searches find their answer within the first days, and the bookings of the rest of the
+range are then never read. Preferences only rank here: every feasible option is eligible, those
+matching more preferences first, then the earliest.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from sessions.program_rules import planned_shape, program_context_load, program_
 from sessions.timeutil import local_to_aware
 
 MAX_SEARCH_DAYS = 62
+# The local days of the first pass, then of the second; the third reads the rest of the range.
+PASS_DAYS = (2, 7)
 
 
 def _check_range(date_from: dt.date, date_to: dt.date) -> None:
@@ -47,33 +51,56 @@ def availability_search(
     """Feasible options (start, room, staff) between two local dates inclusive, best first.
 
     Every rule of booking holds for each option (availability, licences, rooms, program rules of
-    `planned`). About a dozen queries, whatever the range.
+    `planned`). At most a dozen queries, whatever the range.
     """
     _check_range(date_from, date_to)
     now = now or timezone.now()
     tz = clinic.tz
     start = max(local_to_aware(date_from, dt.time(0), tz), now)
     end = local_to_aware(date_to + dt.timedelta(days=1), dt.time(0), tz)
-    cal = calendar_load(clinic=clinic, start=start, end=end + shape.block, patient_ids=[patient.pk], shape=shape)
     ctx = program_context_load(enrollment=planned.enrollment) if planned is not None else None
-    finder = Finder(cal, shape, patient.pk, prefs)
     # The answer is the first `limit` options by (best score, earliest start), and the grid runs
     # from the earliest start on: once `limit` options score the best any can, no later start can
-    # enter the answer, so the rest of the range is not tried. (Without preferences every option
-    # scores that best: the search stops at the `limit`-th option that fits.)
-    best, at_best = finder.best_possible_score(), 0
+    # enter the answer, so the rest of the range is not tried, nor its calendar read. (Without
+    # preferences every option scores that best: the search stops at the `limit`-th option that fits.)
+    at_best = 0
     options: list[Option] = []
-    for t in finder.starts_within_windows(slot_starts(cal, start, end, cal.slot)):
-        if ctx is not None and program_violations(ctx, planned, t, t + shape.block, telehealth=shape.telehealth):
-            continue
-        option = finder.place(t)
-        if option is not None:
-            options.append(option)
-            at_best += option.score == best
-            if at_best >= limit:
-                break
+    for pass_start, pass_end in search_passes(start, end, tz):
+        # A pass's calendar holds every block of the shape starting in it (to its end and a block).
+        cal = calendar_load(
+            clinic=clinic, start=pass_start, end=pass_end + shape.block, patient_ids=[patient.pk], shape=shape
+        )
+        finder = Finder(cal, shape, patient.pk, prefs)
+        best = finder.best_possible_score()
+        for t in finder.starts_within_windows(slot_starts(cal, pass_start, pass_end, cal.slot)):
+            if ctx is not None and program_violations(ctx, planned, t, t + shape.block, telehealth=shape.telehealth):
+                continue
+            option = finder.place(t)
+            if option is not None:
+                options.append(option)
+                at_best += option.score == best
+                if at_best >= limit:
+                    break
+        if at_best >= limit:
+            break
     options.sort(key=lambda o: (-o.score, o.placement.starts_at))
     return [o.as_dict(tz) for o in options[:limit]]
+
+
+def search_passes(start: dt.datetime, end: dt.datetime, tz) -> list[tuple[dt.datetime, dt.datetime]]:
+    """[start, end) cut at local midnights into the search's passes: the first `PASS_DAYS[0]` local
+    days from the day of `start`, the next `PASS_DAYS[1]`, then the rest (fewer where the range ends
+    sooner). Cut at midnight, each pass's grid is the whole range's (the grid starts each local day
+    at midnight)."""
+    cuts, day = [], start.astimezone(tz).date()
+    for days in PASS_DAYS:
+        day += dt.timedelta(days=days)
+        cut = local_to_aware(day, dt.time(0), tz)
+        if cut >= end:
+            break
+        cuts.append(cut)
+    bounds = [start, *cuts, end]
+    return list(zip(bounds, bounds[1:], strict=False))
 
 
 def search_shape(
