@@ -62,6 +62,10 @@ class _TupleRows(NamedTuple):
 
     rows: RowPlan
     audited: tuple[int | None, int | None, int | None]
+    # Where the page is read written whole by PostgreSQL (`RowPlan.written`): each row's JSON text
+    # first, then its columns at `total` and `audited`.
+    written: bool = False
+    total: int = 0
 
 
 class PreparedListMixin(mixins.ListModelMixin):
@@ -92,6 +96,11 @@ class PreparedListMixin(mixins.ListModelMixin):
         rows, plan = answer
         if plan is None:
             return self.get_paginated_response(self.get_serializer(rows, many=True).data)
+        if plan.written:
+            page = plan.rows.represent_written(rows)
+            if page is None:  # a time its field refuses: the field raises as it does on DRF's path
+                return super().list(request, *args, **kwargs)
+            return self.get_paginated_response(page)
         return self.get_paginated_response(plan.rows.represent(rows, current_zone_is_utc()))
 
     def prepared_filtering(self, request) -> tuple[Hashable, dict] | None:
@@ -180,15 +189,16 @@ class PreparedListMixin(mixins.ListModelMixin):
             page = paginator.page_of_rows(rows, prepared.queryset, number, page_size)
             self.audit_objects(page)
             return page, None
-        count = rows[0][plan.rows.index(TOTAL)] if rows else None
+        count = rows[0][plan.total] if rows else None
         page = paginator.page_of_rows(rows, prepared.queryset, number, page_size, count=count)
         audit = getattr(request, "audit", None)
         if audit is not None:
             audit.add_rows(page, *plan.audited)
         return page, plan
 
-    def _tuple_rows(self, queryset: QuerySet) -> _TupleRows | None:
-        """How to read and audit this list's page as tuples, or None: as instances."""
+    def _tuple_rows(self, queryset: QuerySet, utc: bool) -> _TupleRows | None:
+        """How to read and audit this list's page as tuples, or None: as instances. Where the zone
+        is UTC and PostgreSQL can write the serializer's rows, read written whole."""
         if queryset._iterable_class not in (ModelIterable, *self.iterables_written_by_row_plan):
             return None  # a selector's iterable adds to each instance
         audit_columns = self.audit_columns(queryset.model)
@@ -197,7 +207,10 @@ class PreparedListMixin(mixins.ListModelMixin):
         plan = row_plan(self.get_serializer_class(), (*(c for c in audit_columns if c is not None), TOTAL))
         if plan is None:
             return None
-        return _TupleRows(plan, tuple(None if c is None else plan.index(c) for c in audit_columns))
+        written = bool(utc and plan.written)
+        index = plan.written_index if written else plan.index
+        audited = tuple(None if c is None else index(c) for c in audit_columns)
+        return _TupleRows(plan, audited, written, index(TOTAL))
 
     def _variant(self, shape: Hashable, page_size: int, number: int) -> tuple[Prepared, _TupleRows | None] | None:
         variants = type(self)._prepared_variants
@@ -213,9 +226,9 @@ class PreparedListMixin(mixins.ListModelMixin):
         if countable_with_the_page(queryset):
             offset = (number - 1) * page_size
             page = queryset.annotate(**{TOTAL: self.paginator.total(queryset)})
-            plan = self._tuple_rows(queryset)
+            plan = self._tuple_rows(queryset, utc)
             if plan is not None:
-                page = plan.rows.values_list(page.prefetch_related(None), utc)
+                page = plan.rows.values_list(page.prefetch_related(None), utc, plan.written)
             page = page[offset : offset + page_size]
             variant = (Prepared(lambda: page), plan)
         variants[key] = variant

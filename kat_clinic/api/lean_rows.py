@@ -19,11 +19,19 @@ conversion, and a missing value is null, as DRF writes it. A serializer with any
 field (a nested list, a method field without its row function, a property) has no plan: its rows
 are read as instances.
 
+Where the current zone is UTC and PostgreSQL can write every field as the serializer does (text,
+numbers, booleans and own-name choices as they are, times by `UtcIsoText`, method fields by their
+`lean_row_sql` twin, nested lists by their `lean_row_json_children` rows), a page is read written
+whole (`RowPlan.written`): each row its JSON text, sent as it is (`WrittenJson`), and Python builds
+no dict for it. A row with a time of a year its field refuses comes back '' and the page is then
+written the other way, where the field raises as it does.
+
 tests/kat_clinic/test_lean_rows.py compares the output with the lean and DRF representations.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import operator
 from collections.abc import Callable, Iterable
@@ -33,13 +41,14 @@ from functools import reduce
 
 import orjson
 from django.db import models
-from django.db.models import ExpressionWrapper, F, Func, Q, QuerySet, TextField
+from django.db.models import Case, Exists, ExpressionWrapper, F, Func, Q, QuerySet, TextField, Value, When
 from rest_framework import fields as drf_fields
 from rest_framework.settings import api_settings
 
 from kat_clinic.api.lean import LeanRepresentationMixin
+from kat_clinic.api.renderers import WrittenJson
 from kat_clinic.compiled_batch import DRIVER_TYPES
-from kat_clinic.json_sql import JsonArrayText, json_rows
+from kat_clinic.json_sql import JsonArrayText, JsonText, json_rows, json_text_rows
 
 # A text field (and its kin), a whole number, a boolean: written as they are when of that type.
 _PLAIN_TYPES = (
@@ -80,6 +89,11 @@ class RowPlan:
     # Where the current zone is UTC: (index, name, the conversion that refuses a time as the list's
     # field does) of each nested list read as JSON text (`json_rows_text`), in place of `children`.
     json_children: tuple[tuple[int, str, Callable], ...] = ()
+    # Where the current zone is UTC and PostgreSQL can write every field as the serializer does
+    # (`written_row`): the selection of a page written whole, each row its representation as
+    # compact JSON text ('' where a time is of a year its field refuses), then `written_columns`.
+    written: tuple = ()
+    written_columns: tuple[str, ...] = ()
 
     def index(self, column: str) -> int:
         placeholders = {index for index, _name, _refuse in self.json_children}
@@ -88,10 +102,29 @@ class RowPlan:
                 return index
         raise ValueError(f"{column!r} is not a column of the plan")
 
-    def values_list(self, queryset: QuerySet, utc: bool = False) -> QuerySet:
+    def written_index(self, column: str) -> int:
+        """Where a row read `written` holds `column` (one of the plan's own or extra columns)."""
+        return 1 + self.written_columns.index(column)
+
+    def values_list(self, queryset: QuerySet, utc: bool = False, written: bool = False) -> QuerySet:
         """The queryset's rows as tuples of the plan's columns; `utc` (the zone `represent` will be
-        given), with their times as ISO 8601 text."""
+        given), with their times as ISO 8601 text; `written` (with `utc`, where the plan has a
+        written selection), each row's JSON text then the `written_columns`."""
+        if written:
+            return queryset.values_list(*self.written)
         return queryset.values_list(*((utc and self.selected_utc) or self.selected or self.columns))
+
+    @staticmethod
+    def represent_written(rows: Iterable[tuple]) -> list[WrittenJson] | None:
+        """The rows read `written`, each its JSON text to be sent as it is; None where PostgreSQL
+        refused a row (a time of a year its field refuses: the caller writes the page otherwise,
+        and the field raises as it does)."""
+        out = []
+        for row in rows:
+            if not row[0]:
+                return None
+            out.append(WrittenJson(row[0]))
+        return out
 
     def represent(self, rows: Iterable[tuple], utc: bool) -> list[dict]:
         names, converted, timed, computed = self.names, self.converted, self.timed, self.computed
@@ -241,7 +274,7 @@ def _build(serializer_class: type, extra: tuple[str, ...]) -> RowPlan | None:
     computed = tuple(
         (name, tuple(columns.index(column) for column in inputs), function) for name, inputs, function in methods
     )
-    return RowPlan(
+    plan = RowPlan(
         tuple(names),
         tuple(columns),
         tuple(converted),
@@ -258,22 +291,41 @@ def _build(serializer_class: type, extra: tuple[str, ...]) -> RowPlan | None:
         else (),
         tuple(json_children),
     )
+    row = written_row(serializer_class, plan, json_children_of)
+    if row is None:
+        return plan
+    written_columns = tuple(dict.fromkeys((pk, *extra)))
+    return dataclasses.replace(plan, written=(row, *written_columns), written_columns=written_columns)
 
 
-def json_rows_text(serializer_class: type, queryset: QuerySet) -> tuple[JsonArrayText, Callable | None] | None:
-    """The rows of `queryset` (a subquery of an outer row, ordered by one column) written by
-    PostgreSQL as the serializer writes them where the current zone is UTC, as JSON text, and the
-    conversion that refuses a time as the serializer's field does ('' is written for a time of a
-    year it refuses). None where a field's value is not written as it is, where a time's field
-    does not say which years it writes inline, or where a method field has no `lean_row_sql`
-    twin (a function of no arguments giving its SQL expression)."""
-    plan = row_plan(serializer_class)
-    order = queryset.query.order_by
-    if plan is None or plan.converted or plan.children or len(order) != 1 or order[0].startswith("-"):
+def written_row(serializer_class: type, plan: RowPlan, json_children_of: dict | None = None) -> Func | None:
+    """A row's representation where the current zone is UTC, written by PostgreSQL as compact JSON
+    text ('' where one of its times, or of its nested lists' times, is of a year its field refuses),
+    or None where a field cannot be so written (see `_written_values`). A nested list is written
+    where its field is in `json_children_of` (`lean_row_json_children`)."""
+    written = _written_values(serializer_class, plan, json_children_of or {})
+    if written is None:
+        return None
+    values, refused, _refuse = written
+    row = JsonText(**values)
+    if not refused:
+        return row
+    return Case(When(reduce(operator.or_, refused), then=Value("")), default=row, output_field=TextField())
+
+
+def _written_values(serializer_class: type, plan: RowPlan, json_children_of: dict) -> tuple | None:
+    """What PostgreSQL writes of a row of the plan, as the serializer writes it where the zone is
+    UTC: ({name: expression}, [the conditions under which a time's field refuses the row], the
+    conversion that refuses such a time as the field does), or None where a field's value is not
+    written as it is, where a time's field does not say which years it writes inline, where a
+    method field has no `lean_row_sql` twin (a function of no arguments giving its SQL expression),
+    or where a nested list has no `json_children_of` queryset ordered by one column."""
+    if plan.converted:
         return None
     sql_methods: dict = getattr(serializer_class, "lean_row_sql", {})
     computed = {name for name, _indexes, _function in plan.computed}
     timed = {index: (convert, first, last) for index, _name, convert, first, last in plan.timed}
+    children = dict(plan.children)
     values, refused, refuse = {}, [], None
     for index, name in enumerate(plan.names):
         column = plan.columns[index]
@@ -289,8 +341,51 @@ def json_rows_text(serializer_class: type, queryset: QuerySet) -> tuple[JsonArra
             if (first, last) != (MINYEAR, MAXYEAR):
                 low, high = datetime(first, 1, 1, tzinfo=UTC), datetime(last + 1, 1, 1, tzinfo=UTC)
                 refused += [Q(**{f"{column}__lt": low}), Q(**{f"{column}__gte": high})]
+        elif name in children:
+            nested = _written_list(serializer_class().fields[name].child, json_children_of.get(name))
+            if nested is None:
+                return None
+            values[name], nested_refused = nested
+            if nested_refused is not None:
+                refused.append(Q(nested_refused))
         else:
             values[name] = F(column)
+    return values, refused, refuse
+
+
+def _written_list(child, rows_of: Callable | None) -> tuple | None:
+    """A nested list written by PostgreSQL as compact JSON text, and whether one of its rows is
+    refused (an `Exists`, or None where none can be), or None where it cannot be so written."""
+    if rows_of is None:
+        return None
+    queryset = rows_of()
+    plan = row_plan(type(child))
+    order = queryset.query.order_by
+    if plan is None or plan.children or len(order) != 1 or order[0].startswith("-"):
+        return None
+    written = _written_values(type(child), plan, {})
+    if written is None:
+        return None
+    values, refused, _refuse = written
+    text = json_text_rows(queryset, order[0], **values)
+    return text, (Exists(queryset.filter(reduce(operator.or_, refused))) if refused else None)
+
+
+def json_rows_text(serializer_class: type, queryset: QuerySet) -> tuple[JsonArrayText, Callable | None] | None:
+    """The rows of `queryset` (a subquery of an outer row, ordered by one column) written by
+    PostgreSQL as the serializer writes them where the current zone is UTC, as JSON text, and the
+    conversion that refuses a time as the serializer's field does ('' is written for a time of a
+    year it refuses). None where a field's value is not written as it is, where a time's field
+    does not say which years it writes inline, or where a method field has no `lean_row_sql`
+    twin (a function of no arguments giving its SQL expression)."""
+    plan = row_plan(serializer_class)
+    order = queryset.query.order_by
+    if plan is None or plan.children or len(order) != 1 or order[0].startswith("-"):
+        return None
+    written = _written_values(serializer_class, plan, {})
+    if written is None:
+        return None
+    values, refused, refuse = written
     if refused:
         refused = ExpressionWrapper(reduce(operator.or_, refused), output_field=models.BooleanField())
     return json_rows(queryset, order[0], refused or None, **values), refuse

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db.models import OuterRef
+from django.db.models import OuterRef, Value
+from django.db.models.functions import Concat
 from rest_framework import serializers
 
 from kat_clinic.access.fields import ClinicScopedPrimaryKeyRelatedField
@@ -123,6 +124,8 @@ class SessionSerializer(LeanRepresentationMixin, serializers.ModelSerializer):
     # A page read as rows (kat_clinic/api/lean_rows.py): the name from the patient's columns, the
     # assignments in one more query for the page (in a zone other than UTC).
     lean_row_methods = {"patient_name": (("patient__first_name", "patient__last_name"), _patient_name)}
+    # And as PostgreSQL writes it, for a page written whole in UTC (lean_rows.written_row).
+    lean_row_sql = {"patient_name": lambda: Concat("patient__first_name", Value(" "), "patient__last_name")}
     lean_row_children = {"assignments": _written_assignments}
     # Where the current zone is UTC, each session's assignments are written by PostgreSQL as JSON
     # text in the page's own query (lean_rows.json_rows_text).

@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models.signals import pre_init
 from django.test.utils import CaptureQueriesContext
 
+from kat_clinic.api.lean_rows import RowPlan
 from sessions import services
 from sessions.api.views import SessionViewSet
 from sessions.models import Session, StaffAssignment
@@ -147,3 +148,63 @@ def test_given_a_clinics_day_when_listed_then_postgresql_writes_the_times_of_ses
     assert first["starts_at"] == session.starts_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     assignment = session.assignments.get()
     assert first["assignments"][0]["ends_at"] == assignment.ends_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _both_paths(client, path, monkeypatch):
+    """The list's answer by its prepared query, then by DRF's path."""
+    prepared = client.get(path)
+    with monkeypatch.context() as patched:
+        patched.setattr(SessionViewSet, "prepared_filters", frozenset())
+        plain = client.get(path)
+    return prepared, plain
+
+
+def test_given_a_clinics_day_when_listed_in_utc_then_postgresql_writes_each_row_whole(
+    api, scheduler, clinic, week, monkeypatch
+):
+    # given a reason and a patient's name with quotes, a backslash, control characters, a line
+    # separator and letters beyond ASCII
+    Session.objects.filter(pk=week[3].pk).update(cancellation_reason='Said "no"\\ left\n\ttab \x01 \u2028 né 🙂')
+    week[3].patient.__class__.objects.filter(pk=week[3].patient_id).update(first_name='Zoë "Z"', last_name="O'Neil\\")
+    client = api(scheduler)
+    path = f"/api/v1/sessions/?clinic={clinic.pk}&{_day(clinic, 1)}"
+
+    # when listed with no row written by Python (the plan's writer refuses to run)
+    def refuse(*args, **kwargs):
+        raise AssertionError("a row was written in Python")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(RowPlan, "represent", refuse)
+        prepared = client.get(path)
+    _, plain = _both_paths(client, path, monkeypatch)
+
+    # then the bytes DRF's path writes, the reason and name as they were stored
+    assert (prepared.status_code, prepared.content) == (200, plain.content)
+    cancelled = prepared.json()["results"][1]
+    assert cancelled["cancellation_reason"] == 'Said "no"\\ left\n\ttab \x01 \u2028 né 🙂'
+    assert cancelled["patient_name"] == 'Zoë "Z" O\'Neil\\'
+    assert b"\\u2028" in prepared.content
+
+
+@pytest.mark.parametrize("model", [Session, StaffAssignment])
+def test_given_a_time_of_a_year_its_field_refuses_when_listed_then_the_prepared_path_answers_as_drfs(
+    api, scheduler, clinic, week, monkeypatch, model
+):
+    # given Tuesday's first session completed, or its assignment held, in 2150 (written past the API)
+    ends = dt.datetime(2150, 1, 1, tzinfo=dt.UTC)
+    if model is Session:
+        Session.objects.filter(pk=week[2].pk).update(completed_at=ends)
+    else:
+        StaffAssignment.objects.filter(session_id=week[2].pk).update(
+            starts_at=ends, ends_at=ends + dt.timedelta(hours=1)
+        )
+    client = api(scheduler)
+    path = f"/api/v1/sessions/?clinic={clinic.pk}&{_day(clinic, 1)}"
+
+    # when listed both ways
+    prepared, plain = _both_paths(client, path, monkeypatch)
+
+    # then the same refusal, the field's own
+    assert (prepared.status_code, prepared.content) == (plain.status_code, plain.content)
+    assert prepared.status_code == 400
+    assert "between the years 1900 and 2100" in prepared.content.decode()
