@@ -1,11 +1,13 @@
-"""Charting's answers to what scheduling announces (`sessions.signals`). Connected in
-`MonitoringConfig.ready()`; each runs inside the sender's transaction."""
+"""Charting's answers to what scheduling announces (`sessions.signals`), and its judging of the day
+board's flags (`sessions.board_flags`). Connected in `MonitoringConfig.ready()`; each receiver runs
+inside the sender's transaction."""
 
 from __future__ import annotations
 
-from monitoring.selectors.board import board_flags
+from monitoring.selectors.board import judge_board_flags
 from monitoring.services import session_discharge_check
 from monitoring.services.rems import rems_form_on_completion
+from sessions import board_flags as session_board_flags
 from sessions import signals as session_signals
 
 
@@ -19,13 +21,10 @@ def _session_completed(sender, *, session, **kwargs) -> None:
     rems_form_on_completion(session=session)
 
 
-def _day_board_flags(sender, *, sessions, now, **kwargs) -> dict[int, dict]:
-    # Prerequisites, ride and authorization status of the board's sessions: one query (no clinical detail).
-    return board_flags(sessions=sessions, now=now)
-
-
 def connect() -> None:
-    session_signals.day_board_flags.connect(_day_board_flags, dispatch_uid="monitoring.receivers.day_board_flags")
+    # Prerequisites, ride and authorization status of the board's sessions, judged in the board's
+    # own statement (no clinical detail).
+    session_board_flags.judge_in_board(judge_board_flags)
     session_signals.session_completing.connect(
         _session_completing, dispatch_uid="monitoring.receivers.session_completing"
     )

@@ -20,7 +20,7 @@ from kat_clinic.compiled_query import Param, ParamIds, Prepared
 from kat_clinic.json_sql import JsonText, JsonTextRows, json_rows, json_text_rows
 from kat_clinic.models import Clinic, Room, StaffMember
 from programs.models import PlannedSession
-from sessions import signals
+from sessions import board_flags, signals
 from sessions.models import MAX_BLOCK, Session, StaffAssignment
 from sessions.timeutil import local_to_aware
 
@@ -190,8 +190,9 @@ def _board_staff() -> JsonTextRows:
 @functools.cache
 def _board_sessions(text_years: tuple[int, int] | None, written: bool = False) -> Prepared:
     """The day's sessions: `_BOARD_LEADING`, their staff (as JSON text), whether each is late (not
-    checked in and its start before `Param("now")`), then `_BOARD_COLUMNS` (the times by
-    `_board_time`) or, `written`, those as the JSON text of `_board_head`."""
+    checked in and its start before `Param("now")`), the flags of `board_flags.FLAGS` as the apps
+    above judge them, then `_BOARD_COLUMNS` (the times by `_board_time`) or, `written`, those as
+    the JSON text of `_board_head`."""
 
     def build():
         if written:
@@ -199,15 +200,16 @@ def _board_sessions(text_years: tuple[int, int] | None, written: bool = False) -
         else:
             rest = [_board_time(c, text_years) if c in _BOARD_TIMES else F(c) for c in _BOARD_COLUMNS]
         late = ExpressionWrapper(Q(status=Session.Status.SCHEDULED, starts_at__lt=Param("now")), BooleanField())
-        return (
+        sessions, flags = board_flags.with_flags(
             Session.objects.filter(
                 clinic_id=Param("clinic"),
                 block_starts_at__gt=Param("earliest_start"),
                 block_starts_at__lt=Param("end"),
                 block_ends_at__gt=Param("start"),
             )
-            .order_by("block_starts_at", "pk")
-            .values_list(*_BOARD_LEADING, _board_staff(), late, *rest)
+        )
+        return sessions.order_by("block_starts_at", "pk").values_list(
+            *_BOARD_LEADING, _board_staff(), late, *flags, *rest
         )
 
     return Prepared(build)
@@ -275,12 +277,13 @@ def day_board(
 ) -> dict:
     """The clinic's sessions of one local day, grouped by room and by staff member, with flags.
 
-    Four queries at most whatever the day's size: sessions (with patient, planned session, their
-    staff written by PostgreSQL as JSON text and whether each is late), the clinic's rooms (none
-    for a clinic read by `board_clinic`, which holds them), the sessions linked to the day's
-    program sessions (a dosing session and its integration sessions), when there are any, and
-    charting's one query for the dosing sessions' flags (`signals.day_board_flags`). Rows are read
-    as tuples, not model instances: a busy board has hundreds of sessions and assignments.
+    Three queries at most whatever the day's size: sessions (with patient, planned session, their
+    staff written by PostgreSQL as JSON text, whether each is late, and the flags the apps above
+    judge in the same statement: `board_flags`), the clinic's rooms (none for a clinic read by
+    `board_clinic`, which holds them), and the sessions linked to the day's program sessions (a
+    dosing session and its integration sessions), when there are any; and those of any app that
+    answers flags in Python (`signals.day_board_flags`). Rows are read as tuples, not model
+    instances: a busy board has hundreds of sessions and assignments.
 
     Times are datetimes, or with `text_years` the text the API writes of a UTC time (`UtcIsoText`,
     '' outside those years). With `written` as well, each session is a `WrittenSession`, most of it
@@ -312,12 +315,12 @@ def day_board(
     else:
         rooms = [(room["id"], room["name"]) for room in orjson.loads(written_rooms)]
     linked = _linked_sessions([(r[0], r[6], r[7]) for r in rows], text_years)
-    answered = _answered_flags([BoardSession(r[0], r[2]) for r in rows], now)
+    answered = _answered_flags(rows, now)
     by_room: dict[int, list[int]] = {pk: [] for pk, _name in rooms}
     by_staff: dict[int, dict] = {}
     items = []
-    unknown: dict = {}
-    for pk, patient_id, kind, room_id, active, late_cancel, _planned, _dosing, staff_json, late, *rest in rows:
+    for pk, patient_id, kind, room_id, active, late_cancel, _planned, _dosing, staff_json, late, *flagged in rows:
+        missing, ride, authorization, *rest = flagged
         if room_id is not None:
             by_room.setdefault(room_id, []).append(pk)
         staff = orjson.loads(staff_json) if active or not written else None
@@ -327,7 +330,9 @@ def day_board(
                 if entry is None:
                     entry = by_staff[a["staff"]] = {"staff": a["staff"], "name": a["name"], "sessions": []}
                 entry["sessions"].append(pk)
-        flags = answered.get(pk, unknown)
+        flags = {"prerequisite_missing": missing, "ride_not_confirmed": ride, "authorization": authorization}
+        if answered and pk in answered:
+            flags.update(answered[pk])
         if written:
             items.append(
                 WrittenSession(pk, patient_id, rest[0], staff_json, linked.get(pk, []), flags, late, late_cancel)
@@ -366,8 +371,8 @@ def _board_item(pk, patient_id, kind, room_id, late_cancel, staff, late, rest, l
             # Not checked in and the start has passed (judged in the sessions' query).
             "late": late,
             "late_cancel": late_cancel,
-            # Answered by charting (`signals.day_board_flags`); None means "not known here",
-            # never "all clear".
+            # Judged by charting (`board_flags`) or answered by another app
+            # (`signals.day_board_flags`); None means "not known here", never "all clear".
             "prerequisite_missing": flags.get("prerequisite_missing"),
             "ride_not_confirmed": flags.get("ride_not_confirmed"),
         },
@@ -376,10 +381,12 @@ def _board_item(pk, patient_id, kind, room_id, late_cancel, staff, late, rest, l
     }
 
 
-def _answered_flags(sessions: list[BoardSession], now: dt.datetime) -> dict[int, dict]:
-    """The flags the apps above answer (`signals.day_board_flags`), merged per session."""
-    if not sessions:
+def _answered_flags(rows: list[tuple], now: dt.datetime) -> dict[int, dict]:
+    """The flags the apps above answer in Python (`signals.day_board_flags`) of the board's
+    sessions' rows, merged per session (those judged in the statement are `board_flags`')."""
+    if not rows or not signals.day_board_flags.has_listeners(sender=Session):
         return {}
+    sessions = [BoardSession(row[0], row[2]) for row in rows]
     sent = signals.day_board_flags.send(sender=Session, sessions=sessions, now=now)
     answers = [answer for _receiver, answer in sent if answer]
     if len(answers) == 1:

@@ -28,8 +28,10 @@ session_completing = Signal()
 # A session was completed (the transition happened, once). kwargs: session: Session.
 session_completed = Signal()
 
-# Asked by the day board (`sessions.selectors.day_board`) for the flags scheduling cannot know.
-# kwargs: sessions: list[Session], now: datetime. A receiver answers {session id: {flag: value}}
-# (`prerequisite_missing`, `ride_not_confirmed`, `authorization`) in a fixed number of queries,
-# whatever the number of sessions; a session it does not answer for keeps None ("not known here").
+# Asked by the day board (`sessions.selectors.day_board`) for the flags scheduling cannot know, of
+# an app answering them in Python (charting judges its own in the board's statement:
+# `sessions.board_flags`). kwargs: sessions: list[BoardSession], now: datetime. A receiver answers
+# {session id: {flag: value}} (`prerequisite_missing`, `ride_not_confirmed`, `authorization`) in a
+# fixed number of queries, whatever the number of sessions; its answers are merged over those of
+# the statement, and a flag nobody judges is None ("not known here").
 day_board_flags = Signal()

@@ -39,6 +39,7 @@ from django.db.models import (
     Func,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Value,
     When,
@@ -194,10 +195,12 @@ def _authorization_active() -> Q:
     )
 
 
-def _flags_query():
-    """Each dosing session's (id, prerequisite missing, ride not confirmed, authorization).
-    Compiled once per connection (`Prepared`): resolving and compiling its subqueries costs more
-    than running them."""
+def judge_board_flags(sessions: QuerySet[Session]) -> QuerySet[Session]:
+    """`sessions` with `prerequisite_missing`, `ride_not_confirmed` and `authorization` (active,
+    missing or not_required) judged by PostgreSQL as of `Param("now")`, for the day board's own
+    statement (`sessions.board_flags`): a dosing session's by the rules above; another kind needs
+    neither (False, False, not_required). Compiled once per connection with the board's statement:
+    resolving and compiling its subqueries costs more than running them."""
     ok = {
         Prereq.CONSENT: Q(_consent_ok()),
         Prereq.CONTRAINDICATION_SCREEN: Q(_screen_ok()),
@@ -211,40 +214,55 @@ def _flags_query():
     ride_confirmed = Exists(
         SessionAttestation.objects.filter(session_id=OuterRef("pk")).exclude(escort_name="").exclude(escort_phone="")
     )
+    dosing = Q(kind=SessionKind.DOSING)
     requires_authorization = Q(**{f"requires_{Prereq.PRIOR_AUTHORIZATION}": True})
-    return (
-        Session.objects.filter(pk__in_array=ParamIds("ids"))
-        .alias(
-            day=_LocalDate(F("starts_at"), F("clinic__timezone")),
-            judged_at=Greatest(Param("now", output_field=DateTimeField()), F("starts_at")),
-            medication=Coalesce(F("planned_session__step__medication"), Value("")),
-            route=Coalesce(F("planned_session__step__route"), Value("")),
-            consent_since=_since(Prereq.CONSENT),
-            screen_since=_since(Prereq.CONTRAINDICATION_SCREEN),
-            **{f"requires_{kind}": _required(kind) for kind in BOARD_PREREQUISITES},
-        )
-        .annotate(
-            prerequisite_missing=ExpressionWrapper(missing, output_field=BooleanField()),
-            ride_not_confirmed=ExpressionWrapper(
-                ~Q(ride_confirmed) & ride_needed & ~Q(_overridden(Prereq.RIDE_CONFIRMED)), output_field=BooleanField()
+    return sessions.alias(
+        day=_LocalDate(F("starts_at"), F("clinic__timezone")),
+        judged_at=Greatest(Param("now", output_field=DateTimeField()), F("starts_at")),
+        medication=Coalesce(F("planned_session__step__medication"), Value("")),
+        route=Coalesce(F("planned_session__step__route"), Value("")),
+        consent_since=_since(Prereq.CONSENT),
+        screen_since=_since(Prereq.CONTRAINDICATION_SCREEN),
+        **{f"requires_{kind}": _required(kind) for kind in BOARD_PREREQUISITES},
+    ).annotate(
+        # (Judged for dosing sessions only: PostgreSQL evaluates a CASE's branches as reached.)
+        prerequisite_missing=Case(
+            When(dosing, then=ExpressionWrapper(missing, output_field=BooleanField())),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+        ride_not_confirmed=Case(
+            When(
+                dosing,
+                then=ExpressionWrapper(
+                    ~Q(ride_confirmed) & ride_needed & ~Q(_overridden(Prereq.RIDE_CONFIRMED)),
+                    output_field=BooleanField(),
+                ),
             ),
-            authorization=Case(
-                When(~requires_authorization, then=Value(Authorization.NOT_REQUIRED)),
-                When(_authorization_active(), then=Value(Authorization.ACTIVE)),
-                default=Value(Authorization.MISSING),
-                output_field=CharField(),
-            ),
-        )
-        .values_list("pk", "prerequisite_missing", "ride_not_confirmed", "authorization")
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+        authorization=Case(
+            When(~dosing | ~requires_authorization, then=Value(Authorization.NOT_REQUIRED)),
+            When(_authorization_active(), then=Value(Authorization.ACTIVE)),
+            default=Value(Authorization.MISSING),
+            output_field=CharField(),
+        ),
     )
 
 
-_FLAGS = Prepared(_flags_query)
+_FLAGS = Prepared(
+    lambda: judge_board_flags(Session.objects.filter(pk__in_array=ParamIds("ids"))).values_list(
+        "pk", "prerequisite_missing", "ride_not_confirmed", "authorization"
+    )
+)
 
 
 def board_flags(*, sessions: Iterable[Session], now: dt.datetime) -> dict[int, dict]:
     """Per session id: `prerequisite_missing`, `ride_not_confirmed` and `authorization` (active,
-    missing or not_required). Sessions other than dosing need neither: False, False, not_required."""
+    missing or not_required), of sessions read apart from the board, judged as the board's statement
+    judges them (`judge_board_flags`). Sessions other than dosing need neither: False, False,
+    not_required."""
     sessions = list(sessions)
     out = {
         s.pk: {"prerequisite_missing": False, "ride_not_confirmed": False, "authorization": Authorization.NOT_REQUIRED}

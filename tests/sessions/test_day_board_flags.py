@@ -224,11 +224,14 @@ def test_the_flags_keep_the_boards_query_count_fixed(
         AttestationFactory(session=session, recorded_by=nurse)
     client = api(scheduler)
 
-    # when / then: the plain board's seven, and one for the flags
-    with django_assert_max_num_queries(8):
+    # when / then: the plain board's seven, the flags judged in its statement of the sessions
+    with django_assert_max_num_queries(7) as queries:
         board = _board(client, clinic)
     assert len(board) == size
     assert {(i["flags"]["prerequisite_missing"], i["authorization"]) for i in board.values()} == {(False, "active")}
+    (judging,) = [q["sql"] for q in queries.captured_queries if "monitoring_consent" in q["sql"]]
+    assert '"clinic_sessions_session"."block_starts_at" <' in judging
+    assert "staffassignment" in judging  # (the same statement writes each session's staff)
 
 
 def test_given_a_second_app_answering_flags_then_the_board_merges_both_answers_per_session(
