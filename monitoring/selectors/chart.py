@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import BigIntegerField, F, QuerySet, TextField, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -21,7 +23,7 @@ from monitoring.models import (
     ScaleResponse,
 )
 from monitoring.selectors.chart_reads import ChartReads
-from monitoring.selectors.gate import _split, discharge_items, gate_items
+from monitoring.selectors.gate import _split, discharge_items, gate_items, gate_record_reads
 from monitoring.selectors.policy import charting_rules, dose_cap_for
 from monitoring.selectors.querysets import CHART_ROW_KINDS, SessionRows
 from sessions.models import Session
@@ -32,22 +34,35 @@ def session_chart(*, session: Session) -> dict:
     fixed number of queries (fewer when the session was read `with_chart_rows_present`: a kind of
     row it has none of is not read). Shaped for `SessionChartSerializer`.
 
-    Where the session was read `with_chart_rows_present`, the rows of every kind it has (but its
-    note) are read together, in one statement (`read_together`); the gate's reads of the patient's
-    records in one more."""
+    Where the session was read `with_chart_rows_present`, the rows of every kind it has, its note
+    with its addenda, and the gate's reads of the patient's records (as the gate plans them for the
+    plan step's medication: `gate_record_reads`) are read together, in one statement
+    (`read_together`); where a dose of another medication was given, the gate's reads in one more."""
     session_id = session.pk
-    note = SessionRows.note.first(session=session_id) if _has(session, "note") else None
+    now = timezone.now()
+    reads = ChartReads(session)
+    # The patient's records the gate will judge by, read ahead with the rows (where they are read
+    # together): as the gate plans them for the plan step's medication.
+    ahead = gate_record_reads(session=session, now=now, reads=reads) if _reads_together(session) else []
+    rows, records = _rows_together(session, ahead)
+    if "note" in rows:  # read with the rest, its addenda too
+        note = next(iter(rows["note"]), None)
+        addenda = rows["note_addenda"]
+        if note is not None:
+            note.session = session  # (as `note_list()` joins it)
+    else:
+        note = SessionRows.note.first(session=session_id) if _has(session, "note") else None
+        addenda = list(SessionRows.note_addenda.bind(note=note.pk)) if note is not None and note.has_addenda else []
     if note is not None:
         # Where the lean note serializer reads them (as `note_list()`'s prefetch would give them).
-        addenda = list(SessionRows.note_addenda.bind(note=note.pk)) if note.has_addenda else []
         note.__dict__["addenda" + PREFETCHED_SUFFIX] = addenda
-    rows = _rows_together(session)
     # The rows the gate and discharge status judge, each read once, for the chart and its statuses.
     known = {kind: rows[kind] for kind in ("doses", "escalations", "vitals", "sedation") if kind in rows}
     if "attestation" in rows:
         known["attestation"] = next(iter(rows["attestation"]), None)
-    reads = ChartReads(session, **known)
-    gate, discharge = chart_statuses(session=session, reads=reads, overrides=rows.get("overrides"))
+    reads.given(**known)
+    reads.keep_records(ahead, records)
+    gate, discharge = chart_statuses(session=session, reads=reads, overrides=rows.get("overrides"), now=now)
 
     def listed(kind: str) -> list:
         if kind in rows:
@@ -86,20 +101,34 @@ def _has(session: Session, kind: str) -> bool:
     return getattr(session, "has_" + kind, True)
 
 
-def _rows_together(session: Session) -> dict[str, list]:
+def _reads_together(session: Session) -> bool:
+    """Whether the session was read `with_chart_rows_present`, so that its rows are read together."""
+    return hasattr(session, "has_doses")
+
+
+def _rows_together(session: Session, ahead: list[tuple[Prepared, dict]]) -> tuple[dict[str, list], list[list]]:
     """Where the session was read `with_chart_rows_present`: {kind: its rows} of every kind the
-    chart reads with `SessionRows` (but the note, read with its addenda's presence), in one
-    statement: the kinds it has read together, those it has none of empty. Else {} (each kind is
-    read when asked for)."""
-    if not hasattr(session, "has_doses"):
-        return {}
+    chart reads with `SessionRows`, and of its newest note (`note`, at most one) and that note's
+    addenda (`note_addenda`), and the rows of the `ahead` reads (in their order), in one statement:
+    the kinds it has read together, those it has none of empty. Else ({}, []): each kind is read
+    when asked for."""
+    if not _reads_together(session):
+        return {}, []
     kinds = [kind for kind in _KINDS_TOGETHER if _has(session, kind)]
-    found = read_together(*((getattr(SessionRows, kind), {"session": session.pk}) for kind in kinds)) if kinds else []
-    return {**dict.fromkeys(_KINDS_TOGETHER, []), **dict(zip(kinds, found, strict=True))}
+    runs = [(getattr(SessionRows, kind), {"session": session.pk}) for kind in kinds]
+    if _has(session, "note"):
+        kinds += ["note", "note_addenda"]
+        runs += [
+            (SessionRows.newest_note, {"session": session.pk}),
+            (SessionRows.newest_note_addenda, {"session": session.pk}),
+        ]
+    found = read_together(*runs, *ahead) if runs or ahead else []
+    rows = {**dict.fromkeys((*_KINDS_TOGETHER, "note", "note_addenda"), []), **dict(zip(kinds, found, strict=False))}
+    return rows, found[len(kinds) :]
 
 
-# Every kind of row the chart lists but its note: all plain rows of their models, which
-# `read_together` reads back exactly.
+# Every kind of row the chart lists but its note (read as `newest_note`): all plain rows of their
+# models, which `read_together` reads back exactly.
 _KINDS_TOGETHER = tuple(kind for kind in CHART_ROW_KINDS if kind != "note")
 
 
@@ -113,11 +142,13 @@ def _overrides_by_stage(session: Session, overrides: list | None = None) -> dict
     return by_stage
 
 
-def chart_statuses(*, session: Session, reads: ChartReads, overrides: list | None = None) -> tuple[dict, dict]:
+def chart_statuses(
+    *, session: Session, reads: ChartReads, overrides: list | None = None, now: datetime | None = None
+) -> tuple[dict, dict]:
     """The gate and discharge status as `gate_status` and `discharge_status` give them, judging one
-    set of the session's rows, with both stages' overrides in one read (or those given)."""
+    set of the session's rows, with both stages' overrides in one read (or those given), at `now`."""
     overrides = _overrides_by_stage(session, overrides)
-    now = timezone.now()
+    now = now or timezone.now()
     statuses = []
     for stage, items in (
         (ChecklistOverride.Stage.GATE, gate_items(session=session, now=now, reads=reads)),

@@ -29,12 +29,16 @@ class ChartReads:
 
     def __init__(self, session: Session, **already_read) -> None:
         self.session = session
+        # The patient's records the pre-dose gate reads (`gate_queries`), by query and values.
+        self._records: dict[tuple, list] = {}
+        self.given(**already_read)
+
+    def given(self, **already_read) -> None:
+        """Take rows read since (by kind, as the constructor takes them)."""
         unknown = set(already_read) - _KINDS
         if unknown:
             raise TypeError(f"not a kind of row the checks read: {sorted(unknown)}")
         self.__dict__.update(already_read)
-        # The patient's records the pre-dose gate reads (`gate_queries`), by query and values.
-        self._records: dict[tuple, list] = {}
 
     @cached_property
     def doses(self) -> list[DoseAdministration]:
@@ -82,6 +86,12 @@ class ChartReads:
         if rows is None:
             rows = self._records[key] = list(prepared.bind(**values))
         return rows
+
+    def keep_records(self, runs: list[tuple[Prepared, dict]], found: list[list]) -> None:
+        """Keep the rows of these reads of the patient's records, read by the caller (`found`, in
+        their order), for `records` to answer with."""
+        for (prepared, values), rows in zip(runs, found, strict=True):
+            self._records.setdefault(_key(prepared, values), rows)
 
     def read_records_together(self, runs: list[tuple[Prepared, dict]]) -> None:
         """Answer these reads of the patient's records (those not answered yet) in one statement:

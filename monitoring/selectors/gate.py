@@ -286,6 +286,16 @@ def _gate_prerequisites(asked: _Asked, reads: ChartReads) -> list[Prerequisite]:
     Of an ad-hoc session, whether the patient is insured is read in the same statement, so the
     authorization's own read is planned before it is known to be needed (a read more, no statement
     more)."""
+    prerequisites, runs, insured_read = _planned_reads(asked, reads)
+    reads.read_records_together(runs)
+    if insured_read and not reads.records(*insured_read):
+        prerequisites = [p for p in prerequisites if p.kind != Prereq.PRIOR_AUTHORIZATION]
+    return prerequisites
+
+
+def _planned_reads(asked: _Asked, reads: ChartReads) -> tuple[list[Prerequisite], list[tuple[Prepared, dict]], tuple]:
+    """The session's prerequisites, the reads of the patient's records its checks will ask for,
+    and of an ad-hoc session the read of whether the patient is insured (else None), among them."""
     session = asked.session
     template = session_template(session)
     insured_read = None
@@ -299,10 +309,17 @@ def _gate_prerequisites(asked: _Asked, reads: ChartReads) -> list[Prerequisite]:
     runs.append(_concomitant_read(session, asked.today))
     if insured_read:
         runs.append(insured_read)
-    reads.read_records_together(runs)
-    if insured_read and not reads.records(*insured_read):
-        prerequisites = [p for p in prerequisites if p.kind != Prereq.PRIOR_AUTHORIZATION]
-    return prerequisites
+    return prerequisites, runs, insured_read
+
+
+def gate_record_reads(*, session: Session, now: datetime, reads: ChartReads) -> list[tuple[Prepared, dict]]:
+    """The reads of the patient's records that `gate_items` (asked of no medication or route, at
+    `now`) plans, where the session's medication is its plan step's, as it is until a dose of
+    another is given: for a caller reading them ahead, with the session's rows (`reads` is asked
+    only for the charting policy). Where the doses say otherwise, the gate reads what it lacks."""
+    medication = _follow(session, "planned_session", "step", "medication") or None
+    asked = _Asked(session, medication, None, now, session.clinic.local_date(now))
+    return _planned_reads(asked, reads)[1]
 
 
 def gate_items(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 
 from kat_clinic.compiled_query import Param, Prepared
 from monitoring.models import (
@@ -152,6 +152,11 @@ def rems_form_list() -> QuerySet[RemsMonitoringForm]:
     return RemsMonitoringForm.objects.select_related("session").order_by("due_on", "pk")
 
 
+def _newest_note_of_session() -> QuerySet[ClinicalNote]:
+    """The notes (not addenda) of the session `Param("session")`, newest first."""
+    return ClinicalNote.objects.filter(amends__isnull=True, session_id=Param("session")).order_by("-created_at", "-pk")
+
+
 def _of_session(build) -> Prepared:
     """One session's rows, as `build()` orders them: built and compiled once per connection, run
     with `.bind(session=id)` (the chart reads a dozen such lists on every view)."""
@@ -172,6 +177,12 @@ class SessionRows:
         )
     )
     note_addenda = Prepared(lambda: addendum_list().filter(amends_id=Param("note")))
+    # The same note as a plain row, and its addenda (none when it has none), to be read with the
+    # chart's other rows (`read_together`, which reads back a model's own columns only).
+    newest_note = Prepared(lambda: _newest_note_of_session()[:1])
+    newest_note_addenda = Prepared(
+        lambda: addendum_list().filter(amends_id=Subquery(_newest_note_of_session().values("pk")[:1]))
+    )
     doses = _of_session(dose_list)
     other_medications = _of_session(lambda: SessionMedication.objects.order_by("given_at", "pk"))
     escalations = _of_session(lambda: Escalation.objects.order_by("occurred_at", "pk"))

@@ -156,12 +156,12 @@ def test_given_a_session_with_vitals_a_scale_and_a_note_when_its_chart_is_read_t
         "monitoring_scaleresponse",
         "monitoring_clinicalnote",
     }
-    # (the note is read with whether it has addenda: it has none, so they are not read)
-    assert sum(q["sql"].startswith('SELECT "monitoring_clinicalnote".') for q in queries.captured_queries) == 1
-    # and the vitals and the scale in one statement
+    # and the vitals, the scale, the note and its addenda in one statement (no note read apart)
     sql = [q["sql"] for q in queries.captured_queries]
     (together,) = [q for q in sql if q.startswith("SELECT json_build_array(") and 'FROM "monitoring_vitalsign"' in q]
     assert 'FROM "monitoring_scaleresponse"' in together
+    assert together.count('FROM "monitoring_clinicalnote"') == 3  # the note; its addenda, of the newest note
+    assert not any(q.startswith('SELECT "monitoring_clinicalnote".') for q in sql)
     assert _list_reads(every_query.captured_queries) == {model._meta.db_table for model in CHART_ROW_KINDS.values()}
     body = chart.json()
     assert (len(body["vitals"]), len(body["scales"]), body["note"]["status"]) == (1, 1, "signed")

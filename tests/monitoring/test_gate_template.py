@@ -6,7 +6,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from monitoring.models import PregnancyTest, SessionAttestation
+from monitoring.models import Consent, PregnancyTest, SessionAttestation
 from monitoring.selectors.gate import gate_unmet
 from programs.choices import Medication
 from programs.models import Enrollment, PlannedSession, TemplatePrerequisite
@@ -173,3 +173,55 @@ def test_given_a_program_session_when_its_chart_is_read_then_its_plan_is_read_wi
         ("programs_templatestep", "id"),
         ("programs_templatestep", "medication"),
     ]
+
+
+def _reading_consents(queries) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if '"monitoring_consent"' in q["sql"]]
+
+
+def test_given_a_program_session_when_its_chart_is_read_then_the_gates_records_come_with_its_rows(
+    api, ready_session, organization, nurse
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given a ketamine step asking for a consent (on file, for ketamine) and a pregnancy test (none)
+    _planned(ready_session, organization, ("consent", None), ("pregnancy_test", 7))
+    Consent.objects.filter(patient=ready_session.patient).update(medications=[Medication.KETAMINE])
+
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        response = api(nurse).get(f"/api/v1/chart/sessions/{ready_session.pk}/")
+
+    # then the pregnancy test is missing, and the patient's records were read in the statement of
+    # the session's rows (its vitals), the only one reading them
+    assert [i["item"] for i in response.json()["gate"]["unmet"]] == ["pregnancy_test"]
+    (reading,) = _reading_consents(queries)
+    assert '"monitoring_pregnancytest"' in reading
+    assert 'FROM "monitoring_vitalsign"' in reading
+
+
+def test_given_a_dose_of_another_medication_when_the_chart_is_read_then_the_gate_reads_its_consent_again(
+    api, ready_session, organization, nurse, prescriber
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.monitoring.factories import dose_given
+
+    # given a ketamine step whose consent covers ketamine only, and esketamine given
+    _planned(ready_session, organization, ("consent", None))
+    Consent.objects.filter(patient=ready_session.patient).update(medications=[Medication.KETAMINE])
+    dose_given(ready_session, nurse, prescriber, minutes_ago=5)
+
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        response = api(nurse).get(f"/api/v1/chart/sessions/{ready_session.pk}/")
+
+    # then the consent is judged for esketamine (it does not cover it), as the gate judges it, by
+    # a second read of the records for that medication
+    assert [i["item"] for i in response.json()["gate"]["unmet"]] == ["consent"]
+    assert [i["item"] for i in gate_unmet(session=ready_session)] == ["consent"]
+    ahead, again = _reading_consents(queries)
+    assert 'FROM "monitoring_vitalsign"' in ahead
+    assert 'FROM "monitoring_vitalsign"' not in again
