@@ -14,6 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from kat_clinic.models import Clinic, Licence, Room, StaffMember
@@ -109,6 +110,9 @@ class Calendar:
     room_busy: dict[int, list[Busy]] = field(default_factory=dict)
     patient_busy: dict[int, list[Busy]] = field(default_factory=dict)
     staff_busy: dict[int, list[Busy]] = field(default_factory=dict)
+    # What was read that does not depend on the range (`calendar_loading.CalendarBasis`), for a
+    # calendar of another range read alike.
+    basis: Any = None
     _starts: dict = field(default_factory=dict)
     _busy_index: dict = field(default_factory=dict)
     _version: int = 0

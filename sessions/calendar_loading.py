@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from kat_clinic.compiled_batch import read_together
@@ -63,6 +64,23 @@ def _holding_roles(shape: Shape) -> set[str]:
     return {need.role for need in shape.needs if need.mode != StaffMode.PRESENT}
 
 
+@dataclass(frozen=True)
+class CalendarBasis:
+    """What a calendar read for one range read that does not depend on its range (the clinic's
+    rooms, memberships, certifications and slot length; its chosen rooms' hours, its people's
+    working hours and licences), for a calendar of another range read with the same arguments
+    (`calendar_load(basis=...)`): an availability search reads its range a few days at a time."""
+
+    chosen: tuple  # (clinic id, room ids, staff ids, shape) it was read for
+    rooms: list
+    memberships: list
+    rems_days: list
+    slot: list
+    room_hours: list
+    working_hours: list
+    licences: list
+
+
 def calendar_load(
     *,
     clinic: Clinic,
@@ -73,6 +91,7 @@ def calendar_load(
     patient_ids: Iterable[int] = (),
     exclude_session_ids: Iterable[int] = (),
     shape: Shape | None = None,
+    basis: CalendarBasis | None = None,
 ) -> Calendar:
     """Everything needed to judge placements in [start, end) at `clinic`.
 
@@ -83,6 +102,9 @@ def calendar_load(
     [start, end), whole blocks of that shape lying there, and only of those who may fill a need that
     holds them. An availability search places one shape: the other rooms' and people's hours and
     bookings are not its concern.
+
+    Two statements; one where `basis` (the `basis` of a calendar read before with the same
+    arguments but its range) gives what does not depend on the range.
     """
     tz = clinic.tz
     # A day of margin either side: patterns are per local day and blocks may straddle the range.
@@ -95,20 +117,32 @@ def calendar_load(
     instants: dict[tuple[dt.date, dt.time], dt.datetime] = {}
     excluded = list(exclude_session_ids)
 
-    # The clinic's own reads, in one statement; then those of its chosen rooms and people in another.
-    chosen_rooms = {} if room_ids is None else {"rooms": list(room_ids)}
-    chosen_staff = {} if staff_ids is None else {"staff": list(staff_ids)}
-    closures, holidays, rooms, memberships, cal.rems_days, slot = read_together(
+    # The clinic's own reads, in one statement; then those of its chosen rooms and people in another
+    # (with a basis, only the range's reads, in one).
+    room_ids = None if room_ids is None else list(room_ids)
+    staff_ids = None if staff_ids is None else list(staff_ids)
+    chosen = (clinic.pk, room_ids, staff_ids, shape)
+    ranged = [
         (calendar_queries.CLOSURES, {"clinic": clinic.pk, "start": pad_start, "end": pad_end}),
         (calendar_queries.HOLIDAYS, {"clinic": clinic.pk, "days": list(days), "last_day": days[-1]}),
-        (calendar_queries.rooms(chosen=room_ids is not None), {"clinic": clinic.pk, **chosen_rooms}),
-        (calendar_queries.members(chosen=staff_ids is not None), {"clinic": clinic.pk, **chosen_staff}),
-        (calendar_queries.REMS_CERTIFICATIONS, {"clinic": clinic.pk}),
-        (calendar_queries.SLOT_MINUTES, {"clinic": clinic.pk}),
-    )
+    ]
+    if basis is None:
+        chosen_rooms = {} if room_ids is None else {"rooms": room_ids}
+        chosen_staff = {} if staff_ids is None else {"staff": staff_ids}
+        closures, holidays, rooms, memberships, rems_days, slot = read_together(
+            *ranged,
+            (calendar_queries.rooms(chosen=room_ids is not None), {"clinic": clinic.pk, **chosen_rooms}),
+            (calendar_queries.members(chosen=staff_ids is not None), {"clinic": clinic.pk, **chosen_staff}),
+            (calendar_queries.REMS_CERTIFICATIONS, {"clinic": clinic.pk}),
+            (calendar_queries.SLOT_MINUTES, {"clinic": clinic.pk}),
+        )
+    elif basis.chosen != chosen:
+        raise ValueError("A calendar's basis serves a calendar read with the same arguments but its range.")
+    else:
+        rooms, memberships, rems_days, slot = basis.rooms, basis.memberships, basis.rems_days, basis.slot
+    cal.rems_days = rems_days
     if slot:
         cal.slot = dt.timedelta(minutes=slot[0][0])
-    cal.closures = merge([*closures, *_holiday_intervals(holidays, days, tz)])
     cal.rooms = {room.pk: room for room in rooms if shape is None or (not shape.telehealth and shape.fits_room(room))}
     needed = None if shape is None else {need.role for need in shape.needs}
     wanted = {row[0] for row in memberships if needed is None or row[1] in needed}
@@ -127,21 +161,31 @@ def calendar_load(
     # tries there only); otherwise the margin's days too, for callers that look just beyond.
     busy_start, busy_end = (start, end) if shape is not None else (pad_start, pad_end)
     busy_over = {"earliest_start": busy_start - MAX_BLOCK, "start": busy_start, "end": busy_end, "excluded": excluded}
-    room_hours, working_hours, exceptions, licences, sessions, assignments = (
-        read_together(
+    people_and_rooms = cal.rooms or members or patient_list
+    busy_reads = [
+        (calendar_queries.EXCEPTIONS, {"clinic": clinic.pk, "staff": members, "start": pad_start, "end": pad_end}),
+        (
+            calendar_queries.BUSY_SESSIONS,
+            {"clinic": clinic.pk, "rooms": list(cal.rooms), "patients": patient_list, **busy_over},
+        ),
+        (calendar_queries.BUSY_ASSIGNMENTS, {"staff": held, **busy_over}),
+    ]
+    if basis is not None:
+        room_hours, working_hours, licences = basis.room_hours, basis.working_hours, basis.licences
+        closures, holidays, exceptions, sessions, assignments = read_together(
+            *ranged, *(busy_reads if people_and_rooms else [])
+        ) + ([] if people_and_rooms else [[], [], []])
+    elif people_and_rooms:
+        room_hours, working_hours, licences, exceptions, sessions, assignments = read_together(
             (calendar_queries.ROOM_HOURS, {"rooms": list(cal.rooms)}),
             (calendar_queries.WORKING_HOURS, {"clinic": clinic.pk, "staff": members}),
-            (calendar_queries.EXCEPTIONS, {"clinic": clinic.pk, "staff": members, "start": pad_start, "end": pad_end}),
             (calendar_queries.LICENCES, {"staff": members}),
-            (
-                calendar_queries.BUSY_SESSIONS,
-                {"clinic": clinic.pk, "rooms": list(cal.rooms), "patients": patient_list, **busy_over},
-            ),
-            (calendar_queries.BUSY_ASSIGNMENTS, {"staff": held, **busy_over}),
+            *busy_reads,
         )
-        if cal.rooms or members or patient_list
-        else ([], [], [], [], [], [])
-    )
+    else:
+        room_hours, working_hours, licences, exceptions, sessions, assignments = [], [], [], [], [], []
+    cal.basis = CalendarBasis(chosen, rooms, memberships, rems_days, slot, room_hours, working_hours, licences)
+    cal.closures = merge([*closures, *_holiday_intervals(holidays, days, tz)])
 
     hours_by_room: dict[int, list] = defaultdict(list)
     for row in room_hours:

@@ -1,6 +1,7 @@
-"""The search reads its calendar a few days at a time: the first two local days, the next seven,
-then the rest. A search answered within the first days never reads the bookings of the rest of the
-range, and one that reaches further answers exactly as a search reading the whole range at once."""
+"""The search reads its calendar a few days at a time (here: the first two local days, the next
+seven, then the rest), a later pass only what depends on its range: a search answered within the
+first days never reads the bookings of the rest of the range, and one that reaches further answers
+exactly as a search reading the whole range at once."""
 
 from __future__ import annotations
 
@@ -8,14 +9,23 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from sessions import search
 from sessions.calendar_loading import calendar_load
 from sessions.search import availability_search, search_passes
 from tests.factories import PatientFactory
-from tests.sessions.conftest import MONDAY, NURSE_SHARED, at, book_chair_in_the_week
+from tests.sessions.conftest import MONDAY, NURSE_SHARED, THERAPIST_EXCLUSIVE, at, book_chair_in_the_week
 
 NEW_YORK = ZoneInfo("America/New_York")
+
+
+@pytest.fixture(autouse=True)
+def two_days_then_seven(monkeypatch):
+    """The passes these tests cut: two local days, seven more, the rest (the search's own lengths
+    are tuned on the bench)."""
+    monkeypatch.setattr(search, "PASS_DAYS", (2, 7))
 
 
 def _local(day: dt.date, hour: int = 0, minute: int = 0) -> dt.datetime:
@@ -107,12 +117,16 @@ def test_given_monday_and_tuesday_taken_then_the_second_pass_answers_as_one_whol
     week = {"date_from": MONDAY, "date_to": MONDAY + dt.timedelta(days=6), "limit": 3}
 
     # when the week is searched in passes, then in one pass over the whole range
-    in_passes = availability_search(clinic=clinic, patient=patient, shape=NURSE_SHARED, **week)
+    with CaptureQueriesContext(connection) as queries:
+        in_passes = availability_search(clinic=clinic, patient=patient, shape=NURSE_SHARED, **week)
     monkeypatch.setattr(search, "PASS_DAYS", (62, 62))
     whole = availability_search(clinic=clinic, patient=patient, shape=NURSE_SHARED, **week)
 
-    # then Wednesday's first starts both ways: two calendars read, then one
+    # then Wednesday's first starts both ways: two calendars read, then one; the second pass in
+    # one statement (its range's closures, exceptions and bookings), the first in two
     assert in_passes == whole
+    assert [q["sql"].startswith("SELECT json_build_array(") for q in queries.captured_queries] == [True] * 3
+    assert ['"clinic_sessions_roomhours"' in q["sql"] for q in queries.captured_queries] == [False, True, False]
     assert [o["starts_at"] for o in in_passes] == [
         "2027-06-09T08:00:00-04:00",
         "2027-06-09T08:15:00-04:00",
@@ -151,3 +165,73 @@ def test_given_a_busy_fortnight_then_three_passes_answer_as_one_whole_read(
     starts = {o["starts_at"] for o in in_passes}
     assert "2027-06-17T12:00:00-04:00" not in starts
     assert "2027-06-17T11:00:00-04:00" in starts
+
+
+def _calendar_facts(cal) -> dict:
+    """What a calendar holds for placements, in comparable values."""
+    return {
+        "slot": cal.slot,
+        "closures": cal.closures,
+        "rooms": sorted(cal.rooms),
+        "room_open": cal.room_open,
+        "roles": cal.roles,
+        "names": cal.names,
+        "staff_open": cal.staff_open,
+        "licences": {sid: [lic.pk for lic in licences] for sid, licences in cal.licences.items()},
+        "rems_days": cal.rems_days,
+        "room_busy": cal.room_busy,
+        "patient_busy": cal.patient_busy,
+        "staff_busy": cal.staff_busy,
+    }
+
+
+@pytest.mark.django_db
+def test_given_a_first_days_calendar_then_the_next_days_read_on_its_basis_are_read_whole_in_one_statement(
+    clinic, patient, chair, working_nurse, book
+):
+    # given the chair booked on Thursday, and Monday's calendar for a shape
+    book_chair_in_the_week(book, clinic, chair, working_nurse, hours=(9,), days=(3,))
+    first = calendar_load(
+        clinic=clinic,
+        start=at(clinic, MONDAY, 0),
+        end=at(clinic, MONDAY, 23),
+        patient_ids=[patient.pk],
+        shape=NURSE_SHARED,
+    )
+    later = {
+        "clinic": clinic,
+        "start": at(clinic, MONDAY + dt.timedelta(days=3), 0),
+        "end": at(clinic, MONDAY + dt.timedelta(days=4), 0),
+        "patient_ids": [patient.pk],
+        "shape": NURSE_SHARED,
+    }
+
+    # when Thursday is read on Monday's basis, and read whole
+    with CaptureQueriesContext(connection) as queries:
+        on_basis = calendar_load(**later, basis=first.basis)
+    whole = calendar_load(**later)
+
+    # then the same calendar, Thursday's booking in it, from one statement
+    assert _calendar_facts(on_basis) == _calendar_facts(whole)
+    assert [b.start for b in on_basis.room_busy[chair.pk]] == [at(clinic, MONDAY + dt.timedelta(days=3), 9)]
+    assert len(queries) == 1
+
+
+@pytest.mark.django_db
+def test_given_a_basis_read_for_another_shape_then_it_is_refused(clinic, patient, chair, working_nurse):
+    first = calendar_load(
+        clinic=clinic,
+        start=at(clinic, MONDAY, 0),
+        end=at(clinic, MONDAY, 23),
+        patient_ids=[patient.pk],
+        shape=NURSE_SHARED,
+    )
+    with pytest.raises(ValueError, match="same arguments"):
+        calendar_load(
+            clinic=clinic,
+            start=at(clinic, MONDAY, 0),
+            end=at(clinic, MONDAY, 23),
+            patient_ids=[patient.pk],
+            shape=THERAPIST_EXCLUSIVE,
+            basis=first.basis,
+        )
