@@ -185,19 +185,25 @@ def _calendar_facts(cal) -> dict:
     }
 
 
+def _mondays_calendar(clinic, patient, shape, **more):
+    """The calendar of Monday for one shape and the patient."""
+    return calendar_load(
+        clinic=clinic,
+        start=at(clinic, MONDAY, 0),
+        end=at(clinic, MONDAY, 23),
+        patient_ids=[patient.pk],
+        shape=shape,
+        **more,
+    )
+
+
 @pytest.mark.django_db
 def test_given_a_first_days_calendar_then_the_next_days_read_on_its_basis_are_read_whole_in_one_statement(
     clinic, patient, chair, working_nurse, book
 ):
     # given the chair booked on Thursday, and Monday's calendar for a shape
     book_chair_in_the_week(book, clinic, chair, working_nurse, hours=(9,), days=(3,))
-    first = calendar_load(
-        clinic=clinic,
-        start=at(clinic, MONDAY, 0),
-        end=at(clinic, MONDAY, 23),
-        patient_ids=[patient.pk],
-        shape=NURSE_SHARED,
-    )
+    first = _mondays_calendar(clinic, patient, NURSE_SHARED)
     later = {
         "clinic": clinic,
         "start": at(clinic, MONDAY + dt.timedelta(days=3), 0),
@@ -219,19 +225,6 @@ def test_given_a_first_days_calendar_then_the_next_days_read_on_its_basis_are_re
 
 @pytest.mark.django_db
 def test_given_a_basis_read_for_another_shape_then_it_is_refused(clinic, patient, chair, working_nurse):
-    first = calendar_load(
-        clinic=clinic,
-        start=at(clinic, MONDAY, 0),
-        end=at(clinic, MONDAY, 23),
-        patient_ids=[patient.pk],
-        shape=NURSE_SHARED,
-    )
+    first = _mondays_calendar(clinic, patient, NURSE_SHARED)
     with pytest.raises(ValueError, match="same arguments"):
-        calendar_load(
-            clinic=clinic,
-            start=at(clinic, MONDAY, 0),
-            end=at(clinic, MONDAY, 23),
-            patient_ids=[patient.pk],
-            shape=THERAPIST_EXCLUSIVE,
-            basis=first.basis,
-        )
+        _mondays_calendar(clinic, patient, THERAPIST_EXCLUSIVE, basis=first.basis)
